@@ -1,0 +1,169 @@
+// Package database opens Gancho's one embedded SQLite database (pure Go,
+// WAL mode) and runs each domain package's versioned migrations.
+package database
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// FileName is the database file inside the data directory.
+const FileName = "gancho.db"
+
+// ErrDataDir is wrapped by Open when the data directory cannot be used.
+var ErrDataDir = errors.New("data directory not usable")
+
+// DB holds two handles on one file: Write has a single connection, so every
+// write is serialised through it (SQLite allows one writer anyway); Read is a
+// pool for concurrent queries, which WAL lets run beside the writer. Both
+// are safe for concurrent use.
+type DB struct {
+	Dir   string
+	Path  string
+	Write *sql.DB
+	Read  *sql.DB
+}
+
+// Durability picks what a commit survives.
+type Durability int
+
+const (
+	// ProcessCrash (the default) survives the process being killed at any
+	// instant: WAL with synchronous=NORMAL. An OS crash or power cut may lose
+	// the last commits.
+	ProcessCrash Durability = iota
+	// PowerLoss fsyncs every commit (synchronous=FULL): slower, survives an
+	// OS crash too. Group commit keeps the cost per batch, not per request.
+	PowerLoss
+)
+
+// Options tunes Open; the zero value is sensible.
+type Options struct {
+	Durability Durability
+}
+
+// DefaultDir returns the per-user data directory: $GANCHO_DATA if set, else
+// the OS convention (~/.local/share/gancho, ~/Library/Application
+// Support/Gancho, %LOCALAPPDATA%\Gancho).
+func DefaultDir() string {
+	if d := os.Getenv("GANCHO_DATA"); d != "" {
+		return d
+	}
+	home, _ := os.UserHomeDir()
+	switch runtime.GOOS {
+	case "windows":
+		if d := os.Getenv("LOCALAPPDATA"); d != "" {
+			return filepath.Join(d, "Gancho")
+		}
+	case "darwin":
+		return filepath.Join(home, "Library", "Application Support", "Gancho")
+	}
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "gancho")
+	}
+	return filepath.Join(home, ".local", "share", "gancho")
+}
+
+// Open creates dir if needed and opens (or creates) the database in it.
+func Open(dir string, opt Options) (*DB, error) {
+	if dir == "" {
+		dir = DefaultDir()
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("%w: cannot create %s: %v", ErrDataDir, dir, err)
+	}
+	probe, err := os.CreateTemp(dir, ".gancho-write-test-*")
+	if err != nil {
+		return nil, fmt.Errorf("%w: cannot write in %s: %v", ErrDataDir, dir, err)
+	}
+	probe.Close()
+	os.Remove(probe.Name())
+
+	path := filepath.Join(dir, FileName)
+	sync := "NORMAL"
+	if opt.Durability == PowerLoss {
+		sync = "FULL"
+	}
+	q := url.Values{}
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous("+sync+")")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "foreign_keys(ON)")
+	q.Set("_txlock", "immediate")
+	dsn := "file:" + filepath.ToSlash(path) + "?" + q.Encode()
+
+	w, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	if err := w.Ping(); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	rq := url.Values{}
+	rq.Add("_pragma", "busy_timeout(10000)")
+	rq.Add("_pragma", "query_only(1)")
+	r, err := sql.Open("sqlite", "file:"+filepath.ToSlash(path)+"?"+rq.Encode())
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	r.SetMaxOpenConns(max(4, runtime.NumCPU()))
+	db := &DB{Dir: dir, Path: path, Write: w, Read: r}
+	if _, err := w.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+		owner TEXT PRIMARY KEY, version INTEGER NOT NULL)`); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// Migrate brings owner's tables (owner is the domain package, e.g.
+// "capture") to len(steps): step i runs once, in its own transaction, and is
+// never edited after release; new changes are new steps.
+func (db *DB) Migrate(ctx context.Context, owner string, steps []string) error {
+	var have int
+	err := db.Write.QueryRowContext(ctx,
+		`SELECT version FROM schema_migrations WHERE owner = ?`, owner).Scan(&have)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("migrate %s: %w", owner, err)
+	}
+	if have > len(steps) {
+		return fmt.Errorf("migrate %s: the database is at version %d but this Gancho knows only %d: use a newer Gancho or another --data directory", owner, have, len(steps))
+	}
+	for v := have; v < len(steps); v++ {
+		tx, err := db.Write.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("migrate %s to %d: %w", owner, v+1, err)
+		}
+		if _, err := tx.ExecContext(ctx, steps[v]); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migrate %s to %d: %w", owner, v+1, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations(owner, version) VALUES(?, ?)
+			ON CONFLICT(owner) DO UPDATE SET version = excluded.version`, owner, v+1); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migrate %s to %d: %w", owner, v+1, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migrate %s to %d: %w", owner, v+1, err)
+		}
+	}
+	return nil
+}
+
+// Close closes both handles.
+func (db *DB) Close() error {
+	return errors.Join(db.Read.Close(), db.Write.Close())
+}

@@ -1,0 +1,572 @@
+package capture
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+
+	"github.com/gancho-app/gancho/capture/database"
+)
+
+// Sentinel errors of the store; check with errors.Is.
+var (
+	ErrNotFound = errors.New("capture not found")
+	ErrClosed   = errors.New("store closed")
+)
+
+// Retention defaults: the newest 100,000 captures and 2 GiB of bodies.
+const (
+	DefaultMaxCaptures  = 100_000
+	DefaultMaxBodyBytes = 2 << 30
+)
+
+// StoreConfig tunes a Store; zero values mean the defaults. A negative limit
+// means no limit.
+type StoreConfig struct {
+	MaxCaptures  int   // keep at most this many captures; oldest evicted first
+	MaxBodyBytes int64 // keep at most this many stored body bytes
+	// MaxBatch caps how many appends share one commit (0 means 512).
+	MaxBatch int
+}
+
+var migrations = []string{
+	// 1: captures and their full-text index. seq is the rowid the index
+	// points at; id (ULID) gives arrival order.
+	`CREATE TABLE captures (
+		seq               INTEGER PRIMARY KEY,
+		id                TEXT NOT NULL UNIQUE,
+		received_at       INTEGER NOT NULL,
+		method            TEXT NOT NULL,
+		target            TEXT NOT NULL,
+		proto             TEXT NOT NULL,
+		host              TEXT NOT NULL,
+		remote_addr       TEXT NOT NULL,
+		headers           TEXT NOT NULL,
+		content_type      TEXT NOT NULL,
+		body              BLOB NOT NULL,
+		body_size         INTEGER NOT NULL,
+		truncated         INTEGER NOT NULL,
+		declared_size     INTEGER NOT NULL,
+		headers_from_wire INTEGER NOT NULL,
+		error             TEXT NOT NULL,
+		resp_status       INTEGER NOT NULL,
+		resp_headers      TEXT NOT NULL,
+		resp_body         BLOB NOT NULL
+	);
+	CREATE INDEX captures_method ON captures(method, id);
+	CREATE VIRTUAL TABLE captures_fts USING fts5(
+		method, target, headers, body,
+		content='', contentless_delete=1,
+		tokenize='unicode61 remove_diacritics 2'
+	);`,
+}
+
+// Store keeps captures in SQLite. Appends from many goroutines are grouped
+// into shared commits by one writer goroutine; every method is safe for
+// concurrent use. Close flushes pending appends.
+type Store struct {
+	db     *database.DB
+	cfg    StoreConfig
+	ops    chan *op
+	mu     sync.RWMutex // guards closed against sends on ops
+	closed bool
+	done   chan struct{}
+	events broker
+
+	statMu sync.Mutex
+	count  int
+	bytes  int64
+}
+
+// op is one unit of work for the writer: an append (req set) or another write.
+type op struct {
+	req                  *Request
+	headersJSON, respHdr []byte
+	ftsHeaders, ftsBody  string
+	write                func(tx *sql.Tx, st *Store) (writeResult, error)
+	done                 chan error
+}
+
+type writeResult struct {
+	events     []Event
+	countDelta int
+	bytesDelta int64
+}
+
+// NewStore migrates the capture tables in db and starts the writer.
+func NewStore(ctx context.Context, db *database.DB, cfg StoreConfig) (*Store, error) {
+	if cfg.MaxCaptures == 0 {
+		cfg.MaxCaptures = DefaultMaxCaptures
+	}
+	if cfg.MaxBodyBytes == 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.MaxBatch <= 0 {
+		cfg.MaxBatch = 512
+	}
+	if err := db.Migrate(ctx, "capture", migrations); err != nil {
+		return nil, err
+	}
+	s := &Store{db: db, cfg: cfg, ops: make(chan *op, 4096), done: make(chan struct{})}
+	if err := db.Read.QueryRowContext(ctx,
+		`SELECT count(*), coalesce(sum(length(body)), 0) FROM captures`).Scan(&s.count, &s.bytes); err != nil {
+		return nil, fmt.Errorf("open capture store: %w", err)
+	}
+	go s.writer()
+	return s, nil
+}
+
+// Subscribe delivers every change committed after the call, in commit order,
+// until ctx ends or cancel is called (the channel is then closed). A
+// subscriber that falls behind gets a Dropped event instead of stalling
+// capture. The channel is fed from any goroutine.
+func (s *Store) Subscribe(ctx context.Context) (<-chan Event, func()) {
+	return s.events.subscribe(ctx)
+}
+
+// Stats returns how many captures are stored and their body bytes.
+func (s *Store) Stats() (count int, bodyBytes int64) {
+	s.statMu.Lock()
+	defer s.statMu.Unlock()
+	return s.count, s.bytes
+}
+
+// Append commits r and returns once it is durable (or failed). Concurrent
+// calls share commits.
+func (s *Store) Append(ctx context.Context, r *Request) error {
+	hj, _ := json.Marshal(r.Headers)
+	rh, _ := json.Marshal(r.Response.Headers)
+	o := &op{
+		req: r, headersJSON: hj, respHdr: rh,
+		ftsHeaders: headerText(r.Headers),
+		ftsBody:    searchText(r.Headers, r.Body),
+		done:       make(chan error, 1),
+	}
+	return s.submit(ctx, o)
+}
+
+func (s *Store) submit(ctx context.Context, o *op) error {
+	if o.done == nil {
+		o.done = make(chan error, 1)
+	}
+	s.mu.RLock()
+	if s.closed {
+		s.mu.RUnlock()
+		return ErrClosed
+	}
+	select {
+	case s.ops <- o:
+	case <-ctx.Done():
+		s.mu.RUnlock()
+		return ctx.Err()
+	}
+	s.mu.RUnlock()
+	// Once queued the op will run; wait for it even if ctx ends, so the
+	// caller never answers before the commit it asked for.
+	return <-o.done
+}
+
+// Close stops accepting writes, commits everything queued and stops the
+// subscriptions. It does not close the database handle, which main owns.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	close(s.ops)
+	s.mu.Unlock()
+	<-s.done
+	s.events.close()
+	return nil
+}
+
+func (s *Store) writer() {
+	defer close(s.done)
+	var pending *op // a non-append op that ended the last batch
+	for {
+		var first *op
+		if pending != nil {
+			first, pending = pending, nil
+		} else {
+			o, ok := <-s.ops
+			if !ok {
+				return
+			}
+			first = o
+		}
+		if first.req == nil {
+			s.runWrite(first)
+			continue
+		}
+		batch := []*op{first}
+	fill:
+		for len(batch) < s.cfg.MaxBatch {
+			select {
+			case o, ok := <-s.ops:
+				if !ok {
+					break fill
+				}
+				if o.req == nil {
+					pending = o
+					break fill
+				}
+				batch = append(batch, o)
+			default:
+				break fill
+			}
+		}
+		s.commitAppends(batch)
+	}
+}
+
+func (s *Store) runWrite(o *op) {
+	res, err := s.inTx(func(tx *sql.Tx) (writeResult, error) { return o.write(tx, s) })
+	o.done <- err
+	if err == nil {
+		s.events.publish(res.events...)
+	}
+}
+
+func (s *Store) inTx(fn func(tx *sql.Tx) (writeResult, error)) (writeResult, error) {
+	tx, err := s.db.Write.Begin()
+	if err != nil {
+		return writeResult{}, fmt.Errorf("begin: %w", err)
+	}
+	res, err := fn(tx)
+	if err != nil {
+		tx.Rollback()
+		return writeResult{}, err
+	}
+	if err := tx.Commit(); err != nil {
+		return writeResult{}, fmt.Errorf("commit: %w", err)
+	}
+	s.statMu.Lock()
+	s.count += res.countDelta
+	s.bytes += res.bytesDelta
+	s.statMu.Unlock()
+	return res, nil
+}
+
+// commitAppends inserts a batch in one transaction. If the batch fails as a
+// whole, each op is retried alone so one bad row cannot fail its neighbours.
+func (s *Store) commitAppends(batch []*op) {
+	res, err := s.inTx(func(tx *sql.Tx) (writeResult, error) { return s.insert(tx, batch) })
+	if err != nil && len(batch) > 1 {
+		for _, o := range batch {
+			s.commitAppends([]*op{o})
+		}
+		return
+	}
+	for _, o := range batch {
+		o.done <- err
+	}
+	if err == nil {
+		s.events.publish(res.events...)
+	}
+}
+
+func (s *Store) insert(tx *sql.Tx, batch []*op) (writeResult, error) {
+	ins, err := tx.Prepare(`INSERT INTO captures(id, received_at, method, target, proto, host,
+		remote_addr, headers, content_type, body, body_size, truncated, declared_size,
+		headers_from_wire, error, resp_status, resp_headers, resp_body)
+		VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
+	if err != nil {
+		return writeResult{}, fmt.Errorf("insert capture: %w", err)
+	}
+	defer ins.Close()
+	fts, err := tx.Prepare(`INSERT INTO captures_fts(rowid, method, target, headers, body) VALUES(?,?,?,?,?)`)
+	if err != nil {
+		return writeResult{}, fmt.Errorf("index capture: %w", err)
+	}
+	defer fts.Close()
+	var res writeResult
+	for _, o := range batch {
+		r := o.req
+		body := r.Body
+		if body == nil {
+			body = []byte{}
+		}
+		respBody := r.Response.Body
+		if respBody == nil {
+			respBody = []byte{}
+		}
+		out, err := ins.Exec(r.ID, r.ReceivedAt.UnixNano(), r.Method, r.Target, r.Proto, r.Host,
+			r.RemoteAddr, o.headersJSON, r.ContentType(), body, r.BodySize, r.Truncated,
+			r.DeclaredSize, r.HeadersFromWire, r.Error, r.Response.Status, o.respHdr, respBody)
+		if err != nil {
+			return writeResult{}, fmt.Errorf("insert capture %s: %w", r.ID, err)
+		}
+		seq, _ := out.LastInsertId()
+		if _, err := fts.Exec(seq, r.Method, r.Target, o.ftsHeaders, o.ftsBody); err != nil {
+			return writeResult{}, fmt.Errorf("index capture %s: %w", r.ID, err)
+		}
+		res.countDelta++
+		res.bytesDelta += int64(len(body))
+		res.events = append(res.events, Event{Kind: Added, Request: r})
+	}
+	evicted, n, b, err := s.evict(tx, res.countDelta, res.bytesDelta)
+	if err != nil {
+		return writeResult{}, err
+	}
+	res.countDelta -= n
+	res.bytesDelta -= b
+	if len(evicted) > 0 {
+		res.events = append(res.events, Event{Kind: Evicted, IDs: evicted})
+	}
+	return res, nil
+}
+
+// evict removes the oldest captures while either retention limit is exceeded
+// (counting the rows this transaction adds).
+func (s *Store) evict(tx *sql.Tx, addCount int, addBytes int64) (ids []string, n int, b int64, err error) {
+	s.statMu.Lock()
+	count, bytes := s.count+addCount, s.bytes+addBytes
+	s.statMu.Unlock()
+	over := func() bool {
+		return (s.cfg.MaxCaptures > 0 && count > s.cfg.MaxCaptures) ||
+			(s.cfg.MaxBodyBytes > 0 && bytes > s.cfg.MaxBodyBytes)
+	}
+	for over() {
+		want := 64
+		if s.cfg.MaxCaptures > 0 && count-s.cfg.MaxCaptures > want {
+			want = count - s.cfg.MaxCaptures
+		}
+		rows, err := tx.Query(`SELECT seq, id, length(body) FROM captures ORDER BY id LIMIT ?`, want)
+		if err != nil {
+			return nil, 0, 0, fmt.Errorf("retention: %w", err)
+		}
+		type victim struct {
+			seq  int64
+			id   string
+			size int64
+		}
+		var vs []victim
+		for rows.Next() {
+			var v victim
+			if err := rows.Scan(&v.seq, &v.id, &v.size); err != nil {
+				rows.Close()
+				return nil, 0, 0, fmt.Errorf("retention: %w", err)
+			}
+			vs = append(vs, v)
+		}
+		rows.Close()
+		if len(vs) == 0 {
+			break
+		}
+		for _, v := range vs {
+			if !over() {
+				break
+			}
+			if err := deleteSeq(tx, v.seq); err != nil {
+				return nil, 0, 0, fmt.Errorf("retention: %w", err)
+			}
+			ids = append(ids, v.id)
+			count--
+			bytes -= v.size
+			n++
+			b += v.size
+		}
+	}
+	return ids, n, b, nil
+}
+
+func deleteSeq(tx *sql.Tx, seq int64) error {
+	if _, err := tx.Exec(`DELETE FROM captures WHERE seq = ?`, seq); err != nil {
+		return err
+	}
+	_, err := tx.Exec(`DELETE FROM captures_fts WHERE rowid = ?`, seq)
+	return err
+}
+
+// Delete removes one capture; ErrNotFound if there is none with that id.
+func (s *Store) Delete(ctx context.Context, id string) error {
+	return s.submit(ctx, &op{write: func(tx *sql.Tx, _ *Store) (writeResult, error) {
+		var seq, size int64
+		err := tx.QueryRow(`SELECT seq, length(body) FROM captures WHERE id = ?`, id).Scan(&seq, &size)
+		if errors.Is(err, sql.ErrNoRows) {
+			return writeResult{}, fmt.Errorf("delete %s: %w", id, ErrNotFound)
+		}
+		if err != nil {
+			return writeResult{}, fmt.Errorf("delete %s: %w", id, err)
+		}
+		if err := deleteSeq(tx, seq); err != nil {
+			return writeResult{}, fmt.Errorf("delete %s: %w", id, err)
+		}
+		return writeResult{countDelta: -1, bytesDelta: -size,
+			events: []Event{{Kind: Deleted, IDs: []string{id}}}}, nil
+	}})
+}
+
+// Clear removes every capture and returns how many there were.
+func (s *Store) Clear(ctx context.Context) (int, error) {
+	var n int
+	err := s.submit(ctx, &op{write: func(tx *sql.Tx, st *Store) (writeResult, error) {
+		if err := tx.QueryRow(`SELECT count(*) FROM captures`).Scan(&n); err != nil {
+			return writeResult{}, fmt.Errorf("clear: %w", err)
+		}
+		if _, err := tx.Exec(`DELETE FROM captures`); err != nil {
+			return writeResult{}, fmt.Errorf("clear: %w", err)
+		}
+		if _, err := tx.Exec(`DELETE FROM captures_fts`); err != nil {
+			return writeResult{}, fmt.Errorf("clear: %w", err)
+		}
+		st.statMu.Lock()
+		c, b := st.count, st.bytes
+		st.statMu.Unlock()
+		return writeResult{countDelta: -c, bytesDelta: -b, events: []Event{{Kind: Cleared}}}, nil
+	}})
+	return n, err
+}
+
+// Query selects captures for List and Count. The zero value lists the
+// newest 100 with their bodies.
+type Query struct {
+	Limit  int    // at most this many (0 means 100)
+	Offset int    // skip this many of the newest first
+	Before string // only captures older than this id (cursor paging)
+	Search string // full-text: every word must appear (last word as a prefix)
+	Method string // exact method
+	// Summary leaves Body and Response.Body nil, for lists of many rows.
+	Summary bool
+}
+
+func (q Query) where() (string, []any) {
+	var conds []string
+	var args []any
+	if q.Before != "" {
+		conds = append(conds, "id < ?")
+		args = append(args, q.Before)
+	}
+	if q.Method != "" {
+		conds = append(conds, "method = ?")
+		args = append(args, q.Method)
+	}
+	if m := ftsQuery(q.Search); m != "" {
+		conds = append(conds, "seq IN (SELECT rowid FROM captures_fts WHERE captures_fts MATCH ?)")
+		args = append(args, m)
+	}
+	if len(conds) == 0 {
+		return "", nil
+	}
+	return " WHERE " + strings.Join(conds, " AND "), args
+}
+
+// List returns captures newest first.
+func (s *Store) List(ctx context.Context, q Query) ([]*Request, error) {
+	if q.Limit <= 0 {
+		q.Limit = 100
+	}
+	cols := "body, resp_body"
+	if q.Summary {
+		cols = "NULL, NULL"
+	}
+	where, args := q.where()
+	args = append(args, q.Limit, q.Offset)
+	rows, err := s.db.Read.QueryContext(ctx, `SELECT `+selectCols+`, `+cols+`
+		FROM captures`+where+` ORDER BY id DESC LIMIT ? OFFSET ?`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list captures: %w", err)
+	}
+	defer rows.Close()
+	var out []*Request
+	for rows.Next() {
+		r, err := scanRequest(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list captures: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list captures: %w", err)
+	}
+	return out, nil
+}
+
+// Count returns how many captures match q (Limit and Offset ignored).
+func (s *Store) Count(ctx context.Context, q Query) (int, error) {
+	where, args := q.where()
+	var n int
+	if err := s.db.Read.QueryRowContext(ctx, `SELECT count(*) FROM captures`+where, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count captures: %w", err)
+	}
+	return n, nil
+}
+
+// Get returns one capture with its body; ErrNotFound if absent.
+func (s *Store) Get(ctx context.Context, id string) (*Request, error) {
+	row := s.db.Read.QueryRowContext(ctx, `SELECT `+selectCols+`, body, resp_body FROM captures WHERE id = ?`, id)
+	r, err := scanRequest(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("capture %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("capture %s: %w", id, err)
+	}
+	return r, nil
+}
+
+const selectCols = `id, received_at, method, target, proto, host, remote_addr, headers,
+	body_size, truncated, declared_size, headers_from_wire, error, resp_status, resp_headers`
+
+func scanRequest(sc interface{ Scan(...any) error }) (*Request, error) {
+	var (
+		r              Request
+		ns             int64
+		hdr, respHdr   string
+		body, respBody []byte
+	)
+	err := sc.Scan(&r.ID, &ns, &r.Method, &r.Target, &r.Proto, &r.Host, &r.RemoteAddr, &hdr,
+		&r.BodySize, &r.Truncated, &r.DeclaredSize, &r.HeadersFromWire, &r.Error,
+		&r.Response.Status, &respHdr, &body, &respBody)
+	if err != nil {
+		return nil, err
+	}
+	r.ReceivedAt = time.Unix(0, ns)
+	if err := json.Unmarshal([]byte(hdr), &r.Headers); err != nil {
+		return nil, fmt.Errorf("capture %s headers: %w", r.ID, err)
+	}
+	if err := json.Unmarshal([]byte(respHdr), &r.Response.Headers); err != nil {
+		return nil, fmt.Errorf("capture %s response headers: %w", r.ID, err)
+	}
+	r.Body, r.Response.Body = body, respBody
+	return &r, nil
+}
+
+// headerText is the indexed form of a header block: "name: value" lines.
+func headerText(h Headers) string {
+	var b strings.Builder
+	for _, kv := range h {
+		b.WriteString(kv.Name)
+		b.WriteString(": ")
+		b.WriteString(kv.Value)
+		b.WriteByte('\n')
+	}
+	return strings.ToValidUTF8(b.String(), " ")
+}
+
+// ftsQuery turns what a person types into an FTS5 query: each word becomes
+// a quoted phrase (so "ana@example.com" or "+55 11" match as written, and
+// FTS syntax characters are inert); the last word matches as a prefix, so
+// results narrow while typing. Words without letters or digits are ignored.
+func ftsQuery(q string) string {
+	var parts []string
+	for _, w := range strings.Fields(q) {
+		if !strings.ContainsFunc(w, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) {
+			continue
+		}
+		parts = append(parts, `"`+strings.ReplaceAll(w, `"`, `""`)+`"`)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	parts[len(parts)-1] += "*"
+	return strings.Join(parts, " ")
+}
