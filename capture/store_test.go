@@ -1,0 +1,266 @@
+package capture_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gancho-app/gancho/capture"
+)
+
+var ids capture.IDGen
+
+func req(target, ctype, body string) *capture.Request {
+	now := time.Now()
+	return &capture.Request{
+		ID: ids.New(now), ReceivedAt: now, Method: "POST", Target: target, Proto: "HTTP/1.1",
+		Host: "h", RemoteAddr: "127.0.0.1:1", DeclaredSize: int64(len(body)),
+		Headers: capture.Headers{{Name: "Content-Type", Value: ctype}, {Name: "X-Trace", Value: "trace-" + target}},
+		Body:    []byte(body), BodySize: int64(len(body)),
+		Response: capture.Response{Status: 200},
+	}
+}
+
+func appendAll(t *testing.T, st *capture.Store, rs ...*capture.Request) {
+	t.Helper()
+	for _, r := range rs {
+		if err := st.Append(context.Background(), r); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func targets(rs []*capture.Request) []string {
+	var out []string
+	for _, r := range rs {
+		out = append(out, r.Target)
+	}
+	return out
+}
+
+func TestSearch(t *testing.T) {
+	st := newStore(t, capture.StoreConfig{})
+	appendAll(t, st,
+		req("/a", "application/json", `{"email":"ana.souza@example.com.br","phone":"+55 11 91234-5678"}`),
+		req("/b", "application/json", `{"name":"João Conceição","stage":"Negociação"}`),
+		req("/c", "text/plain", "nothing to see"),
+		req("/orders/ord_123", "application/xml", "<sale><amount>1500.00</amount></sale>"),
+	)
+	gz := req("/gz", "application/json", "")
+	gz.Headers = append(gz.Headers, capture.Header{Name: "Content-Encoding", Value: "gzip"})
+	gz.Body = gzipped(`{"hidden":"inside-gzip-token"}`)
+	appendAll(t, st, gz)
+	cases := []struct {
+		q    string
+		want []string
+	}{
+		{"ana.souza@example.com.br", []string{"/a"}},
+		{"+55 11 91234-5678", []string{"/a"}},
+		{"joao", []string{"/b"}}, // diacritics folded
+		{"negociação", []string{"/b"}},
+		{"ord_12", []string{"/orders/ord_123"}}, // last word is a prefix
+		{"1500.00", []string{"/orders/ord_123"}},
+		{"trace-/c", []string{"/c"}},           // header values
+		{"inside-gzip-token", []string{"/gz"}}, // decoded bodies
+		{"POST nothing", []string{"/c"}},       // method column, words ANDed
+		{`"quoted" AND NOT (`, nil},            // FTS syntax is inert
+		{"absent", nil},
+		{"   ", []string{"/gz", "/orders/ord_123", "/c", "/b", "/a"}}, // no words: everything
+	}
+	for _, c := range cases {
+		t.Run(c.q, func(t *testing.T) {
+			got, err := st.List(context.Background(), capture.Query{Search: c.q, Summary: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(targets(got)) != fmt.Sprint(c.want) {
+				t.Fatalf("got %v, want %v", targets(got), c.want)
+			}
+			n, err := st.Count(context.Background(), capture.Query{Search: c.q})
+			if err != nil || n != len(c.want) {
+				t.Fatalf("count %d (%v), want %d", n, err, len(c.want))
+			}
+		})
+	}
+}
+
+func TestPagingNewestFirst(t *testing.T) {
+	st := newStore(t, capture.StoreConfig{})
+	for i := 0; i < 25; i++ {
+		appendAll(t, st, req(fmt.Sprintf("/%02d", i), "text/plain", "x"))
+	}
+	var all []string
+	q := capture.Query{Limit: 10, Summary: true}
+	for {
+		page, err := st.List(context.Background(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, targets(page)...)
+		if len(page) < q.Limit {
+			break
+		}
+		q.Before = page[len(page)-1].ID
+	}
+	if len(all) != 25 || all[0] != "/24" || all[24] != "/00" {
+		t.Fatalf("cursor pages: %v", all)
+	}
+	page, _ := st.List(context.Background(), capture.Query{Limit: 3, Offset: 5})
+	if fmt.Sprint(targets(page)) != "[/19 /18 /17]" {
+		t.Fatalf("offset page: %v", targets(page))
+	}
+	if page[0].Body == nil {
+		t.Fatal("full list lost the body")
+	}
+}
+
+func TestRetention(t *testing.T) {
+	t.Run("count", func(t *testing.T) {
+		st := newStore(t, capture.StoreConfig{MaxCaptures: 5})
+		events, cancel := st.Subscribe(context.Background())
+		defer cancel()
+		for i := 0; i < 8; i++ {
+			appendAll(t, st, req(fmt.Sprintf("/%d", i), "text/plain", "x"))
+		}
+		got, _ := st.List(context.Background(), capture.Query{Summary: true})
+		if fmt.Sprint(targets(got)) != "[/7 /6 /5 /4 /3]" {
+			t.Fatalf("kept %v", targets(got))
+		}
+		if n, _ := st.Stats(); n != 5 {
+			t.Fatalf("stats count %d", n)
+		}
+		evicted := 0
+		for evicted < 3 {
+			ev := <-events
+			if ev.Kind == capture.Evicted {
+				evicted += len(ev.IDs)
+			}
+		}
+		if hits, _ := st.Count(context.Background(), capture.Query{Search: "trace-/0"}); hits != 0 {
+			t.Fatal("evicted capture still in the search index")
+		}
+	})
+	t.Run("bytes", func(t *testing.T) {
+		st := newStore(t, capture.StoreConfig{MaxBodyBytes: 1000})
+		for i := 0; i < 5; i++ {
+			appendAll(t, st, req(fmt.Sprintf("/%d", i), "text/plain", string(make([]byte, 300))))
+		}
+		got, _ := st.List(context.Background(), capture.Query{Summary: true})
+		if fmt.Sprint(targets(got)) != "[/4 /3 /2]" {
+			t.Fatalf("kept %v", targets(got))
+		}
+		if _, b := st.Stats(); b != 900 {
+			t.Fatalf("stats bytes %d", b)
+		}
+	})
+}
+
+func TestDeleteAndClear(t *testing.T) {
+	st := newStore(t, capture.StoreConfig{})
+	a, b := req("/a", "text/plain", "alpha"), req("/b", "text/plain", "beta")
+	appendAll(t, st, a, b)
+	if err := st.Delete(context.Background(), a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Get(context.Background(), a.ID); !errors.Is(err, capture.ErrNotFound) {
+		t.Fatalf("get deleted: %v", err)
+	}
+	if err := st.Delete(context.Background(), a.ID); !errors.Is(err, capture.ErrNotFound) {
+		t.Fatalf("delete twice: %v", err)
+	}
+	if n, _ := st.Count(context.Background(), capture.Query{Search: "alpha"}); n != 0 {
+		t.Fatal("deleted capture still searchable")
+	}
+	n, err := st.Clear(context.Background())
+	if err != nil || n != 1 {
+		t.Fatalf("clear = %d, %v", n, err)
+	}
+	if c, bytes := st.Stats(); c != 0 || bytes != 0 {
+		t.Fatalf("stats after clear %d %d", c, bytes)
+	}
+}
+
+func TestConcurrentAppend(t *testing.T) {
+	st := newStore(t, capture.StoreConfig{})
+	events, cancel := st.Subscribe(context.Background())
+	defer cancel()
+	const writers, each = 8, 100
+	var wg sync.WaitGroup
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				if err := st.Append(context.Background(), req(fmt.Sprintf("/%d/%d", w, i), "text/plain", "x")); err != nil {
+					t.Error(err)
+				}
+			}
+		}(w)
+	}
+	seen := map[string]bool{}
+	for len(seen) < writers*each {
+		ev := <-events
+		if ev.Kind != capture.Added || seen[ev.Request.ID] {
+			t.Fatalf("unexpected event %+v", ev)
+		}
+		seen[ev.Request.ID] = true
+	}
+	wg.Wait()
+	if n, _ := st.Count(context.Background(), capture.Query{}); n != writers*each {
+		t.Fatalf("stored %d", n)
+	}
+}
+
+func TestSlowSubscriberGetsDropped(t *testing.T) {
+	st := newStore(t, capture.StoreConfig{})
+	slow, cancelSlow := st.Subscribe(context.Background())
+	defer cancelSlow()
+	fast, cancelFast := st.Subscribe(context.Background())
+	defer cancelFast()
+	const n = 1500 // more than a subscriber may lag
+	done := make(chan int)
+	go func() {
+		got := 0
+		for got < n {
+			if ev := <-fast; ev.Kind == capture.Added {
+				got++
+			}
+		}
+		done <- got
+	}()
+	for i := 0; i < n; i++ {
+		appendAll(t, st, req(fmt.Sprintf("/%d", i), "text/plain", "x"))
+	}
+	<-done // capture was never blocked by the slow one
+	added, dropped := 0, 0
+	for added+dropped < n {
+		ev := <-slow
+		switch ev.Kind {
+		case capture.Added:
+			if dropped > 0 {
+				t.Fatal("an event arrived after the reload signal")
+			}
+			added++
+		case capture.Dropped:
+			dropped += ev.Count
+		}
+	}
+	if dropped == 0 || added+dropped != n {
+		t.Fatalf("added %d dropped %d", added, dropped)
+	}
+}
+
+func TestCloseFlushesAndRefuses(t *testing.T) {
+	st := newStore(t, capture.StoreConfig{})
+	events, _ := st.Subscribe(context.Background())
+	appendAll(t, st, req("/a", "text/plain", "x"))
+	st.Close()
+	if err := st.Append(context.Background(), req("/b", "text/plain", "x")); !errors.Is(err, capture.ErrClosed) {
+		t.Fatalf("append after close: %v", err)
+	}
+	for range events { // the channel is closed by Close
+	}
+}
