@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 
@@ -65,7 +67,21 @@ var migrations = []string{
 		content='', contentless_delete=1,
 		tokenize='unicode61 remove_diacritics 2'
 	);`,
+	// 2: the highest seq whose text is in captures_fts. Indexing runs in
+	// its own, larger transactions after the capture commits (see indexer),
+	// so a crash can leave rows above the mark: they are indexed on open.
+	`CREATE TABLE capture_fts_state (seq INTEGER NOT NULL);
+	INSERT INTO capture_fts_state(seq) SELECT coalesce(max(seq), 0) FROM captures;`,
 }
+
+// Indexing is deferred: a capture commits (and is answered) first, and its
+// search text joins the FTS index in a later transaction shared by many
+// captures, which keeps FTS5 segment merges off the acknowledgement path.
+const (
+	indexBatch = 2048                   // index when this many are waiting…
+	indexDelay = 100 * time.Millisecond // …or when the oldest waited this long
+	indexChunk = 512                    // rows per index transaction
+)
 
 // Store keeps captures in SQLite. Appends from many goroutines are grouped
 // into shared commits by one writer goroutine; every method is safe for
@@ -82,6 +98,17 @@ type Store struct {
 	statMu sync.Mutex
 	count  int
 	bytes  int64
+
+	indexErr atomic.Value // string
+
+	// Owned by the writer goroutine.
+	unindexed []indexEntry
+}
+
+// indexEntry is a committed capture whose text is not yet in the FTS index.
+type indexEntry struct {
+	seq                           int64
+	method, target, headers, body string
 }
 
 // op is one unit of work for the writer: an append (req set) or another write.
@@ -95,6 +122,7 @@ type op struct {
 
 type writeResult struct {
 	events     []Event
+	index      []indexEntry
 	countDelta int
 	bytesDelta int64
 }
@@ -116,6 +144,9 @@ func NewStore(ctx context.Context, db *database.DB, cfg StoreConfig) (*Store, er
 	s := &Store{db: db, cfg: cfg, ops: make(chan *op, 4096), done: make(chan struct{})}
 	if err := db.Read.QueryRowContext(ctx,
 		`SELECT count(*), coalesce(sum(length(body)), 0) FROM captures`).Scan(&s.count, &s.bytes); err != nil {
+		return nil, fmt.Errorf("open capture store: %w", err)
+	}
+	if err := s.recoverIndex(ctx); err != nil {
 		return nil, fmt.Errorf("open capture store: %w", err)
 	}
 	go s.writer()
@@ -191,22 +222,53 @@ func (s *Store) Close() error {
 func (s *Store) writer() {
 	defer close(s.done)
 	var pending *op // a non-append op that ended the last batch
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	timerOn := false
 	for {
+		if len(s.unindexed) >= indexBatch {
+			s.flushIndex()
+		}
+		if len(s.unindexed) > 0 && !timerOn {
+			timer.Reset(indexDelay)
+			timerOn = true
+		}
 		var first *op
 		if pending != nil {
 			first, pending = pending, nil
 		} else {
-			o, ok := <-s.ops
-			if !ok {
-				return
+			select {
+			case o, ok := <-s.ops:
+				if !ok {
+					for len(s.unindexed) > 0 {
+						s.flushIndex()
+					}
+					return
+				}
+				first = o
+			case <-timer.C:
+				timerOn = false
+				s.flushIndex()
+				continue
 			}
-			first = o
 		}
 		if first.req == nil {
-			s.runWrite(first)
+			// Deletes, clears and searches see a complete index.
+			for len(s.unindexed) > 0 {
+				s.flushIndex()
+			}
+			if first.write != nil {
+				s.runWrite(first)
+			} else {
+				first.done <- nil
+			}
 			continue
 		}
 		batch := []*op{first}
+		// The appenders this writer just woke sit in its own P's run queue
+		// and would not run (and queue their next capture) until the writer
+		// blocks; yielding lets them, so batches grow under load.
+		runtime.Gosched()
 	fill:
 		for len(batch) < s.cfg.MaxBatch {
 			select {
@@ -269,7 +331,104 @@ func (s *Store) commitAppends(batch []*op) {
 		o.done <- err
 	}
 	if err == nil {
+		s.unindexed = append(s.unindexed, res.index...)
 		s.events.publish(res.events...)
+	}
+}
+
+// flushIndex writes the waiting search text in one transaction. Rows
+// deleted meanwhile are skipped. On failure the entries are dropped and
+// rebuilt at the next open (the watermark did not move).
+func (s *Store) flushIndex() {
+	if len(s.unindexed) == 0 {
+		return
+	}
+	// A bounded chunk per transaction: captures wait while it runs.
+	n := min(len(s.unindexed), indexChunk)
+	entries := s.unindexed[:n:n]
+	s.unindexed = s.unindexed[n:]
+	if len(s.unindexed) == 0 {
+		s.unindexed = nil
+	}
+	_, err := s.inTx(func(tx *sql.Tx) (writeResult, error) { return writeResult{}, indexRows(tx, entries) })
+	if err != nil {
+		// Search misses these until restart; capture itself is unaffected.
+		s.indexErr.Store(err.Error())
+	}
+}
+
+func indexRows(tx *sql.Tx, entries []indexEntry) error {
+	// Skip rows deleted since they committed. The check is a separate query,
+	// not INSERT … SELECT … WHERE EXISTS: that form opens a statement
+	// savepoint, and FTS5 flushes a segment to disk at every savepoint,
+	// which made indexing ten times slower.
+	lo, hi := entries[0].seq, entries[0].seq
+	for _, e := range entries {
+		lo, hi = min(lo, e.seq), max(hi, e.seq)
+	}
+	rows, err := tx.Query(`SELECT seq FROM captures WHERE seq BETWEEN ? AND ?`, lo, hi)
+	if err != nil {
+		return fmt.Errorf("index: %w", err)
+	}
+	live := make(map[int64]bool, len(entries))
+	for rows.Next() {
+		var seq int64
+		if err := rows.Scan(&seq); err != nil {
+			rows.Close()
+			return fmt.Errorf("index: %w", err)
+		}
+		live[seq] = true
+	}
+	rows.Close()
+	st, err := tx.Prepare(`INSERT INTO captures_fts(rowid, method, target, headers, body) VALUES(?, ?, ?, ?, ?)`)
+	if err != nil {
+		return fmt.Errorf("index: %w", err)
+	}
+	defer st.Close()
+	for _, e := range entries {
+		if !live[e.seq] {
+			continue
+		}
+		if _, err := st.Exec(e.seq, e.method, e.target, e.headers, e.body); err != nil {
+			return fmt.Errorf("index capture %d: %w", e.seq, err)
+		}
+	}
+	if _, err := tx.Exec(`UPDATE capture_fts_state SET seq = max(seq, ?)`, hi); err != nil {
+		return fmt.Errorf("index: %w", err)
+	}
+	return nil
+}
+
+// recoverIndex indexes captures committed after the watermark (the process
+// stopped before their index transaction).
+func (s *Store) recoverIndex(ctx context.Context) error {
+	for {
+		rows, err := s.db.Read.QueryContext(ctx, `SELECT seq, method, target, headers, body FROM captures
+			WHERE seq > (SELECT seq FROM capture_fts_state) ORDER BY seq LIMIT 1000`)
+		if err != nil {
+			return fmt.Errorf("rebuild search index: %w", err)
+		}
+		var entries []indexEntry
+		for rows.Next() {
+			var e indexEntry
+			var hdr string
+			var body []byte
+			if err := rows.Scan(&e.seq, &e.method, &e.target, &hdr, &body); err != nil {
+				rows.Close()
+				return fmt.Errorf("rebuild search index: %w", err)
+			}
+			var h Headers
+			_ = json.Unmarshal([]byte(hdr), &h)
+			e.headers, e.body = headerText(h), searchText(h, body)
+			entries = append(entries, e)
+		}
+		rows.Close()
+		if len(entries) == 0 {
+			return nil
+		}
+		if _, err := s.inTx(func(tx *sql.Tx) (writeResult, error) { return writeResult{}, indexRows(tx, entries) }); err != nil {
+			return fmt.Errorf("rebuild search index: %w", err)
+		}
 	}
 }
 
@@ -282,11 +441,6 @@ func (s *Store) insert(tx *sql.Tx, batch []*op) (writeResult, error) {
 		return writeResult{}, fmt.Errorf("insert capture: %w", err)
 	}
 	defer ins.Close()
-	fts, err := tx.Prepare(`INSERT INTO captures_fts(rowid, method, target, headers, body) VALUES(?,?,?,?,?)`)
-	if err != nil {
-		return writeResult{}, fmt.Errorf("index capture: %w", err)
-	}
-	defer fts.Close()
 	var res writeResult
 	for _, o := range batch {
 		r := o.req
@@ -305,9 +459,8 @@ func (s *Store) insert(tx *sql.Tx, batch []*op) (writeResult, error) {
 			return writeResult{}, fmt.Errorf("insert capture %s: %w", r.ID, err)
 		}
 		seq, _ := out.LastInsertId()
-		if _, err := fts.Exec(seq, r.Method, r.Target, o.ftsHeaders, o.ftsBody); err != nil {
-			return writeResult{}, fmt.Errorf("index capture %s: %w", r.ID, err)
-		}
+		res.index = append(res.index, indexEntry{seq: seq, method: r.Method, target: r.Target,
+			headers: o.ftsHeaders, body: o.ftsBody})
 		res.countDelta++
 		res.bytesDelta += int64(len(body))
 		res.events = append(res.events, Event{Kind: Added, Request: r})
@@ -459,10 +612,31 @@ func (q Query) where() (string, []any) {
 	return " WHERE " + strings.Join(conds, " AND "), args
 }
 
+// syncIndex waits until every capture committed so far is searchable.
+func (s *Store) syncIndex(ctx context.Context, q Query) error {
+	if ftsQuery(q.Search) == "" {
+		return nil
+	}
+	err := s.submit(ctx, &op{})
+	if errors.Is(err, ErrClosed) {
+		return nil // read what is there
+	}
+	return err
+}
+
+// IndexError reports the last failure to update the search index, or "".
+func (s *Store) IndexError() string {
+	v, _ := s.indexErr.Load().(string)
+	return v
+}
+
 // List returns captures newest first.
 func (s *Store) List(ctx context.Context, q Query) ([]*Request, error) {
 	if q.Limit <= 0 {
 		q.Limit = 100
+	}
+	if err := s.syncIndex(ctx, q); err != nil {
+		return nil, fmt.Errorf("list captures: %w", err)
 	}
 	cols := "body, resp_body"
 	if q.Summary {
@@ -492,6 +666,9 @@ func (s *Store) List(ctx context.Context, q Query) ([]*Request, error) {
 
 // Count returns how many captures match q (Limit and Offset ignored).
 func (s *Store) Count(ctx context.Context, q Query) (int, error) {
+	if err := s.syncIndex(ctx, q); err != nil {
+		return 0, fmt.Errorf("count captures: %w", err)
+	}
 	where, args := q.where()
 	var n int
 	if err := s.db.Read.QueryRowContext(ctx, `SELECT count(*) FROM captures`+where, args...).Scan(&n); err != nil {

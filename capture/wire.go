@@ -68,13 +68,20 @@ func (f *framer) feed(b []byte) {
 			from := max(start-3, 0)
 			end, n := headEnd(f.line[from:])
 			if end < 0 {
-				if len(f.line) > maxWireHeader {
+				if len(f.line) >= maxWireHeader {
 					f.state = stBroken
 					f.line = nil
 				}
 				return
 			}
 			end += from
+			// Same limit when the terminator came in this read: how the bytes
+			// were split must not decide whether the head is accepted.
+			if end+n > maxWireHeader {
+				f.state = stBroken
+				f.line = nil
+				return
+			}
 			consumed := end + n - start
 			head := f.line[:end]
 			f.line = f.line[:0]
@@ -120,6 +127,10 @@ func (f *framer) feed(b []byte) {
 				return
 			}
 			f.line = append(f.line, b[:i]...)
+			if len(f.line) > 64<<10 {
+				f.state = stBroken
+				return
+			}
 			b = b[i+1:]
 			line := bytes.TrimRight(f.line, "\r")
 			f.line = f.line[:0]
@@ -150,17 +161,29 @@ func (f *framer) feed(b []byte) {
 }
 
 // headEnd finds the blank line ending a head: index of its start and the
-// length of the terminator, or -1.
+// length of the terminator, or -1. As in Go's reader, each line ends in LF
+// with an optional CR before it, so a head ends at LF, optional CR, LF
+// ("\n\n", "\n\r\n"), with the last header line's own CR included.
 func headEnd(b []byte) (int, int) {
-	crlf := bytes.Index(b, []byte("\r\n\r\n"))
-	lf := bytes.Index(b, []byte("\n\n"))
-	switch {
-	case crlf < 0 && lf < 0:
-		return -1, 0
-	case lf < 0 || (crlf >= 0 && crlf < lf):
-		return crlf, 4
-	default:
-		return lf, 2
+	for i := 0; ; i++ {
+		j := bytes.IndexByte(b[i:], '\n')
+		if j < 0 {
+			return -1, 0
+		}
+		i += j
+		n := 0
+		switch {
+		case i+1 < len(b) && b[i+1] == '\n':
+			n = 2
+		case i+2 < len(b) && b[i+1] == '\r' && b[i+2] == '\n':
+			n = 3
+		default:
+			continue
+		}
+		if i > 0 && b[i-1] == '\r' {
+			return i - 1, n + 1
+		}
+		return i, n
 	}
 }
 

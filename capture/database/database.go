@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -30,6 +31,10 @@ type DB struct {
 	Path  string
 	Write *sql.DB
 	Read  *sql.DB
+
+	ckpt     *sql.DB
+	stopCkpt chan struct{}
+	ckptDone chan struct{}
 }
 
 // Durability picks what a commit survives.
@@ -97,6 +102,9 @@ func Open(dir string, opt Options) (*DB, error) {
 	q.Add("_pragma", "synchronous("+sync+")")
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "foreign_keys(ON)")
+	// Checkpoints run on their own connection (see checkpointer) so the
+	// writer never stalls copying the WAL into the database file.
+	q.Add("_pragma", "wal_autocheckpoint(0)")
 	q.Set("_txlock", "immediate")
 	dsn := "file:" + filepath.ToSlash(path) + "?" + q.Encode()
 
@@ -120,13 +128,43 @@ func Open(dir string, opt Options) (*DB, error) {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(max(4, runtime.NumCPU()))
-	db := &DB{Dir: dir, Path: path, Write: w, Read: r}
+	c, err := sql.Open("sqlite", "file:"+filepath.ToSlash(path)+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	c.SetMaxOpenConns(1)
+	db := &DB{Dir: dir, Path: path, Write: w, Read: r, ckpt: c,
+		stopCkpt: make(chan struct{}), ckptDone: make(chan struct{})}
 	if _, err := w.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
 		owner TEXT PRIMARY KEY, version INTEGER NOT NULL)`); err != nil {
+		close(db.ckptDone)
 		db.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
+	go db.checkpointer()
 	return db, nil
+}
+
+// checkpointInterval is how often the WAL is copied into the database.
+const checkpointInterval = 250 * time.Millisecond
+
+// checkpointer copies committed WAL frames into the database file in the
+// background. PASSIVE mode never blocks the writer; once a pass completes,
+// the next commit starts the WAL from its beginning, so it stays small.
+func (db *DB) checkpointer() {
+	defer close(db.ckptDone)
+	t := time.NewTicker(checkpointInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-db.stopCkpt:
+			return
+		case <-t.C:
+			_, _ = db.ckpt.Exec(`PRAGMA wal_checkpoint(PASSIVE)`)
+		}
+	}
 }
 
 // Migrate brings owner's tables (owner is the domain package, e.g.
@@ -163,7 +201,16 @@ func (db *DB) Migrate(ctx context.Context, owner string, steps []string) error {
 	return nil
 }
 
-// Close closes both handles.
+// Close stops the checkpointer, folds the WAL into the database file and
+// closes every handle.
 func (db *DB) Close() error {
-	return errors.Join(db.Read.Close(), db.Write.Close())
+	select {
+	case <-db.stopCkpt:
+		return nil // already closed
+	default:
+	}
+	close(db.stopCkpt)
+	<-db.ckptDone
+	_, _ = db.ckpt.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+	return errors.Join(db.Read.Close(), db.ckpt.Close(), db.Write.Close())
 }

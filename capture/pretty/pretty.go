@@ -161,11 +161,11 @@ func jsonError(data []byte, err error) error {
 
 // position converts a byte offset to a 1-based line and column (in bytes).
 func position(data []byte, off int64) (int, int) {
-	if off > int64(len(data)) {
-		off = int64(len(data))
-	}
 	if off > 0 {
 		off-- // json reports the offset after the bad byte
+	}
+	if off > int64(len(data)) {
+		off = int64(len(data)) // at the end of input: just past the last byte
 	}
 	before := data[:off]
 	line := bytes.Count(before, []byte("\n")) + 1
@@ -189,10 +189,21 @@ func xmlView(data []byte) View {
 		out.WriteString(strings.Repeat("  ", depth))
 	}
 	lastStart := false // the previous token opened an element: text stays inline
+	// Open elements: RawToken does not check that end tags match.
+	var open []xml.Name
 	for {
 		tok, err := dec.RawToken()
 		if err == io.EOF {
 			break
+		}
+		if e, ok := tok.(xml.EndElement); ok && err == nil {
+			if len(open) == 0 {
+				err = fmt.Errorf("unexpected end element </%s>", qname(e.Name))
+			} else if top := open[len(open)-1]; top != e.Name {
+				err = fmt.Errorf("element <%s> closed by </%s>", qname(top), qname(e.Name))
+			} else {
+				open = open[:len(open)-1]
+			}
 		}
 		if err != nil {
 			line, col := position(data, dec.InputOffset()+1)
@@ -213,6 +224,7 @@ func xmlView(data []byte) View {
 				out.WriteString(`"`)
 			}
 			out.WriteString(">")
+			open = append(open, t.Name)
 			depth++
 			lastStart = true
 		case xml.EndElement:

@@ -1,0 +1,58 @@
+# Gancho. Two commands for a newcomer: `make run` and `make test`.
+# Both install what is missing (Go modules; the C compiler and X11/GL
+# headers Fyne needs, via apt-get on Debian/Ubuntu) and then build.
+
+GO      ?= go
+BIN     ?= gancho
+SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_PKGS := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev \
+            libxinerama-dev libxi-dev libxxf86vm-dev
+SHOT_PKGS := xvfb imagemagick x11-utils
+
+.PHONY: run build test bench deps deps-system screenshots lint clean
+
+run: build
+	./$(BIN)
+
+build: deps
+	CGO_ENABLED=1 $(GO) build -o $(BIN) .
+
+test: deps
+	CGO_ENABLED=1 $(GO) test -race -count=1 ./...
+
+# Capture throughput: capture server + durable store vs a no-op handler, one run.
+bench: deps
+	$(GO) test -run '^$$' -bench 'BenchmarkLoad|BenchmarkAppendParallel' -benchtime 1x ./capture/
+
+deps: deps-system
+	$(GO) mod download
+
+# Fyne needs cgo with OpenGL and X11 headers. Only Debian/Ubuntu is
+# automated; elsewhere this prints what to install (see README).
+deps-system:
+	@command -v $(GO) >/dev/null || { echo "Gancho needs Go 1.24 or newer: install it from go.dev/dl (then run make again)."; exit 1; }
+	@if [ "$$(uname -s)" = Linux ] && command -v dpkg-query >/dev/null; then \
+		missing=""; for p in $(APT_PKGS); do \
+			dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+		done; \
+		if [ -n "$$missing" ]; then \
+			echo "Installing:$$missing"; \
+			$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+		fi; \
+	elif ! command -v gcc >/dev/null && ! command -v clang >/dev/null; then \
+		echo "Gancho needs a C compiler for Fyne: see the README's prerequisites for your OS."; exit 1; \
+	fi
+
+lint:
+	gofmt -l . | tee /dev/stderr | (! read)
+	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@latest ./...
+
+# Regenerates the README's pictures under Xvfb (Linux).
+screenshots: build
+	@for p in $(SHOT_PKGS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || \
+		{ $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(SHOT_PKGS); break; }; done
+	./docs/screenshots.sh ./$(BIN) docs
+
+clean:
+	rm -f $(BIN)

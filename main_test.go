@@ -1,0 +1,215 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gancho-app/gancho/capture"
+)
+
+// TestMain lets the test binary act as the gancho command: a child process
+// started with GANCHO_TEST_MAIN=1 runs run() with its arguments.
+func TestMain(m *testing.M) {
+	if os.Getenv("GANCHO_TEST_MAIN") == "1" {
+		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// child is a gancho process started from the test binary.
+type child struct {
+	cmd *exec.Cmd
+	url string
+}
+
+func startChild(t *testing.T, args ...string) *child {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "GANCHO_TEST_MAIN=1")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(out)
+	if !sc.Scan() {
+		cmd.Wait()
+		t.Fatalf("child printed nothing; stderr: %s", stderr.String())
+	}
+	first := sc.Text() // "Capturing at http://127.0.0.1:PORT (data in …)."
+	f := strings.Fields(first)
+	if len(f) < 3 || !strings.HasPrefix(f[2], "http://") {
+		t.Fatalf("unexpected first line %q", first)
+	}
+	go io.Copy(io.Discard, out)
+	return &child{cmd: cmd, url: f[2]}
+}
+
+func runCmd(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(args, &out, &errb)
+	return out.String(), errb.String(), code
+}
+
+// TestCrashKeepsAcknowledged kills `gancho listen` with SIGKILL while
+// clients post, restarts it on the same data directory, and checks that
+// every request answered 2xx is in the store.
+func TestCrashKeepsAcknowledged(t *testing.T) {
+	dir := t.TempDir()
+	for round := 0; round < 3; round++ {
+		c := startChild(t, "listen", "--addr", "127.0.0.1:0", "--data", dir)
+		var (
+			mu    sync.Mutex
+			acked []string
+			wg    sync.WaitGroup
+		)
+		client := &http.Client{Timeout: 5 * time.Second}
+		stop := make(chan struct{})
+		// Kill after a random number of acknowledgements.
+		want := 20 + rand.IntN(300)
+		reached := make(chan struct{})
+		var once sync.Once
+		for w := 0; w < 8; w++ {
+			wg.Add(1)
+			go func(w int) {
+				defer wg.Done()
+				for i := 0; ; i++ {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					body := fmt.Sprintf(`{"round":%d,"worker":%d,"n":%d}`, round, w, i)
+					resp, err := client.Post(c.url+"/crash", "application/json", strings.NewReader(body))
+					if err != nil {
+						return // the server died: expected
+					}
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode/100 == 2 {
+						mu.Lock()
+						acked = append(acked, resp.Header.Get("X-Gancho-Id"))
+						if len(acked) >= want {
+							once.Do(func() { close(reached) })
+						}
+						mu.Unlock()
+					}
+				}
+			}(w)
+		}
+		<-reached
+		if err := c.cmd.Process.Kill(); err != nil {
+			t.Fatal(err)
+		}
+		c.cmd.Wait()
+		close(stop)
+		wg.Wait()
+
+		out, stderr, code := runCmd(t, "list", "--json", "--limit", "0", "--data", dir)
+		if code != 0 {
+			t.Fatalf("list: %s", stderr)
+		}
+		stored := map[string]bool{}
+		dec := json.NewDecoder(strings.NewReader(out))
+		for dec.More() {
+			var rec capture.Record
+			if err := dec.Decode(&rec); err != nil {
+				t.Fatal(err)
+			}
+			stored[rec.ID] = true
+		}
+		for _, id := range acked {
+			if !stored[id] {
+				t.Fatalf("round %d: acknowledged capture %s lost after SIGKILL (%d acked, %d stored)", round, id, len(acked), len(stored))
+			}
+		}
+		t.Logf("round %d: %d acknowledged, all among %d stored", round, len(acked), len(stored))
+	}
+}
+
+func TestCLIErrors(t *testing.T) {
+	file := t.TempDir() + "/not-a-dir"
+	os.WriteFile(file, []byte("x"), 0o600)
+	dir := t.TempDir()
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown command", []string{"frobnicate"}, `unknown command "frobnicate"`},
+		{"unusable data dir", []string{"list", "--data", file + "/sub"}, "choose another with --data DIR"},
+		{"show without id", []string{"show", "--data", dir}, "show needs one capture id"},
+		{"show missing id", []string{"show", "--data", dir, "01NOPE"}, `run "gancho list"`},
+		{"bad max-body", []string{"listen", "--data", dir, "--max-body", "lots"}, "--max-body"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, stderr, code := runCmd(t, c.args...)
+			if code == 0 || !strings.Contains(stderr, c.want) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+				t.Fatalf("code %d stderr %q, want one line containing %q", code, stderr, c.want)
+			}
+		})
+	}
+}
+
+func TestPortInUse(t *testing.T) {
+	dir := t.TempDir()
+	c := startChild(t, "listen", "--addr", "127.0.0.1:0", "--data", dir)
+	defer func() { c.cmd.Process.Kill(); c.cmd.Wait() }()
+	addr := strings.TrimPrefix(c.url, "http://")
+	_, stderr, code := runCmd(t, "listen", "--addr", addr, "--data", t.TempDir())
+	if code == 0 || !strings.Contains(stderr, addr) || !strings.Contains(stderr, "--addr") {
+		t.Fatalf("code %d stderr %q", code, stderr)
+	}
+}
+
+func TestListenListShow(t *testing.T) {
+	dir := t.TempDir()
+	c := startChild(t, "listen", "--addr", "127.0.0.1:0", "--data", dir)
+	resp, err := http.Post(c.url+"/hooks?src=crm", "application/json", strings.NewReader(`{"event":"sale.created","amount":99.9}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	id := resp.Header.Get("X-Gancho-Id")
+	// Ctrl-C: a clean shutdown.
+	c.cmd.Process.Signal(os.Interrupt)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	go func() { <-ctx.Done(); c.cmd.Process.Kill() }()
+	if err := c.cmd.Wait(); err != nil {
+		t.Fatalf("listen did not exit cleanly: %v", err)
+	}
+
+	out, _, code := runCmd(t, "list", "--json", "--data", dir, "--search", "sale.created")
+	var rec capture.Record
+	if code != 0 || json.Unmarshal([]byte(out), &rec) != nil || rec.ID != id || rec.Target != "/hooks?src=crm" {
+		t.Fatalf("list --json: %q", out)
+	}
+	out, _, _ = runCmd(t, "list", "--data", dir)
+	if !strings.Contains(out, id) || !strings.Contains(out, "application/json") {
+		t.Fatalf("list: %q", out)
+	}
+	out, _, code = runCmd(t, "show", "--data", dir, id)
+	if code != 0 || !strings.Contains(out, "POST /hooks?src=crm HTTP/1.1") ||
+		!strings.Contains(out, "\"amount\": 99.9") || strings.Contains(out, "\x1b[") {
+		t.Fatalf("show: %q", out)
+	}
+}
