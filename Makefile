@@ -30,7 +30,7 @@ deps: deps-system
 # Fyne needs cgo with OpenGL and X11 headers. Only Debian/Ubuntu is
 # automated; elsewhere this prints what to install (see README).
 deps-system:
-	@command -v $(GO) >/dev/null || { echo "Gancho needs Go 1.24 or newer: install it from go.dev/dl (then run make again)."; exit 1; }
+	@command -v $(GO) >/dev/null || { echo "Gancho needs Go (1.21 or newer fetches the 1.26 toolchain it builds with): install it from go.dev/dl, then run make again."; exit 1; }
 	@if [ "$$(uname -s)" = Linux ] && command -v dpkg-query >/dev/null; then \
 		missing=""; for p in $(APT_PKGS); do \
 			dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \

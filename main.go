@@ -47,8 +47,8 @@ func main() {
 // printed as one sentence on stderr.
 func run(args []string, stdout, stderr io.Writer) int {
 	cmd := ""
-	if len(args) > 0 {
-		cmd, args = args[0], args[1:]
+	if len(args) > 0 && (!strings.HasPrefix(args[0], "-") || args[0] == "-h" || args[0] == "--help") {
+		cmd, args = args[0], args[1:] // flags alone ("gancho --data D") open the window
 	}
 	var err error
 	switch cmd {

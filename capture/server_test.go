@@ -260,32 +260,39 @@ func TestAddrInUse(t *testing.T) {
 	}
 }
 
+// gatedStore holds each Append until released, so a test can catch a
+// request in flight.
+type gatedStore struct {
+	*capture.Store
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (g *gatedStore) Append(ctx context.Context, r *capture.Request) error {
+	g.entered <- struct{}{}
+	<-g.release
+	return g.Store.Append(ctx, r)
+}
+
 func TestShutdownFinishesInFlight(t *testing.T) {
 	st := newStore(t, capture.StoreConfig{})
-	cfg := capture.Config{Addr: "127.0.0.1:0"}
-	srv := capture.NewServer(st, cfg)
+	g := &gatedStore{Store: st, entered: make(chan struct{}), release: make(chan struct{})}
+	srv := capture.NewServer(g, capture.Config{Addr: "127.0.0.1:0"})
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// A request whose body is still arriving when Shutdown starts.
-	pr, pw := io.Pipe()
-	req, _ := http.NewRequest("POST", srv.URL()+"/slow", pr)
-	req.ContentLength = 10
 	done := make(chan *http.Response, 1)
 	go func() {
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := http.Post(srv.URL()+"/slow", "text/plain", strings.NewReader("0123456789"))
 		if err != nil {
 			t.Error(err)
 		}
 		done <- resp
 	}()
-	pw.Write([]byte("01234"))
-	events, cancel := st.Subscribe(context.Background())
-	defer cancel()
+	<-g.entered // the handler is running
 	shut := make(chan error, 1)
 	go func() { shut <- srv.Shutdown(context.Background()) }()
-	pw.Write([]byte("56789"))
-	pw.Close()
+	close(g.release)
 	resp := <-done
 	if resp == nil || resp.StatusCode != 200 {
 		t.Fatalf("in-flight request: %v", resp)
@@ -293,9 +300,9 @@ func TestShutdownFinishesInFlight(t *testing.T) {
 	if err := <-shut; err != nil {
 		t.Fatal(err)
 	}
-	ev := <-events
-	if ev.Kind != capture.Added || string(ev.Request.Body) != "0123456789" {
-		t.Fatalf("event %+v", ev)
+	got, err := st.Get(context.Background(), resp.Header.Get("X-Gancho-Id"))
+	if err != nil || string(got.Body) != "0123456789" {
+		t.Fatalf("stored %v, %v", got, err)
 	}
 }
 

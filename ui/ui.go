@@ -63,7 +63,12 @@ func NewMain(opts Options) *Main {
 	m := &Main{opts: opts, count: widget.NewLabel("")}
 	m.list = widget.NewList(
 		func() int { return len(m.lines) },
-		func() fyne.CanvasObject { return widget.NewLabel("") },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("")
+			l.TextStyle = fyne.TextStyle{Monospace: true} // columns line up
+			l.Truncation = fyne.TextTruncateEllipsis
+			return l
+		},
 		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(m.lines[i]) },
 	)
 	url := widget.NewLabel("Send webhooks to " + opts.URL)
