@@ -72,6 +72,10 @@ var migrations = []string{
 	// so a crash can leave rows above the mark: they are indexed on open.
 	`CREATE TABLE capture_fts_state (seq INTEGER NOT NULL);
 	INSERT INTO capture_fts_state(seq) SELECT coalesce(max(seq), 0) FROM captures;`,
+	// 3: merge index segments less eagerly: capture writes far more often
+	// than people search, and a query over a few more segments is still fast.
+	`INSERT INTO captures_fts(captures_fts, rank) VALUES('automerge', 16);
+	INSERT INTO captures_fts(captures_fts, rank) VALUES('crisismerge', 64);`,
 }
 
 // Indexing is deferred: a capture commits (and is answered) first, and its
