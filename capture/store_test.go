@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gancho-app/gancho/capture"
+	"github.com/gancho-app/gancho/capture/database"
 )
 
 var ids capture.IDGen
@@ -262,5 +263,40 @@ func TestCloseFlushesAndRefuses(t *testing.T) {
 		t.Fatalf("append after close: %v", err)
 	}
 	for range events { // the channel is closed by Close
+	}
+}
+
+// TestIndexRecovery simulates a crash between a capture's commit and its
+// (deferred) index transaction: reopening indexes what is missing.
+func TestIndexRecovery(t *testing.T) {
+	dir := t.TempDir()
+	db, err := database.Open(dir, database.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := capture.NewStore(context.Background(), db, capture.StoreConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendAll(t, st, req("/r", "application/json", `{"customer":"Beatriz Lima"}`))
+	st.Close()
+	// Undo the indexing as if the process had died before it ran.
+	if _, err := db.Write.Exec(`DELETE FROM captures_fts; UPDATE capture_fts_state SET seq = 0`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	db, err = database.Open(dir, database.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	st, err = capture.NewStore(context.Background(), db, capture.StoreConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if n, err := st.Count(context.Background(), capture.Query{Search: "beatriz"}); err != nil || n != 1 {
+		t.Fatalf("after recovery: %d, %v", n, err)
 	}
 }
