@@ -6,6 +6,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
@@ -36,12 +37,15 @@ type Options struct {
 func Run(opts Options) {
 	a := app.NewWithID(AppID)
 	w := a.NewWindow("Gancho")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	// Subscribe before the first load so nothing committed in between is missed.
+	events, unsubscribe := opts.Captures.Subscribe(ctx)
+	defer unsubscribe()
 	m := NewMain(opts)
 	w.SetContent(m.Content())
 	w.Resize(fyne.NewSize(1100, 700))
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go m.Pump(ctx)
+	go m.Pump(ctx, events)
 	w.ShowAndRun()
 }
 
@@ -51,6 +55,7 @@ type Main struct {
 	opts  Options
 	count *widget.Label
 	lines []string
+	ids   []string // ids[i] is the capture shown on lines[i]
 	list  *widget.List
 	root  fyne.CanvasObject
 }
@@ -91,12 +96,14 @@ func (m *Main) Lines() []string { return append([]string(nil), m.lines...) }
 // reload rebuilds the list from the store; call on the UI goroutine.
 func (m *Main) reload(ctx context.Context) {
 	reqs, err := m.opts.Captures.List(ctx, capture.Query{Limit: maxLines, Summary: true})
-	m.lines = m.lines[:0]
+	m.lines, m.ids = m.lines[:0], m.ids[:0]
 	if err != nil {
 		m.lines = append(m.lines, "Could not read captures: "+err.Error())
+		m.ids = append(m.ids, "")
 	}
 	for _, r := range reqs {
 		m.lines = append(m.lines, capture.Line(r))
+		m.ids = append(m.ids, r.ID)
 	}
 	m.updateCount()
 	m.list.Refresh()
@@ -107,11 +114,10 @@ func (m *Main) updateCount() {
 	m.count.SetText(fmt.Sprintf("%d captures, %s of bodies — data in %s", n, capture.FormatSize(b), m.opts.DataDir))
 }
 
-// Pump applies store events to the widgets until ctx ends. It is the only
-// goroutine that crosses to the UI thread for this stream.
-func (m *Main) Pump(ctx context.Context) {
-	events, cancel := m.opts.Captures.Subscribe(ctx)
-	defer cancel()
+// Pump applies store events to the widgets until the stream ends. It is the
+// only goroutine that crosses to the UI thread for this stream; subscribe
+// before NewMain so no capture falls between the first load and the stream.
+func (m *Main) Pump(ctx context.Context, events <-chan capture.Event) {
 	for ev := range events {
 		fyne.Do(func() { m.apply(ctx, ev) })
 	}
@@ -120,9 +126,13 @@ func (m *Main) Pump(ctx context.Context) {
 func (m *Main) apply(ctx context.Context, ev capture.Event) {
 	switch ev.Kind {
 	case capture.Added:
+		if slices.Contains(m.ids, ev.Request.ID) {
+			return // already there from the first load
+		}
 		m.lines = append([]string{capture.Line(ev.Request)}, m.lines...)
+		m.ids = append([]string{ev.Request.ID}, m.ids...)
 		if len(m.lines) > maxLines {
-			m.lines = m.lines[:maxLines]
+			m.lines, m.ids = m.lines[:maxLines], m.ids[:maxLines]
 		}
 		m.updateCount()
 		m.list.Refresh()

@@ -32,6 +32,7 @@ func TestPumpShowsNewCaptures(t *testing.T) {
 	test.NewTempApp(t)
 	old := &capture.Request{ID: "01OLD", ReceivedAt: time.Now(), Method: "GET", Target: "/old"}
 	f := &fakeCaptures{events: make(chan capture.Event, 4), list: []*capture.Request{old}, count: 1}
+	events, _ := f.Subscribe(context.Background())
 	m := NewMain(Options{URL: "http://127.0.0.1:4665", Captures: f})
 	w := test.NewWindow(m.Content())
 	defer w.Close()
@@ -40,11 +41,12 @@ func TestPumpShowsNewCaptures(t *testing.T) {
 	}
 
 	f.count = 2
+	f.events <- capture.Event{Kind: capture.Added, Request: old} // seen in the first load: not doubled
 	f.events <- capture.Event{Kind: capture.Added, Request: &capture.Request{
 		ID: "01NEW", ReceivedAt: time.Now(), Method: "POST", Target: "/hooks/crm",
 		Headers: capture.Headers{{Name: "Content-Type", Value: "application/json"}}}}
 	close(f.events)
-	m.Pump(context.Background()) // returns when the stream ends
+	m.Pump(context.Background(), events) // returns when the stream ends
 
 	got := m.Lines()
 	if len(got) != 2 || !strings.Contains(got[0], "POST") || !strings.Contains(got[0], "/hooks/crm") {
