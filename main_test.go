@@ -213,3 +213,29 @@ func TestListenListShow(t *testing.T) {
 		t.Fatalf("show: %q", out)
 	}
 }
+
+func TestShowHighlightsOnTerminal(t *testing.T) {
+	r := &capture.Request{ID: "01X", Method: "POST", Target: "/x", Proto: "HTTP/1.1",
+		Headers: capture.Headers{{Name: "Content-Type", Value: "application/json"}},
+		Body:    []byte(`{"a":[1,2],"b":"c"}`), BodySize: 19}
+	cases := []struct {
+		name      string
+		color     bool
+		wantColor bool
+	}{{"terminal", true, true}, {"pipe", false, false}}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := showRequest(&buf, r, c.color); err != nil {
+				t.Fatal(err)
+			}
+			out := buf.String()
+			if strings.Contains(out, "\x1b[") != c.wantColor {
+				t.Fatalf("colour escapes present=%v, want %v: %q", !c.wantColor, c.wantColor, out)
+			}
+			if !c.color && !strings.Contains(out, "\"a\": [\n    1,") {
+				t.Fatalf("not pretty-printed: %q", out)
+			}
+		})
+	}
+}
