@@ -7,7 +7,7 @@ BIN=$1 OUT=$2
 DISPLAY_NUM=:97
 DATA=$(mktemp -d)
 PORT=47665
-Xvfb $DISPLAY_NUM -screen 0 1100x700x24 >/dev/null 2>&1 &
+Xvfb $DISPLAY_NUM -screen 0 1200x760x24 >/dev/null 2>&1 &
 XVFB=$!
 trap 'kill $APP $XVFB 2>/dev/null || true; rm -rf "$DATA"' EXIT
 for _ in $(seq 50); do xdpyinfo -display $DISPLAY_NUM >/dev/null 2>&1 && break; sleep 0.1; done

@@ -1,16 +1,23 @@
 // Package ui holds every Fyne widget, window and dialog of Gancho. Engine
 // packages publish events on any goroutine; ui crosses to the Fyne thread
-// once per stream, in a single pump goroutine, with fyne.Do.
+// in exactly one place, the pump goroutine, with fyne.Do.
 package ui
 
 import (
 	"context"
 	"fmt"
+	"image/color"
 	"slices"
+	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/gancho-app/gancho/capture"
@@ -19,10 +26,16 @@ import (
 // AppID is Gancho's application ID (preferences and storage are keyed on it).
 const AppID = "io.github.gancho_app.gancho"
 
-// Captures is what the window needs from the capture store.
+// Captures is what the window needs from the capture store. Subscribe's
+// channel is fed from any goroutine; the other methods are safe for
+// concurrent use.
 type Captures interface {
 	Subscribe(ctx context.Context) (<-chan capture.Event, func())
 	List(ctx context.Context, q capture.Query) ([]*capture.Request, error)
+	Count(ctx context.Context, q capture.Query) (int, error)
+	Get(ctx context.Context, id string) (*capture.Request, error)
+	Delete(ctx context.Context, id string) error
+	Clear(ctx context.Context) (int, error)
 	Stats() (count int, bodyBytes int64)
 }
 
@@ -42,101 +55,469 @@ func Run(opts Options) {
 	// Subscribe before the first load so nothing committed in between is missed.
 	events, unsubscribe := opts.Captures.Subscribe(ctx)
 	defer unsubscribe()
-	m := NewMain(opts)
+	m := NewMain(opts, w)
 	w.SetContent(m.Content())
-	w.Resize(fyne.NewSize(1100, 700))
+	prefs := a.Preferences()
+	w.Resize(fyne.NewSize(float32(prefs.FloatWithFallback("width", 1200)), float32(prefs.FloatWithFallback("height", 760))))
+	m.split.Offset = prefs.FloatWithFallback("split", 0.38)
+	w.Canvas().SetOnTypedKey(m.typedKey)
+	w.SetOnClosed(func() {
+		s := w.Canvas().Size()
+		prefs.SetFloat("width", float64(s.Width))
+		prefs.SetFloat("height", float64(s.Height))
+		prefs.SetFloat("split", m.split.Offset)
+	})
 	go m.Pump(ctx, events)
 	w.ShowAndRun()
 }
 
-// Main is the minimal main window: the capture URL, a live count and the
-// latest captures, one line each.
+// pageSize is how many list rows are fetched at a time.
+const pageSize = 300
+
+// Main is the inspector window: top bar, the capture list with search,
+// and the detail of the selected capture.
 type Main struct {
-	opts  Options
-	count *widget.Label
-	lines []string
-	ids   []string // ids[i] is the capture shown on lines[i]
-	list  *widget.List
-	root  fyne.CanvasObject
+	opts    Options
+	win     fyne.Window
+	items   []*capture.Request // summaries, newest first
+	more    bool               // the store may hold rows past items
+	total   int
+	sel     int // index in items, -1 for none
+	list    *widget.List
+	search  *widget.Entry
+	method  *widget.Select
+	count   *widget.Label
+	detail  *Detail
+	split   *container.Split
+	empty   fyne.CanvasObject
+	noSel   fyne.CanvasObject
+	right   *fyne.Container
+	root    *fyne.Container
+	styles  *styles
+	cache   map[string]rendered
+	cacheQ  []string
+	results chan func() // UI updates computed off the UI goroutine
+	// applied, if set (tests), receives after each update the pump applied.
+	applied chan struct{}
 }
 
-// maxLines bounds the in-memory list of recent lines.
-const maxLines = 500
+// NewMain builds the window's content; call Pump to make it live. w may be
+// nil (tests): dialogs and the clipboard then do nothing.
+func NewMain(opts Options, w fyne.Window) *Main {
+	m := &Main{opts: opts, win: w, sel: -1, cache: map[string]rendered{}, results: make(chan func(), 16)}
+	m.styles = newStyles(darkPalette)
+	if fyne.CurrentApp() != nil && fyne.CurrentApp().Settings().ThemeVariant() == theme.VariantLight {
+		m.styles = newStyles(lightPalette)
+	}
+	m.detail = newDetail(m.copy, m.renderAsync)
+	m.count = widget.NewLabel("")
 
-// NewMain builds the window content; call Pump to make it live.
-func NewMain(opts Options) *Main {
-	m := &Main{opts: opts, count: widget.NewLabel("")}
 	m.list = widget.NewList(
-		func() int { return len(m.lines) },
-		func() fyne.CanvasObject {
-			l := widget.NewLabel("")
-			l.TextStyle = fyne.TextStyle{Monospace: true} // columns line up
-			l.Truncation = fyne.TextTruncateEllipsis
-			return l
+		func() int { return len(m.items) },
+		newRow,
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			if i >= len(m.items)-20 && m.more {
+				m.loadMore()
+			}
+			if i < len(m.items) {
+				updateRow(o, m.items[i])
+			}
 		},
-		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(m.lines[i]) },
 	)
-	url := widget.NewLabel("Send webhooks to " + opts.URL)
-	url.TextStyle = fyne.TextStyle{Bold: true}
-	hint := widget.NewLabel(fmt.Sprintf("Try: curl -d '{\"hello\":\"world\"}' -H 'Content-Type: application/json' %s/hook", opts.URL))
-	m.root = container.NewBorder(container.NewVBox(url, hint, m.count), nil, nil, nil, m.list)
-	m.reload(context.Background())
+	m.list.OnSelected = func(i widget.ListItemID) { m.selectIndex(i) }
+
+	m.search = widget.NewEntry()
+	m.search.SetPlaceHolder("Search bodies, headers, paths… (e-mail, phone, id)")
+	m.search.OnChanged = func(string) { m.reload() }
+	m.method = widget.NewSelect([]string{"All methods", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"},
+		func(string) { m.reload() })
+	m.method.SetSelected("All methods")
+
+	urlLabel := widget.NewLabelWithStyle(opts.URL, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+	copyURL := widget.NewButtonWithIcon("", theme.ContentCopyIcon(), func() { m.copy(opts.URL) })
+	clear := widget.NewButtonWithIcon("Clear all", theme.DeleteIcon(), m.confirmClear)
+	top := container.NewHBox(widget.NewLabel("Capture URL"), urlLabel, copyURL, layout.NewSpacer(), m.count, clear)
+
+	filters := container.NewBorder(nil, nil, nil, m.method, m.search)
+	left := container.NewBorder(filters, nil, nil, nil, m.list)
+
+	m.noSel = container.NewCenter(widget.NewLabel("Select a capture to see its body, headers and query."))
+	m.empty = emptyState(opts.URL, m.copy)
+	m.right = container.NewStack(m.empty)
+	m.split = container.NewHSplit(left, m.right)
+	m.split.Offset = 0.38
+	m.root = container.NewBorder(container.NewVBox(top, widget.NewSeparator()), nil, nil, nil, m.split)
+	m.reload()
 	return m
 }
 
 // Content returns the root object.
 func (m *Main) Content() fyne.CanvasObject { return m.root }
 
-// Count returns the text of the capture counter (for tests).
-func (m *Main) Count() string { return m.count.Text }
+func emptyState(url string, copyFn func(string)) fyne.CanvasObject {
+	curl := fmt.Sprintf("curl -X POST %s/hooks/test \\\n  -H 'Content-Type: application/json' \\\n  -d '{\"event\":\"client.created\",\"name\":\"Ana Souza\"}'", url)
+	title := widget.NewLabelWithStyle("No captures yet", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	howto := widget.NewLabelWithStyle("Point your webhook at this URL — any method, any path:", fyne.TextAlignCenter, fyne.TextStyle{})
+	u := widget.NewLabelWithStyle(url, fyne.TextAlignCenter, fyne.TextStyle{Monospace: true})
+	example := widget.NewLabelWithStyle(curl, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+	copyCurl := widget.NewButtonWithIcon("Copy curl example", theme.ContentCopyIcon(), func() { copyFn(curl) })
+	copyURL := widget.NewButtonWithIcon("Copy URL", theme.ContentCopyIcon(), func() { copyFn(url) })
+	return container.NewCenter(container.NewVBox(title, howto, u,
+		container.NewCenter(container.NewHBox(copyURL, copyCurl)), example))
+}
 
-// Lines returns the lines shown, newest first (for tests).
-func (m *Main) Lines() []string { return append([]string(nil), m.lines...) }
-
-// reload rebuilds the list from the store; call on the UI goroutine.
-func (m *Main) reload(ctx context.Context) {
-	reqs, err := m.opts.Captures.List(ctx, capture.Query{Limit: maxLines, Summary: true})
-	m.lines, m.ids = m.lines[:0], m.ids[:0]
-	if err != nil {
-		m.lines = append(m.lines, "Could not read captures: "+err.Error())
-		m.ids = append(m.ids, "")
+// methodColor gives each method family its badge colour.
+func methodColor(method string) color.Color {
+	switch method {
+	case "GET":
+		return color.NRGBA{0x2e, 0x7d, 0x32, 0xff}
+	case "POST":
+		return color.NRGBA{0x15, 0x65, 0xc0, 0xff}
+	case "PUT", "PATCH":
+		return color.NRGBA{0xb2, 0x6a, 0x00, 0xff}
+	case "DELETE":
+		return color.NRGBA{0xc6, 0x28, 0x28, 0xff}
 	}
-	for _, r := range reqs {
-		m.lines = append(m.lines, capture.Line(r))
-		m.ids = append(m.ids, r.ID)
+	return color.NRGBA{0x6a, 0x1b, 0x9a, 0xff}
+}
+
+func newRow() fyne.CanvasObject {
+	bg := canvas.NewRectangle(color.Black)
+	bg.CornerRadius = 4
+	txt := canvas.NewText("PROPFIND", color.White)
+	txt.TextStyle = fyne.TextStyle{Bold: true}
+	txt.TextSize = theme.TextSize() - 2
+	txt.Alignment = fyne.TextAlignCenter
+	badge := container.NewStack(bg, container.NewPadded(txt))
+	target := widget.NewLabel("")
+	target.TextStyle = fyne.TextStyle{Monospace: true}
+	target.Truncation = fyne.TextTruncateEllipsis
+	bg.SetMinSize(fyne.NewSize(84, 0)) // every badge as wide: targets line up
+	meta := canvas.NewText("", theme.Color(theme.ColorNamePlaceHolder))
+	meta.TextSize = theme.TextSize() - 2
+	lines := container.New(layout.NewCustomPaddedVBoxLayout(0), target, container.NewHBox(layout.NewSpacer(), meta))
+	return container.NewBorder(nil, nil, container.NewCenter(badge), nil, lines)
+}
+
+func updateRow(o fyne.CanvasObject, r *capture.Request) {
+	c := o.(*fyne.Container)
+	lines := c.Objects[0].(*fyne.Container)
+	target := lines.Objects[0].(*widget.Label)
+	meta := lines.Objects[1].(*fyne.Container).Objects[1].(*canvas.Text)
+	badge := c.Objects[1].(*fyne.Container).Objects[0].(*fyne.Container)
+	bg := badge.Objects[0].(*canvas.Rectangle)
+	txt := badge.Objects[1].(*fyne.Container).Objects[0].(*canvas.Text)
+	method := r.Method
+	if len(method) > 8 {
+		method = method[:7] + "…"
+	}
+	txt.Text = method
+	bg.FillColor = methodColor(r.Method)
+	txt.Refresh()
+	bg.Refresh()
+	target.SetText(elideMiddle(printable(r.Target), 90))
+	ct := r.ContentType()
+	if i := strings.IndexByte(ct, ';'); i >= 0 {
+		ct = ct[:i]
+	}
+	size := capture.FormatSize(r.BodySize)
+	if r.Truncated {
+		size += " ✂"
+	}
+	parts := []string{relTime(time.Since(r.ReceivedAt)), size}
+	if ct != "" {
+		parts = append(parts, ct)
+	}
+	meta.Text = strings.Join(parts, " · ")
+	meta.Color = theme.Color(theme.ColorNamePlaceHolder)
+	meta.Refresh()
+}
+
+// elideMiddle keeps the start and the end of s, which is where paths and
+// query strings differ.
+func elideMiddle(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	half := (n - 1) / 2
+	return string(r[:half]) + "…" + string(r[len(r)-(n-1-half):])
+}
+
+// printable escapes control characters so a hostile target cannot garble the row.
+func printable(s string) string {
+	if !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\uFFFD' }) {
+		return s
+	}
+	q := fmt.Sprintf("%q", s)
+	return q[1 : len(q)-1]
+}
+
+func (m *Main) query() capture.Query {
+	q := capture.Query{Search: m.search.Text, Summary: true, Limit: pageSize}
+	if m.method.Selected != "" && m.method.Selected != "All methods" {
+		q.Method = m.method.Selected
+	}
+	return q
+}
+
+func (m *Main) filtered() bool {
+	q := m.query()
+	return strings.TrimSpace(q.Search) != "" || q.Method != ""
+}
+
+// reload re-reads the first page for the current filter (UI goroutine).
+func (m *Main) reload() {
+	if m.root == nil {
+		return // still constructing
+	}
+	selID := m.selectedID()
+	ctx := context.Background()
+	items, err := m.opts.Captures.List(ctx, m.query())
+	if err != nil {
+		m.count.SetText("Search failed: " + err.Error())
+		items = nil
+	}
+	m.items = items
+	m.more = len(items) == pageSize
+	m.sel = -1
+	m.list.UnselectAll()
+	m.list.Refresh()
+	for i, r := range m.items {
+		if r.ID == selID {
+			m.sel = i
+			m.list.Select(i)
+			break
+		}
 	}
 	m.updateCount()
-	m.list.Refresh()
+	m.updateRight()
+}
+
+func (m *Main) loadMore() {
+	if len(m.items) == 0 {
+		return
+	}
+	q := m.query()
+	q.Before = m.items[len(m.items)-1].ID
+	page, err := m.opts.Captures.List(context.Background(), q)
+	if err != nil {
+		m.more = false
+		return
+	}
+	m.items = append(m.items, page...)
+	m.more = len(page) == pageSize
 }
 
 func (m *Main) updateCount() {
 	n, b := m.opts.Captures.Stats()
-	m.count.SetText(fmt.Sprintf("%d captures, %s of bodies — data in %s", n, capture.FormatSize(b), m.opts.DataDir))
+	m.total = n
+	if m.filtered() {
+		shown, _ := m.opts.Captures.Count(context.Background(), m.query())
+		m.count.SetText(fmt.Sprintf("%d of %d captures", shown, n))
+		return
+	}
+	m.count.SetText(fmt.Sprintf("%d captures · %s", n, capture.FormatSize(b)))
 }
 
-// Pump applies store events to the widgets until the stream ends. It is the
-// only goroutine that crosses to the UI thread for this stream; subscribe
-// before NewMain so no capture falls between the first load and the stream.
-func (m *Main) Pump(ctx context.Context, events <-chan capture.Event) {
-	for ev := range events {
-		fyne.Do(func() { m.apply(ctx, ev) })
+func (m *Main) updateRight() {
+	var want fyne.CanvasObject
+	switch {
+	case m.sel >= 0:
+		want = m.detail.root
+	case m.total == 0 && !m.filtered():
+		want = m.empty
+	default:
+		want = m.noSel
+	}
+	if len(m.right.Objects) != 1 || m.right.Objects[0] != want {
+		m.right.Objects = []fyne.CanvasObject{want}
+		m.right.Refresh()
 	}
 }
 
-func (m *Main) apply(ctx context.Context, ev capture.Event) {
+func (m *Main) selectedID() string {
+	if m.sel >= 0 && m.sel < len(m.items) {
+		return m.items[m.sel].ID
+	}
+	return ""
+}
+
+func (m *Main) selectIndex(i int) {
+	if i < 0 || i >= len(m.items) {
+		return
+	}
+	m.sel = i
+	full, err := m.opts.Captures.Get(context.Background(), m.items[i].ID)
+	if err != nil {
+		m.count.SetText("Could not open capture: " + err.Error())
+		return
+	}
+	m.detail.Show(full)
+	m.updateRight()
+}
+
+// typedKey: up/down move the selection, Delete removes the selected capture.
+func (m *Main) typedKey(ev *fyne.KeyEvent) {
+	switch ev.Name {
+	case fyne.KeyDown:
+		if m.sel+1 < len(m.items) {
+			m.list.Select(m.sel + 1)
+		}
+	case fyne.KeyUp:
+		if m.sel > 0 {
+			m.list.Select(m.sel - 1)
+		} else if m.sel < 0 && len(m.items) > 0 {
+			m.list.Select(0)
+		}
+	case fyne.KeyDelete:
+		m.deleteSelected()
+	}
+}
+
+func (m *Main) deleteSelected() {
+	id := m.selectedID()
+	if id == "" {
+		return
+	}
+	if err := m.opts.Captures.Delete(context.Background(), id); err != nil {
+		m.count.SetText("Delete failed: " + err.Error())
+	}
+	// The Deleted event from the store updates the list.
+}
+
+func (m *Main) confirmClear() {
+	do := func(ok bool) {
+		if !ok {
+			return
+		}
+		if _, err := m.opts.Captures.Clear(context.Background()); err != nil {
+			m.count.SetText("Clear failed: " + err.Error())
+		}
+	}
+	if m.win == nil {
+		do(true)
+		return
+	}
+	dialog.ShowConfirm("Clear all captures?", fmt.Sprintf("This deletes all %d captures from %s. It cannot be undone.", m.total, m.opts.DataDir), do, m.win)
+}
+
+func (m *Main) copy(s string) {
+	if m.win != nil {
+		m.win.Clipboard().SetContent(s)
+	}
+}
+
+// renderAsync computes a body view off the UI goroutine (cached per capture
+// and mode) and applies it through the pump.
+func (m *Main) renderAsync(r *capture.Request, mode string, apply func(rendered)) {
+	key := r.ID + "/" + mode
+	if v, ok := m.cache[key]; ok {
+		apply(v)
+		return
+	}
+	st := m.styles
+	go func() {
+		v := renderBody(r, mode, st)
+		m.results <- func() {
+			m.remember(key, v)
+			apply(v)
+		}
+	}()
+}
+
+// remember keeps the last few rendered bodies (UI goroutine).
+func (m *Main) remember(key string, v rendered) {
+	const keep = 12
+	if _, ok := m.cache[key]; ok {
+		return
+	}
+	m.cache[key] = v
+	m.cacheQ = append(m.cacheQ, key)
+	if len(m.cacheQ) > keep {
+		delete(m.cache, m.cacheQ[0])
+		m.cacheQ = m.cacheQ[1:]
+	}
+}
+
+// Pump applies store events and finished background work to the widgets
+// until events closes or ctx ends. It is the only goroutine that calls
+// fyne.Do; subscribe before NewMain so no capture falls between the first
+// load and the stream.
+func (m *Main) Pump(ctx context.Context, events <-chan capture.Event) {
+	tick := time.NewTicker(15 * time.Second) // relative times age
+	defer tick.Stop()
+	for {
+		var apply func()
+		select {
+		case <-ctx.Done():
+			return
+		case ev, ok := <-events:
+			if !ok {
+				return
+			}
+			apply = func() { m.apply(ev) }
+		case f := <-m.results:
+			apply = f
+		case <-tick.C:
+			apply = m.list.Refresh
+		}
+		fyne.Do(apply)
+		if m.applied != nil {
+			select { // a "something changed" signal; never blocks the pump
+			case m.applied <- struct{}{}:
+			default:
+			}
+		}
+	}
+}
+
+func (m *Main) apply(ev capture.Event) {
 	switch ev.Kind {
 	case capture.Added:
-		if slices.Contains(m.ids, ev.Request.ID) {
+		if m.filtered() {
+			m.reload() // the store decides what matches
+			return
+		}
+		if slices.ContainsFunc(m.items, func(r *capture.Request) bool { return r.ID == ev.Request.ID }) {
 			return // already there from the first load
 		}
-		m.lines = append([]string{capture.Line(ev.Request)}, m.lines...)
-		m.ids = append([]string{ev.Request.ID}, m.ids...)
-		if len(m.lines) > maxLines {
-			m.lines, m.ids = m.lines[:maxLines], m.ids[:maxLines]
+		m.items = slices.Insert(m.items, 0, ev.Request)
+		if m.sel >= 0 {
+			m.sel++
+			// Keep the same capture selected without re-opening it.
+			cb := m.list.OnSelected
+			m.list.OnSelected = nil
+			m.list.Select(m.sel)
+			m.list.OnSelected = cb
 		}
-		m.updateCount()
 		m.list.Refresh()
-	default:
-		m.reload(ctx)
+		m.updateCount()
+		m.updateRight()
+	case capture.Deleted, capture.Evicted:
+		gone := map[string]bool{}
+		for _, id := range ev.IDs {
+			gone[id] = true
+		}
+		selID := m.selectedID()
+		m.items = slices.DeleteFunc(m.items, func(r *capture.Request) bool { return gone[r.ID] })
+		m.sel = -1
+		m.list.UnselectAll()
+		if selID != "" && !gone[selID] {
+			for i, r := range m.items {
+				if r.ID == selID {
+					m.sel = i
+					cb := m.list.OnSelected
+					m.list.OnSelected = nil
+					m.list.Select(i)
+					m.list.OnSelected = cb
+				}
+			}
+		}
+		m.list.Refresh()
+		m.updateCount()
+		m.updateRight()
+	default: // Cleared, Dropped: re-read
+		m.reload()
 	}
 }

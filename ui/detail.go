@@ -1,0 +1,285 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/gancho-app/gancho/capture"
+	"github.com/gancho-app/gancho/capture/pretty"
+)
+
+// Body view modes.
+const (
+	modePretty = "Pretty"
+	modeRaw    = "Raw"
+	modeHex    = "Hex"
+)
+
+// rendered is a body view ready for the grid, computed off the UI goroutine.
+type rendered struct {
+	rows   []widget.TextGridRow
+	text   string // what Copy copies
+	banner string // notes and errors, "" for none
+	isErr  bool
+}
+
+// renderBody computes the view of r in mode; it touches no widget.
+func renderBody(r *capture.Request, mode string, st *styles) rendered {
+	var out rendered
+	var notes []string
+	switch mode {
+	case modeHex:
+		out.text = pretty.Hex(r.Body, 4<<20)
+		if len(r.Body) > 4<<20 {
+			notes = append(notes, "hex dump of the first 4 MiB")
+		}
+		out.rows = highlightRows(out.text, "plaintext", st)
+	case modeRaw:
+		d, err := capture.Decode(r.Headers, r.Body, pretty.DecodeLimit)
+		if err != nil {
+			notes = append(notes, err.Error())
+		} else if d.Encoding != "" {
+			notes = append(notes, "decoded from "+d.Encoding+" (as received it is compressed)")
+		}
+		if !capture.IsText(d.Data) {
+			out.text = pretty.Hex(d.Data, 4<<20)
+			notes = append(notes, "binary: shown as a hex dump")
+		} else {
+			out.text = strings.ToValidUTF8(string(d.Data), "\uFFFD")
+		}
+		out.rows = highlightRows(out.text, "plaintext", st)
+	default:
+		v := pretty.Body(r)
+		out.text = v.Text
+		notes = append(notes, v.Notes...)
+		if v.Err != nil {
+			notes = append(notes, v.Err.Error())
+			out.isErr = true
+		}
+		if v.Kind == pretty.Empty {
+			out.text = ""
+			notes = append(notes, "empty body")
+		}
+		if len(v.Text) > pretty.HighlightLimit {
+			notes = append(notes, fmt.Sprintf("larger than %s: shown without highlighting", capture.FormatSize(pretty.HighlightLimit)))
+		}
+		lang := v.Lang
+		if v.Err != nil {
+			lang = "plaintext"
+		}
+		out.rows = highlightRows(out.text, lang, st)
+	}
+	out.banner = strings.Join(notes, " · ")
+	return out
+}
+
+// Detail shows one capture: Body, Headers, Query and Info tabs.
+type Detail struct {
+	req     *capture.Request
+	mode    string
+	grid    *widget.TextGrid
+	banner  *widget.Label
+	modes   *widget.RadioGroup
+	body    string
+	headers *widget.List
+	query   *widget.List
+	rawQ    *widget.Label
+	info    *widget.Form
+	tabs    *container.AppTabs
+	params  [][2]string
+	root    fyne.CanvasObject
+	copyFn  func(string)
+	// render asks for a body view off the UI goroutine; apply runs on it.
+	render func(r *capture.Request, mode string, apply func(rendered))
+}
+
+func newDetail(copyFn func(string), render func(*capture.Request, string, func(rendered))) *Detail {
+	d := &Detail{mode: modePretty, copyFn: copyFn, render: render}
+	d.grid = widget.NewTextGrid()
+	d.grid.Scroll = fyne.ScrollBoth // before first render: ScrollNone lays out every row
+	d.banner = widget.NewLabel("")
+	d.banner.Wrapping = fyne.TextWrapWord
+	d.banner.Importance = widget.WarningImportance
+	d.banner.Hide()
+	d.modes = widget.NewRadioGroup([]string{modePretty, modeRaw, modeHex}, func(m string) {
+		if m == "" || m == d.mode {
+			return
+		}
+		d.mode = m
+		d.refreshBody()
+	})
+	d.modes.Horizontal = true
+	d.modes.SetSelected(modePretty)
+	copyBody := widget.NewButtonWithIcon("Copy body", theme.ContentCopyIcon(), func() { d.copyFn(d.body) })
+	bodyTab := container.NewBorder(container.NewVBox(container.NewHBox(d.modes, copyBody), d.banner), nil, nil, nil, d.grid)
+
+	var hdrs capture.Headers
+	d.headers = widget.NewList(
+		func() int {
+			if d.req == nil {
+				return 0
+			}
+			hdrs = d.req.Headers
+			return len(hdrs)
+		},
+		func() fyne.CanvasObject {
+			name := widget.NewLabel("")
+			name.TextStyle = fyne.TextStyle{Bold: true}
+			val := widget.NewLabel("")
+			val.Truncation = fyne.TextTruncateEllipsis
+			btn := widget.NewButtonWithIcon("", theme.ContentCopyIcon(), nil)
+			return container.NewBorder(nil, nil, name, btn, val)
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			c := o.(*fyne.Container)
+			h := hdrs[i]
+			c.Objects[1].(*widget.Label).SetText(h.Name)
+			c.Objects[0].(*widget.Label).SetText(h.Value)
+			c.Objects[2].(*widget.Button).OnTapped = func() { d.copyFn(h.Value) }
+		},
+	)
+	d.query = widget.NewList(
+		func() int { return len(d.params) },
+		func() fyne.CanvasObject {
+			name := widget.NewLabel("")
+			name.TextStyle = fyne.TextStyle{Bold: true}
+			val := widget.NewLabel("")
+			val.Truncation = fyne.TextTruncateEllipsis
+			return container.NewBorder(nil, nil, name, nil, val)
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			c := o.(*fyne.Container)
+			c.Objects[1].(*widget.Label).SetText(d.params[i][0])
+			c.Objects[0].(*widget.Label).SetText(d.params[i][1])
+		},
+	)
+	d.rawQ = widget.NewLabel("")
+	d.rawQ.TextStyle = fyne.TextStyle{Monospace: true}
+	d.rawQ.Wrapping = fyne.TextWrapBreak
+	d.info = widget.NewForm()
+	d.tabs = container.NewAppTabs(
+		container.NewTabItem("Body", bodyTab),
+		container.NewTabItem("Headers", d.headers),
+		container.NewTabItem("Query", container.NewBorder(d.rawQ, nil, nil, nil, d.query)),
+		container.NewTabItem("Info", container.NewVScroll(d.info)),
+	)
+	d.root = d.tabs
+	return d
+}
+
+// Show displays r (with its body) on the UI goroutine.
+func (d *Detail) Show(r *capture.Request) {
+	d.req = r
+	d.params = queryParams(r.Target)
+	_, rawQuery, _ := strings.Cut(r.Target, "?")
+	if rawQuery == "" {
+		d.rawQ.SetText("No query string.")
+	} else {
+		d.rawQ.SetText("?" + rawQuery)
+	}
+	d.headers.Refresh()
+	d.query.Refresh()
+	d.fillInfo()
+	d.refreshBody()
+}
+
+func (d *Detail) refreshBody() {
+	r := d.req
+	if r == nil {
+		return
+	}
+	mode := d.mode
+	d.render(r, mode, func(v rendered) {
+		if d.req != r || d.mode != mode {
+			return // the user moved on while it was computed
+		}
+		d.body = v.text
+		d.grid.Rows = v.rows
+		d.grid.Refresh()
+		d.grid.ScrollToTop()
+		if v.banner == "" {
+			d.banner.Hide()
+		} else {
+			d.banner.SetText(v.banner)
+			if v.isErr {
+				d.banner.Importance = widget.DangerImportance
+			} else {
+				d.banner.Importance = widget.WarningImportance
+			}
+			d.banner.Show()
+			d.banner.Refresh()
+		}
+	})
+}
+
+func (d *Detail) fillInfo() {
+	r := d.req
+	d.info.Items = nil
+	add := func(k, v string) {
+		l := widget.NewLabel(v)
+		l.Wrapping = fyne.TextWrapBreak
+		d.info.Append(k, l)
+	}
+	add("ID", r.ID)
+	add("Received", fmt.Sprintf("%s (%s)", r.ReceivedAt.Local().Format("2006-01-02 15:04:05.000 MST"), relTime(time.Since(r.ReceivedAt))))
+	add("Remote address", r.RemoteAddr)
+	add("Host", r.Host)
+	add("Protocol", r.Proto)
+	size := fmt.Sprintf("%s (%d bytes)", capture.FormatSize(r.BodySize), r.BodySize)
+	add("Body size", size)
+	trunc := "no"
+	if r.Truncated {
+		trunc = "yes — only the first " + capture.FormatSize(int64(len(r.Body))) + " were kept"
+		if r.DeclaredSize >= 0 {
+			trunc += fmt.Sprintf(" of %s declared", capture.FormatSize(r.DeclaredSize))
+		}
+	}
+	add("Truncated", trunc)
+	if r.Error != "" {
+		add("Error", r.Error)
+	}
+	resp := fmt.Sprintf("%d", r.Response.Status)
+	for _, h := range r.Response.Headers {
+		resp += "\n" + h.Name + ": " + h.Value
+	}
+	if len(r.Response.Body) > 0 {
+		resp += "\n\n" + strings.ToValidUTF8(string(r.Response.Body), "\uFFFD")
+	}
+	add("Response sent", resp)
+	d.info.Refresh()
+}
+
+// queryParams splits the raw query in order, keeping repeated keys.
+func queryParams(target string) [][2]string {
+	_, q, ok := strings.Cut(target, "?")
+	if !ok {
+		return nil
+	}
+	var out [][2]string
+	for _, f := range pretty.FormFields(q) {
+		out = append(out, [2]string{f.Name, f.Value})
+	}
+	return out
+}
+
+// relTime renders an age for people: "just now", "5 s ago", "3 min ago".
+func relTime(d time.Duration) string {
+	switch {
+	case d < 2*time.Second:
+		return "just now"
+	case d < time.Minute:
+		return fmt.Sprintf("%d s ago", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%d min ago", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%d h ago", int(d.Hours()))
+	}
+	return fmt.Sprintf("%d days ago", int(d.Hours()/24))
+}
+

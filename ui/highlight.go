@@ -1,0 +1,144 @@
+package ui
+
+import (
+	"image/color"
+	"strings"
+
+	"fyne.io/fyne/v2/widget"
+	"github.com/alecthomas/chroma/v2"
+
+	"github.com/gancho-app/gancho/capture/pretty"
+)
+
+// wrapAt hard-wraps longer lines before they reach a TextGrid: one very long
+// line (minified JSON) is slow to lay out anywhere.
+const wrapAt = 240
+
+// palette maps chroma token categories to colours for one theme variant.
+type palette struct {
+	plain, key, str, num, keyword, punct, comment, tag, attr, errc color.Color
+}
+
+var (
+	darkPalette = palette{
+		plain:   color.NRGBA{0xd8, 0xde, 0xe9, 0xff},
+		key:     color.NRGBA{0x81, 0xa1, 0xc1, 0xff},
+		str:     color.NRGBA{0xa3, 0xbe, 0x8c, 0xff},
+		num:     color.NRGBA{0xd0, 0x87, 0x70, 0xff},
+		keyword: color.NRGBA{0xb4, 0x8e, 0xad, 0xff},
+		punct:   color.NRGBA{0x9a, 0xa3, 0xb5, 0xff},
+		comment: color.NRGBA{0x7b, 0x88, 0xa1, 0xff},
+		tag:     color.NRGBA{0x88, 0xc0, 0xd0, 0xff},
+		attr:    color.NRGBA{0xeb, 0xcb, 0x8b, 0xff},
+		errc:    color.NRGBA{0xbf, 0x61, 0x6a, 0xff},
+	}
+	lightPalette = palette{
+		plain:   color.NRGBA{0x24, 0x29, 0x2e, 0xff},
+		key:     color.NRGBA{0x00, 0x5c, 0xc5, 0xff},
+		str:     color.NRGBA{0x22, 0x86, 0x3a, 0xff},
+		num:     color.NRGBA{0xb3, 0x3d, 0x00, 0xff},
+		keyword: color.NRGBA{0x8a, 0x3f, 0xb0, 0xff},
+		punct:   color.NRGBA{0x58, 0x60, 0x69, 0xff},
+		comment: color.NRGBA{0x6a, 0x73, 0x7d, 0xff},
+		tag:     color.NRGBA{0x11, 0x63, 0x29, 0xff},
+		attr:    color.NRGBA{0x6f, 0x42, 0xc1, 0xff},
+		errc:    color.NRGBA{0xcb, 0x24, 0x31, 0xff},
+	}
+)
+
+// styles holds one shared style per category, so a 1 MiB body does not
+// allocate a style per cell.
+type styles struct {
+	plain, key, str, num, keyword, punct, comment, tag, attr, errc widget.TextGridStyle
+}
+
+func newStyles(p palette) *styles {
+	s := func(c color.Color) widget.TextGridStyle { return &widget.CustomTextGridStyle{FGColor: c} }
+	return &styles{s(p.plain), s(p.key), s(p.str), s(p.num), s(p.keyword), s(p.punct), s(p.comment), s(p.tag), s(p.attr), s(p.errc)}
+}
+
+func (s *styles) forToken(t chroma.TokenType) widget.TextGridStyle {
+	switch {
+	case t == chroma.NameTag:
+		return s.tag
+	case t == chroma.NameAttribute:
+		return s.attr
+	case t.InSubCategory(chroma.LiteralStringSymbol) || t == chroma.NameVariable, t == chroma.NameProperty:
+		return s.key
+	case t.InCategory(chroma.Keyword):
+		return s.keyword
+	case t.InSubCategory(chroma.LiteralString):
+		return s.str
+	case t.InSubCategory(chroma.LiteralNumber):
+		return s.num
+	case t.InCategory(chroma.Comment):
+		return s.comment
+	case t == chroma.Error:
+		return s.errc
+	case t.InCategory(chroma.Punctuation) || t.InCategory(chroma.Operator):
+		return s.punct
+	}
+	return s.plain
+}
+
+// wrapLines hard-wraps lines longer than width runes.
+func wrapLines(text string, width int) string {
+	lines := strings.Split(text, "\n")
+	long := false
+	for _, l := range lines {
+		if len(l) > width {
+			long = true
+			break
+		}
+	}
+	if !long {
+		return text
+	}
+	var b strings.Builder
+	b.Grow(len(text) + len(text)/width)
+	for i, l := range lines {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		r := []rune(l)
+		for len(r) > width {
+			b.WriteString(string(r[:width]))
+			b.WriteByte('\n')
+			r = r[width:]
+		}
+		b.WriteString(string(r))
+	}
+	return b.String()
+}
+
+// highlightRows builds TextGrid rows from text: tokenised with chroma when
+// lang is known and the text is under the highlight cap, plain otherwise.
+// Safe to call off the UI goroutine: it touches no widget.
+func highlightRows(text, lang string, st *styles) []widget.TextGridRow {
+	text = wrapLines(strings.ReplaceAll(text, "\r\n", "\n"), wrapAt)
+	rows := make([]widget.TextGridRow, 0, strings.Count(text, "\n")+1)
+	cur := widget.TextGridRow{}
+	emit := func(s string, style widget.TextGridStyle) {
+		for _, r := range s {
+			if r == '\n' {
+				rows = append(rows, cur)
+				cur = widget.TextGridRow{}
+				continue
+			}
+			if r == '\t' {
+				r = ' '
+			}
+			cur.Cells = append(cur.Cells, widget.TextGridCell{Rune: r, Style: style})
+		}
+	}
+	if lang == "" || lang == "plaintext" || len(text) > pretty.HighlightLimit {
+		emit(text, st.plain)
+	} else if it, err := pretty.Lexer(lang).Tokenise(nil, text); err != nil {
+		emit(text, st.plain)
+	} else {
+		for tok := it(); tok != chroma.EOF; tok = it() {
+			emit(tok.Value, st.forToken(tok.Type))
+		}
+	}
+	return append(rows, cur)
+}
