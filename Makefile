@@ -7,7 +7,7 @@ BIN     ?= gancho
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PKGS := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev \
             libxinerama-dev libxi-dev libxxf86vm-dev
-SHOT_PKGS := xvfb imagemagick x11-utils
+SHOT_PKGS := xvfb imagemagick x11-utils xdotool
 
 .PHONY: run build test bench deps deps-system screenshots lint clean
 

@@ -20,4 +20,11 @@ curl -s -o /dev/null -X PROPFIND "http://127.0.0.1:$PORT/dav/"
 curl -s -o /dev/null -H 'Content-Type: application/x-www-form-urlencoded' -d 'name=Jo%C3%A3o&tag=vip&tag=novo' "http://127.0.0.1:$PORT/form"
 sleep 1 # let the window paint the last capture before the picture is taken
 DISPLAY=$DISPLAY_NUM import -window root "$OUT/window.png"
-echo "wrote $OUT/window.png"
+# Select the JSON capture (the bottom row) and show its highlighted body.
+DISPLAY=$DISPLAY_NUM xdotool mousemove 250 270 click 1
+sleep 1
+DISPLAY=$DISPLAY_NUM import -window root "$OUT/detail-json.png"
+DISPLAY=$DISPLAY_NUM xdotool mousemove 250 215 click 1
+sleep 1
+DISPLAY=$DISPLAY_NUM import -window root "$OUT/detail-xml.png"
+echo "wrote $OUT/window.png $OUT/detail-json.png $OUT/detail-xml.png"

@@ -63,7 +63,7 @@ func (s *styles) forToken(t chroma.TokenType) widget.TextGridStyle {
 		return s.tag
 	case t == chroma.NameAttribute:
 		return s.attr
-	case t.InSubCategory(chroma.LiteralStringSymbol) || t == chroma.NameVariable, t == chroma.NameProperty:
+	case t == chroma.LiteralStringSymbol || t == chroma.NameVariable || t == chroma.NameProperty:
 		return s.key
 	case t.InCategory(chroma.Keyword):
 		return s.keyword
