@@ -31,15 +31,40 @@ type rendered struct {
 
 // renderBody computes the view of r in mode; it touches no widget.
 func renderBody(r *capture.Request, mode string, st *styles) rendered {
-	var out rendered
+	out, lang := prepareBody(r, mode)
+	out.rows = highlightRows(out.text, lang, st)
+	return out
+}
+
+// firstScreenLines is how much is highlighted first, so a big body shows
+// its top at once while the rest is tokenised.
+const firstScreenLines = 200
+
+// firstScreen highlights only the first lines of a prepared view.
+func firstScreen(v rendered, lang string, st *styles) (rendered, bool) {
+	idx, n := 0, 0
+	for n < firstScreenLines {
+		i := strings.IndexByte(v.text[idx:], '\n')
+		if i < 0 {
+			return v, false // short: no need for a first pass
+		}
+		idx += i + 1
+		n++
+	}
+	v.rows = highlightRows(v.text[:idx], lang, st)
+	return v, true
+}
+
+// prepareBody works out the text, language and banner of a body view.
+func prepareBody(r *capture.Request, mode string) (out rendered, lang string) {
 	var notes []string
+	lang = "plaintext"
 	switch mode {
 	case modeHex:
 		out.text = pretty.Hex(r.Body, 4<<20)
 		if len(r.Body) > 4<<20 {
 			notes = append(notes, "hex dump of the first 4 MiB")
 		}
-		out.rows = highlightRows(out.text, "plaintext", st)
 	case modeRaw:
 		d, err := capture.Decode(r.Headers, r.Body, pretty.DecodeLimit)
 		if err != nil {
@@ -53,7 +78,6 @@ func renderBody(r *capture.Request, mode string, st *styles) rendered {
 		} else {
 			out.text = strings.ToValidUTF8(string(d.Data), "\uFFFD")
 		}
-		out.rows = highlightRows(out.text, "plaintext", st)
 	default:
 		v := pretty.Body(r)
 		out.text = v.Text
@@ -69,14 +93,13 @@ func renderBody(r *capture.Request, mode string, st *styles) rendered {
 		if len(v.Text) > pretty.HighlightLimit {
 			notes = append(notes, fmt.Sprintf("larger than %s: shown without highlighting", capture.FormatSize(pretty.HighlightLimit)))
 		}
-		lang := v.Lang
+		lang = v.Lang
 		if v.Err != nil {
 			lang = "plaintext"
 		}
-		out.rows = highlightRows(out.text, lang, st)
 	}
 	out.banner = strings.Join(notes, " · ")
-	return out
+	return out, lang
 }
 
 // Detail shows one capture: Body, Headers, Query and Info tabs.
@@ -282,4 +305,3 @@ func relTime(d time.Duration) string {
 	}
 	return fmt.Sprintf("%d days ago", int(d.Hours()/24))
 }
-

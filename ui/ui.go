@@ -418,7 +418,11 @@ func (m *Main) renderAsync(r *capture.Request, mode string, apply func(rendered)
 	}
 	st := m.styles
 	go func() {
-		v := renderBody(r, mode, st)
+		v, lang := prepareBody(r, mode)
+		if first, ok := firstScreen(v, lang, st); ok {
+			m.results <- func() { apply(first) }
+		}
+		v.rows = highlightRows(v.text, lang, st)
 		m.results <- func() {
 			m.remember(key, v)
 			apply(v)

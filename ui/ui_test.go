@@ -98,7 +98,9 @@ func TestEmptyStateThenLiveCapture(t *testing.T) {
 	}
 	h.add(t, "POST", "/hooks/crm?x=1", "application/json", []byte(`{"a":1}`))
 	h.waitFor(t, "the capture in the list", func() bool { return len(h.m.items) == 1 })
-	if !h.eval(func() bool { return h.m.right.Objects[0] == h.m.noSel && strings.HasPrefix(h.m.count.Text, "1 captures") }) {
+	if !h.eval(func() bool {
+		return h.m.right.Objects[0] == h.m.noSel && strings.HasPrefix(h.m.count.Text, "1 captures")
+	}) {
 		t.Fatal("empty state still shown, or count wrong")
 	}
 }
@@ -176,7 +178,9 @@ func TestSearchAndMethodFilter(t *testing.T) {
 	h.add(t, "POST", "/c", "text/plain", []byte("nothing"))
 	h.waitFor(t, "list", func() bool { return len(h.m.items) == 3 })
 	h.do(func() { h.m.search.SetText("ana@example.com.br") })
-	if !h.eval(func() bool { return len(h.m.items) == 1 && h.m.items[0].Target == "/a" && h.m.count.Text == "1 of 3 captures" }) {
+	if !h.eval(func() bool {
+		return len(h.m.items) == 1 && h.m.items[0].Target == "/a" && h.m.count.Text == "1 of 3 captures"
+	}) {
 		t.Fatal("search did not filter")
 	}
 	h.do(func() { h.m.search.SetText(""); h.m.method.SetSelected("PUT") })
@@ -190,7 +194,10 @@ func TestDeleteKeyRemovesSelected(t *testing.T) {
 	h.add(t, "POST", "/keep", "text/plain", []byte("k"))
 	h.add(t, "POST", "/drop", "text/plain", []byte("d"))
 	h.waitFor(t, "list", func() bool { return len(h.m.items) == 2 })
-	h.do(func() { h.m.typedKey(&fyne.KeyEvent{Name: fyne.KeyDown}); h.m.typedKey(&fyne.KeyEvent{Name: fyne.KeyDelete}) })
+	h.do(func() {
+		h.m.typedKey(&fyne.KeyEvent{Name: fyne.KeyDown})
+		h.m.typedKey(&fyne.KeyEvent{Name: fyne.KeyDelete})
+	})
 	h.waitFor(t, "deletion", func() bool { return len(h.m.items) == 1 && h.m.items[0].Target == "/keep" })
 }
 
