@@ -20,6 +20,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/gancho-app/gancho/assets"
 	"github.com/gancho-app/gancho/capture"
 )
 
@@ -49,6 +50,7 @@ type Options struct {
 // Run opens the main window and blocks until it is closed.
 func Run(opts Options) {
 	a := app.NewWithID(AppID)
+	a.SetIcon(fyne.NewStaticResource("gancho.svg", assets.Icon))
 	w := a.NewWindow("Gancho")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
