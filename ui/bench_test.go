@@ -1,12 +1,19 @@
 package ui
 
 import (
+	"context"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
 	"github.com/gancho-app/gancho/capture"
+	"github.com/gancho-app/gancho/capture/database"
 )
 
 // bigJSON returns about size bytes of minified JSON order events.
@@ -42,4 +49,58 @@ func BenchmarkOpen1MiBJSON(b *testing.B) {
 	}
 	b.ReportMetric(float64(first.Milliseconds())/float64(b.N), "ms-first-screen")
 	b.ReportMetric(float64(full.Milliseconds())/float64(b.N), "ms-whole-body")
+}
+
+// BenchmarkFirstPaint100k seeds a store with 100,000 captures, then times
+// building the window and its first render (target 1.5 s) and reports the
+// heap in use afterwards (resident memory target 300 MiB).
+func BenchmarkFirstPaint100k(b *testing.B) {
+	test.NewTempApp(b)
+	db, err := database.Open(b.TempDir(), database.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	st, err := capture.NewStore(context.Background(), db, capture.StoreConfig{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	const n, workers = 100_000, 32
+	body := bigJSON(600)
+	var gen capture.IDGen
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < n; i += workers {
+				now := time.Now()
+				r := &capture.Request{ID: gen.New(now), ReceivedAt: now, Method: "POST", Target: fmt.Sprintf("/seed/%d", i),
+					Proto: "HTTP/1.1", Headers: capture.Headers{{Name: "Content-Type", Value: "application/json"}},
+					Body: body, BodySize: int64(len(body)), Response: capture.Response{Status: 200}}
+				if err := st.Append(context.Background(), r); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	b.ResetTimer()
+	var paint time.Duration
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		m := NewMain(Options{URL: "http://127.0.0.1:4665", Captures: st}, nil)
+		w := test.NewWindow(m.Content())
+		w.Resize(fyne.NewSize(1200, 760))
+		_ = w.Canvas().Capture()
+		paint += time.Since(t0)
+		w.Close()
+	}
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric(float64(paint.Milliseconds())/float64(b.N), "ms-first-paint")
+	b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "MiB-heap-in-use")
 }
