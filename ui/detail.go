@@ -24,6 +24,7 @@ const (
 // rendered is a body view ready for the grid, computed off the UI goroutine.
 type rendered struct {
 	rows   []widget.TextGridRow
+	parts  []pretty.Part // multipart bodies: each part highlighted on its own
 	text   string // what Copy copies
 	banner string // notes and errors, "" for none
 	isErr  bool
@@ -32,8 +33,36 @@ type rendered struct {
 // renderBody computes the view of r in mode; it touches no widget.
 func renderBody(r *capture.Request, mode string, st *styles) rendered {
 	out, lang := prepareBody(r, mode)
-	out.rows = highlightRows(out.text, lang, st)
+	out.rows = rowsFor(out, lang, st)
 	return out
+}
+
+// rowsFor highlights a prepared view; multipart parts each get a header
+// block and their own language.
+func rowsFor(v rendered, lang string, st *styles) []widget.TextGridRow {
+	if v.parts == nil {
+		return highlightRows(v.text, lang, st)
+	}
+	var rows []widget.TextGridRow
+	for i, p := range v.parts {
+		title := fmt.Sprintf("── part %d of %d ──", i+1, len(v.parts))
+		rows = append(rows, highlightRows(title, "plaintext", &styles{plain: st.comment})...)
+		for _, h := range p.Headers {
+			rows = append(rows, highlightRows(h.Name+": "+h.Value, "plaintext", &styles{plain: st.key})...)
+		}
+		rows = append(rows, widget.TextGridRow{})
+		for _, n := range p.View.Notes {
+			rows = append(rows, highlightRows("# "+n, "plaintext", &styles{plain: st.comment})...)
+		}
+		l := p.View.Lang
+		if p.View.Err != nil {
+			rows = append(rows, highlightRows("# "+p.View.Err.Error(), "plaintext", &styles{plain: st.errc})...)
+			l = "plaintext"
+		}
+		rows = append(rows, highlightRows(p.View.Text, l, st)...)
+		rows = append(rows, widget.TextGridRow{})
+	}
+	return rows
 }
 
 // firstScreenLines is how much is highlighted first, so a big body shows
@@ -42,6 +71,9 @@ const firstScreenLines = 200
 
 // firstScreen highlights only the first lines of a prepared view.
 func firstScreen(v rendered, lang string, st *styles) (rendered, bool) {
+	if v.parts != nil {
+		return v, false
+	}
 	idx, n := 0, 0
 	for n < firstScreenLines {
 		i := strings.IndexByte(v.text[idx:], '\n')
@@ -79,6 +111,25 @@ func prepareBody(r *capture.Request, mode string) (out rendered, lang string) {
 			out.text = strings.ToValidUTF8(string(d.Data), "\uFFFD")
 		}
 	default:
+		if ct := r.ContentType(); pretty.IsMultipart(ct) {
+			d, derr := capture.Decode(r.Headers, r.Body, pretty.DecodeLimit)
+			if derr == nil {
+				parts, err := pretty.Multipart(ct, d.Data)
+				if len(parts) > 0 {
+					out.parts = parts
+					out.text = string(r.Body) // Copy body copies the body as received
+					notes = append(notes, fmt.Sprintf("multipart: %d parts", len(parts)))
+					if err != nil {
+						notes = append(notes, err.Error())
+						out.isErr = true
+					}
+					break
+				}
+				if err != nil {
+					notes = append(notes, err.Error()+": showing the body as text")
+				}
+			}
+		}
 		v := pretty.Body(r)
 		out.text = v.Text
 		notes = append(notes, v.Notes...)

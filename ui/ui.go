@@ -424,7 +424,7 @@ func (m *Main) renderAsync(r *capture.Request, mode string, apply func(rendered)
 		if first, ok := firstScreen(v, lang, st); ok {
 			m.results <- func() { apply(first) }
 		}
-		v.rows = highlightRows(v.text, lang, st)
+		v.rows = rowsFor(v, lang, st)
 		m.results <- func() {
 			m.remember(key, v)
 			apply(v)

@@ -146,6 +146,7 @@ func TestBodyViews(t *testing.T) {
 		{"binary as hex", "application/octet-stream", bin, modePretty, "00000000  00 01 02 03", "hex"},
 		{"hex mode of text", "text/plain", []byte("hi"), modeHex, "68 69", ""},
 		{"xml pretty", "application/xml", []byte(`<a><b x="1">t</b></a>`), modePretty, "  <b x=\"1\">t</b>", ""},
+		{"multipart parts", "multipart/form-data; boundary=XyZ", []byte("--XyZ\r\nContent-Disposition: form-data; name=\"j\"\r\nContent-Type: application/json\r\n\r\n{\"a\":1}\r\n--XyZ\r\nContent-Disposition: form-data; name=\"f\"; filename=\"b.bin\"\r\n\r\n\x00\x01\xff\r\n--XyZ--\r\n"), modePretty, "── part 2 of 2 ──", "multipart: 2 parts"},
 		{"form fields", "application/x-www-form-urlencoded", []byte("name=Jo%C3%A3o&tag=a&tag=b"), modePretty, "name = João", ""},
 	}
 	for _, c := range cases {
