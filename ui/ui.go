@@ -99,6 +99,9 @@ type Main struct {
 	cache   map[string]rendered
 	cacheQ  []string
 	results chan func() // UI updates computed off the UI goroutine
+	paused  bool        // the list is frozen while the user reads
+	waiting int         // captures that arrived while paused
+	pause   *widget.Button
 	// applied, if set (tests), receives after each update the pump applied.
 	applied chan struct{}
 }
@@ -138,7 +141,10 @@ func NewMain(opts Options, w fyne.Window) *Main {
 	urlLabel := widget.NewLabelWithStyle(opts.URL, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
 	copyURL := widget.NewButtonWithIcon("", theme.ContentCopyIcon(), func() { m.copy(opts.URL) })
 	clear := widget.NewButtonWithIcon("Clear all", theme.DeleteIcon(), m.confirmClear)
-	top := container.NewHBox(widget.NewLabel("Capture URL"), urlLabel, copyURL, layout.NewSpacer(), m.count, clear)
+	// Capture itself never pauses (a sender must not see errors); the
+	// list does, so a flood does not scroll what you are reading away.
+	m.pause = widget.NewButtonWithIcon("Pause list", theme.MediaPauseIcon(), m.togglePause)
+	top := container.NewHBox(widget.NewLabel("Capture URL"), urlLabel, copyURL, layout.NewSpacer(), m.count, m.pause, clear)
 
 	filters := container.NewBorder(nil, nil, nil, m.method, m.search)
 	left := container.NewBorder(filters, nil, nil, nil, m.list)
@@ -388,6 +394,19 @@ func (m *Main) deleteSelected() {
 	// The Deleted event from the store updates the list.
 }
 
+func (m *Main) togglePause() {
+	m.paused = !m.paused
+	if m.paused {
+		m.pause.SetText("Resume list")
+		m.pause.SetIcon(theme.MediaPlayIcon())
+		return
+	}
+	m.waiting = 0
+	m.pause.SetText("Pause list")
+	m.pause.SetIcon(theme.MediaPauseIcon())
+	m.reload()
+}
+
 func (m *Main) confirmClear() {
 	do := func(ok bool) {
 		if !ok {
@@ -481,6 +500,11 @@ func (m *Main) Pump(ctx context.Context, events <-chan capture.Event) {
 func (m *Main) apply(ev capture.Event) {
 	switch ev.Kind {
 	case capture.Added:
+		if m.paused {
+			m.waiting++
+			m.pause.SetText(fmt.Sprintf("Resume list (%d new)", m.waiting))
+			return
+		}
 		if m.filtered() {
 			m.reload() // the store decides what matches
 			return

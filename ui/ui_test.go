@@ -226,3 +226,19 @@ func TestManyCapturesWhileBrowsing(t *testing.T) {
 	wg.Wait()
 	h.waitFor(t, "all 1000", func() bool { return strings.HasPrefix(h.m.count.Text, "1000 captures") && len(h.m.items) >= pageSize })
 }
+
+func TestPauseFreezesList(t *testing.T) {
+	h := newHarness(t)
+	h.add(t, "POST", "/one", "text/plain", []byte("1"))
+	h.waitFor(t, "list", func() bool { return len(h.m.items) == 1 })
+	h.do(h.m.togglePause)
+	h.add(t, "POST", "/two", "text/plain", []byte("2"))
+	h.waitFor(t, "waiting count", func() bool { return h.m.pause.Text == "Resume list (1 new)" })
+	if !h.eval(func() bool { return len(h.m.items) == 1 }) {
+		t.Fatal("list changed while paused")
+	}
+	h.do(h.m.togglePause)
+	if !h.eval(func() bool { return len(h.m.items) == 2 && h.m.pause.Text == "Pause list" }) {
+		t.Fatal("resume did not catch up")
+	}
+}
