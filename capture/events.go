@@ -37,9 +37,10 @@ const subBuffer = 1024
 // broker fans events out without ever blocking the publisher: each
 // subscriber has a bounded queue drained by its own goroutine.
 type broker struct {
-	mu   sync.Mutex
-	subs map[*subscriber]struct{}
-	wg   sync.WaitGroup
+	mu     sync.Mutex
+	subs   map[*subscriber]struct{}
+	closed bool // after close, new subscriptions end at once
+	wg     sync.WaitGroup
 }
 
 type subscriber struct {
@@ -59,10 +60,17 @@ func (b *broker) subscribe(ctx context.Context) (<-chan Event, func()) {
 		stop: make(chan struct{}),
 	}
 	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		close(s.out)
+		return s.out, func() {}
+	}
 	if b.subs == nil {
 		b.subs = map[*subscriber]struct{}{}
 	}
 	b.subs[s] = struct{}{}
+	// Add under mu, so close (which sets closed under mu) waits for it.
+	b.wg.Add(1)
 	b.mu.Unlock()
 	cancel := func() {
 		s.once.Do(func() {
@@ -72,7 +80,6 @@ func (b *broker) subscribe(ctx context.Context) (<-chan Event, func()) {
 			close(s.stop)
 		})
 	}
-	b.wg.Add(1)
 	go func() {
 		defer b.wg.Done()
 		defer close(s.out)
@@ -166,6 +173,7 @@ func (b *broker) close() {
 		subs = append(subs, s)
 	}
 	b.subs = nil
+	b.closed = true
 	b.mu.Unlock()
 	for _, s := range subs {
 		s.once.Do(func() { close(s.stop) })

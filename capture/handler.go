@@ -194,7 +194,7 @@ func ParseSize(s string) (int64, error) {
 		}
 	}
 	n, err := strconv.ParseFloat(t, 64)
-	if err != nil || n < 0 || n*float64(mult) > 1<<62 {
+	if err != nil || !(n >= 0) || n*float64(mult) > 1<<62 { // !(n >= 0) also rejects NaN
 		return 0, fmt.Errorf("size %q: want a number of bytes such as 25MiB, 512KiB or 1048576", s)
 	}
 	return int64(n * float64(mult)), nil

@@ -72,29 +72,3 @@ func encodeULID(ms uint64, hi uint16, lo uint64) string {
 	}
 	return string(out[:])
 }
-
-// idTime recovers the millisecond timestamp encoded in a ULID, or false.
-func idTime(id string) (time.Time, bool) {
-	if len(id) != 26 {
-		return time.Time{}, false
-	}
-	var ms uint64
-	for i := 0; i < 10; i++ {
-		c := id[i]
-		if c >= 'a' && c <= 'z' {
-			c -= 'a' - 'A'
-		}
-		v := -1
-		for j := 0; j < 32; j++ {
-			if crockford[j] == c {
-				v = j
-				break
-			}
-		}
-		if v < 0 {
-			return time.Time{}, false
-		}
-		ms = ms<<5 | uint64(v)
-	}
-	return time.UnixMilli(int64(ms)), true
-}

@@ -37,6 +37,9 @@ type Server struct {
 	mu      sync.Mutex
 	ln      net.Listener
 	done    chan error
+
+	waitOnce sync.Once // the serve result is received once…
+	serveErr error     // …and kept for later Shutdown calls
 }
 
 // NewServer returns a Server that records into store.
@@ -131,8 +134,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	started := s.ln != nil
 	s.mu.Unlock()
 	if started {
-		if serr := <-s.done; err == nil {
-			err = serr
+		s.waitOnce.Do(func() { s.serveErr = <-s.done })
+		if err == nil {
+			err = s.serveErr
 		}
 	}
 	return err

@@ -197,10 +197,7 @@ func TestFidelity(t *testing.T) {
 			if !bytes.Equal(back.Body, want) || back.BodySize != int64(len(want)) {
 				t.Errorf("body = %q (%d), want %q", back.Body, back.BodySize, want)
 			}
-			var wantHdr []string
-			for _, h := range hdrs {
-				wantHdr = append(wantHdr, h)
-			}
+			wantHdr := append([]string(nil), hdrs...)
 			var gotHdr []string
 			for _, h := range back.Headers {
 				gotHdr = append(gotHdr, h.Name+": "+h.Value)

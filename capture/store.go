@@ -6,8 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -110,8 +110,12 @@ type Store struct {
 }
 
 // indexEntry is a committed capture whose text is not yet in the FTS index.
+// seq alone does not identify it: seq is a plain rowid, reused once the
+// newest rows are deleted (Delete, Clear, or retention evicting a capture
+// before its text was indexed), so id is checked too.
 type indexEntry struct {
 	seq                           int64
+	id                            string
 	method, target, headers, body string
 }
 
@@ -209,14 +213,14 @@ func (s *Store) submit(ctx context.Context, o *op) error {
 
 // Close stops accepting writes, commits everything queued and stops the
 // subscriptions. It does not close the database handle, which main owns.
+// Every call, including a concurrent or repeated one, returns only once the
+// writer has finished, so closing the database after it is safe.
 func (s *Store) Close() error {
 	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return nil
+	if !s.closed {
+		s.closed = true
+		close(s.ops)
 	}
-	s.closed = true
-	close(s.ops)
 	s.mu.Unlock()
 	<-s.done
 	s.events.close()
@@ -370,18 +374,19 @@ func indexRows(tx *sql.Tx, entries []indexEntry) error {
 	for _, e := range entries {
 		lo, hi = min(lo, e.seq), max(hi, e.seq)
 	}
-	rows, err := tx.Query(`SELECT seq FROM captures WHERE seq BETWEEN ? AND ?`, lo, hi)
+	rows, err := tx.Query(`SELECT seq, id FROM captures WHERE seq BETWEEN ? AND ?`, lo, hi)
 	if err != nil {
 		return fmt.Errorf("index: %w", err)
 	}
-	live := make(map[int64]bool, len(entries))
+	live := make(map[int64]string, len(entries))
 	for rows.Next() {
 		var seq int64
-		if err := rows.Scan(&seq); err != nil {
+		var id string
+		if err := rows.Scan(&seq, &id); err != nil {
 			rows.Close()
 			return fmt.Errorf("index: %w", err)
 		}
-		live[seq] = true
+		live[seq] = id
 	}
 	rows.Close()
 	st, err := tx.Prepare(`INSERT INTO captures_fts(rowid, method, target, headers, body) VALUES(?, ?, ?, ?, ?)`)
@@ -389,25 +394,39 @@ func indexRows(tx *sql.Tx, entries []indexEntry) error {
 		return fmt.Errorf("index: %w", err)
 	}
 	defer st.Close()
+	// The mark moves to the highest live row indexed here, not to hi: a
+	// deleted entry's seq may exceed that of a live row still waiting in a
+	// later chunk (seq reuse), and the mark must not pass that row.
+	var mark int64
 	for _, e := range entries {
-		if !live[e.seq] {
-			continue
+		if live[e.seq] != e.id {
+			continue // deleted since it committed (its seq may be reused)
 		}
 		if _, err := st.Exec(e.seq, e.method, e.target, e.headers, e.body); err != nil {
 			return fmt.Errorf("index capture %d: %w", e.seq, err)
 		}
+		mark = max(mark, e.seq)
 	}
-	if _, err := tx.Exec(`UPDATE capture_fts_state SET seq = max(seq, ?)`, hi); err != nil {
+	if _, err := tx.Exec(`UPDATE capture_fts_state SET seq = max(seq, ?)`, mark); err != nil {
 		return fmt.Errorf("index: %w", err)
 	}
 	return nil
+}
+
+// lowerIndexMark keeps the index mark at or below the newest remaining
+// capture after deletions. Rowids are reused once the newest rows are gone;
+// a mark left above them would make recoverIndex skip the new captures that
+// reuse them if the process stopped before they were indexed.
+func lowerIndexMark(tx *sql.Tx) error {
+	_, err := tx.Exec(`UPDATE capture_fts_state SET seq = min(seq, (SELECT coalesce(max(seq), 0) FROM captures))`)
+	return err
 }
 
 // recoverIndex indexes captures committed after the watermark (the process
 // stopped before their index transaction).
 func (s *Store) recoverIndex(ctx context.Context) error {
 	for {
-		rows, err := s.db.Read.QueryContext(ctx, `SELECT seq, method, target, headers, body FROM captures
+		rows, err := s.db.Read.QueryContext(ctx, `SELECT seq, id, method, target, headers, body FROM captures
 			WHERE seq > (SELECT seq FROM capture_fts_state) ORDER BY seq LIMIT 1000`)
 		if err != nil {
 			return fmt.Errorf("rebuild search index: %w", err)
@@ -417,7 +436,7 @@ func (s *Store) recoverIndex(ctx context.Context) error {
 			var e indexEntry
 			var hdr string
 			var body []byte
-			if err := rows.Scan(&e.seq, &e.method, &e.target, &hdr, &body); err != nil {
+			if err := rows.Scan(&e.seq, &e.id, &e.method, &e.target, &hdr, &body); err != nil {
 				rows.Close()
 				return fmt.Errorf("rebuild search index: %w", err)
 			}
@@ -463,7 +482,7 @@ func (s *Store) insert(tx *sql.Tx, batch []*op) (writeResult, error) {
 			return writeResult{}, fmt.Errorf("insert capture %s: %w", r.ID, err)
 		}
 		seq, _ := out.LastInsertId()
-		res.index = append(res.index, indexEntry{seq: seq, method: r.Method, target: r.Target,
+		res.index = append(res.index, indexEntry{seq: seq, id: r.ID, method: r.Method, target: r.Target,
 			headers: o.ftsHeaders, body: o.ftsBody})
 		res.countDelta++
 		res.bytesDelta += int64(len(body))
@@ -532,6 +551,11 @@ func (s *Store) evict(tx *sql.Tx, addCount int, addBytes int64) (ids []string, n
 			b += v.size
 		}
 	}
+	if n > 0 {
+		if err := lowerIndexMark(tx); err != nil {
+			return nil, 0, 0, fmt.Errorf("retention: %w", err)
+		}
+	}
 	return ids, n, b, nil
 }
 
@@ -557,6 +581,9 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 		if err := deleteSeq(tx, seq); err != nil {
 			return writeResult{}, fmt.Errorf("delete %s: %w", id, err)
 		}
+		if err := lowerIndexMark(tx); err != nil {
+			return writeResult{}, fmt.Errorf("delete %s: %w", id, err)
+		}
 		return writeResult{countDelta: -1, bytesDelta: -size,
 			events: []Event{{Kind: Deleted, IDs: []string{id}}}}, nil
 	}})
@@ -573,6 +600,9 @@ func (s *Store) Clear(ctx context.Context) (int, error) {
 			return writeResult{}, fmt.Errorf("clear: %w", err)
 		}
 		if _, err := tx.Exec(`DELETE FROM captures_fts`); err != nil {
+			return writeResult{}, fmt.Errorf("clear: %w", err)
+		}
+		if err := lowerIndexMark(tx); err != nil {
 			return writeResult{}, fmt.Errorf("clear: %w", err)
 		}
 		st.statMu.Lock()
@@ -739,7 +769,10 @@ func headerText(h Headers) string {
 // results narrow while typing. Words without letters or digits are ignored.
 func ftsQuery(q string) string {
 	var parts []string
-	for _, w := range strings.Fields(q) {
+	// NUL splits words too: FTS5 reads a query string only up to a NUL,
+	// so one inside a quoted word left it unterminated (a syntax error).
+	words := strings.FieldsFunc(q, func(r rune) bool { return unicode.IsSpace(r) || r == 0 })
+	for _, w := range words {
 		if !strings.ContainsFunc(w, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) {
 			continue
 		}

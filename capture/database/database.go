@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -106,7 +107,7 @@ func Open(dir string, opt Options) (*DB, error) {
 	// writer never stalls copying the WAL into the database file.
 	q.Add("_pragma", "wal_autocheckpoint(0)")
 	q.Set("_txlock", "immediate")
-	dsn := "file:" + filepath.ToSlash(path) + "?" + q.Encode()
+	dsn := fileURI(path) + "?" + q.Encode()
 
 	w, err := sql.Open("sqlite", dsn)
 	if err != nil {
@@ -122,13 +123,13 @@ func Open(dir string, opt Options) (*DB, error) {
 	rq := url.Values{}
 	rq.Add("_pragma", "busy_timeout(10000)")
 	rq.Add("_pragma", "query_only(1)")
-	r, err := sql.Open("sqlite", "file:"+filepath.ToSlash(path)+"?"+rq.Encode())
+	r, err := sql.Open("sqlite", fileURI(path)+"?"+rq.Encode())
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(max(4, runtime.NumCPU()))
-	c, err := sql.Open("sqlite", "file:"+filepath.ToSlash(path)+"?_pragma=busy_timeout(10000)")
+	c, err := sql.Open("sqlite", fileURI(path)+"?_pragma=busy_timeout(10000)")
 	if err != nil {
 		w.Close()
 		r.Close()
@@ -146,6 +147,15 @@ func Open(dir string, opt Options) (*DB, error) {
 	go db.checkpointer()
 	return db, nil
 }
+
+// fileURI is path as an SQLite "file:" URI. SQLite percent-decodes the
+// path, and "?" and "#" end it, so those three are escaped: a data
+// directory named "a?b" must not open "a" without the pragmas.
+func fileURI(path string) string {
+	return "file:" + uriPath.Replace(filepath.ToSlash(path))
+}
+
+var uriPath = strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23")
 
 // checkpointInterval is how often the WAL is copied into the database.
 const checkpointInterval = 250 * time.Millisecond
