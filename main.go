@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -288,9 +289,9 @@ func cmdShow(args []string, stdout, stderr io.Writer) error {
 }
 
 func showRequest(w io.Writer, r *capture.Request, color bool) error {
-	fmt.Fprintf(w, "%s %s %s\n", r.Method, r.Target, r.Proto)
+	fmt.Fprintf(w, "%s %s %s\n", safe(r.Method), safe(r.Target), safe(r.Proto))
 	for _, h := range r.Headers {
-		fmt.Fprintf(w, "%s: %s\n", h.Name, h.Value)
+		fmt.Fprintf(w, "%s: %s\n", safe(h.Name), safe(h.Value))
 	}
 	fmt.Fprintln(w)
 	v := pretty.Body(r)
@@ -300,7 +301,9 @@ func showRequest(w io.Writer, r *capture.Request, color bool) error {
 	if v.Err != nil {
 		fmt.Fprintf(w, "# %v\n", v.Err)
 	}
-	text := v.Text
+	// A captured body may carry terminal escape sequences: never let it
+	// drive the terminal.
+	text := safeText(v.Text)
 	if !strings.HasSuffix(text, "\n") && text != "" {
 		text += "\n"
 	}
@@ -315,3 +318,30 @@ func showRequest(w io.Writer, r *capture.Request, color bool) error {
 		r.ReceivedAt.Format(time.RFC3339Nano), r.RemoteAddr, capture.FormatSize(r.BodySize), r.Response.Status)
 	return nil
 }
+
+// safe escapes control characters (ESC, BEL, CR, …) in a one-line field.
+func safe(s string) string {
+	if !strings.ContainsFunc(s, isControl) {
+		return s
+	}
+	q := strconv.Quote(s)
+	return q[1 : len(q)-1]
+}
+
+// safeText makes control characters other than newline and tab visible.
+func safeText(s string) string {
+	if !strings.ContainsFunc(s, func(r rune) bool { return r != '\n' && r != '\t' && isControl(r) }) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if r != '\n' && r != '\t' && isControl(r) {
+			fmt.Fprintf(&b, "\\x%02x", r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }

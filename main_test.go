@@ -239,3 +239,19 @@ func TestShowHighlightsOnTerminal(t *testing.T) {
 		})
 	}
 }
+
+func TestShowNeutralisesEscapes(t *testing.T) {
+	r := &capture.Request{ID: "01X", Method: "POST", Target: "/x\x1b[2J", Proto: "HTTP/1.1",
+		Headers: capture.Headers{{Name: "Content-Type", Value: "text/plain"}, {Name: "X-Evil", Value: "\x1b]0;pwned\x07"}},
+		Body:    []byte("before\x1b[31mred\x1b[0m after\r\nline2\n"), BodySize: 30}
+	for _, color := range []bool{false, true} {
+		var buf bytes.Buffer
+		if err := showRequest(&buf, r, color); err != nil {
+			t.Fatal(err)
+		}
+		if strings.ContainsAny(buf.String(), "\x07\r") || strings.Contains(buf.String(), "\x1b[2J") ||
+			strings.Contains(buf.String(), "\x1b[31m") || strings.Contains(buf.String(), "\x1b]0") {
+			t.Fatalf("color=%v: raw control characters reached the terminal: %q", color, buf.String())
+		}
+	}
+}

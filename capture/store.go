@@ -1,9 +1,9 @@
 package capture
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime"
@@ -179,8 +179,8 @@ func (s *Store) Stats() (count int, bodyBytes int64) {
 // Append commits r and returns once it is durable (or failed). Concurrent
 // calls share commits.
 func (s *Store) Append(ctx context.Context, r *Request) error {
-	hj, _ := json.Marshal(r.Headers)
-	rh, _ := json.Marshal(r.Response.Headers)
+	hj := encodeHeaders(r.Headers)
+	rh := encodeHeaders(r.Response.Headers)
 	o := &op{
 		req: r, headersJSON: hj, respHdr: rh,
 		ftsHeaders: headerText(r.Headers),
@@ -434,14 +434,12 @@ func (s *Store) recoverIndex(ctx context.Context) error {
 		var entries []indexEntry
 		for rows.Next() {
 			var e indexEntry
-			var hdr string
-			var body []byte
+			var hdr, body []byte
 			if err := rows.Scan(&e.seq, &e.id, &e.method, &e.target, &hdr, &body); err != nil {
 				rows.Close()
 				return fmt.Errorf("rebuild search index: %w", err)
 			}
-			var h Headers
-			_ = json.Unmarshal([]byte(hdr), &h)
+			h, _ := decodeHeaders(hdr)
 			e.headers, e.body = headerText(h), searchText(h, body)
 			entries = append(entries, e)
 		}
@@ -599,7 +597,9 @@ func (s *Store) Clear(ctx context.Context) (int, error) {
 		if _, err := tx.Exec(`DELETE FROM captures`); err != nil {
 			return writeResult{}, fmt.Errorf("clear: %w", err)
 		}
-		if _, err := tx.Exec(`DELETE FROM captures_fts`); err != nil {
+		// 'delete-all' drops the index in one step; row-by-row deletes of a
+		// contentless table take seconds on a big store.
+		if _, err := tx.Exec(`INSERT INTO captures_fts(captures_fts) VALUES('delete-all')`); err != nil {
 			return writeResult{}, fmt.Errorf("clear: %w", err)
 		}
 		if err := lowerIndexMark(tx); err != nil {
@@ -731,7 +731,7 @@ func scanRequest(sc interface{ Scan(...any) error }) (*Request, error) {
 	var (
 		r              Request
 		ns             int64
-		hdr, respHdr   string
+		hdr, respHdr   []byte
 		body, respBody []byte
 	)
 	err := sc.Scan(&r.ID, &ns, &r.Method, &r.Target, &r.Proto, &r.Host, &r.RemoteAddr, &hdr,
@@ -741,14 +741,52 @@ func scanRequest(sc interface{ Scan(...any) error }) (*Request, error) {
 		return nil, err
 	}
 	r.ReceivedAt = time.Unix(0, ns)
-	if err := json.Unmarshal([]byte(hdr), &r.Headers); err != nil {
+	if r.Headers, err = decodeHeaders(hdr); err != nil {
 		return nil, fmt.Errorf("capture %s headers: %w", r.ID, err)
 	}
-	if err := json.Unmarshal([]byte(respHdr), &r.Response.Headers); err != nil {
+	if r.Response.Headers, err = decodeHeaders(respHdr); err != nil {
 		return nil, fmt.Errorf("capture %s response headers: %w", r.ID, err)
 	}
 	r.Body, r.Response.Body = body, respBody
 	return &r, nil
+}
+
+// encodeHeaders stores a header block as "name:value\n" lines, byte for
+// byte: JSON would replace invalid UTF-8 (a Latin-1 header value) with
+// U+FFFD. Names never hold ':' and no part holds '\n' (HTTP forbids both;
+// folded lines were joined when parsed).
+func encodeHeaders(h Headers) []byte {
+	n := 0
+	for _, kv := range h {
+		n += len(kv.Name) + len(kv.Value) + 2
+	}
+	b := make([]byte, 0, n)
+	for _, kv := range h {
+		b = append(b, kv.Name...)
+		b = append(b, ':')
+		b = append(b, kv.Value...)
+		b = append(b, '\n')
+	}
+	return b
+}
+
+// decodeHeaders reverses encodeHeaders.
+func decodeHeaders(b []byte) (Headers, error) {
+	out := Headers{}
+	for len(b) > 0 {
+		nl := bytes.IndexByte(b, '\n')
+		if nl < 0 {
+			return out, errors.New("header block: missing line end")
+		}
+		line := b[:nl]
+		b = b[nl+1:]
+		colon := bytes.IndexByte(line, ':')
+		if colon < 0 {
+			return out, errors.New("header block: line without ':'")
+		}
+		out = append(out, Header{Name: string(line[:colon]), Value: string(line[colon+1:])})
+	}
+	return out, nil
 }
 
 // headerText is the indexed form of a header block: "name: value" lines.

@@ -300,3 +300,20 @@ func TestIndexRecovery(t *testing.T) {
 		t.Fatalf("after recovery: %d, %v", n, err)
 	}
 }
+
+// TestHeaderBytesKept: a header value that is not UTF-8 (Latin-1 from an
+// old CRM) comes back byte for byte.
+func TestHeaderBytesKept(t *testing.T) {
+	st := newStore(t, capture.StoreConfig{})
+	r := req("/latin1", "text/plain", "x")
+	r.Headers = append(r.Headers, capture.Header{Name: "X-Nome", Value: "Jos\xe9 Concei\xe7\xe3o"},
+		capture.Header{Name: "x-empty", Value: ""}, capture.Header{Name: "X-Colon", Value: "a: b: c"})
+	appendAll(t, st, r)
+	got, err := st.Get(context.Background(), r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprintf("%q", got.Headers) != fmt.Sprintf("%q", r.Headers) {
+		t.Fatalf("headers\n got %q\nwant %q", got.Headers, r.Headers)
+	}
+}

@@ -25,16 +25,9 @@ const (
 type rendered struct {
 	rows   []widget.TextGridRow
 	parts  []pretty.Part // multipart bodies: each part highlighted on its own
-	text   string // what Copy copies
-	banner string // notes and errors, "" for none
+	text   string        // what Copy copies
+	banner string        // notes and errors, "" for none
 	isErr  bool
-}
-
-// renderBody computes the view of r in mode; it touches no widget.
-func renderBody(r *capture.Request, mode string, st *styles) rendered {
-	out, lang := prepareBody(r, mode)
-	out.rows = rowsFor(out, lang, st)
-	return out
 }
 
 // rowsFor highlights a prepared view; multipart parts each get a header

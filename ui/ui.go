@@ -425,7 +425,7 @@ func (m *Main) confirmClear() {
 
 func (m *Main) copy(s string) {
 	if m.win != nil {
-		m.win.Clipboard().SetContent(s)
+		fyne.CurrentApp().Clipboard().SetContent(s)
 	}
 }
 

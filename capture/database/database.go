@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -33,9 +34,11 @@ type DB struct {
 	Write *sql.DB
 	Read  *sql.DB
 
-	ckpt     *sql.DB
-	stopCkpt chan struct{}
-	ckptDone chan struct{}
+	ckpt      *sql.DB
+	stopCkpt  chan struct{}
+	ckptDone  chan struct{}
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // Durability picks what a commit survives.
@@ -213,14 +216,13 @@ func (db *DB) Migrate(ctx context.Context, owner string, steps []string) error {
 
 // Close stops the checkpointer, folds the WAL into the database file and
 // closes every handle.
+// Safe to call more than once, from any goroutine.
 func (db *DB) Close() error {
-	select {
-	case <-db.stopCkpt:
-		return nil // already closed
-	default:
-	}
-	close(db.stopCkpt)
-	<-db.ckptDone
-	_, _ = db.ckpt.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
-	return errors.Join(db.Read.Close(), db.ckpt.Close(), db.Write.Close())
+	db.closeOnce.Do(func() {
+		close(db.stopCkpt)
+		<-db.ckptDone
+		_, _ = db.ckpt.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+		db.closeErr = errors.Join(db.Read.Close(), db.ckpt.Close(), db.Write.Close())
+	})
+	return db.closeErr
 }
