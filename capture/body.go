@@ -98,7 +98,7 @@ func IsText(b []byte) bool {
 // limited, with invalid bytes replaced so text inside binary (a multipart
 // with a file part) is still findable.
 func searchText(h Headers, body []byte) string {
-	const limit = 1 << 20
+	const limit = 256 << 10 // enough to find an e-mail or id; keeps the index (and memory) small
 	d, err := Decode(h, body, limit)
 	if err != nil {
 		d.Data = body

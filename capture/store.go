@@ -463,6 +463,7 @@ func (s *Store) insert(tx *sql.Tx, batch []*op) (writeResult, error) {
 	}
 	defer ins.Close()
 	var res writeResult
+	firstSeq := int64(-1)
 	for _, o := range batch {
 		r := o.req
 		body := r.Body
@@ -480,13 +481,16 @@ func (s *Store) insert(tx *sql.Tx, batch []*op) (writeResult, error) {
 			return writeResult{}, fmt.Errorf("insert capture %s: %w", r.ID, err)
 		}
 		seq, _ := out.LastInsertId()
+		if firstSeq < 0 {
+			firstSeq = seq
+		}
 		res.index = append(res.index, indexEntry{seq: seq, id: r.ID, method: r.Method, target: r.Target,
 			headers: o.ftsHeaders, body: o.ftsBody})
 		res.countDelta++
 		res.bytesDelta += int64(len(body))
 		res.events = append(res.events, Event{Kind: Added, Request: r})
 	}
-	evicted, n, b, err := s.evict(tx, res.countDelta, res.bytesDelta)
+	evicted, n, b, err := s.evict(tx, res.countDelta, res.bytesDelta, firstSeq)
 	if err != nil {
 		return writeResult{}, err
 	}
@@ -500,7 +504,11 @@ func (s *Store) insert(tx *sql.Tx, batch []*op) (writeResult, error) {
 
 // evict removes the oldest captures while either retention limit is exceeded
 // (counting the rows this transaction adds).
-func (s *Store) evict(tx *sql.Tx, addCount int, addBytes int64) (ids []string, n int, b int64, err error) {
+//
+// Rows of the batch being committed (seq >= keepFrom) are never evicted:
+// their senders are about to be told they were stored. A capture bigger
+// than the whole budget is therefore kept until the next commit.
+func (s *Store) evict(tx *sql.Tx, addCount int, addBytes int64, keepFrom int64) (ids []string, n int, b int64, err error) {
 	s.statMu.Lock()
 	count, bytes := s.count+addCount, s.bytes+addBytes
 	s.statMu.Unlock()
@@ -513,7 +521,7 @@ func (s *Store) evict(tx *sql.Tx, addCount int, addBytes int64) (ids []string, n
 		if s.cfg.MaxCaptures > 0 && count-s.cfg.MaxCaptures > want {
 			want = count - s.cfg.MaxCaptures
 		}
-		rows, err := tx.Query(`SELECT seq, id, length(body) FROM captures ORDER BY id LIMIT ?`, want)
+		rows, err := tx.Query(`SELECT seq, id, length(body) FROM captures WHERE seq < ? ORDER BY id LIMIT ?`, keepFrom, want)
 		if err != nil {
 			return nil, 0, 0, fmt.Errorf("retention: %w", err)
 		}

@@ -159,6 +159,22 @@ func TestRetention(t *testing.T) {
 	})
 }
 
+// TestRetentionNeverEvictsTheAcknowledged: a capture larger than the whole
+// budget is still there when its sender is answered.
+func TestRetentionNeverEvictsTheAcknowledged(t *testing.T) {
+	st := newStore(t, capture.StoreConfig{MaxBodyBytes: 100})
+	big := req("/big", "text/plain", string(make([]byte, 500)))
+	appendAll(t, st, big)
+	if _, err := st.Get(context.Background(), big.ID); err != nil {
+		t.Fatalf("acknowledged capture gone: %v", err)
+	}
+	next := req("/next", "text/plain", "x")
+	appendAll(t, st, next)
+	if _, err := st.Get(context.Background(), big.ID); err == nil {
+		t.Fatal("over-budget capture never evicted")
+	}
+}
+
 func TestDeleteAndClear(t *testing.T) {
 	st := newStore(t, capture.StoreConfig{})
 	a, b := req("/a", "text/plain", "alpha"), req("/b", "text/plain", "beta")
