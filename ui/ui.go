@@ -119,13 +119,15 @@ func NewMain(opts Options, w fyne.Window) *Main {
 
 	m.list = widget.NewList(
 		func() int { return len(m.items) },
-		newRow,
+		func() fyne.CanvasObject { return newRowWidget(m) },
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			if i >= len(m.items)-20 && m.more {
 				m.loadMore()
 			}
 			if i < len(m.items) {
-				updateRow(o, m.items[i])
+				rw := o.(*rowWidget)
+				rw.id = m.items[i].ID
+				updateRow(rw.content, m.items[i])
 			}
 		},
 	)
@@ -187,6 +189,36 @@ func methodColor(method string) color.Color {
 		return color.NRGBA{0xc6, 0x28, 0x28, 0xff}
 	}
 	return color.NRGBA{0x6a, 0x1b, 0x9a, 0xff}
+}
+
+// rowWidget is one list row; a right-click opens its context menu.
+type rowWidget struct {
+	widget.BaseWidget
+	m       *Main
+	id      string
+	content fyne.CanvasObject
+}
+
+func newRowWidget(m *Main) *rowWidget {
+	r := &rowWidget{m: m, content: newRow()}
+	r.ExtendBaseWidget(r)
+	return r
+}
+
+// CreateRenderer implements fyne.Widget.
+func (r *rowWidget) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(r.content) }
+
+// TappedSecondary opens the row's context menu.
+func (r *rowWidget) TappedSecondary(ev *fyne.PointEvent) {
+	id := r.id
+	if id == "" || r.m.win == nil {
+		return
+	}
+	menu := fyne.NewMenu("",
+		fyne.NewMenuItem("Copy id", func() { r.m.copy(id) }),
+		fyne.NewMenuItem("Delete", func() { r.m.deleteID(id) }),
+	)
+	widget.ShowPopUpMenuAtPosition(menu, r.m.win.Canvas(), ev.AbsolutePosition)
 }
 
 func newRow() fyne.CanvasObject {
@@ -383,8 +415,9 @@ func (m *Main) typedKey(ev *fyne.KeyEvent) {
 	}
 }
 
-func (m *Main) deleteSelected() {
-	id := m.selectedID()
+func (m *Main) deleteSelected() { m.deleteID(m.selectedID()) }
+
+func (m *Main) deleteID(id string) {
 	if id == "" {
 		return
 	}
