@@ -15,6 +15,7 @@ import (
 	"mime"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gancho-app/gancho/capture"
 )
@@ -301,10 +302,20 @@ func unescape(s string) string {
 	return s
 }
 
+// formView lays the fields out as a two-column table, names padded so the
+// values line up.
 func formView(data []byte) View {
-	var b strings.Builder
-	for _, f := range FormFields(string(data)) {
-		b.WriteString(f.Name + " = " + f.Value + "\n")
+	fields := FormFields(string(data))
+	width := 0
+	for _, f := range fields {
+		width = max(width, utf8.RuneCountInString(f.Name))
 	}
-	return View{Kind: Form, Text: b.String(), Lang: "plaintext"}
+	width = min(width, 40)
+	var b strings.Builder
+	for _, f := range fields {
+		pad := max(width-utf8.RuneCountInString(f.Name), 0)
+		b.WriteString(f.Name + strings.Repeat(" ", pad) + " = " + strings.ReplaceAll(f.Value, "\n", "\n"+strings.Repeat(" ", width+3)) + "\n")
+	}
+	return View{Kind: Form, Text: b.String(), Lang: "plaintext",
+		Notes: []string{fmt.Sprintf("form: %d fields, decoded", len(fields))}}
 }

@@ -220,7 +220,7 @@ var bytesCases = []bytesCase{
 		ct:   "application/x-www-form-urlencoded",
 		data: []byte("name=Jo%C3%A3o+Silva&tag=a&tag=b&path=a%2Fb&plus=1+2&empty=&flag&&bad=%zz&k%3Dx=v%26w"),
 		kind: Form, lang: "plaintext",
-		text: str("name = João Silva\ntag = a\ntag = b\npath = a/b\nplus = 1 2\nempty = \nflag = \nbad = %zz\nk=x = v&w\n"),
+		text: str("name  = João Silva\ntag   = a\ntag   = b\npath  = a/b\nplus  = 1 2\nempty = \nflag  = \nbad   = %zz\nk=x   = v&w\n"),
 	},
 	{
 		name: "binary, all 256 byte values",
