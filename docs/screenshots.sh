@@ -42,8 +42,8 @@ shot empty.png
 send
 shot window.png
 click 250 112; shot detail-json.png
-click 510 67;  shot headers.png   # Headers tab
-click 490 67                      # back to Body
+click 553 67;  shot headers.png   # Headers tab
+click 487 67                      # back to Body
 click 250 165; shot detail-xml.png
 click 250 324; shot malformed.png
 stop
