@@ -23,7 +23,7 @@ start() { # start [env...]: a fresh data dir, wait for the port
 }
 stop() { kill $APP; wait $APP 2>/dev/null || true; rm -rf "$DATA"; }
 shot() { sleep 1; import -window root "$OUT/$1"; echo "wrote $OUT/$1"; }
-click() { xdotool mousemove "$1" "$2" click 1; }
+click() { xdotool mousemove "$1" "$2"; sleep 0.3; xdotool click 1; }
 send() {
 	u=http://127.0.0.1:$PORT
 	printf '\x00\x01\x02\x03GANCHO\xff\xfe binary payload \x10\x11' | curl -s -o /dev/null -H 'Content-Type: application/octet-stream' --data-binary @- "$u/files/raw"

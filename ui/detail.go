@@ -2,10 +2,12 @@ package ui
 
 import (
 	"fmt"
+	"image/color"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -160,6 +162,7 @@ type Detail struct {
 	info    *widget.Form
 	tabs    *container.AppTabs
 	params  [][2]string
+	nameW   float32 // width of the longest header name
 	root    fyne.CanvasObject
 	copyFn  func(string)
 	// render asks for a body view off the UI goroutine; apply runs on it.
@@ -198,15 +201,19 @@ func newDetail(copyFn func(string), render func(*capture.Request, string, func(r
 		func() fyne.CanvasObject {
 			name := widget.NewLabel("")
 			name.TextStyle = fyne.TextStyle{Bold: true}
+			// The strut gives every name the width of the longest, so values line up.
+			strut := canvas.NewRectangle(color.Transparent)
 			val := widget.NewLabel("")
 			val.Truncation = fyne.TextTruncateEllipsis
 			btn := widget.NewButtonWithIcon("", theme.ContentCopyIcon(), nil)
-			return container.NewBorder(nil, nil, name, btn, val)
+			return container.NewBorder(nil, nil, container.NewStack(strut, name), btn, val)
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			c := o.(*fyne.Container)
 			h := hdrs[i]
-			c.Objects[1].(*widget.Label).SetText(h.Name)
+			col := c.Objects[1].(*fyne.Container)
+			col.Objects[0].(*canvas.Rectangle).SetMinSize(fyne.NewSize(d.nameW, 0))
+			col.Objects[1].(*widget.Label).SetText(h.Name)
 			c.Objects[0].(*widget.Label).SetText(h.Value)
 			c.Objects[2].(*widget.Button).OnTapped = func() { d.copyFn(h.Value) }
 		},
@@ -244,6 +251,11 @@ func newDetail(copyFn func(string), render func(*capture.Request, string, func(r
 func (d *Detail) Show(r *capture.Request) {
 	d.req = r
 	d.params = queryParams(r.Target)
+	d.nameW = 0
+	for _, h := range r.Headers {
+		w := fyne.MeasureText(h.Name, theme.TextSize(), fyne.TextStyle{Bold: true}).Width + 2*theme.InnerPadding()
+		d.nameW = min(max(d.nameW, w), 320)
+	}
 	_, rawQuery, _ := strings.Cut(r.Target, "?")
 	if rawQuery == "" {
 		d.rawQ.SetText("No query string.")

@@ -126,7 +126,7 @@ func NewMain(opts Options, w fyne.Window) *Main {
 			}
 			if i < len(m.items) {
 				rw := o.(*rowWidget)
-				rw.id = m.items[i].ID
+				rw.id, rw.index = m.items[i].ID, i
 				updateRow(rw.content, m.items[i])
 			}
 		},
@@ -196,7 +196,17 @@ type rowWidget struct {
 	widget.BaseWidget
 	m       *Main
 	id      string
+	index   widget.ListItemID
 	content fyne.CanvasObject
+}
+
+// Tapped selects the row. Fyne routes a click to the deepest object that
+// takes either kind of tap, so a row that has a context menu must also
+// handle the primary tap itself.
+func (r *rowWidget) Tapped(*fyne.PointEvent) {
+	if r.id != "" {
+		r.m.list.Select(r.index)
+	}
 }
 
 func newRowWidget(m *Main) *rowWidget {

@@ -242,3 +242,44 @@ func TestPauseFreezesList(t *testing.T) {
 		t.Fatal("resume did not catch up")
 	}
 }
+
+// TestClickSelects taps a row as a user would (the row also has a
+// right-click menu, which must not swallow the primary click).
+func TestClickSelects(t *testing.T) {
+	h := newHarness(t)
+	h.add(t, "POST", "/first", "text/plain", []byte("1"))
+	h.add(t, "POST", "/second", "text/plain", []byte("2"))
+	h.waitFor(t, "list", func() bool { return len(h.m.items) == 2 })
+	h.do(func() {
+		var row *rowWidget
+		for _, o := range test.WidgetRenderer(h.m.list).Objects() {
+			walk(o, func(c fyne.CanvasObject) {
+				if rw, ok := c.(*rowWidget); ok && rw.id == h.m.items[1].ID {
+					row = rw
+				}
+			})
+		}
+		if row == nil {
+			t.Error("row not rendered")
+			return
+		}
+		test.Tap(row)
+	})
+	h.waitFor(t, "selection and body", func() bool {
+		return h.m.sel == 1 && h.m.detail.req != nil && h.m.detail.req.Target == "/first"
+	})
+}
+
+func walk(o fyne.CanvasObject, f func(fyne.CanvasObject)) {
+	f(o)
+	switch c := o.(type) {
+	case *fyne.Container:
+		for _, k := range c.Objects {
+			walk(k, f)
+		}
+	case fyne.Widget:
+		for _, k := range test.WidgetRenderer(c).Objects() {
+			walk(k, f)
+		}
+	}
+}
