@@ -144,22 +144,33 @@ func (l *listenFlags) server(st *capture.Store) (*capture.Server, error) {
 	return capture.NewServer(st, capture.Config{Addr: l.addr, MaxBody: max}), nil
 }
 
-func cmdGUI(args []string, stderr io.Writer) error {
+// prepareCapture parses a capturing command's flags, opens the engine and
+// builds (without starting) the capture server. The caller closes e.
+func prepareCapture(name string, args []string, stderr io.Writer) (*engine, *capture.Server, error) {
 	var lf listenFlags
-	fs := newFlags("", stderr, &lf.common)
+	fs := newFlags(name, stderr, &lf.common)
 	lf.register(fs)
 	if err := fs.Parse(args); err != nil {
-		return err
+		return nil, nil, err
 	}
 	e, err := openEngine(lf.common)
+	if err != nil {
+		return nil, nil, err
+	}
+	srv, err := lf.server(e.store)
+	if err != nil {
+		e.Close()
+		return nil, nil, err
+	}
+	return e, srv, nil
+}
+
+func cmdGUI(args []string, stderr io.Writer) error {
+	e, srv, err := prepareCapture("", args, stderr)
 	if err != nil {
 		return err
 	}
 	defer e.Close()
-	srv, err := lf.server(e.store)
-	if err != nil {
-		return err
-	}
 	if err := srv.Start(); err != nil {
 		return err
 	}
@@ -170,21 +181,11 @@ func cmdGUI(args []string, stderr io.Writer) error {
 }
 
 func cmdListen(args []string, stdout, stderr io.Writer) error {
-	var lf listenFlags
-	fs := newFlags("listen", stderr, &lf.common)
-	lf.register(fs)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	e, err := openEngine(lf.common)
+	e, srv, err := prepareCapture("listen", args, stderr)
 	if err != nil {
 		return err
 	}
 	defer e.Close()
-	srv, err := lf.server(e.store)
-	if err != nil {
-		return err
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	events, cancel := e.store.Subscribe(ctx)
