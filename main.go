@@ -174,7 +174,7 @@ func cmdGUI(args []string, stderr io.Writer) error {
 	if err := srv.Start(); err != nil {
 		return err
 	}
-	ui.Run(ui.Options{URL: srv.URL(), DataDir: e.db.Dir, Captures: e.store})
+	ui.Run(ui.Options{URL: srv.URL(), DataDir: e.db.Dir, Captures: e.store, Recorder: srv})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return srv.Shutdown(ctx)

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -32,7 +33,16 @@ type Handler struct {
 	maxBody int64
 	ids     IDGen
 	now     func() time.Time
+	paused  atomic.Bool
 }
+
+// SetPaused stops (true) or resumes (false) recording. While paused every
+// request is answered 503 with Retry-After and nothing is stored, so the
+// sender knows to deliver again later. Safe for concurrent use.
+func (h *Handler) SetPaused(p bool) { h.paused.Store(p) }
+
+// Paused reports whether recording is paused.
+func (h *Handler) Paused() bool { return h.paused.Load() }
 
 // NewHandler returns a Handler that stores into store and caps bodies at
 // maxBody bytes (0 means DefaultMaxBody).
@@ -45,6 +55,12 @@ func NewHandler(store Appender, maxBody int64) *Handler {
 
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.paused.Load() {
+		w.Header().Set("Retry-After", "30")
+		writeResponse(w, textResponse(http.StatusServiceUnavailable, "",
+			"Capture is paused in Gancho: this request was not recorded. Resume capture in Gancho, or retry later.\n"))
+		return
+	}
 	now := h.now()
 	req := &Request{
 		ID:           h.ids.New(now),

@@ -71,6 +71,12 @@ func NewServer(store Appender, cfg Config) *Server {
 	}
 }
 
+// SetPaused pauses or resumes recording (see Handler.SetPaused).
+func (s *Server) SetPaused(p bool) { s.handler.SetPaused(p) }
+
+// Paused reports whether recording is paused.
+func (s *Server) Paused() bool { return s.handler.Paused() }
+
 // Handler returns the capture handler, for serving on other listeners
 // (a tunnel) without the wire-order header recovery.
 func (s *Server) Handler() http.Handler { return s.handler }

@@ -340,3 +340,26 @@ func TestConcurrentCaptures(t *testing.T) {
 		t.Fatalf("ids %d, stored %d, want %d", len(seen), n, clients*each)
 	}
 }
+
+func TestPausedCaptureRefusesAndStoresNothing(t *testing.T) {
+	st := newStore(t, capture.StoreConfig{})
+	srv := newServer(t, st, capture.Config{})
+	srv.SetPaused(true)
+	resp, err := http.Post(srv.URL()+"/p", "text/plain", strings.NewReader("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("paused: status %d", resp.StatusCode)
+	}
+	if n, _ := st.Stats(); n != 0 {
+		t.Fatalf("stored %d while paused", n)
+	}
+	srv.SetPaused(false)
+	resp, err = http.Post(srv.URL()+"/p", "text/plain", strings.NewReader("x"))
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("resumed: %v %v", resp, err)
+	}
+	resp.Body.Close()
+}

@@ -40,11 +40,18 @@ type Captures interface {
 	Stats() (count int, bodyBytes int64)
 }
 
+// Recorder switches capture on and off; safe for concurrent use.
+type Recorder interface {
+	SetPaused(bool)
+	Paused() bool
+}
+
 // Options wires the window to the engine.
 type Options struct {
 	URL      string // where capture listens, shown to the user
 	DataDir  string
 	Captures Captures
+	Recorder Recorder // nil: no capture switch
 }
 
 // Run opens the main window and blocks until it is closed.
@@ -102,6 +109,7 @@ type Main struct {
 	paused  bool        // the list is frozen while the user reads
 	waiting int         // captures that arrived while paused
 	pause   *widget.Button
+	capture *widget.Check // nil without a Recorder
 	// applied, if set (tests), receives after each update the pump applied.
 	applied chan struct{}
 }
@@ -146,7 +154,23 @@ func NewMain(opts Options, w fyne.Window) *Main {
 	// Capture itself never pauses (a sender must not see errors); the
 	// list does, so a flood does not scroll what you are reading away.
 	m.pause = widget.NewButtonWithIcon("Pause list", theme.MediaPauseIcon(), m.togglePause)
-	top := container.NewHBox(widget.NewLabel("Capture URL"), urlLabel, copyURL, layout.NewSpacer(), m.count, m.pause, clear)
+	top := container.NewHBox(widget.NewLabel("Capture URL"), urlLabel, copyURL)
+	if opts.Recorder != nil {
+		m.capture = widget.NewCheck("Capture on", func(on bool) {
+			opts.Recorder.SetPaused(!on)
+			if on {
+				m.capture.SetText("Capture on")
+			} else {
+				m.capture.SetText("Capture paused: senders get 503")
+			}
+		})
+		m.capture.SetChecked(!opts.Recorder.Paused())
+		top.Add(m.capture)
+	}
+	top.Add(layout.NewSpacer())
+	top.Add(m.count)
+	top.Add(m.pause)
+	top.Add(clear)
 
 	filters := container.NewBorder(nil, nil, nil, m.method, m.search)
 	left := container.NewBorder(filters, nil, nil, nil, m.list)

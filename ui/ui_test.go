@@ -283,3 +283,26 @@ func walk(o fyne.CanvasObject, f func(fyne.CanvasObject)) {
 		}
 	}
 }
+
+type fakeRecorder struct{ paused bool }
+
+func (f *fakeRecorder) SetPaused(p bool) { f.paused = p }
+func (f *fakeRecorder) Paused() bool     { return f.paused }
+
+func TestCaptureSwitch(t *testing.T) {
+	test.NewTempApp(t)
+	rec := &fakeRecorder{}
+	h := newHarness(t)
+	m := NewMain(Options{URL: "http://x", Captures: h.store, Recorder: rec}, nil)
+	if !m.capture.Checked {
+		t.Fatal("capture switch off at start")
+	}
+	test.Tap(m.capture)
+	if !rec.paused || !strings.Contains(m.capture.Text, "paused") {
+		t.Fatalf("paused=%v text %q", rec.paused, m.capture.Text)
+	}
+	test.Tap(m.capture)
+	if rec.paused {
+		t.Fatal("not resumed")
+	}
+}
