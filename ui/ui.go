@@ -105,9 +105,10 @@ type Main struct {
 	styles  *styles
 	cache   map[string]rendered
 	cacheQ  []string
-	results chan func() // UI updates computed off the UI goroutine
-	paused  bool        // the list is frozen while the user reads
-	waiting int         // captures that arrived while paused
+	results chan func()   // UI updates computed off the UI goroutine
+	quit    chan struct{} // closed when Pump returns: nothing applies results any more
+	paused  bool          // the list is frozen while the user reads
+	waiting int           // captures that arrived while paused
 	pause   *widget.Button
 	capture *widget.Check // nil without a Recorder
 	// applied, if set (tests), receives after each update the pump applied.
@@ -117,7 +118,7 @@ type Main struct {
 // NewMain builds the window's content; call Pump to make it live. w may be
 // nil (tests): dialogs and the clipboard then do nothing.
 func NewMain(opts Options, w fyne.Window) *Main {
-	m := &Main{opts: opts, win: w, sel: -1, cache: map[string]rendered{}, results: make(chan func(), 16)}
+	m := &Main{opts: opts, win: w, sel: -1, cache: map[string]rendered{}, results: make(chan func(), 16), quit: make(chan struct{})}
 	m.styles = newStyles(darkPalette)
 	if fyne.CurrentApp() != nil && fyne.CurrentApp().Settings().ThemeVariant() == theme.VariantLight {
 		m.styles = newStyles(lightPalette)
@@ -508,14 +509,26 @@ func (m *Main) renderAsync(r *capture.Request, mode string, apply func(rendered)
 	go func() {
 		v, lang := prepareBody(r, mode)
 		if first, ok := firstScreen(v, lang, st); ok {
-			m.results <- func() { apply(first) }
+			if !m.post(func() { apply(first) }) {
+				return
+			}
 		}
 		v.rows = rowsFor(v, lang, st)
-		m.results <- func() {
+		m.post(func() {
 			m.remember(key, v)
 			apply(v)
-		}
+		})
 	}()
+}
+
+// post hands f to the pump; false when the window is gone.
+func (m *Main) post(f func()) bool {
+	select {
+	case m.results <- f:
+		return true
+	case <-m.quit:
+		return false
+	}
 }
 
 // remember keeps the last few rendered bodies (UI goroutine).
@@ -537,6 +550,7 @@ func (m *Main) remember(key string, v rendered) {
 // fyne.Do; subscribe before NewMain so no capture falls between the first
 // load and the stream.
 func (m *Main) Pump(ctx context.Context, events <-chan capture.Event) {
+	defer close(m.quit)
 	tick := time.NewTicker(15 * time.Second) // relative times age
 	defer tick.Stop()
 	for {
