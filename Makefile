@@ -31,14 +31,15 @@ deps: deps-system
 # Fyne needs cgo with OpenGL and X11 headers. Only Debian/Ubuntu is
 # automated; elsewhere this prints what to install (see README).
 deps-system:
-	@command -v $(GO) >/dev/null || { echo "Gancho needs Go (1.21 or newer fetches the 1.26 toolchain it builds with): install it from go.dev/dl, then run make again."; exit 1; }
+	@command -v $(GO) >/dev/null && $(GO) env GOVERSION | grep -Eq '^go1\.(2[1-9]|[3-9][0-9])' || \
+		{ echo "Gancho needs Go 1.21 or newer (it then fetches the 1.26 toolchain itself); Debian 12's golang-go is 1.19: install Go from go.dev/dl or bookworm-backports, then run make again."; exit 1; }
 	@if [ "$$(uname -s)" = Linux ] && command -v dpkg-query >/dev/null; then \
 		missing=""; for p in $(APT_PKGS); do \
 			dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
 		done; \
 		if [ -n "$$missing" ]; then \
 			echo "Installing:$$missing"; \
-			$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+			$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 		fi; \
 	elif ! command -v gcc >/dev/null && ! command -v clang >/dev/null; then \
 		echo "Gancho needs a C compiler for Fyne: see the README's prerequisites for your OS."; exit 1; \
@@ -52,7 +53,7 @@ lint:
 # Regenerates the README's pictures under Xvfb (Linux).
 screenshots: build
 	@for p in $(SHOT_PKGS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || \
-		{ $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(SHOT_PKGS); break; }; done
+		{ $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SHOT_PKGS); break; }; done
 	./docs/screenshots.sh ./$(BIN) docs
 
 clean:

@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -25,11 +26,12 @@ const (
 
 // rendered is a body view ready for the grid, computed off the UI goroutine.
 type rendered struct {
-	rows   []widget.TextGridRow
-	parts  []pretty.Part // multipart bodies: each part highlighted on its own
-	text   string        // what Copy copies
-	banner string        // notes and errors, "" for none
-	isErr  bool
+	rows    []widget.TextGridRow
+	parts   []pretty.Part // multipart bodies: each part highlighted on its own
+	text    string        // what is shown, and what Copy copies unless copyAll is set
+	copyAll string        // the whole body when text was cut
+	banner  string        // notes and errors, "" for none
+	isErr   bool
 }
 
 // rowsFor highlights a prepared view; multipart parts each get a header
@@ -82,15 +84,48 @@ func firstScreen(v rendered, lang string, st *styles) (rendered, bool) {
 	return v, true
 }
 
+// Caps on what reaches the grid: each character becomes a grid cell, so an
+// uncapped 50 MiB decoded body would cost gigabytes. Copy body still copies
+// the whole body.
+const (
+	hexViewLimit  = 256 << 10
+	textViewLimit = 2 << 20
+)
+
+// capText cuts s to textViewLimit bytes at a rune boundary, saying so.
+func capText(s string, notes []string) (string, []string) {
+	if len(s) <= textViewLimit {
+		return s, notes
+	}
+	cut := textViewLimit
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut], append(notes, fmt.Sprintf("showing the first %s of %s", capture.FormatSize(textViewLimit), capture.FormatSize(int64(len(s)))))
+}
+
+// short cuts a one-line value for a label: wrapping a huge label freezes layout.
+func short(s string) string {
+	const n = 2048
+	if len(s) <= n {
+		return printable(s)
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return printable(s[:cut]) + fmt.Sprintf("… (%d bytes)", len(s))
+}
+
 // prepareBody works out the text, language and banner of a body view.
 func prepareBody(r *capture.Request, mode string) (out rendered, lang string) {
 	var notes []string
 	lang = "plaintext"
 	switch mode {
 	case modeHex:
-		out.text = pretty.Hex(r.Body, 4<<20)
-		if len(r.Body) > 4<<20 {
-			notes = append(notes, "hex dump of the first 4 MiB")
+		out.text = pretty.Hex(r.Body, hexViewLimit)
+		if len(r.Body) > hexViewLimit {
+			notes = append(notes, "hex dump of the first "+capture.FormatSize(hexViewLimit))
 		}
 	case modeRaw:
 		d, err := capture.Decode(r.Headers, r.Body, pretty.DecodeLimit)
@@ -100,8 +135,8 @@ func prepareBody(r *capture.Request, mode string) (out rendered, lang string) {
 			notes = append(notes, "decoded from "+d.Encoding+" (as received it is compressed)")
 		}
 		if !capture.IsText(d.Data) {
-			out.text = pretty.Hex(d.Data, 4<<20)
-			notes = append(notes, "binary: shown as a hex dump")
+			out.text = pretty.Hex(d.Data, hexViewLimit)
+			notes = append(notes, "binary: hex dump of the first "+capture.FormatSize(min(int64(len(d.Data)), hexViewLimit)))
 		} else {
 			out.text = strings.ToValidUTF8(string(d.Data), "\uFFFD")
 		}
@@ -142,6 +177,13 @@ func prepareBody(r *capture.Request, mode string) (out rendered, lang string) {
 		lang = v.Lang
 		if v.Err != nil {
 			lang = "plaintext"
+		}
+	}
+	if out.parts == nil {
+		full := len(out.text)
+		out.text, notes = capText(out.text, notes)
+		if len(out.text) < full {
+			out.copyAll = string(r.Body)
 		}
 	}
 	out.banner = strings.Join(notes, " · ")
@@ -214,7 +256,7 @@ func newDetail(copyFn func(string), render func(*capture.Request, string, func(r
 			col := c.Objects[1].(*fyne.Container)
 			col.Objects[0].(*canvas.Rectangle).SetMinSize(fyne.NewSize(d.nameW, 0))
 			col.Objects[1].(*widget.Label).SetText(h.Name)
-			c.Objects[0].(*widget.Label).SetText(h.Value)
+			c.Objects[0].(*widget.Label).SetText(short(h.Value))
 			c.Objects[2].(*widget.Button).OnTapped = func() { d.copyFn(h.Value) }
 		},
 	)
@@ -229,8 +271,8 @@ func newDetail(copyFn func(string), render func(*capture.Request, string, func(r
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			c := o.(*fyne.Container)
-			c.Objects[1].(*widget.Label).SetText(d.params[i][0])
-			c.Objects[0].(*widget.Label).SetText(d.params[i][1])
+			c.Objects[1].(*widget.Label).SetText(short(d.params[i][0]))
+			c.Objects[0].(*widget.Label).SetText(short(d.params[i][1]))
 		},
 	)
 	d.rawQ = widget.NewLabel("")
@@ -260,7 +302,7 @@ func (d *Detail) Show(r *capture.Request) {
 	if rawQuery == "" {
 		d.rawQ.SetText("No query string.")
 	} else {
-		d.rawQ.SetText("?" + rawQuery)
+		d.rawQ.SetText(short("?" + rawQuery))
 	}
 	d.headers.Refresh()
 	d.query.Refresh()
@@ -279,6 +321,9 @@ func (d *Detail) refreshBody() {
 			return // the user moved on while it was computed
 		}
 		d.body = v.text
+		if v.copyAll != "" {
+			d.body = v.copyAll
+		}
 		d.grid.Rows = v.rows
 		d.grid.Refresh()
 		d.grid.ScrollToTop()

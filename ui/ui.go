@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"image/color"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
@@ -71,6 +73,7 @@ func Run(opts Options) {
 	m.split.Offset = prefs.FloatWithFallback("split", 0.38)
 	w.Canvas().SetOnTypedKey(m.typedKey)
 	w.SetOnClosed(func() {
+		cancel() // stop the pump before the UI loop ends
 		s := w.Canvas().Size()
 		prefs.SetFloat("width", float64(s.Width))
 		prefs.SetFloat("height", float64(s.Height))
@@ -230,6 +233,9 @@ type rowWidget struct {
 // handle the primary tap itself.
 func (r *rowWidget) Tapped(*fyne.PointEvent) {
 	if r.id != "" {
+		if r.m.win != nil {
+			r.m.win.Canvas().Unfocus() // keys go to the list, not the search box
+		}
 		r.m.list.Select(r.index)
 	}
 }
@@ -321,7 +327,9 @@ func elideMiddle(s string, n int) string {
 
 // printable escapes control characters so a hostile target cannot garble the row.
 func printable(s string) string {
-	if !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\uFFFD' }) {
+	// Not printable also covers bidi overrides and zero-width characters
+	// that could make a target read as something else.
+	if !strings.ContainsFunc(s, func(r rune) bool { return !strconv.IsPrint(r) || r == utf8.RuneError }) {
 		return s
 	}
 	q := fmt.Sprintf("%q", s)
@@ -349,8 +357,8 @@ func (m *Main) reload() {
 	selID := m.selectedID()
 	ctx := context.Background()
 	items, err := m.opts.Captures.List(ctx, m.query())
-	if err != nil {
-		m.count.SetText("Search failed: " + err.Error())
+	failed := err != nil
+	if failed {
 		items = nil
 	}
 	m.items = items
@@ -361,11 +369,17 @@ func (m *Main) reload() {
 	for i, r := range m.items {
 		if r.ID == selID {
 			m.sel = i
+			cb := m.list.OnSelected
+			m.list.OnSelected = nil // same capture: do not reload its body
 			m.list.Select(i)
+			m.list.OnSelected = cb
 			break
 		}
 	}
 	m.updateCount()
+	if failed {
+		m.count.SetText("Search failed: " + err.Error())
+	}
 	m.updateRight()
 }
 
@@ -422,12 +436,12 @@ func (m *Main) selectIndex(i int) {
 	if i < 0 || i >= len(m.items) {
 		return
 	}
-	m.sel = i
 	full, err := m.opts.Captures.Get(context.Background(), m.items[i].ID)
 	if err != nil {
 		m.count.SetText("Could not open capture: " + err.Error())
 		return
 	}
+	m.sel = i
 	m.detail.Show(full)
 	m.updateRight()
 }
@@ -568,7 +582,9 @@ func (m *Main) Pump(ctx context.Context, events <-chan capture.Event) {
 		case <-tick.C:
 			apply = m.list.Refresh
 		}
-		fyne.Do(apply)
+		// Wait for the UI: fyne.Do only queues, and an unbounded queue would
+		// hide a slow UI from the store, whose Dropped event is the remedy.
+		fyne.DoAndWait(apply)
 		if m.applied != nil {
 			select { // a "something changed" signal; never blocks the pump
 			case m.applied <- struct{}{}:
@@ -593,7 +609,10 @@ func (m *Main) apply(ev capture.Event) {
 		if slices.ContainsFunc(m.items, func(r *capture.Request) bool { return r.ID == ev.Request.ID }) {
 			return // already there from the first load
 		}
-		m.items = slices.Insert(m.items, 0, ev.Request)
+		// The list keeps summaries only; the detail loads the body on demand.
+		row := *ev.Request
+		row.Body, row.Response.Body = nil, nil
+		m.items = slices.Insert(m.items, 0, &row)
 		if m.sel >= 0 {
 			m.sel++
 			// Keep the same capture selected without re-opening it.
