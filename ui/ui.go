@@ -368,11 +368,7 @@ func (m *Main) reload() {
 	m.list.Refresh()
 	for i, r := range m.items {
 		if r.ID == selID {
-			m.sel = i
-			cb := m.list.OnSelected
-			m.list.OnSelected = nil // same capture: do not reload its body
-			m.list.Select(i)
-			m.list.OnSelected = cb
+			m.selectQuietly(i)
 			break
 		}
 	}
@@ -430,6 +426,16 @@ func (m *Main) selectedID() string {
 		return m.items[m.sel].ID
 	}
 	return ""
+}
+
+// selectQuietly moves the list's selection to row i, where the capture
+// already shown now sits, without reopening it.
+func (m *Main) selectQuietly(i int) {
+	m.sel = i
+	cb := m.list.OnSelected
+	m.list.OnSelected = nil
+	m.list.Select(i)
+	m.list.OnSelected = cb
 }
 
 func (m *Main) selectIndex(i int) {
@@ -615,11 +621,7 @@ func (m *Main) apply(ev capture.Event) {
 		m.items = slices.Insert(m.items, 0, &row)
 		if m.sel >= 0 {
 			m.sel++
-			// Keep the same capture selected without re-opening it.
-			cb := m.list.OnSelected
-			m.list.OnSelected = nil
-			m.list.Select(m.sel)
-			m.list.OnSelected = cb
+			m.selectQuietly(m.sel)
 		}
 		m.list.Refresh()
 		m.updateCount()
@@ -636,11 +638,7 @@ func (m *Main) apply(ev capture.Event) {
 		if selID != "" && !gone[selID] {
 			for i, r := range m.items {
 				if r.ID == selID {
-					m.sel = i
-					cb := m.list.OnSelected
-					m.list.OnSelected = nil
-					m.list.Select(i)
-					m.list.OnSelected = cb
+					m.selectQuietly(i)
 				}
 			}
 		}
