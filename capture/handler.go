@@ -5,12 +5,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/gancho-app/gancho/rules"
 )
 
 // DefaultMaxBody is the body cap when Config.MaxBody is zero.
@@ -34,6 +38,11 @@ type Handler struct {
 	ids     IDGen
 	now     func() time.Time
 	paused  atomic.Bool
+	policy  atomic.Pointer[policyState]
+	dedupe  dedupe
+
+	closeOnce sync.Once
+	closing   chan struct{} // closed on Close: ends delays and hangs
 }
 
 // SetPaused stops (true) or resumes (false) recording. While paused every
@@ -44,13 +53,36 @@ func (h *Handler) SetPaused(p bool) { h.paused.Store(p) }
 // Paused reports whether recording is paused.
 func (h *Handler) Paused() bool { return h.paused.Load() }
 
+// SetPolicy replaces the inbound policy for requests that arrive from now
+// on (rate-limit counts restart). Safe for concurrent use.
+func (h *Handler) SetPolicy(p Policy) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	h.policy.Store(&policyState{Policy: p, limiter: newLimiter(p.RateLimit, p.RateBurst)})
+	return nil
+}
+
+// Policy returns the policy in force.
+func (h *Handler) Policy() Policy { return h.policy.Load().Policy }
+
+// SeedDeliveries restores the duplicate-detection window (see
+// Store.RecentDeliveries) so a retry right after a restart is still seen.
+func (h *Handler) SeedDeliveries(entries []DedupeEntry) { h.dedupe.seed(entries) }
+
+// Close ends response delays and hangs in progress, so a shutdown does not
+// wait out a "hang 10m" rule. Safe to call more than once.
+func (h *Handler) Close() { h.closeOnce.Do(func() { close(h.closing) }) }
+
 // NewHandler returns a Handler that stores into store and caps bodies at
 // maxBody bytes (0 means DefaultMaxBody).
 func NewHandler(store Appender, maxBody int64) *Handler {
 	if maxBody <= 0 {
 		maxBody = DefaultMaxBody
 	}
-	return &Handler{store: store, maxBody: maxBody, now: time.Now}
+	h := &Handler{store: store, maxBody: maxBody, now: time.Now, closing: make(chan struct{})}
+	h.policy.Store(&policyState{})
+	return h
 }
 
 // ServeHTTP implements http.Handler.
@@ -62,6 +94,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := h.now()
+	pol := h.policy.Load()
 	req := &Request{
 		ID:           h.ids.New(now),
 		ReceivedAt:   now,
@@ -84,9 +117,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		req.Headers = Headers{}
 	}
 
+	path, refused := pol.guard(r, now)
+	if refused != nil {
+		h.refuse(w, r, req, pol, refused)
+		return
+	}
+
 	body, readErr := h.readBody(w, r)
 	req.Body, req.BodySize = body, int64(len(body))
 	var tooBig *http.MaxBytesError
+	var act *rules.Action
 	switch {
 	case errors.As(readErr, &tooBig):
 		req.Truncated = true
@@ -105,13 +145,20 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		req.Response = textResponse(http.StatusBadRequest, req.ID, fmt.Sprintf(
 			"Gancho could not read the whole body (%v). What arrived was recorded (id %s).\n", readErr, req.ID))
 	default:
-		req.Response = Response{
-			Status: http.StatusOK,
-			Headers: Headers{
-				{Name: "Content-Type", Value: "application/json"},
-				{Name: "X-Gancho-Id", Value: req.ID},
-			},
-			Body: []byte(`{"ok":true,"id":"` + req.ID + `"}` + "\n"),
+		// Checks run on whole bodies only: a cut body cannot verify and is
+		// not the same delivery as a whole one.
+		if pol.Verify != nil {
+			req.Verification = pol.Verify.Check(path, req.Headers, req.Body, now)
+		}
+		req.dedupeKey = dedupeKey(req, path)
+		req.DuplicateOf = h.dedupe.check(req.dedupeKey, req.ID, now)
+		req.Response = defaultResponse(req.ID)
+		if pol.Respond != nil {
+			if a, ok := pol.Respond.Match(r.Method, path); ok {
+				act = &a
+				req.Rule = a.Describe()
+				req.Response = ruleResponse(a.Step, req.ID)
+			}
 		}
 	}
 
@@ -120,7 +167,93 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"Gancho received the request but could not store it (%v). Check free disk space and the data directory, then send again.\n", err)))
 		return
 	}
+	if act != nil {
+		h.perform(w, r, *act, req.Response)
+		return
+	}
 	writeResponse(w, req.Response)
+}
+
+// refuse answers a request inbound protection turned away, recording it
+// (with at most TruncatedKeep of its body) unless the policy says not to.
+func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, req *Request, pol *policyState, ref *refusal) {
+	req.Refused = ref.reason
+	req.Response = ref.resp
+	if !pol.DropRefused {
+		// Read only a little: a refused sender must not cost a 25 MiB read.
+		var buf bytes.Buffer
+		if r.Body != nil {
+			_, _ = buf.ReadFrom(io.LimitReader(r.Body, TruncatedKeep+1))
+		}
+		req.Body, req.BodySize = buf.Bytes(), int64(buf.Len())
+		if len(req.Body) > TruncatedKeep {
+			req.Body = req.Body[:TruncatedKeep:TruncatedKeep]
+			req.Truncated = true
+			req.Error = "refused: body not read past " + FormatSize(TruncatedKeep)
+		}
+		if err := h.store.Append(r.Context(), req); err != nil {
+			// The refusal still stands; losing its record is not worth a 503.
+			req.Error = err.Error()
+		}
+	}
+	writeResponse(w, ref.resp)
+}
+
+func defaultResponse(id string) Response {
+	return Response{
+		Status: http.StatusOK,
+		Headers: Headers{
+			{Name: "Content-Type", Value: "application/json"},
+			{Name: "X-Gancho-Id", Value: id},
+		},
+		Body: []byte(`{"ok":true,"id":"` + id + `"}` + "\n"),
+	}
+}
+
+// ruleResponse is the response a rule step sends; for hang and close,
+// which send nothing, status 0.
+func ruleResponse(st rules.Step, id string) Response {
+	if st.Kind != rules.Respond {
+		return Response{}
+	}
+	resp := Response{Status: st.Status, Body: rules.Render(st.Body, id)}
+	for _, kv := range st.Headers {
+		resp.Headers = append(resp.Headers, Header{Name: kv[0], Value: kv[1]})
+	}
+	if len(resp.Body) > 0 && resp.Headers.Get("Content-Type") == "" {
+		resp.Headers = append(resp.Headers, Header{Name: "Content-Type", Value: http.DetectContentType(resp.Body)})
+	}
+	resp.Headers = append(resp.Headers, Header{Name: "X-Gancho-Id", Value: id})
+	return resp
+}
+
+// perform carries out a rule's step once the capture is stored.
+func (h *Handler) perform(w http.ResponseWriter, r *http.Request, a rules.Action, resp Response) {
+	if d := a.Step.Delay; d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			return
+		case <-h.closing:
+			if a.Step.Kind == rules.Respond {
+				break // answer now rather than drop: the request is stored
+			}
+		}
+	}
+	switch a.Step.Kind {
+	case rules.Hang, rules.Close:
+		// Drop the connection without a response: what a crashed or
+		// overloaded receiver looks like to the sender.
+		if c, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			_ = c.Close()
+			return
+		}
+		panic(http.ErrAbortHandler) // HTTP/2 or a non-hijackable writer: abort the stream
+	default:
+		writeResponse(w, resp)
+	}
 }
 
 // readBody reads the body under the cap. On overflow it returns what was read

@@ -21,9 +21,36 @@ func Line(r *Request) string {
 	if r.Truncated {
 		size += " (truncated)"
 	}
-	return fmt.Sprintf("%s  %-7s %s  %s  %s  %s",
+	line := fmt.Sprintf("%s  %-7s %s  %s  %s  %s",
 		r.ReceivedAt.Local().Format(time.TimeOnly+".000"),
 		printable(r.Method), printable(r.Target), size, printable(ct), r.ID)
+	for _, f := range Flags(r) {
+		line += "  [" + f + "]"
+	}
+	return line
+}
+
+// Flags are short notes on what Gancho concluded about r, for one-line
+// views: refusal, signature, duplicate, response rule.
+func Flags(r *Request) []string {
+	var out []string
+	if r.Refused != "" {
+		out = append(out, fmt.Sprintf("refused %d: %s", r.Response.Status, r.Refused))
+	}
+	if v := r.Verification; v != nil {
+		if v.OK {
+			out = append(out, v.Scheme+" signature ok")
+		} else {
+			out = append(out, v.Scheme+" signature FAILED: "+v.Reason)
+		}
+	}
+	if r.DuplicateOf != "" {
+		out = append(out, "duplicate of "+r.DuplicateOf)
+	}
+	if r.Rule != "" {
+		out = append(out, r.Rule)
+	}
+	return out
 }
 
 func printable(s string) string {

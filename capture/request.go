@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/gancho-app/gancho/verify"
 )
 
 // Header is one header line as it arrived: the name with its original case,
@@ -96,6 +98,20 @@ type Request struct {
 	// Error says why the body is incomplete ("" when it is whole).
 	Error    string
 	Response Response
+
+	// Verification is the signature check's outcome; nil when no verifier
+	// applies to this path.
+	Verification *verify.Result
+	// DuplicateOf is the id of an earlier capture (within DedupeWindow)
+	// with the same delivery id or, lacking one, the same body.
+	DuplicateOf string
+	// Refused says why inbound protection turned the request away ("" when
+	// it was accepted): it is kept so a misconfigured sender is visible.
+	Refused string
+	// Rule describes the response rule that answered ("" for the default).
+	Rule string
+
+	dedupeKey string // what duplicate detection matched on; stored, not exported
 }
 
 // ContentType returns the Content-Type header, or "".
@@ -118,6 +134,11 @@ type Record struct {
 	DeclaredSize   *int64  `json:"declared_size,omitempty"`
 	ResponseStatus int     `json:"response_status"`
 	Error          string  `json:"error,omitempty"`
+
+	Verification *verify.Result `json:"verification,omitempty"`
+	DuplicateOf  string         `json:"duplicate_of,omitempty"`
+	Refused      string         `json:"refused,omitempty"`
+	ResponseRule string         `json:"response_rule,omitempty"`
 }
 
 // ToRecord converts r to its export record.
@@ -136,6 +157,10 @@ func (r *Request) ToRecord() Record {
 		Truncated:      r.Truncated,
 		ResponseStatus: r.Response.Status,
 		Error:          r.Error,
+		Verification:   r.Verification,
+		DuplicateOf:    r.DuplicateOf,
+		Refused:        r.Refused,
+		ResponseRule:   r.Rule,
 	}
 	if rec.Headers == nil {
 		rec.Headers = Headers{}
@@ -168,5 +193,7 @@ func FromRecord(rec Record) (*Request, error) {
 		Headers: rec.Headers, Body: body, BodySize: rec.BodySize,
 		Truncated: rec.Truncated, DeclaredSize: declared, HeadersFromWire: true,
 		Error: rec.Error, Response: Response{Status: rec.ResponseStatus},
+		Verification: rec.Verification, DuplicateOf: rec.DuplicateOf,
+		Refused: rec.Refused, Rule: rec.ResponseRule,
 	}, nil
 }

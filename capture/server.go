@@ -35,11 +35,12 @@ type Server struct {
 	handler *Handler
 	srv     *http.Server
 	mu      sync.Mutex
-	ln      net.Listener
+	ln      net.Listener // the main listener (Start or the first Serve)
 	done    chan error
 
 	waitOnce sync.Once // the serve result is received once…
 	serveErr error     // …and kept for later Shutdown calls
+	extra    sync.WaitGroup
 }
 
 // NewServer returns a Server that records into store.
@@ -63,13 +64,17 @@ func NewServer(store Appender, cfg Config) *Server {
 			Handler:           h,
 			ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 			ReadTimeout:       cfg.ReadTimeout,
-			WriteTimeout:      cfg.ReadTimeout + 30*time.Second,
+			// Room for the longest rule delay (10 min) after the read.
+			WriteTimeout: cfg.ReadTimeout + 11*time.Minute,
 			IdleTimeout:       cfg.IdleTimeout,
 			ConnContext:       withWire,
 		},
 		done: make(chan error, 1),
 	}
 }
+
+// SeedDeliveries restores the duplicate window (see Handler.SeedDeliveries).
+func (s *Server) SeedDeliveries(e []DedupeEntry) { s.handler.SeedDeliveries(e) }
 
 // SetPaused pauses or resumes recording (see Handler.SetPaused).
 func (s *Server) SetPaused(p bool) { s.handler.SetPaused(p) }
@@ -80,6 +85,12 @@ func (s *Server) Paused() bool { return s.handler.Paused() }
 // Handler returns the capture handler, for serving on other listeners
 // (a tunnel) without the wire-order header recovery.
 func (s *Server) Handler() http.Handler { return s.handler }
+
+// SetPolicy replaces the inbound policy (see Handler.SetPolicy).
+func (s *Server) SetPolicy(p Policy) error { return s.handler.SetPolicy(p) }
+
+// Policy returns the inbound policy in force.
+func (s *Server) Policy() Policy { return s.handler.Policy() }
 
 // Start binds the address and serves in the background. A taken port yields
 // an error wrapping ErrAddrInUse that names the address.
@@ -102,11 +113,23 @@ func (s *Server) Serve(ln net.Listener) {
 	s.ln = ln
 	s.mu.Unlock()
 	go func() {
-		err := s.srv.Serve(wireListener{ln})
+		err := s.srv.Serve(wireListener{Listener: ln})
 		if errors.Is(err, http.ErrServerClosed) {
 			err = nil
 		}
 		s.done <- err
+	}()
+}
+
+// ServeProxied serves a second listener whose connections come from a
+// proxy's edge (a tunnel) in the background, until ln is closed or the
+// server shuts down. Client addresses are then read from
+// X-Forwarded-For. Closing ln does not stop the main listener.
+func (s *Server) ServeProxied(ln net.Listener) {
+	s.extra.Add(1)
+	go func() {
+		defer s.extra.Done()
+		_ = s.srv.Serve(wireListener{Listener: ln, proxied: true})
 	}()
 }
 
@@ -132,7 +155,9 @@ func (s *Server) URL() string {
 // Shutdown stops accepting, waits for in-flight requests (and so their
 // commits) until ctx ends, then closes what is left.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.handler.Close()
 	err := s.srv.Shutdown(ctx)
+	s.extra.Wait()
 	if err != nil {
 		_ = s.srv.Close()
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime"
@@ -14,6 +15,7 @@ import (
 	"unicode"
 
 	"github.com/gancho-app/gancho/capture/database"
+	"github.com/gancho-app/gancho/verify"
 )
 
 // Sentinel errors of the store; check with errors.Is.
@@ -76,6 +78,14 @@ var migrations = []string{
 	// than people search, and a query over a few more segments is still fast.
 	`INSERT INTO captures_fts(captures_fts, rank) VALUES('automerge', 16);
 	INSERT INTO captures_fts(captures_fts, rank) VALUES('crisismerge', 64);`,
+	// 4: what inbound checks concluded. verification is the JSON of
+	// verify.Result ('' when none applied); dedupe_key lets the duplicate
+	// window survive a restart.
+	`ALTER TABLE captures ADD COLUMN verification TEXT NOT NULL DEFAULT '';
+	ALTER TABLE captures ADD COLUMN duplicate_of TEXT NOT NULL DEFAULT '';
+	ALTER TABLE captures ADD COLUMN refused TEXT NOT NULL DEFAULT '';
+	ALTER TABLE captures ADD COLUMN rule TEXT NOT NULL DEFAULT '';
+	ALTER TABLE captures ADD COLUMN dedupe_key TEXT NOT NULL DEFAULT '';`,
 }
 
 // Indexing is deferred: a capture commits (and is answered) first, and its
@@ -123,6 +133,7 @@ type indexEntry struct {
 type op struct {
 	req                  *Request
 	headersJSON, respHdr []byte
+	verification         string
 	ftsHeaders, ftsBody  string
 	write                func(tx *sql.Tx, st *Store) (writeResult, error)
 	done                 chan error
@@ -181,8 +192,16 @@ func (s *Store) Stats() (count int, bodyBytes int64) {
 func (s *Store) Append(ctx context.Context, r *Request) error {
 	hj := encodeHeaders(r.Headers)
 	rh := encodeHeaders(r.Response.Headers)
+	var ver string
+	if r.Verification != nil {
+		b, err := json.Marshal(r.Verification)
+		if err != nil {
+			return fmt.Errorf("append %s: verification: %w", r.ID, err)
+		}
+		ver = string(b)
+	}
 	o := &op{
-		req: r, headersJSON: hj, respHdr: rh,
+		req: r, headersJSON: hj, respHdr: rh, verification: ver,
 		ftsHeaders: headerText(r.Headers),
 		ftsBody:    searchText(r.Headers, r.Body),
 		done:       make(chan error, 1),
@@ -456,8 +475,9 @@ func (s *Store) recoverIndex(ctx context.Context) error {
 func (s *Store) insert(tx *sql.Tx, batch []*op) (writeResult, error) {
 	ins, err := tx.Prepare(`INSERT INTO captures(id, received_at, method, target, proto, host,
 		remote_addr, headers, content_type, body, body_size, truncated, declared_size,
-		headers_from_wire, error, resp_status, resp_headers, resp_body)
-		VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
+		headers_from_wire, error, resp_status, resp_headers, resp_body,
+		verification, duplicate_of, refused, rule, dedupe_key)
+		VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
 	if err != nil {
 		return writeResult{}, fmt.Errorf("insert capture: %w", err)
 	}
@@ -476,7 +496,8 @@ func (s *Store) insert(tx *sql.Tx, batch []*op) (writeResult, error) {
 		}
 		out, err := ins.Exec(r.ID, r.ReceivedAt.UnixNano(), r.Method, r.Target, r.Proto, r.Host,
 			r.RemoteAddr, o.headersJSON, r.ContentType(), body, r.BodySize, r.Truncated,
-			r.DeclaredSize, r.HeadersFromWire, r.Error, r.Response.Status, o.respHdr, respBody)
+			r.DeclaredSize, r.HeadersFromWire, r.Error, r.Response.Status, o.respHdr, respBody,
+			o.verification, r.DuplicateOf, r.Refused, r.Rule, r.dedupeKey)
 		if err != nil {
 			return writeResult{}, fmt.Errorf("insert capture %s: %w", r.ID, err)
 		}
@@ -733,7 +754,8 @@ func (s *Store) Get(ctx context.Context, id string) (*Request, error) {
 }
 
 const selectCols = `id, received_at, method, target, proto, host, remote_addr, headers,
-	body_size, truncated, declared_size, headers_from_wire, error, resp_status, resp_headers`
+	body_size, truncated, declared_size, headers_from_wire, error, resp_status, resp_headers,
+	verification, duplicate_of, refused, rule`
 
 func scanRequest(sc interface{ Scan(...any) error }) (*Request, error) {
 	var (
@@ -741,12 +763,19 @@ func scanRequest(sc interface{ Scan(...any) error }) (*Request, error) {
 		ns             int64
 		hdr, respHdr   []byte
 		body, respBody []byte
+		ver            string
 	)
 	err := sc.Scan(&r.ID, &ns, &r.Method, &r.Target, &r.Proto, &r.Host, &r.RemoteAddr, &hdr,
 		&r.BodySize, &r.Truncated, &r.DeclaredSize, &r.HeadersFromWire, &r.Error,
-		&r.Response.Status, &respHdr, &body, &respBody)
+		&r.Response.Status, &respHdr, &ver, &r.DuplicateOf, &r.Refused, &r.Rule, &body, &respBody)
 	if err != nil {
 		return nil, err
+	}
+	if ver != "" {
+		r.Verification = new(verify.Result)
+		if err := json.Unmarshal([]byte(ver), r.Verification); err != nil {
+			return nil, fmt.Errorf("capture %s verification: %w", r.ID, err)
+		}
 	}
 	r.ReceivedAt = time.Unix(0, ns)
 	if r.Headers, err = decodeHeaders(hdr); err != nil {

@@ -243,6 +243,9 @@ type wireConn struct {
 	net.Conn
 	mu sync.Mutex
 	f  framer
+	// proxied marks connections from a tunnel's edge: the peer address is
+	// the edge's, and the client is named in X-Forwarded-For.
+	proxied bool
 }
 
 func (c *wireConn) Read(b []byte) (int, error) {
@@ -271,14 +274,17 @@ func (c *wireConn) take(method, target string) (wireBlock, bool) {
 }
 
 // wireListener wraps every accepted connection in a wireConn.
-type wireListener struct{ net.Listener }
+type wireListener struct {
+	net.Listener
+	proxied bool
+}
 
 func (l wireListener) Accept() (net.Conn, error) {
 	c, err := l.Listener.Accept()
 	if err != nil {
 		return nil, err
 	}
-	return &wireConn{Conn: c}, nil
+	return &wireConn{Conn: c, proxied: l.proxied}, nil
 }
 
 type wireKey struct{}

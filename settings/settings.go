@@ -1,0 +1,172 @@
+// Package settings keeps Gancho's persisted configuration: the tunnel's
+// authtoken and domain, inbound protection, signature verifiers and
+// response rules. The file holds secrets, so it is written with mode 0600
+// and its secrets never appear in String output or logs.
+package settings
+
+import (
+	"crypto/rand"
+	"encoding/base32"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/gancho-app/gancho/capture"
+	"github.com/gancho-app/gancho/rules"
+	"github.com/gancho-app/gancho/verify"
+)
+
+// FileName is the settings file inside the data directory.
+const FileName = "settings.json"
+
+// Settings is everything the user configures once and expects to find
+// again. The zero value is the default: no tunnel token, no protection,
+// no verifiers, no rules.
+type Settings struct {
+	Tunnel    Tunnel          `json:"tunnel"`
+	Inbound   Inbound         `json:"inbound"`
+	Verifiers []verify.Config `json:"verifiers,omitempty"`
+	// Rules is the response rules text (see package rules), kept as typed
+	// so comments and layout survive.
+	Rules string `json:"rules,omitempty"`
+}
+
+// Tunnel configures the public endpoint.
+type Tunnel struct {
+	Authtoken  string   `json:"authtoken,omitempty"`   // ngrok; NGROK_AUTHTOKEN wins when set
+	Domain     string   `json:"domain,omitempty"`      // fixed domain, e.g. team.ngrok.app
+	BasicAuth  []string `json:"basic_auth,omitempty"`  // "user:pass", enforced at ngrok's edge
+	AllowCIDRs []string `json:"allow_cidrs,omitempty"` // IP allow list at ngrok's edge
+}
+
+// Inbound is the protection applied to every capture listener.
+type Inbound struct {
+	SecretPrefix string `json:"secret_prefix,omitempty"`
+	BasicAuth    string `json:"basic_auth,omitempty"` // "user:password"
+	RateLimit    int    `json:"rate_limit,omitempty"` // per minute per client IP
+	RateBurst    int    `json:"rate_burst,omitempty"`
+	DropRefused  bool   `json:"drop_refused,omitempty"`
+}
+
+// ErrInvalid is wrapped by Validate and Policy errors.
+var ErrInvalid = errors.New("invalid settings")
+
+// Path returns the settings file path in dir.
+func Path(dir string) string { return filepath.Join(dir, FileName) }
+
+// Load reads the settings in dir; a missing file yields the defaults.
+func Load(dir string) (Settings, error) {
+	var s Settings
+	b, err := os.ReadFile(Path(dir))
+	if errors.Is(err, fs.ErrNotExist) {
+		return s, nil
+	}
+	if err != nil {
+		return s, fmt.Errorf("read settings: %w", err)
+	}
+	if err := json.Unmarshal(b, &s); err != nil {
+		return s, fmt.Errorf("read settings %s: %w (fix the file or delete it to start from the defaults)", Path(dir), err)
+	}
+	return s, nil
+}
+
+// Save writes s to dir atomically (a reader never sees half a file) with
+// mode 0600, since it holds the authtoken and signing secrets.
+func Save(dir string, s Settings) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("save settings: %w", err)
+	}
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return fmt.Errorf("save settings: %w", err)
+	}
+	f, err := os.CreateTemp(dir, ".settings-*.json")
+	if err != nil {
+		return fmt.Errorf("save settings: %w", err)
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // no-op after the rename
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return fmt.Errorf("save settings: %w", err)
+	}
+	if _, err := f.Write(append(b, '\n')); err != nil {
+		f.Close()
+		return fmt.Errorf("save settings: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("save settings: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("save settings: %w", err)
+	}
+	if err := os.Rename(tmp, Path(dir)); err != nil {
+		return fmt.Errorf("save settings: %w", err)
+	}
+	return nil
+}
+
+// Authtoken returns the ngrok authtoken in use: NGROK_AUTHTOKEN when set
+// (as the ngrok agent does), else the saved one.
+func (s Settings) Authtoken() string {
+	if t := strings.TrimSpace(os.Getenv("NGROK_AUTHTOKEN")); t != "" {
+		return t
+	}
+	return strings.TrimSpace(s.Tunnel.Authtoken)
+}
+
+// Policy compiles the inbound protection, verifiers and rules into the
+// capture handler's policy. Sequences of rules start over.
+func (s Settings) Policy() (capture.Policy, error) {
+	p := capture.Policy{
+		SecretPrefix: s.Inbound.SecretPrefix,
+		BasicAuth:    s.Inbound.BasicAuth,
+		RateLimit:    s.Inbound.RateLimit,
+		RateBurst:    s.Inbound.RateBurst,
+		DropRefused:  s.Inbound.DropRefused,
+	}
+	if err := p.Validate(); err != nil {
+		return p, err
+	}
+	if len(s.Verifiers) > 0 {
+		set, err := verify.NewSet(s.Verifiers)
+		if err != nil {
+			return p, fmt.Errorf("%w: signature verifiers: %w", ErrInvalid, err)
+		}
+		p.Verify = set
+	}
+	if strings.TrimSpace(s.Rules) != "" {
+		rs, err := rules.Parse(s.Rules)
+		if err != nil {
+			return p, fmt.Errorf("%w: response rules: %w", ErrInvalid, err)
+		}
+		if len(rs) > 0 {
+			p.Respond = rules.NewSet(rs)
+		}
+	}
+	return p, nil
+}
+
+// AddVerifier adds c, replacing a verifier of the same scheme and path so
+// that repeating `--verify` with a new secret updates rather than piles up.
+func (s *Settings) AddVerifier(c verify.Config) {
+	for i, v := range s.Verifiers {
+		if v.Scheme == c.Scheme && v.Path == c.Path {
+			s.Verifiers[i] = c
+			return
+		}
+	}
+	s.Verifiers = append(s.Verifiers, c)
+}
+
+// NewSecretPrefix returns an unguessable path token (130 bits, lowercase).
+func NewSecretPrefix() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
+}
