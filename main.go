@@ -15,7 +15,9 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -24,7 +26,11 @@ import (
 	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/capture/database"
 	"github.com/gancho-app/gancho/capture/pretty"
+	"github.com/gancho-app/gancho/rules"
+	"github.com/gancho-app/gancho/settings"
+	"github.com/gancho-app/gancho/tunnel"
 	"github.com/gancho-app/gancho/ui"
+	"github.com/gancho-app/gancho/verify"
 )
 
 const usage = `Gancho inspects, replays and emits webhooks.
@@ -127,13 +133,37 @@ func (e *engine) Close() error {
 
 type listenFlags struct {
 	common
-	addr    string
-	maxBody string
+	addr       string
+	maxBody    string
+	tunnel     string
+	domain     string
+	verify     multiFlag
+	respond    multiFlag
+	prefix     string
+	basicAuth  string
+	rateLimit  int
+	noRefused  bool
+	setFlagged map[string]bool
 }
+
+// multiFlag collects a repeatable string flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ", ") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
 func (l *listenFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&l.addr, "addr", capture.DefaultAddr, "address to capture on (host:port)")
 	fs.StringVar(&l.maxBody, "max-body", "25MiB", "largest body accepted; bigger ones get 413 and are kept truncated")
+	fs.StringVar(&l.tunnel, "tunnel", "", `open a public URL too: "ngrok" (token from NGROK_AUTHTOKEN or Settings)`)
+	fs.StringVar(&l.domain, "domain", "", "fixed ngrok domain for --tunnel (e.g. team.ngrok.app)")
+	fs.Var(&l.verify, "verify", "verify signatures, SCHEME:SECRET[,path=/p]; schemes standard, svix, stripe, github,\n"+
+		"hmac:SECRET,header=H[,algo=sha256][,encoding=hex][,prefix=P][,timestamp=H]; repeatable; saved in the settings")
+	fs.Var(&l.respond, "respond", `response rule for this run, e.g. 'POST /hooks/** -> 503 x3 then 200'; repeatable`)
+	fs.StringVar(&l.prefix, "secret-prefix", "", `require this first path segment (unguessable URL); "random" makes one`)
+	fs.StringVar(&l.basicAuth, "basic-auth", "", "require HTTP basic auth, user:password")
+	fs.IntVar(&l.rateLimit, "rate-limit", 0, "most requests per minute from one client IP (0: no limit)")
+	fs.BoolVar(&l.noRefused, "no-refused", false, "do not record requests that protection refuses")
 }
 
 func (l *listenFlags) server(st *capture.Store) (*capture.Server, error) {
@@ -141,32 +171,120 @@ func (l *listenFlags) server(st *capture.Store) (*capture.Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--max-body: %w", err)
 	}
+	if l.tunnel != "" && l.tunnel != "ngrok" {
+		return nil, fmt.Errorf("--tunnel %q: the only tunnel is \"ngrok\"", l.tunnel)
+	}
 	return capture.NewServer(st, capture.Config{Addr: l.addr, MaxBody: max}), nil
 }
 
+// settings loads the saved settings, saves --verify into them (the issue
+// of record: verifiers persist) and applies the other flags for this run.
+func (l *listenFlags) settings(dir string, srv *capture.Server) (*settings.Store, error) {
+	ss, err := settings.Open(dir, srv.SetPolicy)
+	if err != nil {
+		return nil, err
+	}
+	cur := ss.Get()
+	if len(l.verify) > 0 {
+		for _, spec := range l.verify {
+			c, err := verify.Parse(spec)
+			if err != nil {
+				return nil, fmt.Errorf("--verify: %w", err)
+			}
+			cur.AddVerifier(c)
+		}
+		if err := ss.Update(cur); err != nil {
+			return nil, fmt.Errorf("--verify: %w", err)
+		}
+	}
+	next := cur
+	next.Verifiers = slices.Clone(cur.Verifiers)
+	for _, r := range l.respond {
+		if _, err := rules.ParseRule(r); err != nil {
+			return nil, fmt.Errorf("--respond: %w", err)
+		}
+	}
+	if len(l.respond) > 0 {
+		// Flag rules come first: they are the ones this run is about.
+		next.Rules = strings.Join(l.respond, "\n") + "\n" + cur.Rules
+	}
+	if l.prefix == "random" {
+		l.prefix = settings.NewSecretPrefix()
+	}
+	if l.prefix != "" {
+		next.Inbound.SecretPrefix = l.prefix
+	}
+	if l.basicAuth != "" {
+		next.Inbound.BasicAuth = l.basicAuth
+	}
+	if l.rateLimit != 0 {
+		next.Inbound.RateLimit = l.rateLimit
+	}
+	if l.noRefused {
+		next.Inbound.DropRefused = true
+	}
+	if l.domain != "" {
+		next.Tunnel.Domain = l.domain
+	}
+	if err := ss.Override(next); err != nil {
+		return nil, err
+	}
+	return ss, nil
+}
+
 // prepareCapture parses a capturing command's flags, opens the engine and
-// builds (without starting) the capture server. The caller closes e.
-func prepareCapture(name string, args []string, stderr io.Writer) (*engine, *capture.Server, error) {
+// builds (without starting) the capture server with the saved settings.
+// The caller closes e.
+func prepareCapture(name string, args []string, stderr io.Writer) (*engine, *capture.Server, *settings.Store, *listenFlags, error) {
 	var lf listenFlags
 	fs := newFlags(name, stderr, &lf.common)
 	lf.register(fs)
 	if err := fs.Parse(args); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	e, err := openEngine(lf.common)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	srv, err := lf.server(e.store)
 	if err != nil {
 		e.Close()
-		return nil, nil, err
+		return nil, nil, nil, nil, err
 	}
-	return e, srv, nil
+	ss, err := lf.settings(e.db.Dir, srv)
+	if err != nil {
+		e.Close()
+		return nil, nil, nil, nil, err
+	}
+	recent, err := e.store.RecentDeliveries(context.Background(), time.Now().Add(-capture.DedupeWindow))
+	if err != nil {
+		e.Close()
+		return nil, nil, nil, nil, err
+	}
+	srv.SeedDeliveries(recent)
+	return e, srv, ss, &lf, nil
+}
+
+// ngrokFor builds the ngrok opener from the settings in force.
+func ngrokFor(s settings.Settings) tunnel.Opener {
+	return &tunnel.Ngrok{
+		Authtoken:  s.Authtoken(),
+		URL:        s.Tunnel.Domain,
+		BasicAuth:  s.Tunnel.BasicAuth,
+		AllowCIDRs: s.Tunnel.AllowCIDRs,
+	}
+}
+
+// captureURL is base with the secret prefix the sender must use.
+func captureURL(base string, s settings.Settings) string {
+	if p := s.Inbound.SecretPrefix; p != "" {
+		return strings.TrimSuffix(base, "/") + "/" + p
+	}
+	return base
 }
 
 func cmdGUI(args []string, stderr io.Writer) error {
-	e, srv, err := prepareCapture("", args, stderr)
+	e, srv, ss, _, err := prepareCapture("", args, stderr)
 	if err != nil {
 		return err
 	}
@@ -174,14 +292,17 @@ func cmdGUI(args []string, stderr io.Writer) error {
 	if err := srv.Start(); err != nil {
 		return err
 	}
-	ui.Run(ui.Options{URL: srv.URL(), DataDir: e.db.Dir, Captures: e.store, Recorder: srv})
+	sw := tunnel.NewSwitch(func() tunnel.Opener { return ngrokFor(ss.Get()) }, srv.ServeProxied)
+	defer sw.Off()
+	ui.Run(ui.Options{URL: srv.URL(), DataDir: e.db.Dir, Captures: e.store, Recorder: srv,
+		Settings: ss, Tunnel: sw})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return srv.Shutdown(ctx)
 }
 
 func cmdListen(args []string, stdout, stderr io.Writer) error {
-	e, srv, err := prepareCapture("listen", args, stderr)
+	e, srv, ss, lf, err := prepareCapture("listen", args, stderr)
 	if err != nil {
 		return err
 	}
@@ -193,7 +314,23 @@ func cmdListen(args []string, stdout, stderr io.Writer) error {
 	if err := srv.Start(); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Capturing at %s (data in %s). Press Ctrl-C to stop.\n", srv.URL(), e.db.Dir)
+	cur := ss.Get()
+	fmt.Fprintf(stdout, "Capturing at %s (data in %s). Press Ctrl-C to stop.\n", captureURL(srv.URL(), cur), e.db.Dir)
+	for _, v := range cur.Verifiers {
+		fmt.Fprintf(stdout, "Verifying %s\n", v)
+	}
+	if lf.tunnel != "" {
+		ln, err := openTunnel(ctx, ngrokFor(cur), stdout, stderr)
+		if err != nil {
+			sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer scancel()
+			_ = srv.Shutdown(sctx)
+			return err
+		}
+		defer ln.Close()
+		srv.ServeProxied(ln)
+		fmt.Fprintf(stdout, "Public URL: %s\n", captureURL(ln.URL(), cur))
+	}
 	printed := make(chan struct{})
 	go func() {
 		defer close(printed)
@@ -214,6 +351,33 @@ func cmdListen(args []string, stdout, stderr io.Writer) error {
 	cancel()
 	<-printed
 	return err
+}
+
+// openTunnel brings the public endpoint online, printing its state
+// changes; it fails within the opener's connect deadline with the reason.
+func openTunnel(ctx context.Context, op tunnel.Opener, stdout, stderr io.Writer) (tunnel.Listener, error) {
+	var mu sync.Mutex
+	online := false
+	report := func(st tunnel.Status) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch st.State {
+		case tunnel.Online:
+			if online {
+				fmt.Fprintf(stderr, "Tunnel back online: %s\n", st.URL)
+			}
+			online = true
+		case tunnel.Reconnecting:
+			fmt.Fprintf(stderr, "Tunnel reconnecting: %s\n", st.Reason)
+		case tunnel.Connecting:
+			fmt.Fprintln(stderr, "Tunnel connecting to ngrok…")
+		}
+	}
+	ln, err := op.Open(ctx, report)
+	if err != nil {
+		return nil, fmt.Errorf("tunnel: %w", err)
+	}
+	return ln, nil
 }
 
 func cmdList(args []string, stdout, stderr io.Writer) error {
@@ -317,6 +481,9 @@ func showRequest(w io.Writer, r *capture.Request, color bool) error {
 	}
 	fmt.Fprintf(w, "\n# id %s, received %s from %s, %s, answered %d\n", r.ID,
 		r.ReceivedAt.Format(time.RFC3339Nano), r.RemoteAddr, capture.FormatSize(r.BodySize), r.Response.Status)
+	for _, f := range capture.Flags(r) {
+		fmt.Fprintf(w, "# %s\n", safe(f))
+	}
 	return nil
 }
 

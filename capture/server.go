@@ -66,8 +66,8 @@ func NewServer(store Appender, cfg Config) *Server {
 			ReadTimeout:       cfg.ReadTimeout,
 			// Room for the longest rule delay (10 min) after the read.
 			WriteTimeout: cfg.ReadTimeout + 11*time.Minute,
-			IdleTimeout:       cfg.IdleTimeout,
-			ConnContext:       withWire,
+			IdleTimeout:  cfg.IdleTimeout,
+			ConnContext:  withWire,
 		},
 		done: make(chan error, 1),
 	}

@@ -203,6 +203,7 @@ type Detail struct {
 	rawQ    *widget.Label
 	info    *widget.Form
 	tabs    *container.AppTabs
+	checks  *fyne.Container // signature, duplicate, refusal, rule lines
 	params  [][2]string
 	nameW   float32 // width of the longest header name
 	root    fyne.CanvasObject
@@ -285,7 +286,8 @@ func newDetail(copyFn func(string), render func(*capture.Request, string, func(r
 		container.NewTabItem("Query", container.NewBorder(d.rawQ, nil, nil, nil, d.query)),
 		container.NewTabItem("Info", container.NewVScroll(d.info)),
 	)
-	d.root = d.tabs
+	d.checks = container.NewVBox()
+	d.root = container.NewBorder(d.checks, nil, nil, nil, d.tabs)
 	return d
 }
 
@@ -306,6 +308,7 @@ func (d *Detail) Show(r *capture.Request) {
 	}
 	d.headers.Refresh()
 	d.query.Refresh()
+	d.fillChecks()
 	d.fillInfo()
 	d.refreshBody()
 }
@@ -342,6 +345,22 @@ func (d *Detail) refreshBody() {
 	})
 }
 
+// fillChecks shows what Gancho concluded about the capture above the tabs,
+// where a failed signature or a refusal cannot be missed.
+func (d *Detail) fillChecks() {
+	d.checks.Objects = nil
+	for _, c := range checksOf(d.req) {
+		l := widget.NewLabel(short(c.long))
+		l.Importance = c.imp
+		l.Wrapping = fyne.TextWrapWord
+		if c.imp != widget.MediumImportance {
+			l.TextStyle = fyne.TextStyle{Bold: true}
+		}
+		d.checks.Add(l)
+	}
+	d.checks.Refresh()
+}
+
 func (d *Detail) fillInfo() {
 	r := d.req
 	d.info.Items = nil
@@ -367,6 +386,23 @@ func (d *Detail) fillInfo() {
 	add("Truncated", trunc)
 	if r.Error != "" {
 		add("Error", r.Error)
+	}
+	switch v := r.Verification; {
+	case v == nil:
+		add("Signature", "not checked: no verifier applies to this path (Settings → Signatures)")
+	case v.OK:
+		add("Signature", "verified, "+v.Scheme+": "+v.Reason)
+	default:
+		add("Signature", "FAILED, "+v.Scheme+": "+v.Reason)
+	}
+	if r.DuplicateOf != "" {
+		add("Duplicate of", r.DuplicateOf)
+	}
+	if r.Refused != "" {
+		add("Refused", r.Refused)
+	}
+	if r.Rule != "" {
+		add("Response rule", r.Rule)
 	}
 	resp := fmt.Sprintf("%d", r.Response.Status)
 	for _, h := range r.Response.Headers {

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -24,6 +25,7 @@ import (
 
 	"github.com/gancho-app/gancho/assets"
 	"github.com/gancho-app/gancho/capture"
+	"github.com/gancho-app/gancho/tunnel"
 )
 
 // AppID is Gancho's application ID (preferences and storage are keyed on it).
@@ -54,6 +56,8 @@ type Options struct {
 	DataDir  string
 	Captures Captures
 	Recorder Recorder // nil: no capture switch
+	Settings Settings // nil: no Settings dialog
+	Tunnel   Tunnel   // nil: no public URL switch
 }
 
 // Run opens the main window and blocks until it is closed.
@@ -114,6 +118,10 @@ type Main struct {
 	waiting int           // captures that arrived while paused
 	pause   *widget.Button
 	capture *widget.Check // nil without a Recorder
+	urlLbl  *widget.Label
+	tbar    *tunnelBar    // nil without a Tunnel
+	tunSig  chan struct{} // a new tunnel status is waiting in tunLast
+	tunLast atomic.Pointer[tunnel.Status]
 	// applied, if set (tests), receives after each update the pump applied.
 	applied chan struct{}
 }
@@ -121,7 +129,8 @@ type Main struct {
 // NewMain builds the window's content; call Pump to make it live. w may be
 // nil (tests): dialogs and the clipboard then do nothing.
 func NewMain(opts Options, w fyne.Window) *Main {
-	m := &Main{opts: opts, win: w, sel: -1, cache: map[string]rendered{}, results: make(chan func(), 16), quit: make(chan struct{})}
+	m := &Main{opts: opts, win: w, sel: -1, cache: map[string]rendered{}, results: make(chan func(), 16),
+		quit: make(chan struct{}), tunSig: make(chan struct{}, 1)}
 	m.styles = newStyles(darkPalette)
 	if fyne.CurrentApp() != nil && fyne.CurrentApp().Settings().ThemeVariant() == theme.VariantLight {
 		m.styles = newStyles(lightPalette)
@@ -152,13 +161,13 @@ func NewMain(opts Options, w fyne.Window) *Main {
 		func(string) { m.reload() })
 	m.method.SetSelected("All methods")
 
-	urlLabel := widget.NewLabelWithStyle(opts.URL, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
-	copyURL := widget.NewButtonWithIcon("", theme.ContentCopyIcon(), func() { m.copy(opts.URL) })
+	m.urlLbl = widget.NewLabelWithStyle(m.localURL(), fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+	copyURL := widget.NewButtonWithIcon("", theme.ContentCopyIcon(), func() { m.copy(m.localURL()) })
 	clear := widget.NewButtonWithIcon("Clear all", theme.DeleteIcon(), m.confirmClear)
 	// Capture itself never pauses (a sender must not see errors); the
 	// list does, so a flood does not scroll what you are reading away.
 	m.pause = widget.NewButtonWithIcon("Pause list", theme.MediaPauseIcon(), m.togglePause)
-	top := container.NewHBox(widget.NewLabel("Capture URL"), urlLabel, copyURL)
+	top := container.NewHBox(widget.NewLabel("Capture URL"), m.urlLbl, copyURL)
 	if opts.Recorder != nil {
 		m.capture = widget.NewCheck("Capture on", func(on bool) {
 			opts.Recorder.SetPaused(!on)
@@ -175,22 +184,75 @@ func NewMain(opts Options, w fyne.Window) *Main {
 	top.Add(m.count)
 	top.Add(m.pause)
 	top.Add(clear)
+	if opts.Settings != nil {
+		top.Add(widget.NewButtonWithIcon("Settings", theme.SettingsIcon(), m.showSettings))
+	}
+	bars := container.NewVBox(top)
+	if opts.Tunnel != nil {
+		m.tbar = newTunnelBar(m, opts.Tunnel)
+		bars.Add(m.tbar.root)
+	}
+	bars.Add(widget.NewSeparator())
 
 	filters := container.NewBorder(nil, nil, nil, m.method, m.search)
 	left := container.NewBorder(filters, nil, nil, nil, m.list)
 
 	m.noSel = container.NewCenter(widget.NewLabel("Select a capture to see its body, headers and query."))
-	m.empty = emptyState(opts.URL, m.copy)
+	m.empty = emptyState(m.localURL(), m.copy)
 	m.right = container.NewStack(m.empty)
 	m.split = container.NewHSplit(left, m.right)
 	m.split.Offset = 0.38
-	m.root = container.NewBorder(container.NewVBox(top, widget.NewSeparator()), nil, nil, nil, m.split)
+	m.root = container.NewBorder(bars, nil, nil, nil, m.split)
 	m.reload()
 	return m
 }
 
 // Content returns the root object.
 func (m *Main) Content() fyne.CanvasObject { return m.root }
+
+// prefix is the secret path prefix senders must use, or "".
+func (m *Main) prefix() string {
+	if m.opts.Settings == nil {
+		return ""
+	}
+	return m.opts.Settings.Get().Inbound.SecretPrefix
+}
+
+// localURL is the capture URL a sender on this machine uses.
+func (m *Main) localURL() string { return withPrefix(m.opts.URL, m.prefix()) }
+
+// withPrefix appends the secret path prefix to a base URL.
+func withPrefix(base, prefix string) string {
+	if base == "" || prefix == "" {
+		return base
+	}
+	return strings.TrimSuffix(base, "/") + "/" + prefix
+}
+
+// settingsChanged refreshes what shows the settings (UI goroutine).
+func (m *Main) settingsChanged() {
+	m.urlLbl.SetText(m.localURL())
+	m.empty = emptyState(m.localURL(), m.copy)
+	if m.tbar != nil {
+		m.tbar.show(m.tbar.last)
+	}
+	m.updateRight()
+}
+
+// watchTunnel forwards tunnel states to the pump without ever blocking
+// the tunnel: only the latest state matters.
+func (m *Main) watchTunnel() (cancel func()) {
+	if m.opts.Tunnel == nil {
+		return func() {}
+	}
+	return m.opts.Tunnel.Watch(func(st tunnel.Status) {
+		m.tunLast.Store(&st)
+		select {
+		case m.tunSig <- struct{}{}:
+		default:
+		}
+	})
+}
 
 func emptyState(url string, copyFn func(string)) fyne.CanvasObject {
 	curl := fmt.Sprintf("curl -X POST %s/hooks/test \\\n  -H 'Content-Type: application/json' \\\n  -d '{\"event\":\"client.created\",\"name\":\"Ana Souza\"}'", url)
@@ -276,15 +338,45 @@ func newRow() fyne.CanvasObject {
 	bg.SetMinSize(fyne.NewSize(84, 0)) // every badge as wide: targets line up
 	meta := canvas.NewText("", theme.Color(theme.ColorNamePlaceHolder))
 	meta.TextSize = theme.TextSize() - 2
-	lines := container.New(layout.NewCustomPaddedVBoxLayout(0), target, container.NewHBox(layout.NewSpacer(), meta))
+	flags := container.NewHBox()
+	lines := container.New(layout.NewCustomPaddedVBoxLayout(0), target, container.NewHBox(flags, layout.NewSpacer(), meta))
 	return container.NewBorder(nil, nil, container.NewCenter(badge), nil, lines)
+}
+
+// maxFlags is how many check flags a row shows (refused, signature, duplicate).
+const maxFlags = 3
+
+// setFlags shows r's checks as small coloured words, reusing the texts.
+func setFlags(box *fyne.Container, r *capture.Request) {
+	for len(box.Objects) < maxFlags {
+		t := canvas.NewText("", color.White)
+		t.TextSize = theme.TextSize() - 2
+		t.TextStyle = fyne.TextStyle{Bold: true}
+		box.Objects = append(box.Objects, t)
+	}
+	n := 0
+	for _, c := range checksOf(r) {
+		if c.short == "" || n == maxFlags {
+			continue
+		}
+		t := box.Objects[n].(*canvas.Text)
+		t.Text, t.Color = c.short, flagColor(c.imp)
+		t.Show()
+		t.Refresh()
+		n++
+	}
+	for ; n < maxFlags; n++ {
+		box.Objects[n].Hide()
+	}
 }
 
 func updateRow(o fyne.CanvasObject, r *capture.Request) {
 	c := o.(*fyne.Container)
 	lines := c.Objects[0].(*fyne.Container)
 	target := lines.Objects[0].(*widget.Label)
-	meta := lines.Objects[1].(*fyne.Container).Objects[1].(*canvas.Text)
+	metaLine := lines.Objects[1].(*fyne.Container)
+	meta := metaLine.Objects[2].(*canvas.Text)
+	setFlags(metaLine.Objects[0].(*fyne.Container), r)
 	badge := c.Objects[1].(*fyne.Container).Objects[0].(*fyne.Container)
 	bg := badge.Objects[0].(*canvas.Rectangle)
 	txt := badge.Objects[1].(*fyne.Container).Objects[0].(*canvas.Text)
@@ -571,6 +663,7 @@ func (m *Main) remember(key string, v rendered) {
 // load and the stream.
 func (m *Main) Pump(ctx context.Context, events <-chan capture.Event) {
 	defer close(m.quit)
+	defer m.watchTunnel()()
 	tick := time.NewTicker(15 * time.Second) // relative times age
 	defer tick.Stop()
 	for {
@@ -587,6 +680,13 @@ func (m *Main) Pump(ctx context.Context, events <-chan capture.Event) {
 			apply = f
 		case <-tick.C:
 			apply = m.list.Refresh
+		case <-m.tunSig:
+			st := m.tunLast.Load()
+			apply = func() {
+				if m.tbar != nil && st != nil {
+					m.tbar.show(*st)
+				}
+			}
 		}
 		// Wait for the UI: fyne.Do only queues, and an unbounded queue would
 		// hide a slow UI from the store, whose Dropped event is the remedy.

@@ -24,7 +24,10 @@ type harness struct {
 	ids   capture.IDGen
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t *testing.T) *harness { return newHarnessWith(t, nil) }
+
+// newHarnessWith lets a test add to the window's Options (a tunnel, settings).
+func newHarnessWith(t *testing.T, opt func(*Options)) *harness {
 	t.Helper()
 	test.NewTempApp(t)
 	db, err := database.Open(t.TempDir(), database.Options{})
@@ -37,7 +40,11 @@ func newHarness(t *testing.T) *harness {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	events, unsub := st.Subscribe(ctx)
-	m := NewMain(Options{URL: "http://127.0.0.1:4665", DataDir: "/tmp/x", Captures: st}, nil)
+	opts := Options{URL: "http://127.0.0.1:4665", DataDir: "/tmp/x", Captures: st}
+	if opt != nil {
+		opt(&opts)
+	}
+	m := NewMain(opts, nil)
 	m.applied = make(chan struct{}, 1)
 	w := test.NewWindow(m.Content())
 	w.Resize(w.Canvas().Size().Max(m.Content().MinSize()).AddWidthHeight(600, 400))
