@@ -287,6 +287,7 @@ func newDetail(copyFn func(string), render func(*capture.Request, string, func(r
 		container.NewTabItem("Info", container.NewVScroll(d.info)),
 	)
 	d.checks = container.NewVBox()
+	d.checks.Hide()
 	d.root = container.NewBorder(d.checks, nil, nil, nil, d.tabs)
 	return d
 }
@@ -358,6 +359,7 @@ func (d *Detail) fillChecks() {
 		}
 		d.checks.Add(l)
 	}
+	d.checks.Hidden = len(d.checks.Objects) == 0 // no gap above the tabs
 	d.checks.Refresh()
 }
 
