@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/gancho-app/gancho/capture"
+	"github.com/gancho-app/gancho/settings"
 )
 
 // TestMain lets the test binary act as the gancho command: a child process
@@ -158,7 +159,13 @@ func TestCLIErrors(t *testing.T) {
 		{"show without id", []string{"show", "--data", dir}, "show needs one capture id"},
 		{"show missing id", []string{"show", "--data", dir, "01NOPE"}, `run "gancho list"`},
 		{"bad max-body", []string{"listen", "--data", dir, "--max-body", "lots"}, "--max-body"},
+		{"bad verify spec", []string{"listen", "--data", dir, "--addr", "127.0.0.1:0", "--verify", "rot13:x"}, "--verify"},
+		{"bad rule", []string{"listen", "--data", dir, "--addr", "127.0.0.1:0", "--respond", "* ** -> 999"}, "--respond: column"},
+		{"unknown tunnel", []string{"listen", "--data", dir, "--tunnel", "carrier-pigeon"}, `the only tunnel is "ngrok"`},
+		{"bad secret prefix", []string{"listen", "--data", dir, "--addr", "127.0.0.1:0", "--secret-prefix", "a/b"}, "secret path prefix"},
+		{"no ngrok token", []string{"listen", "--data", dir, "--addr", "127.0.0.1:0", "--tunnel", "ngrok"}, "no authtoken: set NGROK_AUTHTOKEN or paste it in Settings"},
 	}
+	t.Setenv("NGROK_AUTHTOKEN", "")
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			_, stderr, code := runCmd(t, c.args...)
@@ -253,5 +260,60 @@ func TestShowNeutralisesEscapes(t *testing.T) {
 			strings.Contains(buf.String(), "\x1b[31m") || strings.Contains(buf.String(), "\x1b]0") {
 			t.Fatalf("color=%v: raw control characters reached the terminal: %q", color, buf.String())
 		}
+	}
+}
+
+// --verify is saved with the settings (mode 0600) and its result reaches
+// the export record; flags such as --respond apply to one run only.
+func TestVerifyPersistedAndExported(t *testing.T) {
+	dir := t.TempDir()
+	c := startChild(t, "listen", "--addr", "127.0.0.1:0", "--data", dir,
+		"--verify", "github:It's a Secret to Everybody", "--respond", "* /gone -> 410")
+	post := func(path, sig string) int {
+		req, _ := http.NewRequest("POST", c.url+path, strings.NewReader("Hello, World!"))
+		if sig != "" {
+			req.Header.Set("X-Hub-Signature-256", sig)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	// GitHub's documented example signature.
+	if code := post("/gh", "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"); code != 200 {
+		t.Fatalf("signed: %d", code)
+	}
+	if code := post("/gone", "sha256=00"); code != 410 {
+		t.Fatalf("rule: %d", code)
+	}
+	c.cmd.Process.Signal(os.Interrupt)
+	if err := c.cmd.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	out, _, code := runCmd(t, "list", "--json", "--data", dir)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) != 2 {
+		t.Fatalf("list: %q", out)
+	}
+	var gone, signed capture.Record
+	json.Unmarshal([]byte(lines[0]), &gone)
+	json.Unmarshal([]byte(lines[1]), &signed)
+	if v := signed.Verification; v == nil || !v.OK || v.Scheme != "github" {
+		t.Errorf("signed verification %+v", v)
+	}
+	if v := gone.Verification; v == nil || v.OK || !strings.Contains(v.Reason, "malformed") && !strings.Contains(v.Reason, "no signature matches") {
+		t.Errorf("bad signature verification %+v", v)
+	}
+	if gone.ResponseRule == "" || gone.ResponseStatus != 410 {
+		t.Errorf("rule %q status %d", gone.ResponseRule, gone.ResponseStatus)
+	}
+	st, err := settings.Load(dir)
+	if err != nil || len(st.Verifiers) != 1 || st.Rules != "" {
+		t.Fatalf("saved settings %+v (%v): want the verifier and no run-only rule", st, err)
+	}
+	if fi, err := os.Stat(settings.Path(dir)); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("settings file mode: %v %v", fi.Mode(), err)
 	}
 }
