@@ -38,7 +38,12 @@ func checksOf(r *capture.Request) []check {
 		out = append(out, check{short: "duplicate", long: "Duplicate delivery: repeats capture " + r.DuplicateOf, imp: widget.WarningImportance})
 	}
 	if r.Rule != "" {
-		out = append(out, check{short: "", long: "Answered by " + r.Rule, imp: widget.MediumImportance})
+		// The row shows what the sender got, which is what a retry test watches.
+		short := "→ " + fmt.Sprint(r.Response.Status)
+		if r.Response.Status == 0 {
+			short = "→ dropped"
+		}
+		out = append(out, check{short: short, long: "Answered by " + r.Rule, imp: widget.MediumImportance})
 	}
 	return out
 }

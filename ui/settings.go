@@ -136,7 +136,7 @@ func newSettingsForm(cur settings.Settings, copyFn func(string)) *settingsForm {
 	f.scheme.SetSelected("standard")
 	f.secret = widget.NewPasswordEntry()
 	f.secret.SetPlaceHolder("the sender's signing secret (whsec_… for standard, svix, stripe)")
-	newSecret := widget.NewButton("New whsec_", func() {
+	newSecret := widget.NewButton("Generate", func() {
 		s := verify.NewSecret()
 		f.secret.SetText(s)
 		copyFn(s)
@@ -158,15 +158,19 @@ func newSettingsForm(cur settings.Settings, copyFn func(string)) *settingsForm {
 	f.addErr = widget.NewLabel("")
 	f.addErr.Wrapping = fyne.TextWrapWord
 	add := widget.NewButtonWithIcon("Add verifier", theme.ContentAddIcon(), f.addVerifier)
-	hmacRow := container.NewGridWithColumns(5, f.hHeader, f.hAlgo, f.hEnc, f.hPrefix, f.hTS)
+	hmacHdr := widget.NewFormItem("Header", container.NewGridWithColumns(2, f.hHeader, f.hTS))
+	hmacAlg := widget.NewFormItem("Digest", container.NewGridWithColumns(3, f.hAlgo, f.hEnc, f.hPrefix))
 	addForm := widget.NewForm(
 		widget.NewFormItem("Scheme", f.scheme),
 		widget.NewFormItem("Secret", container.NewBorder(nil, nil, nil, newSecret, f.secret)),
 		widget.NewFormItem("Path", f.vpath),
-		widget.NewFormItem("HMAC only", hmacRow),
 	)
+	hmacForm := widget.NewForm(hmacHdr, hmacAlg)
+	// The generic HMAC fields only mean something for that scheme.
+	f.scheme.OnChanged = func(sc string) { hmacForm.Hidden = sc != "hmac"; hmacForm.Refresh() }
+	f.scheme.OnChanged(f.scheme.Selected)
 	sigTab := container.NewBorder(nil,
-		container.NewVBox(widget.NewSeparator(), addForm, container.NewHBox(add, layout.NewSpacer()), f.addErr),
+		container.NewVBox(widget.NewSeparator(), addForm, hmacForm, container.NewHBox(add, layout.NewSpacer()), f.addErr),
 		nil, nil, f.verList)
 
 	// Responses.
@@ -232,7 +236,11 @@ func (f *settingsForm) checkRules() {
 		f.rulesMsg.SetText("No rules: every capture is answered 200 {\"ok\":true,\"id\":…}.")
 	default:
 		f.rulesMsg.Importance = widget.SuccessImportance
-		f.rulesMsg.SetText(fmt.Sprintf("%d rules. Requests matching none get the default 200.", len(rs)))
+		n := fmt.Sprintf("%d rules", len(rs))
+		if len(rs) == 1 {
+			n = "1 rule"
+		}
+		f.rulesMsg.SetText(n + ". Requests matching none get the default 200.")
 	}
 }
 

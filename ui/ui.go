@@ -343,8 +343,8 @@ func newRow() fyne.CanvasObject {
 	return container.NewBorder(nil, nil, container.NewCenter(badge), nil, lines)
 }
 
-// maxFlags is how many check flags a row shows (refused, signature, duplicate).
-const maxFlags = 3
+// maxFlags is how many check flags a row shows (refused, signature, duplicate, rule).
+const maxFlags = 4
 
 // setFlags shows r's checks as small coloured words, reusing the texts.
 func setFlags(box *fyne.Container, r *capture.Request) {
