@@ -23,6 +23,7 @@ test: deps
 # Capture throughput: capture server + durable store vs a no-op handler, one run.
 bench: deps
 	$(GO) test -run '^$$' -bench 'BenchmarkLoad|BenchmarkAppendParallel' -benchtime 1x ./capture/
+	$(GO) test -run '^$$' -bench 'BenchmarkHandlerPolicy' -benchmem ./capture/
 	$(GO) test -run '^$$' -bench 'BenchmarkOpen1MiBJSON|BenchmarkFirstPaint100k' -benchtime 3x ./ui/
 
 deps: deps-system
