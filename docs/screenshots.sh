@@ -14,8 +14,9 @@ trap 'kill $APP $XVFB 2>/dev/null || true' EXIT
 for _ in $(seq 50); do xdpyinfo -display $DISPLAY_NUM >/dev/null 2>&1 && break; sleep 0.1; done
 export DISPLAY=$DISPLAY_NUM LANG=en_US.UTF-8
 
-start() { # start [env...]: a fresh data dir, wait for the port
+start() { # start [env...]: a fresh data dir (with $SETTINGS if set), wait for the port
 	DATA=$(mktemp -d)
+	if [ -n "${SETTINGS:-}" ]; then printf '%s' "$SETTINGS" >"$DATA/settings.json"; chmod 600 "$DATA/settings.json"; fi
 	env "$@" "$BIN" --data "$DATA" --addr 127.0.0.1:$PORT >/dev/null 2>&1 &
 	APP=$!
 	for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break; sleep 0.1; done
@@ -35,20 +36,47 @@ send() {
 	curl -s -o /dev/null -H 'Content-Type: application/json' -H 'X-Hub-Signature-256: sha256=9f2c…' -d '{"type":"client.created","timestamp":"2026-11-23T10:00:00Z","data":{"id":"cli_4821","name":"Ana Souza","email":"ana.souza@example.com.br","phone":"+55 11 91234-5678","owner":"Marcos","tags":["vip","sp"],"amount":1500.0,"active":true}}' "$u/hooks/crm?source=demo&k=1&k=2"
 }
 
+# swsend PATH BODY ID AGE [TAMPER]: a Standard Webhooks delivery signed with
+# the spec's test secret, AGE seconds old; TAMPER alters the body after signing.
+SW_KEY=$(printf 'MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' | base64 -d | od -An -tx1 | tr -d ' \n')
+swsend() {
+	ts=$(( $(date +%s) - $4 ))
+	sig=$(printf '%s.%s.%s' "$3" "$ts" "$2" | openssl dgst -sha256 -mac HMAC -macopt hexkey:$SW_KEY -binary | base64)
+	body=$2; [ -n "${5:-}" ] && body=${body/1500/9500}
+	curl -s -o /dev/null -H 'Content-Type: application/json' -H "webhook-id: $3" -H "webhook-timestamp: $ts" \
+		-H "webhook-signature: v1,$sig" -d "$body" "http://127.0.0.1:$PORT$1"
+}
+
+# Rows are ~53 px apart from y=150; the tabs sit at y=105 (lower when a
+# check line shows above them).
 # 1. First run: the empty state.
-start
+start NGROK_AUTHTOKEN=
 shot empty.png
 # 2. The demo set, the list, and the JSON detail (top row).
 send
 shot window.png
-click 250 112; shot detail-json.png
-click 553 67;  shot headers.png   # Headers tab
-click 487 67                      # back to Body
-click 250 165; shot detail-xml.png
-click 250 324; shot malformed.png
+click 250 150; shot detail-json.png
+click 553 105; shot headers.png   # Headers tab
+click 487 105                     # back to Body
+click 250 203; shot detail-xml.png
+click 250 362; shot malformed.png
+# 3. The tunnel switch without an authtoken: the failure and its reason.
+click 19 62; shot tunnel-failed.png
 stop
-# 3. Light theme.
+# 4. Signatures, duplicates and a retry rule.
+SETTINGS='{"verifiers":[{"scheme":"standard","secret":"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw","path":"/hooks"}],
+ "rules":"POST /retry/** -> 503 x2 retry-after=5 then 200\n"}' start NGROK_AUTHTOKEN=
+SALE='{"type":"sale.created","timestamp":"2026-11-23T10:00:00Z","data":{"id":"sale_8812","client":"Ana Souza","amount":1500.0,"currency":"BRL"}}'
+swsend /hooks/crm "$SALE" msg_2Yx1 0
+swsend /hooks/crm "$SALE" msg_2Yx1 0
+swsend /hooks/crm "$SALE" msg_9Kq3 0 tamper
+swsend /hooks/crm "${SALE/8812/8813}" msg_7Pz0 400
+for _ in 1 2 3; do curl -s -o /dev/null -H 'Content-Type: application/json' -d '{"order":77}' "http://127.0.0.1:$PORT/retry/orders"; done
+click 250 309; shot signatures.png
+click 1147 22; click 524 174; shot settings-rules.png
+stop
+# 5. Light theme.
 start FYNE_THEME=light
 send
-click 250 112; shot light.png
+click 250 150; shot light.png
 stop
