@@ -133,17 +133,16 @@ func (e *engine) Close() error {
 
 type listenFlags struct {
 	common
-	addr       string
-	maxBody    string
-	tunnel     string
-	domain     string
-	verify     multiFlag
-	respond    multiFlag
-	prefix     string
-	basicAuth  string
-	rateLimit  int
-	noRefused  bool
-	setFlagged map[string]bool
+	addr      string
+	maxBody   string
+	tunnel    string
+	domain    string
+	verify    multiFlag
+	respond   multiFlag
+	prefix    string
+	basicAuth string
+	rateLimit int
+	noRefused bool
 }
 
 // multiFlag collects a repeatable string flag.
