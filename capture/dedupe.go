@@ -18,26 +18,35 @@ const DedupeWindow = 10 * time.Minute
 // deliveryHeaders carry a sender's own delivery id, stable across retries.
 var deliveryHeaders = []string{"webhook-id", "svix-id", "X-GitHub-Delivery"}
 
-// dedupeKey says what identifies r's delivery: the sender's delivery id
-// when it sends one (a retry of the same event keeps it), else a hash of
-// method, path and body. Empty bodies without an id are not compared: two
-// bare GETs are not the same delivery.
+// dedupeKey says what identifies r's delivery at path: the sender's
+// delivery id when it sends one (a retry of the same event keeps it), else
+// method, target and body. The same event sent to two endpoints is two
+// deliveries, so the path is part of every key. Empty bodies without an id
+// are not compared: two bare GETs are not the same delivery. Keys are
+// hashed: ids are sender-controlled and may be huge.
 func dedupeKey(r *Request, path string) string {
+	kind, id := "id", ""
 	for _, h := range deliveryHeaders {
 		if v := r.Headers.Get(h); v != "" {
-			return "id:" + v
+			id = v
+			break
 		}
 	}
-	if id := stripeEventID(r); id != "" {
-		return "id:" + id
-	}
-	if len(r.Body) == 0 {
-		return ""
+	if id == "" {
+		id = stripeEventID(r)
 	}
 	sum := sha256.New()
-	fmt.Fprintf(sum, "%s %s\n", r.Method, path)
-	sum.Write(r.Body)
-	return "body:" + hex.EncodeToString(sum.Sum(nil)[:16])
+	if id != "" {
+		fmt.Fprintf(sum, "%s\n%s", path, id)
+	} else {
+		if len(r.Body) == 0 {
+			return ""
+		}
+		kind = "body"
+		fmt.Fprintf(sum, "%s %s\n", r.Method, r.Target)
+		sum.Write(r.Body)
+	}
+	return kind + ":" + hex.EncodeToString(sum.Sum(nil)[:16])
 }
 
 // stripeEventID returns the event id ("evt_…") of a Stripe delivery, whose
@@ -63,7 +72,8 @@ func stripeEventID(r *Request) string {
 type dedupe struct {
 	mu    sync.Mutex
 	seen  map[string]seenEntry
-	order []orderEntry // arrival order, for expiry
+	order []orderEntry // sightings in arrival order, for expiry…
+	head  int          // …of which order[:head] are already expired
 }
 
 type seenEntry struct {
@@ -105,16 +115,33 @@ func (d *dedupe) check(key, id string, now time.Time) string {
 }
 
 func (d *dedupe) expire(now time.Time) {
-	n := 0
-	for n < len(d.order) && now.Sub(d.order[n].at) > DedupeWindow {
-		k := d.order[n].key
-		if e, ok := d.seen[k]; ok && !e.at.After(d.order[n].at) {
-			delete(d.seen, k)
+	for d.head < len(d.order) && now.Sub(d.order[d.head].at) > DedupeWindow {
+		o := d.order[d.head]
+		// A key seen again since keeps its entry: only its last
+		// sighting expires it.
+		if e, ok := d.seen[o.key]; ok && !e.at.After(o.at) {
+			delete(d.seen, o.key)
 		}
-		n++
+		d.order[d.head] = orderEntry{}
+		d.head++
 	}
-	if n > 0 {
-		d.order = append(d.order[:0], d.order[n:]...)
+	// Compact once half is dead: amortised O(1) per sighting.
+	if d.head > 0 && d.head >= len(d.order)/2 {
+		d.order = append(d.order[:0], d.order[d.head:]...)
+		d.head = 0
+	}
+}
+
+// forget undoes check for a capture that was never stored, so a retry is
+// not called a duplicate of nothing.
+func (d *dedupe) forget(key, id string) {
+	if key == "" {
+		return
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if e, ok := d.seen[key]; ok && e.id == id {
+		delete(d.seen, key)
 	}
 }
 

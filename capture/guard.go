@@ -2,11 +2,14 @@ package capture
 
 import (
 	"crypto/subtle"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"math"
 	"net"
 	"net/http"
+	"net/netip"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -73,6 +76,19 @@ func (p Policy) Validate() error {
 type policyState struct {
 	Policy
 	limiter *limiter
+	// refusedLog throttles the recording of refused requests per client:
+	// a flood of refusals must not become a flood of writes.
+	refusedLog *limiter
+}
+
+func newPolicyState(p Policy) *policyState {
+	st := &policyState{Policy: p, limiter: newLimiter(float64(p.RateLimit)/60, p.RateBurst)}
+	if p.RateLimit > 0 && p.RateBurst <= 0 {
+		st.limiter = newLimiter(float64(p.RateLimit)/60, max(1, p.RateLimit/10))
+	}
+	// Three at once, then one every 10 s per client.
+	st.refusedLog = newLimiter(0.1, 3)
+	return st
 }
 
 // refusal is why a request was turned away and how it was answered.
@@ -82,19 +98,10 @@ type refusal struct {
 }
 
 // guard applies inbound protection to r, returning the path the rest of
-// the pipeline sees (secret prefix removed) or a refusal.
+// the pipeline sees (secret prefix removed) or a refusal. The secret prefix
+// is checked first, so nothing but a bare 404 reaches whoever lacks it.
 func (p *policyState) guard(r *http.Request, now time.Time) (string, *refusal) {
 	path := r.URL.Path
-	if p.limiter != nil {
-		ip := clientIP(r)
-		if wait, ok := p.limiter.allow(ip, now); !ok {
-			secs := int(math.Ceil(wait.Seconds()))
-			resp := textResponse(http.StatusTooManyRequests, "", fmt.Sprintf(
-				"Too many requests from %s: Gancho accepts %d per minute from one address. Retry after %d s.\n", ip, p.RateLimit, secs))
-			resp.Headers = append(resp.Headers, Header{Name: "Retry-After", Value: fmt.Sprint(secs)})
-			return path, &refusal{reason: fmt.Sprintf("rate limited: over %d/min from %s", p.RateLimit, ip), resp: resp}
-		}
-	}
 	if p.SecretPrefix != "" {
 		rest, ok := strings.CutPrefix(path, "/"+p.SecretPrefix)
 		if !ok || (rest != "" && rest[0] != '/') {
@@ -113,47 +120,80 @@ func (p *policyState) guard(r *http.Request, now time.Time) (string, *refusal) {
 		reason := "basic auth missing"
 		if ok {
 			reason = "basic auth wrong"
-			want := []byte(p.BasicAuth)
-			got := []byte(user + ":" + pass)
-			if subtle.ConstantTimeCompare(got, want) == 1 {
-				ok, reason = true, ""
-			} else {
-				ok = false
+			if subtle.ConstantTimeCompare([]byte(user+":"+pass), []byte(p.BasicAuth)) == 1 {
+				reason = ""
 			}
 		}
-		if !ok {
-			resp := textResponse(http.StatusUnauthorized, "", "Gancho needs HTTP basic auth for this URL: send the user and password set in its Settings.\n")
+		if reason != "" {
+			resp := textResponse(http.StatusUnauthorized, "", "This URL needs HTTP basic auth: send the user and password set in Gancho's Settings.\n")
 			resp.Headers = append(resp.Headers, Header{Name: "WWW-Authenticate", Value: `Basic realm="gancho", charset="UTF-8"`})
 			return path, &refusal{reason: reason, resp: resp}
+		}
+	}
+	if p.limiter != nil {
+		ip := clientKey(r)
+		if wait, ok := p.limiter.allow(ip, now); !ok {
+			secs := int(math.Ceil(wait.Seconds()))
+			resp := textResponse(http.StatusTooManyRequests, "", fmt.Sprintf(
+				"Too many requests from your address: at most %d per minute are accepted. Retry after %d s.\n", p.RateLimit, secs))
+			resp.Headers = append(resp.Headers, Header{Name: "Retry-After", Value: strconv.Itoa(secs)})
+			return path, &refusal{reason: fmt.Sprintf("rate limited: over %d/min from %s", p.RateLimit, ip), resp: resp}
 		}
 	}
 	return path, nil
 }
 
-// clientIP is the sender's address: the peer, or for connections from a
-// tunnel's edge the first X-Forwarded-For entry (the edge sets it).
-func clientIP(r *http.Request) string {
-	if wc := wireFrom(r.Context()); wc != nil && wc.proxied {
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			first, _, _ := strings.Cut(xff, ",")
-			if ip := strings.TrimSpace(first); ip != "" {
-				return ip
-			}
-		}
-	}
+// clientKey names the sender for rate limiting: its IP address, or for
+// IPv6 its /64, which one host can fill with addresses at will. Tunnel
+// connections carry the client's real address too (the tunnel sets it from
+// its edge); X-Forwarded-For is never trusted, since the sender writes it.
+func clientKey(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		host = r.RemoteAddr
 	}
-	return host
+	a, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
+	}
+	if a.Is6() && !a.Is4In6() {
+		return netip.PrefixFrom(a, 64).Masked().String()
+	}
+	return a.Unmap().String()
 }
 
-// limiter is a token bucket per client IP. Safe for concurrent use.
+// redactAuth hides the password of an Authorization: Basic header, so
+// Gancho's own credentials (or a sender's wrong guess at them) do not end
+// up in captures, exports and screenshots. The user name stays visible.
+func redactAuth(h Headers) {
+	for i, kv := range h {
+		if !strings.EqualFold(kv.Name, "Authorization") {
+			continue
+		}
+		scheme, cred, ok := strings.Cut(kv.Value, " ")
+		if !ok || !strings.EqualFold(scheme, "Basic") {
+			continue
+		}
+		user := "?"
+		if b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(cred)); err == nil {
+			u, _, _ := strings.Cut(string(b), ":")
+			user = u
+		}
+		h[i].Value = scheme + " (password hidden by Gancho; user " + strconv.Quote(user) + ")"
+	}
+}
+
+// limiter is a token bucket per client. Its memory is bounded: past
+// maxBuckets clients, idle ones are forgotten (at most once a second) and
+// new ones share one overflow bucket until room frees up. Safe for
+// concurrent use.
 type limiter struct {
-	mu      sync.Mutex
-	rate    float64 // tokens per second
-	burst   float64
-	buckets map[string]*bucket
+	mu        sync.Mutex
+	rate      float64 // tokens per second
+	burst     float64
+	buckets   map[string]*bucket
+	overflow  bucket
+	lastSweep time.Time
 }
 
 type bucket struct {
@@ -161,31 +201,35 @@ type bucket struct {
 	last   time.Time
 }
 
-// maxBuckets bounds the limiter's memory under a flood of distinct
-// addresses; past it, full buckets (idle clients) are forgotten.
+// maxBuckets bounds the limiter's memory under a flood of addresses.
 const maxBuckets = 10_000
 
-func newLimiter(perMinute, burst int) *limiter {
-	if perMinute <= 0 {
+func newLimiter(perSecond float64, burst int) *limiter {
+	if perSecond <= 0 {
 		return nil
 	}
 	if burst <= 0 {
-		burst = max(1, perMinute/10)
+		burst = 1
 	}
-	return &limiter{rate: float64(perMinute) / 60, burst: float64(burst), buckets: make(map[string]*bucket)}
+	return &limiter{rate: perSecond, burst: float64(burst), buckets: make(map[string]*bucket),
+		overflow: bucket{tokens: float64(burst)}}
 }
 
-// allow takes a token for ip, or says how long until one is free.
-func (l *limiter) allow(ip string, now time.Time) (time.Duration, bool) {
+// allow takes a token for key, or says how long until one is free.
+func (l *limiter) allow(key string, now time.Time) (time.Duration, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	b, ok := l.buckets[ip]
+	b, ok := l.buckets[key]
 	if !ok {
-		if len(l.buckets) >= maxBuckets {
+		if len(l.buckets) >= maxBuckets && now.Sub(l.lastSweep) >= time.Second {
 			l.sweep(now)
 		}
-		b = &bucket{tokens: l.burst, last: now}
-		l.buckets[ip] = b
+		if len(l.buckets) >= maxBuckets {
+			b = &l.overflow
+		} else {
+			b = &bucket{tokens: l.burst, last: now}
+			l.buckets[key] = b
+		}
 	}
 	if el := now.Sub(b.last).Seconds(); el > 0 {
 		b.tokens = math.Min(l.burst, b.tokens+el*l.rate)
@@ -198,10 +242,12 @@ func (l *limiter) allow(ip string, now time.Time) (time.Duration, bool) {
 	return time.Duration((1 - b.tokens) / l.rate * float64(time.Second)), false
 }
 
+// sweep forgets clients whose buckets have refilled: they are idle.
 func (l *limiter) sweep(now time.Time) {
-	for ip, b := range l.buckets {
+	l.lastSweep = now
+	for k, b := range l.buckets {
 		if b.tokens+now.Sub(b.last).Seconds()*l.rate >= l.burst {
-			delete(l.buckets, ip)
+			delete(l.buckets, k)
 		}
 	}
 }

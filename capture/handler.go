@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"sort"
 	"strconv"
@@ -59,7 +60,7 @@ func (h *Handler) SetPolicy(p Policy) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	h.policy.Store(&policyState{Policy: p, limiter: newLimiter(p.RateLimit, p.RateBurst)})
+	h.policy.Store(newPolicyState(p))
 	return nil
 }
 
@@ -81,7 +82,7 @@ func NewHandler(store Appender, maxBody int64) *Handler {
 		maxBody = DefaultMaxBody
 	}
 	h := &Handler{store: store, maxBody: maxBody, now: time.Now, closing: make(chan struct{})}
-	h.policy.Store(&policyState{})
+	h.policy.Store(newPolicyState(Policy{}))
 	return h
 }
 
@@ -118,6 +119,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	path, refused := pol.guard(r, now)
+	if pol.BasicAuth != "" {
+		redactAuth(req.Headers)
+	}
 	if refused != nil {
 		h.refuse(w, r, req, pol, refused)
 		return
@@ -163,6 +167,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	if err := h.store.Append(r.Context(), req); err != nil {
+		// A rule's sequence step stays used: the sender did get an answer.
+		h.dedupe.forget(req.dedupeKey, req.ID)
 		writeResponse(w, textResponse(http.StatusServiceUnavailable, "", fmt.Sprintf(
 			"Gancho received the request but could not store it (%v). Check free disk space and the data directory, then send again.\n", err)))
 		return
@@ -179,7 +185,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, req *Request, pol *policyState, ref *refusal) {
 	req.Refused = ref.reason
 	req.Response = ref.resp
-	if !pol.DropRefused {
+	// Recording is throttled per client (three, then one per 10 s): a
+	// misconfigured sender stays visible without a flood of refusals
+	// turning into a flood of writes.
+	if _, ok := pol.refusedLog.allow(clientKey(r), req.ReceivedAt); !pol.DropRefused && ok {
 		// Read only a little: a refused sender must not cost a 25 MiB read.
 		var buf bytes.Buffer
 		if r.Body != nil {
@@ -193,7 +202,7 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, req *Request, p
 		}
 		if err := h.store.Append(r.Context(), req); err != nil {
 			// The refusal still stands; losing its record is not worth a 503.
-			req.Error = err.Error()
+			log.Printf("gancho: could not record refused request %s: %v", req.ID, err)
 		}
 	}
 	writeResponse(w, ref.resp)
@@ -230,6 +239,9 @@ func ruleResponse(st rules.Step, id string) Response {
 // perform carries out a rule's step once the capture is stored.
 func (h *Handler) perform(w http.ResponseWriter, r *http.Request, a rules.Action, resp Response) {
 	if d := a.Step.Delay; d > 0 {
+		// The server's write timeout is sized for ordinary answers; a
+		// rule may hold the answer back up to 10 minutes.
+		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(d + 30*time.Second))
 		t := time.NewTimer(d)
 		defer t.Stop()
 		select {

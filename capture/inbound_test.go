@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -153,39 +154,66 @@ func TestRateLimit(t *testing.T) {
 	}
 }
 
-// A tunnel's connections all come from its edge: the limit must count
-// each X-Forwarded-For client on its own.
-func TestRateLimitPerForwardedClient(t *testing.T) {
+// X-Forwarded-For is written by the sender: trusting it would let anyone
+// dodge the limit by inventing addresses, on the direct listener and on a
+// tunnel's (whose connections carry the client's real address).
+func TestRateLimitIgnoresForwardedFor(t *testing.T) {
 	st := newStore(t, capture.StoreConfig{})
 	srv := newServer(t, st, capture.Config{})
-	setPolicy(t, srv, capture.Policy{RateLimit: 60, RateBurst: 1})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ln.Close()
 	srv.ServeProxied(ln)
-	edge := "http://" + ln.Addr().String()
-	status := func(base, xff string) int {
-		resp, _ := send(t, http.DefaultClient, "POST", base+"/x", "b", "X-Forwarded-For", xff)
-		return resp.StatusCode
+	for _, base := range []string{srv.URL(), "http://" + ln.Addr().String()} {
+		setPolicy(t, srv, capture.Policy{RateLimit: 60, RateBurst: 1}) // fresh buckets
+		var codes []int
+		for i := range 3 {
+			resp, _ := send(t, http.DefaultClient, "POST", base+"/x", "b", "X-Forwarded-For", fmt.Sprintf("10.0.0.%d, 198.51.100.7", i))
+			codes = append(codes, resp.StatusCode)
+		}
+		if !equalInts(codes, []int{200, 429, 429}) {
+			t.Fatalf("%s: statuses %v, want 200 429 429", base, codes)
+		}
 	}
-	if s := status(edge, "198.51.100.1"); s != 200 {
-		t.Fatalf("first client: %d", s)
+}
+
+// Refusals are recorded, but a flood of them is not: three at once, then
+// one per client every 10 s.
+func TestRefusedRecordingThrottled(t *testing.T) {
+	st := newStore(t, capture.StoreConfig{})
+	srv := newServer(t, st, capture.Config{})
+	setPolicy(t, srv, capture.Policy{SecretPrefix: "k3y"})
+	for range 20 {
+		if resp, _ := send(t, http.DefaultClient, "POST", srv.URL()+"/scan", "x"); resp.StatusCode != 404 {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
 	}
-	if s := status(edge, "198.51.100.2, 10.0.0.1"); s != 200 {
-		t.Fatalf("second client via the edge: %d, want its own bucket", s)
+	if n, _ := st.Stats(); n != 3 {
+		t.Fatalf("%d refusals recorded, want 3", n)
 	}
-	if s := status(edge, "198.51.100.1"); s != 429 {
-		t.Fatalf("first client again: %d, want 429", s)
-	}
-	// On the direct listener X-Forwarded-For is not trusted: a sender
-	// cannot dodge the limit by inventing addresses.
-	if s := status(srv.URL(), "203.0.113.9"); s != 200 {
-		t.Fatalf("direct first: %d", s)
-	}
-	if s := status(srv.URL(), "203.0.113.10"); s != 429 {
-		t.Fatalf("direct with another forged XFF: %d, want 429", s)
+}
+
+func TestOwnBasicAuthPasswordNotStored(t *testing.T) {
+	st := newStore(t, capture.StoreConfig{})
+	srv := newServer(t, st, capture.Config{})
+	setPolicy(t, srv, capture.Policy{BasicAuth: "ana:s3nha-forte"})
+	for _, pass := range []string{"s3nha-forte", "wrong-guess"} {
+		req, _ := http.NewRequest("POST", srv.URL()+"/x", strings.NewReader("{}"))
+		req.SetBasicAuth("ana", pass)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		got := newest(t, st)
+		auth := got.Headers.Get("Authorization")
+		rec, _ := json.Marshal(got.ToRecord())
+		if strings.Contains(string(rec), "s3nha") || strings.Contains(string(rec), "wrong-guess") ||
+			strings.Contains(string(rec), "YW5h") || !strings.Contains(auth, `user "ana"`) {
+			t.Errorf("%s: stored Authorization %q", pass, auth)
+		}
 	}
 }
 
@@ -200,6 +228,8 @@ func TestDuplicates(t *testing.T) {
 		wantDupe bool
 	}{
 		{"same webhook-id", []string{"webhook-id", "msg_1"}, []string{"webhook-id", "msg_1"}, `{"a":1}`, `{"a":2}`, "/x", true},
+		{"same id, other endpoint", []string{"webhook-id", "msg_1"}, []string{"webhook-id", "msg_1"}, `{"a":1}`, `{"a":1}`, "/y", false},
+		{"huge id", []string{"webhook-id", strings.Repeat("i", 64<<10)}, []string{"webhook-id", strings.Repeat("i", 64<<10)}, `a`, `b`, "/x", true},
 		{"svix-id", []string{"svix-id", "m2"}, []string{"svix-id", "m2"}, `a`, `b`, "/x", true},
 		{"github delivery", []string{"X-GitHub-Delivery", "d-1"}, []string{"X-GitHub-Delivery", "d-1"}, `a`, `b`, "/x", true},
 		{"other ids", []string{"webhook-id", "msg_1"}, []string{"webhook-id", "msg_2"}, `{"a":1}`, `{"a":1}`, "/x", false},

@@ -25,7 +25,7 @@ func Line(r *Request) string {
 		r.ReceivedAt.Local().Format(time.TimeOnly+".000"),
 		printable(r.Method), printable(r.Target), size, printable(ct), r.ID)
 	for _, f := range Flags(r) {
-		line += "  [" + f + "]"
+		line += "  [" + printable(f) + "]"
 	}
 	return line
 }

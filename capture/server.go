@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
 	"net"
 	"net/http"
 	"sync"
@@ -41,6 +42,7 @@ type Server struct {
 	waitOnce sync.Once // the serve result is received once…
 	serveErr error     // …and kept for later Shutdown calls
 	extra    sync.WaitGroup
+	closing  bool // guarded by mu: no ServeProxied once Shutdown began
 }
 
 // NewServer returns a Server that records into store.
@@ -64,8 +66,8 @@ func NewServer(store Appender, cfg Config) *Server {
 			Handler:           h,
 			ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 			ReadTimeout:       cfg.ReadTimeout,
-			// Room for the longest rule delay (10 min) after the read.
-			WriteTimeout: cfg.ReadTimeout + 11*time.Minute,
+			// Rule delays extend it per request (Handler.perform).
+			WriteTimeout: cfg.ReadTimeout + 30*time.Second,
 			IdleTimeout:  cfg.IdleTimeout,
 			ConnContext:  withWire,
 		},
@@ -121,15 +123,25 @@ func (s *Server) Serve(ln net.Listener) {
 	}()
 }
 
-// ServeProxied serves a second listener whose connections come from a
-// proxy's edge (a tunnel) in the background, until ln is closed or the
-// server shuts down. Client addresses are then read from
-// X-Forwarded-For. Closing ln does not stop the main listener.
+// ServeProxied serves a tunnel's listener in the background, with the same
+// handler and wire-order recovery, until ln is closed or the server shuts
+// down. Closing ln does not stop the main listener. Once Shutdown has
+// begun, ln is closed instead of served.
 func (s *Server) ServeProxied(ln net.Listener) {
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		_ = ln.Close() // shutting down: a tunnel that came up late is not served
+		return
+	}
 	s.extra.Add(1)
+	s.mu.Unlock()
 	go func() {
 		defer s.extra.Done()
-		_ = s.srv.Serve(wireListener{Listener: ln, proxied: true})
+		err := s.srv.Serve(wireListener{Listener: ln})
+		if err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
+			log.Printf("gancho: public endpoint stopped serving: %v", err)
+		}
 	}()
 }
 
@@ -155,6 +167,9 @@ func (s *Server) URL() string {
 // Shutdown stops accepting, waits for in-flight requests (and so their
 // commits) until ctx ends, then closes what is left.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closing = true
+	s.mu.Unlock()
 	s.handler.Close()
 	err := s.srv.Shutdown(ctx)
 	s.extra.Wait()

@@ -243,9 +243,6 @@ type wireConn struct {
 	net.Conn
 	mu sync.Mutex
 	f  framer
-	// proxied marks connections from a tunnel's edge: the peer address is
-	// the edge's, and the client is named in X-Forwarded-For.
-	proxied bool
 }
 
 func (c *wireConn) Read(b []byte) (int, error) {
@@ -274,17 +271,14 @@ func (c *wireConn) take(method, target string) (wireBlock, bool) {
 }
 
 // wireListener wraps every accepted connection in a wireConn.
-type wireListener struct {
-	net.Listener
-	proxied bool
-}
+type wireListener struct{ net.Listener }
 
 func (l wireListener) Accept() (net.Conn, error) {
 	c, err := l.Listener.Accept()
 	if err != nil {
 		return nil, err
 	}
-	return &wireConn{Conn: c, proxied: l.proxied}, nil
+	return &wireConn{Conn: c}, nil
 }
 
 type wireKey struct{}

@@ -19,7 +19,7 @@ type SyntaxError struct {
 }
 
 // Error returns, for example, "line 3, column 18: expected a status
-// (100–599), hang or close after '->'". Without a line (ParseRule) it starts
+// (200–599), hang or close after '->'". Without a line (ParseRule) it starts
 // at "column".
 func (e *SyntaxError) Error() string {
 	if e.Line > 0 {
@@ -349,7 +349,7 @@ func (p *parser) steps(r *Rule) *SyntaxError {
 			return err
 		}
 		if !ok {
-			return p.errAt(t.pos, "expected a status (100–599), hang or close after %s", after)
+			return p.errAt(t.pos, "expected a status (200–599), hang or close after %s", after)
 		}
 		st, end, err := p.step(t, after)
 		if err != nil {
@@ -407,14 +407,14 @@ func (p *parser) step(t token, after string) (Step, token, *SyntaxError) {
 		s.st = Step{Kind: Close}
 	case !t.eq && allDigits(t.word):
 		n, err := strconv.Atoi(t.word)
-		if err != nil || n < 100 || n > 599 {
-			return Step{}, token{}, p.errAt(t.pos, "status %s is out of range: use 100–599", t.word)
+		if err != nil || n < 200 || n > 599 {
+			return Step{}, token{}, p.errAt(t.pos, "status %s is out of range: use 200–599", t.word)
 		}
 		s.st = Step{Kind: Respond, Status: n}
 	case t.eq && lw == "hang":
 		return Step{}, token{}, p.errAt(t.pos, "write hang and its duration with a space, like hang 30s")
 	default:
-		return Step{}, token{}, p.errAt(t.pos, "expected a status (100–599), hang or close after %s", after)
+		return Step{}, token{}, p.errAt(t.pos, "expected a status (200–599), hang or close after %s", after)
 	}
 	for {
 		a, ok, err := p.next()

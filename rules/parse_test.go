@@ -155,8 +155,9 @@ var errorCases = []struct {
 }{
 	{"missing arrow", "POST /x 503", 1, 9, "expected '->' between the path and the response"},
 	{"missing arrow at end", "POST /x", 1, 8, "expected '->' and a response after the path, like POST /x -> 503"},
-	{"bad status", "# c\n\nPOST /x -> 999", 3, 12, "status 999 is out of range: use 100–599"},
-	{"status word", "POST /x -> OK", 1, 12, "expected a status (100–599), hang or close after '->'"},
+	{"bad status", "# c\n\nPOST /x -> 999", 3, 12, "status 999 is out of range: use 200–599"},
+	{"informational status", "* /x -> 101", 1, 9, "status 101 is out of range: use 200–599"},
+	{"status word", "POST /x -> OK", 1, 12, "expected a status (200–599), hang or close after '->'"},
 	{"bad duration", "* /x -> 200 delay=2 seconds", 1, 19, "duration 2 needs a unit, like 2s or 2ms"},
 	{"bad duration word", "* /x -> 200 delay=soon", 1, 19, `bad duration "soon": use a number with a unit`},
 	{"negative duration", "* /x -> 200 delay=-1s", 1, 19, "duration -1s is negative"},
@@ -195,9 +196,9 @@ var errorCases = []struct {
 	{"hang too long", "* /slow -> hang 1h", 1, 17, "longer than the 10m maximum"},
 	{"close with delay", "* /x -> close delay=1s", 1, 15, "use hang 1s instead"},
 	{"close attribute", "* /x -> close header='A: b'", 1, 15, "close takes only xN"},
-	{"empty steps", "* /x ->", 1, 8, "expected a status (100–599), hang or close after '->'"},
+	{"empty steps", "* /x ->", 1, 8, "expected a status (200–599), hang or close after '->'"},
 	{"empty steps with comment", "* /x -> # nothing", 1, 9, "after '->'"},
-	{"then at end", "* /x -> 503 then", 1, 17, "expected a status (100–599), hang or close after 'then'"},
+	{"then at end", "* /x -> 503 then", 1, 17, "expected a status (200–599), hang or close after 'then'"},
 	{"then then", "* /x -> 503 then then 200", 1, 18, "after 'then'"},
 	{"then loop", "* /x -> 503 then loop", 1, 18, "after 'then'"},
 	{"loop not last", "* /x -> 503 loop then 200", 1, 18, "'loop' must be the last word of the rule"},
@@ -243,7 +244,7 @@ func TestParseErrors(t *testing.T) {
 
 func TestSyntaxErrorText(t *testing.T) {
 	_, err := Parse("* /a -> 200\n\n*    /slow     ->")
-	want := "line 3, column 18: expected a status (100–599), hang or close after '->'"
+	want := "line 3, column 18: expected a status (200–599), hang or close after '->'"
 	if err == nil || err.Error() != want {
 		t.Fatalf("got %v\nwant %s", err, want)
 	}

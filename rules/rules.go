@@ -76,7 +76,7 @@ func (k Kind) String() string {
 // last), so the caller can send Headers as they are.
 type Step struct {
 	Kind    Kind
-	Status  int           // Respond: 100–599
+	Status  int           // Respond: 200–599
 	Headers [][2]string   // Respond: name, value; in the order written
 	Body    string        // Respond: raw; may contain {{id}}, see Render
 	Delay   time.Duration // Respond: wait before answering; Hang: how long to hold
