@@ -176,57 +176,64 @@ func (l *listenFlags) server(st *capture.Store) (*capture.Server, error) {
 	return capture.NewServer(st, capture.Config{Addr: l.addr, MaxBody: max}), nil
 }
 
-// settings loads the saved settings, saves --verify into them (the issue
-// of record: verifiers persist) and applies the other flags for this run.
+// settings loads the saved settings, applies this run's flags on top
+// (never saved) and saves --verify into them, as the GUI would. Every flag
+// is checked before anything is saved.
 func (l *listenFlags) settings(dir string, srv *capture.Server) (*settings.Store, error) {
 	ss, err := settings.Open(dir, srv.SetPolicy)
 	if err != nil {
 		return nil, err
 	}
-	cur := ss.Get()
-	if len(l.verify) > 0 {
-		for _, spec := range l.verify {
-			c, err := verify.Parse(spec)
-			if err != nil {
-				return nil, fmt.Errorf("--verify: %w", err)
-			}
-			cur.AddVerifier(c)
-		}
-		if err := ss.Update(cur); err != nil {
+	var verifiers []verify.Config
+	for _, spec := range l.verify {
+		c, err := verify.Parse(spec)
+		if err != nil {
 			return nil, fmt.Errorf("--verify: %w", err)
 		}
+		verifiers = append(verifiers, c)
 	}
-	next := cur
-	next.Verifiers = slices.Clone(cur.Verifiers)
 	for _, r := range l.respond {
 		if _, err := rules.ParseRule(r); err != nil {
 			return nil, fmt.Errorf("--respond: %w", err)
 		}
 	}
-	if len(l.respond) > 0 {
-		// Flag rules come first: they are the ones this run is about.
-		next.Rules = strings.Join(l.respond, "\n") + "\n" + cur.Rules
-	}
 	if l.prefix == "random" {
 		l.prefix = settings.NewSecretPrefix()
 	}
-	if l.prefix != "" {
-		next.Inbound.SecretPrefix = l.prefix
+	overlay := func(s settings.Settings) settings.Settings {
+		if len(l.respond) > 0 {
+			// Flag rules come first: they are the ones this run is about.
+			s.Rules = strings.Join(l.respond, "\n") + "\n" + s.Rules
+		}
+		if l.prefix != "" {
+			s.Inbound.SecretPrefix = l.prefix
+		}
+		if l.basicAuth != "" {
+			s.Inbound.BasicAuth = l.basicAuth
+		}
+		if l.rateLimit != 0 {
+			s.Inbound.RateLimit = l.rateLimit
+		}
+		if l.noRefused {
+			s.Inbound.DropRefused = true
+		}
+		if l.domain != "" {
+			s.Tunnel.Domain = l.domain
+		}
+		return s
 	}
-	if l.basicAuth != "" {
-		next.Inbound.BasicAuth = l.basicAuth
-	}
-	if l.rateLimit != 0 {
-		next.Inbound.RateLimit = l.rateLimit
-	}
-	if l.noRefused {
-		next.Inbound.DropRefused = true
-	}
-	if l.domain != "" {
-		next.Tunnel.Domain = l.domain
-	}
-	if err := ss.Override(next); err != nil {
+	if err := ss.Override(overlay); err != nil {
 		return nil, err
+	}
+	if len(verifiers) > 0 {
+		next := ss.Saved()
+		next.Verifiers = slices.Clone(next.Verifiers)
+		for _, c := range verifiers {
+			next.AddVerifier(c)
+		}
+		if err := ss.Update(next); err != nil {
+			return nil, fmt.Errorf("--verify: %w", err)
+		}
 	}
 	return ss, nil
 }
@@ -283,7 +290,7 @@ func captureURL(base string, s settings.Settings) string {
 }
 
 func cmdGUI(args []string, stderr io.Writer) error {
-	e, srv, ss, _, err := prepareCapture("", args, stderr)
+	e, srv, ss, lf, err := prepareCapture("", args, stderr)
 	if err != nil {
 		return err
 	}
@@ -292,9 +299,12 @@ func cmdGUI(args []string, stderr io.Writer) error {
 		return err
 	}
 	sw := tunnel.NewSwitch(func() tunnel.Opener { return ngrokFor(ss.Get()) }, srv.ServeProxied)
-	defer sw.Off()
+	if lf.tunnel != "" {
+		sw.On() // the window shows how it goes
+	}
 	ui.Run(ui.Options{URL: srv.URL(), DataDir: e.db.Dir, Captures: e.store, Recorder: srv,
 		Settings: ss, Tunnel: sw})
+	sw.Off() // before Shutdown: no tunnel may come up while the server stops
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return srv.Shutdown(ctx)
@@ -370,6 +380,10 @@ func openTunnel(ctx context.Context, op tunnel.Opener, stdout, stderr io.Writer)
 			fmt.Fprintf(stderr, "Tunnel reconnecting: %s\n", st.Reason)
 		case tunnel.Connecting:
 			fmt.Fprintln(stderr, "Tunnel connecting to ngrok…")
+		case tunnel.Stopped, tunnel.Failed:
+			if online && st.Reason != "" {
+				fmt.Fprintf(stderr, "Tunnel %s: %s. Capture continues on the local URL; restart to try the public one again.\n", st.State, st.Reason)
+			}
 		}
 	}
 	ln, err := op.Open(ctx, report)

@@ -145,12 +145,36 @@ func TestStoreUpdateRefusesAndKeepsFile(t *testing.T) {
 	if len(applied) != 2 || applied[1].BasicAuth != "a:b" {
 		t.Errorf("applied %d policies", len(applied))
 	}
-	// Override applies without saving.
-	if err := st.Override(Settings{Inbound: Inbound{RateLimit: 9}}); err != nil {
+	// Override applies without saving, and stays on top of later saves
+	// without leaking into the file.
+	flags := func(s Settings) Settings {
+		s.Inbound.RateLimit = 9
+		s.Rules = "* /flag -> 410\n" + s.Rules
+		return s
+	}
+	if err := st.Override(flags); err != nil {
 		t.Fatal(err)
 	}
-	if onDisk, _ := Load(dir); onDisk.Inbound.RateLimit != 0 {
-		t.Error("Override saved to disk")
+	if st.Get().Inbound.RateLimit != 9 || applied[len(applied)-1].RateLimit != 9 {
+		t.Error("override not in force")
+	}
+	edit := st.Saved()
+	edit.Rules = "* ** -> 202\n"
+	if err := st.Update(edit); err != nil {
+		t.Fatal(err)
+	}
+	onDisk, _ = Load(dir)
+	if onDisk.Inbound.RateLimit != 0 || onDisk.Rules != "* ** -> 202\n" {
+		t.Errorf("file holds the run's flags: %+v", onDisk)
+	}
+	if g := st.Get(); g.Inbound.RateLimit != 9 || g.Rules != "* /flag -> 410\n* ** -> 202\n" {
+		t.Errorf("in force after the save: %+v", g)
+	}
+	if err := st.Override(func(s Settings) Settings { s.Rules = "bad"; return s }); err == nil {
+		t.Error("a bad override was accepted")
+	}
+	if st.Get().Inbound.RateLimit != 9 {
+		t.Error("a refused override replaced the good one")
 	}
 }
 

@@ -7,15 +7,18 @@ import (
 	"github.com/gancho-app/gancho/capture"
 )
 
-// Store is the live settings of a running Gancho: it validates a change,
-// applies it to the capture server and only then saves it, so the file
-// never holds settings that were refused. Safe for concurrent use.
+// Store is the live settings of a running Gancho. It keeps the saved
+// settings apart from this run's overrides (command-line flags): Update
+// validates a change to the saved settings, applies it with the overrides
+// on top, and only then saves it, so the file never holds refused settings
+// nor a flag meant for one run. Safe for concurrent use.
 type Store struct {
 	dir   string
 	apply func(capture.Policy) error
 
-	mu  sync.Mutex
-	cur Settings
+	mu      sync.Mutex
+	saved   Settings
+	overlay func(Settings) Settings // this run's flags; nil for none
 }
 
 // Open loads the settings in dir and applies their policy with apply
@@ -25,49 +28,69 @@ func Open(dir string, apply func(capture.Policy) error) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := &Store{dir: dir, apply: apply, cur: s}
+	st := &Store{dir: dir, apply: apply, saved: s}
 	if err := st.push(s); err != nil {
 		return nil, fmt.Errorf("settings in %s: %w", Path(dir), err)
 	}
 	return st, nil
 }
 
-// Get returns the settings in force.
+// Get returns the settings in force: the saved ones with this run's
+// overrides applied.
 func (s *Store) Get() Settings {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.cur
+	return s.effective(s.saved)
+}
+
+// Saved returns the settings as saved, without this run's overrides: what
+// a settings editor should start from.
+func (s *Store) Saved() Settings {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.saved
 }
 
 // Dir returns the directory the settings file lives in.
 func (s *Store) Dir() string { return s.dir }
 
-// Update validates next, applies it and saves it. On error nothing
-// changes: neither the server nor the file.
+// Update validates next (saved settings), applies it with the overrides on
+// top and saves it. On error nothing changes: neither the server nor the
+// file.
 func (s *Store) Update(next Settings) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.push(next); err != nil {
+	if err := s.push(s.effective(next)); err != nil {
 		return err
 	}
 	if err := Save(s.dir, next); err != nil {
-		_ = s.push(s.cur) // keep the server on what the file says
+		_ = s.push(s.effective(s.saved)) // keep the server on what the file says
 		return err
 	}
-	s.cur = next
+	s.saved = next
 	return nil
 }
 
-// Override applies next for this run only (command-line flags), without
-// saving it.
-func (s *Store) Override(next Settings) error {
+// Override sets this run's overrides (a function of the saved settings,
+// so later saves keep them on top) and applies the result. Nothing is
+// saved.
+func (s *Store) Override(overlay func(Settings) Settings) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.push(next); err != nil {
+	prev := s.overlay
+	s.overlay = overlay
+	if err := s.push(s.effective(s.saved)); err != nil {
+		s.overlay = prev
 		return err
 	}
-	s.cur = next
 	return nil
+}
+
+func (s *Store) effective(base Settings) Settings {
+	if s.overlay == nil {
+		return base
+	}
+	return s.overlay(base)
 }
 
 func (s *Store) push(next Settings) error {

@@ -390,6 +390,10 @@ func (d *Detail) fillInfo() {
 		add("Error", r.Error)
 	}
 	switch v := r.Verification; {
+	case v == nil && r.Refused != "":
+		add("Signature", "not checked: the request was refused")
+	case v == nil && (r.Truncated || r.Error != ""):
+		add("Signature", "not checked: the body is incomplete")
 	case v == nil:
 		add("Signature", "not checked: no verifier applies to this path (Settings → Signatures)")
 	case v.OK:

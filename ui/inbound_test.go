@@ -106,7 +106,8 @@ type fixedSettings struct {
 	s  settings.Settings
 }
 
-func (f *fixedSettings) Get() settings.Settings { f.mu.Lock(); defer f.mu.Unlock(); return f.s }
+func (f *fixedSettings) Get() settings.Settings   { f.mu.Lock(); defer f.mu.Unlock(); return f.s }
+func (f *fixedSettings) Saved() settings.Settings { return f.Get() }
 func (f *fixedSettings) Update(s settings.Settings) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -92,7 +92,7 @@ func newSettingsForm(cur settings.Settings, copyFn func(string)) *settingsForm {
 	f.prefix.SetPlaceHolder("none: any path is accepted")
 	f.prefix.SetText(cur.Inbound.SecretPrefix)
 	gen := widget.NewButton("Generate", func() { f.prefix.SetText(settings.NewSecretPrefix()) })
-	f.basicAuth = widget.NewEntry()
+	f.basicAuth = widget.NewPasswordEntry()
 	f.basicAuth.SetPlaceHolder("user:password, or empty for none")
 	f.basicAuth.SetText(cur.Inbound.BasicAuth)
 	f.rate = widget.NewEntry()
@@ -290,7 +290,7 @@ func (m *Main) showSettings() {
 	if m.opts.Settings == nil || m.win == nil {
 		return
 	}
-	f := newSettingsForm(m.opts.Settings.Get(), m.copy)
+	f := newSettingsForm(m.opts.Settings.Saved(), m.copy)
 	var d dialog.Dialog
 	errLbl := widget.NewLabel("")
 	errLbl.Importance = widget.DangerImportance

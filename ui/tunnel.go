@@ -20,10 +20,13 @@ type Tunnel interface {
 	Watch(func(tunnel.Status)) (cancel func())
 }
 
-// Settings reads and changes the persisted settings. Update validates,
-// applies and saves, or changes nothing and says why. Safe for concurrent use.
+// Settings reads and changes the persisted settings. Get is what is in
+// force (with command-line overrides), Saved what an editor starts from;
+// Update validates, applies and saves, or changes nothing and says why.
+// Safe for concurrent use.
 type Settings interface {
 	Get() settings.Settings
+	Saved() settings.Settings
 	Update(settings.Settings) error
 }
 
