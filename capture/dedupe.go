@@ -132,6 +132,13 @@ func (d *dedupe) expire(now time.Time) {
 	}
 }
 
+// restart makes id the first delivery of key.
+func (d *dedupe) restart(key, id string, now time.Time) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.seen[key] = seenEntry{id: id, at: now}
+}
+
 // forget undoes check for a capture that was never stored, so a retry is
 // not called a duplicate of nothing.
 func (d *dedupe) forget(key, id string) {

@@ -156,6 +156,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		req.dedupeKey = dedupeKey(req, path)
 		req.DuplicateOf = h.dedupe.check(req.dedupeKey, req.ID, now)
+		if req.DuplicateOf != "" && !h.stored(r.Context(), req.DuplicateOf) {
+			// The original was deleted or cleared: this one is the first now.
+			h.dedupe.restart(req.dedupeKey, req.ID, now)
+			req.DuplicateOf = ""
+		}
 		req.Response = defaultResponse(req.ID)
 		if pol.Respond != nil {
 			if a, ok := pol.Respond.Match(r.Method, path); ok {
@@ -266,6 +271,22 @@ func (h *Handler) perform(w http.ResponseWriter, r *http.Request, a rules.Action
 	default:
 		writeResponse(w, resp)
 	}
+}
+
+// existence is implemented by stores that can say whether a capture is
+// still there (Store does), so "duplicate of" never names a deleted one.
+type existence interface {
+	Exists(ctx context.Context, id string) (bool, error)
+}
+
+// stored reports whether capture id is still stored (true when unknown).
+func (h *Handler) stored(ctx context.Context, id string) bool {
+	e, ok := h.store.(existence)
+	if !ok {
+		return true
+	}
+	yes, err := e.Exists(ctx, id)
+	return err != nil || yes
 }
 
 // readBody reads the body under the cap. On overflow it returns what was read

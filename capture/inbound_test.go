@@ -295,6 +295,26 @@ func TestDuplicateWindowAcrossRestart(t *testing.T) {
 	}
 }
 
+// After Clear all, a retry is not called a duplicate of a capture that
+// is gone; it becomes the original its own retries point at.
+func TestDuplicateOfDeletedIsNew(t *testing.T) {
+	st := newStore(t, capture.StoreConfig{})
+	srv := newServer(t, st, capture.Config{})
+	send(t, http.DefaultClient, "POST", srv.URL()+"/x", "{}", "webhook-id", "msg_c")
+	if _, err := st.Clear(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	send(t, http.DefaultClient, "POST", srv.URL()+"/x", "{}", "webhook-id", "msg_c")
+	again := newest(t, st)
+	if again.DuplicateOf != "" {
+		t.Fatalf("duplicate of %s, which was cleared", again.DuplicateOf)
+	}
+	send(t, http.DefaultClient, "POST", srv.URL()+"/x", "{}", "webhook-id", "msg_c")
+	if got := newest(t, st).DuplicateOf; got != again.ID {
+		t.Fatalf("next retry repeats %q, want %s", got, again.ID)
+	}
+}
+
 func TestVerificationRecorded(t *testing.T) {
 	cfg := verify.Config{Scheme: "standard", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", Path: "/sw"}
 	set, err := verify.NewSet([]verify.Config{cfg})

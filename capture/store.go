@@ -740,6 +740,19 @@ func (s *Store) Count(ctx context.Context, q Query) (int, error) {
 	return n, nil
 }
 
+// Exists reports whether capture id is stored.
+func (s *Store) Exists(ctx context.Context, id string) (bool, error) {
+	var one int
+	err := s.db.Read.QueryRowContext(ctx, `SELECT 1 FROM captures WHERE id = ?`, id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("capture %s: %w", id, err)
+	}
+	return true, nil
+}
+
 // Get returns one capture with its body; ErrNotFound if absent.
 func (s *Store) Get(ctx context.Context, id string) (*Request, error) {
 	row := s.db.Read.QueryRowContext(ctx, `SELECT `+selectCols+`, body, resp_body FROM captures WHERE id = ?`, id)
