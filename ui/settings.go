@@ -309,7 +309,18 @@ func (m *Main) showSettings() {
 	})
 	save.Importance = widget.HighImportance
 	cancel := widget.NewButton("Cancel", func() { d.Hide() })
-	content := container.NewBorder(nil, container.NewVBox(errLbl, container.NewHBox(layout.NewSpacer(), cancel, save)), nil, nil, f.tabs)
+	var top fyne.CanvasObject
+	if eff, saved := m.opts.Settings.Get(), m.opts.Settings.Saved(); eff.Inbound != saved.Inbound ||
+		eff.Rules != saved.Rules || eff.Tunnel.Domain != saved.Tunnel.Domain {
+		// Command-line flags win for this run; say so, or the dialog
+		// would seem to contradict the URL in the top bar.
+		warn := widget.NewLabel("This run's command-line flags (--secret-prefix, --basic-auth, --rate-limit, --respond, --domain…) " +
+			"override some of these saved settings until Gancho restarts.")
+		warn.Wrapping = fyne.TextWrapWord
+		warn.Importance = widget.WarningImportance
+		top = warn
+	}
+	content := container.NewBorder(top, container.NewVBox(errLbl, container.NewHBox(layout.NewSpacer(), cancel, save)), nil, nil, f.tabs)
 	d = dialog.NewCustomWithoutButtons("Settings", content, m.win)
 	d.Resize(fyne.NewSize(760, 560))
 	d.Show()
