@@ -50,6 +50,9 @@ func Flags(r *Request) []string {
 	if r.Rule != "" {
 		out = append(out, r.Rule)
 	}
+	if r.Origin != "" {
+		out = append(out, r.Origin)
+	}
 	return out
 }
 

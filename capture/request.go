@@ -110,6 +110,10 @@ type Request struct {
 	Refused string
 	// Rule describes the response rule that answered ("" for the default).
 	Rule string
+	// Origin says where a capture came from when it was not received live:
+	// "import:har", "import:curl", "import:raw", "import:jsonl". "" means
+	// received by the capture server.
+	Origin string
 
 	dedupeKey string // what duplicate detection matched on; stored, not exported
 }
@@ -139,6 +143,7 @@ type Record struct {
 	DuplicateOf  string         `json:"duplicate_of,omitempty"`
 	Refused      string         `json:"refused,omitempty"`
 	ResponseRule string         `json:"response_rule,omitempty"`
+	Origin       string         `json:"origin,omitempty"`
 }
 
 // ToRecord converts r to its export record.
@@ -161,6 +166,7 @@ func (r *Request) ToRecord() Record {
 		DuplicateOf:    r.DuplicateOf,
 		Refused:        r.Refused,
 		ResponseRule:   r.Rule,
+		Origin:         r.Origin,
 	}
 	if rec.Headers == nil {
 		rec.Headers = Headers{}
@@ -194,6 +200,6 @@ func FromRecord(rec Record) (*Request, error) {
 		Truncated: rec.Truncated, DeclaredSize: declared, HeadersFromWire: true,
 		Error: rec.Error, Response: Response{Status: rec.ResponseStatus},
 		Verification: rec.Verification, DuplicateOf: rec.DuplicateOf,
-		Refused: rec.Refused, Rule: rec.ResponseRule,
+		Refused: rec.Refused, Rule: rec.ResponseRule, Origin: rec.Origin,
 	}, nil
 }

@@ -86,6 +86,8 @@ var migrations = []string{
 	ALTER TABLE captures ADD COLUMN refused TEXT NOT NULL DEFAULT '';
 	ALTER TABLE captures ADD COLUMN rule TEXT NOT NULL DEFAULT '';
 	ALTER TABLE captures ADD COLUMN dedupe_key TEXT NOT NULL DEFAULT '';`,
+	// 5: where a capture came from when it was imported rather than received.
+	`ALTER TABLE captures ADD COLUMN origin TEXT NOT NULL DEFAULT '';`,
 }
 
 // Indexing is deferred: a capture commits (and is answered) first, and its
@@ -476,8 +478,8 @@ func (s *Store) insert(tx *sql.Tx, batch []*op) (writeResult, error) {
 	ins, err := tx.Prepare(`INSERT INTO captures(id, received_at, method, target, proto, host,
 		remote_addr, headers, content_type, body, body_size, truncated, declared_size,
 		headers_from_wire, error, resp_status, resp_headers, resp_body,
-		verification, duplicate_of, refused, rule, dedupe_key)
-		VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
+		verification, duplicate_of, refused, rule, dedupe_key, origin)
+		VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
 	if err != nil {
 		return writeResult{}, fmt.Errorf("insert capture: %w", err)
 	}
@@ -497,7 +499,7 @@ func (s *Store) insert(tx *sql.Tx, batch []*op) (writeResult, error) {
 		out, err := ins.Exec(r.ID, r.ReceivedAt.UnixNano(), r.Method, r.Target, r.Proto, r.Host,
 			r.RemoteAddr, o.headersJSON, r.ContentType(), body, r.BodySize, r.Truncated,
 			r.DeclaredSize, r.HeadersFromWire, r.Error, r.Response.Status, o.respHdr, respBody,
-			o.verification, r.DuplicateOf, r.Refused, r.Rule, r.dedupeKey)
+			o.verification, r.DuplicateOf, r.Refused, r.Rule, r.dedupeKey, r.Origin)
 		if err != nil {
 			return writeResult{}, fmt.Errorf("insert capture %s: %w", r.ID, err)
 		}
@@ -648,6 +650,10 @@ type Query struct {
 	Limit  int    // at most this many (0 means 100)
 	Offset int    // skip this many of the newest first
 	Before string // only captures older than this id (cursor paging)
+	After  string // only captures newer than this id
+	// Oldest lists oldest first (with After: what arrived since a point,
+	// in arrival order).
+	Oldest bool
 	Search string // full-text: every word must appear (last word as a prefix)
 	Method string // exact method
 	// Summary leaves Body and Response.Body nil, for lists of many rows.
@@ -660,6 +666,10 @@ func (q Query) where() (string, []any) {
 	if q.Before != "" {
 		conds = append(conds, "id < ?")
 		args = append(args, q.Before)
+	}
+	if q.After != "" {
+		conds = append(conds, "id > ?")
+		args = append(args, q.After)
 	}
 	if q.Method != "" {
 		conds = append(conds, "method = ?")
@@ -707,8 +717,12 @@ func (s *Store) List(ctx context.Context, q Query) ([]*Request, error) {
 	}
 	where, args := q.where()
 	args = append(args, q.Limit, q.Offset)
+	order := "DESC"
+	if q.Oldest {
+		order = "ASC"
+	}
 	rows, err := s.db.Read.QueryContext(ctx, `SELECT `+selectCols+`, `+cols+`
-		FROM captures`+where+` ORDER BY id DESC LIMIT ? OFFSET ?`, args...)
+		FROM captures`+where+` ORDER BY id `+order+` LIMIT ? OFFSET ?`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list captures: %w", err)
 	}
@@ -740,6 +754,25 @@ func (s *Store) Count(ctx context.Context, q Query) (int, error) {
 	return n, nil
 }
 
+// Import stores captures that were not received live (their Origin set by
+// the caller), skipping ids already stored so importing the same file
+// twice adds nothing twice. It returns how many were added and skipped.
+func (s *Store) Import(ctx context.Context, rs []*Request) (added, skipped int, err error) {
+	for _, r := range rs {
+		if ok, err := s.Exists(ctx, r.ID); err != nil {
+			return added, skipped, fmt.Errorf("import: %w", err)
+		} else if ok {
+			skipped++
+			continue
+		}
+		if err := s.Append(ctx, r); err != nil {
+			return added, skipped, fmt.Errorf("import %s: %w", r.ID, err)
+		}
+		added++
+	}
+	return added, skipped, nil
+}
+
 // Exists reports whether capture id is stored.
 func (s *Store) Exists(ctx context.Context, id string) (bool, error) {
 	var one int
@@ -768,7 +801,7 @@ func (s *Store) Get(ctx context.Context, id string) (*Request, error) {
 
 const selectCols = `id, received_at, method, target, proto, host, remote_addr, headers,
 	body_size, truncated, declared_size, headers_from_wire, error, resp_status, resp_headers,
-	verification, duplicate_of, refused, rule`
+	verification, duplicate_of, refused, rule, origin`
 
 func scanRequest(sc interface{ Scan(...any) error }) (*Request, error) {
 	var (
@@ -780,7 +813,7 @@ func scanRequest(sc interface{ Scan(...any) error }) (*Request, error) {
 	)
 	err := sc.Scan(&r.ID, &ns, &r.Method, &r.Target, &r.Proto, &r.Host, &r.RemoteAddr, &hdr,
 		&r.BodySize, &r.Truncated, &r.DeclaredSize, &r.HeadersFromWire, &r.Error,
-		&r.Response.Status, &respHdr, &ver, &r.DuplicateOf, &r.Refused, &r.Rule, &body, &respBody)
+		&r.Response.Status, &respHdr, &ver, &r.DuplicateOf, &r.Refused, &r.Rule, &r.Origin, &body, &respBody)
 	if err != nil {
 		return nil, err
 	}

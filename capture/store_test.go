@@ -331,3 +331,19 @@ func TestHeaderBytesKept(t *testing.T) {
 		t.Fatalf("headers\n got %q\nwant %q", got.Headers, r.Headers)
 	}
 }
+
+func TestListAfterOldestFirst(t *testing.T) {
+	st := newStore(t, capture.StoreConfig{})
+	var rs []*capture.Request
+	for i := range 5 {
+		rs = append(rs, req(fmt.Sprintf("/%d", i), "text/plain", "x"))
+	}
+	appendAll(t, st, rs...)
+	got, err := st.List(context.Background(), capture.Query{After: rs[1].ID, Oldest: true, Limit: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ts := targets(got); len(ts) != 2 || ts[0] != "/2" || ts[1] != "/3" {
+		t.Fatalf("got %v, want [/2 /3]", ts)
+	}
+}

@@ -45,6 +45,9 @@ func checksOf(r *capture.Request) []check {
 		}
 		out = append(out, check{short: short, long: "Answered by " + r.Rule, imp: widget.MediumImportance})
 	}
+	if r.Origin != "" {
+		out = append(out, check{short: "imported", long: "Not received live: " + r.Origin, imp: widget.MediumImportance})
+	}
 	return out
 }
 

@@ -292,6 +292,12 @@ func newDetail(copyFn func(string), render func(*capture.Request, string, func(r
 	return d
 }
 
+// addReplay puts the replay bar above the checks and its tab last.
+func (d *Detail) addReplay(actions fyne.CanvasObject, tab *container.TabItem) {
+	d.tabs.Append(tab)
+	d.root = container.NewBorder(container.NewVBox(actions, d.checks), nil, nil, nil, d.tabs)
+}
+
 // Show displays r (with its body) on the UI goroutine.
 func (d *Detail) Show(r *capture.Request) {
 	d.req = r

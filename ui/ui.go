@@ -58,6 +58,8 @@ type Options struct {
 	Recorder Recorder // nil: no capture switch
 	Settings Settings // nil: no Settings dialog
 	Tunnel   Tunnel   // nil: no public URL switch
+	Sender   Sender   // nil: no replay
+	Replays  Replays  // nil: attempts are not stored or listed
 }
 
 // Run opens the main window and blocks until it is closed.
@@ -120,6 +122,7 @@ type Main struct {
 	capture *widget.Check // nil without a Recorder
 	urlLbl  *widget.Label
 	tbar    *tunnelBar    // nil without a Tunnel
+	replays *replayPanel  // nil without a Sender
 	tunSig  chan struct{} // a new tunnel status is waiting in tunLast
 	tunLast atomic.Pointer[tunnel.Status]
 	// applied, if set (tests), receives after each update the pump applied.
@@ -136,6 +139,10 @@ func NewMain(opts Options, w fyne.Window) *Main {
 		m.styles = newStyles(lightPalette)
 	}
 	m.detail = newDetail(m.copy, m.renderAsync)
+	if opts.Sender != nil {
+		m.replays = newReplayPanel(m)
+		m.detail.addReplay(m.replays.actions, m.replays.tab)
+	}
 	m.count = widget.NewLabel("")
 
 	m.list = widget.NewList(
@@ -184,6 +191,15 @@ func NewMain(opts Options, w fyne.Window) *Main {
 	top.Add(m.count)
 	top.Add(m.pause)
 	top.Add(clear)
+	if opts.Sender != nil {
+		top.Add(widget.NewButtonWithIcon("New request", theme.ContentAddIcon(), func() {
+			target := ""
+			if m.replays != nil {
+				target = m.replays.target.Text
+			}
+			m.showEditor(nil, target)
+		}))
+	}
 	if opts.Settings != nil {
 		top.Add(widget.NewButtonWithIcon("Settings", theme.SettingsIcon(), m.showSettings))
 	}
@@ -343,8 +359,8 @@ func newRow() fyne.CanvasObject {
 	return container.NewBorder(nil, nil, container.NewCenter(badge), nil, lines)
 }
 
-// maxFlags is how many check flags a row shows (refused, signature, duplicate, rule).
-const maxFlags = 4
+// maxFlags is how many check flags a row shows (refused, signature, duplicate, rule, imported).
+const maxFlags = 5
 
 // setFlags shows r's checks as small coloured words, reusing the texts.
 func setFlags(box *fyne.Container, r *capture.Request) {
@@ -541,6 +557,9 @@ func (m *Main) selectIndex(i int) {
 	}
 	m.sel = i
 	m.detail.Show(full)
+	if m.replays != nil {
+		m.replays.show(full)
+	}
 	m.updateRight()
 }
 

@@ -1,0 +1,366 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/gancho-app/gancho/capture"
+	"github.com/gancho-app/gancho/capture/pretty"
+	"github.com/gancho-app/gancho/replay"
+)
+
+// Sender sends one request and classifies what happened; replay.Sender
+// implements it. Safe for concurrent use.
+type Sender interface {
+	Send(ctx context.Context, r replay.Request, o replay.Options) replay.Result
+}
+
+// Replays stores and lists send attempts; replay.History implements it.
+// Safe for concurrent use.
+type Replays interface {
+	Add(ctx context.Context, a *replay.Attempt) error
+	ForCapture(ctx context.Context, captureID string, limit int) ([]*replay.Attempt, error)
+}
+
+// prefTarget is where the last replay target is remembered.
+const prefTarget = "replayTarget"
+
+// replayPanel is the detail's replay bar (target, Replay, Edit and send)
+// and its Replays tab (the capture's attempts and their responses).
+type replayPanel struct {
+	m        *Main
+	target   *widget.Entry
+	status   *widget.Label
+	actions  fyne.CanvasObject
+	list     *widget.List
+	attempts []*replay.Attempt
+	resp     *widget.TextGrid
+	tab      *container.TabItem
+	cur      *capture.Request
+}
+
+func newReplayPanel(m *Main) *replayPanel {
+	p := &replayPanel{m: m}
+	p.target = widget.NewEntry()
+	p.target.SetPlaceHolder("replay target, e.g. http://localhost:3000/webhooks")
+	if a := fyne.CurrentApp(); a != nil {
+		p.target.SetText(a.Preferences().String(prefTarget))
+	}
+	p.status = widget.NewLabel("")
+	p.status.Truncation = fyne.TextTruncateEllipsis
+	send := widget.NewButtonWithIcon("Replay", theme.MediaPlayIcon(), func() { p.replay() })
+	send.Importance = widget.HighImportance
+	edit := widget.NewButtonWithIcon("Edit and send…", theme.DocumentCreateIcon(), func() {
+		if p.cur != nil {
+			p.m.showEditor(p.cur, p.target.Text)
+		}
+	})
+	p.actions = container.NewVBox(
+		container.NewBorder(nil, nil, widget.NewLabel("To"), container.NewHBox(send, edit), p.target),
+		p.status)
+	p.resp = widget.NewTextGrid()
+	p.resp.Scroll = fyne.ScrollBoth
+	p.list = widget.NewList(
+		func() int { return len(p.attempts) },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("")
+			l.Truncation = fyne.TextTruncateEllipsis
+			return l
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			l := o.(*widget.Label)
+			a := p.attempts[i]
+			l.SetText(attemptLine(a))
+			l.Importance = attemptImportance(a)
+			l.Refresh()
+		},
+	)
+	p.list.OnSelected = func(i widget.ListItemID) {
+		if i < len(p.attempts) {
+			p.resp.SetText(attemptText(p.attempts[i]))
+		}
+	}
+	split := container.NewVSplit(p.list, p.resp)
+	split.Offset = 0.35
+	p.tab = container.NewTabItem("Replays", split)
+	return p
+}
+
+// attemptLine is one attempt in the Replays list.
+func attemptLine(a *replay.Attempt) string {
+	when := a.Result.SentAt.Local().Format("15:04:05")
+	kind := a.Kind
+	if a.Modified {
+		kind += " (modified)"
+	}
+	if a.Result.Class != "" {
+		return fmt.Sprintf("%s  %s → %s  FAILED, %s: %s", when, kind, a.Request.URL, a.Result.Class, a.Result.Err)
+	}
+	return fmt.Sprintf("%s  %s → %s  %d in %s", when, kind, a.Request.URL, a.Result.Status, a.Result.Timings.Total.Round(10*time.Microsecond))
+}
+
+func attemptImportance(a *replay.Attempt) widget.Importance {
+	switch {
+	case a.Result.Class != "" || a.Result.Status >= 500:
+		return widget.DangerImportance
+	case a.Result.Status >= 300:
+		return widget.WarningImportance
+	}
+	return widget.SuccessImportance
+}
+
+// attemptText is the full view of an attempt: what was sent, timings, and
+// the response with its headers and body.
+func attemptText(a *replay.Attempt) string {
+	var b strings.Builder
+	r, res := a.Request, a.Result
+	fmt.Fprintf(&b, "%s %s\n", r.Method, r.URL)
+	for _, h := range r.Headers {
+		fmt.Fprintf(&b, "%s: %s\n", h.Name, h.Value)
+	}
+	fmt.Fprintf(&b, "(%s body)\n\n", capture.FormatSize(int64(len(r.Body))))
+	if res.Class != "" {
+		fmt.Fprintf(&b, "FAILED (%s): %s\n", res.Class, res.Err)
+		return printableText(b.String())
+	}
+	t := res.Timings
+	fmt.Fprintf(&b, "HTTP %d   total %s · dns %s · connect %s · tls %s · first byte %s\n", res.Status,
+		t.Total.Round(10*time.Microsecond), t.DNS.Round(time.Microsecond), t.Connect.Round(time.Microsecond),
+		t.TLS.Round(time.Microsecond), t.FirstByte.Round(10*time.Microsecond))
+	for _, h := range res.Headers {
+		fmt.Fprintf(&b, "%s: %s\n", h.Name, h.Value)
+	}
+	b.WriteString("\n")
+	if capture.IsText(res.Body) {
+		b.WriteString(strings.ToValidUTF8(string(res.Body), "\uFFFD"))
+	} else {
+		fmt.Fprintf(&b, "(binary body, %s)", capture.FormatSize(res.BodySize))
+	}
+	if res.Truncated {
+		fmt.Fprintf(&b, "\n… cut at %s of %s", capture.FormatSize(int64(len(res.Body))), capture.FormatSize(res.BodySize))
+	}
+	return printableText(b.String())
+}
+
+// printableText keeps newlines and tabs and escapes other control
+// characters, which a grid would show as garbage.
+func printableText(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\t' || r >= 0x20 && r != 0x7f {
+			return r
+		}
+		return '·'
+	}, s)
+}
+
+// show loads c's attempts off the UI goroutine (UI goroutine).
+func (p *replayPanel) show(c *capture.Request) {
+	p.cur = c
+	p.status.SetText("")
+	p.reload()
+}
+
+func (p *replayPanel) reload() {
+	c := p.cur
+	if c == nil || p.m.opts.Replays == nil {
+		return
+	}
+	go func() {
+		as, err := p.m.opts.Replays.ForCapture(context.Background(), c.ID, 200)
+		p.m.post(func() {
+			if p.cur != c {
+				return
+			}
+			if err != nil {
+				p.status.SetText("Could not read the replays: " + err.Error())
+				return
+			}
+			p.attempts = as
+			p.list.UnselectAll()
+			p.list.Refresh()
+			p.resp.SetText("")
+			p.tab.Text = fmt.Sprintf("Replays (%d)", len(as))
+			p.m.detail.tabs.Refresh()
+		})
+	}()
+}
+
+// replay sends the capture unchanged to the target (UI goroutine).
+func (p *replayPanel) replay() {
+	c, target := p.cur, strings.TrimSpace(p.target.Text)
+	if c == nil {
+		return
+	}
+	req, err := replay.FromCapture(c, target, false)
+	if err != nil {
+		p.status.Importance = widget.DangerImportance
+		p.status.SetText(err.Error())
+		return
+	}
+	if a := fyne.CurrentApp(); a != nil {
+		a.Preferences().SetString(prefTarget, target)
+	}
+	p.status.Importance = widget.MediumImportance
+	p.status.SetText("Sending to " + req.URL + "…")
+	p.m.sendAttempt(&replay.Attempt{CaptureID: c.ID, Kind: replay.KindReplay, Request: req}, func(a *replay.Attempt) {
+		if p.cur == c {
+			p.status.Importance = attemptImportance(a)
+			p.status.SetText(attemptLine(a))
+			p.reload()
+		}
+	})
+}
+
+// sendAttempt sends a.Request off the UI goroutine, stores the attempt and
+// calls done with it on the UI goroutine.
+func (m *Main) sendAttempt(a *replay.Attempt, done func(*replay.Attempt)) {
+	if m.opts.Sender == nil {
+		return
+	}
+	go func() {
+		a.Result = m.opts.Sender.Send(context.Background(), a.Request, replay.Options{Timeout: 30 * time.Second})
+		if m.opts.Replays != nil {
+			if err := m.opts.Replays.Add(context.Background(), a); err != nil {
+				a.Result.Err += " (attempt not stored: " + err.Error() + ")"
+			}
+		}
+		m.post(func() { done(a) })
+	}()
+}
+
+// showEditor opens "Edit and send" for c (or an empty request when c is
+// nil): method, URL, headers one per line, the body with a Format button,
+// and the response below.
+func (m *Main) showEditor(c *capture.Request, target string) {
+	if m.win == nil {
+		return
+	}
+	method := widget.NewSelectEntry([]string{"POST", "PUT", "PATCH", "GET", "DELETE"})
+	url := widget.NewEntry()
+	url.SetPlaceHolder("http://localhost:3000/webhooks")
+	hdrs := widget.NewMultiLineEntry()
+	hdrs.TextStyle = fyne.TextStyle{Monospace: true}
+	hdrs.SetPlaceHolder("Name: value, one per line")
+	hdrs.SetMinRowsVisible(5)
+	body := widget.NewMultiLineEntry()
+	body.TextStyle = fyne.TextStyle{Monospace: true}
+	body.SetMinRowsVisible(8)
+	var orig replay.Request
+	if c != nil {
+		r, err := replay.FromCapture(c, target, false)
+		if err != nil {
+			r = replay.Request{Method: c.Method, URL: target, Headers: c.Headers, Body: c.Body}
+		}
+		orig = r
+		method.SetText(r.Method)
+		url.SetText(r.URL)
+		var b strings.Builder
+		for _, h := range r.Headers {
+			fmt.Fprintf(&b, "%s: %s\n", h.Name, h.Value)
+		}
+		hdrs.SetText(b.String())
+		body.SetText(strings.ToValidUTF8(string(r.Body), "\uFFFD"))
+	} else {
+		method.SetText("POST")
+		url.SetText(target)
+		hdrs.SetText("Content-Type: application/json\n")
+	}
+	out := widget.NewTextGrid()
+	out.Scroll = fyne.ScrollBoth
+	msg := widget.NewLabel("")
+	msg.Wrapping = fyne.TextWrapWord
+	format := widget.NewButton("Format", func() {
+		v := prettyText(body.Text)
+		if v != "" {
+			body.SetText(v)
+		}
+	})
+	var send *widget.Button
+	send = widget.NewButtonWithIcon("Send", theme.MailSendIcon(), func() {
+		req := replay.Request{Method: strings.TrimSpace(method.Text), URL: strings.TrimSpace(url.Text), Body: []byte(body.Text)}
+		for i, line := range strings.Split(hdrs.Text, "\n") {
+			if strings.TrimSpace(line) == "" {
+				continue
+			}
+			name, value, ok := strings.Cut(line, ":")
+			if !ok || strings.TrimSpace(name) == "" {
+				msg.Importance = widget.DangerImportance
+				msg.SetText(fmt.Sprintf("Header line %d needs the form Name: value.", i+1))
+				return
+			}
+			req.Headers = append(req.Headers, capture.Header{Name: strings.TrimSpace(name), Value: strings.TrimSpace(value)})
+		}
+		if req.Method == "" || req.URL == "" {
+			msg.Importance = widget.DangerImportance
+			msg.SetText("Give a method and a URL.")
+			return
+		}
+		a := &replay.Attempt{Kind: replay.KindEdit, Request: req}
+		if c != nil {
+			a.CaptureID = c.ID
+			a.Modified = !sameRequest(orig, req)
+		}
+		send.Disable()
+		msg.Importance = widget.MediumImportance
+		msg.SetText("Sending…")
+		m.sendAttempt(a, func(a *replay.Attempt) {
+			send.Enable()
+			msg.Importance = attemptImportance(a)
+			msg.SetText(attemptLine(a))
+			out.SetText(attemptText(a))
+			if m.replays != nil && c != nil && m.replays.cur == c {
+				m.replays.reload()
+			}
+		})
+	})
+	send.Importance = widget.HighImportance
+	form := container.NewBorder(
+		container.NewBorder(nil, nil, method, container.NewHBox(send), url), nil, nil, nil,
+		container.NewVSplit(
+			container.NewVSplit(hdrs, container.NewBorder(container.NewHBox(widget.NewLabel("Body"), layout.NewSpacer(), format), nil, nil, nil, body)),
+			container.NewBorder(msg, nil, nil, nil, out)))
+	title := "New request"
+	if c != nil {
+		title = "Edit and send " + c.ID
+	}
+	d := dialog.NewCustom(title, "Close", form, m.win)
+	d.Resize(fyne.NewSize(900, 680))
+	d.Show()
+}
+
+// sameRequest reports whether an edited request is the replay unchanged.
+func sameRequest(a, b replay.Request) bool {
+	if a.Method != b.Method || a.URL != b.URL || string(a.Body) != string(b.Body) || len(a.Headers) != len(b.Headers) {
+		return false
+	}
+	for i := range a.Headers {
+		if a.Headers[i] != b.Headers[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// prettyText formats a JSON or XML body for editing; "" when it is
+// neither or is malformed (the editor then leaves it alone).
+func prettyText(s string) string {
+	t := strings.TrimSpace(s)
+	ct := "application/json"
+	if strings.HasPrefix(t, "<") {
+		ct = "application/xml"
+	}
+	v := pretty.Bytes(ct, []byte(t))
+	if v.Err != nil || v.Text == "" {
+		return ""
+	}
+	return v.Text
+}
