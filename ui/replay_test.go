@@ -1,0 +1,116 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/gancho-app/gancho/replay"
+)
+
+// memReplays is an in-memory Replays; fakeSender answers every send.
+type memReplays struct {
+	mu sync.Mutex
+	as []*replay.Attempt
+}
+
+func (m *memReplays) Add(_ context.Context, a *replay.Attempt) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.as = append([]*replay.Attempt{a}, m.as...)
+	return nil
+}
+
+func (m *memReplays) ForCapture(_ context.Context, id string, _ int) ([]*replay.Attempt, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []*replay.Attempt
+	for _, a := range m.as {
+		if a.CaptureID == id {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
+type fakeSender struct {
+	mu   sync.Mutex
+	sent []replay.Request
+	res  replay.Result
+}
+
+func (f *fakeSender) Send(_ context.Context, r replay.Request, _ replay.Options) replay.Result {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.sent = append(f.sent, r)
+	res := f.res
+	res.SentAt = time.Now()
+	return res
+}
+
+func TestReplayFromDetail(t *testing.T) {
+	fs := &fakeSender{res: replay.Result{Status: 202, Body: []byte(`{"ok":1}`), BodySize: 8,
+		Timings: replay.Timings{Total: 3 * time.Millisecond}}}
+	mr := &memReplays{}
+	h := newHarnessWith(t, func(o *Options) { o.Sender, o.Replays = fs, mr })
+	c := h.add(t, "POST", "/hooks/crm?x=1", "application/json", []byte(`{"a":1}`))
+	h.waitFor(t, "list", func() bool { return len(h.m.items) == 1 })
+	h.do(func() { h.m.list.Select(0) })
+	p := h.m.replays
+	h.do(func() {
+		p.target.SetText("not a url at all ::")
+		test.Tap(findButton(t, p.actions, "Replay"))
+	})
+	h.waitFor(t, "an error for a bad target", func() bool { return p.status.Text != "" && !strings.HasPrefix(p.status.Text, "Sending") })
+	fs.mu.Lock()
+	if len(fs.sent) != 0 {
+		t.Fatalf("sent to a bad target: %+v", fs.sent)
+	}
+	fs.mu.Unlock()
+	h.do(func() {
+		p.target.SetText("http://localhost:3000/webhooks")
+		test.Tap(findButton(t, p.actions, "Replay"))
+	})
+	h.waitFor(t, "the result", func() bool { return strings.Contains(p.status.Text, "202 in") })
+	h.waitFor(t, "the Replays tab", func() bool { return p.tab.Text == "Replays (1)" && len(p.attempts) == 1 })
+	fs.mu.Lock()
+	sent := fs.sent[0]
+	fs.mu.Unlock()
+	if sent.URL != "http://localhost:3000/webhooks?x=1" || string(sent.Body) != string(c.Body) {
+		t.Errorf("sent %s %q", sent.URL, sent.Body)
+	}
+	h.do(func() { p.list.Select(0) })
+	if !h.eval(func() bool { return strings.Contains(p.resp.Text(), "HTTP 202") && strings.Contains(p.resp.Text(), `{"ok":1}`) }) {
+		t.Errorf("response view: %q", h.m.replays.resp.Text())
+	}
+}
+
+// findButton finds the button labelled text under o.
+func findButton(t *testing.T, o fyne.CanvasObject, text string) *widget.Button {
+	t.Helper()
+	var found *widget.Button
+	var walk func(fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		switch v := o.(type) {
+		case *widget.Button:
+			if v.Text == text {
+				found = v
+			}
+		case *fyne.Container:
+			for _, c := range v.Objects {
+				walk(c)
+			}
+		}
+	}
+	walk(o)
+	if found == nil {
+		t.Fatalf("no %q button", text)
+	}
+	return found
+}
