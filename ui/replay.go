@@ -43,6 +43,7 @@ type replayPanel struct {
 	actions  fyne.CanvasObject
 	list     *widget.List
 	attempts []*replay.Attempt
+	selected int
 	resp     *widget.TextGrid
 	tab      *container.TabItem
 	cur      *capture.Request
@@ -84,12 +85,19 @@ func newReplayPanel(m *Main) *replayPanel {
 			l.Refresh()
 		},
 	)
+	p.selected = -1
 	p.list.OnSelected = func(i widget.ListItemID) {
+		p.selected = i
 		if i < len(p.attempts) {
 			p.resp.SetText(attemptText(p.attempts[i]))
 		}
 	}
-	split := container.NewVSplit(p.list, p.resp)
+	compare := widget.NewButton("Compare with the capture", func() {
+		if i := p.selected; p.cur != nil && i >= 0 && i < len(p.attempts) {
+			p.m.showCompare("Capture "+p.cur.ID+" vs what was sent", p.cur, attemptAsCapture(p.attempts[i]))
+		}
+	})
+	split := container.NewVSplit(p.list, container.NewBorder(container.NewHBox(compare), nil, nil, nil, p.resp))
 	split.Offset = 0.35
 	p.tab = container.NewTabItem("Replays", split)
 	return p
@@ -185,6 +193,7 @@ func (p *replayPanel) reload() {
 				return
 			}
 			p.attempts = as
+			p.selected = -1
 			p.list.UnselectAll()
 			p.list.Refresh()
 			p.resp.SetText("")

@@ -114,3 +114,13 @@ func findButton(t *testing.T, o fyne.CanvasObject, text string) *widget.Button {
 	}
 	return found
 }
+
+func TestDiffRowsColours(t *testing.T) {
+	rows := diffRows("Headers: 1 differences\n  ~ X-A: 1 → 2\n  + data.tags[1]: \"sp\"\n  - old: true")
+	if len(rows) != 4 || rows[0].Style != nil || rows[1].Style == nil || rows[2].Style == nil || rows[3].Style == nil {
+		t.Fatalf("styles %v", rows)
+	}
+	if rows[2].Style.TextColor() == rows[3].Style.TextColor() {
+		t.Error("additions and removals share a colour")
+	}
+}

@@ -123,6 +123,8 @@ type Main struct {
 	urlLbl  *widget.Label
 	tbar    *tunnelBar    // nil without a Tunnel
 	replays *replayPanel  // nil without a Sender
+	// compareBase is the capture marked as the left side of a comparison.
+	compareBase string
 	tunSig  chan struct{} // a new tunnel status is waiting in tunLast
 	tunLast atomic.Pointer[tunnel.Status]
 	// applied, if set (tests), receives after each update the pump applied.
@@ -333,10 +335,15 @@ func (r *rowWidget) TappedSecondary(ev *fyne.PointEvent) {
 	if id == "" || r.m.win == nil {
 		return
 	}
-	menu := fyne.NewMenu("",
+	items := []*fyne.MenuItem{
 		fyne.NewMenuItem("Copy id", func() { r.m.copy(id) }),
-		fyne.NewMenuItem("Delete", func() { r.m.deleteID(id) }),
-	)
+		fyne.NewMenuItem("Mark for comparison", func() { r.m.markCompare(id) }),
+	}
+	if base := r.m.compareBase; base != "" && base != id {
+		items = append(items, fyne.NewMenuItem("Compare with marked "+base, func() { r.m.compareWithMarked(id) }))
+	}
+	items = append(items, fyne.NewMenuItem("Delete", func() { r.m.deleteID(id) }))
+	menu := fyne.NewMenu("", items...)
 	widget.ShowPopUpMenuAtPosition(menu, r.m.win.Canvas(), ev.AbsolutePosition)
 }
 

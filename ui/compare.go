@@ -1,0 +1,97 @@
+package ui
+
+import (
+	"context"
+	"image/color"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/gancho-app/gancho/capture"
+	"github.com/gancho-app/gancho/diff"
+	"github.com/gancho-app/gancho/replay"
+)
+
+// diffRows colours a diff's text: additions green, removals red, changes
+// amber, headings bold.
+func diffRows(text string) []widget.TextGridRow {
+	green := &widget.CustomTextGridStyle{FGColor: color.NRGBA{0x43, 0xa0, 0x47, 0xff}}
+	red := &widget.CustomTextGridStyle{FGColor: color.NRGBA{0xe5, 0x39, 0x35, 0xff}}
+	amber := &widget.CustomTextGridStyle{FGColor: color.NRGBA{0xf5, 0x9e, 0x0b, 0xff}}
+	var rows []widget.TextGridRow
+	for _, line := range strings.Split(printableText(text), "\n") {
+		var st widget.TextGridStyle
+		switch t := strings.TrimLeft(line, " "); {
+		case strings.HasPrefix(t, "+ "):
+			st = green
+		case strings.HasPrefix(t, "- "):
+			st = red
+		case strings.HasPrefix(t, "~ "):
+			st = amber
+		}
+		row := widget.TextGridRow{Style: st}
+		for _, r := range line {
+			row.Cells = append(row.Cells, widget.TextGridCell{Rune: r})
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// showCompare opens a comparison of a (the original) with b, with a field
+// to ignore headers and JSON fields such as timestamps.
+func (m *Main) showCompare(title string, a, b *capture.Request) {
+	if m.win == nil {
+		return
+	}
+	grid := widget.NewTextGrid()
+	grid.Scroll = fyne.ScrollBoth
+	ignore := widget.NewEntry()
+	ignore.SetPlaceHolder("ignore: timestamp, webhook-id, webhook-signature, data.updated_at")
+	run := func() {
+		r := diff.Compare(a, b, diff.Options{Ignore: strings.Split(ignore.Text, ",")})
+		grid.Rows = diffRows(r.String())
+		grid.Refresh()
+	}
+	ignore.OnChanged = func(string) { run() }
+	run()
+	d := dialog.NewCustom(title, "Close", container.NewBorder(ignore, nil, nil, nil, grid), m.win)
+	d.Resize(fyne.NewSize(860, 600))
+	d.Show()
+}
+
+// attemptAsCapture views a sent request as a capture, to compare it.
+func attemptAsCapture(a *replay.Attempt) *capture.Request {
+	target := a.Request.URL
+	if i := strings.Index(target, "://"); i >= 0 {
+		if j := strings.IndexByte(target[i+3:], '/'); j >= 0 {
+			target = target[i+3+j:]
+		}
+	}
+	return &capture.Request{ID: a.ID, Method: a.Request.Method, Target: target, Headers: a.Request.Headers, Body: a.Request.Body}
+}
+
+// markCompare remembers id as the left side of the next comparison.
+func (m *Main) markCompare(id string) { m.compareBase = id }
+
+// compareWithMarked compares the marked capture with id.
+func (m *Main) compareWithMarked(id string) {
+	if m.compareBase == "" || m.compareBase == id {
+		return
+	}
+	ctx := context.Background()
+	a, err := m.opts.Captures.Get(ctx, m.compareBase)
+	if err != nil {
+		m.count.SetText("Could not open " + m.compareBase + ": " + err.Error())
+		return
+	}
+	b, err := m.opts.Captures.Get(ctx, id)
+	if err != nil {
+		m.count.SetText("Could not open " + id + ": " + err.Error())
+		return
+	}
+	m.showCompare("Compare "+a.ID+" with "+b.ID, a, b)
+}
