@@ -26,6 +26,7 @@ import (
 	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/capture/database"
 	"github.com/gancho-app/gancho/capture/pretty"
+	"github.com/gancho-app/gancho/replay"
 	"github.com/gancho-app/gancho/rules"
 	"github.com/gancho-app/gancho/settings"
 	"github.com/gancho-app/gancho/tunnel"
@@ -40,6 +41,9 @@ Usage:
   gancho listen [flags]       capture in the terminal, one line per request
   gancho list [--json] [flags] list captures, newest first
   gancho show ID              print one capture, body pretty-printed
+  gancho replay ID... --to URL  send captures again and print the responses
+  gancho export [--format har|jsonl|curl|raw] [--out FILE]  export captures
+  gancho import FILE          import a HAR, JSON lines, cURL or raw HTTP file
   gancho help                 this text
 
 Every command takes --data DIR (or GANCHO_DATA) to choose the data directory.
@@ -67,6 +71,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdList(args, stdout, stderr)
 	case "show":
 		err = cmdShow(args, stdout, stderr)
+	case "replay":
+		err = cmdReplay(args, stdout, stderr)
+	case "export":
+		err = cmdExport(args, stdout, stderr)
+	case "import":
+		err = cmdImport(args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -110,8 +120,9 @@ func newFlags(name string, stderr io.Writer, c *common) *flag.FlagSet {
 }
 
 type engine struct {
-	db    *database.DB
-	store *capture.Store
+	db      *database.DB
+	store   *capture.Store
+	history *replay.History
 }
 
 func openEngine(c common) (*engine, error) {
@@ -124,7 +135,13 @@ func openEngine(c common) (*engine, error) {
 		db.Close()
 		return nil, err
 	}
-	return &engine{db: db, store: st}, nil
+	h, err := replay.NewHistory(context.Background(), db)
+	if err != nil {
+		st.Close()
+		db.Close()
+		return nil, err
+	}
+	return &engine{db: db, store: st, history: h}, nil
 }
 
 func (e *engine) Close() error {
@@ -143,6 +160,7 @@ type listenFlags struct {
 	basicAuth string
 	rateLimit int
 	noRefused bool
+	forward   string
 }
 
 // multiFlag collects a repeatable string flag.
@@ -163,6 +181,7 @@ func (l *listenFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&l.basicAuth, "basic-auth", "", "require HTTP basic auth, user:password")
 	fs.IntVar(&l.rateLimit, "rate-limit", 0, "most requests per minute from one client IP (0: no limit)")
 	fs.BoolVar(&l.noRefused, "no-refused", false, "do not record requests that protection refuses")
+	fs.StringVar(&l.forward, "forward", "", "also send each capture, as it arrives, to this URL (e.g. http://localhost:3000/webhooks) and print its answer")
 }
 
 func (l *listenFlags) server(st *capture.Store) (*capture.Server, error) {
@@ -295,6 +314,15 @@ func cmdGUI(args []string, stderr io.Writer) error {
 		return err
 	}
 	defer e.Close()
+	var fwEvents <-chan capture.Event
+	if lf.forward != "" {
+		if _, err := replay.FromCapture(&capture.Request{Method: "GET", Target: "/"}, lf.forward, false); err != nil {
+			return fmt.Errorf("--forward: %w", err)
+		}
+		var fwCancel func()
+		fwEvents, fwCancel = e.store.Subscribe(context.Background())
+		defer fwCancel()
+	}
 	if err := srv.Start(); err != nil {
 		return err
 	}
@@ -302,8 +330,17 @@ func cmdGUI(args []string, stderr io.Writer) error {
 	if lf.tunnel != "" {
 		sw.On() // the window shows how it goes
 	}
+	sender := replay.NewSender()
+	defer sender.Close()
+	if lf.forward != "" {
+		fw := &replay.Forwarder{Target: lf.forward, Sender: sender, History: e.history,
+			Options: replay.Options{Timeout: 30 * time.Second}}
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		go func() { _ = fw.Run(ctx, fwEvents, e.store) }()
+	}
 	ui.Run(ui.Options{URL: srv.URL(), DataDir: e.db.Dir, Captures: e.store, Recorder: srv,
-		Settings: ss, Tunnel: sw})
+		Settings: ss, Tunnel: sw, Sender: sender, Replays: e.history})
 	sw.Off() // before Shutdown: no tunnel may come up while the server stops
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -320,6 +357,13 @@ func cmdListen(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	events, cancel := e.store.Subscribe(ctx)
 	defer cancel()
+	var fwEvents <-chan capture.Event
+	if lf.forward != "" {
+		// Subscribed before capture starts: the first capture is forwarded too.
+		var fwCancel func()
+		fwEvents, fwCancel = e.store.Subscribe(ctx)
+		defer fwCancel()
+	}
 	if err := srv.Start(); err != nil {
 		return err
 	}
@@ -340,6 +384,31 @@ func cmdListen(args []string, stdout, stderr io.Writer) error {
 		srv.ServeProxied(ln)
 		fmt.Fprintf(stdout, "Public URL: %s\n", captureURL(ln.URL(), cur))
 	}
+	forwarded := make(chan struct{})
+	if lf.forward != "" {
+		sender := replay.NewSender()
+		defer sender.Close()
+		fw := &replay.Forwarder{Target: lf.forward, Sender: sender, History: e.history,
+			Options: replay.Options{Timeout: 30 * time.Second},
+			OnResult: func(c *capture.Request, a *replay.Attempt) {
+				r := a.Result
+				if r.Class != "" {
+					fmt.Fprintf(stdout, "  ↳ %s forward FAILED (%s): %s\n", c.ID, r.Class, safe(r.Err))
+					return
+				}
+				fmt.Fprintf(stdout, "  ↳ %s forwarded: %d in %s\n", c.ID, r.Status, round(r.Timings.Total))
+			}}
+		if _, err := replay.FromCapture(&capture.Request{Method: "GET", Target: "/"}, lf.forward, false); err != nil {
+			return fmt.Errorf("--forward: %w", err)
+		}
+		fmt.Fprintf(stdout, "Forwarding each capture to %s\n", lf.forward)
+		go func() {
+			defer close(forwarded)
+			_ = fw.Run(ctx, fwEvents, e.store)
+		}()
+	} else {
+		close(forwarded)
+	}
 	printed := make(chan struct{})
 	go func() {
 		defer close(printed)
@@ -359,6 +428,7 @@ func cmdListen(args []string, stdout, stderr io.Writer) error {
 	err = srv.Shutdown(sctx)
 	cancel()
 	<-printed
+	<-forwarded
 	return err
 }
 

@@ -1,0 +1,315 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/gancho-app/gancho/capture"
+	"github.com/gancho-app/gancho/exchange"
+	"github.com/gancho-app/gancho/replay"
+	"github.com/gancho-app/gancho/settings"
+	"github.com/gancho-app/gancho/verify"
+)
+
+// parseInterspersed lets flags follow positional arguments ("replay ID
+// --to URL"), which the flag package alone stops at.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+// sendFlags are the options of every command that sends requests.
+type sendFlags struct {
+	to       string
+	keepHost bool
+	insecure bool
+	follow   bool
+	envProxy bool
+	timeout  time.Duration
+}
+
+func (f *sendFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.to, "to", "", "target URL, e.g. http://localhost:3000/webhooks (the capture's query string is kept)")
+	fs.BoolVar(&f.keepHost, "keep-host", false, "send the captured Host header instead of the target's")
+	fs.BoolVar(&f.insecure, "insecure", false, "do not verify the target's TLS certificate")
+	fs.BoolVar(&f.follow, "follow", false, "follow redirects (at most 10)")
+	fs.BoolVar(&f.envProxy, "env-proxy", false, "use HTTP_PROXY/HTTPS_PROXY from the environment")
+	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "per-request timeout")
+}
+
+func (f *sendFlags) options() replay.Options {
+	return replay.Options{Timeout: f.timeout, FollowRedirects: f.follow, Insecure: f.insecure, EnvProxy: f.envProxy}
+}
+
+func cmdReplay(args []string, stdout, stderr io.Writer) error {
+	var c common
+	var sf sendFlags
+	fs := newFlags("replay", stderr, &c)
+	sf.register(fs)
+	resign := fs.Bool("resign", false, "sign again with a fresh id and timestamp, with the verifier saved for the capture's path")
+	ids, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(ids) == 0 || sf.to == "" {
+		return errors.New(`replay needs capture ids and --to URL: gancho replay ID --to http://localhost:3000/webhooks`)
+	}
+	e, err := openEngine(c)
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	var verifiers *verify.Set
+	if *resign {
+		st, err := settings.Load(e.db.Dir)
+		if err != nil {
+			return err
+		}
+		if verifiers, err = verify.NewSet(st.Verifiers); err != nil {
+			return err
+		}
+	}
+	sender := replay.NewSender()
+	defer sender.Close()
+	ctx, stop := signalContext()
+	defer stop()
+	failed := 0
+	for _, id := range ids {
+		cr, err := e.store.Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		req, err := replay.FromCapture(cr, sf.to, sf.keepHost)
+		if err != nil {
+			return fmt.Errorf("--to: %w", err)
+		}
+		modified := false
+		if *resign {
+			cfg, ok := verifierFor(verifiers, cr)
+			if !ok {
+				return fmt.Errorf("--resign: no signature verifier is saved for %s; add one with gancho listen --verify SCHEME:SECRET", pathOf(cr.Target))
+			}
+			if err := replay.Resign(&req, cfg, time.Now()); err != nil {
+				return fmt.Errorf("--resign: %w", err)
+			}
+			modified = true
+		}
+		res := sender.Send(ctx, req, sf.options())
+		a := &replay.Attempt{CaptureID: cr.ID, Kind: replay.KindReplay, Modified: modified, Request: req, Result: res}
+		if err := e.history.Add(context.WithoutCancel(ctx), a); err != nil {
+			fmt.Fprintf(stderr, "gancho: the attempt was not stored: %v\n", err)
+		}
+		printResult(stdout, cr.ID, req, res)
+		if res.Class != "" {
+			failed++
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d replays failed (see above)", failed, len(ids))
+	}
+	return nil
+}
+
+// verifierFor picks the saved verifier that applies to c's path: the one
+// whose headers c carries, else the first that applies.
+func verifierFor(set *verify.Set, c *capture.Request) (verify.Config, bool) {
+	var first *verify.Config
+	for _, cfg := range set.Configs() {
+		if cfg.Path != "" && !strings.HasPrefix(pathOf(c.Target), cfg.Path) {
+			continue
+		}
+		one, err := verify.NewSet([]verify.Config{cfg})
+		if err != nil {
+			continue
+		}
+		if r := one.Check(pathOf(c.Target), c.Headers, c.Body, c.ReceivedAt); r != nil && !strings.Contains(r.Reason, "missing") {
+			return cfg, true
+		}
+		if first == nil {
+			first = &cfg
+		}
+	}
+	if first == nil {
+		return verify.Config{}, false
+	}
+	return *first, true
+}
+
+func pathOf(target string) string {
+	p, _, _ := strings.Cut(target, "?")
+	return p
+}
+
+// printResult shows one send's outcome: a status line with timings, the
+// response headers and body (control characters neutralised).
+func printResult(w io.Writer, id string, req replay.Request, res replay.Result) {
+	if res.Class != "" {
+		fmt.Fprintf(w, "%s → %s %s: FAILED (%s): %s\n", id, req.Method, safe(req.URL), res.Class, safe(res.Err))
+		return
+	}
+	t := res.Timings
+	fmt.Fprintf(w, "%s → %s %s: %d in %s (dns %s, connect %s, tls %s, first byte %s)\n", id, req.Method, safe(req.URL),
+		res.Status, round(t.Total), round(t.DNS), round(t.Connect), round(t.TLS), round(t.FirstByte))
+	for _, h := range res.Headers {
+		fmt.Fprintf(w, "  %s: %s\n", safe(h.Name), safe(h.Value))
+	}
+	if len(res.Body) > 0 {
+		body := safeText(strings.ToValidUTF8(string(res.Body), "\uFFFD"))
+		fmt.Fprintf(w, "\n%s\n", strings.TrimRight(body, "\n"))
+		if res.Truncated {
+			fmt.Fprintf(w, "# body cut at %s of %s\n", capture.FormatSize(int64(len(res.Body))), capture.FormatSize(res.BodySize))
+		}
+	}
+}
+
+func round(d time.Duration) string {
+	if d == 0 {
+		return "-"
+	}
+	return d.Round(10 * time.Microsecond).String()
+}
+
+func cmdExport(args []string, stdout, stderr io.Writer) error {
+	var c common
+	fs := newFlags("export", stderr, &c)
+	format := fs.String("format", "jsonl", "har, jsonl (the export record), curl or raw")
+	out := fs.String("out", "", "write to this file instead of stdout")
+	search := fs.String("search", "", "only captures matching this full-text search")
+	method := fs.String("method", "", "only this method")
+	limit := fs.Int("limit", 0, "at most this many (the newest); 0: all")
+	secrets := fs.Bool("include-secrets", false, "keep Authorization, Cookie, tokens, signatures and secret query parameters")
+	redactQ := fs.String("redact-query", "", "more query parameters to redact, comma-separated")
+	base := fs.String("base-url", "http://"+capture.DefaultAddr, "base URL for HAR and cURL (the capture's target is appended)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	f, err := exchange.ParseFormat(*format)
+	if err != nil {
+		return fmt.Errorf("--format: %w", err)
+	}
+	e, err := openEngine(c)
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	reqs, err := selectCaptures(e.store, capture.Query{Search: *search, Method: *method}, *limit)
+	if err != nil {
+		return err
+	}
+	w := stdout
+	if *out != "" {
+		file, err := os.Create(*out)
+		if err != nil {
+			return fmt.Errorf("--out: %w", err)
+		}
+		defer file.Close()
+		w = file
+	}
+	opts := exchange.ExportOptions{IncludeSecrets: *secrets, BaseURL: *base}
+	if *redactQ != "" {
+		opts.RedactQuery = strings.Split(*redactQ, ",")
+	}
+	if err := exchange.Export(w, f, reqs, opts); err != nil {
+		return err
+	}
+	if *out != "" {
+		fmt.Fprintf(stderr, "Exported %d captures to %s (%s%s).\n", len(reqs), *out, f, map[bool]string{true: ", secrets included", false: ", secrets redacted"}[*secrets])
+	}
+	return nil
+}
+
+// selectCaptures loads the captures matching q, oldest first, the newest
+// limit of them when limit > 0.
+func selectCaptures(st *capture.Store, q capture.Query, limit int) ([]*capture.Request, error) {
+	ctx := context.Background()
+	var out []*capture.Request
+	q.Limit = 500
+	for {
+		if limit > 0 {
+			q.Limit = min(500, limit-len(out))
+			if q.Limit <= 0 {
+				break
+			}
+		}
+		page, err := st.List(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page...)
+		if len(page) < q.Limit {
+			break
+		}
+		q.Before = page[len(page)-1].ID
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out, nil
+}
+
+func cmdImport(args []string, stdout, stderr io.Writer) error {
+	var c common
+	fs := newFlags("import", stderr, &c)
+	files, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		return errors.New("import needs a file: gancho import capture.har (HAR, JSON lines, cURL or raw HTTP)")
+	}
+	e, err := openEngine(c)
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	for _, name := range files {
+		f, err := os.Open(name)
+		if err != nil {
+			return fmt.Errorf("import: %w", err)
+		}
+		res, err := exchange.Import(f, filepath.Base(name))
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("import %s: %w", name, err)
+		}
+		for _, r := range res.Requests {
+			r.Origin = "import:" + string(res.Source)
+		}
+		added, skipped, err := e.store.Import(context.Background(), res.Requests)
+		if err != nil {
+			return err
+		}
+		for _, w := range res.Warnings {
+			fmt.Fprintf(stderr, "%s: %s\n", name, safe(w))
+		}
+		fmt.Fprintf(stdout, "Imported %d captures from %s (%s)", added, name, res.Source)
+		if skipped > 0 {
+			fmt.Fprintf(stdout, "; %d were already there", skipped)
+		}
+		fmt.Fprintln(stdout, ".")
+	}
+	return nil
+}
+
+// signalContext ends on Ctrl-C or SIGTERM.
+func signalContext() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}

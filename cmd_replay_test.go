@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gancho-app/gancho/capture"
+	"github.com/gancho-app/gancho/capture/database"
+	"github.com/gancho-app/gancho/replay"
+)
+
+// seed stores captures in a fresh data dir for the CLI to read.
+func seed(t *testing.T, rs ...*capture.Request) string {
+	t.Helper()
+	dir := t.TempDir()
+	db, err := database.Open(dir, database.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := capture.NewStore(context.Background(), db, capture.StoreConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rs {
+		if err := st.Append(context.Background(), r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+	db.Close()
+	return dir
+}
+
+func sample(ids *capture.IDGen, target, body string) *capture.Request {
+	now := time.Now()
+	return &capture.Request{ID: ids.New(now), ReceivedAt: now, Method: "POST", Target: target, Proto: "HTTP/1.1",
+		Host: "127.0.0.1:4665", RemoteAddr: "127.0.0.1:5", DeclaredSize: int64(len(body)),
+		Headers: capture.Headers{{Name: "Host", Value: "127.0.0.1:4665"}, {Name: "Content-Type", Value: "application/json"},
+			{Name: "X-Trace", Value: "a"}, {Name: "X-Trace", Value: "b"}, {Name: "Authorization", Value: "Bearer s3cr3t"}},
+		Body: []byte(body), BodySize: int64(len(body)), HeadersFromWire: true, Response: capture.Response{Status: 200}}
+}
+
+func TestReplayCommand(t *testing.T) {
+	var ids capture.IDGen
+	c := sample(&ids, "/hooks/crm?x=1", `{"event":"sale.created"}`)
+	dir := seed(t, c)
+	got := make(chan *http.Request, 1)
+	var body []byte
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ = io.ReadAll(r.Body)
+		got <- r
+		w.WriteHeader(202)
+		io.WriteString(w, `{"received":true}`)
+	}))
+	defer recv.Close()
+	out, stderr, code := runCmd(t, "replay", c.ID, "--to", recv.URL+"/webhooks", "--data", dir)
+	if code != 0 {
+		t.Fatalf("code %d: %s %s", code, out, stderr)
+	}
+	r := <-got
+	if string(body) != string(c.Body) || r.URL.Path != "/webhooks" || r.URL.RawQuery != "x=1" ||
+		strings.Join(r.Header.Values("X-Trace"), ",") != "a,b" {
+		t.Fatalf("receiver got %s %s %q headers %v", r.Method, r.URL, body, r.Header)
+	}
+	if !strings.Contains(out, "202 in") || !strings.Contains(out, `{"received":true}`) {
+		t.Fatalf("output %q", out)
+	}
+	// The attempt is stored with the capture.
+	db, err := database.Open(dir, database.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	h, err := replay.NewHistory(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	as, err := h.ForCapture(context.Background(), c.ID, 10)
+	if err != nil || len(as) != 1 || as[0].Result.Status != 202 || as[0].Kind != replay.KindReplay {
+		t.Fatalf("history %v %v", as, err)
+	}
+
+	// A refused target: non-zero exit, the class named.
+	recv.Close()
+	out, _, code = runCmd(t, "replay", c.ID, "--to", recv.URL, "--data", dir)
+	if code == 0 || !strings.Contains(out, "FAILED (refused)") {
+		t.Fatalf("code %d out %q", code, out)
+	}
+}
+
+func TestExportImportRoundTrip(t *testing.T) {
+	var ids capture.IDGen
+	a := sample(&ids, "/a?token=abc&k=1", `{"n":1}`)
+	b := sample(&ids, "/b", "binary\x00\xff")
+	dir := seed(t, a, b)
+	for _, format := range []string{"har", "jsonl", "curl", "raw"} {
+		t.Run(format, func(t *testing.T) {
+			file := filepath.Join(t.TempDir(), "out."+format)
+			if _, stderr, code := runCmd(t, "export", "--format", format, "--out", file, "--data", dir); code != 0 {
+				t.Fatalf("export: %s", stderr)
+			}
+			data, _ := os.ReadFile(file)
+			if strings.Contains(string(data), "s3cr3t") {
+				t.Errorf("%s export leaks the Authorization header", format)
+			}
+			dir2 := t.TempDir()
+			out, stderr, code := runCmd(t, "import", file, "--data", dir2)
+			if code != 0 || !strings.Contains(out, "Imported 2 captures") {
+				t.Fatalf("import: %d %q %q", code, out, stderr)
+			}
+			lst, _, _ := runCmd(t, "list", "--data", dir2)
+			if !strings.Contains(lst, "import:") || !strings.Contains(lst, "/b") {
+				t.Errorf("list after import: %q", lst)
+			}
+			// Importing the same jsonl twice adds nothing: ids are kept.
+			if format == "jsonl" {
+				out, _, _ = runCmd(t, "import", file, "--data", dir2)
+				if !strings.Contains(out, "Imported 0 captures") || !strings.Contains(out, "2 were already there") {
+					t.Errorf("second import: %q", out)
+				}
+			}
+		})
+	}
+}

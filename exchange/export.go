@@ -1,0 +1,133 @@
+package exchange
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/gancho-app/gancho/capture"
+)
+
+// DefaultBaseURL is where Gancho listens by default; exported URLs start with
+// it unless ExportOptions.BaseURL says otherwise.
+const DefaultBaseURL = "http://" + capture.DefaultAddr
+
+// ExportOptions tune Export.
+type ExportOptions struct {
+	// IncludeSecrets writes credentials as captured. Default false: they are
+	// redacted (see the package doc).
+	IncludeSecrets bool
+	// RedactQuery names more query parameters (case-insensitive) to redact,
+	// in addition to token, access_token, api_key, apikey, key, secret,
+	// signature, sig and password.
+	RedactQuery []string
+	// BaseURL is put before each capture's Target to make the URL of curl
+	// and HAR exports, e.g. the app a capture is replayed to. Default
+	// DefaultBaseURL.
+	BaseURL string
+	// Version is the HAR creator version, Gancho's version. Default "dev".
+	Version string
+}
+
+// baseURL is a checked ExportOptions.BaseURL: scheme, authority and path
+// (without a trailing slash).
+type baseURL struct {
+	scheme, authority, path string
+}
+
+func (b baseURL) String() string { return b.scheme + "://" + b.authority + b.path }
+
+func (o ExportOptions) base() (baseURL, error) {
+	s := o.BaseURL
+	if s == "" {
+		s = DefaultBaseURL
+	}
+	i := strings.Index(s, "://")
+	if i < 0 {
+		return baseURL{}, fmt.Errorf("base URL %q: want http://host[:port] or https://host[:port], optionally with a path", s)
+	}
+	b := baseURL{scheme: strings.ToLower(s[:i])}
+	if b.scheme != "http" && b.scheme != "https" {
+		return baseURL{}, fmt.Errorf("base URL %q: scheme %q: want http or https", s, s[:i])
+	}
+	rest := s[i+3:]
+	if strings.ContainsAny(rest, "?# \t\r\n") {
+		return baseURL{}, fmt.Errorf("base URL %q: no query, fragment or spaces allowed: the capture's target supplies the query", s)
+	}
+	b.authority, b.path = rest, ""
+	if j := strings.IndexByte(rest, '/'); j >= 0 {
+		b.authority, b.path = rest[:j], strings.TrimRight(rest[j:], "/")
+	}
+	if b.authority == "" {
+		return baseURL{}, fmt.Errorf("base URL %q has no host: want e.g. %s", s, DefaultBaseURL)
+	}
+	return b, nil
+}
+
+// urlFor is the URL a capture is exported with. An absolute-form target is
+// already a URL; any other non-path target ("*") gets the base's root.
+func (b baseURL) urlFor(target string) string {
+	switch {
+	case strings.HasPrefix(target, "/"):
+		return b.String() + target
+	case isAbsoluteTarget(target):
+		return target
+	}
+	return b.String() + "/"
+}
+
+// isAbsoluteTarget reports whether t is absolute-form ("http://host/path").
+func isAbsoluteTarget(t string) bool {
+	i := strings.Index(t, "://")
+	return i > 0 && !strings.ContainsAny(t[:i], "/?#")
+}
+
+// Export writes reqs to w in format f, redacted unless o.IncludeSecrets. The
+// requests need their bodies (as capture.Store.Get returns them).
+func Export(w io.Writer, f Format, reqs []*capture.Request, o ExportOptions) error {
+	if !f.valid() {
+		return fmt.Errorf("export: unknown format %q: want har, jsonl, curl or raw", f)
+	}
+	base, err := o.base()
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	red := make([]*capture.Request, len(reqs))
+	for i, r := range reqs {
+		if r == nil {
+			return fmt.Errorf("export: capture %d of %d is missing (nil)", i+1, len(reqs))
+		}
+		red[i] = Redact(r, o)
+	}
+	bw := bufio.NewWriter(w)
+	switch f {
+	case HAR:
+		err = writeHAR(bw, red, base, o.Version)
+	case JSONL:
+		err = writeJSONL(bw, red)
+	case Curl:
+		err = writeCurl(bw, red, base)
+	case Raw:
+		err = writeRaw(bw, red)
+	}
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err != nil {
+		return fmt.Errorf("export %s: %w", f, err)
+	}
+	return nil
+}
+
+func writeJSONL(w io.Writer, reqs []*capture.Request) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false) // bodies and targets stay readable: this is not HTML
+	for _, r := range reqs {
+		if err := enc.Encode(r.ToRecord()); err != nil {
+			return fmt.Errorf("capture %s: %w", r.ID, err)
+		}
+	}
+	return nil
+}
