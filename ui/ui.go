@@ -121,12 +121,12 @@ type Main struct {
 	pause   *widget.Button
 	capture *widget.Check // nil without a Recorder
 	urlLbl  *widget.Label
-	tbar    *tunnelBar    // nil without a Tunnel
-	replays *replayPanel  // nil without a Sender
+	tbar    *tunnelBar   // nil without a Tunnel
+	replays *replayPanel // nil without a Sender
 	// compareBase is the capture marked as the left side of a comparison.
 	compareBase string
-	tunSig  chan struct{} // a new tunnel status is waiting in tunLast
-	tunLast atomic.Pointer[tunnel.Status]
+	tunSig      chan struct{} // a new tunnel status is waiting in tunLast
+	tunLast     atomic.Pointer[tunnel.Status]
 	// applied, if set (tests), receives after each update the pump applied.
 	applied chan struct{}
 }
