@@ -14,10 +14,12 @@ trap 'kill $APP $XVFB 2>/dev/null || true' EXIT
 for _ in $(seq 50); do xdpyinfo -display $DISPLAY_NUM >/dev/null 2>&1 && break; sleep 0.1; done
 export DISPLAY=$DISPLAY_NUM LANG=en_US.UTF-8
 
-start() { # start [env...]: a fresh data dir (with $SETTINGS if set), wait for the port
+start() { # start [ENV=V...] [--flag value...]: a fresh data dir (with $SETTINGS if set), wait for the port
 	DATA=$(mktemp -d)
 	if [ -n "${SETTINGS:-}" ]; then printf '%s' "$SETTINGS" >"$DATA/settings.json"; chmod 600 "$DATA/settings.json"; fi
-	env "$@" "$BIN" --data "$DATA" --addr 127.0.0.1:$PORT >/dev/null 2>&1 &
+	local envs=() args=()
+	for a in "$@"; do case $a in --*) args+=("$a") ;; *) if [ ${#args[@]} -gt 0 ]; then args+=("$a"); else envs+=("$a"); fi ;; esac; done
+	env "${envs[@]}" "$BIN" --data "$DATA" --addr 127.0.0.1:$PORT "${args[@]}" >/dev/null 2>&1 &
 	APP=$!
 	for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break; sleep 0.1; done
 	sleep 1 # first paint
@@ -47,7 +49,7 @@ swsend() {
 		-H "webhook-signature: v1,$sig" -d "$body" "http://127.0.0.1:$PORT$1"
 }
 
-# Rows are ~53 px apart from y=150; the tabs sit at y=105 (lower when a
+# Rows are ~53 px apart from y=150; the tabs sit at y=146 (lower when a
 # check line shows above them).
 # 1. First run: the empty state.
 start NGROK_AUTHTOKEN=
@@ -56,8 +58,8 @@ shot empty.png
 send
 shot window.png
 click 250 150; shot detail-json.png
-click 553 105; shot headers.png   # Headers tab
-click 487 105                     # back to Body
+click 553 146; shot headers.png   # Headers tab
+click 487 146                     # back to Body
 click 250 203; shot detail-xml.png
 click 250 362; shot malformed.png
 # 3. The tunnel switch without an authtoken: the failure and its reason.
@@ -75,7 +77,15 @@ for _ in 1 2 3; do curl -s -o /dev/null -H 'Content-Type: application/json' -d '
 click 250 309; shot signatures.png
 click 1147 22; click 524 174; shot settings-rules.png
 stop
-# 5. Light theme.
+# 5. Live forwarding to a second Gancho, and the Replays tab.
+RECV=$(mktemp -d)
+"$BIN" listen --data "$RECV" --addr 127.0.0.1:$((PORT + 1)) >/dev/null 2>&1 &
+RECV_PID=$!
+start NGROK_AUTHTOKEN= --forward http://127.0.0.1:$((PORT + 1))/webhooks
+curl -s -o /dev/null -H 'Content-Type: application/json' -d '{"type":"client.created","data":{"id":"cli_4821","name":"Ana Souza","email":"ana.souza@example.com.br"}}' "http://127.0.0.1:$PORT/hooks/crm"
+click 250 150; click 750 146; click 750 200; shot replays.png
+stop; kill $RECV_PID; rm -rf "$RECV"
+# 6. Light theme.
 start FYNE_THEME=light
 send
 click 250 150; shot light.png

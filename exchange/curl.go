@@ -40,10 +40,11 @@ func curlCommand(r *capture.Request, base baseURL) string {
 	} else {
 		b.WriteString(" -X " + shellWord(r.Method))
 	}
-	u := base.urlFor(r.Target)
-	intended := r.Target
+	// Other targets ("*", absolute-form) go to the base as they came, with
+	// --request-target: that replays exactly what the sender did.
+	u, intended := base.String()+"/", r.Target
 	if strings.HasPrefix(r.Target, "/") {
-		intended = base.path + r.Target
+		u, intended = base.String()+r.Target, base.path+r.Target
 	}
 	_, authority, sent, _ := splitURL(u)
 	if removeDotSegments(sent) != intended {

@@ -2,6 +2,7 @@ package exchange
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net/url"
 	"sort"
@@ -161,7 +162,11 @@ func importCurl(src string) ([]*capture.Request, []string, error) {
 			if first == nil {
 				first = fmt.Errorf("command %d: %w", i+1, err)
 			}
-			n.add("skipped: "+err.Error(), i+1)
+			if errors.As(err, new(notCurlError)) {
+				n.add("skipped: not a curl command", i+1) // set -e, export…: one line for all
+			} else {
+				n.add("skipped: "+err.Error(), i+1)
+			}
 			continue
 		}
 		out = append(out, r)
@@ -171,6 +176,10 @@ func importCurl(src string) ([]*capture.Request, []string, error) {
 	}
 	return out, append(warns, n.list("command", "commands")...), nil
 }
+
+type notCurlError struct{ msg string }
+
+func (e notCurlError) Error() string { return e.msg }
 
 func isCurlWord(w string) bool {
 	l := strings.ToLower(w)
@@ -211,7 +220,7 @@ func curlRequest(src string, c shellCommand) (*capture.Request, []string, error)
 		return nil, nil, fmt.Errorf("%s: empty command: paste a command starting with curl", position(src, c.pos))
 	}
 	if !isCurlWord(args[0].text) {
-		return nil, nil, fmt.Errorf("%s: not a curl command (it starts with %q)", position(src, args[0].pos), args[0].text)
+		return nil, nil, notCurlError{fmt.Sprintf("%s: not a curl command (it starts with %q)", position(src, args[0].pos), args[0].text)}
 	}
 	if err := p.readArgs(args[1:]); err != nil {
 		return nil, p.warns, err

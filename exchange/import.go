@@ -161,22 +161,23 @@ func detect(b []byte) (Format, bool) {
 	if bytes.HasPrefix(s, []byte("###")) {
 		return Raw, true
 	}
-	// Skip shell comments before the first command.
-	text := string(s)
-	for strings.HasPrefix(text, "#") {
-		_, text, _ = strings.Cut(text, "\n")
-		text = strings.TrimLeft(text, " \t\r\n")
-	}
-	word := text
-	if i := strings.IndexAny(word, " \t\r\n"); i >= 0 {
-		word = word[:i]
-	}
-	if word == "$" || isCurlWord(word) || word == "printf" || word == "echo" {
-		return Curl, true
-	}
-	line, _, _ := bytes.Cut(s, []byte("\n"))
-	if looksLikeRequestLine(string(bytes.TrimSuffix(line, []byte("\r")))) {
+	first, _, _ := bytes.Cut(s, []byte("\n"))
+	if looksLikeRequestLine(string(bytes.TrimSuffix(first, []byte("\r")))) {
 		return Raw, true
+	}
+	// A script: curl may come after comments, set -e or export lines.
+	for i, line := range strings.SplitN(string(s), "\n", 100) {
+		if i == 99 {
+			break
+		}
+		line = strings.TrimSpace(line)
+		word, rest, _ := strings.Cut(line, " ")
+		if word == "$" {
+			word, _, _ = strings.Cut(strings.TrimSpace(rest), " ")
+		}
+		if isCurlWord(word) || strings.Contains(line, "| curl ") {
+			return Curl, true
+		}
 	}
 	return "", false
 }

@@ -138,7 +138,7 @@ func parseRaw(b []byte) (*capture.Request, error) {
 		return nil, fmt.Errorf("line 1: target %q holds a control character", truncate(r.Target, 80))
 	}
 	if v, ok := strings.CutPrefix(r.Proto, "HTTP/"); !ok || v == "" || !validProtoVersion(v) {
-		return nil, fmt.Errorf("line 1: %q is not an HTTP version: want HTTP/1.1", truncate(r.Proto, 40))
+		return nil, fmt.Errorf("line 1: %q: %q is not an HTTP version: want METHOD TARGET HTTP/1.1", truncate(lines[0], 80), truncate(r.Proto, 40))
 	}
 	for i, l := range lines[1:] {
 		if l == "" {

@@ -58,6 +58,7 @@ func newReplayPanel(m *Main) *replayPanel {
 	}
 	p.status = widget.NewLabel("")
 	p.status.Truncation = fyne.TextTruncateEllipsis
+	p.status.Hide() // shown with the outcome of a send
 	send := widget.NewButtonWithIcon("Replay", theme.MediaPlayIcon(), func() { p.replay() })
 	send.Importance = widget.HighImportance
 	edit := widget.NewButtonWithIcon("Edit and send…", theme.DocumentCreateIcon(), func() {
@@ -174,6 +175,7 @@ func printableText(s string) string {
 func (p *replayPanel) show(c *capture.Request) {
 	p.cur = c
 	p.status.SetText("")
+	p.status.Hide()
 	p.reload()
 }
 
@@ -190,6 +192,7 @@ func (p *replayPanel) reload() {
 			}
 			if err != nil {
 				p.status.SetText("Could not read the replays: " + err.Error())
+				p.status.Show()
 				return
 			}
 			p.attempts = as
@@ -213,6 +216,7 @@ func (p *replayPanel) replay() {
 	if err != nil {
 		p.status.Importance = widget.DangerImportance
 		p.status.SetText(err.Error())
+		p.status.Show()
 		return
 	}
 	if a := fyne.CurrentApp(); a != nil {
@@ -220,6 +224,7 @@ func (p *replayPanel) replay() {
 	}
 	p.status.Importance = widget.MediumImportance
 	p.status.SetText("Sending to " + req.URL + "…")
+	p.status.Show()
 	p.m.sendAttempt(&replay.Attempt{CaptureID: c.ID, Kind: replay.KindReplay, Request: req}, func(a *replay.Attempt) {
 		if p.cur == c {
 			p.status.Importance = attemptImportance(a)
