@@ -340,7 +340,7 @@ func cmdGUI(args []string, stderr io.Writer) error {
 		go func() { _ = fw.Run(ctx, fwEvents, e.store) }()
 	}
 	ui.Run(ui.Options{URL: srv.URL(), DataDir: e.db.Dir, Captures: e.store, Recorder: srv,
-		Settings: ss, Tunnel: sw, Sender: sender, Replays: e.history})
+		Settings: ss, Tunnel: sw, Sender: sender, Replays: e.history, Importer: e.store})
 	sw.Off() // before Shutdown: no tunnel may come up while the server stops
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

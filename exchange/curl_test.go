@@ -166,6 +166,7 @@ func TestParseCurlErrors(t *testing.T) {
 		{"input redirection", `curl -d @- http://h.test/ < body.json`, "input redirection"},
 		{"printf %d", `printf '%d' 5 | curl -d @- http://h.test/`, "printf %d is not supported"},
 		{"long pipeline", `printf a | tr a b | curl -d @- http://h.test/`, "a pipeline of 3 commands"},
+		{"space in -G data", `curl -G -d 'q=a b' http://h.test/`, "use --data-urlencode"},
 		{"bad request target", `curl --request-target 'a b' http://h.test/`, "a target has no spaces"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

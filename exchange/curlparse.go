@@ -470,6 +470,7 @@ func (p *curlCmd) header(val, flag, where string) error {
 // generated adds a header an option makes; a later use of the option
 // replaces it, as curl keeps only the last.
 func (p *curlCmd) generated(name, value string) {
+	value = strings.Trim(value, " \t") // what a server records
 	out := p.headers[:0]
 	for _, h := range p.headers {
 		if !(h.generated && strings.EqualFold(h.name, name)) {
@@ -602,6 +603,9 @@ func (p *curlCmd) request() (*capture.Request, error) {
 		} else {
 			target += "?" + q
 		}
+	}
+	if !validTarget(target) {
+		return nil, fmt.Errorf("the query -G or --url-query adds holds a space or control character: use --data-urlencode, or percent-encode it (a space is %%20)")
 	}
 	if p.reqTarget != nil {
 		target = *p.reqTarget

@@ -226,7 +226,7 @@ func TestHARImportProblems(t *testing.T) {
 		warn     string
 		n        int
 	}{
-		{"not JSON", `{"log": {"entries": [}`, "HAR: line 1, column 23", "", 0},
+		{"not JSON", `{"log": {"entries": [}`, "HAR: line 1, column 22", "", 0},
 		{"no log", `{"entries": []}`, `no "log" object`, "", 0},
 		{"empty", `{"log": {"version": "1.2", "entries": []}}`, "", "no requests found", 0},
 		{"entry without method", `{"log": {"entries": [{"request": {"url": "http://x/"}}]}}`, "", "entry 1: skipped: no request method", 0},

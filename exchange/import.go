@@ -45,6 +45,9 @@ func Import(r io.Reader, name string) (ImportResult, error) {
 	if err != nil {
 		return ImportResult{}, err
 	}
+	if len(bytes.TrimSpace(b)) == 0 {
+		return ImportResult{}, fmt.Errorf("import: nothing to import: the input is empty")
+	}
 	f, ok := detect(b)
 	if !ok {
 		if f, ok = FormatForName(name); !ok {
@@ -82,6 +85,9 @@ func readAll(r io.Reader) ([]byte, error) {
 }
 
 func importBytes(b []byte, f Format) (ImportResult, error) {
+	if len(bytes.TrimSpace(b)) == 0 {
+		return ImportResult{Source: f}, fmt.Errorf("import: nothing to import: the input is empty")
+	}
 	now := time.Now()
 	var (
 		reqs  []*capture.Request
@@ -101,7 +107,8 @@ func importBytes(b []byte, f Format) (ImportResult, error) {
 	if err != nil {
 		return ImportResult{Source: f}, fmt.Errorf("import %s: %w", f, err)
 	}
-	warns = append(warns, finish(reqs, f)...)
+	reqs, more := finish(reqs, f)
+	warns = append(warns, more...)
 	if len(reqs) == 0 {
 		warns = append(warns, "no requests found")
 	}
@@ -111,10 +118,16 @@ func importBytes(b []byte, f Format) (ImportResult, error) {
 // finish gives every request what a capture has: a unique ULID (the one
 // from the file when valid, so re-importing a Gancho export adds nothing
 // twice), an Origin and defaults for unknown fields.
-func finish(reqs []*capture.Request, f Format) []string {
+func finish(reqs []*capture.Request, f Format) ([]*capture.Request, []string) {
 	var n notes
 	seen := make(map[string]bool, len(reqs))
+	kept := reqs[:0]
 	for i, r := range reqs {
+		if r.Method == "" {
+			n.add("skipped: no method", i+1)
+			continue
+		}
+		kept = append(kept, r)
 		if !validULID(r.ID) || seen[r.ID] {
 			switch {
 			case r.ID == "":
@@ -137,7 +150,7 @@ func finish(reqs []*capture.Request, f Format) []string {
 			r.Headers = capture.Headers{}
 		}
 	}
-	return n.list("request", "requests")
+	return kept, n.list("request", "requests")
 }
 
 // detect tells the format from the content; ok is false when it cannot.
@@ -240,7 +253,8 @@ func jsonError(b []byte, err error) error {
 	if off < 0 {
 		return err
 	}
-	return fmt.Errorf("%s: %w", position(string(b), int(min(off, int64(len(b))))), err)
+	// Offset counts the bytes read, the bad one included.
+	return fmt.Errorf("%s: %w", position(string(b), int(min(max(off-1, 0), int64(len(b))))), err)
 }
 
 // position turns a byte offset into "line L, column C" (both from 1).

@@ -34,7 +34,13 @@ type Summary struct {
 // flight, so completions may interleave), storing each attempt when
 // history is set. Canceling ctx stops starting new requests; the summary
 // counts what was sent.
-func Bulk(ctx context.Context, s *Sender, h *History, reqs []*capture.Request, o BulkOptions) Summary {
+//
+// s is normally a *Sender and h a *History (nil: attempts not stored).
+func Bulk(ctx context.Context, s interface {
+	Send(context.Context, Request, Options) Result
+}, h interface {
+	Add(context.Context, *Attempt) error
+}, reqs []*capture.Request, o BulkOptions) Summary {
 	if o.Concurrency <= 0 {
 		o.Concurrency = 4
 	}

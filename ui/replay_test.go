@@ -126,3 +126,10 @@ func TestDiffRowsColours(t *testing.T) {
 		t.Error("additions and removals share a colour")
 	}
 }
+
+func TestBulkSummary(t *testing.T) {
+	s := replay.Summary{Sent: 10, OK: 7, Other: 1, Failed: map[replay.Class]int{replay.ClassRefused: 2}, Elapsed: 1500 * time.Millisecond}
+	if got := bulkSummary(s, 12); got != "Sent 10 of 12 in 1.5s: 7 answered 2xx, 1 answered otherwise, failed: 2 refused." {
+		t.Errorf("%q", got)
+	}
+}

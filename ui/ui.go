@@ -60,6 +60,7 @@ type Options struct {
 	Tunnel   Tunnel   // nil: no public URL switch
 	Sender   Sender   // nil: no replay
 	Replays  Replays  // nil: attempts are not stored or listed
+	Importer Importer // nil: no import
 }
 
 // Run opens the main window and blocks until it is closed.
@@ -202,6 +203,14 @@ func NewMain(opts Options, w fyne.Window) *Main {
 			m.showEditor(nil, target)
 		}))
 	}
+	var tools *widget.Button
+	tools = widget.NewButtonWithIcon("Tools", theme.MenuIcon(), func() {
+		if m.win != nil {
+			pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(tools).AddXY(0, tools.Size().Height)
+			widget.ShowPopUpMenuAtPosition(m.toolsMenu(), m.win.Canvas(), pos)
+		}
+	})
+	top.Add(tools)
 	if opts.Settings != nil {
 		top.Add(widget.NewButtonWithIcon("Settings", theme.SettingsIcon(), m.showSettings))
 	}

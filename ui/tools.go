@@ -1,0 +1,258 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/gancho-app/gancho/capture"
+	"github.com/gancho-app/gancho/exchange"
+	"github.com/gancho-app/gancho/replay"
+)
+
+// Importer stores imported captures, skipping ids already there;
+// capture.Store implements it. Safe for concurrent use.
+type Importer interface {
+	Import(ctx context.Context, rs []*capture.Request) (added, skipped int, err error)
+}
+
+// matching loads every capture matching the list's filter, oldest first,
+// with bodies (off the UI goroutine: it may be many).
+func (m *Main) matching(q capture.Query) ([]*capture.Request, error) {
+	q.Summary, q.Limit, q.Before = false, 500, ""
+	var out []*capture.Request
+	for {
+		page, err := m.opts.Captures.List(context.Background(), q)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page...)
+		if len(page) < q.Limit {
+			break
+		}
+		q.Before = page[len(page)-1].ID
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out, nil
+}
+
+// toolsMenu offers export, import and bulk replay for what the list shows.
+func (m *Main) toolsMenu() *fyne.Menu {
+	items := []*fyne.MenuItem{
+		fyne.NewMenuItem("Export the listed captures…", m.showExport),
+	}
+	if m.opts.Importer != nil {
+		items = append(items, fyne.NewMenuItem("Import HAR, JSON lines, cURL or raw HTTP…", m.showImport))
+	}
+	if m.opts.Sender != nil {
+		items = append(items, fyne.NewMenuItem("Replay the listed captures…", m.showBulk))
+	}
+	return fyne.NewMenu("", items...)
+}
+
+func (m *Main) showExport() {
+	if m.win == nil {
+		return
+	}
+	format := widget.NewSelect([]string{"har", "jsonl", "curl", "raw"}, nil)
+	format.SetSelected("har")
+	secrets := widget.NewCheck("Include secrets (Authorization, cookies, tokens, signatures)", nil)
+	q := m.query()
+	what := "all captures"
+	if m.filtered() {
+		what = "the captures matching the current search and method"
+	}
+	form := widget.NewForm(widget.NewFormItem("Format", format), widget.NewFormItem("", secrets),
+		widget.NewFormItem("", widget.NewLabel("Exports "+what+", oldest first.")))
+	dialog.ShowCustomConfirm("Export", "Choose file…", "Cancel", form, func(ok bool) {
+		if !ok {
+			return
+		}
+		f := exchange.Format(format.Selected)
+		save := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+			if err != nil || w == nil {
+				return
+			}
+			go func() {
+				defer w.Close()
+				reqs, err := m.matching(q)
+				if err == nil {
+					err = exchange.Export(w, f, reqs, exchange.ExportOptions{IncludeSecrets: secrets.Checked, BaseURL: m.opts.URL})
+				}
+				m.post(func() {
+					if err != nil {
+						dialog.ShowError(fmt.Errorf("export failed: %w", err), m.win)
+						return
+					}
+					dialog.ShowInformation("Exported", fmt.Sprintf("%d captures written to %s.", len(reqs), w.URI().Name()), m.win)
+				})
+			}()
+		}, m.win)
+		save.SetFileName("gancho." + string(f))
+		save.Show()
+	}, m.win)
+}
+
+func (m *Main) showImport() {
+	if m.win == nil {
+		return
+	}
+	dialog.ShowFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil || r == nil {
+			return
+		}
+		go func() {
+			defer r.Close()
+			res, err := exchange.Import(io.LimitReader(r, 1<<30), r.URI().Name())
+			added, skipped := 0, 0
+			if err == nil {
+				for _, q := range res.Requests {
+					q.Origin = "import:" + string(res.Source)
+				}
+				added, skipped, err = m.opts.Importer.Import(context.Background(), res.Requests)
+			}
+			m.post(func() {
+				if err != nil {
+					dialog.ShowError(fmt.Errorf("import failed: %w", err), m.win)
+					return
+				}
+				msg := fmt.Sprintf("%d captures imported from %s (%s).", added, r.URI().Name(), res.Source)
+				if skipped > 0 {
+					msg += fmt.Sprintf(" %d were already there.", skipped)
+				}
+				if len(res.Warnings) > 0 {
+					msg += "\n\n" + strings.Join(res.Warnings, "\n")
+				}
+				dialog.ShowInformation("Imported", short(msg), m.win)
+			})
+		}()
+	}, m.win)
+}
+
+// showBulk replays every listed capture to a target with concurrency and
+// pacing, a progress bar, cancel, and a summary by outcome.
+func (m *Main) showBulk() {
+	if m.win == nil {
+		return
+	}
+	target := widget.NewEntry()
+	if m.replays != nil {
+		target.SetText(m.replays.target.Text)
+	}
+	target.SetPlaceHolder("http://localhost:3000/webhooks")
+	conc := widget.NewEntry()
+	conc.SetText("4")
+	rate := widget.NewEntry()
+	rate.SetPlaceHolder("0: as fast as the target answers")
+	bar := widget.NewProgressBar()
+	msg := widget.NewLabel("")
+	msg.Wrapping = fyne.TextWrapWord
+	q := m.query()
+	var (
+		mu     sync.Mutex
+		cancel context.CancelFunc
+	)
+	var start, stop *widget.Button
+	start = widget.NewButton("Start", func() {
+		n, err1 := strconv.Atoi(strings.TrimSpace(conc.Text))
+		r, err2 := strconv.ParseFloat(strings.TrimSpace("0"+rate.Text), 64)
+		if err1 != nil || n < 1 || n > 256 || err2 != nil || r < 0 {
+			msg.Importance = widget.DangerImportance
+			msg.SetText("Concurrency is a whole number from 1 to 256; the rate a number of requests per second (0: no pacing).")
+			return
+		}
+		if _, err := replay.FromCapture(&capture.Request{Method: "GET", Target: "/"}, target.Text, false); err != nil {
+			msg.Importance = widget.DangerImportance
+			msg.SetText(err.Error())
+			return
+		}
+		ctx, c := context.WithCancel(context.Background())
+		mu.Lock()
+		cancel = c
+		mu.Unlock()
+		start.Disable()
+		stop.Enable()
+		msg.Importance = widget.MediumImportance
+		msg.SetText("Loading the listed captures…")
+		go func() {
+			reqs, err := m.matching(q)
+			if err != nil {
+				m.post(func() { msg.SetText("Could not read the captures: " + err.Error()); start.Enable() })
+				return
+			}
+			sum := replay.Bulk(ctx, m.opts.Sender, m.opts.Replays, reqs, replay.BulkOptions{
+				Target: strings.TrimSpace(target.Text), Concurrency: n, RatePerSec: r,
+				Send: replay.Options{Timeout: replay.DefaultTimeout},
+				Progress: func(done, total int) {
+					// Only every 1% reaches the UI: a fast bulk must not flood the pump.
+					if total > 100 && done%(total/100) != 0 && done != total {
+						return
+					}
+					m.post(func() { bar.SetValue(float64(done) / float64(total)); msg.SetText(fmt.Sprintf("%d of %d sent", done, total)) })
+				},
+			})
+			m.post(func() {
+				stop.Disable()
+				start.Enable()
+				msg.Importance = widget.SuccessImportance
+				if len(sum.Failed) > 0 || sum.Other > 0 {
+					msg.Importance = widget.WarningImportance
+				}
+				msg.SetText(bulkSummary(sum, len(reqs)))
+			})
+		}()
+	})
+	start.Importance = widget.HighImportance
+	stop = widget.NewButton("Cancel", func() {
+		mu.Lock()
+		if cancel != nil {
+			cancel()
+		}
+		mu.Unlock()
+	})
+	stop.Disable()
+	what := "every capture"
+	if m.filtered() {
+		what = "every capture matching the current search and method"
+	}
+	form := widget.NewForm(
+		widget.NewFormItem("To", target),
+		widget.NewFormItem("Concurrency", conc),
+		widget.NewFormItem("Requests/s", rate),
+	)
+	content := container.NewVBox(widget.NewLabel("Replays "+what+", oldest first, unchanged."), form,
+		container.NewHBox(start, stop), bar, msg)
+	d := dialog.NewCustom("Bulk replay", "Close", content, m.win)
+	d.SetOnClosed(func() {
+		mu.Lock()
+		if cancel != nil {
+			cancel()
+		}
+		mu.Unlock()
+	})
+	d.Resize(fyne.NewSize(640, 360))
+	d.Show()
+}
+
+// bulkSummary is the outcome of a bulk replay in one sentence.
+func bulkSummary(s replay.Summary, total int) string {
+	out := fmt.Sprintf("Sent %d of %d in %s: %d answered 2xx, %d answered otherwise", s.Sent, total, s.Elapsed.Round(1e6), s.OK, s.Other)
+	var failed []string
+	for c, n := range s.Failed {
+		failed = append(failed, fmt.Sprintf("%d %s", n, c))
+	}
+	if len(failed) > 0 {
+		out += ", failed: " + strings.Join(failed, ", ")
+	}
+	return out + "."
+}
