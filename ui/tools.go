@@ -198,7 +198,10 @@ func (m *Main) showBulk() {
 					if total > 100 && done%(total/100) != 0 && done != total {
 						return
 					}
-					m.post(func() { bar.SetValue(float64(done) / float64(total)); msg.SetText(fmt.Sprintf("%d of %d sent", done, total)) })
+					m.post(func() {
+						bar.SetValue(float64(done) / float64(total))
+						msg.SetText(fmt.Sprintf("%d of %d sent", done, total))
+					})
 				},
 			})
 			m.post(func() {
