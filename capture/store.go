@@ -320,10 +320,12 @@ func (s *Store) writer() {
 
 func (s *Store) runWrite(o *op) {
 	res, err := s.inTx(func(tx *sql.Tx) (writeResult, error) { return o.write(tx, s) })
-	o.done <- err
+	// Publish before answering: a subscriber that subscribes once the write
+	// returned must not be sent it (Subscribe promises later changes only).
 	if err == nil {
 		s.events.publish(res.events...)
 	}
+	o.done <- err
 }
 
 func (s *Store) inTx(fn func(tx *sql.Tx) (writeResult, error)) (writeResult, error) {
@@ -356,12 +358,14 @@ func (s *Store) commitAppends(batch []*op) {
 		}
 		return
 	}
-	for _, o := range batch {
-		o.done <- err
-	}
 	if err == nil {
+		// Publishing never blocks (bounded queues), so doing it before
+		// answering costs the senders nothing and keeps Subscribe's promise.
 		s.unindexed = append(s.unindexed, res.index...)
 		s.events.publish(res.events...)
+	}
+	for _, o := range batch {
+		o.done <- err
 	}
 }
 

@@ -55,7 +55,8 @@ var curlLong = func() map[string]curlOpt {
 		"oauth2-bearer", "url-query", "range")
 	set(optHandled, false, "get", "head", "path-as-is", "http1.0", "globoff", "basic",
 		"digest", "ntlm", "negotiate", "anyauth")
-	set(optIgnore, false, "compressed", "insecure", "location", "location-trusted", "silent",
+	set(optHandled, false, "compressed")
+	set(optIgnore, false, "insecure", "location", "location-trusted", "silent",
 		"show-error", "verbose", "include", "fail", "fail-with-body", "fail-early", "no-buffer",
 		"disable", "progress-bar", "no-progress-meter", "ipv4", "ipv6", "tlsv1", "tlsv1.0",
 		"tlsv1.1", "tlsv1.2", "tlsv1.3", "sslv2", "sslv3", "http1.1", "http2",
@@ -65,7 +66,7 @@ var curlLong = func() map[string]curlOpt {
 		"no-npn", "no-sessionid", "ssl-no-revoke", "ssl-reqd", "ssl", "create-dirs", "raw",
 		"proxytunnel", "styled-output", "no-styled-output", "retry-all-errors", "retry-connrefused",
 		"suppress-connect-headers", "ca-native", "trace-time", "list-only", "append", "use-ascii",
-		"manual", "version", "help", "path-as-is-off", "compressed-ssh", "xattr", "tr-encoding",
+		"manual", "version", "help", "compressed-ssh", "xattr",
 		"post301", "post302", "post303", "ignore-content-length")
 	set(optIgnore, true, "output", "write-out", "max-time", "connect-timeout", "retry",
 		"retry-delay", "retry-max-time", "proxy", "proxy-user", "cacert", "capath", "cert", "key",
@@ -80,22 +81,31 @@ var curlLong = func() map[string]curlOpt {
 		"service-name", "login-options", "curves", "etag-save", "etag-compare")
 	set(optUnsupported, true, "aws-sigv4", "time-cond", "continue-at", "variable", "form-escape",
 		"delegation", "hsts", "alt-svc")
+	set(optUnsupported, false, "tr-encoding")
 	set(optRefuse, true, "form", "form-string", "upload-file", "config")
 	return m
 }()
 
-// curlHeader is one header as the command gives it, in order.
+// curlHeader is one -H header, in the command's order.
 type curlHeader struct {
 	name, value string
-	generated   bool // from -u, -A, -e, -b, -r, --oauth2-bearer: a -H of the same name wins
 	remove      bool // -H 'Name:' — leave curl's own header out
 }
+
+// curlGenerated are the headers options make, in the order curl sends
+// them, before the -H ones; a -H of the same name replaces them.
+var curlGenerated = []string{"Range", "User-Agent", "Accept-Encoding", "Referer", "Cookie"}
+
+// curlCompressed is what curl (7.88 and 8.x, built with every decoder)
+// asks for with --compressed.
+const curlCompressed = "deflate, gzip, br, zstd"
 
 type curlCmd struct {
 	src          string
 	method       string
 	urls         []token
 	headers      []curlHeader
+	gen          map[string]string // by curlGenerated name
 	body         strings.Builder
 	hasData      bool
 	jsonData     bool
@@ -118,10 +128,17 @@ type curlCmd struct {
 // Origin "import:curl". Headers keep the command's order and case; Host
 // comes first (from the URL unless -H gives it) and, when there is a body,
 // Content-Length and curl's default Content-Type come last, as curl sends
-// them. Options that change nothing Gancho would record (-s, -k, -L,
-// --compressed…) and unknown ones are reported in the warnings; bodies from
-// files (@file) and multipart forms (-F) are errors: paste the body instead.
+// them. Headers that options make (-u, -A, -e, -b, -r, --compressed) come
+// after Host in curl's order, before the -H ones (a -H of the same name
+// wins). Real curl also moves a -H Host to the front; ParseCurl keeps it
+// where it is given, so a capture's header order survives export and
+// import. Options that change nothing Gancho would record (-s, -k, -L…) and
+// unknown ones are reported in the warnings; bodies from files (@file) and
+// multipart forms (-F) are errors: paste the body instead.
 func ParseCurl(cmd string) (*capture.Request, []string, error) {
+	if err := windowsCmd(cmd); err != nil {
+		return nil, nil, fmt.Errorf("curl command: %w", err)
+	}
 	toks, warns, err := lexShell(cmd)
 	if err != nil {
 		return nil, warns, fmt.Errorf("curl command: %w", errorAt(cmd, err))
@@ -146,6 +163,9 @@ func ParseCurl(cmd string) (*capture.Request, []string, error) {
 // importCurl reads every curl command of a file; other commands (export
 // FOO=…) are skipped with a warning.
 func importCurl(src string) ([]*capture.Request, []string, error) {
+	if err := windowsCmd(src); err != nil {
+		return nil, nil, err
+	}
 	toks, warns, err := lexShell(src)
 	if err != nil {
 		return nil, warns, errorAt(src, err)
@@ -175,6 +195,14 @@ func importCurl(src string) ([]*capture.Request, []string, error) {
 		return nil, warns, first
 	}
 	return out, append(warns, n.list("command", "commands")...), nil
+}
+
+// windowsCmd catches "Copy as cURL (cmd)", whose ^ escapes are not bash.
+func windowsCmd(src string) error {
+	if strings.Contains(src, `curl ^"`) || strings.Contains(src, "^\n") && strings.Contains(src, `^"`) {
+		return fmt.Errorf(`this is a Windows cmd command ("Copy as cURL (cmd)"): copy the request as cURL (bash) instead`)
+	}
+	return nil
 }
 
 type notCurlError struct{ msg string }
@@ -418,6 +446,8 @@ func (p *curlCmd) apply(name, flag string, o curlOpt, val string, at token) erro
 		p.generated("Referer", strings.TrimSuffix(val, ";auto"))
 	case "range":
 		p.generated("Range", "bytes="+val)
+	case "compressed":
+		p.generated("Accept-Encoding", curlCompressed)
 	case "url":
 		p.urls = append(p.urls, token{text: val, pos: at.pos})
 	case "request-target":
@@ -467,20 +497,13 @@ func (p *curlCmd) header(val, flag, where string) error {
 	return nil
 }
 
-// generated adds a header an option makes; a later use of the option
-// replaces it, as curl keeps only the last.
+// generated sets a header an option makes; a later use of the option
+// replaces it, as curl keeps only the last, and an empty value drops it.
 func (p *curlCmd) generated(name, value string) {
-	value = strings.Trim(value, " \t") // what a server records
-	out := p.headers[:0]
-	for _, h := range p.headers {
-		if !(h.generated && strings.EqualFold(h.name, name)) {
-			out = append(out, h)
-		}
+	if p.gen == nil {
+		p.gen = map[string]string{}
 	}
-	p.headers = out
-	if value != "" {
-		p.headers = append(p.headers, curlHeader{name: name, value: value, generated: true})
-	}
+	p.gen[name] = strings.Trim(value, " \t") // what a server records
 }
 
 func (p *curlCmd) readFile(name, flag, where string) (string, error) {
@@ -532,15 +555,19 @@ func (p *curlCmd) urlencode(val, flag, where string, plusRaw bool) (string, erro
 	return curlEscape(val), nil
 }
 
-// curlEscape percent-encodes all but RFC 3986 unreserved characters, as
-// curl_easy_escape does (a space becomes %20).
+// curlEscape percent-encodes all but RFC 3986 unreserved characters, and a
+// space as +, as curl's --data-urlencode does (curl 7.x writes lowercase hex
+// into URLs; uppercase is the same to any server).
 func curlEscape(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' {
+		switch {
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~':
 			b.WriteByte(c)
-		} else {
+		case c == ' ':
+			b.WriteByte('+')
+		default:
 			fmt.Fprintf(&b, "%%%02X", c)
 		}
 	}
@@ -624,9 +651,7 @@ func (p *curlCmd) request() (*capture.Request, error) {
 
 	explicit := map[string]bool{}
 	for _, h := range p.headers {
-		if !h.generated {
-			explicit[strings.ToLower(h.name)] = true
-		}
+		explicit[strings.ToLower(h.name)] = true
 	}
 	hs := capture.Headers{}
 	if !explicit["host"] {
@@ -639,13 +664,19 @@ func (p *curlCmd) request() (*capture.Request, error) {
 			hs = append(hs, capture.Header{Name: "Authorization", Value: p.auth})
 		}
 	}
-	for _, h := range p.headers {
-		if h.remove || (h.generated && explicit[strings.ToLower(h.name)]) {
+	for _, name := range curlGenerated {
+		v := p.gen[name]
+		if v == "" || explicit[strings.ToLower(name)] {
 			continue
 		}
-		hs = append(hs, capture.Header{Name: h.name, Value: h.value})
-		if h.generated && !validHeaderValue(h.value) {
-			return nil, fmt.Errorf("the %s value holds a line break or control character: curl would send a broken request", h.name)
+		if !validHeaderValue(v) {
+			return nil, fmt.Errorf("the %s value holds a line break or control character: curl would send a broken request", name)
+		}
+		hs = append(hs, capture.Header{Name: name, Value: v})
+	}
+	for _, h := range p.headers {
+		if !h.remove {
+			hs = append(hs, capture.Header{Name: h.name, Value: h.value})
 		}
 	}
 	if hasData {

@@ -1,6 +1,7 @@
 // Package exchange reads and writes captures as HAR 1.2, Gancho JSON lines,
 // cURL commands and raw HTTP, so QA can record on one machine and replay on
-// another, and support can load a customer's browser HAR.
+// another, and support can load a customer's browser HAR. It never imports
+// Fyne.
 //
 // # Redaction
 //
@@ -8,57 +9,71 @@
 // values of Authorization, Proxy-Authorization, Cookie and Set-Cookie, of any
 // header whose name contains token, secret, key, signature or auth, of the
 // query parameters token, access_token, api_key, apikey, key, secret,
-// signature, sig and password (plus ExportOptions.RedactQuery), and the
-// password of an absolute-form target's user info all become "REDACTED".
-// The rest of the target stays byte-identical. Bodies are never redacted: a
-// secret inside a body is exported as it is.
+// signature, sig and password (plus ExportOptions.RedactQuery; names match
+// whole and case-insensitively), and the password of an absolute-form
+// target's user info all become "REDACTED". The rest of the target stays
+// byte-identical. Bodies are never redacted: a secret inside a body is
+// exported as it is.
 //
 // # HAR
 //
 // One HAR 1.2 log with every field the spec requires, so Chrome DevTools,
-// Postman and Insomnia load it. Request and response bodies that are valid
-// UTF-8 are written as text. Other response bodies use the spec's
-// content.encoding "base64"; HAR 1.2 has no such field for postData, so a
-// binary request body is written as base64 text with the custom field
-// "_encoding": "base64" and a comment saying so (importers that do not know
-// the field see the base64 text, never mangled bytes). Import accepts both
-// "encoding" and "_encoding". Gancho's own fields ride along as "_gancho_id",
-// "_target", "_host", "_remote_addr" and friends, so exporting what was
-// imported from Gancho's HAR gives the same bytes again.
+// Postman and Insomnia load it. Bodies that are valid UTF-8 text are written
+// as text. Other response bodies use the spec's content.encoding "base64";
+// HAR 1.2 has no such field for postData, so a binary request body is
+// written as base64 text with the custom field "_encoding": "base64" and a
+// comment saying so: tools that do not know the field see base64 text, never
+// mangled bytes. Import accepts both "encoding" and "_encoding" there.
+// Gancho's own fields ride along on each entry as "_gancho_id", "_target",
+// "_host", "_remote_addr", "_body_size", "_truncated", "_declared_size",
+// "_headers_from_wire", "_error", "_verification", "_duplicate_of",
+// "_refused" and "_rule", so importing Gancho's HAR restores the captures and
+// exporting them again gives the same bytes. HTTP/2 pseudo-headers in a
+// browser's HAR are dropped, :authority becoming Host when there is none.
 //
 // # JSON lines
 //
-// One capture.Record per line: the shape of `gancho list --json`. It keeps
-// everything but the response headers and body.
+// One capture.Record per line, the shape of `gancho list --json`. A record
+// has no response headers or body, and no HeadersFromWire.
+//
+// JSON strings are Unicode: in HAR and JSON lines, bytes of header values or
+// targets that are not UTF-8 become U+FFFD. Bodies always survive (base64).
 //
 // # cURL
 //
 // One bash command per capture, commands separated by a blank line. Values
 // are single-quoted when they are printable UTF-8 (a quote inside closes the
 // quoting, is escaped and reopens it), and $'...' ANSI-C quoted (\xHH)
-// otherwise. A body goes in --data-raw (the form
-// of --data-binary that never reads @file); a body holding NUL bytes, which no
-// shell word can carry, is piped in with printf and --data-binary @-.
-// Content-Length is left to curl, and Host is only sent with -H when it
-// differs from the URL's.
+// otherwise. A body goes in --data-raw (the form of --data-binary that never
+// reads @file); a body holding NUL bytes, which no shell word can carry, is
+// piped in with printf and --data-binary @-. Content-Length is left to curl;
+// Host is only sent with -H when it differs from the URL's, and -H 'Name:'
+// keeps out a Host or Content-Type curl would add that the capture lacked.
+// --path-as-is and --request-target appear when curl would otherwise change
+// the target ("/a/../b", "*", absolute-form).
 //
 // # Raw HTTP
 //
-// The request as HTTP/1.1 bytes: request line, header lines, blank line,
-// body, with CRLF line ends. A chunked body is re-chunked. A single capture
-// is exactly those bytes; several are each preceded by a separator line
+// The request as HTTP/1.x bytes: request line, header lines, blank line,
+// body, with CRLF line ends. A chunked body is re-chunked; HTTP/2 and later
+// captures get an HTTP/1.1 request line. A single capture is exactly those
+// bytes; several are each preceded by a separator line
 //
 //	### gancho <id> received=<RFC 3339 time> length=<bytes>
 //
 // and followed by a newline. "###" lines are also how the .http files of
-// editor REST clients separate requests, and import splits at them when a
-// length is missing or wrong.
+// editor REST clients separate requests; import splits at them when a length
+// is missing or wrong.
 //
 // # Import
 //
-// Import tells the format from the content (the file name is only a tie
-// breaker). Ids from Gancho's own exports (JSON lines, HAR, raw separators)
-// are kept, so importing the same file twice adds nothing twice; other
-// requests get fresh ULIDs. A damaged item is skipped with a warning; Import
-// fails only when nothing could be read.
+// Import tells the format from the content; the file name only breaks a
+// tie. Ids from Gancho's own exports (JSON lines, HAR, raw separators) are
+// kept, so importing the same file twice adds nothing twice (the store skips
+// ids it has; FreshIDs makes copies); other requests get fresh ULIDs. Every
+// request gets Origin "import:<format>", and RemoteAddr "imported" unless
+// the file says who sent it. A damaged item (a HAR entry, a JSON record that
+// does not fit, a curl command, a raw section) is skipped with a warning; a
+// file whose structure is broken (invalid JSON, an unterminated quote) fails
+// the import with the line and column.
 package exchange

@@ -168,7 +168,11 @@ func detect(b []byte) (Format, bool) {
 			}
 			return JSONL, true
 		}
-		// A pretty-printed object spans lines: JSON lines never do.
+		// A pretty-printed object spans lines: JSON lines never do, unless
+		// the line is damaged.
+		if bytes.Contains(line, []byte(`"body_base64"`)) || bytes.Contains(line, []byte(`"received_at"`)) {
+			return JSONL, true
+		}
 		return HAR, true
 	}
 	if bytes.HasPrefix(s, []byte("###")) {
@@ -218,12 +222,16 @@ func importJSONL(b []byte, now time.Time) ([]*capture.Request, []string, error) 
 		}
 		var rec capture.Record
 		if err := json.Unmarshal(line, &rec); err != nil {
+			where := fmt.Sprintf("line %d", lineNo)
+			if off, ok := jsonOffset(err, len(line)); ok {
+				where += fmt.Sprintf(", column %d", off+1)
+			}
 			var te *json.UnmarshalTypeError
 			if errors.As(err, &te) {
-				n.add("skipped: "+jsonError(line, err).Error(), lineNo)
+				n.add(fmt.Sprintf("skipped: column %d: %v", te.Offset, err), lineNo)
 				continue
 			}
-			return nil, nil, fmt.Errorf("line %d: %w: each line must be one JSON record as `gancho list --json` prints", lineNo, jsonError(line, err))
+			return nil, nil, fmt.Errorf("%s: %w: each line must be one JSON record as `gancho list --json` prints", where, err)
 		}
 		if rec.ReceivedAt == "" {
 			rec.ReceivedAt = now.UTC().Format(time.RFC3339Nano)
@@ -241,6 +249,15 @@ func importJSONL(b []byte, now time.Time) ([]*capture.Request, []string, error) 
 
 // jsonError says where JSON went wrong as a line and column.
 func jsonError(b []byte, err error) error {
+	off, ok := jsonOffset(err, len(b))
+	if !ok {
+		return err
+	}
+	return fmt.Errorf("%s: %w", position(string(b), off), err)
+}
+
+// jsonOffset is the offset of the byte a JSON error is about.
+func jsonOffset(err error, n int) (int, bool) {
 	var off int64 = -1
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
@@ -251,10 +268,10 @@ func jsonError(b []byte, err error) error {
 		off = te.Offset
 	}
 	if off < 0 {
-		return err
+		return 0, false
 	}
 	// Offset counts the bytes read, the bad one included.
-	return fmt.Errorf("%s: %w", position(string(b), int(min(max(off-1, 0), int64(len(b))))), err)
+	return int(min(max(off-1, 0), int64(n))), true
 }
 
 // position turns a byte offset into "line L, column C" (both from 1).

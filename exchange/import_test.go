@@ -34,6 +34,7 @@ func TestImportDetects(t *testing.T) {
 		{"raw", "POST /x HTTP/1.1\r\nHost: h\r\n\r\n", "", Raw, ""},
 		{"raw multi", string(export(t, Raw, append(one, one[0]), ExportOptions{})), "", Raw, ""},
 		{"raw with a curl body", "POST /x HTTP/1.1\r\nContent-Length: 18\r\n\r\ncurl http://h.test", "", Raw, ""},
+		{"damaged JSON lines", `{"id":"01HWZ5R6Q8A2C3D4E5F6G7H8J9","received_at":"2024-05-01T10:00:00Z",` + "\n", "", JSONL, "import jsonl: line 1, column 72: unexpected end of JSON input"},
 		{"name hint", "GET /\r\n", "req.http", Raw, "want METHOD TARGET HTTP/1.1"},
 		{"name hint HAR", "not json", "x.har", HAR, "HAR: line 1, column 2"},
 		{"unknown", "hello world", "notes.txt", "", "cannot tell what notes.txt holds"},

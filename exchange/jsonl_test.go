@@ -46,7 +46,7 @@ func TestJSONLImportProblems(t *testing.T) {
 		n        int
 	}{
 		{"blank lines and CRLF", "\r\n" + good + "\r\n\r\n", "", "", 1},
-		{"broken line", good + "\n{\"id\": \n", "line 2: line 1, column", "", 0},
+		{"broken line", good + "\n{\"id\": \n", "line 2, column 6: unexpected end of JSON input", "", 0},
 		{"bad base64", strings.Replace(good, `"body_base64":""`, `"body_base64":"%%"`, 1), "", "line 1: skipped: record 01HWZ5R6Q8A2C3D4E5F6G7H8J9: body_base64", 0},
 		{"wrong type", strings.Replace(good, `"body_size":0`, `"body_size":"0"`, 1), "", "line 1: skipped:", 0},
 		{"no time", strings.Replace(good, `"received_at":"2024-05-01T10:00:00Z",`, "", 1), "", "no received_at", 1},

@@ -10,7 +10,9 @@ import (
 // with single, double and $'...' quotes, backslash escapes and line
 // continuations, command separators (newline, ;, &&, ||, &), pipes and
 // redirections. Nothing is expanded: $VAR and `cmd` stay literal, with a
-// warning, since their values exist only in the user's shell.
+// warning, since their values exist only in the user's shell. Unlike bash,
+// a backslash before CRLF continues the line too: commands pasted from
+// Windows editors have those.
 
 type token struct {
 	text string
@@ -142,7 +144,7 @@ func lexShell(src string) (toks []token, warns []string, err error) {
 
 func (e shellError) Error() string { return e.msg }
 
-// at renders a shellError with its position in src.
+// errorAt renders a shellError with its position in src.
 func errorAt(src string, err error) error {
 	if se, ok := err.(shellError); ok {
 		return fmt.Errorf("%s: %s", position(src, se.pos), se.msg)

@@ -189,3 +189,41 @@ func BenchmarkBulkReplay(b *testing.B) {
 		fmt.Printf("\nbulk replay: %d captures, concurrency 16, attempts stored: %.0f req/s (%s)\n", sum.Sent, rate, sum.Elapsed.Round(time.Millisecond))
 	}
 }
+
+func TestLiveStartStop(t *testing.T) {
+	h, st := openHistory(t)
+	got := make(chan string, 10)
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got <- string(b)
+	}))
+	defer recv.Close()
+	l := &Live{Sender: NewSender(), History: h, Source: st}
+	if err := l.Start("::bad", nil); err == nil {
+		t.Fatal("bad target accepted")
+	}
+	appendN(t, st, 1) // before Start: not forwarded
+	done := make(chan string, 10)
+	if err := l.Start(recv.URL, func(id string) { done <- id }); err != nil {
+		t.Fatal(err)
+	}
+	rs := appendN(t, st, 2)
+	for i := range 2 {
+		if id := <-done; id != rs[i].ID {
+			t.Fatalf("forwarded %s, want %s", id, rs[i].ID)
+		}
+	}
+	if l.Target() != recv.URL || len(got) != 2 {
+		t.Fatalf("target %q, %d received", l.Target(), len(got))
+	}
+	l.Stop()
+	if l.Target() != "" {
+		t.Error("still on after Stop")
+	}
+	appendN(t, st, 1)
+	l.Stop() // twice is fine
+	// Stop waited for the forwarding goroutine: nothing can arrive now.
+	if len(got) != 2 {
+		t.Fatalf("%d received after Stop, want 2", len(got))
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 
+	"golang.ngrok.com/muxado/v2"
 	"golang.ngrok.com/ngrok/v2"
 )
 
@@ -137,7 +138,7 @@ func networkDetail(err error) string {
 	if errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
 		return "the connection was reset"
 	}
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || peerClosed(err) {
 		return "the server closed the connection"
 	}
 	var opErr *net.OpError
@@ -179,4 +180,17 @@ func redactIn(s, token string) string {
 		return s
 	}
 	return strings.ReplaceAll(s, token, Redact(token))
+}
+
+// peerClosed reports a muxado session that died because the server hung up:
+// which of EOF or "session closed" the SDK reports depends on whether its
+// reader or its writer noticed first.
+func peerClosed(err error) bool {
+	for ; err != nil; err = errors.Unwrap(err) {
+		switch code, _ := muxado.GetError(err); code {
+		case muxado.SessionClosed, muxado.PeerEOF, muxado.RemoteGoneAway:
+			return true
+		}
+	}
+	return false
 }

@@ -93,6 +93,7 @@ func (n *Ngrok) Open(ctx context.Context, report func(Status)) (Listener, error)
 		token:    token,
 		report:   report,
 		firstErr: make(chan error, 1),
+		probe:    &probeDialer{},
 	}
 	t.mu.Lock()
 	t.emit(Connecting, "")
@@ -101,6 +102,7 @@ func (n *Ngrok) Open(ctx context.Context, report func(Status)) (Listener, error)
 	opts := []ngrok.AgentOption{
 		ngrok.WithAuthtoken(token),
 		ngrok.WithEventHandler(t.onEvent),
+		ngrok.WithDialer(t.probe),
 	}
 	if n.ServerAddr != "" {
 		opts = append(opts, ngrok.WithAgentConnectURL(n.ServerAddr))
@@ -111,7 +113,7 @@ func (n *Ngrok) Open(ctx context.Context, report func(Status)) (Listener, error)
 	opts = append(opts, n.agentOptions...)
 	agent, err := ngrok.NewAgent(opts...)
 	if err != nil {
-		return t.abort(classify(err, token))
+		return t.abort(classify(t.probe.explain(err), token))
 	}
 	t.agent = agent
 
@@ -157,9 +159,9 @@ func (n *Ngrok) Open(ctx context.Context, report func(Status)) (Listener, error)
 			return t, nil
 		}
 		t.stopSession(nil)
-		return t.abort(classify(r.err, token))
+		return t.abort(classify(t.probe.explain(r.err), token))
 	case err := <-t.firstErr:
-		cause = classify(err, token)
+		cause = classify(t.probe.explain(err), token)
 	case <-timer.C:
 		cause = &failure{kind: ErrTimeout, msg: fmt.Sprintf("ngrok did not come online within %s: check your network and authtoken", timeout)}
 	case <-ctx.Done():
@@ -178,7 +180,8 @@ type ngrokListener struct {
 	token    string
 	agent    ngrok.Agent
 	cancel   context.CancelFunc
-	firstErr chan error // first SDK disconnect while connecting; buffered 1
+	firstErr chan error   // first SDK disconnect while connecting; buffered 1
+	probe    *probeDialer // explains "session closed" by what the server sent
 
 	// mu orders state changes and the report calls that announce them.
 	mu         sync.Mutex
@@ -270,7 +273,7 @@ func (t *ngrokListener) onEvent(ev ngrok.Event) {
 				t.emit(Stopped, "the ngrok session ended")
 				return
 			}
-			f := classify(ev.Error, t.token)
+			f := classify(t.probe.explain(ev.Error), t.token)
 			reason := f.msg
 			if t.state == Online && f.kind == ErrUnreachable {
 				// The first event after online is the loss itself; later
@@ -305,7 +308,7 @@ func (t *ngrokListener) Accept() (net.Conn, error) {
 	if t.closing {
 		return nil, fmt.Errorf("accept on %s: %w", t.url, net.ErrClosed)
 	}
-	f := classify(err, t.token)
+	f := classify(t.probe.explain(err), t.token)
 	if t.state != Stopped {
 		t.emit(Stopped, f.Error())
 	}

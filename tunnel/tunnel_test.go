@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"golang.ngrok.com/muxado/v2"
 	"io"
 	"net"
 	"os"
@@ -229,6 +230,8 @@ func TestClassify(t *testing.T) {
 		{"dns", dns, ErrUnreachable, "cannot reach ngrok: check your network (lookup connect.ngrok-agent.com: no such host)"},
 		{"eof", fmt.Errorf("failed to send authentication request: %w", io.EOF), ErrUnreachable,
 			"cannot reach ngrok: check your network (the server closed the connection)"},
+		{"session closed", fmt.Errorf("failed to send authentication request: %w", sessionClosedErr(t)), ErrUnreachable,
+			"cannot reach ngrok: check your network (the server closed the connection)"},
 		{"reset", &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}, ErrUnreachable,
 			"cannot reach ngrok: check your network (the connection was reset)"},
 		{"not tls", fmt.Errorf("failed to send authentication request: %w", tls.RecordHeaderError{Msg: "first record does not look like a TLS handshake"}),
@@ -254,6 +257,65 @@ func TestClassify(t *testing.T) {
 				t.Errorf("message =\n%q\nwant\n%q", got.Error(), tt.want)
 			}
 			assertNoSecret(t, "classified error", got.Error(), token)
+		})
+	}
+}
+
+// sessionClosedErr is the error a real muxado session gives when its peer
+// hung up before the client wrote: what the SDK reports in that race.
+func sessionClosedErr(t *testing.T) error {
+	t.Helper()
+	client, server := net.Pipe()
+	sess := muxado.Client(client, nil)
+	str, err := sess.OpenStream()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = server.Close()
+	_, _, _ = sess.Wait()
+	if _, err = str.Write([]byte("auth")); err == nil {
+		t.Fatal("Write on a dead session succeeded")
+	}
+	return err
+}
+
+func TestProbeExplain(t *testing.T) {
+	closed := fmt.Errorf("failed to send authentication request: %w", sessionClosedErr(t))
+	tests := []struct {
+		name  string
+		serve func(c net.Conn)
+		want  string
+	}{
+		{"plain http", func(c net.Conn) { _, _ = io.WriteString(c, "HTTP/1.1 400 Bad Request\r\n\r\n"); _ = c.Close() },
+			"cannot reach ngrok: check your network (the server at that address does not speak TLS)"},
+		{"tls alert then close", func(c net.Conn) { _, _ = c.Write([]byte{21, 3, 3, 0, 2, 2, 40}); _ = c.Close() },
+			"cannot reach ngrok: check your network (the server closed the connection)"},
+		{"close at once", func(c net.Conn) { _ = c.Close() },
+			"cannot reach ngrok: check your network (the server closed the connection)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			addr := rawServer(t, tt.serve)
+			d := &probeDialer{}
+			c, err := d.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			// Read to the end, as the SDK's TLS layer would.
+			_, _ = io.Copy(io.Discard, c)
+			got := classify(d.explain(closed), "tok")
+			if got.Error() != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+			if !errors.Is(got, ErrUnreachable) {
+				t.Errorf("%v is not ErrUnreachable", got)
+			}
+			// Errors that say more than "session closed" are left alone.
+			other := errors.New("dial tcp: boom")
+			if d.explain(other) != other {
+				t.Error("explain changed an error it did not need to")
+			}
 		})
 	}
 }

@@ -1,0 +1,76 @@
+package replay
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/gancho-app/gancho/capture"
+)
+
+// Subscriber is the capture store as live forwarding needs it;
+// capture.Store implements it.
+type Subscriber interface {
+	Lister
+	Subscribe(ctx context.Context) (<-chan capture.Event, func())
+}
+
+// Live is live forwarding that can be pointed at a target and stopped at
+// will, for the window's "Forward live" switch. Only captures that arrive
+// after Start are forwarded. Safe for concurrent use.
+type Live struct {
+	Sender  *Sender
+	History *History // nil: attempts are not stored
+	Source  Subscriber
+
+	mu     sync.Mutex
+	target string
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// Start forwards each new capture to target, replacing any earlier
+// target; onResult (may be nil) is called with each capture's id after its
+// attempt, on the forwarding goroutine.
+func (l *Live) Start(target string, onResult func(captureID string)) error {
+	if _, err := FromCapture(&capture.Request{Method: "GET", Target: "/"}, target, false); err != nil {
+		return fmt.Errorf("forward: %w", err)
+	}
+	l.Stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	events, unsubscribe := l.Source.Subscribe(ctx)
+	fw := &Forwarder{Target: target, Sender: l.Sender, History: l.History,
+		Options: Options{Timeout: DefaultTimeout}}
+	if onResult != nil {
+		fw.OnResult = func(c *capture.Request, _ *Attempt) { onResult(c.ID) }
+	}
+	done := make(chan struct{})
+	l.mu.Lock()
+	l.target, l.cancel, l.done = target, cancel, done
+	l.mu.Unlock()
+	go func() {
+		defer close(done)
+		defer unsubscribe()
+		_ = fw.Run(ctx, events, l.Source)
+	}()
+	return nil
+}
+
+// Stop ends forwarding and waits for the attempt in flight.
+func (l *Live) Stop() {
+	l.mu.Lock()
+	cancel, done := l.cancel, l.done
+	l.target, l.cancel, l.done = "", nil, nil
+	l.mu.Unlock()
+	if cancel != nil {
+		cancel()
+		<-done
+	}
+}
+
+// Target returns where captures are forwarded, or "" when off.
+func (l *Live) Target() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.target
+}
