@@ -314,14 +314,15 @@ func cmdGUI(args []string, stderr io.Writer) error {
 		return err
 	}
 	defer e.Close()
-	var fwEvents <-chan capture.Event
+	sender := replay.NewSender()
+	defer sender.Close()
+	live := &replay.Live{Sender: sender, History: e.history, Source: e.store}
+	defer live.Stop()
 	if lf.forward != "" {
-		if _, err := replay.FromCapture(&capture.Request{Method: "GET", Target: "/"}, lf.forward, false); err != nil {
-			return fmt.Errorf("--forward: %w", err)
+		// Started before capture: the first capture is forwarded too.
+		if err := live.Start(lf.forward); err != nil {
+			return fmt.Errorf("--%w", err)
 		}
-		var fwCancel func()
-		fwEvents, fwCancel = e.store.Subscribe(context.Background())
-		defer fwCancel()
 	}
 	if err := srv.Start(); err != nil {
 		return err
@@ -330,17 +331,8 @@ func cmdGUI(args []string, stderr io.Writer) error {
 	if lf.tunnel != "" {
 		sw.On() // the window shows how it goes
 	}
-	sender := replay.NewSender()
-	defer sender.Close()
-	if lf.forward != "" {
-		fw := &replay.Forwarder{Target: lf.forward, Sender: sender, History: e.history,
-			Options: replay.Options{Timeout: 30 * time.Second}}
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		go func() { _ = fw.Run(ctx, fwEvents, e.store) }()
-	}
 	ui.Run(ui.Options{URL: srv.URL(), DataDir: e.db.Dir, Captures: e.store, Recorder: srv,
-		Settings: ss, Tunnel: sw, Sender: sender, Replays: e.history, Importer: e.store})
+		Settings: ss, Tunnel: sw, Sender: sender, Replays: e.history, Importer: e.store, Forwarding: live})
 	sw.Off() // before Shutdown: no tunnel may come up while the server stops
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -199,12 +199,13 @@ func TestLiveStartStop(t *testing.T) {
 	}))
 	defer recv.Close()
 	l := &Live{Sender: NewSender(), History: h, Source: st}
-	if err := l.Start("::bad", nil); err == nil {
+	if err := l.Start("::bad"); err == nil {
 		t.Fatal("bad target accepted")
 	}
 	appendN(t, st, 1) // before Start: not forwarded
 	done := make(chan string, 10)
-	if err := l.Start(recv.URL, func(id string) { done <- id }); err != nil {
+	l.Watch(func(id string) { done <- id })
+	if err := l.Start(recv.URL); err != nil {
 		t.Fatal(err)
 	}
 	rs := appendN(t, st, 2)

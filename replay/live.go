@@ -23,16 +23,24 @@ type Live struct {
 	History *History // nil: attempts are not stored
 	Source  Subscriber
 
-	mu     sync.Mutex
-	target string
-	cancel context.CancelFunc
-	done   chan struct{}
+	mu       sync.Mutex
+	target   string
+	cancel   context.CancelFunc
+	done     chan struct{}
+	onResult func(captureID string)
 }
 
-// Start forwards each new capture to target, replacing any earlier
-// target; onResult (may be nil) is called with each capture's id after its
-// attempt, on the forwarding goroutine.
-func (l *Live) Start(target string, onResult func(captureID string)) error {
+// Watch sets the function called with each capture's id after its attempt
+// was stored, on the forwarding goroutine, for this and later Starts; nil
+// stops the calls. A window can watch forwarding that main started.
+func (l *Live) Watch(onResult func(captureID string)) {
+	l.mu.Lock()
+	l.onResult = onResult
+	l.mu.Unlock()
+}
+
+// Start forwards each new capture to target, replacing any earlier target.
+func (l *Live) Start(target string) error {
 	if _, err := FromCapture(&capture.Request{Method: "GET", Target: "/"}, target, false); err != nil {
 		return fmt.Errorf("forward: %w", err)
 	}
@@ -41,8 +49,13 @@ func (l *Live) Start(target string, onResult func(captureID string)) error {
 	events, unsubscribe := l.Source.Subscribe(ctx)
 	fw := &Forwarder{Target: target, Sender: l.Sender, History: l.History,
 		Options: Options{Timeout: DefaultTimeout}}
-	if onResult != nil {
-		fw.OnResult = func(c *capture.Request, _ *Attempt) { onResult(c.ID) }
+	fw.OnResult = func(c *capture.Request, _ *Attempt) {
+		l.mu.Lock()
+		f := l.onResult
+		l.mu.Unlock()
+		if f != nil {
+			f(c.ID)
+		}
 	}
 	done := make(chan struct{})
 	l.mu.Lock()

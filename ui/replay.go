@@ -31,6 +31,17 @@ type Replays interface {
 	ForCapture(ctx context.Context, captureID string, limit int) ([]*replay.Attempt, error)
 }
 
+// Forwarding sends each new capture to a target as it arrives;
+// replay.Live implements it. Watch's function is called on any goroutine
+// with the id of each capture after its attempt was stored. Safe for
+// concurrent use.
+type Forwarding interface {
+	Start(target string) error
+	Stop()
+	Target() string
+	Watch(onResult func(captureID string))
+}
+
 // prefTarget is where the last replay target is remembered.
 const prefTarget = "replayTarget"
 
@@ -47,6 +58,9 @@ type replayPanel struct {
 	resp     *widget.TextGrid
 	tab      *container.TabItem
 	cur      *capture.Request
+	live     *widget.Check // nil without Forwarding
+	liveLbl  *widget.Label // where captures are being forwarded
+	fwdLine  *widget.Label // the selected capture's forwarded answer
 }
 
 func newReplayPanel(m *Main) *replayPanel {
@@ -66,9 +80,31 @@ func newReplayPanel(m *Main) *replayPanel {
 			p.m.showEditor(p.cur, p.target.Text)
 		}
 	})
+	buttons := container.NewHBox(send, edit)
+	p.liveLbl = widget.NewLabel("")
+	p.liveLbl.Truncation = fyne.TextTruncateEllipsis
+	p.liveLbl.Hide()
+	p.fwdLine = widget.NewLabel("")
+	p.fwdLine.Truncation = fyne.TextTruncateEllipsis
+	p.fwdLine.Hide()
+	if m.opts.Forwarding != nil {
+		m.opts.Forwarding.Watch(p.forwarded)
+		p.live = widget.NewCheck("Forward live", func(on bool) { p.setLive(on) })
+		if t := m.opts.Forwarding.Target(); t != "" { // --forward on the command line
+			p.target.SetText(t)
+			p.live.Checked = true
+			p.restartLive()
+		}
+		buttons.Add(p.live)
+		p.target.OnSubmitted = func(string) {
+			if p.live.Checked {
+				p.setLive(true)
+			}
+		}
+	}
 	p.actions = container.NewVBox(
-		container.NewBorder(nil, nil, widget.NewLabel("To"), container.NewHBox(send, edit), p.target),
-		p.status)
+		container.NewBorder(nil, nil, widget.NewLabel("To"), buttons, p.target),
+		p.liveLbl, p.fwdLine, p.status)
 	p.resp = widget.NewTextGrid()
 	p.resp.Scroll = fyne.ScrollBoth
 	p.list = widget.NewList(
@@ -171,11 +207,50 @@ func printableText(s string) string {
 	}, s)
 }
 
+// setLive turns live forwarding on (to the target) or off (UI goroutine).
+func (p *replayPanel) setLive(on bool) {
+	f := p.m.opts.Forwarding
+	if !on {
+		f.Stop()
+		p.liveLbl.Hide()
+		return
+	}
+	target := strings.TrimSpace(p.target.Text)
+	if err := f.Start(target); err != nil {
+		p.live.SetChecked(false) // calls setLive(false)
+		p.status.Importance = widget.DangerImportance
+		p.status.SetText("Cannot forward: " + strings.TrimPrefix(err.Error(), "forward: ") + ". Type a URL such as http://localhost:3000/webhooks in To.")
+		p.status.Show()
+		return
+	}
+	if a := fyne.CurrentApp(); a != nil {
+		a.Preferences().SetString(prefTarget, target)
+	}
+	p.restartLive()
+}
+
+// restartLive shows where forwarding goes (UI goroutine).
+func (p *replayPanel) restartLive() {
+	p.liveLbl.Importance = widget.HighImportance
+	p.liveLbl.SetText("Forwarding each new capture to " + p.m.opts.Forwarding.Target())
+	p.liveLbl.Show()
+}
+
+// forwarded is Forwarding's onResult: any goroutine.
+func (p *replayPanel) forwarded(id string) {
+	p.m.post(func() {
+		if p.cur != nil && p.cur.ID == id {
+			p.reload()
+		}
+	})
+}
+
 // show loads c's attempts off the UI goroutine (UI goroutine).
 func (p *replayPanel) show(c *capture.Request) {
 	p.cur = c
 	p.status.SetText("")
 	p.status.Hide()
+	p.fwdLine.Hide()
 	p.reload()
 }
 
@@ -201,9 +276,24 @@ func (p *replayPanel) reload() {
 			p.list.Refresh()
 			p.resp.SetText("")
 			p.tab.Text = fmt.Sprintf("Replays (%d)", len(as))
+			p.showForwarded(as)
 			p.m.detail.tabs.Refresh()
 		})
 	}()
+}
+
+// showForwarded puts the live forward's answer beside the capture: the
+// first thing a developer forwarding to a local app wants to see.
+func (p *replayPanel) showForwarded(as []*replay.Attempt) {
+	for _, a := range as { // newest first
+		if a.Kind == replay.KindForward {
+			p.fwdLine.Importance = attemptImportance(a)
+			p.fwdLine.SetText("Forwarded: " + strings.TrimPrefix(attemptLine(a), a.Result.SentAt.Local().Format("15:04:05")+"  forward "))
+			p.fwdLine.Show()
+			return
+		}
+	}
+	p.fwdLine.Hide()
 }
 
 // replay sends the capture unchanged to the target (UI goroutine).

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/replay"
 )
 
@@ -131,5 +133,105 @@ func TestBulkSummary(t *testing.T) {
 	s := replay.Summary{Sent: 10, OK: 7, Other: 1, Failed: map[replay.Class]int{replay.ClassRefused: 2}, Elapsed: 1500 * time.Millisecond}
 	if got := bulkSummary(s, 12); got != "Sent 10 of 12 in 1.5s: 7 answered 2xx, 1 answered otherwise, failed: 2 refused." {
 		t.Errorf("%q", got)
+	}
+}
+
+// fakeForwarding records what the switch asks for.
+type fakeForwarding struct {
+	mu     sync.Mutex
+	target string
+	starts []string
+	watch  func(string)
+}
+
+func (f *fakeForwarding) Start(target string) error {
+	if _, err := replay.FromCapture(&capture.Request{Method: "GET", Target: "/"}, target, false); err != nil {
+		return fmt.Errorf("forward: %w", err)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.target = target
+	f.starts = append(f.starts, target)
+	return nil
+}
+
+func (f *fakeForwarding) Stop() {
+	f.mu.Lock()
+	f.target = ""
+	f.mu.Unlock()
+}
+
+func (f *fakeForwarding) Target() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.target
+}
+
+func (f *fakeForwarding) Watch(fn func(string)) {
+	f.mu.Lock()
+	f.watch = fn
+	f.mu.Unlock()
+}
+
+func TestForwardLiveSwitch(t *testing.T) {
+	tests := []struct {
+		name    string
+		initial string // a --forward target
+	}{
+		{"switched on in the window", ""},
+		{"started by --forward", "http://localhost:3000/from-flag"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fw := &fakeForwarding{target: tt.initial}
+			mr := &memReplays{}
+			h := newHarnessWith(t, func(o *Options) { o.Sender, o.Replays, o.Forwarding = &fakeSender{}, mr, fw })
+			p := h.m.replays
+			if tt.initial != "" {
+				if !h.eval(func() bool { return p.live.Checked && p.target.Text == tt.initial && p.liveLbl.Visible() }) {
+					t.Fatal("a --forward target does not show as on")
+				}
+			} else {
+				h.do(func() {
+					p.target.SetText("::not a url")
+					p.live.SetChecked(true)
+				})
+				if !h.eval(func() bool {
+					return !p.live.Checked && strings.HasPrefix(p.status.Text, "Cannot forward") && fw.Target() == ""
+				}) {
+					t.Fatalf("bad target: checked %v, status %q", p.live.Checked, p.status.Text)
+				}
+				h.do(func() {
+					p.target.SetText("http://localhost:3000/webhooks")
+					p.live.SetChecked(true)
+				})
+				if fw.Target() != "http://localhost:3000/webhooks" || !h.eval(func() bool {
+					return strings.Contains(p.liveLbl.Text, "localhost:3000/webhooks") && p.liveLbl.Visible()
+				}) {
+					t.Fatalf("on: target %q label %q", fw.Target(), p.liveLbl.Text)
+				}
+			}
+			c := h.add(t, "POST", "/hooks", "application/json", []byte(`{"a":1}`))
+			h.waitFor(t, "list", func() bool { return len(h.m.items) == 1 })
+			h.do(func() { h.m.list.Select(0) })
+			if h.eval(func() bool { return p.fwdLine.Visible() }) {
+				t.Fatal("forward line shown before any forward")
+			}
+			// The forwarder stores its attempt, then reports the capture.
+			_ = mr.Add(context.Background(), &replay.Attempt{CaptureID: c.ID, Kind: replay.KindForward,
+				Request: replay.Request{Method: "POST", URL: fw.Target()},
+				Result:  replay.Result{Status: 201, SentAt: time.Now(), Timings: replay.Timings{Total: 4 * time.Millisecond}}})
+			fw.mu.Lock()
+			watch := fw.watch
+			fw.mu.Unlock()
+			go watch(c.ID) // any goroutine
+			h.waitFor(t, "the forwarded answer beside the capture", func() bool {
+				return p.fwdLine.Visible() && strings.Contains(p.fwdLine.Text, "201 in 4ms") && p.tab.Text == "Replays (1)"
+			})
+			h.do(func() { p.live.SetChecked(false) })
+			if fw.Target() != "" || h.eval(func() bool { return p.liveLbl.Visible() }) {
+				t.Error("still forwarding after the switch was turned off")
+			}
+		})
 	}
 }

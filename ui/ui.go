@@ -61,6 +61,9 @@ type Options struct {
 	Sender   Sender   // nil: no replay
 	Replays  Replays  // nil: attempts are not stored or listed
 	Importer Importer // nil: no import
+	// Forwarding, if set, adds the "Forward live" switch; a target it
+	// already has (--forward) shows as on.
+	Forwarding Forwarding
 }
 
 // Run opens the main window and blocks until it is closed.
