@@ -103,7 +103,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 		}
 		modified := false
 		if *resign {
-			cfg, ok := verifierFor(verifiers, cr)
+			cfg, ok := replay.SignerFor(verifiers.Configs(), cr)
 			if !ok {
 				return fmt.Errorf("--resign: no signature verifier is saved for %s; add one with gancho listen --verify SCHEME:SECRET", pathOf(cr.Target))
 			}
@@ -126,31 +126,6 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("%d of %d replays failed (see above)", failed, len(ids))
 	}
 	return nil
-}
-
-// verifierFor picks the saved verifier that applies to c's path: the one
-// whose headers c carries, else the first that applies.
-func verifierFor(set *verify.Set, c *capture.Request) (verify.Config, bool) {
-	var first *verify.Config
-	for _, cfg := range set.Configs() {
-		if cfg.Path != "" && !strings.HasPrefix(pathOf(c.Target), cfg.Path) {
-			continue
-		}
-		one, err := verify.NewSet([]verify.Config{cfg})
-		if err != nil {
-			continue
-		}
-		if r := one.Check(pathOf(c.Target), c.Headers, c.Body, c.ReceivedAt); r != nil && !strings.Contains(r.Reason, "missing") {
-			return cfg, true
-		}
-		if first == nil {
-			first = &cfg
-		}
-	}
-	if first == nil {
-		return verify.Config{}, false
-	}
-	return *first, true
 }
 
 func pathOf(target string) string {

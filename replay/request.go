@@ -281,3 +281,30 @@ func Resign(r *Request, cfg verify.Config, now time.Time) error {
 	r.Headers = h
 	return nil
 }
+
+// SignerFor picks, among cfgs (the saved verifiers), the one to re-sign c
+// with: a verifier for c's path whose headers c carries (it signed c), else
+// the first verifier for c's path. False when none applies.
+func SignerFor(cfgs []verify.Config, c *capture.Request) (verify.Config, bool) {
+	path, _, _ := strings.Cut(c.Target, "?")
+	var first *verify.Config
+	for _, cfg := range cfgs {
+		if cfg.Path != "" && !strings.HasPrefix(path, cfg.Path) {
+			continue
+		}
+		one, err := verify.NewSet([]verify.Config{cfg})
+		if err != nil {
+			continue
+		}
+		if r := one.Check(path, c.Headers, c.Body, c.ReceivedAt); r != nil && !strings.Contains(r.Reason, "missing") {
+			return cfg, true
+		}
+		if first == nil {
+			first = &cfg
+		}
+	}
+	if first == nil {
+		return verify.Config{}, false
+	}
+	return *first, true
+}

@@ -8,8 +8,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -126,7 +124,17 @@ func newReplayPanel(m *Main) *replayPanel {
 	p.list.OnSelected = func(i widget.ListItemID) {
 		p.selected = i
 		if i < len(p.attempts) {
-			p.resp.SetText(attemptText(p.attempts[i]))
+			a, st := p.attempts[i], p.m.styles
+			p.resp.SetText(attemptText(a))
+			go func() { // highlighting a large body takes a moment
+				rows := attemptRows(a, st, false)
+				p.m.post(func() {
+					if p.selected == i && i < len(p.attempts) && p.attempts[i] == a {
+						p.resp.Rows = rows
+						p.resp.Refresh()
+					}
+				})
+			}()
 		}
 	}
 	compare := widget.NewButton("Compare with the capture", func() {
@@ -167,24 +175,11 @@ func attemptImportance(a *replay.Attempt) widget.Importance {
 // the response with its headers and body.
 func attemptText(a *replay.Attempt) string {
 	var b strings.Builder
-	r, res := a.Request, a.Result
-	fmt.Fprintf(&b, "%s %s\n", r.Method, r.URL)
-	for _, h := range r.Headers {
-		fmt.Fprintf(&b, "%s: %s\n", h.Name, h.Value)
-	}
-	fmt.Fprintf(&b, "(%s body)\n\n", capture.FormatSize(int64(len(r.Body))))
+	b.WriteString(attemptHead(a))
+	res := a.Result
 	if res.Class != "" {
-		fmt.Fprintf(&b, "FAILED (%s): %s\n", res.Class, res.Err)
 		return printableText(b.String())
 	}
-	t := res.Timings
-	fmt.Fprintf(&b, "HTTP %d   total %s · dns %s · connect %s · tls %s · first byte %s\n", res.Status,
-		t.Total.Round(10*time.Microsecond), t.DNS.Round(time.Microsecond), t.Connect.Round(time.Microsecond),
-		t.TLS.Round(time.Microsecond), t.FirstByte.Round(10*time.Microsecond))
-	for _, h := range res.Headers {
-		fmt.Fprintf(&b, "%s: %s\n", h.Name, h.Value)
-	}
-	b.WriteString("\n")
 	if capture.IsText(res.Body) {
 		b.WriteString(strings.ToValidUTF8(string(res.Body), "\uFFFD"))
 	} else {
@@ -194,6 +189,39 @@ func attemptText(a *replay.Attempt) string {
 		fmt.Fprintf(&b, "\n… cut at %s of %s", capture.FormatSize(int64(len(res.Body))), capture.FormatSize(res.BodySize))
 	}
 	return printableText(b.String())
+}
+
+// attemptHead is attemptText up to the response body: the request sent,
+// then the failure, or the status, timings, headers and a blank line.
+func attemptHead(a *replay.Attempt) string {
+	var b strings.Builder
+	r := a.Request
+	fmt.Fprintf(&b, "%s %s\n", r.Method, r.URL)
+	for _, h := range r.Headers {
+		fmt.Fprintf(&b, "%s: %s\n", h.Name, h.Value)
+	}
+	fmt.Fprintf(&b, "(%s body)\n\n", capture.FormatSize(int64(len(r.Body))))
+	b.WriteString(responseHead(a.Result))
+	return b.String()
+}
+
+// responseHead is the failure, or the status, timings, headers and a blank
+// line.
+func responseHead(res replay.Result) string {
+	var b strings.Builder
+	if res.Class != "" {
+		fmt.Fprintf(&b, "FAILED (%s): %s\n", res.Class, res.Err)
+		return b.String()
+	}
+	t := res.Timings
+	fmt.Fprintf(&b, "HTTP %d   total %s · dns %s · connect %s · tls %s · first byte %s\n", res.Status,
+		t.Total.Round(10*time.Microsecond), t.DNS.Round(time.Microsecond), t.Connect.Round(time.Microsecond),
+		t.TLS.Round(time.Microsecond), t.FirstByte.Round(10*time.Microsecond))
+	for _, h := range res.Headers {
+		fmt.Fprintf(&b, "%s: %s\n", h.Name, h.Value)
+	}
+	b.WriteString("\n")
+	return b.String()
 }
 
 // printableText keeps newlines and tabs and escapes other control
@@ -288,7 +316,11 @@ func (p *replayPanel) showForwarded(as []*replay.Attempt) {
 	for _, a := range as { // newest first
 		if a.Kind == replay.KindForward {
 			p.fwdLine.Importance = attemptImportance(a)
-			p.fwdLine.SetText("Forwarded: " + strings.TrimPrefix(attemptLine(a), a.Result.SentAt.Local().Format("15:04:05")+"  forward "))
+			if a.Result.Class != "" {
+				p.fwdLine.SetText(fmt.Sprintf("Forwarding to %s FAILED, %s: %s", a.Request.URL, a.Result.Class, a.Result.Err))
+			} else {
+				p.fwdLine.SetText(fmt.Sprintf("Forwarded to %s: %d in %s", a.Request.URL, a.Result.Status, a.Result.Timings.Total.Round(10*time.Microsecond)))
+			}
 			p.fwdLine.Show()
 			return
 		}
@@ -339,106 +371,6 @@ func (m *Main) sendAttempt(a *replay.Attempt, done func(*replay.Attempt)) {
 		}
 		m.post(func() { done(a) })
 	}()
-}
-
-// showEditor opens "Edit and send" for c (or an empty request when c is
-// nil): method, URL, headers one per line, the body with a Format button,
-// and the response below.
-func (m *Main) showEditor(c *capture.Request, target string) {
-	if m.win == nil {
-		return
-	}
-	method := widget.NewSelectEntry([]string{"POST", "PUT", "PATCH", "GET", "DELETE"})
-	url := widget.NewEntry()
-	url.SetPlaceHolder("http://localhost:3000/webhooks")
-	hdrs := widget.NewMultiLineEntry()
-	hdrs.TextStyle = fyne.TextStyle{Monospace: true}
-	hdrs.SetPlaceHolder("Name: value, one per line")
-	hdrs.SetMinRowsVisible(5)
-	body := widget.NewMultiLineEntry()
-	body.TextStyle = fyne.TextStyle{Monospace: true}
-	body.SetMinRowsVisible(8)
-	var orig replay.Request
-	if c != nil {
-		r, err := replay.FromCapture(c, target, false)
-		if err != nil {
-			r = replay.Request{Method: c.Method, URL: target, Headers: c.Headers, Body: c.Body}
-		}
-		orig = r
-		method.SetText(r.Method)
-		url.SetText(r.URL)
-		var b strings.Builder
-		for _, h := range r.Headers {
-			fmt.Fprintf(&b, "%s: %s\n", h.Name, h.Value)
-		}
-		hdrs.SetText(b.String())
-		body.SetText(strings.ToValidUTF8(string(r.Body), "\uFFFD"))
-	} else {
-		method.SetText("POST")
-		url.SetText(target)
-		hdrs.SetText("Content-Type: application/json\n")
-	}
-	out := widget.NewTextGrid()
-	out.Scroll = fyne.ScrollBoth
-	msg := widget.NewLabel("")
-	msg.Wrapping = fyne.TextWrapWord
-	format := widget.NewButton("Format", func() {
-		v := prettyText(body.Text)
-		if v != "" {
-			body.SetText(v)
-		}
-	})
-	var send *widget.Button
-	send = widget.NewButtonWithIcon("Send", theme.MailSendIcon(), func() {
-		req := replay.Request{Method: strings.TrimSpace(method.Text), URL: strings.TrimSpace(url.Text), Body: []byte(body.Text)}
-		for i, line := range strings.Split(hdrs.Text, "\n") {
-			if strings.TrimSpace(line) == "" {
-				continue
-			}
-			name, value, ok := strings.Cut(line, ":")
-			if !ok || strings.TrimSpace(name) == "" {
-				msg.Importance = widget.DangerImportance
-				msg.SetText(fmt.Sprintf("Header line %d needs the form Name: value.", i+1))
-				return
-			}
-			req.Headers = append(req.Headers, capture.Header{Name: strings.TrimSpace(name), Value: strings.TrimSpace(value)})
-		}
-		if req.Method == "" || req.URL == "" {
-			msg.Importance = widget.DangerImportance
-			msg.SetText("Give a method and a URL.")
-			return
-		}
-		a := &replay.Attempt{Kind: replay.KindEdit, Request: req}
-		if c != nil {
-			a.CaptureID = c.ID
-			a.Modified = !sameRequest(orig, req)
-		}
-		send.Disable()
-		msg.Importance = widget.MediumImportance
-		msg.SetText("Sending…")
-		m.sendAttempt(a, func(a *replay.Attempt) {
-			send.Enable()
-			msg.Importance = attemptImportance(a)
-			msg.SetText(attemptLine(a))
-			out.SetText(attemptText(a))
-			if m.replays != nil && c != nil && m.replays.cur == c {
-				m.replays.reload()
-			}
-		})
-	})
-	send.Importance = widget.HighImportance
-	form := container.NewBorder(
-		container.NewBorder(nil, nil, method, container.NewHBox(send), url), nil, nil, nil,
-		container.NewVSplit(
-			container.NewVSplit(hdrs, container.NewBorder(container.NewHBox(widget.NewLabel("Body"), layout.NewSpacer(), format), nil, nil, nil, body)),
-			container.NewBorder(msg, nil, nil, nil, out)))
-	title := "New request"
-	if c != nil {
-		title = "Edit and send " + c.ID
-	}
-	d := dialog.NewCustom(title, "Close", form, m.win)
-	d.Resize(fyne.NewSize(900, 680))
-	d.Show()
 }
 
 // sameRequest reports whether an edited request is the replay unchanged.

@@ -88,11 +88,9 @@ func TestReplayFromDetail(t *testing.T) {
 		t.Errorf("sent %s %q", sent.URL, sent.Body)
 	}
 	h.do(func() { p.list.Select(0) })
-	if !h.eval(func() bool {
-		return strings.Contains(p.resp.Text(), "HTTP 202") && strings.Contains(p.resp.Text(), `{"ok":1}`)
-	}) {
-		t.Errorf("response view: %q", h.m.replays.resp.Text())
-	}
+	h.waitFor(t, "the response, highlighted", func() bool {
+		return strings.Contains(p.resp.Text(), "HTTP 202") && strings.Contains(p.resp.Text(), `"ok": 1`)
+	})
 }
 
 // findButton finds the button labelled text under o.

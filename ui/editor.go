@@ -1,0 +1,303 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/gancho-app/gancho/capture"
+	"github.com/gancho-app/gancho/replay"
+	"github.com/gancho-app/gancho/verify"
+)
+
+// Signature choices in the editor.
+const (
+	signKeep   = "Keep the captured signature (tests replay protection)"
+	signResign = "Re-sign with a fresh id and timestamp"
+)
+
+// editor is "Edit and send": method, URL, a header table, the body with a
+// highlighted view and a Format button, re-signing, Send, and the response.
+type editor struct {
+	m       *Main
+	c       *capture.Request // nil: a new request
+	orig    replay.Request   // the unedited replay of c
+	signer  *verify.Config   // the verifier to re-sign with, nil for none
+	method  *widget.SelectEntry
+	url     *widget.Entry
+	rows    []*headerRow
+	hdrBox  *fyne.Container
+	body    *widget.Entry
+	view    *widget.TextGrid // the body highlighted
+	tabs    *container.AppTabs
+	sign    *widget.RadioGroup // nil without a signer
+	send    *widget.Button
+	format  *widget.Button
+	msg     *widget.Label
+	out     *widget.TextGrid
+	content fyne.CanvasObject
+	last    *replay.Attempt // the latest result, for tests
+}
+
+// headerRow is one editable header line.
+type headerRow struct {
+	name, value *widget.Entry
+	obj         fyne.CanvasObject
+}
+
+// newEditor builds the editor for c (nil: an empty request) sent to target.
+func newEditor(m *Main, c *capture.Request, target string) *editor {
+	e := &editor{m: m, c: c}
+	e.method = widget.NewSelectEntry([]string{"POST", "PUT", "PATCH", "GET", "DELETE"})
+	e.url = widget.NewEntry()
+	e.url.SetPlaceHolder("http://localhost:3000/webhooks")
+	e.hdrBox = container.NewVBox()
+	e.body = widget.NewMultiLineEntry()
+	e.body.TextStyle = fyne.TextStyle{Monospace: true}
+	e.body.Wrapping = fyne.TextWrapOff
+	e.body.SetMinRowsVisible(8)
+	e.view = widget.NewTextGrid()
+	e.view.Scroll = fyne.ScrollBoth
+	e.out = widget.NewTextGrid()
+	e.out.Scroll = fyne.ScrollBoth
+	e.msg = widget.NewLabel("")
+	e.msg.Wrapping = fyne.TextWrapWord
+	e.msg.SetText("Send, and the answer shows here: status, timings, headers and the body.")
+
+	if c != nil {
+		r, err := replay.FromCapture(c, target, false)
+		if err != nil { // no usable target yet: keep the capture's own request
+			r = replay.Request{Method: c.Method, URL: target, Headers: c.Headers, Body: c.Body}
+		}
+		e.orig = r
+		e.method.SetText(r.Method)
+		e.url.SetText(r.URL)
+		for _, h := range r.Headers {
+			e.addHeader(h.Name, h.Value)
+		}
+		e.body.SetText(strings.ToValidUTF8(string(r.Body), "\uFFFD"))
+		if m.opts.Settings != nil {
+			if cfg, ok := replay.SignerFor(m.opts.Settings.Get().Verifiers, c); ok {
+				e.signer = &cfg
+			}
+		}
+	} else {
+		e.method.SetText("POST")
+		e.url.SetText(target)
+		e.addHeader("Content-Type", "application/json")
+	}
+
+	add := widget.NewButtonWithIcon("Add header", theme.ContentAddIcon(), func() {
+		r := e.addHeader("", "")
+		if e.m.win != nil {
+			e.m.win.Canvas().Focus(r.name)
+		}
+	})
+	e.format = widget.NewButton("Format", func() {
+		if v := prettyText(e.body.Text); v != "" {
+			e.body.SetText(v)
+		}
+		e.highlight()
+	})
+	e.tabs = container.NewAppTabs(
+		container.NewTabItem("Edit", e.body),
+		container.NewTabItem("Highlighted", e.view))
+	e.tabs.OnSelected = func(t *container.TabItem) {
+		if t.Content == e.view {
+			e.highlight()
+		}
+	}
+	e.send = widget.NewButtonWithIcon("Send", theme.MailSendIcon(), e.sendNow)
+	e.send.Importance = widget.HighImportance
+
+	var signBox fyne.CanvasObject = layout.NewSpacer()
+	if e.signer != nil {
+		e.sign = widget.NewRadioGroup([]string{signKeep, signResign}, nil)
+		e.sign.SetSelected(signKeep)
+		signBox = container.NewVBox(widget.NewLabel("Signature ("+e.signer.String()+")"), e.sign)
+	}
+	hdrScroll := container.NewVScroll(e.hdrBox)
+	hdrScroll.SetMinSize(fyne.NewSize(0, 130))
+	headers := container.NewBorder(
+		container.NewHBox(widget.NewLabelWithStyle("Headers", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), layout.NewSpacer(), add),
+		nil, nil, nil, hdrScroll)
+	bodyPane := container.NewBorder(
+		container.NewHBox(widget.NewLabelWithStyle("Body", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), layout.NewSpacer(), e.format),
+		signBox, nil, nil, e.tabs)
+	top := container.NewVSplit(headers, bodyPane)
+	top.Offset = 0.3
+	all := container.NewHSplit(top, container.NewBorder(
+		container.NewVBox(widget.NewLabelWithStyle("Response", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), e.msg),
+		nil, nil, nil, e.out))
+	all.Offset = 0.56
+	// A select entry is as narrow as its text; methods need room.
+	methodBox := container.NewGridWrap(fyne.NewSize(130, e.method.MinSize().Height), e.method)
+	e.content = container.NewBorder(
+		container.NewBorder(nil, nil, methodBox, e.send, e.url), nil, nil, nil, all)
+	return e
+}
+
+// addHeader appends an editable header row (UI goroutine).
+func (e *editor) addHeader(name, value string) *headerRow {
+	r := &headerRow{name: widget.NewEntry(), value: widget.NewEntry()}
+	r.name.SetPlaceHolder("Name")
+	r.value.SetPlaceHolder("value")
+	r.name.SetText(name)
+	r.value.SetText(value)
+	remove := widget.NewButtonWithIcon("", theme.DeleteIcon(), func() { e.removeHeader(r) })
+	split := container.NewHSplit(r.name, r.value)
+	split.Offset = 0.3
+	r.obj = container.NewBorder(nil, nil, nil, remove, split)
+	e.rows = append(e.rows, r)
+	e.hdrBox.Add(r.obj)
+	return r
+}
+
+func (e *editor) removeHeader(r *headerRow) {
+	for i, x := range e.rows {
+		if x == r {
+			e.rows = append(e.rows[:i], e.rows[i+1:]...)
+			break
+		}
+	}
+	e.hdrBox.Remove(r.obj)
+}
+
+// request is what the form says, or a sentence saying what to fix.
+func (e *editor) request() (replay.Request, error) {
+	req := replay.Request{Method: strings.ToUpper(strings.TrimSpace(e.method.Text)),
+		URL: strings.TrimSpace(e.url.Text), Body: []byte(e.body.Text)}
+	if req.Method == "" || req.URL == "" {
+		return req, fmt.Errorf("give a method and a URL")
+	}
+	for i, r := range e.rows {
+		name, value := strings.TrimSpace(r.name.Text), r.value.Text
+		if name == "" && strings.TrimSpace(value) == "" {
+			continue // an empty row is no header
+		}
+		if name == "" || strings.ContainsAny(name, " \t:\r\n") {
+			return req, fmt.Errorf("header %d: %q is not a header name (letters, digits and -, no spaces or colons)", i+1, name)
+		}
+		if strings.ContainsAny(value, "\r\n") {
+			return req, fmt.Errorf("header %s: a value cannot hold a line break", name)
+		}
+		req.Headers = append(req.Headers, capture.Header{Name: name, Value: value})
+	}
+	return req, nil
+}
+
+// sendNow sends the form (UI goroutine); the answer shows below.
+func (e *editor) sendNow() {
+	req, err := e.request()
+	if err != nil {
+		e.fail(err)
+		return
+	}
+	a := &replay.Attempt{Kind: replay.KindEdit, Request: req}
+	if e.c != nil {
+		a.CaptureID = e.c.ID
+		a.Modified = !sameRequest(e.orig, req)
+	}
+	if e.sign != nil && e.sign.Selected == signResign {
+		if err := replay.Resign(&a.Request, *e.signer, time.Now()); err != nil {
+			e.fail(err)
+			return
+		}
+		a.Modified = true
+	}
+	e.send.Disable()
+	e.msg.Importance = widget.MediumImportance
+	e.msg.SetText("Sending to " + req.URL + "…")
+	st := e.m.styles
+	e.m.sendAttempt(a, func(a *replay.Attempt) {
+		e.send.Enable()
+		e.last = a
+		e.msg.Importance = attemptImportance(a)
+		e.msg.SetText(attemptLine(a))
+		e.out.SetText("")
+		go func() {
+			rows := attemptRows(a, st, true)
+			e.m.post(func() {
+				if e.last == a {
+					e.out.Rows = rows
+					e.out.Refresh()
+				}
+			})
+		}()
+		if p := e.m.replays; p != nil && e.c != nil && p.cur != nil && p.cur.ID == e.c.ID {
+			p.reload()
+		}
+	})
+}
+
+func (e *editor) fail(err error) {
+	e.msg.Importance = widget.DangerImportance
+	s := err.Error()
+	e.msg.SetText(strings.ToUpper(s[:1]) + s[1:] + ".")
+}
+
+// highlight renders the body, as the headers say it is, off the UI
+// goroutine (UI goroutine).
+func (e *editor) highlight() {
+	req, _ := e.request()
+	r := &capture.Request{Headers: req.Headers, Body: req.Body}
+	st := e.m.styles
+	go func() {
+		v, lang := prepareBody(r, modePretty)
+		rows := rowsFor(v, lang, st)
+		if v.banner != "" {
+			rows = append(highlightRows("("+v.banner+")\n", "plaintext", st), rows...)
+		}
+		e.m.post(func() {
+			e.view.Rows = rows
+			e.view.Refresh()
+		})
+	}()
+}
+
+// showEditor opens "Edit and send" for c (or an empty request when c is
+// nil) in a dialog.
+func (m *Main) showEditor(c *capture.Request, target string) {
+	if m.win == nil {
+		return
+	}
+	e := newEditor(m, c, target)
+	title := "New request"
+	if c != nil {
+		title = "Edit and send " + c.ID
+	}
+	d := dialog.NewCustom(title, "Close", e.content, m.win)
+	d.Resize(fyne.NewSize(1160, 730))
+	d.Show()
+}
+
+// attemptRows is attemptText with the response body pretty-printed and
+// highlighted as its Content-Type says; responseOnly leaves out the request
+// (the editor shows it already). Safe off the UI goroutine.
+func attemptRows(a *replay.Attempt, st *styles, responseOnly bool) []widget.TextGridRow {
+	res := a.Result
+	head := responseHead(res)
+	if !responseOnly {
+		head = attemptHead(a)
+	}
+	if res.Class != "" || len(res.Body) == 0 {
+		return highlightRows(printableText(strings.TrimSuffix(head, "\n")), "plaintext", st)
+	}
+	rows := highlightRows(printableText(strings.TrimSuffix(head, "\n")), "plaintext", st)
+	v, lang := prepareBody(&capture.Request{Headers: res.Headers, Body: res.Body}, modePretty)
+	if v.banner != "" {
+		rows = append(rows, highlightRows("("+v.banner+")", "plaintext", st)...)
+	}
+	rows = append(rows, rowsFor(v, lang, st)...)
+	if res.Truncated {
+		rows = append(rows, highlightRows(fmt.Sprintf("… cut at %s of %s", capture.FormatSize(int64(len(res.Body))), capture.FormatSize(res.BodySize)), "plaintext", st)...)
+	}
+	return rows
+}
