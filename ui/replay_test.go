@@ -233,3 +233,45 @@ func TestForwardLiveSwitch(t *testing.T) {
 		})
 	}
 }
+
+func TestPickForExportAndBulk(t *testing.T) {
+	h := newHarness(t)
+	var cs []*capture.Request
+	for i := range 3 {
+		cs = append(cs, h.add(t, "POST", fmt.Sprintf("/hooks/%d", i), "application/json", []byte(`{}`)))
+	}
+	h.waitFor(t, "list", func() bool { return len(h.m.items) == 3 })
+	space := &fyne.KeyEvent{Name: fyne.KeySpace}
+	h.do(func() {
+		h.m.list.Select(2) // the oldest (newest first)
+		h.m.typedKey(space)
+		h.m.list.Select(0)
+		h.m.typedKey(space)
+	})
+	var sc scope
+	h.do(func() { sc = h.m.scope() })
+	if len(sc.picked) != 2 || sc.picked[0] != cs[0].ID || sc.picked[1] != cs[2].ID {
+		t.Fatalf("picked %v, want the oldest and the newest, oldest first", sc.picked)
+	}
+	if !h.eval(func() bool {
+		return strings.HasPrefix(h.m.count.Text, "2 picked") && strings.Contains(h.m.describe(sc), "2 picked")
+	}) {
+		t.Errorf("count %q", h.m.count.Text)
+	}
+	rs, err := h.m.load(sc)
+	if err != nil || len(rs) != 2 || string(rs[1].Body) != "{}" {
+		t.Fatalf("load: %d, %v", len(rs), err)
+	}
+	if err := h.store.Delete(context.Background(), cs[2].ID); err != nil {
+		t.Fatal(err)
+	}
+	h.waitFor(t, "a deleted capture unpicked", func() bool { return len(h.m.picked) == 1 })
+	h.do(func() {
+		h.m.list.Select(h.m.sel) // still the oldest
+		h.m.togglePick(cs[0].ID)
+	})
+	h.do(func() { sc = h.m.scope() })
+	if sc.picked != nil || h.eval(func() bool { return strings.Contains(h.m.count.Text, "picked") }) {
+		t.Errorf("after unpicking: scope %v, count %q", sc.picked, h.m.count.Text)
+	}
+}

@@ -2,8 +2,11 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -46,16 +49,70 @@ func (m *Main) matching(q capture.Query) ([]*capture.Request, error) {
 	return out, nil
 }
 
-// toolsMenu offers export, import and bulk replay for what the list shows.
+// scope is what export and bulk replay work on: the picked captures when
+// there are any, else what the list shows (UI goroutine).
+type scope struct {
+	q      capture.Query
+	picked []string // ids, oldest first; nil: everything q matches
+}
+
+func (m *Main) scope() scope {
+	if len(m.picked) == 0 {
+		return scope{q: m.query()}
+	}
+	ids := slices.Sorted(maps.Keys(m.picked)) // ids sort by arrival
+	return scope{picked: ids}
+}
+
+// describe says what a scope covers, for dialogs.
+func (m *Main) describe(s scope) string {
+	switch {
+	case s.picked != nil:
+		return fmt.Sprintf("the %d picked captures", len(s.picked))
+	case m.filtered():
+		return "the captures matching the current search and method"
+	}
+	return "all captures"
+}
+
+// load reads a scope's captures with bodies, oldest first (off the UI
+// goroutine). A picked capture deleted since is skipped.
+func (m *Main) load(s scope) ([]*capture.Request, error) {
+	if s.picked == nil {
+		return m.matching(s.q)
+	}
+	out := make([]*capture.Request, 0, len(s.picked))
+	for _, id := range s.picked {
+		r, err := m.opts.Captures.Get(context.Background(), id)
+		if errors.Is(err, capture.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// toolsMenu offers export, import and bulk replay for the picked captures,
+// or what the list shows.
 func (m *Main) toolsMenu() *fyne.Menu {
+	what := "listed"
+	if len(m.picked) > 0 {
+		what = "picked"
+	}
 	items := []*fyne.MenuItem{
-		fyne.NewMenuItem("Export the listed captures…", m.showExport),
+		fyne.NewMenuItem("Export the "+what+" captures…", m.showExport),
 	}
 	if m.opts.Importer != nil {
 		items = append(items, fyne.NewMenuItem("Import HAR, JSON lines, cURL or raw HTTP…", m.showImport))
 	}
 	if m.opts.Sender != nil {
-		items = append(items, fyne.NewMenuItem("Replay the listed captures…", m.showBulk))
+		items = append(items, fyne.NewMenuItem("Replay the "+what+" captures…", m.showBulk))
+	}
+	if len(m.picked) > 0 {
+		items = append(items, fyne.NewMenuItem(fmt.Sprintf("Unpick all (%d)", len(m.picked)), m.clearPicks))
 	}
 	return fyne.NewMenu("", items...)
 }
@@ -67,11 +124,8 @@ func (m *Main) showExport() {
 	format := widget.NewSelect([]string{"har", "jsonl", "curl", "raw"}, nil)
 	format.SetSelected("har")
 	secrets := widget.NewCheck("Include secrets (Authorization, cookies, tokens, signatures)", nil)
-	q := m.query()
-	what := "all captures"
-	if m.filtered() {
-		what = "the captures matching the current search and method"
-	}
+	sc := m.scope()
+	what := m.describe(sc)
 	form := widget.NewForm(widget.NewFormItem("Format", format), widget.NewFormItem("", secrets),
 		widget.NewFormItem("", widget.NewLabel("Exports "+what+", oldest first.")))
 	dialog.ShowCustomConfirm("Export", "Choose file…", "Cancel", form, func(ok bool) {
@@ -85,7 +139,7 @@ func (m *Main) showExport() {
 			}
 			go func() {
 				defer w.Close()
-				reqs, err := m.matching(q)
+				reqs, err := m.load(sc)
 				if err == nil {
 					err = exchange.Export(w, f, reqs, exchange.ExportOptions{IncludeSecrets: secrets.Checked, BaseURL: m.opts.URL})
 				}
@@ -157,7 +211,7 @@ func (m *Main) showBulk() {
 	bar := widget.NewProgressBar()
 	msg := widget.NewLabel("")
 	msg.Wrapping = fyne.TextWrapWord
-	q := m.query()
+	sc := m.scope()
 	var (
 		mu     sync.Mutex
 		cancel context.CancelFunc
@@ -183,9 +237,9 @@ func (m *Main) showBulk() {
 		start.Disable()
 		stop.Enable()
 		msg.Importance = widget.MediumImportance
-		msg.SetText("Loading the listed captures…")
+		msg.SetText("Loading " + m.describe(sc) + "…")
 		go func() {
-			reqs, err := m.matching(q)
+			reqs, err := m.load(sc)
 			if err != nil {
 				m.post(func() { msg.SetText("Could not read the captures: " + err.Error()); start.Enable() })
 				return

@@ -129,6 +129,8 @@ type Main struct {
 	replays *replayPanel // nil without a Sender
 	// compareBase is the capture marked as the left side of a comparison.
 	compareBase string
+	// picked are the captures picked for export and bulk replay (by id).
+	picked map[string]bool
 	tunSig      chan struct{} // a new tunnel status is waiting in tunLast
 	tunLast     atomic.Pointer[tunnel.Status]
 	// applied, if set (tests), receives after each update the pump applied.
@@ -138,7 +140,7 @@ type Main struct {
 // NewMain builds the window's content; call Pump to make it live. w may be
 // nil (tests): dialogs and the clipboard then do nothing.
 func NewMain(opts Options, w fyne.Window) *Main {
-	m := &Main{opts: opts, win: w, sel: -1, cache: map[string]rendered{}, results: make(chan func(), 16),
+	m := &Main{opts: opts, win: w, sel: -1, cache: map[string]rendered{}, picked: map[string]bool{}, results: make(chan func(), 16),
 		quit: make(chan struct{}), tunSig: make(chan struct{}, 1)}
 	m.styles = newStyles(darkPalette)
 	if fyne.CurrentApp() != nil && fyne.CurrentApp().Settings().ThemeVariant() == theme.VariantLight {
@@ -161,7 +163,7 @@ func NewMain(opts Options, w fyne.Window) *Main {
 			if i < len(m.items) {
 				rw := o.(*rowWidget)
 				rw.id, rw.index = m.items[i].ID, i
-				updateRow(rw.content, m.items[i])
+				updateRow(rw.content, m.items[i], m.picked[m.items[i].ID])
 			}
 		},
 	)
@@ -351,6 +353,11 @@ func (r *rowWidget) TappedSecondary(ev *fyne.PointEvent) {
 		fyne.NewMenuItem("Copy id", func() { r.m.copy(id) }),
 		fyne.NewMenuItem("Mark for comparison", func() { r.m.markCompare(id) }),
 	}
+	pick := "Pick for export or bulk replay (Space)"
+	if r.m.picked[id] {
+		pick = "Unpick (Space)"
+	}
+	items = append(items, fyne.NewMenuItem(pick, func() { r.m.togglePick(id) }))
 	if base := r.m.compareBase; base != "" && base != id {
 		items = append(items, fyne.NewMenuItem("Compare with marked "+base, func() { r.m.compareWithMarked(id) }))
 	}
@@ -405,7 +412,7 @@ func setFlags(box *fyne.Container, r *capture.Request) {
 	}
 }
 
-func updateRow(o fyne.CanvasObject, r *capture.Request) {
+func updateRow(o fyne.CanvasObject, r *capture.Request, picked bool) {
 	c := o.(*fyne.Container)
 	lines := c.Objects[0].(*fyne.Container)
 	target := lines.Objects[0].(*widget.Label)
@@ -423,7 +430,11 @@ func updateRow(o fyne.CanvasObject, r *capture.Request) {
 	bg.FillColor = methodColor(r.Method)
 	txt.Refresh()
 	bg.Refresh()
-	target.SetText(elideMiddle(printable(r.Target), 90))
+	shown := elideMiddle(printable(r.Target), 90)
+	if picked {
+		shown = "✔ " + shown
+	}
+	target.SetText(shown)
 	ct := r.ContentType()
 	if i := strings.IndexByte(ct, ';'); i >= 0 {
 		ct = ct[:i]
@@ -529,7 +540,33 @@ func (m *Main) updateCount() {
 		m.count.SetText(fmt.Sprintf("%d of %d captures", shown, n))
 		return
 	}
-	m.count.SetText(fmt.Sprintf("%d captures · %s", n, capture.FormatSize(b)))
+	text := fmt.Sprintf("%d captures · %s", n, capture.FormatSize(b))
+	if len(m.picked) > 0 {
+		text = fmt.Sprintf("%d picked · %s", len(m.picked), text)
+	}
+	m.count.SetText(text)
+}
+
+// togglePick picks id for export and bulk replay, or unpicks it (UI
+// goroutine).
+func (m *Main) togglePick(id string) {
+	if id == "" {
+		return
+	}
+	if m.picked[id] {
+		delete(m.picked, id)
+	} else {
+		m.picked[id] = true
+	}
+	m.list.Refresh()
+	m.updateCount()
+}
+
+// clearPicks unpicks everything (UI goroutine).
+func (m *Main) clearPicks() {
+	clear(m.picked)
+	m.list.Refresh()
+	m.updateCount()
 }
 
 func (m *Main) updateRight() {
@@ -582,7 +619,8 @@ func (m *Main) selectIndex(i int) {
 	m.updateRight()
 }
 
-// typedKey: up/down move the selection, Delete removes the selected capture.
+// typedKey: up/down move the selection, Delete removes the selected
+// capture, Space picks it.
 func (m *Main) typedKey(ev *fyne.KeyEvent) {
 	switch ev.Name {
 	case fyne.KeyDown:
@@ -597,6 +635,8 @@ func (m *Main) typedKey(ev *fyne.KeyEvent) {
 		}
 	case fyne.KeyDelete:
 		m.deleteSelected()
+	case fyne.KeySpace:
+		m.togglePick(m.selectedID())
 	}
 }
 
@@ -768,6 +808,7 @@ func (m *Main) apply(ev capture.Event) {
 		gone := map[string]bool{}
 		for _, id := range ev.IDs {
 			gone[id] = true
+			delete(m.picked, id)
 		}
 		selID := m.selectedID()
 		m.items = slices.DeleteFunc(m.items, func(r *capture.Request) bool { return gone[r.ID] })
@@ -784,6 +825,9 @@ func (m *Main) apply(ev capture.Event) {
 		m.updateCount()
 		m.updateRight()
 	default: // Cleared, Dropped: re-read
+		if ev.Kind == capture.Cleared {
+			clear(m.picked)
+		}
 		m.reload()
 	}
 }
