@@ -44,6 +44,7 @@ Usage:
   gancho replay ID... --to URL  send captures again and print the responses
   gancho export [--format har|jsonl|curl|raw] [--out FILE]  export captures
   gancho import FILE          import a HAR, JSON lines, cURL or raw HTTP file
+  gancho events [show|sample NAME [--xml]]  the 30 CRM events, a field list, a sample
   gancho help                 this text
 
 Every command takes --data DIR (or GANCHO_DATA) to choose the data directory.
@@ -77,6 +78,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdExport(args, stdout, stderr)
 	case "import":
 		err = cmdImport(args, stdout, stderr)
+	case "events":
+		err = cmdEvents(args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -103,6 +106,9 @@ func explain(err error) string {
 		return err.Error() + "; choose another with --data DIR or GANCHO_DATA."
 	case errors.Is(err, capture.ErrNotFound):
 		return err.Error() + `; run "gancho list" to see the ids.`
+	}
+	if s := explainRelay(err); s != "" {
+		return s
 	}
 	return err.Error()
 }

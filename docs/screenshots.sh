@@ -83,9 +83,15 @@ RECV=$(mktemp -d)
 RECV_PID=$!
 start NGROK_AUTHTOKEN= --forward http://127.0.0.1:$((PORT + 1))/webhooks
 curl -s -o /dev/null -H 'Content-Type: application/json' -d '{"type":"client.created","data":{"id":"cli_4821","name":"Ana Souza","email":"ana.souza@example.com.br"}}' "http://127.0.0.1:$PORT/hooks/crm"
-click 250 150; click 750 146; click 750 200; shot replays.png
+click 250 150; click 750 226; click 750 280; shot replays.png
+stop
+# 6. Edit and send a signed capture: header table, re-sign, the answer.
+SETTINGS='{"verifiers":[{"scheme":"standard","secret":"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw","path":"/hooks"}]}' start NGROK_AUTHTOKEN=
+swsend /hooks/crm "$SALE" msg_2Yx1 0
+click 250 150; click 650 106; xdotool key ctrl+a; xdotool type "http://127.0.0.1:$((PORT + 1))/webhooks"
+click 1002 106; sleep 1; click 54 667; click 1120 88; shot editor.png
 stop; kill $RECV_PID; rm -rf "$RECV"
-# 6. Light theme.
+# 7. Light theme.
 start FYNE_THEME=light
 send
 click 250 150; shot light.png

@@ -73,8 +73,14 @@ func newEditor(m *Main, c *capture.Request, target string) *editor {
 
 	if c != nil {
 		r, err := replay.FromCapture(c, target, false)
-		if err != nil { // no usable target yet: keep the capture's own request
-			r = replay.Request{Method: c.Method, URL: target, Headers: c.Headers, Body: c.Body}
+		if err != nil {
+			// No usable target yet: the same request, the URL left for the
+			// user to type.
+			r, err = replay.FromCapture(c, "http://target.invalid/", false)
+			if err != nil {
+				r = replay.Request{Method: c.Method, Headers: c.Headers, Body: c.Body}
+			}
+			r.URL = target
 		}
 		e.orig = r
 		e.method.SetText(r.Method)

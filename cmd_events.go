@@ -1,0 +1,100 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"github.com/gancho-app/gancho/relay"
+)
+
+// cmdEvents lists the catalogue, describes one event, or prints a sample.
+//
+//	gancho events [--json]
+//	gancho events show NAME
+//	gancho events sample NAME [--xml] [--seed N]
+func cmdEvents(args []string, stdout, stderr io.Writer) error {
+	sub := ""
+	if len(args) > 0 && (args[0] == "sample" || args[0] == "show") {
+		sub, args = args[0], args[1:]
+	}
+	var c common
+	fs := newFlags("events", stderr, &c)
+	asJSON := fs.Bool("json", false, "list the events as JSON (number, name, labels, fields)")
+	asXML := fs.Bool("xml", false, "sample: print the XML rendering instead of JSON")
+	seed := fs.Uint64("seed", 0, "sample: a seed for repeatable data (0: random)")
+	rest, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	switch sub {
+	case "":
+		if len(rest) > 0 {
+			return fmt.Errorf("events: unexpected %q; use \"gancho events sample NAME\" for a sample", rest[0])
+		}
+		return listEvents(stdout, *asJSON)
+	case "show", "sample":
+		if len(rest) != 1 {
+			return fmt.Errorf("events %s: name one event, e.g. \"gancho events %s client.created\" (\"gancho events\" lists them)", sub, sub)
+		}
+		ev, ok := relay.Lookup(rest[0])
+		if !ok {
+			return fmt.Errorf("events %s: %q: %w", sub, rest[0], relay.ErrUnknownEvent)
+		}
+		if sub == "show" {
+			return showEvent(stdout, ev)
+		}
+		g := relay.NewRandomGenerator()
+		if *seed != 0 {
+			g = relay.NewGenerator(*seed)
+		}
+		p, err := g.Sample(ev.Name)
+		if err != nil {
+			return err
+		}
+		out, err := p.JSON()
+		if *asXML {
+			out, err = p.XML()
+		}
+		if err != nil {
+			return fmt.Errorf("events sample %s: %w", ev.Name, err)
+		}
+		_, err = fmt.Fprintf(stdout, "%s\n", out)
+		return err
+	}
+	return nil
+}
+
+func listEvents(w io.Writer, asJSON bool) error {
+	evs := relay.Events()
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(evs)
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "#\tNAME\tEVENT\tEVENTO")
+	for _, e := range evs {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", e.Number, e.Name, e.Label, e.LabelPT)
+	}
+	return tw.Flush()
+}
+
+func showEvent(w io.Writer, e relay.Event) error {
+	fmt.Fprintf(w, "%d. %s — %s / %s\n%s\n\nFields of data:\n", e.Number, e.Name, e.Label, e.LabelPT, e.Description)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, f := range e.Fields {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", f.Name, f.Type, f.Doc)
+	}
+	return tw.Flush()
+}
+
+// explainRelay adds the next step to relay errors.
+func explainRelay(err error) string {
+	if errors.Is(err, relay.ErrUnknownEvent) {
+		return err.Error() + `; run "gancho events" to see the 30 names.`
+	}
+	return ""
+}
