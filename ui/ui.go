@@ -130,9 +130,9 @@ type Main struct {
 	// compareBase is the capture marked as the left side of a comparison.
 	compareBase string
 	// picked are the captures picked for export and bulk replay (by id).
-	picked map[string]bool
-	tunSig      chan struct{} // a new tunnel status is waiting in tunLast
-	tunLast     atomic.Pointer[tunnel.Status]
+	picked  map[string]bool
+	tunSig  chan struct{} // a new tunnel status is waiting in tunLast
+	tunLast atomic.Pointer[tunnel.Status]
 	// applied, if set (tests), receives after each update the pump applied.
 	applied chan struct{}
 }
