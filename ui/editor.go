@@ -32,8 +32,7 @@ type editor struct {
 	signer  *verify.Config   // the verifier to re-sign with, nil for none
 	method  *widget.SelectEntry
 	url     *widget.Entry
-	rows    []*headerRow
-	hdrBox  *fyne.Container
+	hdrs    *headerTable
 	body    *widget.Entry
 	view    *widget.TextGrid // the body highlighted
 	tabs    *container.AppTabs
@@ -52,13 +51,71 @@ type headerRow struct {
 	obj         fyne.CanvasObject
 }
 
+// headerTable edits a list of name/value lines: add, remove, edit.
+type headerTable struct {
+	rows []*headerRow
+	box  *fyne.Container
+	// namePH and valuePH are the empty rows' placeholders.
+	namePH, valuePH string
+}
+
+func newHeaderTable(namePH, valuePH string) *headerTable {
+	return &headerTable{box: container.NewVBox(), namePH: namePH, valuePH: valuePH}
+}
+
+// add appends a row (UI goroutine).
+func (t *headerTable) add(name, value string) *headerRow {
+	r := &headerRow{name: widget.NewEntry(), value: widget.NewEntry()}
+	r.name.SetPlaceHolder(t.namePH)
+	r.value.SetPlaceHolder(t.valuePH)
+	r.name.SetText(name)
+	r.value.SetText(value)
+	remove := widget.NewButtonWithIcon("", theme.DeleteIcon(), func() { t.remove(r) })
+	split := container.NewHSplit(r.name, r.value)
+	split.Offset = 0.3
+	r.obj = container.NewBorder(nil, nil, nil, remove, split)
+	t.rows = append(t.rows, r)
+	t.box.Add(r.obj)
+	return r
+}
+
+func (t *headerTable) remove(r *headerRow) {
+	for i, x := range t.rows {
+		if x == r {
+			t.rows = append(t.rows[:i], t.rows[i+1:]...)
+			break
+		}
+	}
+	t.box.Remove(r.obj)
+}
+
+// headers are the rows as headers, or a sentence saying what to fix.
+// Empty rows are skipped.
+func (t *headerTable) headers() ([]capture.Header, error) {
+	var out []capture.Header
+	for i, r := range t.rows {
+		name, value := strings.TrimSpace(r.name.Text), r.value.Text
+		if name == "" && strings.TrimSpace(value) == "" {
+			continue // an empty row is no header
+		}
+		if name == "" || strings.ContainsAny(name, " \t:\r\n") {
+			return nil, fmt.Errorf("header %d: %q is not a header name (letters, digits and -, no spaces or colons)", i+1, name)
+		}
+		if strings.ContainsAny(value, "\r\n") {
+			return nil, fmt.Errorf("header %s: a value cannot hold a line break", name)
+		}
+		out = append(out, capture.Header{Name: name, Value: value})
+	}
+	return out, nil
+}
+
 // newEditor builds the editor for c (nil: an empty request) sent to target.
 func newEditor(m *Main, c *capture.Request, target string) *editor {
 	e := &editor{m: m, c: c}
 	e.method = widget.NewSelectEntry([]string{"POST", "PUT", "PATCH", "GET", "DELETE"})
 	e.url = widget.NewEntry()
 	e.url.SetPlaceHolder("http://localhost:3000/webhooks")
-	e.hdrBox = container.NewVBox()
+	e.hdrs = newHeaderTable("Name", "value")
 	e.body = widget.NewMultiLineEntry()
 	e.body.TextStyle = fyne.TextStyle{Monospace: true}
 	e.body.Wrapping = fyne.TextWrapOff
@@ -129,7 +186,7 @@ func newEditor(m *Main, c *capture.Request, target string) *editor {
 		e.sign.SetSelected(signKeep)
 		signBox = container.NewVBox(widget.NewLabel("Signature ("+e.signer.String()+")"), e.sign)
 	}
-	hdrScroll := container.NewVScroll(e.hdrBox)
+	hdrScroll := container.NewVScroll(e.hdrs.box)
 	hdrScroll.SetMinSize(fyne.NewSize(0, 130))
 	headers := container.NewBorder(
 		container.NewHBox(widget.NewLabelWithStyle("Headers", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), layout.NewSpacer(), add),
@@ -151,30 +208,9 @@ func newEditor(m *Main, c *capture.Request, target string) *editor {
 }
 
 // addHeader appends an editable header row (UI goroutine).
-func (e *editor) addHeader(name, value string) *headerRow {
-	r := &headerRow{name: widget.NewEntry(), value: widget.NewEntry()}
-	r.name.SetPlaceHolder("Name")
-	r.value.SetPlaceHolder("value")
-	r.name.SetText(name)
-	r.value.SetText(value)
-	remove := widget.NewButtonWithIcon("", theme.DeleteIcon(), func() { e.removeHeader(r) })
-	split := container.NewHSplit(r.name, r.value)
-	split.Offset = 0.3
-	r.obj = container.NewBorder(nil, nil, nil, remove, split)
-	e.rows = append(e.rows, r)
-	e.hdrBox.Add(r.obj)
-	return r
-}
+func (e *editor) addHeader(name, value string) *headerRow { return e.hdrs.add(name, value) }
 
-func (e *editor) removeHeader(r *headerRow) {
-	for i, x := range e.rows {
-		if x == r {
-			e.rows = append(e.rows[:i], e.rows[i+1:]...)
-			break
-		}
-	}
-	e.hdrBox.Remove(r.obj)
-}
+func (e *editor) removeHeader(r *headerRow) { e.hdrs.remove(r) }
 
 // request is what the form says, or a sentence saying what to fix.
 func (e *editor) request() (replay.Request, error) {
@@ -183,19 +219,11 @@ func (e *editor) request() (replay.Request, error) {
 	if req.Method == "" || req.URL == "" {
 		return req, fmt.Errorf("give a method and a URL")
 	}
-	for i, r := range e.rows {
-		name, value := strings.TrimSpace(r.name.Text), r.value.Text
-		if name == "" && strings.TrimSpace(value) == "" {
-			continue // an empty row is no header
-		}
-		if name == "" || strings.ContainsAny(name, " \t:\r\n") {
-			return req, fmt.Errorf("header %d: %q is not a header name (letters, digits and -, no spaces or colons)", i+1, name)
-		}
-		if strings.ContainsAny(value, "\r\n") {
-			return req, fmt.Errorf("header %s: a value cannot hold a line break", name)
-		}
-		req.Headers = append(req.Headers, capture.Header{Name: name, Value: value})
+	h, err := e.hdrs.headers()
+	if err != nil {
+		return req, err
 	}
+	req.Headers = h
 	return req, nil
 }
 

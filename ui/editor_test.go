@@ -25,9 +25,9 @@ func TestEditorHeaderTable(t *testing.T) {
 			r := e.addHeader("", "")
 			r.name.SetText("X-Trace")
 			r.value.SetText(" spaced value ")
-			e.rows[0].value.SetText("text/plain")
+			e.hdrs.rows[0].value.SetText("text/plain")
 		}, "", []capture.Header{{Name: "Content-Type", Value: "text/plain"}, {Name: "X-Trace", Value: " spaced value "}}},
-		{"removed", func(e *editor) { e.removeHeader(e.rows[0]) }, "", nil},
+		{"removed", func(e *editor) { e.removeHeader(e.hdrs.rows[0]) }, "", nil},
 		{"an empty row is ignored", func(e *editor) { e.addHeader("", "") }, "",
 			[]capture.Header{{Name: "Content-Type", Value: "application/json"}}},
 		{"a name with a space", func(e *editor) { e.addHeader("X Bad", "1") }, "is not a header name", nil},
@@ -46,8 +46,8 @@ func TestEditorHeaderTable(t *testing.T) {
 					if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 						t.Errorf("error %v, want %q", err, tt.wantErr)
 					}
-					if len(e.hdrBox.Objects) != len(e.rows) {
-						t.Errorf("%d rows shown, %d kept", len(e.hdrBox.Objects), len(e.rows))
+					if len(e.hdrs.box.Objects) != len(e.hdrs.rows) {
+						t.Errorf("%d rows shown, %d kept", len(e.hdrs.box.Objects), len(e.hdrs.rows))
 					}
 				case err != nil:
 					t.Errorf("error %v", err)
