@@ -26,6 +26,7 @@ import (
 	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/capture/database"
 	"github.com/gancho-app/gancho/capture/pretty"
+	"github.com/gancho-app/gancho/relay"
 	"github.com/gancho-app/gancho/replay"
 	"github.com/gancho-app/gancho/rules"
 	"github.com/gancho-app/gancho/settings"
@@ -45,6 +46,7 @@ Usage:
   gancho export [--format har|jsonl|curl|raw] [--out FILE]  export captures
   gancho import FILE          import a HAR, JSON lines, cURL or raw HTTP file
   gancho events [show|sample NAME [--xml]]  the 30 CRM events, a field list, a sample
+  gancho send EVENT [--to URL]  send a signed sample to URL, or to the saved subscriptions
   gancho help                 this text
 
 Every command takes --data DIR (or GANCHO_DATA) to choose the data directory.
@@ -80,6 +82,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdImport(args, stdout, stderr)
 	case "events":
 		err = cmdEvents(args, stdout, stderr)
+	case "send":
+		err = cmdSend(args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -337,12 +341,41 @@ func cmdGUI(args []string, stderr io.Writer) error {
 	if lf.tunnel != "" {
 		sw.On() // the window shows how it goes
 	}
+	outbound, stopOutbound, err := startOutbound(e, sender)
+	if err != nil {
+		return err
+	}
+	defer stopOutbound()
 	ui.Run(ui.Options{URL: srv.URL(), DataDir: e.db.Dir, Captures: e.store, Recorder: srv,
-		Settings: ss, Tunnel: sw, Sender: sender, Replays: e.history, Importer: e.store, Forwarding: live})
+		Settings: ss, Tunnel: sw, Sender: sender, Replays: e.history, Importer: e.store, Forwarding: live,
+		Outbound: outbound})
 	sw.Off() // before Shutdown: no tunnel may come up while the server stops
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return srv.Shutdown(ctx)
+}
+
+// startOutbound opens the subscriptions store and runs deliveries (pending
+// retries included) until stop is called.
+func startOutbound(e *engine, sender *replay.Sender) (o *ui.Outbound, stop func(), err error) {
+	store, err := relay.NewStore(context.Background(), e.db)
+	if err != nil {
+		return nil, nil, err
+	}
+	changed := make(chan struct{}, 1)
+	d := &relay.Dispatcher{Store: store, Sender: sender, OnChange: func(string) {
+		select { // a signal: the window re-reads the store
+		case changed <- struct{}{}:
+		default:
+		}
+	}}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = d.Run(ctx)
+	}()
+	return &ui.Outbound{Store: store, Dispatch: d, Changed: changed}, func() { cancel(); <-done }, nil
 }
 
 func cmdListen(args []string, stdout, stderr io.Writer) error {

@@ -217,9 +217,12 @@ func lookupIndex(name string) (int, bool) {
 
 // Template is a user-defined body for an event, for example a payload
 // captured from a real request or edited by hand. Event is the machine name
-// it is sent as: a catalogue name or any custom one. Body is JSON text.
+// it is sent as: a catalogue name or any custom one. Name tells an event's
+// templates apart (Store.SaveTemplate keys them by event and name). Body is
+// JSON text.
 type Template struct {
 	Event string
+	Name  string
 	Body  []byte
 }
 

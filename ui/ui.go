@@ -64,6 +64,9 @@ type Options struct {
 	// Forwarding, if set, adds the "Forward live" switch; a target it
 	// already has (--forward) shows as on.
 	Forwarding Forwarding
+	// Outbound, if set, adds the Outbound section: subscriptions, firing
+	// events and the delivery log.
+	Outbound *Outbound
 }
 
 // Run opens the main window and blocks until it is closed.
@@ -127,6 +130,9 @@ type Main struct {
 	urlLbl  *widget.Label
 	tbar    *tunnelBar   // nil without a Tunnel
 	replays *replayPanel // nil without a Sender
+	// outbound is the Outbound section, nil without Options.Outbound.
+	outbound *outboundPanel
+	sections *container.AppTabs
 	// compareBase is the capture marked as the left side of a comparison.
 	compareBase string
 	// picked are the captures picked for export and bulk replay (by id).
@@ -234,7 +240,16 @@ func NewMain(opts Options, w fyne.Window) *Main {
 	m.right = container.NewStack(m.empty)
 	m.split = container.NewHSplit(left, m.right)
 	m.split.Offset = 0.38
-	m.root = container.NewBorder(bars, nil, nil, nil, m.split)
+	var body fyne.CanvasObject = m.split
+	if opts.Outbound != nil {
+		m.outbound = newOutboundPanel(m, *opts.Outbound)
+		m.sections = container.NewAppTabs(
+			container.NewTabItemWithIcon("Inbound: captures", theme.DownloadIcon(), m.split),
+			container.NewTabItemWithIcon("Outbound: events and subscriptions", theme.UploadIcon(), m.outbound.root))
+		body = m.sections
+		m.outbound.reload()
+	}
+	m.root = container.NewBorder(bars, nil, nil, nil, body)
 	m.reload()
 	return m
 }
@@ -358,6 +373,9 @@ func (r *rowWidget) TappedSecondary(ev *fyne.PointEvent) {
 		pick = "Unpick (Space)"
 	}
 	items = append(items, fyne.NewMenuItem(pick, func() { r.m.togglePick(id) }))
+	if r.m.outbound != nil {
+		items = append(items, fyne.NewMenuItem("Save as event template…", func() { r.m.saveTemplateFor(id) }))
+	}
 	if base := r.m.compareBase; base != "" && base != id {
 		items = append(items, fyne.NewMenuItem("Compare with marked "+base, func() { r.m.compareWithMarked(id) }))
 	}
@@ -711,6 +729,29 @@ func (m *Main) renderAsync(r *capture.Request, mode string, apply func(rendered)
 	}()
 }
 
+// outboundChanged is the Outbound section's change signal, or nil (a nil
+// channel never fires in a select).
+func (m *Main) outboundChanged() <-chan struct{} {
+	if m.opts.Outbound == nil {
+		return nil
+	}
+	return m.opts.Outbound.Changed
+}
+
+// saveTemplateFor loads capture id and offers to save it as a template.
+func (m *Main) saveTemplateFor(id string) {
+	go func() {
+		c, err := m.opts.Captures.Get(context.Background(), id)
+		m.post(func() {
+			if err != nil {
+				m.count.SetText("Could not open " + id + ": " + err.Error())
+				return
+			}
+			m.showSaveTemplate(c)
+		})
+	}()
+}
+
 // post hands f to the pump; false when the window is gone.
 func (m *Main) post(f func()) bool {
 	select {
@@ -758,6 +799,8 @@ func (m *Main) Pump(ctx context.Context, events <-chan capture.Event) {
 			apply = f
 		case <-tick.C:
 			apply = m.list.Refresh
+		case <-m.outboundChanged():
+			apply = m.outbound.reload
 		case <-m.tunSig:
 			st := m.tunLast.Load()
 			apply = func() {

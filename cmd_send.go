@@ -1,0 +1,207 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/gancho-app/gancho/capture"
+	"github.com/gancho-app/gancho/relay"
+	"github.com/gancho-app/gancho/replay"
+	"github.com/gancho-app/gancho/verify"
+)
+
+// cmdSend plays the CRM: one signed sample of EVENT to --to URL, or to the
+// subscriptions saved in the data directory.
+func cmdSend(args []string, stdout, stderr io.Writer) error {
+	var c common
+	fs := newFlags("send", stderr, &c)
+	to := fs.String("to", "", "send one delivery to this URL (no retries); without it, fire to the saved subscriptions for EVENT")
+	secret := fs.String("secret", "", "signing secret (standard: whsec_…); generated and printed when empty")
+	signing := fs.String("signing", "standard", "standard, stripe, github or none")
+	asXML := fs.Bool("xml", false, "send the XML rendering")
+	asForm := fs.Bool("form", false, "send the fields as a form (application/x-www-form-urlencoded)")
+	get := fs.Bool("get", false, "send with GET, the fields as query parameters")
+	dataFile := fs.String("payload", "", "send this JSON file (an envelope) instead of a fresh sample")
+	timeout := fs.Duration("timeout", 30*time.Second, "per-attempt timeout")
+	wait := fs.Bool("wait", false, "with saved subscriptions: wait until each delivery succeeded or failed (retries included)")
+	var headers multiFlag
+	fs.Var(&headers, "header", "an extra header \"Name: value\" (repeatable)")
+	rest, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		return errors.New(`send: name one event, e.g. "gancho send client.created --to http://localhost:3000/webhooks" ("gancho events" lists them)`)
+	}
+	ev, ok := relay.Lookup(rest[0])
+	if !ok {
+		return fmt.Errorf("send: %q: %w", rest[0], relay.ErrUnknownEvent)
+	}
+	payload, err := sendPayload(ev.Name, *dataFile)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signalContext()
+	defer stop()
+	sender := replay.NewSender()
+	defer sender.Close()
+	if *to == "" {
+		return fireSaved(ctx, c, sender, ev.Name, payload, *wait, stdout)
+	}
+
+	s := relay.NewSubscription()
+	s.Name, s.URL, s.Events, s.Timeout = "gancho send", *to, []string{ev.Name}, *timeout
+	s.Signing = relay.Signing(*signing)
+	switch {
+	case *get:
+		s.Method = "GET"
+	case *asXML:
+		s.Format = relay.FormatXML
+	case *asForm:
+		s.Format = relay.FormatForm
+	}
+	for _, h := range headers {
+		name, value, ok := strings.Cut(h, ":")
+		if !ok {
+			return fmt.Errorf("send: --header %q: write it as \"Name: value\"", h)
+		}
+		s.Headers = append(s.Headers, capture.Header{Name: strings.TrimSpace(name), Value: strings.TrimSpace(value)})
+	}
+	generated := false
+	switch {
+	case *secret != "":
+		s.Secret = *secret
+	case s.Signing == relay.SignNone:
+		s.Secret = ""
+	case s.Signing == relay.SignStandard:
+		s.Secret, generated = verify.NewSecret(), true
+	default:
+		s.Secret, generated = strings.TrimPrefix(verify.NewSecret(), "whsec_"), true
+	}
+	if err := s.Validate(); err != nil {
+		return fmt.Errorf("send: %w", err)
+	}
+	var ids capture.IDGen
+	id := "msg_" + ids.New(time.Now())
+	a, req, err := relay.Deliver(ctx, sender, s, id, ev.Name, payload, time.Now())
+	if err != nil {
+		return fmt.Errorf("send: %w", err)
+	}
+	if generated {
+		fmt.Fprintf(stderr, "Signed (%s) with the generated secret %s: give it to the receiver, or pass --secret.\n", s.Signing, s.Secret)
+	}
+	printDelivery(stdout, ev.Name, req, a)
+	if a.Class != "" || a.Status < 200 || a.Status > 299 {
+		return fmt.Errorf("send: %s was not accepted", req.URL)
+	}
+	return nil
+}
+
+// sendPayload is a fresh sample of event, or the envelope in file.
+func sendPayload(event, file string) (relay.Payload, error) {
+	if file == "" {
+		return relay.Sample(event)
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return relay.Payload{}, fmt.Errorf("send: --payload: %w", err)
+	}
+	p, err := relay.ParseJSON(b)
+	if err != nil {
+		return relay.Payload{}, fmt.Errorf("send: --payload %s: %w", file, err)
+	}
+	return p, nil
+}
+
+// fireSaved fires to the saved subscriptions and reports the first attempt
+// of each delivery (or, with wait, the final outcome).
+func fireSaved(ctx context.Context, c common, sender *replay.Sender, event string, p relay.Payload, wait bool, stdout io.Writer) error {
+	e, err := openEngine(c)
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	store, err := relay.NewStore(ctx, e.db)
+	if err != nil {
+		return err
+	}
+	changed := make(chan string, 1024)
+	d := &relay.Dispatcher{Store: store, Sender: sender, OnChange: func(id string) {
+		select {
+		case changed <- id:
+		default: // the loop below re-reads everything it waits for
+		}
+	}}
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan error, 1)
+	go func() { done <- d.Run(runCtx) }()
+	defer func() { cancel(); <-done }()
+	ds, err := d.Fire(ctx, event, p, "")
+	if errors.Is(err, relay.ErrNoSubscribers) {
+		return fmt.Errorf("send: no enabled subscription listens to %s; add one in the window's Outbound section, or use --to URL", event)
+	}
+	if err != nil {
+		return fmt.Errorf("send: %w", err)
+	}
+	fmt.Fprintf(stdout, "Fired %s to %d subscriptions.\n", event, len(ds))
+	pending := map[string]bool{}
+	for _, dl := range ds {
+		pending[dl.ID] = true
+	}
+	tick := time.NewTicker(time.Second) // a change may have been folded away
+	defer tick.Stop()
+	failed := 0
+	for len(pending) > 0 {
+		select {
+		case <-ctx.Done():
+			fmt.Fprintf(stdout, "Stopped: %d deliveries are still pending; they continue the next time Gancho runs.\n", len(pending))
+			return ctx.Err()
+		case <-changed:
+		case <-tick.C:
+		}
+		for id := range pending {
+			dl, err := store.Delivery(ctx, id)
+			if err != nil || dl.Attempts == 0 {
+				continue
+			}
+			final := dl.Outcome == relay.OutcomeSucceeded || dl.Outcome == relay.OutcomeFailed
+			if !final && wait {
+				continue
+			}
+			delete(pending, id)
+			line := fmt.Sprintf("  %s → %s: %s after %d attempt(s)", dl.ID, dl.SubscriptionName, dl.Outcome, dl.Attempts)
+			if dl.LastStatus != 0 {
+				line += fmt.Sprintf(", last %d", dl.LastStatus)
+			} else if dl.LastError != "" {
+				line += ", " + safe(dl.LastError)
+			}
+			if !final {
+				line += ", next attempt " + dl.NextAt.Local().Format("15:04:05") + " (kept: it continues the next time Gancho runs)"
+			}
+			fmt.Fprintln(stdout, line)
+			if dl.Outcome != relay.OutcomeSucceeded {
+				failed++
+			}
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("send: %d of %d deliveries did not succeed", failed, len(ds))
+	}
+	return nil
+}
+
+func printDelivery(w io.Writer, event string, req replay.Request, a relay.Attempt) {
+	if a.Class != "" {
+		fmt.Fprintf(w, "%s %s %s: FAILED (%s): %s\n", event, req.Method, req.URL, a.Class, safe(a.Err))
+		return
+	}
+	fmt.Fprintf(w, "%s %s %s: %d in %s (webhook-id %s)\n", event, req.Method, req.URL, a.Status, round(a.Latency), a.DeliveryID)
+	if len(a.Body) > 0 {
+		fmt.Fprintf(w, "%s\n", safeText(string(a.Body)))
+	}
+}

@@ -1,0 +1,273 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/gancho-app/gancho/capture"
+	"github.com/gancho-app/gancho/relay"
+)
+
+// sourceSample is the fire form's "a fresh generated sample" choice.
+const sourceSample = "Generated sample"
+
+// allSubscribed is the fire form's "every enabled subscription" choice.
+const allSubscribed = "Every enabled subscription for the event"
+
+// fireForm picks an event, shows a fresh sample (highlighted, editable)
+// and fires it.
+type fireForm struct {
+	p         *outboundPanel
+	event     *widget.Select
+	eventOf   map[string]string // label → machine name
+	source    *widget.Select
+	templates []relay.Template
+	body      *widget.Entry
+	view      *widget.TextGrid
+	tabs      *container.AppTabs
+	to        *widget.Select
+	toIDs     map[string]string // label → subscription id
+	send      *widget.Button
+	msg       *widget.Label
+	content   fyne.CanvasObject
+	gen       *relay.Generator
+	fired     []relay.Delivery // the last fire, for tests
+}
+
+func newFireForm(p *outboundPanel, event, only string) *fireForm {
+	f := &fireForm{p: p, eventOf: map[string]string{}, toIDs: map[string]string{}, gen: relay.NewRandomGenerator()}
+	var labels []string
+	sel := ""
+	for _, e := range relay.Events() {
+		l := fmt.Sprintf("%d. %s — %s", e.Number, e.Label, e.Name)
+		labels = append(labels, l)
+		f.eventOf[l] = e.Name
+		if e.Name == event {
+			sel = l
+		}
+	}
+	f.body = widget.NewMultiLineEntry()
+	f.body.TextStyle = fyne.TextStyle{Monospace: true}
+	f.body.Wrapping = fyne.TextWrapOff
+	f.view = widget.NewTextGrid()
+	f.view.Scroll = fyne.ScrollBoth
+	f.tabs = container.NewAppTabs(
+		container.NewTabItem("Highlighted", f.view),
+		container.NewTabItem("Edit", f.body))
+	f.tabs.OnSelected = func(t *container.TabItem) {
+		if t.Content == f.view {
+			f.highlight()
+		}
+	}
+	f.source = widget.NewSelect([]string{sourceSample}, func(string) { f.fill() })
+	f.event = widget.NewSelect(labels, func(string) { f.eventChanged() })
+	var to []string
+	to = append(to, allSubscribed)
+	toSel := allSubscribed
+	for _, s := range p.subs {
+		l := subLabel(s) + " — " + s.URL
+		f.toIDs[l] = s.ID
+		to = append(to, l)
+		if s.ID == only {
+			toSel = l
+		}
+	}
+	f.to = widget.NewSelect(to, nil)
+	f.to.SetSelected(toSel)
+	f.msg = widget.NewLabel("")
+	f.msg.Wrapping = fyne.TextWrapWord
+	again := widget.NewButtonWithIcon("New sample", theme.ViewRefreshIcon(), func() {
+		f.source.SetSelected(sourceSample)
+		f.fill()
+	})
+	f.send = widget.NewButtonWithIcon("Send", theme.MailSendIcon(), f.fire)
+	f.send.Importance = widget.HighImportance
+	form := widget.NewForm(
+		widget.NewFormItem("Event", f.event),
+		widget.NewFormItem("Payload", container.NewBorder(nil, nil, nil, again, f.source)),
+		widget.NewFormItem("Send to", f.to),
+	)
+	f.content = container.NewBorder(form, container.NewVBox(f.msg, container.NewHBox(layout.NewSpacer(), f.send)), nil, nil, f.tabs)
+	if sel == "" {
+		sel = labels[0]
+	}
+	f.event.SetSelected(sel)
+	return f
+}
+
+// eventChanged loads the event's saved templates and shows a fresh sample.
+func (f *fireForm) eventChanged() {
+	name := f.eventOf[f.event.Selected]
+	f.source.Options = []string{sourceSample}
+	f.source.SetSelected(sourceSample)
+	f.fill()
+	go func() {
+		ts, err := f.p.o.Store.Templates(context.Background(), name)
+		f.p.m.post(func() {
+			if err != nil || f.eventOf[f.event.Selected] != name {
+				return
+			}
+			f.templates = ts
+			opts := []string{sourceSample}
+			for i := range ts {
+				opts = append(opts, templateLabel(ts[i], i))
+			}
+			f.source.Options = opts
+			f.source.Refresh()
+		})
+	}()
+}
+
+func templateLabel(t relay.Template, i int) string {
+	if t.Name != "" {
+		return "Template: " + t.Name
+	}
+	return fmt.Sprintf("Template %d", i+1)
+}
+
+// fill puts the chosen payload in the editor and the highlighted view.
+func (f *fireForm) fill() {
+	name := f.eventOf[f.event.Selected]
+	if name == "" {
+		return
+	}
+	text := ""
+	if f.source.Selected == sourceSample || f.source.Selected == "" {
+		p, err := f.gen.Sample(name)
+		if err == nil {
+			var b []byte
+			b, err = p.JSON()
+			text = string(b)
+		}
+		if err != nil {
+			f.msg.SetText(err.Error())
+			return
+		}
+	} else {
+		for i, t := range f.templates {
+			if templateLabel(t, i) == f.source.Selected {
+				text = string(t.Body)
+			}
+		}
+	}
+	f.body.SetText(text)
+	f.highlight()
+}
+
+func (f *fireForm) highlight() {
+	text, st := f.body.Text, f.p.m.styles
+	go func() {
+		rows := highlightRows(text, "json", st)
+		f.p.m.post(func() {
+			f.view.Rows = rows
+			f.view.Refresh()
+		})
+	}()
+}
+
+// fire sends the payload to the chosen subscriptions.
+func (f *fireForm) fire() {
+	name := f.eventOf[f.event.Selected]
+	payload, err := relay.ParseJSON([]byte(f.body.Text))
+	if err != nil {
+		f.msg.Importance = widget.DangerImportance
+		f.msg.SetText("The payload is not valid JSON: " + err.Error() + ". Fix it in Edit, or take a New sample.")
+		return
+	}
+	only := f.toIDs[f.to.Selected]
+	f.send.Disable()
+	f.msg.Importance = widget.MediumImportance
+	f.msg.SetText("Sending…")
+	go func() {
+		ds, err := f.p.o.Dispatch.Fire(context.Background(), name, payload, only)
+		f.p.m.post(func() {
+			f.send.Enable()
+			f.fired = ds
+			switch {
+			case errors.Is(err, relay.ErrNoSubscribers):
+				f.msg.Importance = widget.WarningImportance
+				f.msg.SetText("No enabled subscription listens to " + name + ". Add it to a subscription's events, or pick one in Send to.")
+			case err != nil:
+				f.msg.Importance = widget.DangerImportance
+				f.msg.SetText("Not sent: " + err.Error())
+			default:
+				f.msg.Importance = widget.SuccessImportance
+				n := fmt.Sprintf("%d subscriptions", len(ds))
+				if len(ds) == 1 {
+					n = "1 subscription"
+				}
+				f.msg.SetText(fmt.Sprintf("Fired %s to %s (webhook-id %s…). The delivery log shows each attempt.", name, n, ds[0].ID))
+				f.p.reloadLog()
+			}
+		})
+	}()
+}
+
+// showFire opens the fire dialog for event (or the first), to every
+// subscribed subscription or only one.
+func (p *outboundPanel) showFire(event, only string) {
+	if p.m.win == nil {
+		return
+	}
+	f := newFireForm(p, event, only)
+	d := dialog.NewCustom("Fire an event", "Close", f.content, p.m.win)
+	d.Resize(fyne.NewSize(860, 660))
+	d.Show()
+}
+
+// showSaveTemplate saves a capture's body as a custom template for an
+// event (from the capture list's menu).
+func (m *Main) showSaveTemplate(c *capture.Request) {
+	if m.win == nil || m.outbound == nil {
+		return
+	}
+	var labels []string
+	byLabel := map[string]string{}
+	guess := ""
+	for _, e := range relay.Events() {
+		l := fmt.Sprintf("%d. %s — %s", e.Number, e.Label, e.Name)
+		labels = append(labels, l)
+		byLabel[l] = e.Name
+		if strings.Contains(string(c.Body), `"`+e.Name+`"`) {
+			guess = l
+		}
+	}
+	event := widget.NewSelect(labels, nil)
+	if guess != "" {
+		event.SetSelected(guess)
+	}
+	name := widget.NewEntry()
+	name.SetText(strings.TrimPrefix(c.Target, "/"))
+	dialog.ShowForm("Save as event template", "Save", "Cancel", []*widget.FormItem{
+		widget.NewFormItem("Event", event),
+		widget.NewFormItem("Name", name),
+	}, func(ok bool) {
+		if !ok || event.Selected == "" {
+			return
+		}
+		if _, err := relay.ParseJSON(c.Body); err != nil {
+			dialog.ShowError(fmt.Errorf("only a JSON body can be a template: %w", err), m.win)
+			return
+		}
+		t := relay.Template{Event: byLabel[event.Selected], Name: strings.TrimSpace(name.Text), Body: c.Body}
+		go func() {
+			err := m.outbound.o.Store.SaveTemplate(context.Background(), t)
+			m.post(func() {
+				if err != nil {
+					dialog.ShowError(err, m.win)
+					return
+				}
+				m.count.SetText("Saved as a template for " + t.Event)
+			})
+		}()
+	}, m.win)
+}
