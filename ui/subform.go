@@ -234,8 +234,8 @@ func (f *subForm) signingChanged(v string) {
 			f.generateSecret(v)
 			return
 		}
-	default:
-		if f.secret == "" {
+	default: // a whsec_ key is Standard Webhooks' format: make a plain one
+		if f.secret == "" || strings.HasPrefix(f.secret, "whsec_") {
 			f.generateSecret(v)
 			return
 		}

@@ -1,0 +1,275 @@
+package ui
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/test"
+
+	"github.com/gancho-app/gancho/capture"
+	"github.com/gancho-app/gancho/capture/database"
+	"github.com/gancho-app/gancho/relay"
+	"github.com/gancho-app/gancho/verify"
+)
+
+func TestSubFormBuild(t *testing.T) {
+	test.NewTempApp(t)
+	tests := []struct {
+		name    string
+		edit    func(f *subForm)
+		wantErr []string // each must appear in the message
+		check   func(t *testing.T, s relay.Subscription)
+	}{
+		{"empty", func(f *subForm) {}, []string{"URL", "event"}, nil},
+		{"bad URL", func(f *subForm) {
+			f.url.SetText("localhost:3000")
+			f.events.SetSelected([]string{f.events.Options[9]})
+		}, []string{"URL"}, nil},
+		{"bad header", func(f *subForm) {
+			f.url.SetText("http://127.0.0.1:3000/in")
+			f.events.SetSelected([]string{f.events.Options[9]})
+			f.hdrs.add("X Bad", "1")
+		}, []string{"not a header name"}, nil},
+		{"bad rename line", func(f *subForm) {
+			f.url.SetText("http://127.0.0.1:3000/in")
+			f.events.SetSelected([]string{f.events.Options[9]})
+			f.rename.SetText("client.name nome")
+		}, []string{"rename line 1"}, nil},
+		{"bad retry", func(f *subForm) {
+			f.url.SetText("http://127.0.0.1:3000/in")
+			f.events.SetSelected([]string{f.events.Options[9]})
+			f.retry.SetSelected("linear")
+			f.retryArg.SetText("five")
+		}, []string{"linear"}, nil},
+		{"complete", func(f *subForm) {
+			f.name.SetText("ERP")
+			f.url.SetText("http://127.0.0.1:3000/in?k=1")
+			f.events.SetSelected([]string{f.events.Options[9], f.events.Options[29]})
+			f.method.SetSelected("GET")
+			f.hdrs.add("X-Tenant", "acme")
+			f.rename.SetText("client.name -> nome\n")
+			f.exclude.SetText("client.cnpj\n\n")
+			f.add.SetText("origem=crm\n")
+			f.signing.SetSelected("github")
+			f.timeout.SetText("10s")
+			f.retry.SetSelected("custom")
+			f.retryArg.SetText("1s,10s,1m")
+			f.compress.SetText("60")
+		}, nil, func(t *testing.T, s relay.Subscription) {
+			if s.Name != "ERP" || s.Method != "GET" || len(s.Events) != 2 || s.Events[0] != "client.created" || s.Events[1] != "sale.created" {
+				t.Errorf("general: %+v", s)
+			}
+			if len(s.Headers) != 1 || s.Headers[0].Name != "X-Tenant" {
+				t.Errorf("headers %v", s.Headers)
+			}
+			m := s.Mapping
+			if len(m.Rename) != 1 || m.Rename[0] != (relay.Rename{From: "client.name", To: "nome"}) ||
+				len(m.Exclude) != 1 || len(m.Add) != 1 || m.Add[0] != (relay.Constant{Name: "origem", Value: "crm"}) {
+				t.Errorf("mapping %+v", m)
+			}
+			if s.Signing != relay.SignGitHub || s.Secret == "" || strings.HasPrefix(s.Secret, "whsec_") {
+				t.Errorf("signing %s secret %q", s.Signing, s.Secret)
+			}
+			if s.Timeout != 10*time.Second || s.Retry.Kind != relay.RetryCustom || len(s.Retry.Delays) != 3 || s.Retry.Compress != 60 {
+				t.Errorf("timeout %s retry %+v", s.Timeout, s.Retry)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newSubForm(relay.NewSubscription(), true, func(string) {})
+			tt.edit(f)
+			s, err := f.build()
+			if tt.wantErr != nil {
+				if err == nil {
+					t.Fatalf("no error; built %+v", s)
+				}
+				msg := sentence(err)
+				for _, w := range tt.wantErr {
+					if !strings.Contains(strings.ToLower(msg), strings.ToLower(w)) {
+						t.Errorf("message %q lacks %q", msg, w)
+					}
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(sentence(err))
+			}
+			tt.check(t, s)
+		})
+	}
+	t.Run("GET disables the body format", func(t *testing.T) {
+		f := newSubForm(relay.NewSubscription(), true, func(string) {})
+		f.method.SetSelected("GET")
+		if !f.format.Disabled() {
+			t.Error("format enabled for GET")
+		}
+	})
+	t.Run("secret shown once", func(t *testing.T) {
+		s := relay.NewSubscription()
+		f := newSubForm(s, true, func(string) {})
+		if !strings.Contains(f.secretL.Text, s.Secret) || f.copySec.Disabled() {
+			t.Errorf("new: %q", f.secretL.Text)
+		}
+		f = newSubForm(s, false, func(string) {})
+		if strings.Contains(f.secretL.Text, s.Secret) || !f.copySec.Disabled() {
+			t.Errorf("saved: %q shown again", f.secretL.Text)
+		}
+		test.Tap(f.newSec)
+		if f.secret == s.Secret || !strings.Contains(f.secretL.Text, f.secret) || !strings.HasPrefix(f.secret, "whsec_") {
+			t.Errorf("new secret %q: %q", f.secret, f.secretL.Text)
+		}
+	})
+}
+
+// outboundHarness is the window with a real relay store and dispatcher,
+// delivering to a loopback receiver.
+type outboundHarness struct {
+	*harness
+	p     *outboundPanel
+	store *relay.Store
+	recv  *httptest.Server
+	got   chan *http.Request
+	fail  atomic.Int32 // answer 500 this many times first
+}
+
+func newOutboundHarness(t *testing.T) *outboundHarness {
+	t.Helper()
+	db, err := database.Open(t.TempDir(), database.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := relay.NewStore(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oh := &outboundHarness{store: rs, got: make(chan *http.Request, 16)}
+	oh.recv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(strings.NewReader(string(b)))
+		oh.got <- r
+		if oh.fail.Add(-1) >= 0 {
+			http.Error(w, "busy", http.StatusInternalServerError)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	changed := make(chan struct{}, 1)
+	d := &relay.Dispatcher{Store: rs, OnChange: func(string) {
+		select {
+		case changed <- struct{}{}:
+		default:
+		}
+	}}
+	oh.harness = newHarnessWith(t, func(o *Options) {
+		o.Outbound = &Outbound{Store: rs, Dispatch: d, Changed: changed}
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = d.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		oh.recv.Close()
+		db.Close()
+	})
+	oh.p = oh.m.outbound
+	return oh
+}
+
+func (oh *outboundHarness) addSub(t *testing.T, mod func(s *relay.Subscription)) relay.Subscription {
+	t.Helper()
+	s := relay.NewSubscription()
+	s.Name, s.URL, s.Events = "ERP", oh.recv.URL+"/in", []string{"client.created"}
+	if mod != nil {
+		mod(&s)
+	}
+	if err := oh.store.Save(context.Background(), &s); err != nil {
+		t.Fatal(err)
+	}
+	oh.do(oh.p.reload)
+	oh.waitFor(t, "the subscription listed", func() bool { return len(oh.p.subs) == 1 })
+	return s
+}
+
+func TestOutboundFireAndLog(t *testing.T) {
+	oh := newOutboundHarness(t)
+	s := oh.addSub(t, nil)
+	var f *fireForm
+	oh.do(func() {
+		f = newFireForm(oh.p, "client.created", "")
+		test.Tap(f.send)
+	})
+	r := <-oh.got
+	check, err := verify.NewSet([]verify.Config{{Scheme: verify.SchemeStandard, Secret: s.Secret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(r.Body)
+	h := capture.Headers{}
+	for name, vs := range r.Header {
+		for _, v := range vs {
+			h = append(h, capture.Header{Name: name, Value: v})
+		}
+	}
+	if res := check.Check("/in", h, b, time.Now()); res == nil || !res.OK {
+		t.Errorf("the receiver's verifier says %+v", res)
+	}
+	if !strings.Contains(string(b), `"type":"client.created"`) && !strings.Contains(string(b), `"type": "client.created"`) {
+		t.Errorf("body %s", b)
+	}
+	oh.waitFor(t, "a succeeded delivery in the log", func() bool {
+		return len(oh.p.dels) == 1 && oh.p.dels[0].Outcome == relay.OutcomeSucceeded &&
+			strings.Contains(f.msg.Text, "Fired client.created to 1 subscription") &&
+			strings.Contains(oh.p.chartLbl.Text, "1 succeeded")
+	})
+	oh.do(func() { oh.p.delList.Select(0) })
+	oh.waitFor(t, "the attempt", func() bool { return strings.Contains(oh.p.attempts.Text(), "HTTP 204") })
+	oh.waitFor(t, "the row's last status", func() bool { return oh.p.subs[0].LastStatus == 204 })
+
+	// Filters: another event shows nothing.
+	oh.do(func() { oh.p.fEvent.SetSelected("sale.created") })
+	oh.waitFor(t, "the filtered log", func() bool { return len(oh.p.dels) == 0 })
+	oh.do(func() { oh.p.fEvent.SetSelected(filterAny) })
+	oh.waitFor(t, "the log again", func() bool { return len(oh.p.dels) == 1 })
+
+	// Nobody listens to sale.created.
+	oh.do(func() {
+		f.event.SetSelected(f.event.Options[29])
+		test.Tap(f.send)
+	})
+	oh.waitFor(t, "the no-subscriber message", func() bool { return strings.Contains(f.msg.Text, "No enabled subscription listens to sale.created") })
+}
+
+func TestOutboundRetryNowAndDisable(t *testing.T) {
+	oh := newOutboundHarness(t)
+	oh.fail.Store(1)
+	oh.addSub(t, func(s *relay.Subscription) { s.Retry = relay.RetryPolicy{Kind: relay.RetryLinear, Count: 3, Every: time.Hour} })
+	oh.do(func() { test.Tap(newFireForm(oh.p, "client.created", "").send) })
+	<-oh.got
+	oh.waitFor(t, "a retrying delivery", func() bool {
+		return len(oh.p.dels) == 1 && oh.p.dels[0].Outcome == relay.OutcomeRetrying &&
+			strings.Contains(deliveryLine(oh.p.dels[0]), "next in")
+	})
+	oh.do(func() {
+		oh.p.delList.Select(0)
+		test.Tap(oh.p.retry)
+	})
+	<-oh.got
+	oh.waitFor(t, "success after Retry now", func() bool {
+		return len(oh.p.dels) == 1 && oh.p.dels[0].Outcome == relay.OutcomeSucceeded && oh.p.dels[0].Attempts == 2 &&
+			strings.Contains(oh.p.attempts.Text(), "#2")
+	})
+	oh.do(func() { oh.p.setEnabled(oh.p.subs[0], false) })
+	oh.waitFor(t, "disabled", func() bool { return !oh.p.subs[0].Enabled })
+	menu := oh.p.subMenu(oh.p.subs[0])
+	if menu.Items[3].Label != "Enable" {
+		t.Errorf("menu offers %q for a disabled subscription", menu.Items[3].Label)
+	}
+}
