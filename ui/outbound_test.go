@@ -250,7 +250,9 @@ func TestOutboundFireAndLog(t *testing.T) {
 func TestOutboundRetryNowAndDisable(t *testing.T) {
 	oh := newOutboundHarness(t)
 	oh.fail.Store(1)
-	oh.addSub(t, func(s *relay.Subscription) { s.Retry = relay.RetryPolicy{Kind: relay.RetryLinear, Count: 3, Every: time.Hour} })
+	oh.addSub(t, func(s *relay.Subscription) {
+		s.Retry = relay.RetryPolicy{Kind: relay.RetryLinear, Count: 3, Every: time.Hour}
+	})
 	oh.do(func() { test.Tap(newFireForm(oh.p, "client.created", "").send) })
 	<-oh.got
 	oh.waitFor(t, "a retrying delivery", func() bool {
