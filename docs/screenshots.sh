@@ -91,7 +91,25 @@ swsend /hooks/crm "$SALE" msg_2Yx1 0
 click 250 150; click 650 106; xdotool key ctrl+a; xdotool type "http://127.0.0.1:$((PORT + 1))/webhooks"
 click 1002 106; sleep 1; click 54 667; click 1120 88; shot editor.png
 stop; kill $RECV_PID; rm -rf "$RECV"
-# 7. Light theme.
+# 7. Outbound: two subscriptions (one receiver down), a fired event, the log.
+RECV=$(mktemp -d)
+"$BIN" listen --data "$RECV" --addr 127.0.0.1:$((PORT + 1)) >/dev/null 2>&1 &
+RECV_PID=$!
+start NGROK_AUTHTOKEN=
+click 330 106                                   # the Outbound tab
+click 270 146; click 600 163; xdotool type "ERP - new clients"
+click 600 202; xdotool type "http://127.0.0.1:$((PORT + 1))/erp/webhooks"
+click 185 358; click 185 463; shot subscription.png
+click 637 672
+click 270 146; click 600 163; xdotool type "BI warehouse (down)"
+click 600 202; xdotool type "http://127.0.0.1:1/bi"
+click 185 358; click 516 124; click 540 333; xdotool key ctrl+a; xdotool type "3600"
+click 637 672
+for _ in 1 2; do click 415 146; sleep 1; click 972 632; sleep 1; click 599 672; done
+click 415 146; sleep 1; click 972 632; shot fire.png; click 599 672
+click 800 270; shot outbound.png
+stop; kill $RECV_PID; rm -rf "$RECV"
+# 8. Light theme.
 start FYNE_THEME=light
 send
 click 250 150; shot light.png
