@@ -9,7 +9,7 @@ APT_PKGS := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-d
             libxinerama-dev libxi-dev libxxf86vm-dev
 SHOT_PKGS := xvfb imagemagick x11-utils xdotool
 
-.PHONY: run build test bench deps deps-system screenshots lint clean
+.PHONY: run build headless test bench deps deps-system screenshots lint clean
 
 run: build
 	./$(BIN)
@@ -17,8 +17,14 @@ run: build
 build: deps
 	CGO_ENABLED=1 $(GO) build -o $(BIN) .
 
+# The server build: every command but the window, one static binary, no
+# C compiler or X11 needed (for gancho relay serve on a server).
+headless:
+	CGO_ENABLED=0 $(GO) build -tags headless -o $(BIN)-headless .
+
 test: deps
 	CGO_ENABLED=1 $(GO) test -race -count=1 ./...
+	CGO_ENABLED=0 $(GO) build -tags headless -o /dev/null .
 
 # Capture throughput: capture server + durable store vs a no-op handler, one run.
 bench: deps
@@ -60,4 +66,4 @@ screenshots: build
 	./docs/screenshots.sh ./$(BIN) docs
 
 clean:
-	rm -f $(BIN)
+	rm -f $(BIN) $(BIN)-headless

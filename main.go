@@ -26,12 +26,10 @@ import (
 	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/capture/database"
 	"github.com/gancho-app/gancho/capture/pretty"
-	"github.com/gancho-app/gancho/relay"
 	"github.com/gancho-app/gancho/replay"
 	"github.com/gancho-app/gancho/rules"
 	"github.com/gancho-app/gancho/settings"
 	"github.com/gancho-app/gancho/tunnel"
-	"github.com/gancho-app/gancho/ui"
 	"github.com/gancho-app/gancho/verify"
 )
 
@@ -316,66 +314,6 @@ func captureURL(base string, s settings.Settings) string {
 		return strings.TrimSuffix(base, "/") + "/" + p
 	}
 	return base
-}
-
-func cmdGUI(args []string, stderr io.Writer) error {
-	e, srv, ss, lf, err := prepareCapture("", args, stderr)
-	if err != nil {
-		return err
-	}
-	defer e.Close()
-	sender := replay.NewSender()
-	defer sender.Close()
-	live := &replay.Live{Sender: sender, History: e.history, Source: e.store}
-	defer live.Stop()
-	if lf.forward != "" {
-		// Started before capture: the first capture is forwarded too.
-		if err := live.Start(lf.forward); err != nil {
-			return fmt.Errorf("--%w", err)
-		}
-	}
-	if err := srv.Start(); err != nil {
-		return err
-	}
-	sw := tunnel.NewSwitch(func() tunnel.Opener { return ngrokFor(ss.Get()) }, srv.ServeProxied)
-	if lf.tunnel != "" {
-		sw.On() // the window shows how it goes
-	}
-	outbound, stopOutbound, err := startOutbound(e, sender)
-	if err != nil {
-		return err
-	}
-	defer stopOutbound()
-	ui.Run(ui.Options{URL: srv.URL(), DataDir: e.db.Dir, Captures: e.store, Recorder: srv,
-		Settings: ss, Tunnel: sw, Sender: sender, Replays: e.history, Importer: e.store, Forwarding: live,
-		Outbound: outbound})
-	sw.Off() // before Shutdown: no tunnel may come up while the server stops
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	return srv.Shutdown(ctx)
-}
-
-// startOutbound opens the subscriptions store and runs deliveries (pending
-// retries included) until stop is called.
-func startOutbound(e *engine, sender *replay.Sender) (o *ui.Outbound, stop func(), err error) {
-	store, err := relay.NewStore(context.Background(), e.db)
-	if err != nil {
-		return nil, nil, err
-	}
-	changed := make(chan struct{}, 1)
-	d := &relay.Dispatcher{Store: store, Sender: sender, OnChange: func(string) {
-		select { // a signal: the window re-reads the store
-		case changed <- struct{}{}:
-		default:
-		}
-	}}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = d.Run(ctx)
-	}()
-	return &ui.Outbound{Store: store, Dispatch: d, Changed: changed}, func() { cancel(); <-done }, nil
 }
 
 func cmdListen(args []string, stdout, stderr io.Writer) error {

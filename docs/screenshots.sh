@@ -49,7 +49,7 @@ swsend() {
 		-H "webhook-signature: v1,$sig" -d "$body" "http://127.0.0.1:$PORT$1"
 }
 
-# Rows are ~53 px apart from y=150; the tabs sit at y=146 (lower when a
+# Rows are ~53 px apart from y=190 (below the Inbound/Outbound tabs); the detail tabs sit at y=186 (lower when a
 # check line shows above them).
 # 1. First run: the empty state.
 start NGROK_AUTHTOKEN=
@@ -57,11 +57,11 @@ shot empty.png
 # 2. The demo set, the list, and the JSON detail (top row).
 send
 shot window.png
-click 250 150; shot detail-json.png
-click 553 146; shot headers.png   # Headers tab
-click 487 146                     # back to Body
-click 250 203; shot detail-xml.png
-click 250 362; shot malformed.png
+click 250 190; shot detail-json.png
+click 553 186; shot headers.png   # Headers tab
+click 487 186                     # back to Body
+click 250 243; shot detail-xml.png
+click 250 402; shot malformed.png
 # 3. The tunnel switch without an authtoken: the failure and its reason.
 click 19 62; shot tunnel-failed.png
 stop
@@ -74,7 +74,7 @@ swsend /hooks/crm "$SALE" msg_2Yx1 0
 swsend /hooks/crm "$SALE" msg_9Kq3 0 tamper
 swsend /hooks/crm "${SALE/8812/8813}" msg_7Pz0 400
 for _ in 1 2 3; do curl -s -o /dev/null -H 'Content-Type: application/json' -d '{"order":77}' "http://127.0.0.1:$PORT/retry/orders"; done
-click 250 309; shot signatures.png
+click 250 349; shot signatures.png
 click 1147 22; click 524 174; shot settings-rules.png
 stop
 # 5. Live forwarding to a second Gancho, and the Replays tab.
@@ -83,13 +83,13 @@ RECV=$(mktemp -d)
 RECV_PID=$!
 start NGROK_AUTHTOKEN= --forward http://127.0.0.1:$((PORT + 1))/webhooks
 curl -s -o /dev/null -H 'Content-Type: application/json' -d '{"type":"client.created","data":{"id":"cli_4821","name":"Ana Souza","email":"ana.souza@example.com.br"}}' "http://127.0.0.1:$PORT/hooks/crm"
-click 250 150; click 750 226; click 750 280; shot replays.png
+click 250 190; click 750 266; click 750 320; shot replays.png
 stop
 # 6. Edit and send a signed capture: header table, re-sign, the answer.
 SETTINGS='{"verifiers":[{"scheme":"standard","secret":"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw","path":"/hooks"}]}' start NGROK_AUTHTOKEN=
 swsend /hooks/crm "$SALE" msg_2Yx1 0
-click 250 150; click 650 106; xdotool key ctrl+a; xdotool type "http://127.0.0.1:$((PORT + 1))/webhooks"
-click 1002 106; sleep 1; click 54 667; click 1120 88; shot editor.png
+click 250 190; click 650 146; xdotool key ctrl+a; xdotool type "http://127.0.0.1:$((PORT + 1))/webhooks"
+click 1002 146; sleep 1; click 54 667; click 1120 88; shot editor.png
 stop; kill $RECV_PID; rm -rf "$RECV"
 # 7. Outbound: two subscriptions (one receiver down), a fired event, the log.
 RECV=$(mktemp -d)
@@ -112,5 +112,5 @@ stop; kill $RECV_PID; rm -rf "$RECV"
 # 8. Light theme.
 start FYNE_THEME=light
 send
-click 250 150; shot light.png
+click 250 190; shot light.png
 stop
