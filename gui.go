@@ -73,4 +73,3 @@ func startOutbound(e *engine, sender *replay.Sender) (o *ui.Outbound, stop func(
 	}()
 	return &ui.Outbound{Store: store, Dispatch: d, Changed: changed}, func() { cancel(); <-done }, nil
 }
-
