@@ -33,6 +33,11 @@ func cmdGUI(args []string, stderr io.Writer) error {
 	if err := srv.Start(); err != nil {
 		return err
 	}
+	stopLive, err := startLive(e.db.Dir, e.store)
+	if err != nil {
+		return err
+	}
+	defer stopLive()
 	sw := tunnel.NewSwitch(func() tunnel.Opener { return ngrokFor(ss.Get()) }, srv.ServeProxied)
 	if lf.tunnel != "" {
 		sw.On() // the window shows how it goes

@@ -45,6 +45,7 @@ Usage:
   gancho import FILE          import a HAR, JSON lines, cURL or raw HTTP file
   gancho events [show|sample NAME [--xml]]  the 30 CRM events, a field list, a sample
   gancho send EVENT [--to URL]  send a signed sample to URL, or to the saved subscriptions
+  gancho tail                 follow the captures of the running Gancho (window or listen)
   gancho help                 this text
 
 Every command takes --data DIR (or GANCHO_DATA) to choose the data directory.
@@ -82,6 +83,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdEvents(args, stdout, stderr)
 	case "send":
 		err = cmdSend(args, stdout, stderr)
+	case "tail":
+		err = cmdTail(args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -336,6 +339,11 @@ func cmdListen(args []string, stdout, stderr io.Writer) error {
 	if err := srv.Start(); err != nil {
 		return err
 	}
+	stopLive, err := startLive(e.db.Dir, e.store)
+	if err != nil {
+		return err
+	}
+	defer stopLive()
 	cur := ss.Get()
 	fmt.Fprintf(stdout, "Capturing at %s (data in %s). Press Ctrl-C to stop.\n", captureURL(srv.URL(), cur), e.db.Dir)
 	for _, v := range cur.Verifiers {

@@ -1,0 +1,654 @@
+package ws
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/gancho-app/gancho/capture"
+	"github.com/gancho-app/gancho/capture/database"
+)
+
+// Paths the relay serves besides channels.
+const (
+	// HealthPath answers 200 "ok" (for load balancers and monitors).
+	HealthPath = "/_gancho/health"
+	// StreamPath is followed by a channel name: GET StreamPath+"{channel}"
+	// is the desktop's WebSocket stream (see the package documentation).
+	StreamPath = "/_gancho/stream/"
+)
+
+// Retention bounds what a channel keeps: the oldest hooks beyond MaxCount,
+// or older than MaxAge, are evicted, acknowledged or not (see the package
+// documentation). Zero values mean the defaults; a negative value means no
+// limit.
+type Retention struct {
+	MaxCount int
+	MaxAge   time.Duration
+}
+
+// Retention defaults: per channel, the newest 100,000 hooks of the last
+// 7 days.
+const (
+	DefaultRetentionCount = 100_000
+	DefaultRetentionAge   = 7 * 24 * time.Hour
+)
+
+func (r Retention) withDefaults() Retention {
+	if r.MaxCount == 0 {
+		r.MaxCount = DefaultRetentionCount
+	}
+	if r.MaxAge == 0 {
+		r.MaxAge = DefaultRetentionAge
+	}
+	return r
+}
+
+// ServerConfig tunes a Server; zero values mean sensible defaults.
+type ServerConfig struct {
+	// Token authenticates desktop streams (Authorization: Bearer). Required.
+	Token string
+	// MaxBody caps hook bodies (0 means capture.DefaultMaxBody).
+	MaxBody int64
+	// Retention applies to every channel without its own (SetRetention).
+	Retention Retention
+	// MaxChannels caps how many channels exist (0 means 10,000): a hook
+	// for a new channel beyond it is refused with 507.
+	MaxChannels int
+	// MaxBatch caps how many hooks share one commit (0 means 512).
+	MaxBatch int
+	// SendQueue is how many live hooks may wait for a stream's writer
+	// before the client is closed as too slow (0 means 4096).
+	SendQueue int
+	// PingInterval, PongWait and WriteWait time the streams (0 means
+	// DefaultPingInterval, DefaultPongWait, DefaultWriteWait).
+	PingInterval, PongWait, WriteWait time.Duration
+	// AckFlushInterval is how often acknowledgements are written (0 means
+	// 1 s); SweepInterval how often MaxAge retention runs (0 means 30 s).
+	AckFlushInterval, SweepInterval time.Duration
+	// Logf reports background errors (nil means log.Printf).
+	Logf func(format string, args ...any)
+
+	clock func() time.Time // tests: the time retention sees
+}
+
+// Server is the self-hosted relay: it records webhooks at /{channel}/…
+// through capture.Handler, stores them durably with a per-channel seq, and
+// streams them to desktops. It is an http.Handler (mount it behind a
+// proxy as plain HTTP) and can listen itself (ListenAndServe, with TLS when
+// given a certificate). Methods are safe for concurrent use.
+type Server struct {
+	db  *database.DB
+	cfg ServerConfig
+	now func() time.Time
+	hub hub
+
+	mu       sync.RWMutex
+	heads    map[string]int64            // channel → newest committed seq (writer writes)
+	handlers map[string]*capture.Handler // channel → its capture handler
+	policy   *capture.Policy             // applied to new channel handlers
+	ret      map[string]Retention
+
+	ackMu    sync.Mutex
+	acks     map[ackKey]int64
+	ackDirty map[ackKey]bool
+
+	opMu       sync.RWMutex
+	opClosed   bool
+	ops        chan *op
+	writerDone chan struct{}
+
+	connMu   sync.Mutex
+	closing  bool
+	conns    sync.WaitGroup
+	stopConn chan struct{} // closed by Close: streams end with 1001
+	srvs     []*http.Server
+
+	upgrader  websocket.Upgrader
+	closeOnce sync.Once
+
+	// onStreamEnd, when set (tests), is told why each stream ended.
+	onStreamEnd func(channel, client, reason string)
+	// onAck, when set (tests), sees each acknowledgement received.
+	onAck func(channel, client string, seq int64)
+}
+
+// NewServer migrates the relay tables in db (owner "relayws") and starts
+// the writer. db stays the caller's: Close does not close it.
+func NewServer(ctx context.Context, db *database.DB, cfg ServerConfig) (*Server, error) {
+	if cfg.Token == "" {
+		return nil, errors.New("relay: a token is required: pass --token with a long random value")
+	}
+	if cfg.MaxChannels <= 0 {
+		cfg.MaxChannels = 10_000
+	}
+	if cfg.MaxBatch <= 0 {
+		cfg.MaxBatch = 512
+	}
+	if cfg.SendQueue <= 0 {
+		cfg.SendQueue = 4096
+	}
+	cfg.PingInterval, cfg.PongWait, cfg.WriteWait = durations(cfg.PingInterval, cfg.PongWait, cfg.WriteWait)
+	if cfg.AckFlushInterval <= 0 {
+		cfg.AckFlushInterval = time.Second
+	}
+	if cfg.SweepInterval <= 0 {
+		cfg.SweepInterval = 30 * time.Second
+	}
+	if cfg.Logf == nil {
+		cfg.Logf = log.Printf
+	}
+	cfg.Retention = cfg.Retention.withDefaults()
+	if err := db.Migrate(ctx, migrationOwner, migrations); err != nil {
+		return nil, err
+	}
+	if cfg.clock == nil {
+		cfg.clock = time.Now
+	}
+	s := &Server{
+		db: db, cfg: cfg, now: cfg.clock,
+		heads: map[string]int64{}, handlers: map[string]*capture.Handler{},
+		ret: map[string]Retention{}, acks: map[ackKey]int64{}, ackDirty: map[ackKey]bool{},
+		ops: make(chan *op, 4096), writerDone: make(chan struct{}), stopConn: make(chan struct{}),
+		upgrader: websocket.Upgrader{HandshakeTimeout: 10 * time.Second, ReadBufferSize: 4096, WriteBufferSize: 64 << 10},
+	}
+	if err := s.load(ctx); err != nil {
+		return nil, err
+	}
+	go s.writer()
+	return s, nil
+}
+
+func (s *Server) logf(format string, args ...any) { s.cfg.Logf(format, args...) }
+
+// SetPolicy sets the inbound policy (auth, allowlists, rate limits,
+// signature checks, response rules) of every channel, present and future.
+func (s *Server) SetPolicy(p capture.Policy) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.policy = &p
+	for _, h := range s.handlers {
+		if err := h.SetPolicy(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SetRetention sets channel's retention (zero fields mean the defaults),
+// overriding ServerConfig.Retention; it applies from the next commit (age:
+// the next sweep).
+func (s *Server) SetRetention(channel string, r Retention) {
+	s.mu.Lock()
+	s.ret[channel] = r.withDefaults()
+	s.mu.Unlock()
+}
+
+func (s *Server) retention(ch string) Retention {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if r, ok := s.ret[ch]; ok {
+		return r
+	}
+	return s.cfg.Retention
+}
+
+// ServeHTTP implements http.Handler: HealthPath, StreamPath+channel, and
+// hooks at /{channel}/….
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p := r.URL.Path
+	switch {
+	case p == HealthPath:
+		plain(w, http.StatusOK, "ok\n")
+		return
+	case strings.HasPrefix(p, StreamPath):
+		s.serveStream(w, r, strings.TrimPrefix(p, StreamPath))
+		return
+	case strings.HasPrefix(p, "/_gancho/"):
+		plain(w, http.StatusNotFound, "No such Gancho endpoint. Streams are at "+StreamPath+"{channel}, health at "+HealthPath+".\n")
+		return
+	}
+	ch, rest := splitChannel(r.RequestURI)
+	if r.RequestURI == "" || !strings.HasPrefix(r.RequestURI, "/") {
+		ch, rest = splitChannel(p) // absolute-form or a handler called directly
+	}
+	if !validChannel(ch) {
+		plain(w, http.StatusNotFound, "No channel here: send webhooks to /{channel}/…, where the channel name is 1 to 64 characters of a-z, 0-9, _ and -.\n")
+		return
+	}
+	h, err := s.handler(ch)
+	if err != nil {
+		status := http.StatusServiceUnavailable
+		if !errors.Is(err, ErrClosed) {
+			status = http.StatusInsufficientStorage
+		}
+		plain(w, status, err.Error()+"\n")
+		return
+	}
+	// The capture is recorded as if it had reached the local capture
+	// server at the public hook URL: without the channel prefix.
+	r2 := r.Clone(r.Context())
+	r2.RequestURI = rest
+	r2.URL.Path = strings.TrimPrefix(r.URL.Path, "/"+ch)
+	if r2.URL.Path == "" {
+		r2.URL.Path = "/"
+	}
+	r2.URL.RawPath = ""
+	h.ServeHTTP(w, r2)
+}
+
+// splitChannel splits "/ch/rest?q" into "ch" and "/rest?q" ("/" when
+// nothing follows the channel).
+func splitChannel(target string) (ch, rest string) {
+	t := strings.TrimPrefix(target, "/")
+	i := strings.IndexAny(t, "/?")
+	if i < 0 {
+		return t, "/"
+	}
+	ch, rest = t[:i], t[i:]
+	if rest[0] == '?' {
+		rest = "/" + rest
+	}
+	return ch, rest
+}
+
+// handler returns ch's capture handler, creating the channel's on first use.
+func (s *Server) handler(ch string) (*capture.Handler, error) {
+	s.mu.RLock()
+	h := s.handlers[ch]
+	s.mu.RUnlock()
+	if h != nil {
+		return h, nil
+	}
+	s.connMu.Lock()
+	closing := s.closing
+	s.connMu.Unlock()
+	if closing {
+		return nil, fmt.Errorf("the relay is shutting down: send again later: %w", ErrClosed)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if h := s.handlers[ch]; h != nil {
+		return h, nil
+	}
+	n := len(s.handlers)
+	if _, known := s.heads[ch]; !known {
+		n = max(n, len(s.heads))
+	}
+	if n >= s.cfg.MaxChannels {
+		return nil, fmt.Errorf("this relay already has %d channels, its limit: use an existing channel or raise the limit", s.cfg.MaxChannels)
+	}
+	h = capture.NewHandler(channelAppender{s: s, ch: ch}, s.cfg.MaxBody)
+	if s.policy != nil {
+		if err := h.SetPolicy(*s.policy); err != nil {
+			return nil, err
+		}
+	}
+	s.handlers[ch] = h
+	return h, nil
+}
+
+// channelAppender stores one channel's captures through the writer.
+type channelAppender struct {
+	s  *Server
+	ch string
+}
+
+// Append implements capture.Appender: it returns once the hook and its
+// seq are committed.
+func (a channelAppender) Append(ctx context.Context, r *capture.Request) error {
+	rec, err := json.Marshal(r.ToRecord())
+	if err != nil {
+		return fmt.Errorf("relay: encode %s: %w", r.ID, err)
+	}
+	return a.s.submit(ctx, &op{ch: a.ch, id: r.ID, at: r.ReceivedAt.UnixNano(), rec: rec})
+}
+
+// ListenAndServe serves the relay on addr until Shutdown or Close: over
+// TLS when certFile and keyFile are given, plain HTTP otherwise (behind a
+// TLS-terminating proxy). It returns nil after Shutdown or Close.
+func (s *Server) ListenAndServe(addr, certFile, keyFile string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("relay: listen on %s: %w", addr, err)
+	}
+	return s.Serve(ln, certFile, keyFile)
+}
+
+// Serve is ListenAndServe on an existing listener (closed on return).
+func (s *Server) Serve(ln net.Listener, certFile, keyFile string) error {
+	srv := &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       5 * time.Minute,
+		WriteTimeout:      5*time.Minute + 30*time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          log.New(logWriter{s.logf}, "", 0),
+	}
+	s.connMu.Lock()
+	if s.closing {
+		s.connMu.Unlock()
+		_ = ln.Close()
+		return nil
+	}
+	s.srvs = append(s.srvs, srv)
+	s.connMu.Unlock()
+	if certFile != "" || keyFile != "" {
+		err := srv.ServeTLS(ln, certFile, keyFile)
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return fmt.Errorf("relay: serve TLS: %w", err)
+	}
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("relay: serve: %w", err)
+	}
+	return nil
+}
+
+type logWriter struct{ logf func(string, ...any) }
+
+func (l logWriter) Write(b []byte) (int, error) {
+	l.logf("%s", bytes.TrimRight(b, "\n"))
+	return len(b), nil
+}
+
+// Shutdown stops the listeners, lets hooks in flight commit (until ctx
+// ends), closes the streams with 1001, flushes acknowledgements and stops
+// the writer. Every goroutine of the Server has ended when it returns.
+// The database handle stays open (the caller owns it).
+func (s *Server) Shutdown(ctx context.Context) error {
+	var err error
+	s.closeOnce.Do(func() {
+		s.connMu.Lock()
+		s.closing = true
+		srvs := s.srvs
+		s.connMu.Unlock()
+		close(s.stopConn) // hijacked stream connections are not the http.Server's
+		s.mu.RLock()
+		for _, h := range s.handlers {
+			h.Close() // end rule delays: answer now
+		}
+		s.mu.RUnlock()
+		for _, srv := range srvs {
+			if e := srv.Shutdown(ctx); e != nil {
+				_ = srv.Close()
+				err = errors.Join(err, e)
+			}
+		}
+		s.conns.Wait()
+		s.opMu.Lock()
+		s.opClosed = true
+		close(s.ops)
+		s.opMu.Unlock()
+	})
+	<-s.writerDone
+	return err
+}
+
+// Close is Shutdown without waiting for hooks in flight beyond 5 s.
+func (s *Server) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return s.Shutdown(ctx)
+}
+
+// serveStream upgrades an authenticated request to the channel's stream.
+func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, ch string) {
+	if !tokenEqual(bearer(r), s.cfg.Token) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="gancho relay"`)
+		plain(w, http.StatusUnauthorized, "The relay refused the token: send it as Authorization: Bearer and check it matches the relay's --token.\n")
+		return
+	}
+	if !validChannel(ch) {
+		plain(w, http.StatusNotFound, "No such channel: a channel name is 1 to 64 characters of a-z, 0-9, _ and -.\n")
+		return
+	}
+	if r.Method != http.MethodGet || !websocket.IsWebSocketUpgrade(r) {
+		plain(w, http.StatusBadRequest, "This is a WebSocket endpoint: connect with Gancho's relay client.\n")
+		return
+	}
+	q := r.URL.Query()
+	var after int64
+	if v := q.Get("after"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			plain(w, http.StatusBadRequest, "after must be the last sequence number received (0 or more).\n")
+			return
+		}
+		after = n
+	}
+	client := q.Get("client")
+	if client == "" {
+		client = "default"
+	} else if !validClientID(client) {
+		plain(w, http.StatusBadRequest, "client must be 1 to 64 characters of letters, digits, '.', '_' and '-'.\n")
+		return
+	}
+	s.connMu.Lock()
+	if s.closing {
+		s.connMu.Unlock()
+		plain(w, http.StatusServiceUnavailable, "The relay is shutting down: reconnect later.\n")
+		return
+	}
+	s.conns.Add(1)
+	s.connMu.Unlock()
+	defer s.conns.Done()
+
+	conn, err := s.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return
+	}
+	st := &stream{s: s, conn: conn, ch: ch, client: client, lastSent: after, done: make(chan struct{})}
+	reason := st.run()
+	if s.onStreamEnd != nil {
+		s.onStreamEnd(ch, client, reason)
+	}
+}
+
+// stream is one desktop connection: its writer goroutine is the one that
+// calls run (the HTTP handler's); a reader goroutine takes acks.
+type stream struct {
+	s        *Server
+	conn     *websocket.Conn
+	ch       string
+	client   string
+	lastSent int64
+	done     chan struct{} // closed when the reader stops
+	buf      bytes.Buffer
+	err      string // why a write failed
+}
+
+// Replay frames hold at most this many hooks, or about this many bytes.
+const (
+	replayPage  = 512
+	replayBytes = 1 << 20
+)
+
+// run streams until the connection fails, the client is too slow or the
+// server closes; it returns why.
+func (st *stream) run() (reason string) {
+	s := st.s
+	sb := s.hub.subscribe(st.ch, s.cfg.SendQueue) // before reading the backlog
+	defer s.hub.unsubscribe(st.ch, sb)
+	go st.read()
+	ctx, cancel := context.WithCancel(context.Background())
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		select {
+		case <-st.done:
+		case <-s.stopConn:
+		case <-ctx.Done():
+		}
+		cancel() // a replay read in progress ends with the connection
+	}()
+	defer func() {
+		cancel()
+		<-watched
+		_ = st.conn.Close()
+		<-st.done
+	}()
+	s.mu.RLock()
+	head := s.heads[st.ch]
+	s.mu.RUnlock()
+	hello := fmt.Appendf(nil, `{"hello":{"channel":%q,"after":%d,"head":%d}}`+"\n", st.ch, st.lastSent, head)
+	if err := st.write(hello); err != nil {
+		return "write: " + err.Error()
+	}
+	ping := time.NewTicker(s.cfg.PingInterval)
+	defer ping.Stop()
+	live := false
+	for {
+		if !live {
+			page, err := s.readAfter(ctx, st.ch, st.lastSent, replayPage, replayBytes)
+			if err != nil {
+				select {
+				case <-s.stopConn:
+					closeWith(st.conn, websocket.CloseGoingAway, "relay shutting down", s.cfg.WriteWait)
+					return "server closed"
+				default:
+				}
+				if ctx.Err() == nil {
+					closeWith(st.conn, websocket.CloseInternalServerErr, "relay storage error", s.cfg.WriteWait)
+				}
+				return err.Error()
+			}
+			if len(page) > 0 {
+				st.buf.Reset()
+				if page[0].seq > st.lastSent+1 {
+					fmt.Fprintf(&st.buf, `{"gap":{"after":%d,"next":%d}}`+"\n", st.lastSent, page[0].seq)
+				}
+				for _, h := range page {
+					st.buf.Write(hookLine(st.ch, h.seq, h.rec))
+				}
+				if err := st.write(st.buf.Bytes()); err != nil {
+					return "write: " + err.Error()
+				}
+				st.lastSent = page[len(page)-1].seq
+			} else if q, ok := sb.goLive(); ok {
+				live = true
+				if !st.sendLive(sb, q) {
+					live = false
+				}
+				if st.err != "" {
+					return st.err
+				}
+			}
+			// Between pages: pings, shutdown and a vanished client.
+			select {
+			case <-ping.C:
+				if err := st.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(s.cfg.WriteWait)); err != nil {
+					return "ping: " + err.Error()
+				}
+			case <-s.stopConn:
+				closeWith(st.conn, websocket.CloseGoingAway, "relay shutting down", s.cfg.WriteWait)
+				return "server closed"
+			case <-st.done:
+				return "client gone"
+			default:
+			}
+			continue
+		}
+		select {
+		case <-sb.wake:
+			if !st.sendLive(sb, sb.take()) {
+				live = false
+			}
+			if st.err != "" {
+				return st.err
+			}
+		case <-sb.slowCh:
+			closeWith(st.conn, CloseTooSlow, "client too slow: reconnect to catch up", s.cfg.WriteWait)
+			return "too slow"
+		case <-ping.C:
+			if err := st.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(s.cfg.WriteWait)); err != nil {
+				return "ping: " + err.Error()
+			}
+		case <-s.stopConn:
+			closeWith(st.conn, websocket.CloseGoingAway, "relay shutting down", s.cfg.WriteWait)
+			return "server closed"
+		case <-st.done:
+			return "client gone"
+		}
+	}
+}
+
+// sendLive writes the queued hooks after lastSent as one frame. It
+// returns false when they do not follow on from lastSent (the stream then
+// reads the hole from the database); st.err is set when the write failed.
+func (st *stream) sendLive(sb *sub, q []item) bool {
+	st.buf.Reset()
+	contiguous := true
+	last := st.lastSent
+	for _, it := range q {
+		if it.seq <= last {
+			continue // already replayed from the database
+		}
+		if it.seq != last+1 {
+			contiguous = false
+			break
+		}
+		st.buf.Write(it.line)
+		last = it.seq
+	}
+	if !contiguous {
+		sb.fallBack()
+	}
+	if st.buf.Len() > 0 {
+		if err := st.write(st.buf.Bytes()); err != nil {
+			st.err = "write: " + err.Error()
+			return contiguous
+		}
+		st.lastSent = last
+	}
+	return contiguous
+}
+
+func (st *stream) write(b []byte) error {
+	_ = st.conn.SetWriteDeadline(time.Now().Add(st.s.cfg.WriteWait))
+	return st.conn.WriteMessage(websocket.TextMessage, b)
+}
+
+// read takes acknowledgements until the connection fails.
+func (st *stream) read() {
+	defer close(st.done)
+	c := st.conn
+	pong := st.s.cfg.PongWait
+	c.SetReadLimit(4096)
+	_ = c.SetReadDeadline(time.Now().Add(pong))
+	c.SetPongHandler(func(string) error { return c.SetReadDeadline(time.Now().Add(pong)) })
+	for {
+		_, msg, err := c.ReadMessage()
+		if err != nil {
+			return
+		}
+		_ = c.SetReadDeadline(time.Now().Add(pong))
+		var m struct {
+			Ack *int64 `json:"ack"`
+		}
+		if json.Unmarshal(msg, &m) == nil && m.Ack != nil && *m.Ack > 0 {
+			st.s.mu.RLock()
+			head := st.s.heads[st.ch]
+			st.s.mu.RUnlock()
+			st.s.recordAck(st.ch, st.client, min(*m.Ack, head))
+			if st.s.onAck != nil {
+				st.s.onAck(st.ch, st.client, min(*m.Ack, head))
+			}
+		}
+	}
+}

@@ -1,0 +1,533 @@
+package ws
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"runtime"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// migrations are the tables of owner "relayws": the relay server's
+// (channels, hooks, acks) and the desktop client's (client), so one data
+// directory can hold either or both.
+var migrations = []string{
+	`CREATE TABLE relayws_channels (
+		channel    TEXT PRIMARY KEY,
+		last_seq   INTEGER NOT NULL,
+		created_at INTEGER NOT NULL
+	);
+	CREATE TABLE relayws_hooks (
+		channel     TEXT NOT NULL,
+		seq         INTEGER NOT NULL,
+		id          TEXT NOT NULL,
+		record      BLOB NOT NULL,
+		received_at INTEGER NOT NULL,
+		PRIMARY KEY (channel, seq)
+	);
+	CREATE INDEX relayws_hooks_age ON relayws_hooks(channel, received_at);
+	CREATE TABLE relayws_acks (
+		channel    TEXT NOT NULL,
+		client     TEXT NOT NULL,
+		seq        INTEGER NOT NULL,
+		updated_at INTEGER NOT NULL,
+		PRIMARY KEY (channel, client)
+	);
+	CREATE TABLE relayws_client (
+		relay     TEXT NOT NULL,
+		channel   TEXT NOT NULL,
+		last_seq  INTEGER NOT NULL,
+		client_id TEXT NOT NULL,
+		PRIMARY KEY (relay, channel)
+	);`,
+}
+
+const migrationOwner = "relayws"
+
+// op is one unit of work for the writer goroutine: an append (ch set) or a
+// maintenance function.
+type op struct {
+	ch   string
+	id   string
+	at   int64  // received_at, unix nanoseconds
+	rec  []byte // capture.Record JSON
+	fn   func(tx *sql.Tx) error
+	done chan error
+}
+
+// submit queues o for the writer and waits for its commit. Once queued,
+// it waits even if ctx ends: the sender is answered only after the commit.
+func (s *Server) submit(ctx context.Context, o *op) error {
+	o.done = make(chan error, 1)
+	s.opMu.RLock()
+	if s.opClosed {
+		s.opMu.RUnlock()
+		return ErrClosed
+	}
+	select {
+	case s.ops <- o:
+	case <-ctx.Done():
+		s.opMu.RUnlock()
+		return ctx.Err()
+	}
+	s.opMu.RUnlock()
+	return <-o.done
+}
+
+// writer is the one goroutine that writes the relay's tables: appends are
+// grouped into shared commits (group commit); acks are flushed and age
+// retention runs on tickers.
+func (s *Server) writer() {
+	defer close(s.writerDone)
+	ackT := time.NewTicker(s.cfg.AckFlushInterval)
+	defer ackT.Stop()
+	ageT := time.NewTicker(s.cfg.SweepInterval)
+	defer ageT.Stop()
+	for {
+		var first *op
+		select {
+		case o, ok := <-s.ops:
+			if !ok {
+				s.flushAcks()
+				return
+			}
+			first = o
+		case <-ackT.C:
+			s.flushAcks()
+			continue
+		case <-ageT.C:
+			s.sweepAge()
+			continue
+		}
+		if first.fn != nil {
+			first.done <- s.inTx(first.fn)
+			continue
+		}
+		batch := []*op{first}
+		// Let the senders just woken queue their next hook before the batch
+		// closes, so batches grow under load (as capture.Store does).
+		runtime.Gosched()
+		var pending *op
+	fill:
+		for len(batch) < s.cfg.MaxBatch {
+			select {
+			case o, ok := <-s.ops:
+				if !ok {
+					break fill
+				}
+				if o.fn != nil {
+					pending = o
+					break fill
+				}
+				batch = append(batch, o)
+			default:
+				break fill
+			}
+		}
+		s.commitAppends(batch)
+		if pending != nil {
+			pending.done <- s.inTx(pending.fn)
+		}
+	}
+}
+
+func (s *Server) inTx(fn func(tx *sql.Tx) error) error {
+	tx, err := s.db.Write.Begin()
+	if err != nil {
+		return fmt.Errorf("relay: begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("relay: commit: %w", err)
+	}
+	return nil
+}
+
+// commitAppends stores a batch in one transaction, assigning each hook the
+// next seq of its channel, then publishes the hooks to the streams and
+// answers the senders.
+func (s *Server) commitAppends(batch []*op) {
+	next := map[string]int64{}
+	created := map[string]bool{}
+	s.mu.RLock()
+	for _, o := range batch {
+		if _, ok := next[o.ch]; !ok {
+			h, ok := s.heads[o.ch]
+			next[o.ch] = h
+			created[o.ch] = !ok
+		}
+	}
+	s.mu.RUnlock()
+	seqs := make([]int64, len(batch))
+	now := s.now().UnixNano()
+	err := s.inTx(func(tx *sql.Tx) error {
+		ins, err := tx.Prepare(`INSERT INTO relayws_hooks(channel, seq, id, record, received_at) VALUES(?, ?, ?, ?, ?)`)
+		if err != nil {
+			return fmt.Errorf("relay: store hook: %w", err)
+		}
+		defer ins.Close()
+		for i, o := range batch {
+			next[o.ch]++
+			seqs[i] = next[o.ch]
+			if _, err := ins.Exec(o.ch, seqs[i], o.id, o.rec, o.at); err != nil {
+				return fmt.Errorf("relay: store hook %s: %w", o.id, err)
+			}
+		}
+		for ch, last := range next {
+			if _, err := tx.Exec(`INSERT INTO relayws_channels(channel, last_seq, created_at) VALUES(?, ?, ?)
+				ON CONFLICT(channel) DO UPDATE SET last_seq = excluded.last_seq`, ch, last, now); err != nil {
+				return fmt.Errorf("relay: channel %s: %w", ch, err)
+			}
+			if ret := s.retention(ch); ret.MaxCount > 0 && last > int64(ret.MaxCount) {
+				// Seqs have no holes but evicted ones, so keeping seqs above
+				// last-MaxCount keeps at most MaxCount hooks.
+				if _, err := tx.Exec(`DELETE FROM relayws_hooks WHERE channel = ? AND seq <= ?`,
+					ch, last-int64(ret.MaxCount)); err != nil {
+					return fmt.Errorf("relay: retention %s: %w", ch, err)
+				}
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		s.mu.Lock()
+		for ch, last := range next {
+			s.heads[ch] = last
+		}
+		s.mu.Unlock()
+		byCh := map[string][]item{}
+		for i, o := range batch {
+			byCh[o.ch] = append(byCh[o.ch], item{seq: seqs[i], line: hookLine(o.ch, seqs[i], o.rec)})
+		}
+		for ch, items := range byCh {
+			s.hub.publish(ch, items)
+		}
+	}
+	for _, o := range batch {
+		o.done <- err
+	}
+}
+
+// hookLine is the wire object of one hook, newline-terminated.
+func hookLine(ch string, seq int64, rec []byte) []byte {
+	b := make([]byte, 0, len(rec)+len(ch)+48)
+	b = append(b, `{"seq":`...)
+	b = strconv.AppendInt(b, seq, 10)
+	b = append(b, `,"channel":"`...)
+	b = append(b, ch...) // [a-z0-9_-]: nothing to escape
+	b = append(b, `","capture":`...)
+	b = append(b, rec...)
+	b = append(b, "}\n"...)
+	return b
+}
+
+// sweepAge evicts hooks older than their channel's MaxAge.
+func (s *Server) sweepAge() {
+	if err := s.inTx(s.evictOld); err != nil {
+		s.logf("relay: retention: %v", err)
+	}
+}
+
+// evictOld deletes, in tx, every hook older than its channel's MaxAge.
+func (s *Server) evictOld(tx *sql.Tx) error {
+	s.mu.RLock()
+	chans := make([]string, 0, len(s.heads))
+	for ch := range s.heads {
+		chans = append(chans, ch)
+	}
+	s.mu.RUnlock()
+	now := s.now()
+	for _, ch := range chans {
+		ret := s.retention(ch)
+		if ret.MaxAge <= 0 {
+			continue
+		}
+		cutoff := now.Add(-ret.MaxAge).UnixNano()
+		if _, err := tx.Exec(`DELETE FROM relayws_hooks WHERE channel = ? AND received_at < ?`, ch, cutoff); err != nil {
+			return fmt.Errorf("channel %s: %w", ch, err)
+		}
+	}
+	return nil
+}
+
+// ackKey names one client of one channel.
+type ackKey struct{ ch, client string }
+
+// recordAck notes that client acknowledged seq on ch; it is persisted by
+// the writer within AckFlushInterval.
+func (s *Server) recordAck(ch, client string, seq int64) {
+	s.ackMu.Lock()
+	defer s.ackMu.Unlock()
+	k := ackKey{ch, client}
+	if seq > s.acks[k] {
+		s.acks[k] = seq
+		s.ackDirty[k] = true
+	}
+}
+
+func (s *Server) flushAcks() {
+	s.ackMu.Lock()
+	if len(s.ackDirty) == 0 {
+		s.ackMu.Unlock()
+		return
+	}
+	dirty := make(map[ackKey]int64, len(s.ackDirty))
+	for k := range s.ackDirty {
+		dirty[k] = s.acks[k]
+	}
+	clear(s.ackDirty)
+	s.ackMu.Unlock()
+	now := s.now().UnixNano()
+	err := s.inTx(func(tx *sql.Tx) error {
+		for k, seq := range dirty {
+			if _, err := tx.Exec(`INSERT INTO relayws_acks(channel, client, seq, updated_at) VALUES(?, ?, ?, ?)
+				ON CONFLICT(channel, client) DO UPDATE SET seq = max(seq, excluded.seq), updated_at = excluded.updated_at`,
+				k.ch, k.client, seq, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		s.logf("relay: record acknowledgements: %v", err)
+		s.ackMu.Lock()
+		for k := range dirty {
+			s.ackDirty[k] = true
+		}
+		s.ackMu.Unlock()
+	}
+}
+
+// load reads the channels' heads and acks at start.
+func (s *Server) load(ctx context.Context) error {
+	rows, err := s.db.Read.QueryContext(ctx, `SELECT channel, last_seq FROM relayws_channels`)
+	if err != nil {
+		return fmt.Errorf("open relay: %w", err)
+	}
+	for rows.Next() {
+		var ch string
+		var seq int64
+		if err := rows.Scan(&ch, &seq); err != nil {
+			rows.Close()
+			return fmt.Errorf("open relay: %w", err)
+		}
+		s.heads[ch] = seq
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("open relay: %w", err)
+	}
+	rows, err = s.db.Read.QueryContext(ctx, `SELECT channel, client, seq FROM relayws_acks`)
+	if err != nil {
+		return fmt.Errorf("open relay: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k ackKey
+		var seq int64
+		if err := rows.Scan(&k.ch, &k.client, &seq); err != nil {
+			return fmt.Errorf("open relay: %w", err)
+		}
+		s.acks[k] = seq
+	}
+	return rows.Err()
+}
+
+// storedHook is one row read back for a replay.
+type storedHook struct {
+	seq int64
+	rec []byte
+}
+
+// readAfter returns up to limit hooks of ch with seq > after, in order,
+// stopping early once maxBytes of records are read.
+func (s *Server) readAfter(ctx context.Context, ch string, after int64, limit, maxBytes int) ([]storedHook, error) {
+	rows, err := s.db.Read.QueryContext(ctx,
+		`SELECT seq, record FROM relayws_hooks WHERE channel = ? AND seq > ? ORDER BY seq LIMIT ?`, ch, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("relay: read channel %s: %w", ch, err)
+	}
+	defer rows.Close()
+	var out []storedHook
+	n := 0
+	for rows.Next() {
+		var h storedHook
+		if err := rows.Scan(&h.seq, &h.rec); err != nil {
+			return nil, fmt.Errorf("relay: read channel %s: %w", ch, err)
+		}
+		out = append(out, h)
+		if n += len(h.rec); n >= maxBytes {
+			break
+		}
+	}
+	if err := rows.Err(); err != nil && !errors.Is(err, context.Canceled) {
+		return nil, fmt.Errorf("relay: read channel %s: %w", ch, err)
+	}
+	return out, nil
+}
+
+// ChannelInfo describes one channel (see Server.Channels).
+type ChannelInfo struct {
+	Name    string
+	LastSeq int64            // newest seq assigned (0: none yet)
+	Stored  int              // hooks kept (after retention)
+	Oldest  int64            // oldest seq kept (0: none)
+	Acks    map[string]int64 // highest acknowledged seq per client id
+}
+
+// Channels lists every channel with its counters, sorted by name.
+func (s *Server) Channels(ctx context.Context) ([]ChannelInfo, error) {
+	rows, err := s.db.Read.QueryContext(ctx, `SELECT c.channel, c.last_seq,
+		(SELECT count(*) FROM relayws_hooks h WHERE h.channel = c.channel),
+		(SELECT coalesce(min(seq), 0) FROM relayws_hooks h WHERE h.channel = c.channel)
+		FROM relayws_channels c ORDER BY c.channel`)
+	if err != nil {
+		return nil, fmt.Errorf("relay: list channels: %w", err)
+	}
+	defer rows.Close()
+	var out []ChannelInfo
+	for rows.Next() {
+		var c ChannelInfo
+		if err := rows.Scan(&c.Name, &c.LastSeq, &c.Stored, &c.Oldest); err != nil {
+			return nil, fmt.Errorf("relay: list channels: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("relay: list channels: %w", err)
+	}
+	s.ackMu.Lock()
+	for i := range out {
+		for k, seq := range s.acks {
+			if k.ch == out[i].Name {
+				if out[i].Acks == nil {
+					out[i].Acks = map[string]int64{}
+				}
+				out[i].Acks[k.client] = seq
+			}
+		}
+	}
+	s.ackMu.Unlock()
+	return out, nil
+}
+
+// hub fans committed hooks out to the streams of each channel without
+// ever blocking the writer.
+type hub struct {
+	mu   sync.Mutex
+	subs map[string]map[*sub]struct{}
+}
+
+// item is one committed hook, already encoded.
+type item struct {
+	seq  int64
+	line []byte
+}
+
+// sub is one stream's subscription: a bounded queue of live hooks.
+// Before the stream goes live (while it replays the backlog from the
+// database) an overflow just empties the queue and flags a reset: the
+// replay then reads further. Once live, an overflow marks the stream slow.
+type sub struct {
+	mu     sync.Mutex
+	limit  int
+	live   bool
+	reset  bool
+	slow   bool
+	queue  []item
+	wake   chan struct{} // cap 1
+	slowCh chan struct{} // closed when slow is set
+}
+
+func (h *hub) subscribe(ch string, limit int) *sub {
+	sb := &sub{limit: limit, wake: make(chan struct{}, 1), slowCh: make(chan struct{})}
+	h.mu.Lock()
+	if h.subs == nil {
+		h.subs = map[string]map[*sub]struct{}{}
+	}
+	if h.subs[ch] == nil {
+		h.subs[ch] = map[*sub]struct{}{}
+	}
+	h.subs[ch][sb] = struct{}{}
+	h.mu.Unlock()
+	return sb
+}
+
+func (h *hub) unsubscribe(ch string, sb *sub) {
+	h.mu.Lock()
+	delete(h.subs[ch], sb)
+	if len(h.subs[ch]) == 0 {
+		delete(h.subs, ch)
+	}
+	h.mu.Unlock()
+}
+
+func (h *hub) publish(ch string, items []item) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for sb := range h.subs[ch] {
+		sb.push(items)
+	}
+}
+
+func (sb *sub) push(items []item) {
+	sb.mu.Lock()
+	switch {
+	case sb.slow:
+	case len(sb.queue) > 0 && len(sb.queue)+len(items) > sb.limit:
+		// (An empty queue takes any one commit's hooks, however many.)
+		if sb.live {
+			sb.slow = true
+			sb.queue = nil
+			close(sb.slowCh)
+		} else {
+			sb.queue = nil
+			sb.reset = true
+		}
+	default:
+		sb.queue = append(sb.queue, items...)
+	}
+	sb.mu.Unlock()
+	select {
+	case sb.wake <- struct{}{}:
+	default:
+	}
+}
+
+// goLive switches to live mode and returns what is queued, unless the
+// queue overflowed since the last call (then ok is false: read the
+// database again).
+func (sb *sub) goLive() (q []item, ok bool) {
+	sb.mu.Lock()
+	defer sb.mu.Unlock()
+	if sb.reset {
+		sb.reset = false
+		return nil, false
+	}
+	sb.live = true
+	q, sb.queue = sb.queue, nil
+	return q, true
+}
+
+// take returns the queued hooks.
+func (sb *sub) take() []item {
+	sb.mu.Lock()
+	defer sb.mu.Unlock()
+	q := sb.queue
+	sb.queue = nil
+	return q
+}
+
+// fallBack leaves live mode (the stream saw a hole it must fill from the
+// database); what is queued is dropped and read again from there.
+func (sb *sub) fallBack() {
+	sb.mu.Lock()
+	sb.live, sb.reset, sb.queue = false, false, nil
+	sb.mu.Unlock()
+}
