@@ -26,6 +26,7 @@ import (
 	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/capture/database"
 	"github.com/gancho-app/gancho/capture/pretty"
+	"github.com/gancho-app/gancho/relay/ws"
 	"github.com/gancho-app/gancho/replay"
 	"github.com/gancho-app/gancho/rules"
 	"github.com/gancho-app/gancho/settings"
@@ -46,6 +47,7 @@ Usage:
   gancho events [show|sample NAME [--xml]]  the 30 CRM events, a field list, a sample
   gancho send EVENT [--to URL]  send a signed sample to URL, or to the saved subscriptions
   gancho tail                 follow the captures of the running Gancho (window or listen)
+  gancho relay serve --token T  the self-hosted team relay (one public URL for the team)
   gancho help                 this text
 
 Every command takes --data DIR (or GANCHO_DATA) to choose the data directory.
@@ -85,6 +87,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdSend(args, stdout, stderr)
 	case "tail":
 		err = cmdTail(args, stdout, stderr)
+	case "relay":
+		err = cmdRelay(args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -172,6 +176,9 @@ type listenFlags struct {
 	rateLimit int
 	noRefused bool
 	forward   string
+	relay     string
+	channel   string
+	relayTok  string
 }
 
 // multiFlag collects a repeatable string flag.
@@ -192,6 +199,9 @@ func (l *listenFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&l.basicAuth, "basic-auth", "", "require HTTP basic auth, user:password")
 	fs.IntVar(&l.rateLimit, "rate-limit", 0, "most requests per minute from one client IP (0: no limit)")
 	fs.BoolVar(&l.noRefused, "no-refused", false, "do not record requests that protection refuses")
+	fs.StringVar(&l.relay, "relay", "", "also receive the hooks of a team relay (gancho relay serve) at this base URL, e.g. https://hooks.example.com")
+	fs.StringVar(&l.channel, "channel", "", "the relay channel to receive, with --relay")
+	fs.StringVar(&l.relayTok, "token", os.Getenv("GANCHO_RELAY_TOKEN"), "the relay's token, with --relay (default $GANCHO_RELAY_TOKEN)")
 	fs.StringVar(&l.forward, "forward", "", "also send each capture, as it arrives, to this URL (e.g. http://localhost:3000/webhooks) and print its answer")
 }
 
@@ -319,6 +329,33 @@ func captureURL(base string, s settings.Settings) string {
 	return base
 }
 
+// listenRelay receives the relay channel's hooks into the local store (they
+// are then printed, and forwarded, like any capture) and prints the
+// connection's states.
+func listenRelay(ctx context.Context, e *engine, lf *listenFlags, stdout io.Writer) (stop func(), err error) {
+	if lf.channel == "" || lf.relayTok == "" {
+		return nil, errors.New("--relay: give --channel and --token (or GANCHO_RELAY_TOKEN) too")
+	}
+	c := &ws.Client{URL: lf.relay, Channel: lf.channel, Token: lf.relayTok, Store: e.store, DB: e.db,
+		State: func(st ws.ClientState) {
+			switch st.Kind {
+			case ws.Online:
+				fmt.Fprintf(stdout, "Relay online: senders post to %s (%d waiting hooks to catch up)\n", st.HookURL, st.Backlog)
+			case ws.Reconnecting:
+				fmt.Fprintf(stdout, "Relay reconnecting: %s; next try %s\n", st.Reason, st.Retry.Local().Format("15:04:05"))
+			case ws.Failed:
+				fmt.Fprintf(stdout, "Relay failed: %s\n", st.Reason)
+			}
+		}}
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = c.Run(rctx)
+	}()
+	return func() { cancel(); <-done }, nil
+}
+
 func cmdListen(args []string, stdout, stderr io.Writer) error {
 	e, srv, ss, lf, err := prepareCapture("listen", args, stderr)
 	if err != nil {
@@ -360,6 +397,13 @@ func cmdListen(args []string, stdout, stderr io.Writer) error {
 		defer ln.Close()
 		srv.ServeProxied(ln)
 		fmt.Fprintf(stdout, "Public URL: %s\n", captureURL(ln.URL(), cur))
+	}
+	if lf.relay != "" {
+		stopRelay, err := listenRelay(ctx, e, lf, stdout)
+		if err != nil {
+			return err
+		}
+		defer stopRelay()
 	}
 	forwarded := make(chan struct{})
 	if lf.forward != "" {

@@ -26,8 +26,20 @@ import (
 // Importer stores captures that were not received live, skipping ids
 // already stored; capture.Store implements it. Import may be called from
 // several goroutines at once (see Client.ImportWorkers).
+//
+// When the Importer also has capture.Store's Append and Exists methods
+// (appendExister), the client appends directly, which saves an existence
+// query per hook, and asks Exists only when an append fails: an id that
+// is already stored (the desktop stopped between an import and saving its
+// position) then counts as skipped, exactly as Import would.
 type Importer interface {
 	Import(ctx context.Context, rs []*capture.Request) (added, skipped int, err error)
+}
+
+// appendExister is the fast path of an Importer (capture.Store has it).
+type appendExister interface {
+	Append(ctx context.Context, r *capture.Request) error
+	Exists(ctx context.Context, id string) (bool, error)
 }
 
 // StateKind is the phase a Client is in.
@@ -519,12 +531,32 @@ func (s *session) importAll(ctx context.Context, rs []*capture.Request) error {
 	}
 	workers := s.c.ImportWorkers
 	if workers <= 0 {
-		workers = 16
+		workers = 64
 	}
 	workers = min(workers, len(rs))
-	if workers == 1 {
-		_, _, err := s.c.Store.Import(ctx, rs)
+	importOne := func(r *capture.Request) error {
+		_, _, err := s.c.Store.Import(ctx, []*capture.Request{r})
 		return err
+	}
+	if ae, ok := s.c.Store.(appendExister); ok {
+		importOne = func(r *capture.Request) error {
+			err := ae.Append(ctx, r)
+			if err == nil {
+				return nil
+			}
+			if yes, xerr := ae.Exists(ctx, r.ID); xerr == nil && yes {
+				return nil // imported before: skipped
+			}
+			return fmt.Errorf("import %s: %w", r.ID, err)
+		}
+	}
+	if workers == 1 {
+		for _, r := range rs {
+			if err := importOne(r); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	var next atomic.Int64
 	var mu sync.Mutex
@@ -539,7 +571,7 @@ func (s *session) importAll(ctx context.Context, rs []*capture.Request) error {
 				if i >= len(rs) {
 					return
 				}
-				if _, _, err := s.c.Store.Import(ctx, rs[i:i+1]); err != nil {
+				if err := importOne(rs[i]); err != nil {
 					mu.Lock()
 					if first == nil {
 						first = err
