@@ -126,7 +126,7 @@ type Client struct {
 	// it must not block for long.
 	State func(ClientState)
 	// ImportWorkers is how many imports run at once within one received
-	// batch (0 means 16). The store's group commit then shares commits,
+	// batch (0 means 32). The store's group commit then shares commits,
 	// which makes a large backlog catch up an order of magnitude faster.
 	// Within a batch the store's commit order (and so the order of its
 	// Added events) may then differ from seq order by a few places;
@@ -531,7 +531,7 @@ func (s *session) importAll(ctx context.Context, rs []*capture.Request) error {
 	}
 	workers := s.c.ImportWorkers
 	if workers <= 0 {
-		workers = 64
+		workers = 32
 	}
 	workers = min(workers, len(rs))
 	importOne := func(r *capture.Request) error {
