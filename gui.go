@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/gancho-app/gancho/relay"
+	"github.com/gancho-app/gancho/relay/ws"
 	"github.com/gancho-app/gancho/replay"
+	"github.com/gancho-app/gancho/settings"
 	"github.com/gancho-app/gancho/tunnel"
 	"github.com/gancho-app/gancho/ui"
 )
@@ -38,7 +40,7 @@ func cmdGUI(args []string, stderr io.Writer) error {
 		return err
 	}
 	defer stopLive()
-	sw := tunnel.NewSwitch(func() tunnel.Opener { return ngrokFor(ss.Get()) }, srv.ServeProxied)
+	sw := tunnel.NewSwitch(func() tunnel.Opener { return publicFor(ss.Get(), e) }, srv.ServeProxied)
 	if lf.tunnel != "" {
 		sw.On() // the window shows how it goes
 	}
@@ -77,4 +79,14 @@ func startOutbound(e *engine, sender *replay.Sender) (o *ui.Outbound, stop func(
 		_ = d.Run(ctx)
 	}()
 	return &ui.Outbound{Store: store, Dispatch: d, Changed: changed}, func() { cancel(); <-done }, nil
+}
+
+// publicFor is what the public URL switch opens: the team relay when one is
+// configured, else ngrok.
+func publicFor(s settings.Settings, e *engine) tunnel.Opener {
+	if !s.Relay.On() {
+		return ngrokFor(s)
+	}
+	return &ws.Endpoint{Client: ws.Client{URL: s.Relay.URL, Channel: s.Relay.Channel, Token: s.Relay.Token,
+		Store: e.store, DB: e.db}}
 }

@@ -28,12 +28,24 @@ const FileName = "settings.json"
 // no verifiers, no rules.
 type Settings struct {
 	Tunnel    Tunnel          `json:"tunnel"`
+	Relay     Relay           `json:"relay"`
 	Inbound   Inbound         `json:"inbound"`
 	Verifiers []verify.Config `json:"verifiers,omitempty"`
 	// Rules is the response rules text (see package rules), kept as typed
 	// so comments and layout survive.
 	Rules string `json:"rules,omitempty"`
 }
+
+// Relay is a team relay (gancho relay serve) used instead of ngrok for the
+// public URL, when URL is set.
+type Relay struct {
+	URL     string `json:"url,omitempty"`     // e.g. https://hooks.example.com
+	Channel string `json:"channel,omitempty"` // [a-z0-9_-]{1,64}
+	Token   string `json:"token,omitempty"`   // never shown in full
+}
+
+// On reports whether the relay replaces ngrok.
+func (r Relay) On() bool { return r.URL != "" }
 
 // Tunnel configures the public endpoint.
 type Tunnel struct {

@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"image/color"
+	"strings"
 
 	"fyne.io/fyne/v2/widget"
 
@@ -45,7 +46,9 @@ func checksOf(r *capture.Request) []check {
 		}
 		out = append(out, check{short: short, long: "Answered by " + r.Rule, imp: widget.MediumImportance})
 	}
-	if r.Origin != "" {
+	if ch, seq, ok := strings.Cut(strings.TrimPrefix(r.Origin, "relay:"), "#"); ok && strings.HasPrefix(r.Origin, "relay:") {
+		out = append(out, check{short: "relay", long: "Received by the team relay, channel " + ch + ", hook #" + seq, imp: widget.MediumImportance})
+	} else if r.Origin != "" {
 		out = append(out, check{short: "imported", long: "Not received live: " + r.Origin, imp: widget.MediumImportance})
 	}
 	return out

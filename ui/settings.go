@@ -3,7 +3,9 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -30,6 +32,8 @@ type settingsForm struct {
 	token, domain        *widget.Entry
 	edgeAuth, allowCIDRs *widget.Entry
 	forgetToken          bool
+
+	relayURL, relayChannel, relayToken *widget.Entry
 
 	prefix, basicAuth, rate *widget.Entry
 	recordRefused           *widget.Check
@@ -78,7 +82,7 @@ func newSettingsForm(cur settings.Settings, copyFn func(string)) *settingsForm {
 	f.allowCIDRs.SetPlaceHolder("203.0.113.0/24, one per line: only these reach the URL")
 	f.allowCIDRs.SetText(strings.Join(cur.Tunnel.AllowCIDRs, "\n"))
 	f.allowCIDRs.SetMinRowsVisible(2)
-	tunnelTab := widget.NewForm(
+	ngrokForm := widget.NewForm(
 		widget.NewFormItem("Authtoken", container.NewBorder(nil, nil, nil, forget, f.token)),
 		widget.NewFormItem("", note(tokenNote)),
 		widget.NewFormItem("Domain", f.domain),
@@ -86,6 +90,24 @@ func newSettingsForm(cur settings.Settings, copyFn func(string)) *settingsForm {
 		widget.NewFormItem("Allowed IPs", f.allowCIDRs),
 		widget.NewFormItem("", note("Changes apply the next time the public URL is turned on.")),
 	)
+	f.relayURL = widget.NewEntry()
+	f.relayURL.SetPlaceHolder("https://hooks.example.com (empty: use ngrok)")
+	f.relayURL.SetText(cur.Relay.URL)
+	f.relayChannel = widget.NewEntry()
+	f.relayChannel.SetPlaceHolder("e.g. qa-team")
+	f.relayChannel.SetText(cur.Relay.Channel)
+	f.relayToken = widget.NewPasswordEntry()
+	f.relayToken.SetPlaceHolder("the relay's token (current: " + tunnel.Redact(cur.Relay.Token) + ")")
+	relayForm := widget.NewForm(
+		widget.NewFormItem("Relay URL", f.relayURL),
+		widget.NewFormItem("Channel", f.relayChannel),
+		widget.NewFormItem("Token", f.relayToken),
+		widget.NewFormItem("", note("A team relay (gancho relay serve) gives one stable public URL on a server you control; "+
+			"hooks reach every desktop on the channel, including those that were offline. With a relay URL, "+
+			"the public URL switch uses the relay instead of ngrok.")),
+	)
+	tunnelTab := container.NewVBox(ngrokForm, widget.NewSeparator(),
+		widget.NewLabelWithStyle("Team relay (instead of ngrok)", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), relayForm)
 
 	// Protection.
 	f.prefix = widget.NewEntry()
@@ -244,6 +266,27 @@ func (f *settingsForm) checkRules() {
 	}
 }
 
+// checkRelay says what is missing or wrong in relay settings (none when
+// the relay is off).
+func checkRelay(r settings.Relay) error {
+	if !r.On() {
+		return nil
+	}
+	u, err := url.Parse(r.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("relay URL %q: write it as https://host (the address of gancho relay serve)", r.URL)
+	}
+	if !relayChannelRE.MatchString(r.Channel) {
+		return fmt.Errorf("relay channel %q: 1 to 64 characters of a-z, 0-9, _ and -", r.Channel)
+	}
+	if r.Token == "" {
+		return errors.New("relay token: paste the token the relay was started with")
+	}
+	return nil
+}
+
+var relayChannelRE = regexp.MustCompile(`^[a-z0-9_-]{1,64}$`)
+
 // result builds the edited settings, or says which field is wrong.
 func (f *settingsForm) result() (settings.Settings, error) {
 	s := f.cur
@@ -253,6 +296,14 @@ func (f *settingsForm) result() (settings.Settings, error) {
 		s.Tunnel.Authtoken = ""
 	}
 	s.Tunnel.Domain = strings.TrimSpace(f.domain.Text)
+	s.Relay.URL = strings.TrimRight(strings.TrimSpace(f.relayURL.Text), "/")
+	s.Relay.Channel = strings.TrimSpace(f.relayChannel.Text)
+	if t := strings.TrimSpace(f.relayToken.Text); t != "" {
+		s.Relay.Token = t
+	}
+	if err := checkRelay(s.Relay); err != nil {
+		return s, err
+	}
 	s.Tunnel.BasicAuth = lines(f.edgeAuth.Text)
 	s.Tunnel.AllowCIDRs = lines(f.allowCIDRs.Text)
 	if _, err := tunnel.BuildPolicy(s.Tunnel.BasicAuth, s.Tunnel.AllowCIDRs); err != nil {

@@ -46,7 +46,7 @@ type tunnelBar struct {
 
 func newTunnelBar(m *Main, t Tunnel) *tunnelBar {
 	b := &tunnelBar{t: t, m: m}
-	b.toggle = widget.NewCheck("Public URL (ngrok)", func(on bool) {
+	b.toggle = widget.NewCheck(b.label(), func(on bool) {
 		if b.quiet {
 			return
 		}
@@ -65,8 +65,23 @@ func newTunnelBar(m *Main, t Tunnel) *tunnelBar {
 	return b
 }
 
+// relayOn reports whether the public URL comes from a team relay.
+func (b *tunnelBar) relayOn() bool {
+	return b.m.opts.Settings != nil && b.m.opts.Settings.Get().Relay.On()
+}
+
+func (b *tunnelBar) label() string {
+	if b.relayOn() {
+		return "Public URL (relay)"
+	}
+	return "Public URL (ngrok)"
+}
+
 // publicURL is the online URL with the secret path prefix senders need.
 func (b *tunnelBar) publicURL() string {
+	if b.relayOn() { // the relay's own URL: the local prefix does not apply there
+		return b.last.URL
+	}
 	return withPrefix(b.last.URL, b.m.prefix())
 }
 
@@ -80,15 +95,25 @@ func (b *tunnelBar) show(st tunnel.Status) {
 		b.quiet = false
 	}
 	b.url.Hidden, b.copyBtn.Hidden = true, true
+	b.toggle.Text = b.label()
+	b.toggle.Refresh()
 	switch st.State {
 	case tunnel.Connecting:
 		b.state.Importance = widget.MediumImportance
-		b.state.SetText("connecting to ngrok…")
+		if b.relayOn() {
+			b.state.SetText("connecting to the relay…")
+		} else {
+			b.state.SetText("connecting to ngrok…")
+		}
 	case tunnel.Online:
 		b.url.SetText(b.publicURL())
 		b.url.Hidden, b.copyBtn.Hidden = false, false
 		b.state.Importance = widget.SuccessImportance
-		b.state.SetText("online: senders on the internet reach this machine")
+		if b.relayOn() {
+			b.state.SetText("online: hooks sent to the relay arrive here, the missed ones first")
+		} else {
+			b.state.SetText("online: senders on the internet reach this machine")
+		}
 	case tunnel.Reconnecting:
 		b.url.SetText(b.publicURL())
 		b.url.Hidden, b.copyBtn.Hidden = false, false
@@ -100,6 +125,9 @@ func (b *tunnelBar) show(st tunnel.Status) {
 	default:
 		b.state.Importance = widget.LowImportance
 		msg := "off: turn on for a public https URL (needs an ngrok authtoken: Settings)"
+		if b.relayOn() {
+			msg = "off: turn on to receive the team relay's hooks (channel " + b.m.opts.Settings.Get().Relay.Channel + ")"
+		}
 		if st.Reason != "" {
 			msg = "stopped: " + st.Reason
 		}

@@ -330,6 +330,20 @@ func (s *session) save(ctx context.Context) error {
 	return nil
 }
 
+// reset persists a position that went back (the relay was reset).
+func (s *session) reset(ctx context.Context) error {
+	s.st.last.Store(s.last)
+	if s.c.DB == nil {
+		return nil
+	}
+	_, err := s.c.DB.Write.ExecContext(ctx, `UPDATE relayws_client SET last_seq = ? WHERE relay = ? AND channel = ?`,
+		s.last, s.base, s.c.Channel)
+	if err != nil {
+		return fmt.Errorf("relay client: save position: %w", err)
+	}
+	return nil
+}
+
 // wireMsg is one object of a server frame.
 type wireMsg struct {
 	Seq     int64           `json:"seq"`
@@ -469,6 +483,16 @@ func (s *session) apply(ctx context.Context, conn *websocket.Conn, msgs []wireMs
 	for _, m := range msgs {
 		switch {
 		case m.Hello != nil:
+			if m.Hello.Head < m.Hello.After {
+				// The relay is behind this client: its data was reset (or the
+				// URL now names another relay). Start its channel over;
+				// Import's skip-existing keeps known ids out.
+				s.last = 0
+				if err := s.reset(ctx); err != nil {
+					return err
+				}
+				return fmt.Errorf("the relay's channel restarted at %d (its data was reset): fetching it from the start", m.Hello.Head)
+			}
 			*online = true
 			s.st.set(ClientState{Kind: Online, Backlog: max(0, m.Hello.Head-m.Hello.After)})
 		case m.Gap != nil:

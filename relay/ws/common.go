@@ -79,9 +79,10 @@ func loopbackHost(host string) bool {
 	return h == "localhost" || h == "127.0.0.1" || h == "::1"
 }
 
-// validChannel reports whether name matches [a-z0-9_-]{1,64}.
+// validChannel reports whether name matches [a-z0-9_-]{1,64} and is not
+// "_gancho", which is reserved for the relay's own endpoints.
 func validChannel(name string) bool {
-	if len(name) == 0 || len(name) > 64 {
+	if len(name) == 0 || len(name) > 64 || name == "_gancho" {
 		return false
 	}
 	for i := 0; i < len(name); i++ {

@@ -20,8 +20,8 @@
 // # Relay wire protocol
 //
 // Senders post webhooks to {base}/{channel}/{anything}. A channel name is
-// 1 to 64 characters of a-z, 0-9, '_' and '-'; channels are created on
-// first use. The request goes through capture.Handler (body cap, inbound
+// 1 to 64 characters of a-z, 0-9, '_' and '-' ("_gancho" is reserved);
+// channels are created on first use (at most ServerConfig.MaxChannels). The request goes through capture.Handler (body cap, inbound
 // protection, signatures, response rules), with the "/{channel}" prefix
 // removed from the recorded target, so a capture looks as if it had reached
 // the local capture server at the public hook URL ({base}/{channel}), as

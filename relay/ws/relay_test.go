@@ -56,6 +56,7 @@ func TestRelayRoutes(t *testing.T) {
 		{"dot in channel", "POST", "/a.b/x", 404, "channel name"},
 		{"channel too long", "POST", "/" + strings.Repeat("a", 65) + "/x", 404, "channel name"},
 		{"unknown gancho path", "GET", "/_gancho/nope", 404, "No such Gancho endpoint"},
+		{"reserved channel", "POST", "/_gancho", 404, "channel name"},
 		{"hook", "POST", "/orders/webhooks/stripe?x=1", 200, `"ok":true`},
 		{"hook at channel root", "PUT", "/orders", 200, `"ok":true`},
 		{"64-char channel", "POST", "/" + strings.Repeat("a", 64), 200, `"ok":true`},

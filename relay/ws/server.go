@@ -222,10 +222,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		plain(w, http.StatusNotFound, "No such Gancho endpoint. Streams are at "+StreamPath+"{channel}, health at "+HealthPath+".\n")
 		return
 	}
-	ch, rest := splitChannel(r.RequestURI)
-	if r.RequestURI == "" || !strings.HasPrefix(r.RequestURI, "/") {
-		ch, rest = splitChannel(p) // absolute-form or a handler called directly
+	target := r.RequestURI
+	if !strings.HasPrefix(target, "/") { // absolute-form, or called without a server
+		target = r.URL.EscapedPath()
+		if r.URL.RawQuery != "" {
+			target += "?" + r.URL.RawQuery
+		}
 	}
+	ch, rest := splitChannel(target)
 	if !validChannel(ch) {
 		plain(w, http.StatusNotFound, "No channel here: send webhooks to /{channel}/…, where the channel name is 1 to 64 characters of a-z, 0-9, _ and -.\n")
 		return
