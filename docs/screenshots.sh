@@ -109,7 +109,21 @@ for _ in 1 2; do click 415 146; sleep 1; click 972 632; sleep 1; click 599 672; 
 click 415 146; sleep 1; click 972 632; shot fire.png; click 599 672
 click 800 270; shot outbound.png
 stop; kill $RECV_PID; rm -rf "$RECV"
-# 8. Light theme.
+# 8. A team relay instead of ngrok: the switch online, relayed hooks in the list.
+RELAY_DIR=$(mktemp -d)
+TOKEN=screenshot-relay-token-0123456789
+"$BIN" relay serve --addr 127.0.0.1:$((PORT + 2)) --data "$RELAY_DIR" --token $TOKEN >/dev/null 2>&1 &
+RELAY_PID=$!
+for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$((PORT + 2))) 2>/dev/null && break; sleep 0.1; done
+R=http://127.0.0.1:$((PORT + 2))/qa-team
+curl -s -o /dev/null -H 'Content-Type: application/json' -d '{"type":"client.created","data":{"id":"cli_4821","name":"Ana Souza"}}' "$R/crm/webhooks"
+curl -s -o /dev/null -H 'Content-Type: application/json' -d '{"type":"sale.created","data":{"id":"sal_8812","amount":1500.00,"currency":"BRL"}}' "$R/crm/webhooks"
+SETTINGS="{\"relay\":{\"url\":\"http://127.0.0.1:$((PORT + 2))\",\"channel\":\"qa-team\",\"token\":\"$TOKEN\"}}" start NGROK_AUTHTOKEN=
+click 19 62; sleep 2
+curl -s -o /dev/null -H 'Content-Type: application/json' -d '{"type":"opportunity.phase_changed","data":{"id":"opp_77","phase":{"previous":"Proposta","current":"Negociação"}}}' "$R/crm/webhooks"
+click 250 190; shot relay.png
+stop; kill $RELAY_PID; rm -rf "$RELAY_DIR"
+# 9. Light theme.
 start FYNE_THEME=light
 send
 click 250 190; shot light.png

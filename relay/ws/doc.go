@@ -21,8 +21,9 @@
 //
 // Senders post webhooks to {base}/{channel}/{anything}. A channel name is
 // 1 to 64 characters of a-z, 0-9, '_' and '-' ("_gancho" is reserved);
-// channels are created on first use (at most ServerConfig.MaxChannels). The request goes through capture.Handler (body cap, inbound
-// protection, signatures, response rules), with the "/{channel}" prefix
+// channels are created on first use (at most ServerConfig.MaxChannels).
+// The request goes through capture.Handler (body cap, inbound protection,
+// signatures, response rules), with the "/{channel}" prefix
 // removed from the recorded target, so a capture looks as if it had reached
 // the local capture server at the public hook URL ({base}/{channel}), as
 // with a tunnel. The sender is answered only after the hook is committed
