@@ -44,8 +44,14 @@ func startLive(dir string, src ws.Subscriber) (stop func(), err error) {
 	info := liveInfo{URL: "ws://" + ln.Addr().String() + "/live", Token: token, PID: os.Getpid()}
 	b, _ := json.Marshal(info)
 	path := filepath.Join(dir, liveFile)
-	if err := os.WriteFile(path+".tmp", b, 0o600); err == nil {
+	err = os.WriteFile(path+".tmp", b, 0o600)
+	if err == nil {
 		err = os.Rename(path+".tmp", path)
+	}
+	if err != nil {
+		_ = local.Close()
+		_ = srv.Close()
+		return nil, fmt.Errorf("live stream: cannot write %s (gancho tail reads it): %w", path, err)
 	}
 	return func() {
 		_ = local.Close()
