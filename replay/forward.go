@@ -64,6 +64,9 @@ func (f *Forwarder) Run(ctx context.Context, events <-chan capture.Event, src Li
 						break
 					}
 					for _, r := range page {
+						if ctx.Err() != nil {
+							return nil // stopped: the rest is not ours to send
+						}
 						f.forward(ctx, r)
 						last = r.ID
 					}
@@ -83,6 +86,11 @@ func (f *Forwarder) forward(ctx context.Context, c *capture.Request) {
 		a.Result = Result{Err: err.Error(), Class: ClassOther}
 	} else {
 		a.Result = f.Sender.Send(ctx, req, f.Options)
+		if ctx.Err() != nil {
+			// Stopped mid-send: not an answer from the target, so not an
+			// attempt worth recording as failed.
+			return
+		}
 	}
 	if f.History != nil {
 		if err := f.History.Add(context.WithoutCancel(ctx), a); err != nil {

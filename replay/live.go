@@ -23,7 +23,10 @@ type Live struct {
 	History *History // nil: attempts are not stored
 	Source  Subscriber
 
-	mu       sync.Mutex
+	// switching serialises Start and Stop, so two concurrent calls cannot
+	// leave a forwarder running unseen.
+	switching sync.Mutex
+	mu        sync.Mutex
 	target   string
 	cancel   context.CancelFunc
 	done     chan struct{}
@@ -44,7 +47,9 @@ func (l *Live) Start(target string) error {
 	if _, err := FromCapture(&capture.Request{Method: "GET", Target: "/"}, target, false); err != nil {
 		return fmt.Errorf("forward: %w", err)
 	}
-	l.Stop()
+	l.switching.Lock()
+	defer l.switching.Unlock()
+	l.stop()
 	ctx, cancel := context.WithCancel(context.Background())
 	events, unsubscribe := l.Source.Subscribe(ctx)
 	fw := &Forwarder{Target: target, Sender: l.Sender, History: l.History,
@@ -69,8 +74,15 @@ func (l *Live) Start(target string) error {
 	return nil
 }
 
-// Stop ends forwarding and waits for the attempt in flight.
+// Stop ends forwarding and waits for the attempt in flight (it is
+// cancelled, and not recorded).
 func (l *Live) Stop() {
+	l.switching.Lock()
+	defer l.switching.Unlock()
+	l.stop()
+}
+
+func (l *Live) stop() {
 	l.mu.Lock()
 	cancel, done := l.cancel, l.done
 	l.target, l.cancel, l.done = "", nil, nil

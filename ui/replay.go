@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -59,10 +60,13 @@ type replayPanel struct {
 	live     *widget.Check // nil without Forwarding
 	liveLbl  *widget.Label // where captures are being forwarded
 	fwdLine  *widget.Label // the selected capture's forwarded answer
+	liveDone chan struct{} // closed when the last Start/Stop finished
+	fwdMu    sync.Mutex
+	fwdIDs   map[string]bool // forwarded since the pump last looked
 }
 
 func newReplayPanel(m *Main) *replayPanel {
-	p := &replayPanel{m: m}
+	p := &replayPanel{m: m, fwdIDs: map[string]bool{}}
 	p.target = widget.NewEntry()
 	p.target.SetPlaceHolder("replay target, e.g. http://localhost:3000/webhooks")
 	if a := fyne.CurrentApp(); a != nil {
@@ -91,7 +95,7 @@ func newReplayPanel(m *Main) *replayPanel {
 		if t := m.opts.Forwarding.Target(); t != "" { // --forward on the command line
 			p.target.SetText(t)
 			p.live.Checked = true
-			p.restartLive()
+			p.showLive(t)
 		}
 		buttons.Add(p.live)
 		p.target.OnSubmitted = func(string) {
@@ -236,41 +240,83 @@ func printableText(s string) string {
 }
 
 // setLive turns live forwarding on (to the target) or off (UI goroutine).
+// Start and Stop wait for the attempt in flight, so they run off the UI
+// goroutine, one after the other in the order asked.
 func (p *replayPanel) setLive(on bool) {
 	f := p.m.opts.Forwarding
 	if !on {
-		f.Stop()
 		p.liveLbl.Hide()
+		p.liveOp(f.Stop)
 		return
 	}
 	target := strings.TrimSpace(p.target.Text)
-	if err := f.Start(target); err != nil {
+	if _, err := replay.FromCapture(&capture.Request{Method: "GET", Target: "/"}, target, false); err != nil {
 		p.live.SetChecked(false) // calls setLive(false)
 		p.status.Importance = widget.DangerImportance
-		p.status.SetText("Cannot forward: " + strings.TrimPrefix(err.Error(), "forward: ") + ". Type a URL such as http://localhost:3000/webhooks in To.")
+		p.status.SetText("Cannot forward: " + err.Error() + ". Type a URL such as http://localhost:3000/webhooks in To.")
 		p.status.Show()
 		return
 	}
 	if a := fyne.CurrentApp(); a != nil {
 		a.Preferences().SetString(prefTarget, target)
 	}
-	p.restartLive()
+	p.showLive(target)
+	p.liveOp(func() {
+		if err := f.Start(target); err != nil {
+			p.m.post(func() {
+				p.live.SetChecked(false)
+				p.status.Importance = widget.DangerImportance
+				p.status.SetText("Cannot forward: " + err.Error())
+				p.status.Show()
+			})
+		}
+	})
 }
 
-// restartLive shows where forwarding goes (UI goroutine).
-func (p *replayPanel) restartLive() {
+// liveOp runs op on a goroutine after the previous one finished (UI
+// goroutine).
+func (p *replayPanel) liveOp(op func()) {
+	prev, done := p.liveDone, make(chan struct{})
+	p.liveDone = done
+	go func() {
+		defer close(done)
+		if prev != nil {
+			<-prev
+		}
+		op()
+	}()
+}
+
+// showLive shows where forwarding goes (UI goroutine).
+func (p *replayPanel) showLive(target string) {
 	p.liveLbl.Importance = widget.HighImportance
-	p.liveLbl.SetText("Forwarding each new capture to " + p.m.opts.Forwarding.Target())
+	p.liveLbl.SetText("Forwarding each new capture to " + target)
 	p.liveLbl.Show()
 }
 
-// forwarded is Forwarding's onResult: any goroutine.
+// forwarded is Forwarding's onResult, called on the forwarding goroutine.
+// It never waits for the UI (Stop, on the way, may be waiting for that
+// goroutine): it notes the id and signals the pump.
 func (p *replayPanel) forwarded(id string) {
-	p.m.post(func() {
-		if p.cur != nil && p.cur.ID == id {
-			p.reload()
-		}
-	})
+	p.fwdMu.Lock()
+	p.fwdIDs[id] = true
+	p.fwdMu.Unlock()
+	select {
+	case p.m.fwdSig <- struct{}{}:
+	default:
+	}
+}
+
+// applyForwarded refreshes the detail if its capture was forwarded (UI
+// goroutine, from the pump).
+func (p *replayPanel) applyForwarded() {
+	p.fwdMu.Lock()
+	ids := p.fwdIDs
+	p.fwdIDs = map[string]bool{}
+	p.fwdMu.Unlock()
+	if p.cur != nil && ids[p.cur.ID] {
+		p.reload()
+	}
 }
 
 // show loads c's attempts off the UI goroutine (UI goroutine).

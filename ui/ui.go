@@ -138,6 +138,7 @@ type Main struct {
 	// picked are the captures picked for export and bulk replay (by id).
 	picked  map[string]bool
 	tunSig  chan struct{} // a new tunnel status is waiting in tunLast
+	fwdSig  chan struct{} // captures were forwarded live (replayPanel.fwdIDs)
 	tunLast atomic.Pointer[tunnel.Status]
 	// applied, if set (tests), receives after each update the pump applied.
 	applied chan struct{}
@@ -147,7 +148,7 @@ type Main struct {
 // nil (tests): dialogs and the clipboard then do nothing.
 func NewMain(opts Options, w fyne.Window) *Main {
 	m := &Main{opts: opts, win: w, sel: -1, cache: map[string]rendered{}, picked: map[string]bool{}, results: make(chan func(), 16),
-		quit: make(chan struct{}), tunSig: make(chan struct{}, 1)}
+		quit: make(chan struct{}), tunSig: make(chan struct{}, 1), fwdSig: make(chan struct{}, 1)}
 	m.styles = newStyles(darkPalette)
 	if fyne.CurrentApp() != nil && fyne.CurrentApp().Settings().ThemeVariant() == theme.VariantLight {
 		m.styles = newStyles(lightPalette)
@@ -801,6 +802,8 @@ func (m *Main) Pump(ctx context.Context, events <-chan capture.Event) {
 			apply = m.list.Refresh
 		case <-m.outboundChanged():
 			apply = m.outbound.reload
+		case <-m.fwdSig:
+			apply = m.replays.applyForwarded
 		case <-m.tunSig:
 			st := m.tunLast.Load()
 			apply = func() {
