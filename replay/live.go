@@ -27,10 +27,10 @@ type Live struct {
 	// leave a forwarder running unseen.
 	switching sync.Mutex
 	mu        sync.Mutex
-	target   string
-	cancel   context.CancelFunc
-	done     chan struct{}
-	onResult func(captureID string)
+	target    string
+	cancel    context.CancelFunc
+	done      chan struct{}
+	onResult  func(captureID string)
 }
 
 // Watch sets the function called with each capture's id after its attempt
