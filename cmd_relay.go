@@ -25,7 +25,7 @@ func cmdRelay(args []string, stdout, stderr io.Writer) error {
 	var c common
 	fs := newFlags("relay serve", stderr, &c)
 	addr := fs.String("addr", ":8080", "address to listen on (all interfaces by default: this is the public side)")
-	token := fs.String("token", os.Getenv("GANCHO_RELAY_TOKEN"), `token desktops must present (default $GANCHO_RELAY_TOKEN); "random" makes one and prints it`)
+	token := fs.String("token", "", `token desktops must present (default $GANCHO_RELAY_TOKEN); "random" makes one and prints it`)
 	cert := fs.String("tls-cert", "", "TLS certificate file (PEM); without it the relay serves plain HTTP, e.g. behind a TLS proxy")
 	key := fs.String("tls-key", "", "TLS key file (PEM), with --tls-cert")
 	maxBody := fs.String("max-body", "25MiB", "largest hook body accepted")
@@ -37,6 +37,9 @@ func cmdRelay(args []string, stdout, stderr io.Writer) error {
 	fs.Var(&respond, "respond", `response rule, e.g. 'POST /** -> 200'; repeatable`)
 	if _, err := parseInterspersed(fs, args[1:]); err != nil {
 		return err
+	}
+	if *token == "" {
+		*token = os.Getenv("GANCHO_RELAY_TOKEN") // not the flag default: -h would print it
 	}
 	switch {
 	case *token == "":

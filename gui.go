@@ -32,29 +32,41 @@ func cmdGUI(args []string, stderr io.Writer) error {
 			return fmt.Errorf("--%w", err)
 		}
 	}
-	if err := srv.Start(); err != nil {
-		return err
-	}
-	stopLive, err := startLive(e.db.Dir, e.store)
-	if err != nil {
-		return err
-	}
-	defer stopLive()
-	sw := tunnel.NewSwitch(func() tunnel.Opener { return publicFor(ss.Get(), e) }, srv.ServeProxied)
-	if lf.tunnel != "" {
-		sw.On() // the window shows how it goes
-	}
 	outbound, stopOutbound, err := startOutbound(e, sender)
 	if err != nil {
 		return err
 	}
 	defer stopOutbound()
+	if err := srv.Start(); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	stopLive, err := startLive(e.db.Dir, e.store)
+	if err != nil {
+		_ = srv.Shutdown(ctx)
+		return err
+	}
+	defer stopLive()
+	// --tunnel ngrok means ngrok, even when Settings names a relay; the
+	// switch in the window otherwise follows Settings.
+	forceNgrok := lf.tunnel == "ngrok"
+	sw := tunnel.NewSwitch(func() tunnel.Opener {
+		s := ss.Get()
+		if forceNgrok {
+			s.Relay = settings.Relay{}
+		}
+		return publicFor(s, e)
+	}, srv.ServeProxied)
+	if lf.tunnel != "" {
+		sw.On() // the window shows how it goes
+	}
 	ui.Run(ui.Options{URL: srv.URL(), DataDir: e.db.Dir, Captures: e.store, Recorder: srv,
 		Settings: ss, Tunnel: sw, Sender: sender, Replays: e.history, Importer: e.store, Forwarding: live,
 		Outbound: outbound})
 	sw.Off() // before Shutdown: no tunnel may come up while the server stops
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
+	// A relay client writes to the store: it must be gone before the store.
+	_ = sw.Wait(ctx)
 	return srv.Shutdown(ctx)
 }
 

@@ -201,7 +201,7 @@ func (l *listenFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&l.noRefused, "no-refused", false, "do not record requests that protection refuses")
 	fs.StringVar(&l.relay, "relay", "", "also receive the hooks of a team relay (gancho relay serve) at this base URL, e.g. https://hooks.example.com")
 	fs.StringVar(&l.channel, "channel", "", "the relay channel to receive, with --relay")
-	fs.StringVar(&l.relayTok, "token", os.Getenv("GANCHO_RELAY_TOKEN"), "the relay's token, with --relay (default $GANCHO_RELAY_TOKEN)")
+	fs.StringVar(&l.relayTok, "token", "", "the relay's token, with --relay (default $GANCHO_RELAY_TOKEN)")
 	fs.StringVar(&l.forward, "forward", "", "also send each capture, as it arrives, to this URL (e.g. http://localhost:3000/webhooks) and print its answer")
 }
 
@@ -281,11 +281,36 @@ func (l *listenFlags) settings(dir string, srv *capture.Server) (*settings.Store
 // prepareCapture parses a capturing command's flags, opens the engine and
 // builds (without starting) the capture server with the saved settings.
 // The caller closes e.
+// check rejects flag combinations before anything starts, so nothing is
+// left half-running.
+func (l *listenFlags) check(cmd string) error {
+	if l.relayTok == "" {
+		l.relayTok = os.Getenv("GANCHO_RELAY_TOKEN") // read here: a flag default would print it in -h
+	}
+	if l.relay != "" || l.channel != "" {
+		if cmd != "listen" {
+			return errors.New("--relay: in the window, set the relay in Settings → Tunnel → Team relay; --relay is for gancho listen")
+		}
+		if l.relay == "" || l.channel == "" || l.relayTok == "" {
+			return errors.New("--relay: give --relay URL, --channel C and --token T (or GANCHO_RELAY_TOKEN) together")
+		}
+	}
+	if l.forward != "" {
+		if _, err := replay.FromCapture(&capture.Request{Method: "GET", Target: "/"}, l.forward, false); err != nil {
+			return fmt.Errorf("--forward: %w", err)
+		}
+	}
+	return nil
+}
+
 func prepareCapture(name string, args []string, stderr io.Writer) (*engine, *capture.Server, *settings.Store, *listenFlags, error) {
 	var lf listenFlags
 	fs := newFlags(name, stderr, &lf.common)
 	lf.register(fs)
 	if err := fs.Parse(args); err != nil {
+		return nil, nil, nil, nil, err
+	}
+	if err := lf.check(name); err != nil {
 		return nil, nil, nil, nil, err
 	}
 	e, err := openEngine(lf.common)
@@ -333,9 +358,6 @@ func captureURL(base string, s settings.Settings) string {
 // are then printed, and forwarded, like any capture) and prints the
 // connection's states.
 func listenRelay(ctx context.Context, e *engine, lf *listenFlags, stdout io.Writer) (stop func(), err error) {
-	if lf.channel == "" || lf.relayTok == "" {
-		return nil, errors.New("--relay: give --channel and --token (or GANCHO_RELAY_TOKEN) too")
-	}
 	c := &ws.Client{URL: lf.relay, Channel: lf.channel, Token: lf.relayTok, Store: e.store, DB: e.db,
 		State: func(st ws.ClientState) {
 			switch st.Kind {

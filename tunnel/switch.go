@@ -37,6 +37,9 @@ type Switch struct {
 	active   bool   // between On and the attempt's Off, Stopped or Failed
 	cancel   context.CancelFunc
 	ln       Listener
+
+	// pending counts attempts and closes under way, for Wait.
+	pending sync.WaitGroup
 }
 
 // NewSwitch returns an off Switch (Status is Stopped, no reason).
@@ -62,7 +65,29 @@ func (s *Switch) On() {
 	s.gen++
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
-	go s.run(ctx, s.gen)
+	s.pending.Add(1)
+	go func(gen uint64) {
+		defer s.pending.Done()
+		s.run(ctx, gen)
+	}(s.gen)
+}
+
+// Wait returns once every attempt has returned and every endpoint that
+// Off or a stop closed is closed, or when ctx ends. Call it after Off
+// before closing what the endpoint writes to (a relay client writes to the
+// store).
+func (s *Switch) Wait(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() {
+		s.pending.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func (s *Switch) run(ctx context.Context, gen uint64) {
@@ -104,7 +129,11 @@ func (s *Switch) Off() {
 	cancel()
 	if ln != nil {
 		// Closing can wait on the network; Off must not.
-		go func() { _ = ln.Close() }()
+		s.pending.Add(1)
+		go func() {
+			defer s.pending.Done()
+			_ = ln.Close()
+		}()
 	}
 }
 
@@ -132,7 +161,11 @@ func (s *Switch) publish(gen uint64, st Status) {
 	if stale != nil {
 		// Stopped on its own (ngrok ended the endpoint): release the
 		// session. Not inline: reports must not call Close.
-		go func() { _ = stale.Close() }()
+		s.pending.Add(1)
+		go func() {
+			defer s.pending.Done()
+			_ = stale.Close()
+		}()
 	}
 	for _, w := range ws {
 		w(st)

@@ -66,10 +66,19 @@ func TestSwitch(t *testing.T) {
 
 			sw.Off()
 			sw.Off()
-			rec.waitStates(t, Stopped, Connecting, Online, Stopped)
-			if err := <-done; !errors.Is(err, net.ErrClosed) {
-				t.Errorf("Serve() = %v, want net.ErrClosed", err)
+			// Wait returns once the endpoint is closed: Serve has ended.
+			if err := sw.Wait(context.Background()); err != nil {
+				t.Fatal(err)
 			}
+			select {
+			case err := <-done:
+				if !errors.Is(err, net.ErrClosed) {
+					t.Errorf("Serve() = %v, want net.ErrClosed", err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("Serve still running after Wait")
+			}
+			rec.waitStates(t, Stopped, Connecting, Online, Stopped)
 			_ = srv.Close()
 			waitGoroutines(t, base)
 		}},
