@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/gancho-app/gancho/capture"
@@ -51,7 +53,21 @@ func cmdSend(args []string, stdout, stderr io.Writer) error {
 	sender := replay.NewSender()
 	defer sender.Close()
 	if *to == "" {
+		// These shape one delivery to --to; subscriptions carry their own.
+		used := []string{}
+		fs.Visit(func(f *flag.Flag) {
+			switch f.Name {
+			case "secret", "signing", "xml", "form", "get", "header", "timeout":
+				used = append(used, "--"+f.Name)
+			}
+		})
+		if len(used) > 0 {
+			return fmt.Errorf("send: %s only apply with --to URL; saved subscriptions use their own settings (edit them in the window's Outbound tab)", strings.Join(used, ", "))
+		}
 		return fireSaved(ctx, c, sender, ev.Name, payload, *wait, stdout)
+	}
+	if *get && (*asXML || *asForm) || *asXML && *asForm {
+		return errors.New("send: pick one of --get, --xml and --form")
 	}
 
 	s := relay.NewSubscription()
@@ -137,10 +153,16 @@ func fireSaved(ctx context.Context, c common, sender *replay.Sender, event strin
 		default: // the loop below re-reads everything it waits for
 		}
 	}}
-	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	done := make(chan error, 1)
-	go func() { done <- d.Run(runCtx) }()
-	defer func() { cancel(); <-done }()
+	// A Gancho already running on this directory delivers what is fired
+	// (its dispatcher looks at least every 30 s); a second dispatcher here
+	// would claim the same due deliveries and send them twice.
+	other, running := runningGancho(e.db.Dir)
+	if !running {
+		runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		done := make(chan error, 1)
+		go func() { done <- d.Run(runCtx) }()
+		defer func() { cancel(); <-done }()
+	}
 	ds, err := d.Fire(ctx, event, p, "")
 	if errors.Is(err, relay.ErrNoSubscribers) {
 		return fmt.Errorf("send: no enabled subscription listens to %s; add one in the window's Outbound section, or use --to URL", event)
@@ -149,6 +171,12 @@ func fireSaved(ctx context.Context, c common, sender *replay.Sender, event strin
 		return fmt.Errorf("send: %w", err)
 	}
 	fmt.Fprintf(stdout, "Fired %s to %d subscriptions.\n", event, len(ds))
+	if running {
+		fmt.Fprintf(stdout, "Gancho (pid %d) is running on %s: it delivers them within 30 s (see its Outbound tab).\n", other, e.db.Dir)
+		if !wait {
+			return nil
+		}
+	}
 	pending := map[string]bool{}
 	for _, dl := range ds {
 		pending[dl.ID] = true
@@ -204,4 +232,21 @@ func printDelivery(w io.Writer, event string, req replay.Request, a relay.Attemp
 	if len(a.Body) > 0 {
 		fmt.Fprintf(w, "%s\n", safeText(string(a.Body)))
 	}
+}
+
+// runningGancho reports the pid of a Gancho capturing on dir (the window or
+// listen), from its live.json, if that process still exists.
+func runningGancho(dir string) (int, bool) {
+	info, err := readLive(dir)
+	if err != nil || info.PID == 0 || info.PID == os.Getpid() {
+		return 0, false
+	}
+	p, err := os.FindProcess(info.PID)
+	if err != nil {
+		return 0, false
+	}
+	if err := p.Signal(syscall.Signal(0)); err != nil && !errors.Is(err, errors.ErrUnsupported) {
+		return 0, false // gone: a stale file from a crash
+	}
+	return info.PID, true
 }

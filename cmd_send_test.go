@@ -2,6 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -127,5 +131,24 @@ func TestSendCommand(t *testing.T) {
 		}
 		<-reqs
 		<-reqs
+
+		_, errOut, code = runCmd(t, "send", "client.created", "--data", dir, "--secret", "x", "--xml")
+		if code != 1 || !strings.Contains(errOut, "--secret, --xml only apply with --to URL") {
+			t.Errorf("exit %d: %s", code, errOut)
+		}
+		// Another Gancho on the directory delivers: no second dispatcher here.
+		b, _ := json.Marshal(liveInfo{URL: "ws://127.0.0.1:1/live", Token: "t", PID: os.Getppid()})
+		if err := os.WriteFile(filepath.Join(dir, liveFile), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out, errOut, code = runCmd(t, "send", "client.created", "--data", dir)
+		if code != 0 || !strings.Contains(out, fmt.Sprintf("Gancho (pid %d) is running", os.Getppid())) {
+			t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+		}
+		select {
+		case r := <-reqs:
+			t.Errorf("delivered by the command although another Gancho runs: %s", r.URL)
+		default:
+		}
 	})
 }

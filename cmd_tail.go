@@ -44,10 +44,7 @@ func startLive(dir string, src ws.Subscriber) (stop func(), err error) {
 	info := liveInfo{URL: "ws://" + ln.Addr().String() + "/live", Token: token, PID: os.Getpid()}
 	b, _ := json.Marshal(info)
 	path := filepath.Join(dir, liveFile)
-	err = os.WriteFile(path+".tmp", b, 0o600)
-	if err == nil {
-		err = os.Rename(path+".tmp", path)
-	}
+	err = writePrivate(path, b)
 	if err != nil {
 		_ = local.Close()
 		_ = srv.Close()
@@ -63,6 +60,29 @@ func startLive(dir string, src ws.Subscriber) (stop func(), err error) {
 			_ = os.Remove(path)
 		}
 	}, nil
+}
+
+// writePrivate replaces path with b, readable by the owner only whatever
+// was there before: CreateTemp makes a fresh 0600 file, renamed over path.
+func writePrivate(path string, b []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".live-*.json")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(b)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(f.Name(), 0o600) // CreateTemp's mode, made explicit
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		_ = os.Remove(f.Name())
+	}
+	return err
 }
 
 func readLive(dir string) (liveInfo, error) {

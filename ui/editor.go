@@ -273,8 +273,7 @@ func (e *editor) sendNow() {
 
 func (e *editor) fail(err error) {
 	e.msg.Importance = widget.DangerImportance
-	s := err.Error()
-	e.msg.SetText(strings.ToUpper(s[:1]) + s[1:] + ".")
+	e.msg.SetText(capitalise(err.Error()) + ".")
 }
 
 // highlight renders the body, as the headers say it is, off the UI

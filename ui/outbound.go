@@ -15,7 +15,9 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/gancho-app/gancho/exchange"
 	"github.com/gancho-app/gancho/relay"
+	"github.com/gancho-app/gancho/tunnel"
 )
 
 // Subscriptions stores outbound subscriptions and their delivery log;
@@ -366,7 +368,7 @@ func attemptsText(d relay.Delivery, as []relay.Attempt) string {
 	for _, a := range as {
 		fmt.Fprintf(&b, "\n#%d  %s  %s\n", a.N, a.At.Local().Format("15:04:05.000"), a.URL)
 		for _, h := range a.RequestHeaders {
-			fmt.Fprintf(&b, "  > %s: %s\n", h.Name, h.Value)
+			fmt.Fprintf(&b, "  > %s: %s\n", h.Name, maskCredential(h.Name, h.Value))
 		}
 		if a.Class != "" {
 			fmt.Fprintf(&b, "FAILED (%s): %s\n", a.Class, a.Err)
@@ -630,4 +632,15 @@ func chartSummary(bs []relay.Bucket) string {
 		s, r, f = s+b.Succeeded, r+b.Retrying, f+b.Failed
 	}
 	return fmt.Sprintf("last hour: %d succeeded · %d retrying · %d failed", s, r, f)
+}
+
+// maskCredential hides the value of a header that carries a credential
+// (Authorization, an API key or token configured on the subscription). A
+// signature stays visible: it is derived from the secret, not the secret,
+// and comparing it is how a receiver's rejection gets debugged.
+func maskCredential(name, value string) string {
+	if exchange.SecretHeader(name) && !strings.Contains(strings.ToLower(name), "signature") {
+		return tunnel.Redact(value)
+	}
+	return value
 }

@@ -200,7 +200,9 @@ func (oh *outboundHarness) addSub(t *testing.T, mod func(s *relay.Subscription))
 
 func TestOutboundFireAndLog(t *testing.T) {
 	oh := newOutboundHarness(t)
-	s := oh.addSub(t, nil)
+	s := oh.addSub(t, func(s *relay.Subscription) {
+		s.Headers = capture.Headers{{Name: "Authorization", Value: "Bearer supersecretvalue99"}}
+	})
 	var f *fireForm
 	oh.do(func() {
 		f = newFireForm(oh.p, "client.created", "")
@@ -231,6 +233,12 @@ func TestOutboundFireAndLog(t *testing.T) {
 	})
 	oh.do(func() { oh.p.delList.Select(0) })
 	oh.waitFor(t, "the attempt", func() bool { return strings.Contains(oh.p.attempts.Text(), "HTTP 204") })
+	if txt := oh.p.attempts.Text(); strings.Contains(txt, "supersecretvalue99") || !strings.Contains(txt, "webhook-signature: v1,") {
+		t.Errorf("credential shown or signature hidden:\n%s", txt)
+	}
+	if r.Header.Get("Authorization") != "Bearer supersecretvalue99" {
+		t.Errorf("custom header not sent: %q", r.Header.Get("Authorization"))
+	}
 	oh.waitFor(t, "the row's last status", func() bool { return oh.p.subs[0].LastStatus == 204 })
 
 	// Filters: another event shows nothing.

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -15,6 +17,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/gancho-app/gancho/relay"
+	"github.com/gancho-app/gancho/tunnel"
 	"github.com/gancho-app/gancho/verify"
 )
 
@@ -267,11 +270,11 @@ func (f *subForm) hideSecret() {
 	if relay.Signing(f.signing.Selected) == relay.SignNone {
 		return
 	}
-	shown := "(set)"
-	if n := len(f.secret); n > 10 {
-		shown = f.secret[:6] + "…" + f.secret[n-4:] + " (hidden; New secret replaces it)"
+	prefix := ""
+	if strings.HasPrefix(f.secret, "whsec_") {
+		prefix = "whsec_"
 	}
-	f.secretL.SetText(shown)
+	f.secretL.SetText(prefix + tunnel.Redact(strings.TrimPrefix(f.secret, "whsec_")) + " (hidden; New secret replaces it)")
 	f.copySec.Disable() // shown once means once
 }
 
@@ -388,9 +391,18 @@ func sentence(err error) string {
 	if s == "" {
 		return s
 	}
-	s = strings.ToUpper(s[:1]) + s[1:]
+	s = capitalise(s)
 	if !strings.HasSuffix(s, ".") {
 		s += "."
 	}
 	return s
+}
+
+// capitalise upper-cases the first letter of s, whatever its encoding.
+func capitalise(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 {
+		return s
+	}
+	return string(unicode.ToUpper(r)) + s[n:]
 }
