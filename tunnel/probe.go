@@ -18,6 +18,7 @@ type probeDialer struct {
 	net.Dialer
 
 	mu      sync.Mutex
+	gen     int    // the latest connection's number: older ones record nothing
 	first   []byte // up to the first byte read on the latest connection
 	readErr error  // the first read error on the latest connection
 }
@@ -34,9 +35,11 @@ func (d *probeDialer) DialContext(ctx context.Context, network, addr string) (ne
 		return nil, err
 	}
 	d.mu.Lock()
+	d.gen++
+	gen := d.gen
 	d.first, d.readErr = nil, nil
 	d.mu.Unlock()
-	return &probeConn{Conn: c, d: d}, nil
+	return &probeConn{Conn: c, d: d, gen: gen}, nil
 }
 
 // explain returns err, or when err only says the session closed, the
@@ -62,18 +65,22 @@ func tlsRecordType(b byte) bool { return b >= 20 && b <= 23 }
 
 type probeConn struct {
 	net.Conn
-	d *probeDialer
+	d   *probeDialer
+	gen int
 }
 
 func (c *probeConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
 	c.d.mu.Lock()
+	defer c.d.mu.Unlock()
+	if c.gen != c.d.gen {
+		return n, err // a connection since replaced: its end explains nothing now
+	}
 	if n > 0 && c.d.first == nil {
 		c.d.first = append([]byte(nil), p[0])
 	}
 	if err != nil && c.d.readErr == nil {
 		c.d.readErr = err
 	}
-	c.d.mu.Unlock()
 	return n, err
 }

@@ -193,6 +193,9 @@ func (f *fireForm) fire() {
 			f.send.Enable()
 			f.fired = ds
 			switch {
+			case errors.Is(err, relay.ErrNoSubscribers) && only != "":
+				f.msg.Importance = widget.WarningImportance
+				f.msg.SetText(sentence(err))
 			case errors.Is(err, relay.ErrNoSubscribers):
 				f.msg.Importance = widget.WarningImportance
 				f.msg.SetText("No enabled subscription listens to " + name + ". Add it to a subscription's events, or pick one in Send to.")

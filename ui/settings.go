@@ -276,8 +276,8 @@ func checkRelay(r settings.Relay) error {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("relay URL %q: write it as https://host (the address of gancho relay serve)", r.URL)
 	}
-	if !relayChannelRE.MatchString(r.Channel) {
-		return fmt.Errorf("relay channel %q: 1 to 64 characters of a-z, 0-9, _ and -", r.Channel)
+	if !relayChannelRE.MatchString(r.Channel) || r.Channel == "_gancho" {
+		return fmt.Errorf("relay channel %q: 1 to 64 characters of a-z, 0-9, _ and - (and not _gancho, which the relay keeps for itself)", r.Channel)
 	}
 	if r.Token == "" {
 		return errors.New("relay token: paste the token the relay was started with")

@@ -133,6 +133,7 @@ func (m *Main) showExport() {
 			return
 		}
 		f := exchange.Format(format.Selected)
+		opts := exchange.ExportOptions{IncludeSecrets: secrets.Checked, BaseURL: m.opts.URL} // read here, on the UI goroutine
 		save := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
 			if err != nil || w == nil {
 				return
@@ -141,7 +142,7 @@ func (m *Main) showExport() {
 				defer w.Close()
 				reqs, err := m.load(sc)
 				if err == nil {
-					err = exchange.Export(w, f, reqs, exchange.ExportOptions{IncludeSecrets: secrets.Checked, BaseURL: m.opts.URL})
+					err = exchange.Export(w, f, reqs, opts)
 				}
 				m.post(func() {
 					if err != nil {
@@ -238,14 +239,19 @@ func (m *Main) showBulk() {
 		stop.Enable()
 		msg.Importance = widget.MediumImportance
 		msg.SetText("Loading " + m.describe(sc) + "…")
+		to := strings.TrimSpace(target.Text) // read here, on the UI goroutine
 		go func() {
 			reqs, err := m.load(sc)
 			if err != nil {
-				m.post(func() { msg.SetText("Could not read the captures: " + err.Error()); start.Enable() })
+				m.post(func() {
+					msg.SetText("Could not read the captures: " + err.Error())
+					start.Enable()
+					stop.Disable()
+				})
 				return
 			}
 			sum := replay.Bulk(ctx, m.opts.Sender, m.opts.Replays, reqs, replay.BulkOptions{
-				Target: strings.TrimSpace(target.Text), Concurrency: n, RatePerSec: r,
+				Target: to, Concurrency: n, RatePerSec: r,
 				Send: replay.Options{Timeout: replay.DefaultTimeout},
 				Progress: func(done, total int) {
 					// Only every 1% reaches the UI: a fast bulk must not flood the pump.
@@ -278,16 +284,12 @@ func (m *Main) showBulk() {
 		mu.Unlock()
 	})
 	stop.Disable()
-	what := "every capture"
-	if m.filtered() {
-		what = "every capture matching the current search and method"
-	}
 	form := widget.NewForm(
 		widget.NewFormItem("To", target),
 		widget.NewFormItem("Concurrency", conc),
 		widget.NewFormItem("Requests/s", rate),
 	)
-	content := container.NewVBox(widget.NewLabel("Replays "+what+", oldest first, unchanged."), form,
+	content := container.NewVBox(widget.NewLabel("Replays "+m.describe(sc)+", oldest first, unchanged."), form,
 		container.NewHBox(start, stop), bar, msg)
 	d := dialog.NewCustom("Bulk replay", "Close", content, m.win)
 	d.SetOnClosed(func() {

@@ -49,6 +49,16 @@ func (e *Endpoint) Open(ctx context.Context, report func(tunnel.Status)) (tunnel
 			return nil, errors.New(s.Reason)
 		}
 		return &endpointListener{url: s.HookURL, cancel: cancel, done: done, closed: make(chan struct{})}, nil
+	case <-done:
+		cancel()
+		select {
+		case s := <-first: // Failed raced Run's return
+			if s.Kind == Failed {
+				return nil, errors.New(s.Reason)
+			}
+		default:
+		}
+		return nil, errors.New("the relay client stopped: check the relay URL, channel and token in Settings")
 	case <-ctx.Done():
 		cancel()
 		<-done

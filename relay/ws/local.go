@@ -63,7 +63,7 @@ func (l *Local) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		tok = bearer(r)
 	}
 	if !tokenEqual(tok, l.token) {
-		plain(w, http.StatusUnauthorized, "The live stream needs the token Gancho printed at start: pass it as ?token= or Authorization: Bearer.\n")
+		plain(w, http.StatusUnauthorized, "The live stream needs this run's token (in live.json in the data directory; gancho tail reads it): pass it as ?token= or Authorization: Bearer.\n")
 		return
 	}
 	if !websocket.IsWebSocketUpgrade(r) {
@@ -166,7 +166,7 @@ func Tail(ctx context.Context, url, token string, fn func(capture.Record)) error
 	conn, resp, err := d.DialContext(ctx, u.String(), h)
 	if err != nil {
 		if resp != nil && resp.StatusCode == http.StatusUnauthorized {
-			return fmt.Errorf("live stream %s: %w: use the token Gancho printed at start", u.Redacted(), ErrUnauthorized)
+			return fmt.Errorf("live stream %s: %w: use this run's token from live.json in the data directory", u.Redacted(), ErrUnauthorized)
 		}
 		if resp != nil {
 			return fmt.Errorf("live stream %s: HTTP %s", u.Redacted(), resp.Status)
