@@ -207,6 +207,9 @@ func (p *outboundPanel) applySubs(subs []relay.Subscription, err error) {
 	p.subIDs = map[string]string{}
 	for _, s := range subs {
 		label := subLabel(s)
+		if _, taken := p.subIDs[label]; taken { // two with one name: tell them apart
+			label += " (" + s.ID[max(0, len(s.ID)-6):] + ")"
+		}
 		p.subIDs[label] = s.ID
 		opts = append(opts, label)
 	}
@@ -495,7 +498,11 @@ func (p *outboundPanel) showHistory(s relay.Subscription, last bool) {
 	p.delSel = ""
 	p.fEvent.SetSelected(filterAny)
 	p.fOutcome.SetSelected(filterAny)
-	p.fSub.SetSelected(subLabel(s))
+	for label, id := range p.subIDs {
+		if id == s.ID {
+			p.fSub.SetSelected(label)
+		}
+	}
 	if last {
 		go func() {
 			ds, err := p.o.Store.Deliveries(context.Background(), relay.DeliveryQuery{SubscriptionID: s.ID, Limit: 1})

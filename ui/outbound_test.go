@@ -276,6 +276,10 @@ func TestOutboundRetryNowAndDisable(t *testing.T) {
 		return len(oh.p.dels) == 1 && oh.p.dels[0].Outcome == relay.OutcomeSucceeded && oh.p.dels[0].Attempts == 2 &&
 			strings.Contains(oh.p.attempts.Text(), "#2")
 	})
+	oh.do(func() { oh.p.showHistory(oh.p.subs[0], true) })
+	oh.waitFor(t, "History: the log filtered to the subscription, its last execution shown", func() bool {
+		return oh.p.fSub.Selected == "ERP" && len(oh.p.dels) == 1 && strings.Contains(oh.p.attempts.Text(), "#2")
+	})
 	oh.do(func() { oh.p.setEnabled(oh.p.subs[0], false) })
 	oh.waitFor(t, "disabled", func() bool { return !oh.p.subs[0].Enabled })
 	menu := oh.p.subMenu(oh.p.subs[0])
