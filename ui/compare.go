@@ -21,6 +21,7 @@ func diffRows(text string) []widget.TextGridRow {
 	green := &widget.CustomTextGridStyle{FGColor: color.NRGBA{0x43, 0xa0, 0x47, 0xff}}
 	red := &widget.CustomTextGridStyle{FGColor: color.NRGBA{0xe5, 0x39, 0x35, 0xff}}
 	amber := &widget.CustomTextGridStyle{FGColor: color.NRGBA{0xf5, 0x9e, 0x0b, 0xff}}
+	uline := &widget.CustomTextGridStyle{TextStyle: fyne.TextStyle{Underline: true}}
 	var rows []widget.TextGridRow
 	for _, line := range strings.Split(printableText(text), "\n") {
 		var st widget.TextGridStyle
@@ -34,6 +35,10 @@ func diffRows(text string) []widget.TextGridRow {
 		}
 		row := widget.TextGridRow{Style: st}
 		for _, r := range line {
+			if r == '_' { // see styles.underscore
+				row.Cells = append(row.Cells, widget.TextGridCell{Rune: ' ', Style: uline})
+				continue
+			}
 			row.Cells = append(row.Cells, widget.TextGridCell{Rune: r})
 		}
 		rows = append(rows, row)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/replay"
@@ -162,4 +163,28 @@ func TestEditorHighlightsBody(t *testing.T) {
 		}
 		return len(styles) > 1 // keys, strings and numbers differ
 	})
+}
+
+func TestUnderscoresDrawnAsUnderline(t *testing.T) {
+	st := newStyles(darkPalette)
+	for _, lang := range []string{"plaintext", "json"} {
+		t.Run(lang, func(t *testing.T) {
+			rows := highlightRows(`{"client_id": "cli_4821"}`, lang, st)
+			n := 0
+			for _, c := range rows[0].Cells {
+				if c.Rune == '_' {
+					t.Fatal("a raw '_' cell: Fyne clips it (fyne-io/fyne#6006)")
+				}
+				if cs, ok := c.Style.(*widget.CustomTextGridStyle); ok && cs.TextStyle.Underline {
+					if c.Rune != ' ' || cs.FGColor == nil {
+						t.Errorf("underscore cell %q with colour %v", c.Rune, cs.FGColor)
+					}
+					n++
+				}
+			}
+			if n != 2 {
+				t.Errorf("%d underlined cells, want 2", n)
+			}
+		})
+	}
 }

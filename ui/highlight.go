@@ -4,6 +4,7 @@ import (
 	"image/color"
 	"strings"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/widget"
 	"github.com/alecthomas/chroma/v2"
 
@@ -50,11 +51,34 @@ var (
 // allocate a style per cell.
 type styles struct {
 	plain, key, str, num, keyword, punct, comment, tag, attr, errc widget.TextGridStyle
+	// under maps each style to its underlined twin, read-only once built.
+	under map[widget.TextGridStyle]widget.TextGridStyle
 }
 
 func newStyles(p palette) *styles {
 	s := func(c color.Color) widget.TextGridStyle { return &widget.CustomTextGridStyle{FGColor: c} }
-	return &styles{s(p.plain), s(p.key), s(p.str), s(p.num), s(p.keyword), s(p.punct), s(p.comment), s(p.tag), s(p.attr), s(p.errc)}
+	st := &styles{s(p.plain), s(p.key), s(p.str), s(p.num), s(p.keyword), s(p.punct), s(p.comment), s(p.tag), s(p.attr), s(p.errc), nil}
+	st.under = map[widget.TextGridStyle]widget.TextGridStyle{}
+	for _, x := range []widget.TextGridStyle{st.plain, st.key, st.str, st.num, st.keyword, st.punct, st.comment, st.tag, st.attr, st.errc} {
+		st.under[x] = underlined(x)
+	}
+	return st
+}
+
+func underlined(x widget.TextGridStyle) widget.TextGridStyle {
+	return &widget.CustomTextGridStyle{FGColor: x.TextColor(), TextStyle: fyne.TextStyle{Underline: true}}
+}
+
+// underscore is how a '_' is drawn: Fyne's TextGrid clips the glyph below
+// its cell (fyne-io/fyne#6006), so "sale_8812" would read "sale 8812".
+// The cell's underline is drawn instead. Copy works on the text, not on
+// the grid, so what is copied keeps its '_'.
+func (s *styles) underscore(style widget.TextGridStyle) widget.TextGridCell {
+	u, ok := s.under[style]
+	if !ok {
+		u = underlined(style)
+	}
+	return widget.TextGridCell{Rune: ' ', Style: u}
 }
 
 func (s *styles) forToken(t chroma.TokenType) widget.TextGridStyle {
@@ -128,6 +152,10 @@ func highlightRows(text, lang string, st *styles) []widget.TextGridRow {
 			if r == '\t' {
 				r = ' '
 			}
+			if r == '_' {
+				cur.Cells = append(cur.Cells, st.underscore(style))
+				continue
+			}
 			cur.Cells = append(cur.Cells, widget.TextGridCell{Rune: r, Style: style})
 		}
 	}
@@ -141,4 +169,11 @@ func highlightRows(text, lang string, st *styles) []widget.TextGridRow {
 		}
 	}
 	return append(rows, cur)
+}
+
+// setGridText shows plain text in g with underscores drawn (see
+// styles.underscore); for short texts, on the UI goroutine.
+func setGridText(g *widget.TextGrid, text string, st *styles) {
+	g.Rows = highlightRows(text, "plaintext", st)
+	g.Refresh()
 }

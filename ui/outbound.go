@@ -271,9 +271,9 @@ func (p *outboundPanel) applyLog(dels []relay.Delivery, err error, buckets []rel
 		}
 	}
 	if len(dels) == 0 {
-		p.attempts.SetText("No deliveries match. Fire event… sends a sample to the subscriptions.")
+		setGridText(p.attempts, "No deliveries match. Fire event… sends a sample to the subscriptions.", p.m.styles)
 	} else {
-		p.attempts.SetText("Select a delivery to see its attempts.")
+		setGridText(p.attempts, "Select a delivery to see its attempts.", p.m.styles)
 	}
 	p.retry.Disable()
 }
@@ -293,10 +293,10 @@ func (p *outboundPanel) showAttempts(d relay.Delivery) {
 				return
 			}
 			if err != nil {
-				p.attempts.SetText("Could not read the attempts: " + err.Error())
+				setGridText(p.attempts, "Could not read the attempts: "+err.Error(), p.m.styles)
 				return
 			}
-			p.attempts.SetText(printableText(attemptsText(d, as)))
+			setGridText(p.attempts, printableText(attemptsText(d, as)), p.m.styles)
 		})
 	}()
 }
@@ -508,7 +508,7 @@ func (p *outboundPanel) showHistory(s relay.Subscription, last bool) {
 			ds, err := p.o.Store.Deliveries(context.Background(), relay.DeliveryQuery{SubscriptionID: s.ID, Limit: 1})
 			p.m.post(func() {
 				if err != nil || len(ds) == 0 {
-					p.attempts.SetText(s.Name + " has not been executed yet.")
+					setGridText(p.attempts, s.Name+" has not been executed yet.", p.m.styles)
 					return
 				}
 				p.delSel = ds[0].ID

@@ -129,7 +129,7 @@ func newReplayPanel(m *Main) *replayPanel {
 		p.selected = i
 		if i < len(p.attempts) {
 			a, st := p.attempts[i], p.m.styles
-			p.resp.SetText(attemptText(a))
+			setGridText(p.resp, attemptText(a), st)
 			go func() { // highlighting a large body takes a moment
 				rows := attemptRows(a, st, false)
 				p.m.post(func() {
