@@ -107,7 +107,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		DeclaredSize: r.ContentLength,
 	}
 	if wc := wireFrom(r.Context()); wc != nil {
-		if blk, ok := wc.take(r.Method, r.RequestURI); ok {
+		if blk, ok := wc.take(r.Method, wireTarget(r)); ok {
 			req.Headers, req.Proto, req.HeadersFromWire = blk.headers, blk.proto, true
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net"
+	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -294,4 +295,41 @@ func withWire(ctx context.Context, c net.Conn) context.Context {
 func wireFrom(ctx context.Context) *wireConn {
 	wc, _ := ctx.Value(wireKey{}).(*wireConn)
 	return wc
+}
+
+// WireListener wraps ln so that a Handler served with WireContext as the
+// http.Server's ConnContext records each request's headers as they came on
+// the wire (names as spelled, order, duplicates) instead of from Go's map.
+// For a server that mounts a Handler itself, as the team relay does. Only
+// HTTP/1.x is framed; put it above TLS, not below.
+func WireListener(ln net.Listener) net.Listener { return wireListener{ln} }
+
+// WireContext is the http.Server ConnContext that goes with WireListener.
+func WireContext(ctx context.Context, c net.Conn) context.Context { return withWire(ctx, c) }
+
+type wireTargetKey struct{}
+
+// WithWireTarget records the request target as it came on the wire, for a
+// front that rewrites RequestURI before calling the Handler (the relay
+// strips its channel prefix): the Handler finds the request's head by it.
+func WithWireTarget(ctx context.Context, target string) context.Context {
+	return context.WithValue(ctx, wireTargetKey{}, target)
+}
+
+// DetachWire stops recording heads on the request's connection: after a
+// WebSocket upgrade the bytes are frames, not requests.
+func DetachWire(ctx context.Context) {
+	if wc := wireFrom(ctx); wc != nil {
+		wc.mu.Lock()
+		wc.f.state, wc.f.line, wc.f.queue = stBroken, nil, nil
+		wc.mu.Unlock()
+	}
+}
+
+// wireTarget is the target to find r's head by.
+func wireTarget(r *http.Request) string {
+	if t, ok := r.Context().Value(wireTargetKey{}).(string); ok {
+		return t
+	}
+	return r.RequestURI
 }

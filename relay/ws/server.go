@@ -3,6 +3,7 @@ package ws
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -245,7 +246,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	// The capture is recorded as if it had reached the local capture
 	// server at the public hook URL: without the channel prefix.
-	r2 := r.Clone(r.Context())
+	r2 := r.Clone(capture.WithWireTarget(r.Context(), r.RequestURI))
 	r2.RequestURI = rest
 	r2.URL.Path = strings.TrimPrefix(r.URL.Path, "/"+ch)
 	if r2.URL.Path == "" {
@@ -351,14 +352,20 @@ func (s *Server) Serve(ln net.Listener, certFile, keyFile string) error {
 	}
 	s.srvs = append(s.srvs, srv)
 	s.connMu.Unlock()
+	// Hooks keep their headers as sent (order, spelling, duplicates), as on
+	// the desktop's own capture server: the wire framer sits above TLS.
+	srv.ConnContext = capture.WireContext
 	if certFile != "" || keyFile != "" {
-		err := srv.ServeTLS(ln, certFile, keyFile)
-		if errors.Is(err, http.ErrServerClosed) {
-			return nil
+		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+		if err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("relay: TLS certificate %s / key %s: %w", certFile, keyFile, err)
 		}
-		return fmt.Errorf("relay: serve TLS: %w", err)
+		// HTTP/1.1 only: the framer reads HTTP/1.x, which senders speak.
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert},
+			NextProtos: []string{"http/1.1"}, MinVersion: tls.VersionTLS12})
 	}
-	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+	if err := srv.Serve(capture.WireListener(ln)); !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("relay: serve: %w", err)
 	}
 	return nil
@@ -453,6 +460,7 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, ch string) 
 	s.connMu.Unlock()
 	defer s.conns.Done()
 
+	capture.DetachWire(r.Context()) // from here on, frames, not requests
 	conn, err := s.upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		return
