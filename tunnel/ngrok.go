@@ -66,7 +66,7 @@ func (n *Ngrok) Open(ctx context.Context, report func(Status)) (Listener, error)
 		report = func(Status) {}
 	}
 	fail := func(err error) (Listener, error) {
-		report(Status{State: Failed, Reason: err.Error(), At: time.Now()})
+		report(Status{State: Failed, Reason: err.Error(), At: time.Now(), Provider: "ngrok"})
 		return nil, err
 	}
 	token := strings.TrimSpace(n.Authtoken)
@@ -202,7 +202,7 @@ func (t *ngrokListener) emit(s State, reason string) {
 	if s == Connecting || s == Failed {
 		url = ""
 	}
-	t.report(Status{State: s, URL: url, Reason: reason, At: time.Now()})
+	t.report(Status{State: s, URL: url, Reason: reason, At: time.Now(), Provider: "ngrok"})
 }
 
 // abort ends a failed Open: Failed with the reason, or Stopped when the

@@ -62,6 +62,8 @@ type Status struct {
 	URL    string
 	Reason string
 	At     time.Time
+	// Provider names what reports it ("ngrok", "relay"); "" when unknown.
+	Provider string
 }
 
 // Listener is a net.Listener for a public endpoint. Accept returns

@@ -49,9 +49,14 @@ func TestRelaySettings(t *testing.T) {
 		h.waitFor(t, "off, naming the relay", func() bool {
 			return b.toggle.Text == "Public URL (relay)" && strings.Contains(b.state.Text, "channel qa")
 		})
-		ft.push(tunnel.Status{State: tunnel.Online, URL: "https://hooks.example.com/qa"})
+		ft.push(tunnel.Status{State: tunnel.Online, URL: "https://hooks.example.com/qa", Provider: "relay"})
 		h.waitFor(t, "online with the relay's URL", func() bool {
 			return b.publicURL() == "https://hooks.example.com/qa" && strings.Contains(b.state.Text, "relay") && !b.url.Hidden
+		})
+		// gancho --tunnel ngrok with a relay in Settings: the bar says what is open.
+		ft.push(tunnel.Status{State: tunnel.Online, URL: "https://abc.ngrok.app", Provider: "ngrok"})
+		h.waitFor(t, "ngrok named while it is open", func() bool {
+			return b.toggle.Text == "Public URL (ngrok)" && strings.Contains(b.state.Text, "senders on the internet")
 		})
 	})
 }

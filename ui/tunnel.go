@@ -67,6 +67,9 @@ func newTunnelBar(m *Main, t Tunnel) *tunnelBar {
 
 // relayOn reports whether the public URL comes from a team relay.
 func (b *tunnelBar) relayOn() bool {
+	if p := b.last.Provider; p != "" && b.last.State != tunnel.Stopped {
+		return p == "relay" // what is open, whatever Settings say now
+	}
 	return b.m.opts.Settings != nil && b.m.opts.Settings.Get().Relay.On()
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"sync"
+	"time"
 
 	"github.com/gancho-app/gancho/tunnel"
 )
@@ -68,7 +69,7 @@ func (e *Endpoint) Open(ctx context.Context, report func(tunnel.Status)) (tunnel
 
 // statusOf maps a client state to the tunnel state the window shows.
 func statusOf(s ClientState) tunnel.Status {
-	st := tunnel.Status{URL: s.HookURL, Reason: s.Reason}
+	st := tunnel.Status{URL: s.HookURL, Reason: s.Reason, At: time.Now(), Provider: "relay"}
 	switch s.Kind {
 	case Connecting:
 		st.State = tunnel.Connecting
