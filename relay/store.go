@@ -824,12 +824,21 @@ func (s *Store) commitChanges(ctx context.Context, batch []update) ([]string, er
 	var applied []string
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		applied = applied[:0]
-		upd, err := tx.PrepareContext(ctx, `UPDATE relay_deliveries SET outcome = ?, attempts = ?, next_at = ?,
+		upd, err := tx.PrepareContext(ctx, `UPDATE relay_deliveries SET attempts = ?,
 			last_status = ?, last_error = ?, last_class = ? WHERE id = ?`)
 		if err != nil {
 			return err
 		}
 		defer upd.Close()
+		// The outcome only moves on from a live state: a delivery failed
+		// while its attempt was in flight (its subscription disabled, a 410
+		// on another delivery) stays failed, unless this attempt succeeded.
+		out, err := tx.PrepareContext(ctx, `UPDATE relay_deliveries SET outcome = ?, next_at = ?
+			WHERE id = ? AND (outcome IN ('pending', 'retrying') OR ? = 'succeeded')`)
+		if err != nil {
+			return err
+		}
+		defer out.Close()
 		var ins *sql.Stmt
 		type last struct {
 			at     time.Time
@@ -839,16 +848,26 @@ func (s *Store) commitChanges(ctx context.Context, batch []update) ([]string, er
 		lasts := map[string]last{}
 		for _, c := range batch {
 			d := c.d
-			res, err := upd.ExecContext(ctx, string(d.Outcome), d.Attempts, nanos(d.NextAt), d.LastStatus,
-				d.LastError, string(d.LastClass), d.ID)
+			res, err := upd.ExecContext(ctx, d.Attempts, d.LastStatus, d.LastError, string(d.LastClass), d.ID)
 			if err != nil {
 				return fmt.Errorf("delivery %s: %w", d.ID, err)
 			}
 			if n, _ := res.RowsAffected(); n == 0 {
 				continue // deleted with its subscription meanwhile
 			}
+			res, err = out.ExecContext(ctx, string(d.Outcome), nanos(d.NextAt), d.ID, string(d.Outcome))
+			if err != nil {
+				return fmt.Errorf("delivery %s: %w", d.ID, err)
+			}
+			stillLive := true
+			if n, _ := res.RowsAffected(); n == 0 {
+				stillLive = false // failed meanwhile: no retry is scheduled
+			}
 			applied = append(applied, d.ID)
 			a := c.attempt
+			if a != nil && !stillLive {
+				a.NextAt = time.Time{}
+			}
 			if a == nil {
 				continue
 			}

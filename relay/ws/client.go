@@ -280,6 +280,7 @@ type session struct {
 	base     string
 	clientID string
 	last     int64 // last applied seq (owned by the Run goroutine)
+	epoch    int64 // the channel's epoch on the relay, 0 before the first hello
 }
 
 // load reads (or creates) the persisted last seq and client id.
@@ -299,8 +300,8 @@ func (s *session) load(ctx context.Context) error {
 		return err
 	}
 	var id string
-	err := db.Write.QueryRowContext(ctx, `SELECT last_seq, client_id FROM relayws_client WHERE relay = ? AND channel = ?`,
-		s.base, s.c.Channel).Scan(&s.last, &id)
+	err := db.Write.QueryRowContext(ctx, `SELECT last_seq, client_id, epoch FROM relayws_client WHERE relay = ? AND channel = ?`,
+		s.base, s.c.Channel).Scan(&s.last, &id, &s.epoch)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		_, err = db.Write.ExecContext(ctx, `INSERT INTO relayws_client(relay, channel, last_seq, client_id) VALUES(?, ?, 0, ?)`,
@@ -330,6 +331,19 @@ func (s *session) save(ctx context.Context) error {
 	return nil
 }
 
+// saveEpoch remembers the channel's epoch on the relay.
+func (s *session) saveEpoch(ctx context.Context, e int64) error {
+	s.epoch = e
+	if s.c.DB == nil {
+		return nil
+	}
+	if _, err := s.c.DB.Write.ExecContext(ctx, `UPDATE relayws_client SET epoch = ? WHERE relay = ? AND channel = ?`,
+		e, s.base, s.c.Channel); err != nil {
+		return fmt.Errorf("relay client: save epoch: %w", err)
+	}
+	return nil
+}
+
 // reset persists a position that went back (the relay was reset).
 func (s *session) reset(ctx context.Context) error {
 	s.st.last.Store(s.last)
@@ -353,6 +367,7 @@ type wireMsg struct {
 		Channel string `json:"channel"`
 		After   int64  `json:"after"`
 		Head    int64  `json:"head"`
+		Epoch   int64  `json:"epoch"`
 	} `json:"hello"`
 	Gap *struct {
 		After int64 `json:"after"`
@@ -454,7 +469,9 @@ func readFrames(ctx context.Context, conn *websocket.Conn, idle time.Duration, o
 		if err != nil {
 			return err
 		}
-		dec := json.NewDecoder(r)
+		// A big hook on a slow link is one long frame: the connection is
+		// idle only when no byte arrives, not when a frame takes long.
+		dec := json.NewDecoder(progressReader{r: r, conn: conn, idle: idle})
 		var msgs []wireMsg
 		for {
 			var m wireMsg
@@ -483,6 +500,23 @@ func (s *session) apply(ctx context.Context, conn *websocket.Conn, msgs []wireMs
 	for _, m := range msgs {
 		switch {
 		case m.Hello != nil:
+			if e := m.Hello.Epoch; e != 0 && s.epoch != 0 && e != s.epoch && s.last > 0 {
+				// Same URL, another channel history (the relay's data was
+				// wiped): its seqs start over whatever the head says.
+				s.last = 0
+				if err := s.reset(ctx); err != nil {
+					return err
+				}
+				if err := s.saveEpoch(ctx, e); err != nil {
+					return err
+				}
+				return errors.New("the relay's channel was recreated (its data was reset): fetching it from the start")
+			}
+			if e := m.Hello.Epoch; e != 0 && e != s.epoch {
+				if err := s.saveEpoch(ctx, e); err != nil {
+					return err
+				}
+			}
 			if m.Hello.Head < m.Hello.After {
 				// The relay is behind this client: its data was reset (or the
 				// URL now names another relay). Start its channel over;
@@ -609,4 +643,20 @@ func (s *session) importAll(ctx context.Context, rs []*capture.Request) error {
 	}
 	wg.Wait()
 	return first
+}
+
+// progressReader pushes the read deadline forward with every read that
+// brings bytes.
+type progressReader struct {
+	r    io.Reader
+	conn *websocket.Conn
+	idle time.Duration
+}
+
+func (p progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	if n > 0 {
+		_ = p.conn.SetReadDeadline(time.Now().Add(p.idle))
+	}
+	return n, err
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -290,6 +291,14 @@ func (s *Server) handler(ch string) (*capture.Handler, error) {
 	if h := s.handlers[ch]; h != nil {
 		return h, nil
 	}
+	// Again under s.mu: Shutdown sets closing, then closes the handlers
+	// under s.mu, so a handler added now is either refused or closed.
+	s.connMu.Lock()
+	closing = s.closing
+	s.connMu.Unlock()
+	if closing {
+		return nil, fmt.Errorf("the relay is shutting down: send again later: %w", ErrClosed)
+	}
 	n := len(s.handlers)
 	if _, known := s.heads[ch]; !known {
 		n = max(n, len(s.heads))
@@ -518,7 +527,13 @@ func (st *stream) run() (reason string) {
 	s.mu.RLock()
 	head := s.heads[st.ch]
 	s.mu.RUnlock()
-	hello := fmt.Appendf(nil, `{"hello":{"channel":%q,"after":%d,"head":%d}}`+"\n", st.ch, st.lastSent, head)
+	// The epoch is when the channel was created here: a relay whose data was
+	// wiped has other seqs under the same numbers, and says so by it.
+	var epoch int64
+	if err := s.db.Read.QueryRowContext(ctx, `SELECT created_at FROM relayws_channels WHERE channel = ?`, st.ch).Scan(&epoch); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "epoch: " + err.Error()
+	}
+	hello := fmt.Appendf(nil, `{"hello":{"channel":%q,"after":%d,"head":%d,"epoch":%d}}`+"\n", st.ch, st.lastSent, head, epoch)
 	if err := st.write(hello); err != nil {
 		return "write: " + err.Error()
 	}
@@ -542,11 +557,15 @@ func (st *stream) run() (reason string) {
 			}
 			if len(page) > 0 {
 				st.buf.Reset()
-				if page[0].seq > st.lastSent+1 {
-					fmt.Fprintf(&st.buf, `{"gap":{"after":%d,"next":%d}}`+"\n", st.lastSent, page[0].seq)
-				}
+				prev := st.lastSent
 				for _, h := range page {
+					// Age retention may have removed hooks anywhere, even
+					// between two kept ones: every hole is announced.
+					if h.seq > prev+1 {
+						fmt.Fprintf(&st.buf, `{"gap":{"after":%d,"next":%d}}`+"\n", prev, h.seq)
+					}
 					st.buf.Write(hookLine(st.ch, h.seq, h.rec))
+					prev = h.seq
 				}
 				if err := st.write(st.buf.Bytes()); err != nil {
 					return "write: " + err.Error()
@@ -607,6 +626,18 @@ func (st *stream) sendLive(sb *sub, q []item) bool {
 	st.buf.Reset()
 	contiguous := true
 	last := st.lastSent
+	flush := func() bool {
+		if st.buf.Len() == 0 {
+			return true
+		}
+		if err := st.write(st.buf.Bytes()); err != nil {
+			st.err = "write: " + err.Error()
+			return false
+		}
+		st.lastSent = last
+		st.buf.Reset()
+		return true
+	}
 	for _, it := range q {
 		if it.seq <= last {
 			continue // already replayed from the database
@@ -615,25 +646,45 @@ func (st *stream) sendLive(sb *sub, q []item) bool {
 			contiguous = false
 			break
 		}
+		// Frames of about replayBytes, as the replay sends: a backlog
+		// that built up during one write must not become one huge frame.
+		if st.buf.Len() > 0 && st.buf.Len()+len(it.line) > replayBytes {
+			if !flush() {
+				return contiguous
+			}
+		}
 		st.buf.Write(it.line)
 		last = it.seq
 	}
 	if !contiguous {
 		sb.fallBack()
 	}
-	if st.buf.Len() > 0 {
-		if err := st.write(st.buf.Bytes()); err != nil {
-			st.err = "write: " + err.Error()
-			return contiguous
-		}
-		st.lastSent = last
-	}
+	flush()
 	return contiguous
 }
 
+// writeChunk is how much of a frame is written under one deadline.
+const writeChunk = 64 << 10
+
+// write sends b as one message. The deadline moves with progress: a slow
+// desktop receiving a 30 MiB hook is fine, one that stops reading is not.
 func (st *stream) write(b []byte) error {
-	_ = st.conn.SetWriteDeadline(time.Now().Add(st.s.cfg.WriteWait))
-	return st.conn.WriteMessage(websocket.TextMessage, b)
+	wait := st.s.cfg.WriteWait
+	_ = st.conn.SetWriteDeadline(time.Now().Add(wait))
+	w, err := st.conn.NextWriter(websocket.TextMessage)
+	if err != nil {
+		return err
+	}
+	for len(b) > 0 {
+		n := min(len(b), writeChunk)
+		_ = st.conn.SetWriteDeadline(time.Now().Add(wait))
+		if _, err := w.Write(b[:n]); err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	_ = st.conn.SetWriteDeadline(time.Now().Add(wait))
+	return w.Close()
 }
 
 // read takes acknowledgements until the connection fails.

@@ -43,6 +43,9 @@ var migrations = []string{
 		client_id TEXT NOT NULL,
 		PRIMARY KEY (relay, channel)
 	);`,
+	// The channel's epoch as the client last saw it: a relay whose data was
+	// wiped recreates the channel with another, and its seqs start over.
+	`ALTER TABLE relayws_client ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0;`,
 }
 
 const migrationOwner = "relayws"

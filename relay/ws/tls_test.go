@@ -132,3 +132,33 @@ func TestClientRelayReset(t *testing.T) {
 		t.Fatalf("seqs %v", seqs)
 	}
 }
+
+// TestClientRelayRecreated: the relay's data was wiped and it already took
+// more hooks than the desktop had seen; its head alone cannot tell, its
+// channel epoch does, and the desktop fetches the channel from the start.
+func TestClientRelayRecreated(t *testing.T) {
+	r := startRelay(t, t.TempDir(), ServerConfig{})
+	ls := newLocal(t)
+	if err := ls.db.Migrate(context.Background(), migrationOwner, migrations); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ls.db.Write.Exec(`INSERT INTO relayws_client(relay, channel, last_seq, client_id, epoch) VALUES(?, 'ch', 5, 'me', 12345)`, r.url); err != nil {
+		t.Fatal(err)
+	}
+	r.postMany(t, "/ch/x", 10, 1)
+	got := make(chan []int64, 16)
+	stop := runClient(context.Background(), &Client{URL: r.url, Channel: "ch", Token: testToken, Store: ls.store, DB: ls.db,
+		MinBackoff: time.Millisecond, onApplied: func(s []int64) { got <- s }})
+	defer stop()
+	seen := map[int64]bool{}
+	for len(seen) < 10 {
+		for _, s := range waitFor(t, got, 30*time.Second, "the hooks") {
+			seen[s] = true
+		}
+	}
+	for i := int64(1); i <= 10; i++ {
+		if !seen[i] {
+			t.Errorf("hook %d never fetched: %v", i, seen)
+		}
+	}
+}
