@@ -364,6 +364,7 @@ func (s *Server) Serve(ln net.Listener, certFile, keyFile string) error {
 	// Hooks keep their headers as sent (order, spelling, duplicates), as on
 	// the desktop's own capture server: the wire framer sits above TLS.
 	srv.ConnContext = capture.WireContext
+	ln = progressListener{ln}
 	if certFile != "" || keyFile != "" {
 		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
 		if err != nil {
@@ -714,4 +715,70 @@ func (st *stream) read() {
 			}
 		}
 	}
+}
+
+// progressListener wraps connections in progressConn.
+type progressListener struct{ net.Listener }
+
+func (l progressListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &progressConn{Conn: c}, nil
+}
+
+// progressConn turns write deadlines into progress deadlines: a deadline
+// set d from now allows d per 64 KiB written, not d for the whole write. A
+// desktop on a slow link receiving a 30 MiB hook keeps its stream; one that
+// stops reading is still cut off after d. (The kernel's buffers can swallow
+// megabytes, so the last small write of a big frame may be the one that
+// waits: each piece gets the full budget.)
+type progressConn struct {
+	net.Conn
+	mu     sync.Mutex
+	budget time.Duration // 0: no deadline
+}
+
+func (c *progressConn) setBudget(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t.IsZero() {
+		c.budget = 0
+		return
+	}
+	c.budget = min(time.Until(t), -time.Nanosecond) // passed already: fail at once
+	if d := time.Until(t); d > 0 {
+		c.budget = d
+	}
+}
+
+func (c *progressConn) SetWriteDeadline(t time.Time) error {
+	c.setBudget(t)
+	return c.Conn.SetWriteDeadline(t)
+}
+
+func (c *progressConn) SetDeadline(t time.Time) error {
+	c.setBudget(t)
+	return c.Conn.SetDeadline(t)
+}
+
+func (c *progressConn) Write(b []byte) (int, error) {
+	written := 0
+	for len(b) > 0 {
+		n := min(len(b), writeChunk)
+		c.mu.Lock()
+		budget := c.budget
+		c.mu.Unlock()
+		if budget != 0 {
+			_ = c.Conn.SetWriteDeadline(time.Now().Add(budget))
+		}
+		m, err := c.Conn.Write(b[:n])
+		written += m
+		if err != nil {
+			return written, err
+		}
+		b = b[n:]
+	}
+	return written, nil
 }
