@@ -189,7 +189,10 @@ func NewMain(opts Options, w fyne.Window) *Main {
 	// Capture itself never pauses (a sender must not see errors); the
 	// list does, so a flood does not scroll what you are reading away.
 	m.pause = widget.NewButtonWithIcon("Pause list", theme.MediaPauseIcon(), m.togglePause)
-	top := container.NewHBox(widget.NewLabel("Capture URL"), m.urlLbl, copyURL)
+	// The URL takes the room left and shortens with an ellipsis (a secret
+	// prefix makes it long); Copy copies it whole.
+	m.urlLbl.Truncation = fyne.TextTruncateEllipsis
+	top := container.NewHBox()
 	if opts.Recorder != nil {
 		m.capture = widget.NewCheck("Capture on", func(on bool) {
 			opts.Recorder.SetPaused(!on)
@@ -202,7 +205,6 @@ func NewMain(opts Options, w fyne.Window) *Main {
 		m.capture.SetChecked(!opts.Recorder.Paused())
 		top.Add(m.capture)
 	}
-	top.Add(layout.NewSpacer())
 	top.Add(m.count)
 	top.Add(m.pause)
 	top.Add(clear)
@@ -226,7 +228,8 @@ func NewMain(opts Options, w fyne.Window) *Main {
 	if opts.Settings != nil {
 		top.Add(widget.NewButtonWithIcon("Settings", theme.SettingsIcon(), m.showSettings))
 	}
-	bars := container.NewVBox(top)
+	bars := container.NewVBox(container.NewBorder(nil, nil,
+		container.NewHBox(widget.NewLabel("Capture URL"), copyURL), top, m.urlLbl))
 	if opts.Tunnel != nil {
 		m.tbar = newTunnelBar(m, opts.Tunnel)
 		bars.Add(m.tbar.root)
