@@ -641,3 +641,32 @@ func TestNoLeaks(t *testing.T) {
 	}()
 	checkGoroutines(t, before)
 }
+
+// TestRelayAcksPruned: a desktop silent for longer than its channel keeps
+// hooks is forgotten, so acknowledgements do not grow without end.
+func TestRelayAcksPruned(t *testing.T) {
+	now := time.Now()
+	var offset atomic.Int64
+	r := startRelay(t, t.TempDir(), ServerConfig{clock: func() time.Time { return now.Add(time.Duration(offset.Load())) }})
+	r.srv.SetRetention("aged", Retention{MaxCount: -1, MaxAge: time.Hour})
+	r.post(t, "/aged/x", []byte(`{}`))
+	r.srv.recordAck("aged", "old-desktop", 1)
+	r.srv.flushAcks()
+	offset.Store(int64(2 * time.Hour))
+	r.srv.recordAck("aged", "new-desktop", 1)
+	r.srv.flushAcks()
+	if err := r.srv.submit(context.Background(), &op{fn: r.srv.evictOld}); err != nil {
+		t.Fatal(err)
+	}
+	r.srv.ackMu.Lock()
+	_, oldKept := r.srv.acks[ackKey{"aged", "old-desktop"}]
+	_, newKept := r.srv.acks[ackKey{"aged", "new-desktop"}]
+	r.srv.ackMu.Unlock()
+	if oldKept || !newKept {
+		t.Errorf("in memory: old kept %v, new kept %v", oldKept, newKept)
+	}
+	var n int
+	if err := r.db.Read.QueryRow(`SELECT count(*) FROM relayws_acks WHERE channel = 'aged'`).Scan(&n); err != nil || n != 1 {
+		t.Errorf("%d ack rows (%v), want 1", n, err)
+	}
+}

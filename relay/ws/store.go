@@ -255,8 +255,40 @@ func (s *Server) evictOld(tx *sql.Tx) error {
 		if _, err := tx.Exec(`DELETE FROM relayws_hooks WHERE channel = ? AND received_at < ?`, ch, cutoff); err != nil {
 			return fmt.Errorf("channel %s: %w", ch, err)
 		}
+		// A desktop silent for longer than the channel keeps hooks has
+		// nothing left to acknowledge: forget it, so the acks stay bounded.
+		gone, err := staleAcks(tx, ch, cutoff)
+		if err != nil {
+			return fmt.Errorf("channel %s: %w", ch, err)
+		}
+		s.ackMu.Lock()
+		for _, client := range gone {
+			if k := (ackKey{ch, client}); !s.ackDirty[k] {
+				delete(s.acks, k)
+			}
+		}
+		s.ackMu.Unlock()
 	}
 	return nil
+}
+
+// staleAcks deletes the channel's acknowledgements not renewed since
+// cutoff and returns their clients.
+func staleAcks(tx *sql.Tx, ch string, cutoff int64) ([]string, error) {
+	rows, err := tx.Query(`DELETE FROM relayws_acks WHERE channel = ? AND updated_at < ? RETURNING client`, ch, cutoff)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
 }
 
 // ackKey names one client of one channel.
