@@ -61,6 +61,7 @@ const (
 	Failed
 )
 
+// String names the phase, e.g. "reconnecting".
 func (k StateKind) String() string {
 	switch k {
 	case Connecting:
