@@ -670,3 +670,39 @@ func TestRelayAcksPruned(t *testing.T) {
 		t.Errorf("%d ack rows (%v), want 1", n, err)
 	}
 }
+
+// TestSubQueueBoundedByBytes: a stream's waiting hooks are bounded by size
+// as well as by count.
+func TestSubQueueBoundedByBytes(t *testing.T) {
+	big := item{seq: 1, line: make([]byte, 20<<20)}
+	tests := []struct {
+		name     string
+		live     bool
+		wantSlow bool
+	}{
+		{"live: closed as too slow", true, true},
+		{"replaying: reads the database again", false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var h hub
+			sb := h.subscribe("c", 4096)
+			defer h.unsubscribe("c", sb)
+			if tt.live {
+				if _, ok := sb.goLive(); !ok {
+					t.Fatal("goLive")
+				}
+			}
+			h.publish("c", []item{big}) // an empty queue takes any one commit
+			second := big
+			second.seq = 2
+			h.publish("c", []item{second}) // 40 MiB waiting: over the bound
+			sb.mu.Lock()
+			slow, reset, n, bytes := sb.slow, sb.reset, len(sb.queue), sb.bytes
+			sb.mu.Unlock()
+			if slow != tt.wantSlow || (!tt.live && !reset) || n != 0 || bytes != 0 {
+				t.Errorf("slow %v reset %v queued %d (%d bytes)", slow, reset, n, bytes)
+			}
+		})
+	}
+}

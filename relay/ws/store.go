@@ -476,6 +476,7 @@ type sub struct {
 	reset  bool
 	slow   bool
 	queue  []item
+	bytes  int           // the queued lines' size: bounded too, hooks can be 25 MiB
 	wake   chan struct{} // cap 1
 	slowCh chan struct{} // closed when slow is set
 }
@@ -511,11 +512,24 @@ func (h *hub) publish(ch string, items []item) {
 	}
 }
 
+// maxQueuedBytes bounds what one stream may have waiting for its writer,
+// beside the count (ServerConfig.SendQueue): past it, the stream reads from
+// the database again or, live, is closed as too slow.
+const maxQueuedBytes = 32 << 20
+
+func itemsSize(items []item) int {
+	n := 0
+	for _, it := range items {
+		n += len(it.line)
+	}
+	return n
+}
+
 func (sb *sub) push(items []item) {
 	sb.mu.Lock()
 	switch {
 	case sb.slow:
-	case len(sb.queue) > 0 && len(sb.queue)+len(items) > sb.limit:
+	case len(sb.queue) > 0 && (len(sb.queue)+len(items) > sb.limit || sb.bytes+itemsSize(items) > maxQueuedBytes):
 		// (An empty queue takes any one commit's hooks, however many.)
 		if sb.live {
 			sb.slow = true
@@ -527,6 +541,10 @@ func (sb *sub) push(items []item) {
 		}
 	default:
 		sb.queue = append(sb.queue, items...)
+		sb.bytes += itemsSize(items)
+	}
+	if sb.queue == nil {
+		sb.bytes = 0
 	}
 	sb.mu.Unlock()
 	select {
@@ -546,7 +564,7 @@ func (sb *sub) goLive() (q []item, ok bool) {
 		return nil, false
 	}
 	sb.live = true
-	q, sb.queue = sb.queue, nil
+	q, sb.queue, sb.bytes = sb.queue, nil, 0
 	return q, true
 }
 
@@ -555,7 +573,7 @@ func (sb *sub) take() []item {
 	sb.mu.Lock()
 	defer sb.mu.Unlock()
 	q := sb.queue
-	sb.queue = nil
+	sb.queue, sb.bytes = nil, 0
 	return q
 }
 
@@ -563,6 +581,6 @@ func (sb *sub) take() []item {
 // database); what is queued is dropped and read again from there.
 func (sb *sub) fallBack() {
 	sb.mu.Lock()
-	sb.live, sb.reset, sb.queue = false, false, nil
+	sb.live, sb.reset, sb.queue, sb.bytes = false, false, nil, 0
 	sb.mu.Unlock()
 }
