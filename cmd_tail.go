@@ -15,6 +15,7 @@ import (
 	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/capture/database"
 	"github.com/gancho-app/gancho/relay/ws"
+	"github.com/gancho-app/gancho/settings"
 )
 
 // liveFile, in the data directory, tells `gancho tail` where the running
@@ -44,7 +45,7 @@ func startLive(dir string, src ws.Subscriber) (stop func(), err error) {
 	info := liveInfo{URL: "ws://" + ln.Addr().String() + "/live", Token: token, PID: os.Getpid()}
 	b, _ := json.Marshal(info)
 	path := filepath.Join(dir, liveFile)
-	err = writePrivate(path, b)
+	err = settings.WritePrivate(path, b)
 	if err != nil {
 		_ = local.Close()
 		_ = srv.Close()
@@ -60,29 +61,6 @@ func startLive(dir string, src ws.Subscriber) (stop func(), err error) {
 			_ = os.Remove(path)
 		}
 	}, nil
-}
-
-// writePrivate replaces path with b, readable by the owner only whatever
-// was there before: CreateTemp makes a fresh 0600 file, renamed over path.
-func writePrivate(path string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".live-*.json")
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(b)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(f.Name(), 0o600) // CreateTemp's mode, made explicit
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		_ = os.Remove(f.Name())
-	}
-	return err
 }
 
 func readLive(dir string) (liveInfo, error) {

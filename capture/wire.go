@@ -67,7 +67,7 @@ func (f *framer) feed(b []byte) {
 			f.line = append(f.line, b...)
 			// Search from a little before the new bytes: the terminator may straddle reads.
 			from := max(start-3, 0)
-			end, n := headEnd(f.line[from:])
+			end, n := HeadEnd(f.line[from:])
 			if end < 0 {
 				if len(f.line) >= maxWireHeader {
 					f.state = stBroken
@@ -161,11 +161,12 @@ func (f *framer) feed(b []byte) {
 	}
 }
 
-// headEnd finds the blank line ending a head: index of its start and the
-// length of the terminator, or -1. As in Go's reader, each line ends in LF
-// with an optional CR before it, so a head ends at LF, optional CR, LF
+// HeadEnd finds the blank line ending an HTTP/1.x head: index of its start
+// and the length of the terminator, or -1. As in Go's reader, each line ends
+// in LF with an optional CR before it, so a head ends at LF, optional CR, LF
 // ("\n\n", "\n\r\n"), with the last header line's own CR included.
-func headEnd(b []byte) (int, int) {
+// The raw-HTTP importer shares it, so a file splits where the wire would.
+func HeadEnd(b []byte) (int, int) {
 	for i := 0; ; i++ {
 		j := bytes.IndexByte(b[i:], '\n')
 		if j < 0 {

@@ -373,15 +373,15 @@ func TestHeadEnd(t *testing.T) {
 		{"\n\n", 0, 2},
 	}
 	for _, c := range cases {
-		end, n := headEnd([]byte(c.in))
+		end, n := HeadEnd([]byte(c.in))
 		if end != c.end || n != c.n {
-			t.Errorf("headEnd(%q) = %d, %d; want %d, %d", c.in, end, n, c.end, c.n)
+			t.Errorf("HeadEnd(%q) = %d, %d; want %d, %d", c.in, end, n, c.end, c.n)
 		}
 		if end >= 0 {
 			// What follows the terminator is the next message.
 			rest := c.in[end+n:]
 			if strings.HasPrefix(rest, "\n") {
-				t.Errorf("headEnd(%q) leaves %q", c.in, rest)
+				t.Errorf("HeadEnd(%q) leaves %q", c.in, rest)
 			}
 		}
 	}

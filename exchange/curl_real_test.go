@@ -146,7 +146,7 @@ func serveOnce(ln net.Listener, wires chan<- []byte) {
 		for {
 			n, err := c.Read(tmp)
 			buf = append(buf, tmp[:n]...)
-			if end, _ := headEnd(buf); end >= 0 {
+			if end, _ := capture.HeadEnd(buf); end >= 0 {
 				if r, perr := parseRaw(buf); perr == nil && !r.Truncated {
 					break
 				}

@@ -108,7 +108,7 @@ func parseRaw(b []byte) (*capture.Request, error) {
 		return nil, fmt.Errorf("empty: paste a request that starts with a request line such as POST /hook HTTP/1.1")
 	}
 	var head, rest []byte
-	if end, n := headEnd(b[off:]); end >= 0 {
+	if end, n := capture.HeadEnd(b[off:]); end >= 0 {
 		head, rest = b[off:off+end], b[off+end+n:]
 	} else {
 		head = bytes.TrimRight(b[off:], "\r\n")
@@ -282,32 +282,6 @@ func dechunk(b []byte) (body []byte, complete bool, after []byte, err error) {
 		default:
 			return nil, false, nil, fmt.Errorf("chunked body: no line break after the %d-byte chunk at byte %d of the body: is a chunk size wrong?", size, pos-int(size))
 		}
-	}
-}
-
-// headEnd finds the blank line ending a head, as capture's framer does:
-// each line ends in LF with an optional CR before it. It returns where the
-// terminator starts and its length, or -1.
-func headEnd(b []byte) (int, int) {
-	for i := 0; ; i++ {
-		j := bytes.IndexByte(b[i:], '\n')
-		if j < 0 {
-			return -1, 0
-		}
-		i += j
-		n := 0
-		switch {
-		case i+1 < len(b) && b[i+1] == '\n':
-			n = 2
-		case i+2 < len(b) && b[i+1] == '\r' && b[i+2] == '\n':
-			n = 3
-		default:
-			continue
-		}
-		if i > 0 && b[i-1] == '\r' {
-			return i - 1, n + 1
-		}
-		return i, n
 	}
 }
 

@@ -96,31 +96,38 @@ func Save(dir string, s Settings) error {
 	if err != nil {
 		return fmt.Errorf("save settings: %w", err)
 	}
-	f, err := os.CreateTemp(dir, ".settings-*.json")
-	if err != nil {
+	if err := WritePrivate(Path(dir), append(b, '\n')); err != nil {
 		return fmt.Errorf("save settings: %w", err)
+	}
+	return nil
+}
+
+// WritePrivate replaces path with b atomically (a reader never sees half a
+// file), readable by the owner only (0600) whatever was there before: for
+// files that hold secrets.
+func WritePrivate(path string, b []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*")
+	if err != nil {
+		return err
 	}
 	tmp := f.Name()
 	defer os.Remove(tmp) // no-op after the rename
 	if err := f.Chmod(0o600); err != nil {
 		f.Close()
-		return fmt.Errorf("save settings: %w", err)
+		return err
 	}
-	if _, err := f.Write(append(b, '\n')); err != nil {
+	if _, err := f.Write(b); err != nil {
 		f.Close()
-		return fmt.Errorf("save settings: %w", err)
+		return err
 	}
 	if err := f.Sync(); err != nil {
 		f.Close()
-		return fmt.Errorf("save settings: %w", err)
+		return err
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("save settings: %w", err)
+		return err
 	}
-	if err := os.Rename(tmp, Path(dir)); err != nil {
-		return fmt.Errorf("save settings: %w", err)
-	}
-	return nil
+	return os.Rename(tmp, path)
 }
 
 // Authtoken returns the ngrok authtoken in use: NGROK_AUTHTOKEN when set

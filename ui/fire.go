@@ -209,7 +209,7 @@ func (f *fireForm) fire() {
 					n = "1 subscription"
 				}
 				f.msg.SetText(fmt.Sprintf("Fired %s to %s (webhook-id %s…). The delivery log shows each attempt.", name, n, ds[0].ID))
-				f.p.reloadLog()
+				f.p.reload()
 			}
 		})
 	}()

@@ -50,10 +50,8 @@ type Outbound struct {
 	Changed  <-chan struct{}
 }
 
-// outcomeAny is the delivery log's "every outcome" filter.
-const (
-	filterAny = "All"
-)
+// filterAny is the delivery log filters' "no filter" choice.
+const filterAny = "All"
 
 // outboundPanel is the Outbound section: subscriptions on the left, the
 // delivery log (with its chart) on the right.
@@ -106,16 +104,16 @@ func newOutboundPanel(m *Main, o Outbound) *outboundPanel {
 			layout.NewSpacer(), newSub, fire), p.subMsg),
 		nil, nil, nil, p.subList)
 
-	p.fSub = widget.NewSelect([]string{filterAny}, func(string) { p.reloadLog() })
+	p.fSub = widget.NewSelect([]string{filterAny}, func(string) { p.reload() })
 	p.fSub.SetSelected(filterAny)
 	events := []string{filterAny}
 	for _, e := range relay.Events() {
 		events = append(events, e.Name)
 	}
-	p.fEvent = widget.NewSelect(events, func(string) { p.reloadLog() })
+	p.fEvent = widget.NewSelect(events, func(string) { p.reload() })
 	p.fEvent.SetSelected(filterAny)
 	p.fOutcome = widget.NewSelect([]string{filterAny, string(relay.OutcomeSucceeded), string(relay.OutcomeRetrying),
-		string(relay.OutcomeFailed), string(relay.OutcomePending)}, func(string) { p.reloadLog() })
+		string(relay.OutcomeFailed), string(relay.OutcomePending)}, func(string) { p.reload() })
 	p.fOutcome.SetSelected(filterAny)
 	p.delList = widget.NewList(
 		func() int { return len(p.dels) },
@@ -183,7 +181,7 @@ func (p *outboundPanel) reload() {
 		p.m.post(func() {
 			p.loading = false
 			p.applySubs(subs, serr)
-			p.applyLog(dels, derr, buckets, berr, now)
+			p.applyLog(dels, derr, buckets, berr)
 			if p.dirty {
 				p.dirty = false
 				p.reload()
@@ -191,10 +189,6 @@ func (p *outboundPanel) reload() {
 		})
 	}()
 }
-
-// reloadSubs and reloadLog name why a reload happens; both read everything.
-func (p *outboundPanel) reloadSubs() { p.reload() }
-func (p *outboundPanel) reloadLog()  { p.reload() }
 
 func (p *outboundPanel) applySubs(subs []relay.Subscription, err error) {
 	if err != nil {
@@ -252,7 +246,7 @@ func (p *outboundPanel) query() relay.DeliveryQuery {
 	return q
 }
 
-func (p *outboundPanel) applyLog(dels []relay.Delivery, err error, buckets []relay.Bucket, berr error, now time.Time) {
+func (p *outboundPanel) applyLog(dels []relay.Delivery, err error, buckets []relay.Bucket, berr error) {
 	if err != nil {
 		p.chartLbl.SetText("Could not read the log: " + err.Error())
 		return
@@ -260,7 +254,7 @@ func (p *outboundPanel) applyLog(dels []relay.Delivery, err error, buckets []rel
 	p.dels = dels
 	p.delList.Refresh()
 	if berr == nil {
-		p.chart.set(buckets, now)
+		p.chart.set(buckets)
 		p.chartLbl.SetText(chartSummary(buckets))
 	}
 	for i, d := range dels {
@@ -534,7 +528,7 @@ func (p *outboundPanel) setEnabled(s relay.Subscription, on bool) {
 			if err != nil {
 				p.showSubMsg(widget.DangerImportance, err.Error())
 			}
-			p.reloadSubs()
+			p.reload()
 		})
 	}()
 }
@@ -595,7 +589,7 @@ func newOutcomeChart() *outcomeChart {
 }
 
 // set draws buckets (oldest first), each bar scaled to the busiest one.
-func (c *outcomeChart) set(buckets []relay.Bucket, _ time.Time) {
+func (c *outcomeChart) set(buckets []relay.Bucket) {
 	most := 1
 	for _, b := range buckets {
 		most = max(most, b.Succeeded+b.Retrying+b.Failed)

@@ -367,7 +367,7 @@ func (p *outboundPanel) showForm(s *relay.Subscription, isNew bool) {
 					return
 				}
 				d.Hide()
-				p.reloadSubs()
+				p.reload()
 			})
 		}()
 	})

@@ -747,10 +747,11 @@ func (c *progressConn) setBudget(t time.Time) {
 		c.budget = 0
 		return
 	}
-	c.budget = min(time.Until(t), -time.Nanosecond) // passed already: fail at once
-	if d := time.Until(t); d > 0 {
-		c.budget = d
+	d := time.Until(t)
+	if d <= 0 {
+		d = -time.Nanosecond // passed already: fail at once (0 means none)
 	}
+	c.budget = d
 }
 
 func (c *progressConn) SetWriteDeadline(t time.Time) error {
