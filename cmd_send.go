@@ -142,7 +142,7 @@ func fireSaved(ctx context.Context, c common, sender *replay.Sender, event strin
 		return err
 	}
 	defer e.Close()
-	store, err := relay.NewStore(ctx, e.db)
+	store, err := relay.NewStore(ctx, e.db, relay.StoreConfig{})
 	if err != nil {
 		return err
 	}

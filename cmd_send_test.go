@@ -113,7 +113,7 @@ func TestSendCommand(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		st, err := relay.NewStore(context.Background(), db)
+		st, err := relay.NewStore(context.Background(), db, relay.StoreConfig{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -73,7 +73,7 @@ func cmdGUI(args []string, stderr io.Writer) error {
 // startOutbound opens the subscriptions store and runs deliveries (pending
 // retries included) until stop is called.
 func startOutbound(e *engine, sender *replay.Sender) (o *ui.Outbound, stop func(), err error) {
-	store, err := relay.NewStore(context.Background(), e.db)
+	store, err := relay.NewStore(context.Background(), e.db, relay.StoreConfig{})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -44,7 +44,7 @@ type Dispatcher struct {
 	// Workers is how many attempts are made at once; ≤ 0 means
 	// DefaultWorkers.
 	Workers int
-	// Now tells the time; nil means time.Now. Tests inject a clock: it
+	// Now tells the time; nil means the Store's clock. Tests inject a clock: it
 	// dates deliveries and attempts, signs, and decides what is due.
 	Now func() time.Time
 	// OnChange, if set, is called with a delivery's id after a change to it
@@ -66,7 +66,7 @@ func (d *Dispatcher) now() time.Time {
 	if d.Now != nil {
 		return d.Now()
 	}
-	return time.Now()
+	return d.Store.now()
 }
 
 func (d *Dispatcher) changed(ids ...string) {

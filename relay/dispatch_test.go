@@ -262,7 +262,7 @@ func TestPendingRetriesSurviveRestart(t *testing.T) {
 	rc := newReceiver(t, statuses(500, 200))
 	dir := t.TempDir()
 	db1 := openDB(t, dir)
-	st1, err := NewStore(context.Background(), db1)
+	st1, err := NewStore(context.Background(), db1, StoreConfig{Now: newClock(t0).Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,7 +282,7 @@ func TestPendingRetriesSurviveRestart(t *testing.T) {
 	}
 
 	// "Reopen the app" an hour later.
-	st2, err := NewStore(context.Background(), openDB(t, dir))
+	st2, err := NewStore(context.Background(), openDB(t, dir), StoreConfig{Now: newClock(t0).Now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -48,9 +48,15 @@ func openDB(t testing.TB, dir string) *database.DB {
 	return db
 }
 
-func openStore(t testing.TB) *Store {
+// openStore opens a store in a fresh directory whose clock is now, or a
+// clock fixed at t0 when none is given: no test depends on today's date.
+func openStore(t testing.TB, now ...func() time.Time) *Store {
 	t.Helper()
-	st, err := NewStore(context.Background(), openDB(t, t.TempDir()))
+	clk := newClock(t0).Now
+	if len(now) > 0 {
+		clk = now[0]
+	}
+	st, err := NewStore(context.Background(), openDB(t, t.TempDir()), StoreConfig{Now: clk})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -160,15 +160,28 @@ var storeMigrations = []string{
 type Store struct {
 	db  *database.DB
 	ids capture.IDGen
+	now func() time.Time
+}
+
+// StoreConfig configures a Store; the zero value is the default.
+type StoreConfig struct {
+	// Now tells the time; nil means time.Now. It dates subscriptions and
+	// templates, ends Outcomes' range, and is the Dispatcher's clock when
+	// that has none of its own. Tests inject a fixed clock so that nothing
+	// depends on today's date.
+	Now func() time.Time
 }
 
 // NewStore migrates the relay tables in db. The database stays main's to
 // close.
-func NewStore(ctx context.Context, db *database.DB) (*Store, error) {
+func NewStore(ctx context.Context, db *database.DB, cfg StoreConfig) (*Store, error) {
 	if err := db.Migrate(ctx, "relay", storeMigrations); err != nil {
 		return nil, err
 	}
-	return &Store{db: db}, nil
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Store{db: db, now: cfg.Now}, nil
 }
 
 // subRecord is a subscription's settings as stored in the spec column.
@@ -269,7 +282,7 @@ func fromNanos(n int64) time.Time {
 // stored. Pending retries use the saved settings from their next attempt.
 // Errors wrap ErrInvalid for an invalid subscription.
 func (s *Store) Save(ctx context.Context, sub *Subscription) error {
-	now := time.Now()
+	now := s.now()
 	if sub.Signing == "" {
 		sub.Signing = SignStandard
 	}
@@ -461,7 +474,7 @@ func (s *Store) SaveTemplate(ctx context.Context, t Template) error {
 		return fmt.Errorf("relay: save template: %w", err)
 	}
 	_, err := s.db.Write.ExecContext(ctx, `INSERT INTO relay_templates(event, name, body, created_at) VALUES(?,?,?,?)
-		ON CONFLICT(event, name) DO UPDATE SET body = excluded.body`, t.Event, t.Name, t.Body, time.Now().UnixNano())
+		ON CONFLICT(event, name) DO UPDATE SET body = excluded.body`, t.Event, t.Name, t.Body, s.now().UnixNano())
 	if err != nil {
 		return fmt.Errorf("relay: save template %q: %w", t.Name, err)
 	}
@@ -624,7 +637,7 @@ func (s *Store) Attempts(ctx context.Context, deliveryID string) ([]Attempt, err
 const maxBuckets = 10_000
 
 // Outcomes counts the deliveries created since since, by their current
-// outcome, in buckets of step from since to now (or to the newest delivery,
+// outcome, in buckets of step from since to the Store's now (or to the newest delivery,
 // if later). Errors wrap ErrInvalid when step is not positive or would give
 // more than 10,000 buckets.
 func (s *Store) Outcomes(ctx context.Context, since time.Time, step time.Duration) ([]Bucket, error) {
@@ -650,7 +663,7 @@ func (s *Store) Outcomes(ctx context.Context, since time.Time, step time.Duratio
 		n       int
 	}
 	var counts []count
-	last := int64(time.Since(since) / step)
+	last := int64(s.now().Sub(since) / step)
 	for rows.Next() {
 		var c count
 		if err := rows.Scan(&c.bucket, &c.outcome, &c.n); err != nil {

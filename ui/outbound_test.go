@@ -145,7 +145,7 @@ func newOutboundHarness(t *testing.T) *outboundHarness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs, err := relay.NewStore(context.Background(), db)
+	rs, err := relay.NewStore(context.Background(), db, relay.StoreConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
