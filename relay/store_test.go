@@ -131,7 +131,8 @@ func TestStoreSubscriptions(t *testing.T) {
 }
 
 func TestStoreTemplates(t *testing.T) {
-	st := openStore(t)
+	c := newClock(t0)
+	st := openStore(t, c.Now)
 	ctx := context.Background()
 	for _, tp := range []Template{
 		{Event: "client.created", Name: "from capture", Body: []byte(`{"a":1}`)},
@@ -139,6 +140,7 @@ func TestStoreTemplates(t *testing.T) {
 		{Event: "client.created", Name: "edited", Body: []byte(`{"b":2}`)},
 		{Event: "client.created", Name: "from capture", Body: []byte(`{"a":3}`)}, // replaces the first
 	} {
+		c.Add(time.Second) // saved one after the other
 		if err := st.SaveTemplate(ctx, tp); err != nil {
 			t.Fatal(err)
 		}
