@@ -97,6 +97,9 @@ func Open(dir string, opt Options) (*DB, error) {
 	os.Remove(probe.Name())
 
 	path := filepath.Join(dir, FileName)
+	if err := privateFiles(path); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrDataDir, err)
+	}
 	sync := "NORMAL"
 	if opt.Durability == PowerLoss {
 		sync = "FULL"
@@ -149,6 +152,35 @@ func Open(dir string, opt Options) (*DB, error) {
 	}
 	go db.checkpointer()
 	return db, nil
+}
+
+// privateFiles makes the database and its -wal/-shm files readable by their
+// owner only, whatever the umask: they hold captured secrets (Authorization
+// headers, tokens) and the data directory may be a pre-existing 0755 one.
+// The database file is created 0600 before SQLite opens it, because SQLite
+// gives the -wal and -shm files it creates later the database file's mode;
+// files left by an older Gancho are tightened in place.
+func privateFiles(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("cannot create %s: %v", path, err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm", path + "-journal"} {
+		fi, err := os.Stat(p)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("cannot check %s: %v", p, err)
+		}
+		if runtime.GOOS != "windows" && fi.Mode().Perm() != 0o600 {
+			if err := os.Chmod(p, 0o600); err != nil {
+				return fmt.Errorf("cannot make %s private (chmod 600 it by hand): %v", p, err)
+			}
+		}
+	}
+	return nil
 }
 
 // fileURI is path as an SQLite "file:" URI. SQLite percent-decodes the
