@@ -172,6 +172,8 @@ func cmdExport(args []string, stdout, stderr io.Writer) error {
 	limit := fs.Int("limit", 0, "at most this many (the newest); 0: all")
 	secrets := fs.Bool("include-secrets", false, "keep Authorization, Cookie, tokens, signatures and secret query parameters")
 	redactQ := fs.String("redact-query", "", "more query parameters to redact, comma-separated")
+	var prefixes multiFlag
+	fs.Var(&prefixes, "secret-prefix", "another secret path prefix to redact (the saved one always is), e.g. one a past listen --secret-prefix used; repeatable")
 	base := fs.String("base-url", "http://"+capture.DefaultAddr, "base URL for HAR and cURL (the capture's target is appended)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -198,7 +200,15 @@ func cmdExport(args []string, stdout, stderr io.Writer) error {
 		defer file.Close()
 		w = file
 	}
+	saved, err := settings.Load(e.db.Dir)
+	if err != nil {
+		return err
+	}
 	opts := exchange.ExportOptions{IncludeSecrets: *secrets, BaseURL: *base}
+	opts.SecretPrefixes, opts.SecretHeaders = saved.ExportRedactions()
+	for _, p := range prefixes {
+		opts.SecretPrefixes = append(opts.SecretPrefixes, strings.Trim(p, "/"))
+	}
 	if *redactQ != "" {
 		opts.RedactQuery = strings.Split(*redactQ, ",")
 	}

@@ -14,6 +14,8 @@ import (
 	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/capture/database"
 	"github.com/gancho-app/gancho/replay"
+	"github.com/gancho-app/gancho/settings"
+	"github.com/gancho-app/gancho/verify"
 )
 
 // seed stores captures in a fresh data dir for the CLI to read.
@@ -125,6 +127,41 @@ func TestExportImportRoundTrip(t *testing.T) {
 				if !strings.Contains(out, "Imported 0 captures") || !strings.Contains(out, "2 were already there") {
 					t.Errorf("second import: %q", out)
 				}
+			}
+		})
+	}
+}
+
+// TestExportRedactsSavedSecrets: the saved secret path prefix, a prefix
+// named with --secret-prefix, ?code= and signature headers (custom, and a
+// configured hmac verifier's) stay out of every export format by default.
+func TestExportRedactsSavedSecrets(t *testing.T) {
+	var ids capture.IDGen
+	a := sample(&ids, "/pfxSECRET42/hooks?code=oauth777", `{"n":1}`)
+	a.Headers = append(a.Headers, capture.Header{Name: "X-Custom-Sig", Value: "customsig888"},
+		capture.Header{Name: "X-Vendor-Mac", Value: "vendormac999"})
+	b := sample(&ids, "/oldPFX/b", `{}`)
+	dir := seed(t, a, b)
+	var s settings.Settings
+	s.Inbound.SecretPrefix = "pfxSECRET42"
+	s.Verifiers = []verify.Config{{Scheme: "hmac", Secret: "k", Header: "X-Vendor-Mac"}}
+	if err := settings.Save(dir, s); err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"har", "jsonl", "curl", "raw"} {
+		t.Run(format, func(t *testing.T) {
+			out, stderr, code := runCmd(t, "export", "--format", format, "--secret-prefix", "/oldPFX/", "--data", dir)
+			if code != 0 {
+				t.Fatalf("export: %s", stderr)
+			}
+			for _, secret := range []string{"pfxSECRET42", "oldPFX", "oauth777", "customsig888", "vendormac999", "s3cr3t"} {
+				if strings.Contains(out, secret) {
+					t.Errorf("%s export leaks %q", format, secret)
+				}
+			}
+			all, _, _ := runCmd(t, "export", "--format", format, "--include-secrets", "--data", dir)
+			if format != "jsonl" && !strings.Contains(all, "/pfxSECRET42/hooks?code=oauth777") {
+				t.Errorf("--include-secrets lost the target:\n%s", all)
 			}
 		})
 	}

@@ -7,13 +7,17 @@
 //
 // Export redacts credentials unless ExportOptions.IncludeSecrets is set: the
 // values of Authorization, Proxy-Authorization, Cookie and Set-Cookie, of any
-// header whose name contains token, secret, key, signature or auth, of the
-// query parameters token, access_token, api_key, apikey, key, secret,
-// signature, sig and password (plus ExportOptions.RedactQuery; names match
-// whole and case-insensitively), and the password of an absolute-form
-// target's user info all become "REDACTED". The rest of the target stays
-// byte-identical. Bodies are never redacted: a secret inside a body is
-// exported as it is.
+// header whose name contains token, secret, key, signature, auth, hmac or
+// password or has sig or pass as a word (X-Custom-Sig), of the headers in
+// ExportOptions.SecretHeaders (the configured verifiers'), of the query
+// parameters token, access_token, refresh_token, id_token, api_key, apikey,
+// key, secret, client_secret, signature, sig, password, passwd and code (plus
+// ExportOptions.RedactQuery; names match whole and case-insensitively), and
+// the password of an absolute-form target's user info all become "REDACTED".
+// The capture URL's secret path prefix (ExportOptions.SecretPrefixes) becomes
+// "/REDACTED" wherever it stands as a path segment, in the target and in
+// header values such as Referer. The rest of the target stays byte-identical.
+// Bodies are never redacted: a secret inside a body is exported as it is.
 //
 // # HAR
 //

@@ -20,9 +20,16 @@ type ExportOptions struct {
 	// redacted (see the package doc).
 	IncludeSecrets bool
 	// RedactQuery names more query parameters (case-insensitive) to redact,
-	// in addition to token, access_token, api_key, apikey, key, secret,
-	// signature, sig and password.
+	// in addition to the default ones (see the package doc).
 	RedactQuery []string
+	// SecretPrefixes are the capture URL's secret path prefixes
+	// (capture.Policy.SecretPrefix, without slashes): each is replaced by
+	// REDACTED where it stands as a path segment of the target or of a
+	// header value.
+	SecretPrefixes []string
+	// SecretHeaders names more headers (case-insensitive) whose values are
+	// redacted, such as the configured verifiers' signature headers.
+	SecretHeaders []string
 	// BaseURL is put before each capture's Target to make the URL of curl
 	// and HAR exports, e.g. the app a capture is replayed to. Default
 	// DefaultBaseURL.

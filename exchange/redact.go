@@ -12,14 +12,20 @@ import (
 const Redacted = "REDACTED"
 
 // defaultRedactQuery are the query parameters redacted by default: the names
-// API keys and signed links commonly use.
-var defaultRedactQuery = []string{"token", "access_token", "api_key", "apikey", "key", "secret", "signature", "sig", "password"}
+// API keys, signed links and OAuth redirects (code) commonly use.
+var defaultRedactQuery = []string{"token", "access_token", "refresh_token", "id_token", "api_key", "apikey", "key",
+	"secret", "client_secret", "signature", "sig", "password", "passwd", "code"}
 
 // secretHeaderParts catch vendor headers (X-Api-Key, X-Hub-Signature-256,
-// X-Auth-Token) without keeping a list per vendor.
-var secretHeaderParts = []string{"token", "secret", "key", "signature", "auth"}
+// X-Auth-Token, X-Shopify-Hmac-Sha256) without keeping a list per vendor.
+var secretHeaderParts = []string{"token", "secret", "key", "signature", "auth", "hmac", "password"}
 
-// SecretHeader reports whether export redacts the header called name.
+// secretHeaderWords are too short to match inside a name ("sig" is in
+// "X-Design"), so they must be a whole word of it: X-Custom-Sig, Sig.
+var secretHeaderWords = []string{"sig", "pass"}
+
+// SecretHeader reports whether export redacts the header called name (with
+// no configured verifier headers; see ExportOptions.SecretHeaders).
 func SecretHeader(name string) bool {
 	n := strings.ToLower(name)
 	switch n {
@@ -31,7 +37,16 @@ func SecretHeader(name string) bool {
 			return true
 		}
 	}
+	for _, w := range strings.FieldsFunc(n, func(r rune) bool { return r == '-' || r == '_' || r == '.' }) {
+		if slices.Contains(secretHeaderWords, w) {
+			return true
+		}
+	}
 	return false
+}
+
+func (o ExportOptions) secretHeader(name string) bool {
+	return SecretHeader(name) || slices.ContainsFunc(o.SecretHeaders, func(h string) bool { return strings.EqualFold(h, name) })
 }
 
 // Redact returns r with its secrets replaced as Export writes it (see the
@@ -42,26 +57,70 @@ func Redact(r *capture.Request, o ExportOptions) *capture.Request {
 		return r
 	}
 	c := *r
-	c.Headers = redactHeaders(r.Headers)
-	c.Response.Headers = redactHeaders(r.Response.Headers)
-	c.Target = redactTarget(r.Target, o.queryNames())
+	c.Headers = o.redactHeaders(r.Headers)
+	c.Response.Headers = o.redactHeaders(r.Response.Headers)
+	c.Target = redactPrefixes(redactTarget(r.Target, o.queryNames()), o.SecretPrefixes)
+	if c.Verification != nil {
+		v := *c.Verification
+		v.Reason = redactPrefixes(v.Reason, o.SecretPrefixes)
+		c.Verification = &v
+	}
 	return &c
+}
+
+// redactPrefixes replaces each secret path prefix in s where it stands as a
+// whole path segment ("/pfx/…", "/pfx?…", "/pfx" at the end): in a target,
+// an absolute-form target, a Referer. The prefix is the capture URL's
+// password, so it is redacted wherever the request repeats it.
+func redactPrefixes(s string, prefixes []string) string {
+	for _, p := range prefixes {
+		if p == "" {
+			continue
+		}
+		seg := "/" + p
+		var b strings.Builder
+		rest := s
+		for {
+			i := strings.Index(rest, seg)
+			if i < 0 {
+				break
+			}
+			end := i + len(seg)
+			if end < len(rest) && !strings.ContainsRune("/?#", rune(rest[end])) {
+				b.WriteString(rest[:end])
+				rest = rest[end:]
+				continue
+			}
+			b.WriteString(rest[:i])
+			b.WriteString("/" + Redacted)
+			rest = rest[end:]
+		}
+		if b.Len() > 0 {
+			b.WriteString(rest)
+			s = b.String()
+		}
+	}
+	return s
 }
 
 func (o ExportOptions) queryNames() []string {
 	return append(slices.Clone(defaultRedactQuery), o.RedactQuery...)
 }
 
-// redactHeaders copies h with secret values replaced. Empty values stay
-// empty: there is nothing to hide and "REDACTED" would invent a value.
-func redactHeaders(h capture.Headers) capture.Headers {
+// redactHeaders copies h with secret values replaced, and the secret path
+// prefix wherever a value repeats it (Referer, X-Forwarded-Uri). Empty
+// values stay empty: there is nothing to hide and "REDACTED" would invent a
+// value.
+func (o ExportOptions) redactHeaders(h capture.Headers) capture.Headers {
 	if h == nil {
 		return nil
 	}
 	out := make(capture.Headers, len(h))
 	for i, kv := range h {
-		if kv.Value != "" && SecretHeader(kv.Name) {
+		if kv.Value != "" && o.secretHeader(kv.Name) {
 			kv.Value = Redacted
+		} else {
+			kv.Value = redactPrefixes(kv.Value, o.SecretPrefixes)
 		}
 		out[i] = kv
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/gancho-app/gancho/capture"
+	"github.com/gancho-app/gancho/verify"
 )
 
 func TestRedactHeaders(t *testing.T) {
@@ -22,7 +23,11 @@ func TestRedactHeaders(t *testing.T) {
 		{"Stripe-Signature", true},
 		{"X-Hub-Signature-256", true},
 		{"X-Webhook-Secret", true},
-		{"X-Shopify-Hmac-Sha256", false},
+		{"X-Shopify-Hmac-Sha256", true},
+		{"X-Custom-Sig", true},
+		{"sig", true},
+		{"X-Design-Id", false}, // "sig" only as a whole word
+		{"X-Password", true},
 		{"WWW-Authenticate", true}, // contains "auth"
 		{"Content-Type", false},
 		{"Keep-Alive", false},
@@ -62,10 +67,12 @@ func TestRedactTarget(t *testing.T) {
 		{"/hook?a=1&TOKEN=abc&b=2", "/hook?a=1&TOKEN=REDACTED&b=2", nil},
 		{"/h?access_token=x&api_key=y&apikey=z&key=k&secret=s&signature=g&sig=q&password=p",
 			"/h?access_token=REDACTED&api_key=REDACTED&apikey=REDACTED&key=REDACTED&secret=REDACTED&signature=REDACTED&sig=REDACTED&password=REDACTED", nil},
-		{"/h?tokens=1&my_token=2&keys=3", "/h?tokens=1&my_token=2&keys=3", nil},                          // names match whole
-		{"/h?api%5Fkey=x&token", "/h?api%5Fkey=REDACTED&token", nil},                                     // decoded name; no value
-		{"/h?token=&a=%zz&&b", "/h?token=&a=%zz&&b", nil},                                                // empty value, odd bytes kept
-		{"/h?x=1;token=2&code=3&Code=4", "/h?x=1;token=2&code=REDACTED&Code=REDACTED", []string{"CODE"}}, // ; is no separator
+		{"/h?tokens=1&my_token=2&keys=3", "/h?tokens=1&my_token=2&keys=3", nil},                           // names match whole
+		{"/h?api%5Fkey=x&token", "/h?api%5Fkey=REDACTED&token", nil},                                      // decoded name; no value
+		{"/h?token=&a=%zz&&b", "/h?token=&a=%zz&&b", nil},                                                 // empty value, odd bytes kept
+		{"/h?x=1;token=2&code=3&Code=4", "/h?x=1;token=2&code=REDACTED&Code=REDACTED", nil},               // ; is no separator
+		{"/cb?state=1&code=abc&client_secret=s", "/cb?state=1&code=REDACTED&client_secret=REDACTED", nil}, // OAuth redirect
+		{"/h?order=7", "/h?order=REDACTED", []string{"ORDER"}},
 		{"/h?token=a#frag&token=b", "/h?token=REDACTED#frag&token=b", nil},
 		{"http://u:pw@proxy:8080/p?key=1", "http://u:REDACTED@proxy:8080/p?key=REDACTED", nil},
 		{"http://u@proxy/p", "http://u@proxy/p", nil},
@@ -126,6 +133,59 @@ func TestRedactKeepsRestOfRequest(t *testing.T) {
 		}
 		if len(red.Headers) != len(r.Headers) || !slices.EqualFunc(red.Headers, r.Headers, func(a, b capture.Header) bool { return a.Name == b.Name }) {
 			t.Errorf("%s: header names or order changed", r.Target)
+		}
+	}
+}
+
+// TestRedactSecretsEveryFormat: the secret path prefix, credential query
+// parameters (code) and signature headers, custom or configured, are absent
+// from every format unless secrets are included.
+func TestRedactSecretsEveryFormat(t *testing.T) {
+	r := capt("01HWZ5R6Q8A2C3D4E5F6G7H8K0", "POST", "/pfxSECRET42/hooks/x?code=oauth777&ok=1",
+		[]byte(`{"a":1}`),
+		"Content-Type", "application/json",
+		"X-Custom-Sig", "customsig888",
+		"X-Vendor-Mac", "vendormac999",
+		"Referer", "https://hooks.example.com/pfxSECRET42/page")
+	r.Headers[0].Value, r.Host = "hooks.example.com", "hooks.example.com"
+	r.Verification = &verify.Result{Scheme: "hmac", Reason: "no match for /pfxSECRET42/hooks/x"}
+	secrets := []string{"pfxSECRET42", "oauth777", "customsig888", "vendormac999"}
+	o := ExportOptions{SecretPrefixes: []string{"pfxSECRET42"}, SecretHeaders: []string{"x-vendor-mac"}}
+	for _, f := range Formats() {
+		t.Run(string(f), func(t *testing.T) {
+			out := export(t, f, []*capture.Request{r}, o)
+			for _, s := range secrets {
+				if bytes.Contains(out, []byte(s)) {
+					t.Errorf("secret %q exported:\n%s", s, out)
+				}
+			}
+			if f != JSONL && !bytes.Contains(out, []byte("/REDACTED/hooks/x?code=REDACTED&ok=1")) {
+				t.Errorf("target not redacted in place:\n%s", out)
+			}
+			o2 := o
+			o2.IncludeSecrets = true
+			all := export(t, f, []*capture.Request{r}, o2)
+			for _, s := range secrets {
+				if !bytes.Contains(all, []byte(s)) {
+					t.Errorf("IncludeSecrets: %q missing", s)
+				}
+			}
+		})
+	}
+}
+
+func TestRedactPrefixes(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"/p1", "/REDACTED"},
+		{"/p1/", "/REDACTED/"},
+		{"/p1?x=1", "/REDACTED?x=1"},
+		{"/p10/x", "/p10/x"}, // another segment that starts alike
+		{"/a/p1/b/p1", "/a/REDACTED/b/REDACTED"},
+		{"https://h/p1#f", "https://h/REDACTED#f"},
+		{"", ""},
+	} {
+		if got := redactPrefixes(tc.in, []string{"", "p1"}); got != tc.want {
+			t.Errorf("redactPrefixes(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
 }

@@ -189,3 +189,19 @@ func NewSecretPrefix() string {
 	_, _ = rand.Read(b[:])
 	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
 }
+
+// ExportRedactions are what an export must hide beyond the built-in list:
+// the secret path prefix (the capture URL's password) and the signature
+// headers of the configured hmac verifiers, whose names may say nothing
+// about signing.
+func (s Settings) ExportRedactions() (prefixes, headers []string) {
+	if p := strings.Trim(s.Inbound.SecretPrefix, "/"); p != "" {
+		prefixes = append(prefixes, p)
+	}
+	for _, v := range s.Verifiers {
+		if h := strings.TrimSpace(v.Header); h != "" {
+			headers = append(headers, h)
+		}
+	}
+	return prefixes, headers
+}

@@ -209,3 +209,16 @@ func TestNewSecretPrefix(t *testing.T) {
 		t.Fatalf("generated prefix invalid: %v", err)
 	}
 }
+
+func TestExportRedactions(t *testing.T) {
+	var s Settings
+	s.Inbound.SecretPrefix = "pfx"
+	s.Verifiers = []verify.Config{{Scheme: "standard"}, {Scheme: "hmac", Header: " X-Mac "}}
+	p, h := s.ExportRedactions()
+	if len(p) != 1 || p[0] != "pfx" || len(h) != 1 || h[0] != "X-Mac" {
+		t.Fatalf("prefixes %q headers %q", p, h)
+	}
+	if p, h := (Settings{}).ExportRedactions(); p != nil || h != nil {
+		t.Fatalf("empty settings: %q %q", p, h)
+	}
+}

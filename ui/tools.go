@@ -134,6 +134,9 @@ func (m *Main) showExport() {
 		}
 		f := exchange.Format(format.Selected)
 		opts := exchange.ExportOptions{IncludeSecrets: secrets.Checked, BaseURL: m.opts.URL} // read here, on the UI goroutine
+		if m.opts.Settings != nil {
+			opts.SecretPrefixes, opts.SecretHeaders = m.opts.Settings.Get().ExportRedactions()
+		}
 		save := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
 			if err != nil || w == nil {
 				return
