@@ -29,8 +29,7 @@ func writeCurl(w io.Writer, reqs []*capture.Request, base baseURL) error {
 // which curl computes) and body bytes.
 func curlCommand(r *capture.Request, base baseURL) string {
 	var b strings.Builder
-	// No shell word can hold a NUL byte: such a body is piped in.
-	piped := bytes.IndexByte(r.Body, 0) >= 0
+	piped := pipeBody(r.Body)
 	if piped {
 		b.WriteString("printf " + printfQuote(r.Body) + " | ")
 	}
@@ -91,6 +90,19 @@ func curlCommand(r *capture.Request, base baseURL) string {
 	return b.String()
 }
 
+// pipeBodyOver is the body size from which the body is piped in: a longer
+// --data-raw argument would pass Linux's 128 KiB limit on one argument of
+// an exec'd program (printf is a builtin in bash, dash and zsh, so it has no
+// such limit).
+const pipeBodyOver = 64 << 10
+
+// pipeBody reports whether the body goes through printf and --data-binary
+// @-: when no shell word can carry it (a NUL byte), when it needs escapes
+// (not printable UTF-8: dash has no $'...'), or when it is large.
+func pipeBody(body []byte) bool {
+	return len(body) > pipeBodyOver || bytes.IndexByte(body, 0) >= 0 || !printableText(string(body))
+}
+
 // shellWord leaves plain words (a method) bare and quotes the rest.
 func shellWord(s string) string {
 	for i := 0; i < len(s); i++ {
@@ -105,11 +117,14 @@ func shellWord(s string) string {
 	return s
 }
 
-// shellQuote quotes s for bash: single quotes for printable UTF-8, where
-// nothing is special but the quote itself, and $'...' otherwise so every
-// byte survives (NUL excepted: bash ends the string there).
+// shellQuote quotes s for a POSIX shell: single quotes, where nothing is
+// special but the quote itself and every byte but NUL survives, so bytes
+// that are not UTF-8 (a Latin-1 header) stay as they are in every shell.
+// Only control characters (but newline and tab) get bash's $'...' instead,
+// to keep them out of the file as raw bytes; dash lacks $'...', but such
+// bytes are rare outside bodies, and bodies never use it (see pipeBody).
 func shellQuote(s string) string {
-	if printableText(s) {
+	if !hasControl(s) {
 		return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 	}
 	var b strings.Builder
@@ -150,6 +165,17 @@ func shellQuote(s string) string {
 	return b.String()
 }
 
+// hasControl reports whether s holds a control character other than
+// newline and tab.
+func hasControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < 0x20 && c != '\n' && c != '\t') || c == 0x7f {
+			return true
+		}
+	}
+	return false
+}
+
 // printableText reports whether s is valid UTF-8 without control
 // characters other than newline and tab.
 func printableText(s string) bool {
@@ -164,13 +190,18 @@ func printableText(s string) bool {
 	return true
 }
 
-// printfQuote writes b as a printf format that prints exactly b: octal
-// escapes (\ddd, which every POSIX printf knows) for anything not printable.
+// printfQuote writes b as a printf format that prints exactly b in bash,
+// dash and zsh: three-digit octal escapes (\ddd, which every POSIX printf
+// knows; dash has no \x) for anything not printable ASCII. A leading '-'
+// is escaped too, or printf would read "--boundary…" as an option and print
+// nothing; "printf --" is not portable across the builtins.
 func printfQuote(b []byte) string {
 	var s strings.Builder
 	s.WriteByte('\'')
-	for _, c := range b {
+	for i, c := range b {
 		switch {
+		case i == 0 && c == '-':
+			s.WriteString(`\055`)
 		case c == '\\':
 			s.WriteString(`\\`)
 		case c == '%':

@@ -200,8 +200,12 @@ func TestCurlExport(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 	bin = capt("01HWZ5R6Q8A2C3D4E5F6G7H8J9", "POST", "/x", []byte("caf\xe9\r\n"), "Content-Type", "text/plain")
-	if got := string(export(t, Curl, []*capture.Request{bin}, ExportOptions{})); !strings.Contains(got, `--data-raw $'caf\xE9\r\n'`) {
-		t.Errorf("non-UTF-8 body not ANSI-C quoted: %s", got)
+	if got := string(export(t, Curl, []*capture.Request{bin}, ExportOptions{})); !strings.HasPrefix(got, `printf 'caf\351\015\n' | curl -X POST`) {
+		t.Errorf("non-UTF-8 body not piped from printf: %s", got)
+	}
+	bin.Body = []byte("--b\r\n\x00")
+	if got := string(export(t, Curl, []*capture.Request{bin}, ExportOptions{})); !strings.HasPrefix(got, `printf '\055-b\015\n\000' | curl -X POST`) {
+		t.Errorf("leading '-' not escaped, printf would read an option: %s", got)
 	}
 	bin.Body = []byte("\x00'%\\\xff")
 	if got := string(export(t, Curl, []*capture.Request{bin}, ExportOptions{})); !strings.HasPrefix(got, `printf '\000\047%%\\\377' | curl -X POST`) ||

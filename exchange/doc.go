@@ -45,12 +45,18 @@
 //
 // # cURL
 //
-// One bash command per capture, commands separated by a blank line. Values
-// are single-quoted when they are printable UTF-8 (a quote inside closes the
-// quoting, is escaped and reopens it), and $'...' ANSI-C quoted (\xHH)
-// otherwise. A body goes in --data-raw (the form of --data-binary that never
-// reads @file); a body holding NUL bytes, which no shell word can carry, is
-// piped in with printf and --data-binary @-. Content-Length is left to curl;
+// One shell command per capture, commands separated by a blank line; they
+// run the same in bash, dash and zsh. Values are single-quoted (a quote
+// inside closes the quoting, is escaped and reopens it), bytes that are not
+// UTF-8 included; only a value holding control characters other than
+// newline and tab uses bash's $'...' (\xHH), which dash lacks. A printable
+// UTF-8 body up to 64 KiB goes in --data-raw (the form of --data-binary that
+// never reads @file). Any other body (a NUL byte, which no shell word can
+// carry; bytes that are not UTF-8; more than 64 KiB, past the kernel's limit
+// on one argument) is piped in with printf and --data-binary @-: the format
+// uses three-digit octal escapes, which every printf knows, and never
+// starts with '-' (escaped \055), so "--boundary" is not read as an option.
+// Content-Length is left to curl;
 // Host is only sent with -H when it differs from the URL's, and -H 'Name:'
 // keeps out a Host or Content-Type curl would add that the capture lacked.
 // --path-as-is and --request-target appear when curl would otherwise change
