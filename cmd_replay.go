@@ -174,7 +174,7 @@ func cmdExport(args []string, stdout, stderr io.Writer) error {
 	redactQ := fs.String("redact-query", "", "more query parameters to redact, comma-separated")
 	var prefixes multiFlag
 	fs.Var(&prefixes, "secret-prefix", "another secret path prefix to redact (the saved one always is), e.g. one a past listen --secret-prefix used; repeatable")
-	base := fs.String("base-url", "http://"+capture.DefaultAddr, "base URL for HAR and cURL (the capture's target is appended)")
+	base := fs.String("base-url", "", "base URL for HAR and cURL URLs, e.g. http://localhost:3000 (the capture's target is appended); default: the scheme and host each capture came to")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -166,3 +166,21 @@ func TestExportRedactsSavedSecrets(t *testing.T) {
 		})
 	}
 }
+
+// TestExportBaseURL: URLs default to where the capture came, and
+// --base-url replaces them without a contradicting Host header.
+func TestExportBaseURL(t *testing.T) {
+	var ids capture.IDGen
+	a := sample(&ids, "/hooks/a?x=1", `{}`)
+	a.Host, a.Headers[0].Value = "abc.ngrok.app", "abc.ngrok.app"
+	a.Headers = append(a.Headers, capture.Header{Name: "X-Forwarded-Proto", Value: "https"})
+	dir := seed(t, a)
+	out, stderr, code := runCmd(t, "export", "--format", "curl", "--data", dir)
+	if code != 0 || !strings.Contains(out, "'https://abc.ngrok.app/hooks/a?x=1'") || strings.Contains(out, "Host:") {
+		t.Fatalf("default base: %d %s\n%s", code, stderr, out)
+	}
+	out, _, _ = runCmd(t, "export", "--format", "curl", "--base-url", "http://localhost:3000", "--data", dir)
+	if !strings.Contains(out, "'http://localhost:3000/hooks/a?x=1'") || strings.Contains(out, "Host:") {
+		t.Fatalf("--base-url:\n%s", out)
+	}
+}

@@ -4,20 +4,21 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/gancho-app/gancho/capture"
 )
 
-func writeCurl(w io.Writer, reqs []*capture.Request, base baseURL) error {
+func writeCurl(w io.Writer, reqs []*capture.Request, o ExportOptions) error {
 	for i, r := range reqs {
 		if i > 0 {
 			if _, err := io.WriteString(w, "\n"); err != nil {
 				return err
 			}
 		}
-		if _, err := io.WriteString(w, curlCommand(r, base)); err != nil {
+		if _, err := io.WriteString(w, curlCommand(r, o.baseFor(r))); err != nil {
 			return err
 		}
 	}
@@ -59,15 +60,18 @@ func curlCommand(r *capture.Request, base baseURL) string {
 	b.WriteString(" " + shellQuote(u))
 	arg := func(s string) { b.WriteString(" \\\n  " + s) }
 
-	// Host comes from the URL unless the capture's differs (or is missing,
-	// repeated or not first, which the URL cannot say).
+	// Host comes from the URL. When the capture's Host names another host
+	// (the URL is another base), it is left out: sending it would contradict
+	// the URL and most servers would route or reject by it. When it is the
+	// URL's but repeated or not first, which the URL cannot say, it is kept.
 	hosts := r.Headers.Values("Host")
-	skipHost := len(hosts) == 1 && len(r.Headers) > 0 && r.Headers[0].Name == "Host" && r.Headers[0].Value == authority
+	sameHost := slices.ContainsFunc(hosts, func(h string) bool { return strings.EqualFold(h, authority) })
+	skipHost := len(hosts) == 1 && len(r.Headers) > 0 && r.Headers[0].Name == "Host" && strings.EqualFold(r.Headers[0].Value, authority)
 	if len(hosts) == 0 {
 		arg("-H " + shellQuote("Host:")) // "Name:" tells curl to leave its own header out
 	}
 	for i, h := range r.Headers {
-		if strings.EqualFold(h.Name, "Content-Length") || (i == 0 && skipHost) {
+		if strings.EqualFold(h.Name, "Content-Length") || (i == 0 && skipHost) || (strings.EqualFold(h.Name, "Host") && !sameHost) {
 			continue
 		}
 		if h.Value == "" {

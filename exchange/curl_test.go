@@ -3,6 +3,7 @@ package exchange
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -196,7 +197,7 @@ func TestCurlExport(t *testing.T) {
 	bin := capt("01HWZ5R6Q8A2C3D4E5F6G7H8J9", "HEAD", "/x", nil)
 	bin.Headers[0].Value = "tunnel.example"
 	if got, want := string(export(t, Curl, []*capture.Request{bin}, ExportOptions{})),
-		"curl --head 'http://127.0.0.1:4665/x' \\\n  -H 'Host: tunnel.example'\n"; got != want {
+		"curl --head 'http://tunnel.example/x'\n"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
 	bin = capt("01HWZ5R6Q8A2C3D4E5F6G7H8J9", "POST", "/x", []byte("caf\xe9\r\n"), "Content-Type", "text/plain")
@@ -285,5 +286,53 @@ func TestImportCurlFile(t *testing.T) {
 	}
 	if _, err := ImportFormat(strings.NewReader("echo hi"), Curl); err == nil || !strings.Contains(err.Error(), "not a curl command") {
 		t.Errorf("no curl: %v", err)
+	}
+}
+
+// TestExportAddress: without a base URL, HAR and cURL use the scheme and
+// host each capture came to; with one, the cURL command drops a captured
+// Host that would contradict the URL.
+func TestExportAddress(t *testing.T) {
+	ngrok := capt("01HWZ5R6Q8A2C3D4E5F6G7H8J9", "POST", "/hook?a=1", []byte("{}"), "X-Forwarded-Proto", "https", "Content-Type", "application/json")
+	ngrok.Headers[0].Value, ngrok.Host = "abc.ngrok.app", "abc.ngrok.app"
+	fwd := capt("01HWZ5R6Q8A2C3D4E5F6G7H8JA", "GET", "/f", nil, "Forwarded", "for=1.2.3.4;proto=https")
+	fwd.Headers[0].Value = "hooks.example.com:8443"
+	local := capt("01HWZ5R6Q8A2C3D4E5F6G7H8JB", "GET", "/l", nil)
+	local.Headers[0].Value = "localhost:4665"
+	odd := capt("01HWZ5R6Q8A2C3D4E5F6G7H8JC", "GET", "/o", nil)
+	odd.Headers[0].Value, odd.Host = "evil.example/@x", "" // not a host: the default
+	for _, tc := range []struct {
+		r        *capture.Request
+		base     string
+		url      string
+		wantHost bool
+	}{
+		{ngrok, "", "https://abc.ngrok.app/hook?a=1", false},
+		{fwd, "", "https://hooks.example.com:8443/f", false},
+		{local, "", "http://localhost:4665/l", false},
+		{odd, "", "http://127.0.0.1:4665/o", false},
+		{ngrok, "http://localhost:3000", "http://localhost:3000/hook?a=1", false},
+		{ngrok, "https://ABC.ngrok.app", "https://ABC.ngrok.app/hook?a=1", false},
+	} {
+		t.Run(tc.url, func(t *testing.T) {
+			o := ExportOptions{BaseURL: tc.base}
+			cmd := string(export(t, Curl, []*capture.Request{tc.r}, o))
+			if !strings.Contains(cmd, shellQuote(tc.url)) {
+				t.Errorf("curl URL is not %s:\n%s", tc.url, cmd)
+			}
+			if strings.Contains(cmd, "Host: ") {
+				t.Errorf("curl sends a Host beside the URL's:\n%s", cmd)
+			}
+			var doc struct {
+				Log struct {
+					Entries []struct {
+						Request struct{ URL string }
+					}
+				}
+			}
+			if err := json.Unmarshal(export(t, HAR, []*capture.Request{tc.r}, o), &doc); err != nil || doc.Log.Entries[0].Request.URL != tc.url {
+				t.Errorf("HAR URL %+v, want %s (%v)", doc.Log.Entries, tc.url, err)
+			}
+		})
 	}
 }

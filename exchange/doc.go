@@ -56,9 +56,12 @@
 // on one argument) is piped in with printf and --data-binary @-: the format
 // uses three-digit octal escapes, which every printf knows, and never
 // starts with '-' (escaped \055), so "--boundary" is not read as an option.
-// Content-Length is left to curl;
-// Host is only sent with -H when it differs from the URL's, and -H 'Name:'
-// keeps out a Host or Content-Type curl would add that the capture lacked.
+// Content-Length is left to curl. The URL is ExportOptions.BaseURL or, by
+// default, the scheme and host the capture came to (CaptureBase) plus its
+// target. Host comes from the URL: a captured Host naming another host is
+// left out rather than contradict the URL, and one naming the URL's host is
+// only sent with -H when repeated or not first. -H 'Name:' keeps out a Host
+// or Content-Type curl would add that the capture lacked.
 // --path-as-is and --request-target appear when curl would otherwise change
 // the target ("/a/../b", "*", absolute-form).
 //

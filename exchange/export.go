@@ -10,8 +10,8 @@ import (
 	"github.com/gancho-app/gancho/capture"
 )
 
-// DefaultBaseURL is where Gancho listens by default; exported URLs start with
-// it unless ExportOptions.BaseURL says otherwise.
+// DefaultBaseURL is where Gancho listens by default: the base of exported
+// URLs for a capture that does not say which host it came to.
 const DefaultBaseURL = "http://" + capture.DefaultAddr
 
 // ExportOptions tune Export.
@@ -31,8 +31,8 @@ type ExportOptions struct {
 	// redacted, such as the configured verifiers' signature headers.
 	SecretHeaders []string
 	// BaseURL is put before each capture's Target to make the URL of curl
-	// and HAR exports, e.g. the app a capture is replayed to. Default
-	// DefaultBaseURL.
+	// and HAR exports, e.g. the app a capture is replayed to. Default: the
+	// address each capture came to (see CaptureBase).
 	BaseURL string
 	// Version is the HAR creator version, Gancho's version. Default "dev".
 	Version string
@@ -46,11 +46,71 @@ type baseURL struct {
 
 func (b baseURL) String() string { return b.scheme + "://" + b.authority + b.path }
 
+// CaptureBase is the scheme and host r arrived at: its Host header (or the
+// host it was recorded with), and https when a proxy in front (ngrok, a load
+// balancer) says so with X-Forwarded-Proto or Forwarded: proto=https. A
+// capture without a usable host gets DefaultBaseURL.
+func CaptureBase(r *capture.Request) string {
+	host := r.Headers.Get("Host")
+	if !plainHost(host) {
+		host = r.Host
+	}
+	if !plainHost(host) {
+		return DefaultBaseURL
+	}
+	scheme := "http"
+	if p := strings.ToLower(strings.TrimSpace(firstField(r.Headers.Get("X-Forwarded-Proto")))); p == "https" {
+		scheme = p
+	} else if f := strings.ToLower(r.Headers.Get("Forwarded")); strings.Contains(f, "proto=https") {
+		scheme = "https"
+	}
+	return scheme + "://" + host
+}
+
+// plainHost reports whether h can stand in a URL as its authority: a host
+// name or IP literal with an optional port, nothing a URL would read as
+// user info, path or query.
+func plainHost(h string) bool {
+	if h == "" || len(h) > 255 {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte(".-_:[]", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+func firstField(s string) string {
+	f, _, _ := strings.Cut(s, ",")
+	return f
+}
+
+// baseFor is the checked base URL of r's export: o.BaseURL when set, else
+// the address r came to.
+func (o ExportOptions) baseFor(r *capture.Request) baseURL {
+	if o.BaseURL != "" {
+		b, _ := o.base() // checked by Export before anything is written
+		return b
+	}
+	b, err := parseBase(CaptureBase(r))
+	if err != nil {
+		b, _ = parseBase(DefaultBaseURL)
+	}
+	return b
+}
+
 func (o ExportOptions) base() (baseURL, error) {
 	s := o.BaseURL
 	if s == "" {
 		s = DefaultBaseURL
 	}
+	return parseBase(s)
+}
+
+func parseBase(s string) (baseURL, error) {
 	i := strings.Index(s, "://")
 	if i < 0 {
 		return baseURL{}, fmt.Errorf("base URL %q: want http://host[:port] or https://host[:port], optionally with a path", s)
@@ -97,8 +157,7 @@ func Export(w io.Writer, f Format, reqs []*capture.Request, o ExportOptions) err
 	if !f.valid() {
 		return fmt.Errorf("export: unknown format %q: want har, jsonl, curl or raw", f)
 	}
-	base, err := o.base()
-	if err != nil {
+	if _, err := o.base(); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
 	red := make([]*capture.Request, len(reqs))
@@ -109,13 +168,14 @@ func Export(w io.Writer, f Format, reqs []*capture.Request, o ExportOptions) err
 		red[i] = Redact(r, o)
 	}
 	bw := bufio.NewWriter(w)
+	var err error
 	switch f {
 	case HAR:
-		err = writeHAR(bw, red, base, o.Version)
+		err = writeHAR(bw, red, o, o.Version)
 	case JSONL:
 		err = writeJSONL(bw, red)
 	case Curl:
-		err = writeCurl(bw, red, base)
+		err = writeCurl(bw, red, o)
 	case Raw:
 		err = writeRaw(bw, red)
 	}

@@ -109,7 +109,7 @@ type harTimings struct {
 
 const binaryPostDataComment = "text is the body in base64 (_encoding): it is not UTF-8 text"
 
-func writeHAR(w io.Writer, reqs []*capture.Request, base baseURL, version string) error {
+func writeHAR(w io.Writer, reqs []*capture.Request, o ExportOptions, version string) error {
 	if version == "" {
 		version = "dev"
 	}
@@ -120,7 +120,7 @@ func writeHAR(w io.Writer, reqs []*capture.Request, base baseURL, version string
 		Entries: make([]harEntryOut, 0, len(reqs)),
 	}}
 	for _, r := range reqs {
-		doc.Log.Entries = append(doc.Log.Entries, harEntry(r, base))
+		doc.Log.Entries = append(doc.Log.Entries, harEntry(r, o.baseFor(r)))
 	}
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)

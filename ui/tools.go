@@ -133,7 +133,8 @@ func (m *Main) showExport() {
 			return
 		}
 		f := exchange.Format(format.Selected)
-		opts := exchange.ExportOptions{IncludeSecrets: secrets.Checked, BaseURL: m.opts.URL} // read here, on the UI goroutine
+		// No BaseURL: each capture's URL is the address it came to.
+		opts := exchange.ExportOptions{IncludeSecrets: secrets.Checked} // read here, on the UI goroutine
 		if m.opts.Settings != nil {
 			opts.SecretPrefixes, opts.SecretHeaders = m.opts.Settings.Get().ExportRedactions()
 		}
