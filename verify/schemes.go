@@ -142,14 +142,20 @@ func (v *standardVerifier) Verify(h Headers, body []byte, now time.Time) Result 
 	if len(entries) == 0 {
 		return fail(v.scheme, malformed(v.sigH, "empty signature list"))
 	}
+	// Like the reference libraries, a malformed entry is skipped, not fatal:
+	// a sender rotating secrets may list one this receiver cannot read, and
+	// another entry may still match. The malformed ones are named only when
+	// nothing matches.
 	var (
 		sigs  [][]byte
 		other []string // versions seen that are not v1, for the reason
+		bad   []string // malformed entries, for the reason
 	)
 	for i, e := range entries {
 		version, sig, ok := strings.Cut(e, ",")
 		if !ok {
-			return fail(v.scheme, malformed(v.sigH, "entry %d %s has no version, want v1,<base64>", i+1, clip(e)))
+			bad = appendBad(bad, fmt.Sprintf("entry %d %s has no version, want v1,<base64>", i+1, clip(e)))
+			continue
 		}
 		if version != "v1" {
 			// v1a (asymmetric) and future versions are not ours to check.
@@ -160,14 +166,19 @@ func (v *standardVerifier) Verify(h Headers, body []byte, now time.Time) Result 
 		}
 		raw, err := base64.StdEncoding.DecodeString(sig)
 		if err != nil {
-			return fail(v.scheme, malformed(v.sigH, "entry %d is not valid base64", i+1))
+			bad = appendBad(bad, fmt.Sprintf("entry %d is not valid base64", i+1))
+			continue
 		}
 		if len(raw) != sha256.Size {
-			return fail(v.scheme, malformed(v.sigH, "entry %d is %d bytes, want %d (HMAC-SHA256)", i+1, len(raw), sha256.Size))
+			bad = appendBad(bad, fmt.Sprintf("entry %d is %d bytes, want %d (HMAC-SHA256)", i+1, len(raw), sha256.Size))
+			continue
 		}
 		sigs = append(sigs, raw)
 	}
 	if len(sigs) == 0 {
+		if len(bad) > 0 {
+			return fail(v.scheme, malformed(v.sigH, "%s", strings.Join(bad, "; ")))
+		}
 		return fail(v.scheme, malformed(v.sigH, "no v1 signature, only %s", strings.Join(other, ", ")))
 	}
 	if r := skewReason(ts, now, v.tol); r != "" {
@@ -175,9 +186,26 @@ func (v *standardVerifier) Verify(h Headers, body []byte, now time.Time) Result 
 	}
 	i := firstMatch(standardMAC(v.key, id, tsRaw, body), sigs)
 	if i < 0 {
+		if len(bad) > 0 {
+			return fail(v.scheme, reasonNoMatch+"; "+malformed(v.sigH, "%s", strings.Join(bad, "; ")))
+		}
 		return fail(v.scheme, reasonNoMatch)
 	}
 	return pass(v.scheme, matchReason("v1", i, len(sigs)))
+}
+
+// maxBadEntries bounds how many malformed entries a reason lists: the
+// header is the sender's, and the reason is stored with every capture.
+const maxBadEntries = 3
+
+func appendBad(bad []string, problem string) []string {
+	switch {
+	case len(bad) < maxBadEntries:
+		return append(bad, problem)
+	case len(bad) == maxBadEntries:
+		return append(bad, "…")
+	}
+	return bad
 }
 
 // standardMAC signs "{id}.{timestamp}.{body}" with the raw timestamp text,

@@ -68,6 +68,15 @@ var verifyCases = []verifyCase{
 	{"standard unversioned signature", "standard", stdHdrs(vecID, vecTS, "g0hM9SsE"), vecBody, vecTSInt, false, `malformed header webhook-signature: entry 1 "g0hM9SsE" has no version, want v1,<base64>`},
 	{"standard only v1a", "standard", stdHdrs(vecID, vecTS, "v1a,c2lnbmF0dXJl"), vecBody, vecTSInt, false, `malformed header webhook-signature: no v1 signature, only "v1a"`},
 	{"standard malformed beats stale", "standard", stdHdrs(vecID, vecTS, "v1,not*base64!"), vecBody, vecTSInt + 1000, false, "malformed header webhook-signature: entry 1 is not valid base64"},
+	// Several signatures: a malformed entry is skipped, as the reference
+	// libraries do, and named only when nothing matches.
+	{"standard bogus then valid", "standard", stdHdrs(vecID, vecTS, "v1,bogus "+vecSig), vecBody, vecTSInt, true, "signature v1 matches"},
+	{"standard short, unversioned, then valid", "standard", stdHdrs(vecID, vecTS, "v1,AAAA g0hM9SsE "+vecSig), vecBody, vecTSInt, true, "signature v1 matches"},
+	{"standard valid then bogus", "standard", stdHdrs(vecID, vecTS, vecSig+" v1,bogus"), vecBody, vecTSInt, true, "signature v1 matches"},
+	{"standard bogus and wrong", "standard", stdHdrs(vecID, vecTS, "v1,bogus "+otherStdSig), vecBody, vecTSInt, false, reasonNoMatch + "; malformed header webhook-signature: entry 1 is not valid base64"},
+	{"standard only malformed", "standard", stdHdrs(vecID, vecTS, "v1,bogus v1,AAAA"), vecBody, vecTSInt, false, "malformed header webhook-signature: entry 1 is not valid base64; entry 2 is 3 bytes, want 32 (HMAC-SHA256)"},
+	{"standard many malformed", "standard", stdHdrs(vecID, vecTS, "x y z w v"), vecBody, vecTSInt, false, `malformed header webhook-signature: entry 1 "x" has no version, want v1,<base64>; entry 2 "y" has no version, want v1,<base64>; entry 3 "z" has no version, want v1,<base64>; …`},
+	{"svix bogus then valid", "svix", hdrs{{"svix-id", vecID}, {"svix-timestamp", vecTS}, {"svix-signature", "v1,bogus " + vecSig}}, vecBody, vecTSInt, true, "signature v1 matches"},
 
 	// Stripe.
 	{"stripe single v1", "stripe", hdrs{{"Stripe-Signature", "t=" + stripeT + ",v1=" + stripeGood}}, "{}", stripeTInt, true, "signature v1 matches"},
