@@ -77,7 +77,10 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer e.Close()
-	var verifiers *verify.Set
+	var (
+		verifiers *verify.Set
+		prefix    string
+	)
 	if *resign {
 		st, err := settings.Load(e.db.Dir)
 		if err != nil {
@@ -86,6 +89,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 		if verifiers, err = verify.NewSet(st.Verifiers); err != nil {
 			return err
 		}
+		prefix = st.Inbound.SecretPrefix
 	}
 	sender := replay.NewSender()
 	defer sender.Close()
@@ -103,7 +107,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 		}
 		modified := false
 		if *resign {
-			cfg, ok := replay.SignerFor(verifiers.Configs(), cr)
+			cfg, ok := replay.SignerFor(verifiers.Configs(), cr, prefix)
 			if !ok {
 				return fmt.Errorf("--resign: no signature verifier is saved for %s; add one with gancho listen --verify SCHEME:SECRET", pathOf(cr.Target))
 			}

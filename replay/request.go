@@ -283,28 +283,46 @@ func Resign(r *Request, cfg verify.Config, now time.Time) error {
 }
 
 // SignerFor picks, among cfgs (the saved verifiers), the one to re-sign c
-// with: a verifier for c's path whose headers c carries (it signed c), else
-// the first verifier for c's path. False when none applies.
-func SignerFor(cfgs []verify.Config, c *capture.Request) (verify.Config, bool) {
-	path, _, _ := strings.Cut(c.Target, "?")
-	var first *verify.Config
+// with: the one verify.Set.Pick chooses to check it, so the most specific
+// path wins for re-signing as for checks. secretPrefix is the capture URL's
+// secret path prefix (settings), which the captured target still holds but
+// checks never see. Invalid configs are skipped. False when none applies.
+func SignerFor(cfgs []verify.Config, c *capture.Request, secretPrefix string) (verify.Config, bool) {
+	valid := make([]verify.Config, 0, len(cfgs))
 	for _, cfg := range cfgs {
-		if cfg.Path != "" && !strings.HasPrefix(path, cfg.Path) {
-			continue
-		}
-		one, err := verify.NewSet([]verify.Config{cfg})
-		if err != nil {
-			continue
-		}
-		if r := one.Check(path, c.Headers, c.Body, c.ReceivedAt); r != nil && !strings.Contains(r.Reason, "missing") {
-			return cfg, true
-		}
-		if first == nil {
-			first = &cfg
+		if cfg.Validate() == nil {
+			valid = append(valid, cfg)
 		}
 	}
-	if first == nil {
+	set, err := verify.NewSet(valid)
+	if err != nil {
 		return verify.Config{}, false
 	}
-	return *first, true
+	return set.Pick(CheckedPath(c.Target, secretPrefix), c.Headers)
+}
+
+// CheckedPath is the path a signature check saw for a request with target:
+// the path without its query, percent-decoded as net/http does, and without
+// the secret prefix (the guard removes it before checks run).
+func CheckedPath(target, secretPrefix string) string {
+	path, _, _ := strings.Cut(target, "?")
+	if i := strings.Index(path, "://"); i > 0 { // absolute-form
+		rest := path[i+3:]
+		path = "/"
+		if j := strings.IndexByte(rest, '/'); j >= 0 {
+			path = rest[j:]
+		}
+	}
+	if p, err := url.PathUnescape(path); err == nil {
+		path = p
+	}
+	if secretPrefix != "" {
+		if rest, ok := strings.CutPrefix(path, "/"+secretPrefix); ok && (rest == "" || rest[0] == '/') {
+			path = rest
+			if path == "" {
+				path = "/"
+			}
+		}
+	}
+	return path
 }

@@ -275,3 +275,41 @@ func TestResignEdgeCases(t *testing.T) {
 		}
 	})
 }
+
+// TestSignerForPrecedence: --resign picks the verifier the check would, the
+// most specific path winning, behind the secret path prefix too.
+func TestSignerForPrecedence(t *testing.T) {
+	stripe := verify.Config{Scheme: "stripe", Secret: "whsec_stripe", Path: "/stripe"}
+	cfgs := []verify.Config{standardCfg, stripe, {Scheme: "hmac"}} // the invalid one is skipped
+	at := func(target string) *capture.Request {
+		c := signedCapture(t, standardCfg, "msg_1", time.Unix(1700000000, 0))
+		c.Target = target
+		return c
+	}
+	for _, tc := range []struct {
+		target, prefix, want string
+	}{
+		{"/stripe/evt", "", "stripe"},
+		{"/stripe", "", "stripe"},
+		{"/stripe%2Fevt?x=1", "", "stripe"}, // checks see the decoded path
+		{"/stripes", "", "standard"},
+		{"/other", "", "standard"},
+		{"/pfx42/stripe/evt", "pfx42", "stripe"},
+		{"/pfx42", "pfx42", "standard"},
+		{"http://h.example/stripe/x", "", "stripe"},
+	} {
+		t.Run(tc.target, func(t *testing.T) {
+			cfg, ok := SignerFor(cfgs, at(tc.target), tc.prefix)
+			if !ok || cfg.Scheme != tc.want {
+				t.Errorf("SignerFor = %s %v, want %s", cfg.Scheme, ok, tc.want)
+			}
+			set, _ := verify.NewSet(cfgs[:2])
+			if check, _ := set.Pick(CheckedPath(tc.target, tc.prefix), at(tc.target).Headers); check.Scheme != cfg.Scheme {
+				t.Errorf("check picks %s, re-signing %s", check.Scheme, cfg.Scheme)
+			}
+		})
+	}
+	if _, ok := SignerFor([]verify.Config{stripe}, at("/other"), ""); ok {
+		t.Error("a verifier for another path signs")
+	}
+}

@@ -147,7 +147,8 @@ func newEditor(m *Main, c *capture.Request, target string) *editor {
 		}
 		e.body.SetText(strings.ToValidUTF8(string(r.Body), "\uFFFD"))
 		if m.opts.Settings != nil {
-			if cfg, ok := replay.SignerFor(m.opts.Settings.Get().Verifiers, c); ok {
+			st := m.opts.Settings.Get()
+			if cfg, ok := replay.SignerFor(st.Verifiers, c, st.Inbound.SecretPrefix); ok {
 				e.signer = &cfg
 			}
 		}

@@ -159,34 +159,71 @@ func (s *Set) Configs() []Config {
 	return out
 }
 
-// Check verifies a capture received on path (no query string). Among the
-// verifiers whose Path applies to path it uses the first whose headers are
-// Present; if none is present it returns the first applicable verifier's
-// "header missing" failure, since an unsigned request to a path that expects
-// signatures is worth flagging. If no verifier applies it returns nil: not
+// Check verifies a capture received on path (no query string) with the
+// verifier Pick chooses. If no verifier applies it returns nil: not
 // configured, nothing to show.
 func (s *Set) Check(path string, h Headers, body []byte, now time.Time) *Result {
-	if s == nil {
+	i := s.pick(path, h)
+	if i < 0 {
 		return nil
 	}
-	var first Verifier
+	r := s.entries[i].v.Verify(h, body, now)
+	return &r
+}
+
+// Pick returns the config of the verifier that judges a request to path
+// (no query string) carrying headers h, and false when none applies. The
+// most specific path wins: only the verifiers whose Path is the longest
+// one that covers path are candidates, so a global verifier never judges a
+// request to a path that has its own ("stripe,path=/stripe" judges
+// /stripe/evt even beside a global "standard"). Among the candidates, the
+// first (in configuration order) whose headers are Present judges; if none
+// is present, the first candidate does, and reports its headers missing,
+// since an unsigned request to a path that expects signatures is worth
+// flagging. Replay's re-signing picks with the same rule.
+func (s *Set) Pick(path string, h Headers) (Config, bool) {
+	i := s.pick(path, h)
+	if i < 0 {
+		return Config{}, false
+	}
+	return s.entries[i].cfg, true
+}
+
+func (s *Set) pick(path string, h Headers) int {
+	if s == nil {
+		return -1
+	}
+	best := -1 // length of the most specific applicable Path
 	for _, e := range s.entries {
-		if !pathApplies(e.cfg.Path, path) {
+		if pathApplies(e.cfg.Path, path) {
+			best = max(best, specificity(e.cfg.Path))
+		}
+	}
+	if best < 0 {
+		return -1
+	}
+	first := -1
+	for i, e := range s.entries {
+		if !pathApplies(e.cfg.Path, path) || specificity(e.cfg.Path) != best {
 			continue
 		}
 		if e.v.Present(h) {
-			r := e.v.Verify(h, body, now)
-			return &r
+			return i
 		}
-		if first == nil {
-			first = e.v
+		if first < 0 {
+			first = i
 		}
 	}
-	if first == nil {
-		return nil
+	return first
+}
+
+// specificity ranks a verifier's Path: "" and "/" (every path) lowest, then
+// by length, so the longest matching prefix wins.
+func specificity(prefix string) int {
+	if prefix == "/" {
+		return 0
 	}
-	r := first.Verify(h, body, now)
-	return &r
+	return len(prefix)
 }
 
 // pathApplies reports whether a verifier configured for prefix covers path.

@@ -279,6 +279,8 @@ func TestSetCheck(t *testing.T) {
 	shop := Config{Scheme: SchemeStripe, Secret: stripeSecret, Path: "/shop"}
 	gh := Config{Scheme: SchemeGitHub, Secret: ghSecret, Path: "/hooks/gh/"}
 	std := Config{Scheme: SchemeStandard, Secret: vecSecret}
+	stdH := stdHdrs(vecID, vecTS, vecSig)
+	stripeAt := func(p string) Config { return Config{Scheme: SchemeStripe, Secret: stripeSecret, Path: p} }
 	tests := []struct {
 		name string
 		cfgs []Config
@@ -297,6 +299,14 @@ func TestSetCheck(t *testing.T) {
 		{"second verifier present is used", []Config{std, shop}, "/shop", stripeH, "{}", &Result{SchemeStripe, true, "signature v1 matches"}},
 		{"first present wins", []Config{shop, {Scheme: SchemeStripe, Secret: "whsec_other", Path: "/shop"}}, "/shop", stripeH, "{}", &Result{SchemeStripe, true, "signature v1 matches"}},
 		{"every path", []Config{std}, "/anything", hdrs{}, "", &Result{SchemeStandard, false, "headers webhook-id, webhook-timestamp, webhook-signature missing"}},
+		// The most specific path wins: the README's global standard plus
+		// stripe,path=/stripe.
+		{"specific path beats global, unsigned", []Config{std, stripeAt("/stripe")}, "/stripe/evt", hdrs{}, "{}", &Result{SchemeStripe, false, "header Stripe-Signature missing"}},
+		{"specific path beats global, signed the global way", []Config{std, stripeAt("/stripe")}, "/stripe/evt", stdH, vecBody, &Result{SchemeStripe, false, "header Stripe-Signature missing"}},
+		{"specific path beats global, signed", []Config{std, stripeAt("/stripe")}, "/stripe/evt", stripeH, "{}", &Result{SchemeStripe, true, "signature v1 matches"}},
+		{"global elsewhere", []Config{std, stripeAt("/stripe")}, "/other", hdrs{}, "", &Result{SchemeStandard, false, "headers webhook-id, webhook-timestamp, webhook-signature missing"}},
+		{"longer prefix beats shorter", []Config{stripeAt("/a"), gh, stripeAt("/hooks")}, "/hooks/gh/x", hdrs{}, "", &Result{SchemeGitHub, false, "header X-Hub-Signature-256 missing"}},
+		{"slash is global", []Config{{Scheme: SchemeStandard, Secret: vecSecret, Path: "/"}, stripeAt("/stripe")}, "/stripe", stripeH, "{}", &Result{SchemeStripe, true, "signature v1 matches"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -308,6 +318,9 @@ func TestSetCheck(t *testing.T) {
 				t.Errorf("Len = %d, want %d", s.Len(), len(tc.cfgs))
 			}
 			got := s.Check(tc.path, tc.h, []byte(tc.body), time.Unix(stripeTInt, 0))
+			if cfg, ok := s.Pick(tc.path, tc.h); ok != (tc.want != nil) || ok && cfg.Scheme != tc.want.Scheme {
+				t.Errorf("Pick = %v %v, want the verifier of %v", cfg, ok, tc.want)
+			}
 			switch {
 			case got == nil && tc.want == nil:
 			case got == nil || tc.want == nil:
