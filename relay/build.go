@@ -45,7 +45,10 @@ const (
 //   - none: nothing.
 //
 // A GET is signed over the empty body, since it has none: receivers verify
-// it exactly as a POST, with an empty body.
+// it exactly as a POST, with an empty body, and the query fields are not
+// protected. With SignQuery the raw query string (after "?", as sent) is
+// signed in the body's place: receivers verify it with the query as the
+// body.
 //
 // Errors wrap ErrInvalid when s cannot be sent (Validate's send-related
 // checks, plus a Standard Webhooks secret, which Build does not generate).
@@ -105,7 +108,11 @@ custom:
 		hdr = append(hdr, h)
 	}
 	// Validate refuses custom headers that the signature sets.
-	sig, err := sign(s, deliveryID, event, now, r.Body)
+	signed := r.Body
+	if s.SignQuery && r.Method == "GET" {
+		signed = []byte(RawQuery(r.URL))
+	}
+	sig, err := sign(s, deliveryID, event, now, signed)
 	if err != nil {
 		return replay.Request{}, fmt.Errorf("relay: build delivery %s: %w", deliveryID, err)
 	}
@@ -141,6 +148,18 @@ func sign(s Subscription, id, event string, now time.Time, body []byte) (capture
 			capture.Header{Name: "X-GitHub-Delivery", Value: id})
 	}
 	return out, nil
+}
+
+// RawQuery is the query of a delivery URL as sent: everything after the
+// first "?" up to a fragment, or "" without one. A receiver verifying a
+// SignQuery delivery uses it (in Go, r.URL.RawQuery) as the body.
+func RawQuery(u string) string {
+	_, q, ok := strings.Cut(u, "?")
+	if !ok {
+		return ""
+	}
+	q, _, _ = strings.Cut(q, "#")
+	return q
 }
 
 // getURL appends p's flattened fields to raw's query.

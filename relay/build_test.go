@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -287,6 +288,92 @@ func TestStandardSignatureByHand(t *testing.T) {
 		want := "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil))
 		if got := r.Headers.Get("webhook-signature"); got != want {
 			t.Errorf("webhook-signature = %s, want %s", got, want)
+		}
+	}
+}
+
+// TestSignQuery: with SignQuery a GET delivery's raw query is the signed
+// payload, so a receiver verifying with the query as the body accepts it
+// and a tampered query fails; without it only the empty body is signed and
+// a tampered query still verifies (what the README warns about).
+func TestSignQuery(t *testing.T) {
+	for _, tt := range []struct {
+		signing Signing
+		secret  string
+		scheme  string
+	}{
+		{SignStandard, verify.NewSecret(), verify.SchemeStandard},
+		{SignStripe, "whsec_stripe_plain_secret", verify.SchemeStripe},
+		{SignGitHub, "it's a secret", verify.SchemeGitHub},
+	} {
+		for _, signQuery := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s/sign_query=%v", tt.signing, signQuery), func(t *testing.T) {
+				set, err := verify.NewSet([]verify.Config{{Scheme: tt.scheme, Secret: tt.secret}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				type seen struct {
+					query string
+					h     http.Header
+				}
+				got := make(chan seen, 1)
+				rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					got <- seen{r.URL.RawQuery, r.Header.Clone()}
+					w.WriteHeader(http.StatusNoContent)
+				}))
+				defer rc.Close()
+				s := testSub(rc.URL + "/hook?static=1")
+				s.Method, s.Signing, s.Secret, s.SignQuery = "GET", tt.signing, tt.secret, signQuery
+				if err := s.Validate(); err != nil {
+					t.Fatal(err)
+				}
+				sender := replay.NewSender()
+				defer sender.Close()
+				a, _, err := Deliver(context.Background(), sender, s, "msg_q", "client.created", testPayload(), time.Now())
+				if err != nil || !a.Succeeded() {
+					t.Fatalf("Deliver = %+v, %v", a, err)
+				}
+				c := <-got
+				if c.query != "static=1&"+testFields {
+					t.Fatalf("query sent %q", c.query)
+				}
+				tampered := strings.Replace(c.query, "1500.50", "1.50", 1)
+				payload := func(q string) []byte {
+					if signQuery {
+						return []byte(q)
+					}
+					return nil
+				}
+				if res := set.Check("/hook", c.h, payload(c.query), time.Now()); res == nil || !res.OK {
+					t.Errorf("receiver rejects the delivery: %v", res)
+				}
+				res := set.Check("/hook", c.h, payload(tampered), time.Now())
+				if signQuery && (res == nil || res.OK) {
+					t.Errorf("tampered query verified: %v", res)
+				}
+				if !signQuery && (res == nil || !res.OK) {
+					t.Errorf("without SignQuery the query is not signed, yet: %v", res)
+				}
+			})
+		}
+	}
+}
+
+func TestSignQueryValidation(t *testing.T) {
+	for _, tt := range []struct {
+		method  string
+		signing Signing
+		want    string
+	}{
+		{"GET", SignStandard, ""},
+		{"POST", SignStandard, "GET deliveries only"},
+		{"GET", SignNone, "needs a signature"},
+	} {
+		s := testSub("http://h/hook")
+		s.Method, s.Signing, s.SignQuery = tt.method, tt.signing, true
+		err := s.Validate()
+		if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
+			t.Errorf("%s %s: %v, want %q", tt.method, tt.signing, err, tt.want)
 		}
 	}
 }

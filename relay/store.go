@@ -194,8 +194,10 @@ type subRecord struct {
 	Mapping mappingRecord   `json:"mapping"`
 	Signing Signing         `json:"signing"`
 	Secret  string          `json:"secret"`
-	Timeout int64           `json:"timeout_ns"`
-	Retry   retryRecord     `json:"retry"`
+	// SignQuery is omitted when false, so older specs read the same.
+	SignQuery bool        `json:"sign_query,omitempty"`
+	Timeout   int64       `json:"timeout_ns"`
+	Retry     retryRecord `json:"retry"`
 }
 
 type mappingRecord struct {
@@ -216,7 +218,7 @@ type retryRecord struct {
 func encodeSub(s *Subscription) (string, error) {
 	r := subRecord{
 		Events: s.Events, URL: s.URL, Method: s.Method, Format: s.Format, Headers: s.Headers,
-		Signing: s.Signing, Secret: s.Secret, Timeout: int64(s.Timeout),
+		Signing: s.Signing, Secret: s.Secret, SignQuery: s.SignQuery, Timeout: int64(s.Timeout),
 		Retry: retryRecord{Kind: s.Retry.Kind, Count: s.Retry.Count, Every: int64(s.Retry.Every),
 			Jitter: s.Retry.Jitter, Compress: s.Retry.Compress},
 	}
@@ -243,7 +245,7 @@ func decodeSub(spec string, s *Subscription) error {
 	if len(s.Headers) == 0 {
 		s.Headers = nil
 	}
-	s.Signing, s.Secret, s.Timeout = r.Signing, r.Secret, time.Duration(r.Timeout)
+	s.Signing, s.Secret, s.SignQuery, s.Timeout = r.Signing, r.Secret, r.SignQuery, time.Duration(r.Timeout)
 	s.Retry = RetryPolicy{Kind: r.Retry.Kind, Count: r.Retry.Count, Every: time.Duration(r.Retry.Every),
 		Jitter: r.Retry.Jitter, Compress: r.Retry.Compress}
 	for _, d := range r.Retry.Delays {

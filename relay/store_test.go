@@ -20,7 +20,7 @@ func TestStoreSubscriptions(t *testing.T) {
 		Method: "GET", Format: FormatForm,
 		Headers: capture.Headers{{Name: "Authorization", Value: "Bearer 1"}, {Name: "X-A", Value: "a"}, {Name: "X-A", Value: "b"}},
 		Mapping: Mapping{Rename: []Rename{{"client.name", "nome"}}, Exclude: []string{"tags"}, Add: []Constant{{"meta.src", "g"}}},
-		Signing: SignGitHub, Secret: "s3cret", Timeout: 10 * time.Second,
+		Signing: SignGitHub, Secret: "s3cret", SignQuery: true, Timeout: 10 * time.Second,
 		Retry:   RetryPolicy{Kind: RetryCustom, Delays: []time.Duration{0, time.Second, time.Minute}, Jitter: 0.1, Compress: 60},
 		Enabled: true,
 	}

@@ -131,6 +131,13 @@ type Subscription struct {
 	Mapping Mapping
 	// Signing is the signature scheme; "" means SignStandard.
 	Signing Signing
+	// SignQuery, for a GET, signs the raw query string (everything after
+	// "?", exactly as sent) as the payload in place of the empty body, so
+	// the receiver can tell whether the fields were changed: Standard
+	// Webhooks signs "id.timestamp.<query>", Stripe "t.<query>", GitHub the
+	// query. Off by default: receivers must then verify with the query as
+	// the body. Only GET deliveries with a signature may set it.
+	SignQuery bool
 	// Secret is the signing key: a "whsec_…" Standard Webhooks secret for
 	// SignStandard (NewSubscription and Store.Save generate one when empty),
 	// the secret as written for SignStripe and SignGitHub, unused for
@@ -306,6 +313,14 @@ func (s Subscription) validateSend(ps *problems, needSecret bool) {
 	case SignNone:
 	default:
 		ps.add("Signing", "Signing %q is not supported; use standard, stripe, github or none.", clip(string(s.Signing)))
+	}
+	if s.SignQuery {
+		switch {
+		case s.method() != "GET":
+			ps.add("SignQuery", "Signing the query applies to GET deliveries only; untick it or use GET.")
+		case s.signing() == SignNone:
+			ps.add("SignQuery", "Signing the query needs a signature; pick standard, stripe or github signing, or untick it.")
+		}
 	}
 	for i, h := range s.Headers {
 		lower := strings.ToLower(h.Name)

@@ -111,6 +111,21 @@ func TestSubFormBuild(t *testing.T) {
 			t.Error("format enabled for GET")
 		}
 	})
+	t.Run("sign the query", func(t *testing.T) {
+		s := relay.NewSubscription()
+		s.Name, s.Events, s.URL, s.Method, s.SignQuery = "q", []string{"client.created"}, "http://localhost:3000/h", "GET", true
+		f := newSubForm(s, false, func(string) {})
+		if !f.signQ.Checked {
+			t.Fatal("saved SignQuery not shown")
+		}
+		if got, err := f.build(); err != nil || !got.SignQuery {
+			t.Fatalf("GET: SignQuery %v, %v", got.SignQuery, err)
+		}
+		f.method.SetSelected("POST")
+		if got, err := f.build(); err != nil || got.SignQuery {
+			t.Errorf("POST: SignQuery %v, %v", got.SignQuery, err)
+		}
+	})
 	t.Run("secret shown once", func(t *testing.T) {
 		s := relay.NewSubscription()
 		f := newSubForm(s, true, func(string) {})

@@ -35,6 +35,7 @@ type subForm struct {
 	exclude  *widget.Entry
 	add      *widget.Entry
 	signing  *widget.Select
+	signQ    *widget.Check
 	secret   string // the secret to save
 	secretL  *widget.Label
 	newSec   *widget.Button
@@ -106,6 +107,8 @@ func newSubForm(s relay.Subscription, isNew bool, copyFn func(string)) *subForm 
 	f.signing = widget.NewSelect([]string{string(relay.SignStandard), string(relay.SignStripe), string(relay.SignGitHub), string(relay.SignNone)},
 		func(v string) { f.signingChanged(v) })
 	f.signing.SetSelected(string(s.Signing))
+	f.signQ = widget.NewCheck("GET: sign the query string too (the receiver verifies it as the body)", nil)
+	f.signQ.SetChecked(s.SignQuery)
 	if isNew {
 		f.showSecretOnce()
 	} else {
@@ -151,6 +154,7 @@ func newSubForm(s relay.Subscription, isNew bool, copyFn func(string)) *subForm 
 	delivery := widget.NewForm(
 		widget.NewFormItem("Signing", f.signing),
 		widget.NewFormItem("Secret", secretRow),
+		widget.NewFormItem("", f.signQ),
 		widget.NewFormItem("Timeout", f.timeout),
 		widget.NewFormItem("Retries", container.NewBorder(nil, nil, f.retry, nil, f.retryArg)),
 		widget.NewFormItem("Time compression", container.NewBorder(nil, nil, nil,
@@ -315,6 +319,9 @@ func (f *subForm) build() (relay.Subscription, error) {
 	if s.Signing == relay.SignNone {
 		s.Secret = ""
 	}
+	// The box only means something for a signed GET; elsewhere it is ignored
+	// rather than refused, so switching the method keeps the form valid.
+	s.SignQuery = f.signQ.Checked && s.Method == "GET" && s.Signing != relay.SignNone
 	d, err := time.ParseDuration(strings.TrimSpace(f.timeout.Text))
 	if err != nil {
 		return s, fmt.Errorf("timeout %q: write a duration such as 30s or 1m", f.timeout.Text)
