@@ -28,6 +28,7 @@ func cmdSend(args []string, stdout, stderr io.Writer) error {
 	asXML := fs.Bool("xml", false, "send the XML rendering")
 	asForm := fs.Bool("form", false, "send the fields as a form (application/x-www-form-urlencoded)")
 	get := fs.Bool("get", false, "send with GET, the fields as query parameters")
+	signQuery := fs.Bool("sign-query", false, "with --get: sign the raw query string in the empty body's place (the receiver verifies it as the body)")
 	dataFile := fs.String("payload", "", "send this JSON file (an envelope) instead of a fresh sample")
 	timeout := fs.Duration("timeout", 30*time.Second, "per-attempt timeout")
 	wait := fs.Bool("wait", false, "with saved subscriptions: wait until each delivery succeeded or failed (retries included)")
@@ -57,7 +58,7 @@ func cmdSend(args []string, stdout, stderr io.Writer) error {
 		used := []string{}
 		fs.Visit(func(f *flag.Flag) {
 			switch f.Name {
-			case "secret", "signing", "xml", "form", "get", "header", "timeout":
+			case "secret", "signing", "xml", "form", "get", "sign-query", "header", "timeout":
 				used = append(used, "--"+f.Name)
 			}
 		})
@@ -73,6 +74,10 @@ func cmdSend(args []string, stdout, stderr io.Writer) error {
 	s := relay.NewSubscription()
 	s.Name, s.URL, s.Events, s.Timeout = "gancho send", *to, []string{ev.Name}, *timeout
 	s.Signing = relay.Signing(*signing)
+	s.SignQuery = *signQuery
+	if *signQuery && !*get {
+		return errors.New("send: --sign-query applies to --get deliveries only; add --get or drop --sign-query")
+	}
 	switch {
 	case *get:
 		s.Method = "GET"

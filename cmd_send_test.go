@@ -85,6 +85,17 @@ func TestSendCommand(t *testing.T) {
 				t.Error("signed with --signing none")
 			}
 		}},
+		{"GET with the query signed", func(u string) []string {
+			return []string{"send", "client.created", "--get", "--sign-query", "--secret", secret, "--to", u + "/g?k=1"}
+		}, func(t *testing.T, r *http.Request, body []byte) {
+			set, _ := verify.NewSet([]verify.Config{{Scheme: verify.SchemeStandard, Secret: secret}})
+			if res := set.Check("/g", headersOf(r), []byte(r.URL.RawQuery), time.Now()); res == nil || !res.OK {
+				t.Errorf("receiver's check of the query: %+v", res)
+			}
+			if res := set.Check("/g", headersOf(r), []byte(r.URL.RawQuery+"&x=1"), time.Now()); res == nil || res.OK {
+				t.Errorf("a tampered query verifies: %+v", res)
+			}
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
