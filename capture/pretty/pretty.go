@@ -547,12 +547,17 @@ func formView(data []byte) View {
 		out.WriteString(name)
 		out.WriteString(pad[:max(width-utf8.RuneCountInString(name), 0)])
 		out.WriteString(" = ")
-		for i, line := range strings.Split(value, "\n") {
-			if i > 0 {
+		first := true
+		for line := range strings.SplitSeq(value, "\n") {
+			if !first {
 				out.WriteByte('\n')
 				out.WriteString(pad)
 			}
+			first = false
 			out.WriteString(line)
+			if out.Full() {
+				break
+			}
 		}
 		out.WriteByte('\n')
 	}
