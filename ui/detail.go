@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"image/color"
+	"math"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -34,9 +35,22 @@ type rendered struct {
 	isErr   bool
 }
 
-// rowsFor highlights a prepared view; multipart parts each get a header
-// block and their own language.
+// rowsFor highlights a prepared view, lines wrapped at wrapAt; multipart
+// parts each get a header block and their own language.
 func rowsFor(v rendered, lang string, st *styles) []widget.TextGridRow {
+	return rowsWrapped(v, lang, st, wrapAt)
+}
+
+// bodyRows is rowsFor with lines left whole, for the body grid, which
+// wraps them at its own width (Detail.fit).
+func bodyRows(v rendered, lang string, st *styles) []widget.TextGridRow {
+	return rowsWrapped(v, lang, st, noWrap)
+}
+
+func rowsWrapped(v rendered, lang string, st *styles, width int) []widget.TextGridRow {
+	highlightRows := func(text, lang string, st *styles) []widget.TextGridRow {
+		return highlightWrapped(text, lang, st, width)
+	}
 	if v.parts == nil {
 		return highlightRows(v.text, lang, st)
 	}
@@ -66,7 +80,8 @@ func rowsFor(v rendered, lang string, st *styles) []widget.TextGridRow {
 // its top at once while the rest is tokenised.
 const firstScreenLines = 200
 
-// firstScreen highlights only the first lines of a prepared view.
+// firstScreen highlights only the first lines of a prepared view, lines
+// left whole as bodyRows leaves them.
 func firstScreen(v rendered, lang string, st *styles) (rendered, bool) {
 	if v.parts != nil {
 		return v, false
@@ -80,7 +95,7 @@ func firstScreen(v rendered, lang string, st *styles) (rendered, bool) {
 		idx += i + 1
 		n++
 	}
-	v.rows = highlightRows(v.text[:idx], lang, st)
+	v.rows = highlightWrapped(v.text[:idx], lang, st, noWrap)
 	return v, true
 }
 
@@ -92,16 +107,72 @@ const (
 	textViewLimit = 2 << 20
 )
 
-// capText cuts s to textViewLimit bytes at a rune boundary, saying so.
-func capText(s string, notes []string) (string, []string) {
+// capText cuts the text of a view to textViewLimit bytes, at a line end
+// when one is near, and says exactly what was cut: the lines and bytes of
+// the view that are shown, which is not the size of the body (a pretty
+// view is longer than its body; a decoded body is longer than on the wire).
+// viewCut tells that the view itself already stopped at pretty.MaxOutput.
+func capText(s, what string, viewCut bool, body int64) (string, string) {
 	if len(s) <= textViewLimit {
-		return s, notes
+		return s, ""
 	}
 	cut := textViewLimit
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
+	if nl := strings.LastIndexByte(s[:cut], '\n'); nl >= textViewLimit-4096 {
+		cut = nl + 1
+	} else {
+		cut = runeCut(s, cut)
 	}
-	return s[:cut], append(notes, fmt.Sprintf("showing the first %s of %s", capture.FormatSize(textViewLimit), capture.FormatSize(int64(len(s)))))
+	lines := func(t string) int {
+		n := strings.Count(t, "\n")
+		if !strings.HasSuffix(t, "\n") {
+			n++
+		}
+		return n
+	}
+	of := fmt.Sprintf("%s lines (%s bytes)", commas(lines(s)), commas(len(s)))
+	if viewCut {
+		of = "the first " + of + " the view was cut to"
+	}
+	return s[:cut], fmt.Sprintf("the window shows the first %s of the %s view: lines 1–%s (%s bytes) of %s; the body is %s (%s bytes) and Copy body copies all of it",
+		capture.FormatSize(int64(cut)), what, commas(lines(s[:cut])), commas(cut), of, capture.FormatSize(body), commas(int(body)))
+}
+
+// runeCut is the largest length <= n that cuts s at a rune boundary.
+func runeCut(s string, n int) int {
+	if n >= len(s) {
+		return len(s)
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return n
+}
+
+// commas writes n with thousands separators: 2,097,152.
+func commas(n int) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// capParts keeps the parts of a multipart view under textViewLimit all
+// together, saying where it stopped.
+func capParts(parts []pretty.Part) ([]pretty.Part, string) {
+	total := 0
+	for i, p := range parts {
+		room := textViewLimit - total
+		if len(p.View.Text) <= room {
+			total += len(p.View.Text)
+			continue
+		}
+		p.View.Text = p.View.Text[:runeCut(p.View.Text, room)]
+		out := append(parts[:i:i], p)
+		return out, fmt.Sprintf("the window shows the first %s of the parts: part %d of %d is cut and the %d after it are not shown; Copy body copies the whole body",
+			capture.FormatSize(textViewLimit), i+1, len(parts), len(parts)-i-1)
+	}
+	return parts, ""
 }
 
 // short cuts a one-line value for a label: wrapping a huge label freezes layout.
@@ -121,6 +192,7 @@ func short(s string) string {
 func prepareBody(r *capture.Request, mode string) (out rendered, lang string) {
 	var notes []string
 	lang = "plaintext"
+	viewCut := false // the view itself stopped at pretty.MaxOutput
 	switch mode {
 	case modeHex:
 		out.text = pretty.Hex(r.Body, hexViewLimit)
@@ -146,6 +218,10 @@ func prepareBody(r *capture.Request, mode string) (out rendered, lang string) {
 			if derr == nil {
 				parts, err := pretty.Multipart(ct, d.Data)
 				if len(parts) > 0 {
+					var cut string
+					if parts, cut = capParts(parts); cut != "" {
+						notes = append(notes, cut)
+					}
 					out.parts = parts
 					out.text = string(r.Body) // Copy body copies the body as received
 					notes = append(notes, fmt.Sprintf("multipart: %d parts", len(parts)))
@@ -162,6 +238,7 @@ func prepareBody(r *capture.Request, mode string) (out rendered, lang string) {
 		}
 		v := pretty.Body(r)
 		out.text = v.Text
+		viewCut = v.Cut
 		notes = append(notes, v.Notes...)
 		if v.Err != nil {
 			notes = append(notes, v.Err.Error())
@@ -180,11 +257,12 @@ func prepareBody(r *capture.Request, mode string) (out rendered, lang string) {
 		}
 	}
 	if out.parts == nil {
-		full := len(out.text)
-		out.text, notes = capText(out.text, notes)
-		if len(out.text) < full {
+		shown, cut := capText(out.text, strings.ToLower(mode), viewCut, r.BodySize)
+		if cut != "" {
+			notes = append(notes, cut)
 			out.copyAll = string(r.Body)
 		}
+		out.text = shown
 	}
 	out.banner = strings.Join(notes, " · ")
 	return out, lang
@@ -195,6 +273,8 @@ type Detail struct {
 	req     *capture.Request
 	mode    string
 	grid    *widget.TextGrid
+	lines   []widget.TextGridRow // the body's rows before wrapping
+	cols    int                  // the width they are wrapped at, 0 before the first fit
 	banner  *widget.Label
 	modes   *widget.RadioGroup
 	body    string
@@ -230,7 +310,8 @@ func newDetail(copyFn func(string), render func(*capture.Request, string, func(r
 	d.modes.Horizontal = true
 	d.modes.SetSelected(modePretty)
 	copyBody := widget.NewButtonWithIcon("Copy body", theme.ContentCopyIcon(), func() { d.copyFn(d.body) })
-	bodyTab := container.NewBorder(container.NewVBox(container.NewHBox(d.modes, copyBody), d.banner), nil, nil, nil, d.grid)
+	fit := container.New(&fitLayout{d}, d.grid)
+	bodyTab := container.NewBorder(container.NewVBox(container.NewHBox(d.modes, copyBody), d.banner), nil, nil, nil, fit)
 
 	var hdrs capture.Headers
 	d.headers = widget.NewList(
@@ -334,8 +415,9 @@ func (d *Detail) refreshBody() {
 		if v.copyAll != "" {
 			d.body = v.copyAll
 		}
-		d.grid.Rows = v.rows
-		d.grid.Refresh()
+		d.lines = v.rows
+		d.cols = 0
+		d.fit(d.grid.Size().Width)
 		d.grid.ScrollToTop()
 		if v.banner == "" {
 			d.banner.Hide()
@@ -350,6 +432,46 @@ func (d *Detail) refreshBody() {
 			d.banner.Refresh()
 		}
 	})
+}
+
+// fitLayout gives the body grid all its space and re-wraps the body at
+// the grid's width whenever that changes, so no line runs past the right
+// edge of the pane.
+type fitLayout struct{ d *Detail }
+
+func (l *fitLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	objs[0].Move(fyne.NewPos(0, 0))
+	objs[0].Resize(size)
+	l.d.fit(size.Width)
+}
+
+func (l *fitLayout) MinSize(objs []fyne.CanvasObject) fyne.Size { return objs[0].MinSize() }
+
+// gridCols is how many cells of g fit across width: the TextGrid's cell is
+// the rounded width of "M" in its monospace text size; the vertical scroll
+// bar, drawn over the content, takes its share.
+func gridCols(g *widget.TextGrid, width float32) int {
+	if width <= 0 {
+		return wrapAt // not laid out yet
+	}
+	th := g.Theme()
+	cell := fyne.MeasureText("M", th.Size(theme.SizeNameText), fyne.TextStyle{Monospace: true}).Width
+	cell = float32(math.Round(float64(cell)))
+	if cell <= 0 {
+		return wrapAt
+	}
+	return max(int((width-th.Size(theme.SizeNameScrollBar))/cell), 16)
+}
+
+// fit wraps the body's lines at the grid's width, once per width.
+func (d *Detail) fit(width float32) {
+	cols := gridCols(d.grid, width)
+	if cols == d.cols {
+		return
+	}
+	d.cols = cols
+	d.grid.Rows = wrapRows(d.lines, cols)
+	d.grid.Refresh()
 }
 
 // fillChecks shows what Gancho concluded about the capture above the tabs,

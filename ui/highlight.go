@@ -139,7 +139,20 @@ func wrapLines(text string, width int) string {
 // lang is known and the text is under the highlight cap, plain otherwise.
 // Safe to call off the UI goroutine: it touches no widget.
 func highlightRows(text, lang string, st *styles) []widget.TextGridRow {
-	text = wrapLines(strings.ReplaceAll(text, "\r\n", "\n"), wrapAt)
+	return highlightWrapped(text, lang, st, wrapAt)
+}
+
+// noWrap leaves lines whole: for grids that wrap at their own width
+// (wrapRows), as the body view does.
+const noWrap = 0
+
+// highlightWrapped is highlightRows with lines wrapped at width runes, or
+// left whole with noWrap.
+func highlightWrapped(text, lang string, st *styles, width int) []widget.TextGridRow {
+	text = strings.ReplaceAll(text, "\r\n", "\n")
+	if width != noWrap {
+		text = wrapLines(text, width)
+	}
 	rows := make([]widget.TextGridRow, 0, strings.Count(text, "\n")+1)
 	cur := widget.TextGridRow{}
 	emit := func(s string, style widget.TextGridStyle) {
@@ -176,4 +189,27 @@ func highlightRows(text, lang string, st *styles) []widget.TextGridRow {
 func setGridText(g *widget.TextGrid, text string, st *styles) {
 	g.Rows = highlightRows(text, "plaintext", st)
 	g.Refresh()
+}
+
+// wrapRows cuts rows longer than cols cells into rows of cols cells. The
+// cells are shared, not copied, so re-wrapping on a resize is cheap.
+func wrapRows(rows []widget.TextGridRow, cols int) []widget.TextGridRow {
+	long := 0
+	for _, r := range rows {
+		if len(r.Cells) > cols {
+			long += (len(r.Cells) - 1) / cols
+		}
+	}
+	if long == 0 {
+		return rows
+	}
+	out := make([]widget.TextGridRow, 0, len(rows)+long)
+	for _, r := range rows {
+		for len(r.Cells) > cols {
+			out = append(out, widget.TextGridRow{Cells: r.Cells[:cols:cols], Style: r.Style})
+			r.Cells = r.Cells[cols:]
+		}
+		out = append(out, r)
+	}
+	return out
 }

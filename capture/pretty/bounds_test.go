@@ -82,6 +82,9 @@ func TestHostileBounds(t *testing.T) {
 			if len(v.Text) > MaxOutput {
 				t.Errorf("text is %d bytes, over MaxOutput", len(v.Text))
 			}
+			if v.Cut != strings.Contains(strings.Join(v.Notes, " "), "output truncated") {
+				t.Errorf("Cut %v with notes %q", v.Cut, v.Notes)
+			}
 			notes := strings.Join(v.Notes, "\n")
 			if c.note != "" && !strings.Contains(notes, c.note) {
 				t.Errorf("notes %q lack %q", v.Notes, c.note)

@@ -59,6 +59,7 @@ func Multipart(contentType string, data []byte) ([]Part, error) {
 		v := Bytes(p.Header.Get("Content-Type"), body)
 		if room := MaxOutput - shown; len(v.Text) > room {
 			v.Text = string(wholeRunes([]byte(v.Text[:room])))
+			v.Cut = true
 			v.Notes = append(v.Notes, noteTruncated+" for all parts together: the rest of this part is not shown")
 		}
 		shown += len(v.Text)

@@ -74,6 +74,9 @@ type View struct {
 	Lang  string   // chroma lexer name: "json", "xml", "plaintext"
 	Notes []string // what a person should know: "decoded from gzip", "capped at 50 MiB"
 	Err   error    // *SyntaxError for malformed JSON/XML; decoding errors
+	// Cut reports that Text stops at MaxOutput: the view is longer than
+	// what it holds (a note says so).
+	Cut bool
 }
 
 // Body renders r's body: Content-Encoding undone, then by Content-Type (or
@@ -156,7 +159,7 @@ func Bytes(contentType string, data []byte) View {
 // rawView shows data as it is, cut at MaxOutput.
 func rawView(k Kind, lang string, data []byte) View {
 	text, notes := rawText(data)
-	return View{Kind: k, Text: text, Lang: lang, Notes: notes}
+	return View{Kind: k, Text: text, Lang: lang, Notes: notes, Cut: len(text) < len(data)}
 }
 
 // rawText is data as text, at most MaxOutput bytes cut at a rune boundary
@@ -358,7 +361,7 @@ func (c *capped) view(k Kind, lang string, maxDepth int) View {
 		b = wholeRunes(b)
 		notes = append(notes, noteTruncated+": the rest of the pretty view is not shown (the body itself is intact)")
 	}
-	return View{Kind: k, Text: string(b), Lang: lang, Notes: notes}
+	return View{Kind: k, Text: string(b), Lang: lang, Notes: notes, Cut: c.full}
 }
 
 func jsonError(data []byte, err error) error {
