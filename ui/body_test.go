@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
 	"github.com/gancho-app/gancho/capture"
+	"github.com/gancho-app/gancho/replay"
 )
 
 // visibleCols is how many grid cells fit across the body grid as laid out.
@@ -21,8 +23,8 @@ func visibleCols(d *Detail) int {
 // Long lines wrap at the pane's real width: no row is wider than the grid
 // shows, and no character is lost, at 1024x700 and after a resize.
 func TestBodyWrapsAtPaneWidth(t *testing.T) {
-	token := strings.Repeat("abcdefghij", 300) + "Z" // a 3,001-character token
-	raw := bytes.Repeat([]byte("0123456789"), 140<<10)  // a 1.4 MiB one-line body
+	token := strings.Repeat("abcdefghij", 300) + "Z"   // a 3,001-character token
+	raw := bytes.Repeat([]byte("0123456789"), 140<<10) // a 1.4 MiB one-line body
 	cases := []struct {
 		name, ct string
 		body     []byte
@@ -48,7 +50,7 @@ func TestBodyWrapsAtPaneWidth(t *testing.T) {
 				h.m.list.Select(0)
 				h.m.detail.modes.SetSelected(c.mode)
 			})
-			h.waitFor(t, "body", func() bool { return len(h.m.detail.lines) > 0 && h.m.detail.mode == c.mode })
+			h.waitFor(t, "body", func() bool { return len(h.m.detail.fitted.lines) > 0 && h.m.detail.mode == c.mode })
 			for _, size := range []fyne.Size{{Width: 1024, Height: 700}, {Width: 1440, Height: 900}, {Width: 800, Height: 600}} {
 				h.do(func() { w.Resize(size) })
 				h.eval(func() bool {
@@ -79,7 +81,7 @@ func TestBodyWrapsAtPaneWidth(t *testing.T) {
 // lastLine is the end of the unwrapped body, which must end the grid too.
 func lastLine(d *Detail) string {
 	var b strings.Builder
-	for _, c := range d.lines[len(d.lines)-1].Cells {
+	for _, c := range d.fitted.lines[len(d.fitted.lines)-1].Cells {
 		b.WriteRune(c.Rune)
 	}
 	return b.String()
@@ -129,4 +131,79 @@ func TestBodyBannerSaysWhatWasCut(t *testing.T) {
 	if v.copyAll != string(body) {
 		t.Error("Copy body does not copy the whole body")
 	}
+}
+
+// fitsAndKeeps checks that no row of g is wider than its pane and that
+// want reads whole once the wrapped rows are joined again.
+func fitsAndKeeps(t *testing.T, g *fitGrid, want string) {
+	t.Helper()
+	if g.Size().Width <= 0 || !g.Visible() {
+		t.Fatalf("the pane is not laid out: %v", g.Size())
+	}
+	cols := gridCols(g.TextGrid, g.Size().Width)
+	t.Logf("pane %v: %d columns", g.Size(), cols)
+	var joined strings.Builder
+	for i, r := range g.Rows {
+		if len(r.Cells) > cols {
+			t.Fatalf("row %d has %d cells, the pane shows %d", i, len(r.Cells), cols)
+		}
+		for _, c := range r.Cells {
+			if c.Rune == ' ' && c.Style != nil && c.Style.Style().Underline {
+				joined.WriteRune('_')
+				continue
+			}
+			joined.WriteRune(c.Rune)
+		}
+	}
+	if !strings.Contains(joined.String(), want) {
+		t.Fatalf("%q is not shown whole", want)
+	}
+}
+
+// Edit and send: the timing line and a long failure wrap in the response
+// pane at 1024x700 instead of running past its edge.
+func TestEditorResponseWraps(t *testing.T) {
+	longURL := "http://127.0.0.1:3000/" + strings.Repeat("segment/", 40)
+	for _, c := range []struct {
+		name string
+		res  replay.Result
+		want string
+	}{
+		{"timings", replay.Result{Status: 200, Timings: replay.Timings{Total: 1234567 * time.Microsecond, DNS: 2 * time.Millisecond,
+			Connect: 3 * time.Millisecond, TLS: 4 * time.Millisecond, FirstByte: 5 * time.Millisecond}},
+			"HTTP 200   total 1.23457s · dns 2ms · connect 3ms · tls 4ms · first byte 5ms"},
+		{"failure", replay.Result{Class: "connect", Err: "dial tcp " + longURL + ": connect: connection refused"},
+			"FAILED (connect): dial tcp " + longURL + ": connect: connection refused"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			h := newHarnessWith(t, func(o *Options) { o.Sender = &fakeSender{res: c.res} })
+			var e *editor
+			var w fyne.Window
+			h.do(func() {
+				e = newEditor(h.m, nil, longURL)
+				w = test.NewWindow(e.content)
+				w.Resize(fyne.NewSize(1024, 700))
+				test.Tap(e.send)
+			})
+			defer h.do(w.Close)
+			h.waitFor(t, "the response", func() bool { return len(e.out.Rows) > 0 })
+			h.do(func() { fitsAndKeeps(t, e.out, c.want) })
+		})
+	}
+}
+
+// The delivery log's attempts pane wraps a long error at its width.
+func TestOutboundAttemptsWrap(t *testing.T) {
+	oh := newOutboundHarness(t)
+	var w fyne.Window
+	oh.do(func() {
+		w = test.NewWindow(oh.p.root)
+		w.Resize(fyne.NewSize(1024, 700))
+	})
+	defer oh.do(w.Close)
+	long := "Could not read the attempts: " + strings.Repeat("a very long error, ", 30) + "END"
+	oh.do(func() {
+		oh.p.attempts.setText(long, oh.m.styles)
+		fitsAndKeeps(t, oh.p.attempts, long)
+	})
 }

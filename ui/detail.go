@@ -3,7 +3,6 @@ package ui
 import (
 	"fmt"
 	"image/color"
-	"math"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -272,9 +271,8 @@ func prepareBody(r *capture.Request, mode string) (out rendered, lang string) {
 type Detail struct {
 	req     *capture.Request
 	mode    string
-	grid    *widget.TextGrid
-	lines   []widget.TextGridRow // the body's rows before wrapping
-	cols    int                  // the width they are wrapped at, 0 before the first fit
+	grid    *widget.TextGrid // fitted's grid
+	fitted  *fitGrid         // the body, wrapped at the pane's width
 	banner  *widget.Label
 	modes   *widget.RadioGroup
 	body    string
@@ -294,8 +292,8 @@ type Detail struct {
 
 func newDetail(copyFn func(string), render func(*capture.Request, string, func(rendered))) *Detail {
 	d := &Detail{mode: modePretty, copyFn: copyFn, render: render}
-	d.grid = widget.NewTextGrid()
-	d.grid.Scroll = fyne.ScrollBoth // before first render: ScrollNone lays out every row
+	d.fitted = newFitGrid()
+	d.grid = d.fitted.TextGrid
 	d.banner = widget.NewLabel("")
 	d.banner.Wrapping = fyne.TextWrapWord
 	d.banner.Importance = widget.WarningImportance
@@ -310,8 +308,7 @@ func newDetail(copyFn func(string), render func(*capture.Request, string, func(r
 	d.modes.Horizontal = true
 	d.modes.SetSelected(modePretty)
 	copyBody := widget.NewButtonWithIcon("Copy body", theme.ContentCopyIcon(), func() { d.copyFn(d.body) })
-	fit := container.New(&fitLayout{d}, d.grid)
-	bodyTab := container.NewBorder(container.NewVBox(container.NewHBox(d.modes, copyBody), d.banner), nil, nil, nil, fit)
+	bodyTab := container.NewBorder(container.NewVBox(container.NewHBox(d.modes, copyBody), d.banner), nil, nil, nil, d.fitted.box)
 
 	var hdrs capture.Headers
 	d.headers = widget.NewList(
@@ -415,9 +412,7 @@ func (d *Detail) refreshBody() {
 		if v.copyAll != "" {
 			d.body = v.copyAll
 		}
-		d.lines = v.rows
-		d.cols = 0
-		d.fit(d.grid.Size().Width)
+		d.fitted.setRows(v.rows)
 		d.grid.ScrollToTop()
 		if v.banner == "" {
 			d.banner.Hide()
@@ -432,46 +427,6 @@ func (d *Detail) refreshBody() {
 			d.banner.Refresh()
 		}
 	})
-}
-
-// fitLayout gives the body grid all its space and re-wraps the body at
-// the grid's width whenever that changes, so no line runs past the right
-// edge of the pane.
-type fitLayout struct{ d *Detail }
-
-func (l *fitLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
-	objs[0].Move(fyne.NewPos(0, 0))
-	objs[0].Resize(size)
-	l.d.fit(size.Width)
-}
-
-func (l *fitLayout) MinSize(objs []fyne.CanvasObject) fyne.Size { return objs[0].MinSize() }
-
-// gridCols is how many cells of g fit across width: the TextGrid's cell is
-// the rounded width of "M" in its monospace text size; the vertical scroll
-// bar, drawn over the content, takes its share.
-func gridCols(g *widget.TextGrid, width float32) int {
-	if width <= 0 {
-		return wrapAt // not laid out yet
-	}
-	th := g.Theme()
-	cell := fyne.MeasureText("M", th.Size(theme.SizeNameText), fyne.TextStyle{Monospace: true}).Width
-	cell = float32(math.Round(float64(cell)))
-	if cell <= 0 {
-		return wrapAt
-	}
-	return max(int((width-th.Size(theme.SizeNameScrollBar))/cell), 16)
-}
-
-// fit wraps the body's lines at the grid's width, once per width.
-func (d *Detail) fit(width float32) {
-	cols := gridCols(d.grid, width)
-	if cols == d.cols {
-		return
-	}
-	d.cols = cols
-	d.grid.Rows = wrapRows(d.lines, cols)
-	d.grid.Refresh()
 }
 
 // fillChecks shows what Gancho concluded about the capture above the tabs,

@@ -40,7 +40,7 @@ type editor struct {
 	send    *widget.Button
 	format  *widget.Button
 	msg     *widget.Label
-	out     *widget.TextGrid
+	out     *fitGrid
 	content fyne.CanvasObject
 	last    *replay.Attempt // the latest result, for tests
 }
@@ -122,8 +122,7 @@ func newEditor(m *Main, c *capture.Request, target string) *editor {
 	e.body.SetMinRowsVisible(8)
 	e.view = widget.NewTextGrid()
 	e.view.Scroll = fyne.ScrollBoth
-	e.out = widget.NewTextGrid()
-	e.out.Scroll = fyne.ScrollBoth
+	e.out = newFitGrid() // the timing line and long headers wrap at the pane's width
 	e.msg = widget.NewLabel("")
 	e.msg.Wrapping = fyne.TextWrapWord
 	e.msg.SetText("Send, and the answer shows here: status, timings, headers and the body.")
@@ -198,7 +197,7 @@ func newEditor(m *Main, c *capture.Request, target string) *editor {
 	top.Offset = 0.3
 	all := container.NewHSplit(top, container.NewBorder(
 		container.NewVBox(widget.NewLabelWithStyle("Response", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), e.msg),
-		nil, nil, nil, e.out))
+		nil, nil, nil, e.out.box))
 	all.Offset = 0.56
 	// A select entry is as narrow as its text; methods need room.
 	methodBox := container.NewGridWrap(fyne.NewSize(130, e.method.MinSize().Height), e.method)
@@ -255,13 +254,12 @@ func (e *editor) sendNow() {
 		e.last = a
 		e.msg.Importance = attemptImportance(a)
 		e.msg.SetText(attemptLine(a))
-		e.out.SetText("")
+		e.out.setRows(nil)
 		go func() {
-			rows := attemptRows(a, st, true)
+			rows := attemptRowsWrapped(a, st, true, noWrap)
 			e.m.post(func() {
 				if e.last == a {
-					e.out.Rows = rows
-					e.out.Refresh()
+					e.out.setRows(rows)
 				}
 			})
 		}()
@@ -315,6 +313,15 @@ func (m *Main) showEditor(c *capture.Request, target string) {
 // highlighted as its Content-Type says; responseOnly leaves out the request
 // (the editor shows it already). Safe off the UI goroutine.
 func attemptRows(a *replay.Attempt, st *styles, responseOnly bool) []widget.TextGridRow {
+	return attemptRowsWrapped(a, st, responseOnly, wrapAt)
+}
+
+// attemptRowsWrapped is attemptRows with lines wrapped at width runes, or
+// left whole (noWrap) for a fitGrid.
+func attemptRowsWrapped(a *replay.Attempt, st *styles, responseOnly bool, width int) []widget.TextGridRow {
+	highlightRows := func(text, lang string, st *styles) []widget.TextGridRow {
+		return highlightWrapped(text, lang, st, width)
+	}
 	res := a.Result
 	head := responseHead(res)
 	if !responseOnly {
@@ -328,7 +335,7 @@ func attemptRows(a *replay.Attempt, st *styles, responseOnly bool) []widget.Text
 	if v.banner != "" {
 		rows = append(rows, highlightRows("("+v.banner+")", "plaintext", st)...)
 	}
-	rows = append(rows, rowsFor(v, lang, st)...)
+	rows = append(rows, rowsWrapped(v, lang, st, width)...)
 	if res.Truncated {
 		rows = append(rows, highlightRows(fmt.Sprintf("… cut at %s of %s", capture.FormatSize(int64(len(res.Body))), capture.FormatSize(res.BodySize)), "plaintext", st)...)
 	}

@@ -2,9 +2,12 @@ package ui
 
 import (
 	"image/color"
+	"math"
 	"strings"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"github.com/alecthomas/chroma/v2"
 
@@ -212,4 +215,71 @@ func wrapRows(rows []widget.TextGridRow, cols int) []widget.TextGridRow {
 		out = append(out, r)
 	}
 	return out
+}
+
+// fitGrid is a TextGrid that wraps its rows at its own width, re-wrapping
+// when that changes, so no line runs past the right edge of its pane. Put
+// box in the layout; give it whole lines with setRows or setText.
+type fitGrid struct {
+	*widget.TextGrid
+	box   *fyne.Container
+	lines []widget.TextGridRow // as given, before wrapping
+	cols  int                  // the width they are wrapped at; 0: not yet
+}
+
+func newFitGrid() *fitGrid {
+	f := &fitGrid{TextGrid: widget.NewTextGrid()}
+	f.Scroll = fyne.ScrollBoth // before first render: ScrollNone lays out every row
+	f.box = container.New(fitLayout{f}, f.TextGrid)
+	return f
+}
+
+// setRows shows rows, wrapped at the grid's width (UI goroutine).
+func (f *fitGrid) setRows(rows []widget.TextGridRow) {
+	f.lines = rows
+	f.cols = 0
+	f.fit(f.Size().Width)
+}
+
+// setText shows plain text with underscores drawn (see styles.underscore).
+func (f *fitGrid) setText(text string, st *styles) {
+	f.setRows(highlightWrapped(text, "plaintext", st, noWrap))
+}
+
+// fit wraps the lines at width, once per width.
+func (f *fitGrid) fit(width float32) {
+	cols := gridCols(f.TextGrid, width)
+	if cols == f.cols {
+		return
+	}
+	f.cols = cols
+	f.Rows = wrapRows(f.lines, cols)
+	f.Refresh()
+}
+
+// fitLayout gives the grid all its space and re-fits it to the new width.
+type fitLayout struct{ f *fitGrid }
+
+func (l fitLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	objs[0].Move(fyne.NewPos(0, 0))
+	objs[0].Resize(size)
+	l.f.fit(size.Width)
+}
+
+func (l fitLayout) MinSize(objs []fyne.CanvasObject) fyne.Size { return objs[0].MinSize() }
+
+// gridCols is how many cells of g fit across width: the TextGrid's cell is
+// the rounded width of "M" in its monospace text size; the vertical scroll
+// bar, drawn over the content, takes its share.
+func gridCols(g *widget.TextGrid, width float32) int {
+	if width <= 0 {
+		return wrapAt // not laid out yet
+	}
+	th := g.Theme()
+	cell := fyne.MeasureText("M", th.Size(theme.SizeNameText), fyne.TextStyle{Monospace: true}).Width
+	cell = float32(math.Round(float64(cell)))
+	if cell <= 0 {
+		return wrapAt
+	}
+	return max(int((width-th.Size(theme.SizeNameScrollBar))/cell), 16)
 }
