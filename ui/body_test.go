@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -206,4 +207,47 @@ func TestOutboundAttemptsWrap(t *testing.T) {
 		oh.p.attempts.setText(long, oh.m.styles)
 		fitsAndKeeps(t, oh.p.attempts, long)
 	})
+}
+
+// The deep documents of issue 11 cost the window about their size in
+// every mode, and what reaches the grid stays under textViewLimit.
+func TestHostileBodiesBoundedInWindow(t *testing.T) {
+	deepXML := func(n int) []byte { return []byte(strings.Repeat("<a>", n) + strings.Repeat("</a>", n)) }
+	one := strings.Repeat("[", 9000) + strings.Repeat("]", 9000)
+	docs := []struct {
+		name, ct string
+		body     []byte
+	}{
+		{"xml 9,999 deep", "application/xml", deepXML(9999)},
+		{"json four arrays 9,000 deep", "application/json", []byte("[" + strings.Join([]string{one, one, one, one}, ",") + "]")},
+		{"xml 100k deep", "application/xml", deepXML(100000)},
+	}
+	st := newStyles(darkPalette)
+	for _, doc := range docs {
+		for _, mode := range []string{modePretty, modeRaw, modeHex} {
+			t.Run(doc.name+"/"+mode, func(t *testing.T) {
+				r := &capture.Request{Headers: capture.Headers{{Name: "Content-Type", Value: doc.ct}}, Body: doc.body, BodySize: int64(len(doc.body))}
+				var v rendered
+				runtime.GC()
+				var before, after runtime.MemStats
+				runtime.ReadMemStats(&before)
+				v, lang := prepareBody(r, mode)
+				v.rows = bodyRows(v, lang, st)
+				wrapRows(v.rows, 80)
+				runtime.ReadMemStats(&after)
+				alloc := after.TotalAlloc - before.TotalAlloc
+				if len(v.text) > textViewLimit {
+					t.Errorf("%d bytes reach the grid", len(v.text))
+				}
+				if mode == modePretty && !strings.Contains(v.banner, "nested deeper than 256 levels: showing the raw text") {
+					t.Errorf("banner %q", v.banner)
+				}
+				// A grid cell is 24 bytes: one per character, plus the text a few times.
+				if limit := uint64(32*len(v.text) + 8<<20); alloc > limit {
+					t.Errorf("allocated %d MiB for a %d KiB body, over %d MiB", alloc>>20, len(doc.body)>>10, limit>>20)
+				}
+				t.Logf("%d KiB allocated", alloc>>10)
+			})
+		}
+	}
 }

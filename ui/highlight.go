@@ -4,6 +4,7 @@ import (
 	"image/color"
 	"math"
 	"strings"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -157,22 +158,42 @@ func highlightWrapped(text, lang string, st *styles, width int) []widget.TextGri
 		text = wrapLines(text, width)
 	}
 	rows := make([]widget.TextGridRow, 0, strings.Count(text, "\n")+1)
-	cur := widget.TextGridRow{}
+	// The cells of all rows share one slab sized by the rune count: 24
+	// bytes a character, with no regrowth of a long row.
+	slab := make([]widget.TextGridCell, 0, utf8.RuneCountInString(text)+16)
+	start := 0 // where the open row begins in slab
+	push := func(c widget.TextGridCell) {
+		if len(slab) == cap(slab) {
+			// More cells than runes (a lexer added a newline): a new
+			// slab, carrying the open row over.
+			n := make([]widget.TextGridCell, len(slab)-start, 2*(len(slab)-start)+1024)
+			copy(n, slab[start:])
+			slab, start = n, 0
+		}
+		slab = append(slab, c)
+	}
+	endRow := func() {
+		var r widget.TextGridRow
+		if len(slab) > start {
+			r.Cells = slab[start:len(slab):len(slab)]
+		}
+		rows = append(rows, r)
+		start = len(slab)
+	}
 	emit := func(s string, style widget.TextGridStyle) {
 		for _, r := range s {
 			if r == '\n' {
-				rows = append(rows, cur)
-				cur = widget.TextGridRow{}
+				endRow()
 				continue
 			}
 			if r == '\t' {
 				r = ' '
 			}
 			if r == '_' {
-				cur.Cells = append(cur.Cells, st.underscore(style))
+				push(st.underscore(style))
 				continue
 			}
-			cur.Cells = append(cur.Cells, widget.TextGridCell{Rune: r, Style: style})
+			push(widget.TextGridCell{Rune: r, Style: style})
 		}
 	}
 	if lang == "" || lang == "plaintext" || len(text) > pretty.HighlightLimit {
@@ -184,7 +205,8 @@ func highlightWrapped(text, lang string, st *styles, width int) []widget.TextGri
 			emit(tok.Value, st.forToken(tok.Type))
 		}
 	}
-	return append(rows, cur)
+	endRow()
+	return rows
 }
 
 // setGridText shows plain text in g with underscores drawn (see
