@@ -520,6 +520,11 @@ func FuzzBytes(f *testing.F) {
 			if !bytes.Equal(a.Bytes(), b.Bytes()) {
 				t.Fatalf("pretty JSON differs:\n in %s\nout %s", a.Bytes(), b.Bytes())
 			}
+			// Within the bounds, the view is exactly json.Indent's.
+			var want bytes.Buffer
+			if len(v.Notes) == 0 && json.Indent(&want, data, "", "  ") == nil && want.String() != v.Text {
+				t.Fatalf("differs from json.Indent:\n got %q\nwant %q", v.Text, want.String())
+			}
 		}
 		if v.Kind == XML && v.Err == nil && !deep {
 			// The re-indented document must itself be well-formed.
