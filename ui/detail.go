@@ -34,18 +34,14 @@ type rendered struct {
 	isErr   bool
 }
 
-// rowsFor highlights a prepared view, lines wrapped at wrapAt; multipart
-// parts each get a header block and their own language.
-func rowsFor(v rendered, lang string, st *styles) []widget.TextGridRow {
-	return rowsWrapped(v, lang, st, wrapAt)
-}
-
-// bodyRows is rowsFor with lines left whole, for the body grid, which
-// wraps them at its own width (Detail.fit).
+// bodyRows highlights a prepared view with lines left whole, for a
+// fitGrid, which wraps them at its own width; multipart parts each get a
+// header block and their own language.
 func bodyRows(v rendered, lang string, st *styles) []widget.TextGridRow {
 	return rowsWrapped(v, lang, st, noWrap)
 }
 
+// rowsWrapped is bodyRows with lines wrapped at width runes (or noWrap).
 func rowsWrapped(v rendered, lang string, st *styles, width int) []widget.TextGridRow {
 	highlightRows := func(text, lang string, st *styles) []widget.TextGridRow {
 		return highlightWrapped(text, lang, st, width)

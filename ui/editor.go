@@ -34,7 +34,7 @@ type editor struct {
 	url     *widget.Entry
 	hdrs    *headerTable
 	body    *widget.Entry
-	view    *widget.TextGrid // the body highlighted
+	view    *fitGrid // the body highlighted, wrapped at the pane's width
 	tabs    *container.AppTabs
 	sign    *widget.RadioGroup // nil without a signer
 	send    *widget.Button
@@ -120,8 +120,7 @@ func newEditor(m *Main, c *capture.Request, target string) *editor {
 	e.body.TextStyle = fyne.TextStyle{Monospace: true}
 	e.body.Wrapping = fyne.TextWrapOff
 	e.body.SetMinRowsVisible(8)
-	e.view = widget.NewTextGrid()
-	e.view.Scroll = fyne.ScrollBoth
+	e.view = newFitGrid()
 	e.out = newFitGrid() // the timing line and long headers wrap at the pane's width
 	e.msg = widget.NewLabel("")
 	e.msg.Wrapping = fyne.TextWrapWord
@@ -170,9 +169,9 @@ func newEditor(m *Main, c *capture.Request, target string) *editor {
 	})
 	e.tabs = container.NewAppTabs(
 		container.NewTabItem("Edit", e.body),
-		container.NewTabItem("Highlighted", e.view))
+		container.NewTabItem("Highlighted", e.view.box))
 	e.tabs.OnSelected = func(t *container.TabItem) {
-		if t.Content == e.view {
+		if t.Content == e.view.box {
 			e.highlight()
 		}
 	}
@@ -282,13 +281,12 @@ func (e *editor) highlight() {
 	st := e.m.styles
 	go func() {
 		v, lang := prepareBody(r, modePretty)
-		rows := rowsFor(v, lang, st)
+		rows := bodyRows(v, lang, st)
 		if v.banner != "" {
-			rows = append(highlightRows("("+v.banner+")\n", "plaintext", st), rows...)
+			rows = append(highlightWrapped("("+v.banner+")\n", "plaintext", st, noWrap), rows...)
 		}
 		e.m.post(func() {
-			e.view.Rows = rows
-			e.view.Refresh()
+			e.view.setRows(rows)
 		})
 	}()
 }
