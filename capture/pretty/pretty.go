@@ -250,7 +250,7 @@ func jsonView(data []byte) View {
 			}
 			depth++
 			if depth > MaxDepth {
-				return tooDeep(JSON, "json", data)
+				return tooDeep(JSON, data)
 			}
 			maxDepth = max(maxDepth, depth)
 			newline()
@@ -278,7 +278,7 @@ func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\
 
 // tooDeep is the view of a document nested past MaxDepth: its raw text,
 // not highlighted (a lexer on hostile nesting is costly for nothing).
-func tooDeep(k Kind, _ string, data []byte) View {
+func tooDeep(k Kind, data []byte) View {
 	v := rawView(k, "plaintext", data)
 	v.Notes = append([]string{noteTooDeep}, v.Notes...)
 	return v
@@ -445,7 +445,7 @@ func xmlView(data []byte) View {
 			open = append(open, t.Name)
 			depth++
 			if depth > MaxDepth {
-				return tooDeep(XML, "xml", data)
+				return tooDeep(XML, data)
 			}
 			maxDepth = max(maxDepth, depth)
 			lastStart = true
