@@ -585,7 +585,7 @@ func showRequest(w io.Writer, r *capture.Request, color bool) error {
 		fmt.Fprintf(w, "%s: %s\n", safe(h.Name), safe(h.Value))
 	}
 	fmt.Fprintln(w)
-	v := pretty.Body(r)
+	v := pretty.Show(r) // a multipart body part by part, as the window shows it
 	for _, n := range v.Notes {
 		fmt.Fprintf(w, "# %s\n", n)
 	}
@@ -623,10 +623,13 @@ func safe(s string) string {
 }
 
 // safeText makes control characters other than newline and tab visible.
+// A CRLF line end is a line end (the window shows it so too); a lone CR,
+// which would overwrite the line on a terminal, is shown as \x0d.
 func safeText(s string) string {
 	if !strings.ContainsFunc(s, func(r rune) bool { return r != '\n' && r != '\t' && isControl(r) }) {
 		return s
 	}
+	s = strings.ReplaceAll(s, "\r\n", "\n")
 	var b strings.Builder
 	for _, r := range s {
 		if r != '\n' && r != '\t' && isControl(r) {

@@ -263,6 +263,35 @@ func TestShowNeutralisesEscapes(t *testing.T) {
 	}
 }
 
+// A multipart body is shown part by part, as the window shows it: its
+// CRLF line ends are line ends, not "\x0d" at the end of every line.
+func TestShowMultipartParts(t *testing.T) {
+	body := "--XyZ\r\nContent-Disposition: form-data; name=\"payload\"\r\nContent-Type: application/json\r\n\r\n" +
+		`{"event":"sale.created"}` + "\r\n--XyZ\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\n" +
+		"line one\r\nline two\r\n--XyZ--\r\n"
+	r := &capture.Request{ID: "01X", Method: "POST", Target: "/up", Proto: "HTTP/1.1",
+		Headers: capture.Headers{{Name: "Content-Type", Value: "multipart/form-data; boundary=XyZ"}},
+		Body:    []byte(body), BodySize: int64(len(body))}
+	for _, color := range []bool{false, true} {
+		t.Run(fmt.Sprintf("color=%v", color), func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := showRequest(&buf, r, color); err != nil {
+				t.Fatal(err)
+			}
+			out := buf.String()
+			if strings.Contains(out, `\x0d`) || strings.Contains(out, "\r") {
+				t.Fatalf("CR shown at line ends: %q", out)
+			}
+			for _, want := range []string{"# multipart: 2 parts", "── part 1 of 2 ──", `Content-Disposition: form-data; name="payload"`,
+				"\"event\": \"sale.created\"", "── part 2 of 2 ──", "line one\nline two\n"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("missing %q in:\n%s", want, out)
+				}
+			}
+		})
+	}
+}
+
 // --verify is saved with the settings (mode 0600) and its result reaches
 // the export record; flags such as --respond apply to one run only.
 func TestVerifyPersistedAndExported(t *testing.T) {

@@ -44,7 +44,7 @@ func BenchmarkOpen1MiBJSON(b *testing.B) {
 			b.Fatal("no first screen for a 1 MiB body")
 		}
 		first += time.Since(t0)
-		v.rows = highlightRows(v.text, lang, st)
+		v.rows = bodyRows(v, lang, st)
 		full += time.Since(t0)
 	}
 	b.ReportMetric(float64(first.Milliseconds())/float64(b.N), "ms-first-screen")

@@ -34,9 +34,18 @@ type rendered struct {
 	isErr   bool
 }
 
-// rowsFor highlights a prepared view; multipart parts each get a header
-// block and their own language.
-func rowsFor(v rendered, lang string, st *styles) []widget.TextGridRow {
+// bodyRows highlights a prepared view with lines left whole, for a
+// fitGrid, which wraps them at its own width; multipart parts each get a
+// header block and their own language.
+func bodyRows(v rendered, lang string, st *styles) []widget.TextGridRow {
+	return rowsWrapped(v, lang, st, noWrap)
+}
+
+// rowsWrapped is bodyRows with lines wrapped at width runes (or noWrap).
+func rowsWrapped(v rendered, lang string, st *styles, width int) []widget.TextGridRow {
+	highlightRows := func(text, lang string, st *styles) []widget.TextGridRow {
+		return highlightWrapped(text, lang, st, width)
+	}
 	if v.parts == nil {
 		return highlightRows(v.text, lang, st)
 	}
@@ -66,7 +75,8 @@ func rowsFor(v rendered, lang string, st *styles) []widget.TextGridRow {
 // its top at once while the rest is tokenised.
 const firstScreenLines = 200
 
-// firstScreen highlights only the first lines of a prepared view.
+// firstScreen highlights only the first lines of a prepared view, lines
+// left whole as bodyRows leaves them.
 func firstScreen(v rendered, lang string, st *styles) (rendered, bool) {
 	if v.parts != nil {
 		return v, false
@@ -80,7 +90,7 @@ func firstScreen(v rendered, lang string, st *styles) (rendered, bool) {
 		idx += i + 1
 		n++
 	}
-	v.rows = highlightRows(v.text[:idx], lang, st)
+	v.rows = highlightWrapped(v.text[:idx], lang, st, noWrap)
 	return v, true
 }
 
@@ -92,16 +102,72 @@ const (
 	textViewLimit = 2 << 20
 )
 
-// capText cuts s to textViewLimit bytes at a rune boundary, saying so.
-func capText(s string, notes []string) (string, []string) {
+// capText cuts the text of a view to textViewLimit bytes, at a line end
+// when one is near, and says exactly what was cut: the lines and bytes of
+// the view that are shown, which is not the size of the body (a pretty
+// view is longer than its body; a decoded body is longer than on the wire).
+// viewCut tells that the view itself already stopped at pretty.MaxOutput.
+func capText(s, what string, viewCut bool, body int64) (string, string) {
 	if len(s) <= textViewLimit {
-		return s, notes
+		return s, ""
 	}
 	cut := textViewLimit
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
+	if nl := strings.LastIndexByte(s[:cut], '\n'); nl >= textViewLimit-4096 {
+		cut = nl + 1
+	} else {
+		cut = runeCut(s, cut)
 	}
-	return s[:cut], append(notes, fmt.Sprintf("showing the first %s of %s", capture.FormatSize(textViewLimit), capture.FormatSize(int64(len(s)))))
+	lines := func(t string) int {
+		n := strings.Count(t, "\n")
+		if !strings.HasSuffix(t, "\n") {
+			n++
+		}
+		return n
+	}
+	of := fmt.Sprintf("%s lines (%s bytes)", commas(lines(s)), commas(len(s)))
+	if viewCut {
+		of = "the first " + of + " the view was cut to"
+	}
+	return s[:cut], fmt.Sprintf("the window shows the first %s of the %s view: lines 1–%s (%s bytes) of %s; the body is %s (%s bytes) and Copy body copies all of it",
+		capture.FormatSize(int64(cut)), what, commas(lines(s[:cut])), commas(cut), of, capture.FormatSize(body), commas(int(body)))
+}
+
+// runeCut is the largest length <= n that cuts s at a rune boundary.
+func runeCut(s string, n int) int {
+	if n >= len(s) {
+		return len(s)
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return n
+}
+
+// commas writes n with thousands separators: 2,097,152.
+func commas(n int) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// capParts keeps the parts of a multipart view under textViewLimit all
+// together, saying where it stopped.
+func capParts(parts []pretty.Part) ([]pretty.Part, string) {
+	total := 0
+	for i, p := range parts {
+		room := textViewLimit - total
+		if len(p.View.Text) <= room {
+			total += len(p.View.Text)
+			continue
+		}
+		p.View.Text = p.View.Text[:runeCut(p.View.Text, room)]
+		out := append(parts[:i:i], p)
+		return out, fmt.Sprintf("the window shows the first %s of the parts: part %d of %d is cut and the %d after it are not shown; Copy body copies the whole body",
+			capture.FormatSize(textViewLimit), i+1, len(parts), len(parts)-i-1)
+	}
+	return parts, ""
 }
 
 // short cuts a one-line value for a label: wrapping a huge label freezes layout.
@@ -121,6 +187,7 @@ func short(s string) string {
 func prepareBody(r *capture.Request, mode string) (out rendered, lang string) {
 	var notes []string
 	lang = "plaintext"
+	viewCut := false // the view itself stopped at pretty.MaxOutput
 	switch mode {
 	case modeHex:
 		out.text = pretty.Hex(r.Body, hexViewLimit)
@@ -146,6 +213,10 @@ func prepareBody(r *capture.Request, mode string) (out rendered, lang string) {
 			if derr == nil {
 				parts, err := pretty.Multipart(ct, d.Data)
 				if len(parts) > 0 {
+					var cut string
+					if parts, cut = capParts(parts); cut != "" {
+						notes = append(notes, cut)
+					}
 					out.parts = parts
 					out.text = string(r.Body) // Copy body copies the body as received
 					notes = append(notes, fmt.Sprintf("multipart: %d parts", len(parts)))
@@ -162,6 +233,7 @@ func prepareBody(r *capture.Request, mode string) (out rendered, lang string) {
 		}
 		v := pretty.Body(r)
 		out.text = v.Text
+		viewCut = v.Cut
 		notes = append(notes, v.Notes...)
 		if v.Err != nil {
 			notes = append(notes, v.Err.Error())
@@ -180,11 +252,12 @@ func prepareBody(r *capture.Request, mode string) (out rendered, lang string) {
 		}
 	}
 	if out.parts == nil {
-		full := len(out.text)
-		out.text, notes = capText(out.text, notes)
-		if len(out.text) < full {
+		shown, cut := capText(out.text, strings.ToLower(mode), viewCut, r.BodySize)
+		if cut != "" {
+			notes = append(notes, cut)
 			out.copyAll = string(r.Body)
 		}
+		out.text = shown
 	}
 	out.banner = strings.Join(notes, " · ")
 	return out, lang
@@ -194,7 +267,8 @@ func prepareBody(r *capture.Request, mode string) (out rendered, lang string) {
 type Detail struct {
 	req     *capture.Request
 	mode    string
-	grid    *widget.TextGrid
+	grid    *widget.TextGrid // fitted's grid
+	fitted  *fitGrid         // the body, wrapped at the pane's width
 	banner  *widget.Label
 	modes   *widget.RadioGroup
 	body    string
@@ -214,8 +288,8 @@ type Detail struct {
 
 func newDetail(copyFn func(string), render func(*capture.Request, string, func(rendered))) *Detail {
 	d := &Detail{mode: modePretty, copyFn: copyFn, render: render}
-	d.grid = widget.NewTextGrid()
-	d.grid.Scroll = fyne.ScrollBoth // before first render: ScrollNone lays out every row
+	d.fitted = newFitGrid()
+	d.grid = d.fitted.TextGrid
 	d.banner = widget.NewLabel("")
 	d.banner.Wrapping = fyne.TextWrapWord
 	d.banner.Importance = widget.WarningImportance
@@ -230,7 +304,7 @@ func newDetail(copyFn func(string), render func(*capture.Request, string, func(r
 	d.modes.Horizontal = true
 	d.modes.SetSelected(modePretty)
 	copyBody := widget.NewButtonWithIcon("Copy body", theme.ContentCopyIcon(), func() { d.copyFn(d.body) })
-	bodyTab := container.NewBorder(container.NewVBox(container.NewHBox(d.modes, copyBody), d.banner), nil, nil, nil, d.grid)
+	bodyTab := container.NewBorder(container.NewVBox(container.NewHBox(d.modes, copyBody), d.banner), nil, nil, nil, d.fitted.box)
 
 	var hdrs capture.Headers
 	d.headers = widget.NewList(
@@ -334,8 +408,7 @@ func (d *Detail) refreshBody() {
 		if v.copyAll != "" {
 			d.body = v.copyAll
 		}
-		d.grid.Rows = v.rows
-		d.grid.Refresh()
+		d.fitted.setRows(v.rows)
 		d.grid.ScrollToTop()
 		if v.banner == "" {
 			d.banner.Hide()

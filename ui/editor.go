@@ -34,13 +34,13 @@ type editor struct {
 	url     *widget.Entry
 	hdrs    *headerTable
 	body    *widget.Entry
-	view    *widget.TextGrid // the body highlighted
+	view    *fitGrid // the body highlighted, wrapped at the pane's width
 	tabs    *container.AppTabs
 	sign    *widget.RadioGroup // nil without a signer
 	send    *widget.Button
 	format  *widget.Button
 	msg     *widget.Label
-	out     *widget.TextGrid
+	out     *fitGrid
 	content fyne.CanvasObject
 	last    *replay.Attempt // the latest result, for tests
 }
@@ -120,10 +120,8 @@ func newEditor(m *Main, c *capture.Request, target string) *editor {
 	e.body.TextStyle = fyne.TextStyle{Monospace: true}
 	e.body.Wrapping = fyne.TextWrapOff
 	e.body.SetMinRowsVisible(8)
-	e.view = widget.NewTextGrid()
-	e.view.Scroll = fyne.ScrollBoth
-	e.out = widget.NewTextGrid()
-	e.out.Scroll = fyne.ScrollBoth
+	e.view = newFitGrid()
+	e.out = newFitGrid() // the timing line and long headers wrap at the pane's width
 	e.msg = widget.NewLabel("")
 	e.msg.Wrapping = fyne.TextWrapWord
 	e.msg.SetText("Send, and the answer shows here: status, timings, headers and the body.")
@@ -172,9 +170,9 @@ func newEditor(m *Main, c *capture.Request, target string) *editor {
 	})
 	e.tabs = container.NewAppTabs(
 		container.NewTabItem("Edit", e.body),
-		container.NewTabItem("Highlighted", e.view))
+		container.NewTabItem("Highlighted", e.view.box))
 	e.tabs.OnSelected = func(t *container.TabItem) {
-		if t.Content == e.view {
+		if t.Content == e.view.box {
 			e.highlight()
 		}
 	}
@@ -199,7 +197,7 @@ func newEditor(m *Main, c *capture.Request, target string) *editor {
 	top.Offset = 0.3
 	all := container.NewHSplit(top, container.NewBorder(
 		container.NewVBox(widget.NewLabelWithStyle("Response", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), e.msg),
-		nil, nil, nil, e.out))
+		nil, nil, nil, e.out.box))
 	all.Offset = 0.56
 	// A select entry is as narrow as its text; methods need room.
 	methodBox := container.NewGridWrap(fyne.NewSize(130, e.method.MinSize().Height), e.method)
@@ -256,13 +254,12 @@ func (e *editor) sendNow() {
 		e.last = a
 		e.msg.Importance = attemptImportance(a)
 		e.msg.SetText(attemptLine(a))
-		e.out.SetText("")
+		e.out.setRows(nil)
 		go func() {
-			rows := attemptRows(a, st, true)
+			rows := attemptRowsWrapped(a, st, true, noWrap)
 			e.m.post(func() {
 				if e.last == a {
-					e.out.Rows = rows
-					e.out.Refresh()
+					e.out.setRows(rows)
 				}
 			})
 		}()
@@ -285,13 +282,12 @@ func (e *editor) highlight() {
 	st := e.m.styles
 	go func() {
 		v, lang := prepareBody(r, modePretty)
-		rows := rowsFor(v, lang, st)
+		rows := bodyRows(v, lang, st)
 		if v.banner != "" {
-			rows = append(highlightRows("("+v.banner+")\n", "plaintext", st), rows...)
+			rows = append(highlightWrapped("("+v.banner+")\n", "plaintext", st, noWrap), rows...)
 		}
 		e.m.post(func() {
-			e.view.Rows = rows
-			e.view.Refresh()
+			e.view.setRows(rows)
 		})
 	}()
 }
@@ -316,6 +312,15 @@ func (m *Main) showEditor(c *capture.Request, target string) {
 // highlighted as its Content-Type says; responseOnly leaves out the request
 // (the editor shows it already). Safe off the UI goroutine.
 func attemptRows(a *replay.Attempt, st *styles, responseOnly bool) []widget.TextGridRow {
+	return attemptRowsWrapped(a, st, responseOnly, wrapAt)
+}
+
+// attemptRowsWrapped is attemptRows with lines wrapped at width runes, or
+// left whole (noWrap) for a fitGrid.
+func attemptRowsWrapped(a *replay.Attempt, st *styles, responseOnly bool, width int) []widget.TextGridRow {
+	highlightRows := func(text, lang string, st *styles) []widget.TextGridRow {
+		return highlightWrapped(text, lang, st, width)
+	}
 	res := a.Result
 	head := responseHead(res)
 	if !responseOnly {
@@ -329,7 +334,7 @@ func attemptRows(a *replay.Attempt, st *styles, responseOnly bool) []widget.Text
 	if v.banner != "" {
 		rows = append(rows, highlightRows("("+v.banner+")", "plaintext", st)...)
 	}
-	rows = append(rows, rowsFor(v, lang, st)...)
+	rows = append(rows, rowsWrapped(v, lang, st, width)...)
 	if res.Truncated {
 		rows = append(rows, highlightRows(fmt.Sprintf("… cut at %s of %s", capture.FormatSize(int64(len(res.Body))), capture.FormatSize(res.BodySize)), "plaintext", st)...)
 	}

@@ -2,9 +2,13 @@ package ui
 
 import (
 	"image/color"
+	"math"
 	"strings"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"github.com/alecthomas/chroma/v2"
 
@@ -139,24 +143,57 @@ func wrapLines(text string, width int) string {
 // lang is known and the text is under the highlight cap, plain otherwise.
 // Safe to call off the UI goroutine: it touches no widget.
 func highlightRows(text, lang string, st *styles) []widget.TextGridRow {
-	text = wrapLines(strings.ReplaceAll(text, "\r\n", "\n"), wrapAt)
+	return highlightWrapped(text, lang, st, wrapAt)
+}
+
+// noWrap leaves lines whole: for grids that wrap at their own width
+// (wrapRows), as the body view does.
+const noWrap = 0
+
+// highlightWrapped is highlightRows with lines wrapped at width runes, or
+// left whole with noWrap.
+func highlightWrapped(text, lang string, st *styles, width int) []widget.TextGridRow {
+	text = strings.ReplaceAll(text, "\r\n", "\n")
+	if width != noWrap {
+		text = wrapLines(text, width)
+	}
 	rows := make([]widget.TextGridRow, 0, strings.Count(text, "\n")+1)
-	cur := widget.TextGridRow{}
+	// The cells of all rows share one slab sized by the rune count: 24
+	// bytes a character, with no regrowth of a long row.
+	slab := make([]widget.TextGridCell, 0, utf8.RuneCountInString(text)+16)
+	start := 0 // where the open row begins in slab
+	push := func(c widget.TextGridCell) {
+		if len(slab) == cap(slab) {
+			// More cells than runes (a lexer added a newline): a new
+			// slab, carrying the open row over.
+			n := make([]widget.TextGridCell, len(slab)-start, 2*(len(slab)-start)+1024)
+			copy(n, slab[start:])
+			slab, start = n, 0
+		}
+		slab = append(slab, c)
+	}
+	endRow := func() {
+		var r widget.TextGridRow
+		if len(slab) > start {
+			r.Cells = slab[start:len(slab):len(slab)]
+		}
+		rows = append(rows, r)
+		start = len(slab)
+	}
 	emit := func(s string, style widget.TextGridStyle) {
 		for _, r := range s {
 			if r == '\n' {
-				rows = append(rows, cur)
-				cur = widget.TextGridRow{}
+				endRow()
 				continue
 			}
 			if r == '\t' {
 				r = ' '
 			}
 			if r == '_' {
-				cur.Cells = append(cur.Cells, st.underscore(style))
+				push(st.underscore(style))
 				continue
 			}
-			cur.Cells = append(cur.Cells, widget.TextGridCell{Rune: r, Style: style})
+			push(widget.TextGridCell{Rune: r, Style: style})
 		}
 	}
 	if lang == "" || lang == "plaintext" || len(text) > pretty.HighlightLimit {
@@ -168,7 +205,8 @@ func highlightRows(text, lang string, st *styles) []widget.TextGridRow {
 			emit(tok.Value, st.forToken(tok.Type))
 		}
 	}
-	return append(rows, cur)
+	endRow()
+	return rows
 }
 
 // setGridText shows plain text in g with underscores drawn (see
@@ -176,4 +214,94 @@ func highlightRows(text, lang string, st *styles) []widget.TextGridRow {
 func setGridText(g *widget.TextGrid, text string, st *styles) {
 	g.Rows = highlightRows(text, "plaintext", st)
 	g.Refresh()
+}
+
+// wrapRows cuts rows longer than cols cells into rows of cols cells. The
+// cells are shared, not copied, so re-wrapping on a resize is cheap.
+func wrapRows(rows []widget.TextGridRow, cols int) []widget.TextGridRow {
+	long := 0
+	for _, r := range rows {
+		if len(r.Cells) > cols {
+			long += (len(r.Cells) - 1) / cols
+		}
+	}
+	if long == 0 {
+		return rows
+	}
+	out := make([]widget.TextGridRow, 0, len(rows)+long)
+	for _, r := range rows {
+		for len(r.Cells) > cols {
+			out = append(out, widget.TextGridRow{Cells: r.Cells[:cols:cols], Style: r.Style})
+			r.Cells = r.Cells[cols:]
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// fitGrid is a TextGrid that wraps its rows at its own width, re-wrapping
+// when that changes, so no line runs past the right edge of its pane. Put
+// box in the layout; give it whole lines with setRows or setText.
+type fitGrid struct {
+	*widget.TextGrid
+	box   *fyne.Container
+	lines []widget.TextGridRow // as given, before wrapping
+	cols  int                  // the width they are wrapped at; 0: not yet
+}
+
+func newFitGrid() *fitGrid {
+	f := &fitGrid{TextGrid: widget.NewTextGrid()}
+	f.Scroll = fyne.ScrollBoth // before first render: ScrollNone lays out every row
+	f.box = container.New(fitLayout{f}, f.TextGrid)
+	return f
+}
+
+// setRows shows rows, wrapped at the grid's width (UI goroutine).
+func (f *fitGrid) setRows(rows []widget.TextGridRow) {
+	f.lines = rows
+	f.cols = 0
+	f.fit(f.Size().Width)
+}
+
+// setText shows plain text with underscores drawn (see styles.underscore).
+func (f *fitGrid) setText(text string, st *styles) {
+	f.setRows(highlightWrapped(text, "plaintext", st, noWrap))
+}
+
+// fit wraps the lines at width, once per width.
+func (f *fitGrid) fit(width float32) {
+	cols := gridCols(f.TextGrid, width)
+	if cols == f.cols {
+		return
+	}
+	f.cols = cols
+	f.Rows = wrapRows(f.lines, cols)
+	f.Refresh()
+}
+
+// fitLayout gives the grid all its space and re-fits it to the new width.
+type fitLayout struct{ f *fitGrid }
+
+func (l fitLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	objs[0].Move(fyne.NewPos(0, 0))
+	objs[0].Resize(size)
+	l.f.fit(size.Width)
+}
+
+func (l fitLayout) MinSize(objs []fyne.CanvasObject) fyne.Size { return objs[0].MinSize() }
+
+// gridCols is how many cells of g fit across width: the TextGrid's cell is
+// the rounded width of "M" in its monospace text size; the vertical scroll
+// bar, drawn over the content, takes its share.
+func gridCols(g *widget.TextGrid, width float32) int {
+	if width <= 0 {
+		return wrapAt // not laid out yet
+	}
+	th := g.Theme()
+	cell := fyne.MeasureText("M", th.Size(theme.SizeNameText), fyne.TextStyle{Monospace: true}).Width
+	cell = float32(math.Round(float64(cell)))
+	if cell <= 0 {
+		return wrapAt
+	}
+	return max(int((width-th.Size(theme.SizeNameScrollBar))/cell), 16)
 }

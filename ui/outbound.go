@@ -71,7 +71,7 @@ type outboundPanel struct {
 	dels                   []relay.Delivery
 	delList                *widget.List
 	delSel                 string // selected delivery id
-	attempts               *widget.TextGrid
+	attempts               *fitGrid
 	retry                  *widget.Button
 	chart                  *outcomeChart
 	chartLbl               *widget.Label
@@ -136,19 +136,18 @@ func newOutboundPanel(m *Main, o Outbound) *outboundPanel {
 			p.showAttempts(p.dels[i])
 		}
 	}
-	p.attempts = widget.NewTextGrid()
-	p.attempts.Scroll = fyne.ScrollBoth
+	p.attempts = newFitGrid() // errors wrap at the pane's width
 	p.retry = widget.NewButtonWithIcon("Retry now", theme.ViewRefreshIcon(), p.retryNow)
 	p.retry.Disable()
 	p.chart = newOutcomeChart()
 	p.chartLbl = widget.NewLabel("")
-	p.chartLbl.Truncation = fyne.TextTruncateEllipsis
+	p.chartLbl.Wrapping = fyne.TextWrapWord // "Retry failed: <error>" is read whole
 	filters := container.NewHBox(widget.NewLabel("Subscription"), p.fSub, widget.NewLabel("Event"), p.fEvent,
 		widget.NewLabel("Outcome"), p.fOutcome)
 	logTop := container.NewVBox(
 		container.NewBorder(nil, nil, widget.NewLabelWithStyle("Delivery log", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, p.chartLbl),
 		p.chart.root, container.NewHScroll(filters))
-	detail := container.NewBorder(container.NewHBox(p.retry), nil, nil, nil, p.attempts)
+	detail := container.NewBorder(container.NewHBox(p.retry), nil, nil, nil, p.attempts.box)
 	logSplit := container.NewVSplit(p.delList, detail)
 	logSplit.Offset = 0.5
 	right := container.NewBorder(logTop, nil, nil, nil, logSplit)
@@ -265,9 +264,9 @@ func (p *outboundPanel) applyLog(dels []relay.Delivery, err error, buckets []rel
 		}
 	}
 	if len(dels) == 0 {
-		setGridText(p.attempts, "No deliveries match. Fire event… sends a sample to the subscriptions.", p.m.styles)
+		p.attempts.setText("No deliveries match. Fire event… sends a sample to the subscriptions.", p.m.styles)
 	} else {
-		setGridText(p.attempts, "Select a delivery to see its attempts.", p.m.styles)
+		p.attempts.setText("Select a delivery to see its attempts.", p.m.styles)
 	}
 	p.retry.Disable()
 }
@@ -287,10 +286,10 @@ func (p *outboundPanel) showAttempts(d relay.Delivery) {
 				return
 			}
 			if err != nil {
-				setGridText(p.attempts, "Could not read the attempts: "+err.Error(), p.m.styles)
+				p.attempts.setText("Could not read the attempts: "+err.Error(), p.m.styles)
 				return
 			}
-			setGridText(p.attempts, printableText(attemptsText(d, as)), p.m.styles)
+			p.attempts.setText(printableText(attemptsText(d, as)), p.m.styles)
 		})
 	}()
 }
@@ -502,7 +501,7 @@ func (p *outboundPanel) showHistory(s relay.Subscription, last bool) {
 			ds, err := p.o.Store.Deliveries(context.Background(), relay.DeliveryQuery{SubscriptionID: s.ID, Limit: 1})
 			p.m.post(func() {
 				if err != nil || len(ds) == 0 {
-					setGridText(p.attempts, s.Name+" has not been executed yet.", p.m.styles)
+					p.attempts.setText(s.Name+" has not been executed yet.", p.m.styles)
 					return
 				}
 				p.delSel = ds[0].ID

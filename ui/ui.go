@@ -725,7 +725,7 @@ func (m *Main) renderAsync(r *capture.Request, mode string, apply func(rendered)
 				return
 			}
 		}
-		v.rows = rowsFor(v, lang, st)
+		v.rows = bodyRows(v, lang, st) // whole lines: the grid wraps them at its width
 		m.post(func() {
 			m.remember(key, v)
 			apply(v)

@@ -39,7 +39,11 @@ func Multipart(contentType string, data []byte) ([]Part, error) {
 	}
 	rd := multipart.NewReader(bytes.NewReader(data), params["boundary"])
 	var parts []Part
+	shown := 0 // text of the parts so far: together they stay under MaxOutput
 	for len(parts) < maxParts {
+		if shown >= MaxOutput {
+			return parts, fmt.Errorf("%s: the parts after part %d are not shown", noteTruncated, len(parts))
+		}
 		p, err := rd.NextRawPart() // raw: keep Content-Transfer-Encoding as sent
 		if errors.Is(err, io.EOF) {
 			if len(parts) == 0 {
@@ -52,7 +56,14 @@ func Multipart(contentType string, data []byte) ([]Part, error) {
 		}
 		body, err := io.ReadAll(io.LimitReader(p, DecodeLimit))
 		// A part cut short is still shown, up to where it ends.
-		parts = append(parts, Part{Headers: headersOf(p.Header), View: Bytes(p.Header.Get("Content-Type"), body)})
+		v := Bytes(p.Header.Get("Content-Type"), body)
+		if room := MaxOutput - shown; len(v.Text) > room {
+			v.Text = string(wholeRunes([]byte(v.Text[:room])))
+			v.Cut = true
+			v.Notes = append(v.Notes, noteTruncated+" for all parts together: the rest of this part is not shown")
+		}
+		shown += len(v.Text)
+		parts = append(parts, Part{Headers: headersOf(p.Header), View: v})
 		if err != nil {
 			return parts, fmt.Errorf("multipart part %d: %w", len(parts), err)
 		}
@@ -74,4 +85,53 @@ func headersOf(h textproto.MIMEHeader) capture.Headers {
 		}
 	}
 	return out
+}
+
+// PartsText lays parts out for a terminal as the window shows them: a
+// title line per part, its headers, a blank line, its notes and its view.
+func PartsText(parts []Part) string {
+	var b strings.Builder
+	for i, p := range parts {
+		fmt.Fprintf(&b, "── part %d of %d ──\n", i+1, len(parts))
+		for _, h := range p.Headers {
+			b.WriteString(h.Name + ": " + h.Value + "\n")
+		}
+		b.WriteByte('\n')
+		for _, n := range p.View.Notes {
+			b.WriteString("# " + n + "\n")
+		}
+		if p.View.Err != nil {
+			b.WriteString("# " + p.View.Err.Error() + "\n")
+		}
+		text := strings.ReplaceAll(p.View.Text, "\r\n", "\n")
+		b.WriteString(text)
+		if text != "" && !strings.HasSuffix(text, "\n") {
+			b.WriteByte('\n')
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// Show renders r as Body does, and a multipart body part by part (the
+// view the window shows), for a reader of plain text such as "gancho show".
+func Show(r *capture.Request) View {
+	ct := r.ContentType()
+	if !IsMultipart(ct) {
+		return Body(r)
+	}
+	d, notes, err := decode(r)
+	if err != nil {
+		return Body(r) // shown as received, with the reason
+	}
+	parts, perr := Multipart(ct, d.Data)
+	if len(parts) == 0 {
+		v := Body(r)
+		if perr != nil {
+			v.Notes = append(v.Notes, perr.Error()+": showing the body as text")
+		}
+		return v
+	}
+	notes = append(notes, fmt.Sprintf("multipart: %d parts", len(parts)))
+	return View{Kind: Text, Text: PartsText(parts), Lang: "plaintext", Notes: notes, Err: perr}
 }

@@ -23,6 +23,26 @@ import (
 // DecodeLimit caps a decompressed body (a small gzip can expand enormously).
 const DecodeLimit = 50 << 20
 
+// Bounds on what a view may cost, whatever the body: a few KiB of hostile
+// nesting would otherwise indent into gigabytes.
+const (
+	// MaxDepth is the deepest JSON or XML nesting that is pretty-printed;
+	// a deeper document is shown as its raw text.
+	MaxDepth = 256
+	// MaxIndent is the nesting level where indentation stops growing, so
+	// one line is never indented by more than 2*MaxIndent spaces.
+	MaxIndent = 32
+	// MaxOutput caps the text of any view (pretty, raw text, hex dump).
+	MaxOutput = 16 << 20
+)
+
+// Notes for the bounds, shared by every view so the CLI and window agree.
+var (
+	noteTooDeep   = fmt.Sprintf("nested deeper than %d levels: showing the raw text", MaxDepth)
+	noteIndent    = fmt.Sprintf("nested deeper than %d levels: indentation stops growing there", MaxIndent)
+	noteTruncated = "output truncated at " + capture.FormatSize(MaxOutput)
+)
+
 // Kind is how a body is best shown.
 type Kind string
 
@@ -54,21 +74,38 @@ type View struct {
 	Lang  string   // chroma lexer name: "json", "xml", "plaintext"
 	Notes []string // what a person should know: "decoded from gzip", "capped at 50 MiB"
 	Err   error    // *SyntaxError for malformed JSON/XML; decoding errors
+	// Cut reports that Text stops at MaxOutput: the view is longer than
+	// what it holds (a note says so).
+	Cut bool
 }
 
 // Body renders r's body: Content-Encoding undone, then by Content-Type (or
 // by sniffing when the type is missing or generic).
 func Body(r *capture.Request) View {
+	d, notes, err := decode(r)
+	if err != nil {
+		v := Bytes(r.ContentType(), r.Body)
+		v.Notes = append(notes, v.Notes...)
+		v.Err = err
+		return v
+	}
+	v := Bytes(r.ContentType(), d.Data)
+	v.Notes = append(notes, v.Notes...)
+	return v
+}
+
+// decode undoes r's Content-Encoding, with the notes a reader needs: the
+// body was truncated, decoded, capped, or could not be decoded (then err
+// is set and the body is to be shown as received).
+func decode(r *capture.Request) (capture.Decoded, []string, error) {
 	var notes []string
 	if r.Truncated {
 		notes = append(notes, fmt.Sprintf("truncated: only the first %s of %s were kept", capture.FormatSize(int64(len(r.Body))), sizeOr(r)))
 	}
 	d, err := capture.Decode(r.Headers, r.Body, DecodeLimit)
 	if err != nil {
-		v := Bytes(r.ContentType(), r.Body)
-		v.Notes = append(notes, fmt.Sprintf("could not decode the %s body (%v): showing it as received", r.Headers.Get("Content-Encoding"), err))
-		v.Err = err
-		return v
+		notes = append(notes, fmt.Sprintf("could not decode the %s body (%v): showing it as received", r.Headers.Get("Content-Encoding"), err))
+		return d, notes, err
 	}
 	if d.Encoding != "" {
 		notes = append(notes, fmt.Sprintf("decoded from %s: %s on the wire, %s decoded", d.Encoding,
@@ -77,9 +114,7 @@ func Body(r *capture.Request) View {
 	if d.Capped {
 		notes = append(notes, fmt.Sprintf("decoded body capped at %s", capture.FormatSize(DecodeLimit)))
 	}
-	v := Bytes(r.ContentType(), d.Data)
-	v.Notes = append(notes, v.Notes...)
-	return v
+	return d, notes, nil
 }
 
 func sizeOr(r *capture.Request) string {
@@ -118,7 +153,27 @@ func Bytes(contentType string, data []byte) View {
 			return v
 		}
 	}
-	return View{Kind: Text, Text: string(data), Lang: "plaintext"}
+	return rawView(Text, "plaintext", data)
+}
+
+// rawView shows data as it is, cut at MaxOutput.
+func rawView(k Kind, lang string, data []byte) View {
+	text, notes := rawText(data)
+	return View{Kind: k, Text: text, Lang: lang, Notes: notes, Cut: len(text) < len(data)}
+}
+
+// rawText is data as text, at most MaxOutput bytes cut at a rune boundary
+// (copying only what is kept), with a note when cut.
+func rawText(data []byte) (string, []string) {
+	if len(data) <= MaxOutput {
+		return string(data), nil
+	}
+	cut := MaxOutput
+	for cut > 0 && !utf8.RuneStart(data[cut]) {
+		cut--
+	}
+	return string(data[:cut]), []string{fmt.Sprintf("%s: showing the first %s of %s", noteTruncated,
+		capture.FormatSize(int64(cut)), capture.FormatSize(int64(len(data))))}
 }
 
 func binaryNotes(data []byte) []string {
@@ -140,12 +195,173 @@ func Hex(data []byte, limit int) string {
 	return b.String()
 }
 
+// jsonView re-indents valid JSON two spaces a level, keeping every token
+// (key order, number text, string escapes) as written. Nesting past
+// MaxDepth shows the raw text; indentation stops at MaxIndent levels and
+// the output at MaxOutput, so the cost is bounded by the input size.
 func jsonView(data []byte) View {
-	var out bytes.Buffer
-	if err := json.Indent(&out, data, "", "  "); err != nil {
-		return View{Kind: JSON, Text: string(data), Lang: "json", Err: jsonError(data, err)}
+	if !json.Valid(data) {
+		// Unmarshal checks validity before decoding and reports the
+		// error with its offset, allocating nothing for the value.
+		var raw json.RawMessage
+		err := json.Unmarshal(data, &raw)
+		if err == nil {
+			err = errors.New("invalid JSON")
+		}
+		v := rawView(JSON, "json", data)
+		v.Err = jsonError(data, err)
+		return v
 	}
-	return View{Kind: JSON, Text: out.String(), Lang: "json"}
+	end := len(bytes.TrimRight(data, " \t\r\n"))
+	out := newCapped(len(data))
+	depth, maxDepth := 0, 0
+	newline := func() {
+		out.WriteByte('\n')
+		out.Indent(depth)
+	}
+	i := 0
+	for i < end && !out.Full() {
+		c := data[i]
+		switch c {
+		case ' ', '\t', '\r', '\n':
+			i++
+			continue
+		case '"':
+			j := i + 1
+			for data[j] != '"' {
+				if data[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			out.Write(data[i : j+1])
+			i = j + 1
+			continue
+		case '{', '[':
+			out.WriteByte(c)
+			k := i + 1
+			for k < end && isSpace(data[k]) {
+				k++
+			}
+			if data[k] == '}' || data[k] == ']' {
+				out.WriteByte(data[k]) // "{}" and "[]" stay on one line
+				i = k + 1
+				continue
+			}
+			depth++
+			if depth > MaxDepth {
+				return tooDeep(JSON, data)
+			}
+			maxDepth = max(maxDepth, depth)
+			newline()
+		case '}', ']':
+			depth--
+			newline()
+			out.WriteByte(c)
+		case ',':
+			out.WriteByte(c)
+			newline()
+		case ':':
+			out.WriteString(": ")
+		default:
+			out.WriteByte(c)
+		}
+		i++
+	}
+	if !out.Full() {
+		out.Write(data[end:]) // trailing whitespace is kept, as json.Indent does
+	}
+	return out.view(JSON, "json", maxDepth)
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+
+// tooDeep is the view of a document nested past MaxDepth: its raw text,
+// not highlighted (a lexer on hostile nesting is costly for nothing).
+func tooDeep(k Kind, data []byte) View {
+	v := rawView(k, "plaintext", data)
+	v.Notes = append([]string{noteTooDeep}, v.Notes...)
+	return v
+}
+
+// capped collects a view's text up to MaxOutput and remembers whether
+// more was offered.
+type capped struct {
+	b    []byte
+	full bool
+}
+
+func newCapped(hint int) *capped {
+	return &capped{b: make([]byte, 0, min(hint+hint/2, MaxOutput))}
+}
+
+// Full reports that MaxOutput was reached: callers stop producing.
+func (c *capped) Full() bool { return c.full }
+
+func (c *capped) Write(p []byte) (int, error) {
+	room := MaxOutput - len(c.b)
+	if len(p) > room {
+		p = p[:room]
+		c.full = true
+	}
+	c.b = append(c.b, p...)
+	return len(p), nil
+}
+
+func (c *capped) WriteString(s string) {
+	room := MaxOutput - len(c.b)
+	if len(s) > room {
+		s = s[:room]
+		c.full = true
+	}
+	c.b = append(c.b, s...)
+}
+
+func (c *capped) WriteByte(b byte) error {
+	if len(c.b) >= MaxOutput {
+		c.full = true
+		return nil
+	}
+	c.b = append(c.b, b)
+	return nil
+}
+
+// Len is the number of bytes kept.
+func (c *capped) Len() int { return len(c.b) }
+
+// wholeRunes drops an incomplete UTF-8 sequence left at the end of b by a cut.
+func wholeRunes(b []byte) []byte {
+	for i := len(b) - 1; i >= 0 && i >= len(b)-utf8.UTFMax; i-- {
+		if utf8.RuneStart(b[i]) {
+			if !utf8.FullRune(b[i:]) {
+				return b[:i]
+			}
+			break
+		}
+	}
+	return b
+}
+
+const indentSpaces = "                                                                " // 2*MaxIndent
+
+// Indent writes the indentation of a nesting level, capped at MaxIndent.
+func (c *capped) Indent(depth int) {
+	c.WriteString(indentSpaces[:2*min(max(depth, 0), MaxIndent)])
+}
+
+// view is the finished text with the notes its bounds call for. A cut
+// text ends at a rune boundary.
+func (c *capped) view(k Kind, lang string, maxDepth int) View {
+	var notes []string
+	if maxDepth > MaxIndent {
+		notes = append(notes, noteIndent)
+	}
+	b := c.b
+	if c.full {
+		b = wholeRunes(b)
+		notes = append(notes, noteTruncated+": the rest of the pretty view is not shown (the body itself is intact)")
+	}
+	return View{Kind: k, Text: string(b), Lang: lang, Notes: notes, Cut: c.full}
 }
 
 func jsonError(data []byte, err error) error {
@@ -181,18 +397,18 @@ func xmlView(data []byte) View {
 	dec.Strict = true
 	dec.Entity = xml.HTMLEntity
 	dec.CharsetReader = func(_ string, in io.Reader) (io.Reader, error) { return in, nil }
-	var out strings.Builder
-	depth := 0
+	out := newCapped(len(data))
+	depth, maxDepth := 0, 0
 	indent := func() {
 		if out.Len() > 0 {
 			out.WriteByte('\n')
 		}
-		out.WriteString(strings.Repeat("  ", depth))
+		out.Indent(depth)
 	}
 	lastStart := false // the previous token opened an element: text stays inline
 	// Open elements: RawToken does not check that end tags match.
 	var open []xml.Name
-	for {
+	for !out.Full() {
 		tok, err := dec.RawToken()
 		if err == io.EOF {
 			break
@@ -212,8 +428,9 @@ func xmlView(data []byte) View {
 			if errors.As(err, &se) {
 				line = se.Line
 			}
-			return View{Kind: XML, Text: string(data), Lang: "xml",
-				Err: &SyntaxError{Lang: "XML", Line: line, Column: col, Msg: err.Error()}}
+			v := rawView(XML, "xml", data)
+			v.Err = &SyntaxError{Lang: "XML", Line: line, Column: col, Msg: err.Error()}
+			return v
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
@@ -221,12 +438,16 @@ func xmlView(data []byte) View {
 			out.WriteString("<" + qname(t.Name))
 			for _, a := range t.Attr {
 				out.WriteString(" " + qname(a.Name) + `="`)
-				_ = xml.EscapeText(&stringWriter{&out}, []byte(a.Value))
+				_ = xml.EscapeText(out, []byte(a.Value))
 				out.WriteString(`"`)
 			}
 			out.WriteString(">")
 			open = append(open, t.Name)
 			depth++
+			if depth > MaxDepth {
+				return tooDeep(XML, data)
+			}
+			maxDepth = max(maxDepth, depth)
 			lastStart = true
 		case xml.EndElement:
 			depth--
@@ -243,7 +464,7 @@ func xmlView(data []byte) View {
 			if !lastStart {
 				indent()
 			}
-			_ = xml.EscapeText(&stringWriter{&out}, []byte(s))
+			_ = xml.EscapeText(out, []byte(s))
 			// Keep "<a>text</a>" on one line.
 		case xml.Comment:
 			indent()
@@ -259,17 +480,14 @@ func xmlView(data []byte) View {
 			lastStart = false
 		}
 	}
-	if depth != 0 {
+	if depth != 0 && !out.Full() {
 		line, col := position(data, int64(len(data)))
-		return View{Kind: XML, Text: string(data), Lang: "xml",
-			Err: &SyntaxError{Lang: "XML", Line: line, Column: col, Msg: "unexpected end: unclosed element"}}
+		v := rawView(XML, "xml", data)
+		v.Err = &SyntaxError{Lang: "XML", Line: line, Column: col, Msg: "unexpected end: unclosed element"}
+		return v
 	}
-	return View{Kind: XML, Text: out.String(), Lang: "xml"}
+	return out.view(XML, "xml", maxDepth)
 }
-
-type stringWriter struct{ b *strings.Builder }
-
-func (w *stringWriter) Write(p []byte) (int, error) { return w.b.Write(p) }
 
 func qname(n xml.Name) string {
 	if n.Space != "" {
@@ -303,19 +521,50 @@ func unescape(s string) string {
 }
 
 // formView lays the fields out as a two-column table, names padded so the
-// values line up.
+// values line up. Fields are read one at a time and the text stops at
+// MaxOutput: a body of a million "&" costs no more than its size.
 func formView(data []byte) View {
-	fields := FormFields(string(data))
-	width := 0
-	for _, f := range fields {
-		width = max(width, utf8.RuneCountInString(f.Name))
+	width, n := 0, 0
+	for kv := range strings.SplitSeq(string(data), "&") {
+		if kv == "" {
+			continue
+		}
+		n++
+		if width < 40 {
+			k, _, _ := strings.Cut(kv, "=")
+			width = max(width, utf8.RuneCountInString(unescape(k)))
+		}
 	}
 	width = min(width, 40)
-	var b strings.Builder
-	for _, f := range fields {
-		pad := max(width-utf8.RuneCountInString(f.Name), 0)
-		b.WriteString(f.Name + strings.Repeat(" ", pad) + " = " + strings.ReplaceAll(f.Value, "\n", "\n"+strings.Repeat(" ", width+3)) + "\n")
+	out := newCapped(len(data))
+	pad := strings.Repeat(" ", width+3)
+	for kv := range strings.SplitSeq(string(data), "&") {
+		if kv == "" {
+			continue
+		}
+		if out.Full() {
+			break
+		}
+		k, v, _ := strings.Cut(kv, "=")
+		name, value := unescape(k), unescape(v)
+		out.WriteString(name)
+		out.WriteString(pad[:max(width-utf8.RuneCountInString(name), 0)])
+		out.WriteString(" = ")
+		first := true
+		for line := range strings.SplitSeq(value, "\n") {
+			if !first {
+				out.WriteByte('\n')
+				out.WriteString(pad)
+			}
+			first = false
+			out.WriteString(line)
+			if out.Full() {
+				break
+			}
+		}
+		out.WriteByte('\n')
 	}
-	return View{Kind: Form, Text: b.String(), Lang: "plaintext",
-		Notes: []string{fmt.Sprintf("form: %d fields, decoded", len(fields))}}
+	v := out.view(Form, "plaintext", 0)
+	v.Notes = append([]string{fmt.Sprintf("form: %d fields, decoded", n)}, v.Notes...)
+	return v
 }
