@@ -8,6 +8,7 @@ import (
 	"io"
 	"time"
 
+	_ "github.com/gancho-app/gancho/internal/fynelocale" // before Fyne's init: no locale noise
 	"github.com/gancho-app/gancho/relay"
 	"github.com/gancho-app/gancho/relay/ws"
 	"github.com/gancho-app/gancho/replay"
