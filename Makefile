@@ -3,6 +3,9 @@
 # headers Fyne needs, via apt-get on Debian/Ubuntu) and then build.
 
 GO      ?= go
+# The ngrok SDK warns at each connection when built with a Go that trusts
+# the compromised eMudhra CA keys (before go1.26.10 and go1.27.3).
+export GOTOOLCHAIN := go1.27.3
 BIN     ?= gancho
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PKGS := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev \

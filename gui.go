@@ -6,9 +6,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log"
 	"time"
 
-	_ "github.com/gancho-app/gancho/internal/fynelocale" // before Fyne's init: no locale noise
+	"github.com/gancho-app/gancho/internal/fynequiet" // imported first: its init runs before Fyne's
 	"github.com/gancho-app/gancho/relay"
 	"github.com/gancho-app/gancho/relay/ws"
 	"github.com/gancho-app/gancho/replay"
@@ -18,6 +19,7 @@ import (
 )
 
 func cmdGUI(args []string, stderr io.Writer) error {
+	log.SetOutput(fynequiet.Filter(stderr)) // Fyne logs through the standard logger
 	e, srv, ss, lf, err := prepareCapture("", args, stderr)
 	if err != nil {
 		return err

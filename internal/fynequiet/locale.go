@@ -1,6 +1,6 @@
-// Package fynelocale keeps Fyne quiet under the C locale.
+// Package fynequiet keeps Fyne's benign log lines off the terminal.
 //
-// Fyne's lang package reads the locale in its init (and again when the
+// Locale: Fyne's lang package reads the locale in its init (and again when the
 // window opens) and logs "Fyne error: Error parsing user locale C" three
 // lines at a time when LANG is C.UTF-8 or POSIX.UTF-8, which are not
 // language tags. Imported for its side effect, this package gives Fyne a
@@ -12,7 +12,7 @@
 // ready: this package imports only os and strings, and its path sorts
 // before github.com/jeandeaual/go-locale, which Fyne's lang package waits
 // for, so it always runs first. TestNoFyneNoise checks it.
-package fynelocale
+package fynequiet
 
 import (
 	"os"
