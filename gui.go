@@ -4,9 +4,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log"
+	"os"
+	"runtime"
 	"time"
 
 	"github.com/gancho-app/gancho/internal/fynequiet" // imported first: its init runs before Fyne's
@@ -19,6 +22,9 @@ import (
 )
 
 func cmdGUI(args []string, stderr io.Writer) error {
+	if err := needDisplay(runtime.GOOS, os.Getenv); err != nil {
+		return err
+	}
 	log.SetOutput(fynequiet.Filter(stderr)) // Fyne logs through the standard logger
 	e, srv, ss, lf, err := prepareCapture("", args, stderr)
 	if err != nil {
@@ -71,6 +77,16 @@ func cmdGUI(args []string, stderr io.Writer) error {
 	// A relay client writes to the store: it must be gone before the store.
 	_ = sw.Wait(ctx)
 	return srv.Shutdown(ctx)
+}
+
+// needDisplay says, before GLFW panics over it, that the window has no
+// display to open on (over ssh, on a server) and what to run instead.
+func needDisplay(goos string, getenv func(string) string) error {
+	if goos == "windows" || goos == "darwin" || getenv("DISPLAY") != "" || getenv("WAYLAND_DISPLAY") != "" {
+		return nil
+	}
+	return errors.New(`there is no display for the window (DISPLAY and WAYLAND_DISPLAY are unset): ` +
+		`here use the terminal commands, e.g. "gancho listen", "gancho list", "gancho tail" ("gancho help" lists them)`)
 }
 
 // startOutbound opens the subscriptions store and runs deliveries (pending
