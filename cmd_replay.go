@@ -20,22 +20,6 @@ import (
 	"github.com/gancho-app/gancho/verify"
 )
 
-// parseInterspersed lets flags follow positional arguments ("replay ID
-// --to URL"), which the flag package alone stops at.
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		if fs.NArg() == 0 {
-			return pos, nil
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
-}
-
 // sendFlags are the options of every command that sends requests.
 type sendFlags struct {
 	to       string
@@ -173,7 +157,11 @@ func cmdExport(args []string, stdout, stderr io.Writer) error {
 	secrets := fs.Bool("include-secrets", false, "keep Authorization, Cookie, tokens, signatures and secret query parameters")
 	redactQ := fs.String("redact-query", "", "more query parameters to redact, comma-separated")
 	base := fs.String("base-url", "http://"+capture.DefaultAddr, "base URL for HAR and cURL (the capture's target is appended)")
-	if err := fs.Parse(args); err != nil {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := noArgs("export", pos); err != nil {
 		return err
 	}
 	f, err := exchange.ParseFormat(*format)

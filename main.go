@@ -134,6 +134,54 @@ func newFlags(name string, stderr io.Writer, c *common) *flag.FlagSet {
 	return fs
 }
 
+// parseInterspersed parses args with flags anywhere ("show ID --data D" as
+// well as "show --data D ID") and returns the positional arguments. It
+// moves each flag, with its value unless it is a bool flag or written
+// --flag=value, before the positionals; everything after "--" stays
+// positional. Every command parses its arguments with it.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var flags, pos []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			pos = append(pos, args[i+1:]...)
+			break
+		}
+		if len(a) < 2 || a[0] != '-' {
+			pos = append(pos, a)
+			continue
+		}
+		flags = append(flags, a)
+		name := strings.TrimLeft(a, "-")
+		if strings.Contains(name, "=") {
+			continue
+		}
+		f := fs.Lookup(name)
+		if f == nil { // unknown: Parse reports it
+			continue
+		}
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+			continue
+		}
+		if i+1 < len(args) {
+			i++
+			flags = append(flags, args[i])
+		}
+	}
+	if err := fs.Parse(append(append(flags, "--"), pos...)); err != nil {
+		return nil, err
+	}
+	return fs.Args(), nil
+}
+
+// noArgs rejects positional arguments of a command that takes none.
+func noArgs(cmd string, pos []string) error {
+	if len(pos) > 0 {
+		return fmt.Errorf("%s: unexpected argument %q (\"gancho %s -h\" lists the flags)", cmd, pos[0], cmd)
+	}
+	return nil
+}
+
 type engine struct {
 	db      *database.DB
 	store   *capture.Store
@@ -307,7 +355,14 @@ func prepareCapture(name string, args []string, stderr io.Writer) (*engine, *cap
 	var lf listenFlags
 	fs := newFlags(name, stderr, &lf.common)
 	lf.register(fs)
-	if err := fs.Parse(args); err != nil {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	if name == "" && len(pos) > 0 { // "gancho --data D list"
+		return nil, nil, nil, nil, fmt.Errorf("unexpected %q: the command comes first, e.g. \"gancho list --data DIR\" (\"gancho help\" lists them)", pos[0])
+	}
+	if err := noArgs(name, pos); err != nil {
 		return nil, nil, nil, nil, err
 	}
 	if err := lf.check(name); err != nil {
@@ -513,7 +568,11 @@ func cmdList(args []string, stdout, stderr io.Writer) error {
 	limit := fs.Int("limit", 100, "at most this many captures (0: all)")
 	search := fs.String("search", "", "full-text search: every word must appear")
 	method := fs.String("method", "", "only this method")
-	if err := fs.Parse(args); err != nil {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := noArgs("list", pos); err != nil {
 		return err
 	}
 	e, err := openEngine(c)
@@ -557,10 +616,11 @@ func cmdList(args []string, stdout, stderr io.Writer) error {
 func cmdShow(args []string, stdout, stderr io.Writer) error {
 	var c common
 	fs := newFlags("show", stderr, &c)
-	if err := fs.Parse(args); err != nil {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	if len(pos) != 1 {
 		return errors.New(`show needs one capture id: run "gancho list" to see them`)
 	}
 	e, err := openEngine(c)
@@ -568,7 +628,7 @@ func cmdShow(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer e.Close()
-	r, err := e.store.Get(context.Background(), fs.Arg(0))
+	r, err := e.store.Get(context.Background(), pos[0])
 	if err != nil {
 		return err
 	}

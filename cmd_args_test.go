@@ -1,0 +1,94 @@
+package main
+
+import (
+	"flag"
+	"io"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gancho-app/gancho/capture"
+)
+
+func TestParseInterspersed(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		args    []string
+		pos     []string
+		to      string
+		json    bool
+		wantErr bool
+	}{
+		{"flags first", []string{"--to", "u", "a", "b"}, []string{"a", "b"}, "u", false, false},
+		{"flags after", []string{"a", "--to", "u", "b"}, []string{"a", "b"}, "u", false, false},
+		{"bool takes no value", []string{"a", "--json", "b"}, []string{"a", "b"}, "", true, false},
+		{"bool with =", []string{"--json=false", "a"}, []string{"a"}, "", false, false},
+		{"value with =", []string{"a", "-to=u"}, []string{"a"}, "u", false, false},
+		{"value that looks like a flag", []string{"--to", "-x", "a"}, []string{"a"}, "-x", false, false},
+		{"after -- all positional", []string{"a", "--", "--json", "-b"}, []string{"a", "--json", "-b"}, "", false, false},
+		{"dash alone is positional", []string{"-", "--json"}, []string{"-"}, "", true, false},
+		{"unknown flag", []string{"a", "--nope"}, nil, "", false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := flag.NewFlagSet("t", flag.ContinueOnError)
+			fs.SetOutput(io.Discard)
+			to := fs.String("to", "", "")
+			js := fs.Bool("json", false, "")
+			pos, err := parseInterspersed(fs, tc.args)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err = %v", err)
+			}
+			if tc.wantErr {
+				return
+			}
+			if !slices.Equal(pos, tc.pos) || *to != tc.to || *js != tc.json {
+				t.Errorf("pos %q to %q json %v, want %q %q %v", pos, *to, *js, tc.pos, tc.to, tc.json)
+			}
+		})
+	}
+}
+
+// TestFlagsAfterArguments runs each command with its flags after its
+// arguments (--data last): each must read the seeded data directory.
+func TestFlagsAfterArguments(t *testing.T) {
+	var ids capture.IDGen
+	c := sample(&ids, "/hooks/crm", `{"event":"sale.created"}`)
+	dir := seed(t, c)
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"show", []string{"show", c.ID, "--data", dir}, "POST /hooks/crm"},
+		{"list", []string{"list", "--json", "--data", dir}, c.ID},
+		{"list flags first", []string{"list", "--data", dir, "--json"}, c.ID},
+		{"export", []string{"export", "--data", dir, "--format", "curl"}, "/hooks/crm"},
+		{"events sample", []string{"events", "sample", "sale.created", "--seed", "1", "--data", dir}, "{"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, errOut, code := runCmd(t, tc.args...)
+			if code != 0 || !strings.Contains(out, tc.want) {
+				t.Errorf("exit %d, stdout %q, stderr %q; want %q", code, out, errOut, tc.want)
+			}
+		})
+	}
+}
+
+// TestUnexpectedArguments: a command without positional arguments says so
+// instead of ignoring them.
+func TestUnexpectedArguments(t *testing.T) {
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"list", "oops", "--data", dir},
+		{"export", "oops", "--data", dir},
+		{"listen", "oops", "--data", dir},
+		{"tail", "oops", "--data", dir},
+	} {
+		t.Run(args[0], func(t *testing.T) {
+			_, errOut, code := runCmd(t, args...)
+			if code != 1 || !strings.Contains(errOut, `unexpected argument "oops"`) {
+				t.Errorf("exit %d, stderr %q", code, errOut)
+			}
+		})
+	}
+}
