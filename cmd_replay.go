@@ -102,14 +102,20 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stderr, "gancho: the attempt was not stored: %v\n", err)
 		}
 		printResult(stdout, cr.ID, req, res)
-		if res.Class != "" {
+		if !accepted(res) {
 			failed++
 		}
 	}
 	if failed > 0 {
-		return fmt.Errorf("%d of %d replays failed (see above)", failed, len(ids))
+		return fmt.Errorf("%d of %d replays failed or were not answered 2xx (see above)", failed, len(ids))
 	}
 	return nil
+}
+
+// accepted is success for replay and send alike, as curl --fail has it: an
+// answer, and a 2xx one.
+func accepted(res replay.Result) bool {
+	return res.Class == "" && res.Status >= 200 && res.Status <= 299
 }
 
 func pathOf(target string) string {

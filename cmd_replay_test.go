@@ -129,3 +129,25 @@ func TestExportImportRoundTrip(t *testing.T) {
 		})
 	}
 }
+
+// TestReplayExitFollowsStatus: replay, like send --to and curl --fail,
+// fails unless the target answers 2xx.
+func TestReplayExitFollowsStatus(t *testing.T) {
+	var ids capture.IDGen
+	c := sample(&ids, "/hooks/crm", `{}`)
+	dir := seed(t, c)
+	for _, tc := range []struct {
+		status, code int
+	}{{200, 0}, {204, 0}, {302, 1}, {404, 1}, {500, 1}} {
+		t.Run(http.StatusText(tc.status), func(t *testing.T) {
+			recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(tc.status)
+			}))
+			defer recv.Close()
+			out, errOut, code := runCmd(t, "replay", c.ID, "--to", recv.URL, "--data", dir)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d; stdout %q stderr %q", code, tc.code, out, errOut)
+			}
+		})
+	}
+}
