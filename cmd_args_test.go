@@ -92,3 +92,29 @@ func TestUnexpectedArguments(t *testing.T) {
 		})
 	}
 }
+
+// TestFlagErrorOnce: a bad flag is reported once, in one line, exit 2.
+func TestFlagErrorOnce(t *testing.T) {
+	for _, args := range [][]string{
+		{"list", "--nope"},
+		{"show", "x", "--nope"},
+		{"listen", "--nope"},
+		{"replay", "x", "--nope"},
+		{"events", "--nope"},
+		{"send", "sale.created", "--nope"},
+		{"tail", "--nope"},
+		{"relay", "serve", "--nope"},
+		{"list", "--limit", "many"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			out, errOut, code := runCmd(t, args...)
+			if code != 2 || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, "-h\" lists the flags") {
+				t.Errorf("exit %d, stdout %q, stderr %q; want one line and exit 2", code, out, errOut)
+			}
+		})
+	}
+	_, errOut, code := runCmd(t, "list", "-h")
+	if code != 0 || !strings.Contains(errOut, "-json") {
+		t.Errorf("-h: exit %d, stderr %q", code, errOut)
+	}
+}

@@ -101,6 +101,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "gancho: %s\n", explain(err))
+		if errors.As(err, new(usageError)) {
+			return 2
+		}
 		return 1
 	}
 	return 0
@@ -168,11 +171,26 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 			flags = append(flags, args[i])
 		}
 	}
-	if err := fs.Parse(append(append(flags, "--"), pos...)); err != nil {
+	// The flag package would print the error and then the usage, and run
+	// the error again: print nothing here but -h's usage.
+	out := fs.Output()
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(append(append(flags, "--"), pos...))
+	fs.SetOutput(out)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.Usage()
 		return nil, err
+	}
+	if err != nil {
+		return nil, usageError{fmt.Errorf("%w (\"%s -h\" lists the flags)", err, fs.Name())}
 	}
 	return fs.Args(), nil
 }
+
+// usageError is a command line that cannot be parsed: exit code 2.
+type usageError struct{ error }
+
+func (e usageError) Unwrap() error { return e.error }
 
 // noArgs rejects positional arguments of a command that takes none.
 func noArgs(cmd string, pos []string) error {
