@@ -81,12 +81,8 @@ func cmdSend(args []string, stdout, stderr io.Writer) error {
 	case *asForm:
 		s.Format = relay.FormatForm
 	}
-	for _, h := range headers {
-		name, value, ok := strings.Cut(h, ":")
-		if !ok {
-			return fmt.Errorf("send: --header %q: write it as \"Name: value\"", h)
-		}
-		s.Headers = append(s.Headers, capture.Header{Name: strings.TrimSpace(name), Value: strings.TrimSpace(value)})
+	if s.Headers, err = parseHeaders(headers); err != nil {
+		return fmt.Errorf("send: %w", err)
 	}
 	generated := false
 	switch {
@@ -165,7 +161,7 @@ func fireSaved(ctx context.Context, c common, sender *replay.Sender, event strin
 	}
 	ds, err := d.Fire(ctx, event, p, "")
 	if errors.Is(err, relay.ErrNoSubscribers) {
-		return fmt.Errorf("send: no enabled subscription listens to %s; add one in the window's Outbound section, or use --to URL", event)
+		return fmt.Errorf("send: no enabled subscription listens to %s; add one with gancho subscriptions add or in the window's Outbound section, or use --to URL", event)
 	}
 	if err != nil {
 		return fmt.Errorf("send: %w", err)

@@ -46,6 +46,7 @@ Usage:
   gancho import FILE          import a HAR, JSON lines, cURL or raw HTTP file
   gancho events [show|sample NAME [--xml]]  the 30 CRM events, a field list, a sample
   gancho send EVENT [--to URL]  send a signed sample to URL, or to the saved subscriptions
+  gancho subscriptions list|add|edit|enable|disable|delete|history  the saved outbound subscriptions
   gancho tail                 follow the captures of the running Gancho (window or listen)
   gancho relay serve --token T  the self-hosted team relay (one public URL for the team)
   gancho help                 this text
@@ -87,6 +88,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdSend(args, stdout, stderr)
 	case "tail":
 		err = cmdTail(args, stdout, stderr)
+	case "subscriptions":
+		err = cmdSubscriptions(args, stdout, stderr)
 	case "relay":
 		err = cmdRelay(args, stdout, stderr)
 	case "help", "-h", "--help":
