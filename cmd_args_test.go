@@ -118,3 +118,30 @@ func TestFlagErrorOnce(t *testing.T) {
 		t.Errorf("-h: exit %d, stderr %q", code, errOut)
 	}
 }
+
+// TestAddrFlag: a bad --addr says what a valid one looks like.
+func TestAddrFlag(t *testing.T) {
+	for _, tc := range []struct {
+		addr string
+		ok   bool
+	}{
+		{"127.0.0.1:4665", true}, {":4665", true}, {"localhost:0", true}, {"[::1]:80", true},
+		{"nonsense", false}, {"127.0.0.1", false}, {"127.0.0.1:http", false}, {":99999", false}, {"a b:80", false},
+	} {
+		t.Run(tc.addr, func(t *testing.T) {
+			err := checkAddr(tc.addr, ":4665")
+			if (err == nil) != tc.ok {
+				t.Fatalf("err = %v", err)
+			}
+			if err != nil && !strings.Contains(err.Error(), "HOST:PORT, e.g. 127.0.0.1:4665") {
+				t.Errorf("err = %v", err)
+			}
+		})
+	}
+	for _, args := range [][]string{{"listen", "--addr", "nonsense"}, {"relay", "serve", "--addr", "nonsense", "--token", "0123456789abcdef0123"}} {
+		_, errOut, code := runCmd(t, append(args, "--data", t.TempDir())...)
+		if code != 2 || !strings.Contains(errOut, "wants HOST:PORT") || strings.Count(errOut, "\n") != 1 {
+			t.Errorf("%v: exit %d, stderr %q", args, code, errOut)
+		}
+	}
+}

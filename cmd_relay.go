@@ -42,6 +42,9 @@ func cmdRelay(args []string, stdout, stderr io.Writer) error {
 	if err := noArgs("relay serve", pos); err != nil {
 		return err
 	}
+	if err := checkAddr(*addr, ":8080"); err != nil {
+		return err
+	}
 	if *token == "" {
 		*token = os.Getenv("GANCHO_RELAY_TOKEN") // not the flag default: -h would print it
 	}

@@ -12,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"slices"
@@ -190,6 +191,27 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	return fs.Args(), nil
 }
 
+// checkAddr checks an --addr flag before anything listens, and says what
+// a valid one looks like (anyAddr is the all-interfaces example).
+func checkAddr(addr, anyAddr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err == nil {
+		if n, perr := strconv.ParseUint(port, 10, 16); perr != nil || (port != "0" && n == 0) {
+			err = fmt.Errorf("port %q is not a number from 0 to 65535", port)
+		} else if strings.ContainsAny(host, " /") {
+			err = fmt.Errorf("host %q is not a host name or IP address", host)
+		}
+	}
+	if err != nil {
+		var ae *net.AddrError
+		if errors.As(err, &ae) {
+			err = errors.New(ae.Err)
+		}
+		return usageError{fmt.Errorf("--addr %q: %v; --addr wants HOST:PORT, e.g. 127.0.0.1%s, or %s for every interface", addr, err, anyAddr, anyAddr)}
+	}
+	return nil
+}
+
 // usageError is a command line that cannot be parsed: exit code 2.
 type usageError struct{ error }
 
@@ -275,6 +297,9 @@ func (l *listenFlags) register(fs *flag.FlagSet) {
 }
 
 func (l *listenFlags) server(st *capture.Store) (*capture.Server, error) {
+	if err := checkAddr(l.addr, ":4665"); err != nil {
+		return nil, err
+	}
 	max, err := capture.ParseSize(l.maxBody)
 	if err != nil {
 		return nil, fmt.Errorf("--max-body: %w", err)
