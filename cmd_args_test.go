@@ -145,3 +145,12 @@ func TestAddrFlag(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifyFlagSecret: a standard secret that is not whsec_+base64 is
+// refused at the flag, before anything is saved.
+func TestVerifyFlagSecret(t *testing.T) {
+	_, errOut, code := runCmd(t, "listen", "--verify", "standard:notwhsec", "--addr", "127.0.0.1:0", "--data", t.TempDir())
+	if code != 1 || !strings.Contains(errOut, "--verify") || !strings.Contains(errOut, "whsec_") || strings.Contains(errOut, "notwhsec") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+}
