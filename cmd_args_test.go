@@ -154,3 +154,17 @@ func TestVerifyFlagSecret(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
 }
+
+// TestMethodFlagCase: --method matches whatever case it is written in.
+func TestMethodFlagCase(t *testing.T) {
+	var ids capture.IDGen
+	c := sample(&ids, "/dav", "")
+	c.Method = "PROPFIND"
+	dir := seed(t, c)
+	for _, args := range [][]string{{"list", "--method", "propfind"}, {"export", "--method", "Propfind"}} {
+		out, errOut, code := runCmd(t, append(args, "--data", dir)...)
+		if code != 0 || !strings.Contains(out, "/dav") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, code, out, errOut)
+		}
+	}
+}

@@ -179,7 +179,7 @@ func cmdExport(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer e.Close()
-	reqs, err := selectCaptures(e.store, capture.Query{Search: *search, Method: *method}, *limit)
+	reqs, err := selectCaptures(e.store, capture.Query{Search: *search, Method: methodFlag(*method)}, *limit)
 	if err != nil {
 		return err
 	}

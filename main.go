@@ -212,6 +212,10 @@ func checkAddr(addr, anyAddr string) error {
 	return nil
 }
 
+// methodFlag is a --method filter: methods are compared as senders write
+// them, upper case, so "--method propfind" finds PROPFIND.
+func methodFlag(m string) string { return strings.ToUpper(strings.TrimSpace(m)) }
+
 // usageError is a command line that cannot be parsed: exit code 2.
 type usageError struct{ error }
 
@@ -628,7 +632,7 @@ func cmdList(args []string, stdout, stderr io.Writer) error {
 	defer e.Close()
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)
-	q := capture.Query{Search: *search, Method: *method, Summary: !*asJSON}
+	q := capture.Query{Search: *search, Method: methodFlag(*method), Summary: !*asJSON}
 	remaining := *limit
 	for {
 		q.Limit = 500
