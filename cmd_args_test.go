@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"flag"
 	"io"
 	"slices"
@@ -166,5 +167,67 @@ func TestMethodFlagCase(t *testing.T) {
 		if code != 0 || !strings.Contains(out, "/dav") {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, code, out, errOut)
 		}
+	}
+}
+
+// snakeKeys reports the first key of v, at any depth, that is not snake_case.
+func snakeKeys(v any) string {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			for _, r := range k {
+				if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_') {
+					return k
+				}
+			}
+			if bad := snakeKeys(x); bad != "" {
+				return bad
+			}
+		}
+	case []any:
+		for _, x := range v {
+			if bad := snakeKeys(x); bad != "" {
+				return bad
+			}
+		}
+	}
+	return ""
+}
+
+// TestJSONIsSnakeCase: every JSON the CLI prints names its keys in
+// snake_case, as the export record does.
+func TestJSONIsSnakeCase(t *testing.T) {
+	var ids capture.IDGen
+	dir := seed(t, sample(&ids, "/hooks", `{"A":1}`))
+	if _, errOut, code := runCmd(t, "subscriptions", "add", "--data", dir, "--name", "N", "--event", "sale.created",
+		"--url", "http://127.0.0.1:1/", "--header", "X-A: b", "--rename", "sale.id -> Id"); code != 0 {
+		t.Fatal(errOut)
+	}
+	for _, args := range [][]string{
+		{"events", "--json"},
+		{"list", "--json"},
+		{"subscriptions", "list", "--json", "--include-secrets"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			out, errOut, code := runCmd(t, append(args, "--data", dir)...)
+			if code != 0 {
+				t.Fatal(errOut)
+			}
+			dec := json.NewDecoder(strings.NewReader(out))
+			n := 0
+			for dec.More() {
+				var v any
+				if err := dec.Decode(&v); err != nil {
+					t.Fatal(err)
+				}
+				if bad := snakeKeys(v); bad != "" {
+					t.Errorf("key %q is not snake_case", bad)
+				}
+				n++
+			}
+			if n == 0 {
+				t.Error("no JSON printed")
+			}
+		})
 	}
 }
