@@ -15,6 +15,7 @@ import (
 
 	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/exchange"
+	"github.com/gancho-app/gancho/internal/text"
 	"github.com/gancho-app/gancho/replay"
 	"github.com/gancho-app/gancho/settings"
 	"github.com/gancho-app/gancho/verify"
@@ -107,7 +108,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if failed > 0 {
-		return fmt.Errorf("%d of %d replays failed or were not answered 2xx (see above)", failed, len(ids))
+		return fmt.Errorf("%d of %s failed or were not answered 2xx (see above)", failed, text.N(len(ids), "replay", "replays"))
 	}
 	return nil
 }
@@ -200,7 +201,7 @@ func cmdExport(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *out != "" {
-		fmt.Fprintf(stderr, "Exported %d captures to %s (%s%s).\n", len(reqs), *out, f, map[bool]string{true: ", secrets included", false: ", secrets redacted"}[*secrets])
+		fmt.Fprintf(stderr, "Exported %s to %s (%s%s).\n", text.N(len(reqs), "capture", "captures"), *out, f, map[bool]string{true: ", secrets included", false: ", secrets redacted"}[*secrets])
 	}
 	return nil
 }
@@ -269,9 +270,9 @@ func cmdImport(args []string, stdout, stderr io.Writer) error {
 		for _, w := range res.Warnings {
 			fmt.Fprintf(stderr, "%s: %s\n", name, safe(w))
 		}
-		fmt.Fprintf(stdout, "Imported %d captures from %s (%s)", added, name, res.Source)
+		fmt.Fprintf(stdout, "Imported %s from %s (%s)", text.N(added, "capture", "captures"), name, res.Source)
 		if skipped > 0 {
-			fmt.Fprintf(stdout, "; %d were already there", skipped)
+			fmt.Fprintf(stdout, "; %s already there", text.N(skipped, "was", "were"))
 		}
 		fmt.Fprintln(stdout, ".")
 	}

@@ -151,3 +151,23 @@ func TestReplayExitFollowsStatus(t *testing.T) {
 		})
 	}
 }
+
+// TestCountsAgree: one of something is singular ("1 capture", "1 was").
+func TestCountsAgree(t *testing.T) {
+	var ids capture.IDGen
+	dir := seed(t, sample(&ids, "/one", `{}`))
+	file := filepath.Join(t.TempDir(), "one.jsonl")
+	if _, errOut, code := runCmd(t, "export", "--out", file, "--data", dir); code != 0 || !strings.Contains(errOut, "Exported 1 capture to") {
+		t.Fatalf("export: %d %q", code, errOut)
+	}
+	dir2 := t.TempDir()
+	for _, want := range []string{"Imported 1 capture from", "Imported 0 captures from"} {
+		out, errOut, code := runCmd(t, "import", file, "--data", dir2)
+		if code != 0 || !strings.Contains(out, want) {
+			t.Fatalf("import: %d %q %q, want %q", code, out, errOut, want)
+		}
+		if want == "Imported 0 captures from" && !strings.Contains(out, "1 was already there") {
+			t.Errorf("second import: %q", out)
+		}
+	}
+}

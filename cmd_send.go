@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gancho-app/gancho/capture"
+	"github.com/gancho-app/gancho/internal/text"
 	"github.com/gancho-app/gancho/relay"
 	"github.com/gancho-app/gancho/replay"
 	"github.com/gancho-app/gancho/verify"
@@ -166,7 +167,7 @@ func fireSaved(ctx context.Context, c common, sender *replay.Sender, event strin
 	if err != nil {
 		return fmt.Errorf("send: %w", err)
 	}
-	fmt.Fprintf(stdout, "Fired %s to %d subscriptions.\n", event, len(ds))
+	fmt.Fprintf(stdout, "Fired %s to %s.\n", event, text.N(len(ds), "subscription", "subscriptions"))
 	if running {
 		fmt.Fprintf(stdout, "Gancho (pid %d) is running on %s: it delivers them within 30 s (see its Outbound tab).\n", other, e.db.Dir)
 		if !wait {
@@ -183,7 +184,7 @@ func fireSaved(ctx context.Context, c common, sender *replay.Sender, event strin
 	for len(pending) > 0 {
 		select {
 		case <-ctx.Done():
-			fmt.Fprintf(stdout, "Stopped: %d deliveries are still pending; they continue the next time Gancho runs.\n", len(pending))
+			fmt.Fprintf(stdout, "Stopped: %s still pending; they continue the next time Gancho runs.\n", text.N(len(pending), "delivery is", "deliveries are"))
 			return ctx.Err()
 		case <-changed:
 		case <-tick.C:
@@ -198,7 +199,7 @@ func fireSaved(ctx context.Context, c common, sender *replay.Sender, event strin
 				continue
 			}
 			delete(pending, id)
-			line := fmt.Sprintf("  %s → %s: %s after %d attempt(s)", dl.ID, dl.SubscriptionName, dl.Outcome, dl.Attempts)
+			line := fmt.Sprintf("  %s → %s: %s after %s", dl.ID, dl.SubscriptionName, dl.Outcome, text.N(dl.Attempts, "attempt", "attempts"))
 			if dl.LastStatus != 0 {
 				line += fmt.Sprintf(", last %d", dl.LastStatus)
 			} else if dl.LastError != "" {
@@ -214,7 +215,7 @@ func fireSaved(ctx context.Context, c common, sender *replay.Sender, event strin
 		}
 	}
 	if failed > 0 {
-		return fmt.Errorf("send: %d of %d deliveries did not succeed", failed, len(ds))
+		return fmt.Errorf("send: %d of %s did not succeed", failed, text.N(len(ds), "delivery", "deliveries"))
 	}
 	return nil
 }

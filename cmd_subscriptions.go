@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gancho-app/gancho/capture"
+	"github.com/gancho-app/gancho/internal/text"
 	"github.com/gancho-app/gancho/relay"
 )
 
@@ -161,8 +162,8 @@ func cmdSubscriptions(args []string, stdout, stderr io.Writer) error {
 			}
 			continue
 		}
-		line := fmt.Sprintf("%s  %s  %-9s %s → %s, %d attempt(s)", d.ID, d.CreatedAt.Local().Format("2006-01-02 15:04:05"),
-			d.Outcome, d.Event, safe(d.SubscriptionName), d.Attempts)
+		line := fmt.Sprintf("%s  %s  %-9s %s → %s, %s", d.ID, d.CreatedAt.Local().Format("2006-01-02 15:04:05"),
+			d.Outcome, d.Event, safe(d.SubscriptionName), text.N(d.Attempts, "attempt", "attempts"))
 		if d.LastStatus != 0 {
 			line += fmt.Sprintf(", last %d", d.LastStatus)
 		} else if d.LastError != "" {

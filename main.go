@@ -27,6 +27,7 @@ import (
 	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/capture/database"
 	"github.com/gancho-app/gancho/capture/pretty"
+	"github.com/gancho-app/gancho/internal/text"
 	"github.com/gancho-app/gancho/relay/ws"
 	"github.com/gancho-app/gancho/replay"
 	"github.com/gancho-app/gancho/rules"
@@ -467,7 +468,7 @@ func listenRelay(ctx context.Context, e *engine, lf *listenFlags, stdout io.Writ
 		State: func(st ws.ClientState) {
 			switch st.Kind {
 			case ws.Online:
-				fmt.Fprintf(stdout, "Relay online: senders post to %s (%d waiting hooks to catch up)\n", st.HookURL, st.Backlog)
+				fmt.Fprintf(stdout, "Relay online: senders post to %s (%s to catch up)\n", st.HookURL, text.N(int(st.Backlog), "waiting hook", "waiting hooks"))
 			case ws.Reconnecting:
 				fmt.Fprintf(stdout, "Relay reconnecting: %s; next try %s\n", st.Reason, st.Retry.Local().Format("15:04:05"))
 			case ws.Failed:
@@ -565,7 +566,7 @@ func cmdListen(args []string, stdout, stderr io.Writer) error {
 			case capture.Added:
 				fmt.Fprintln(stdout, capture.Line(ev.Request))
 			case capture.Dropped:
-				fmt.Fprintf(stdout, "(%d events not shown: the terminal was too slow; run \"gancho list\")\n", ev.Count)
+				fmt.Fprintf(stdout, "(%s not shown: the terminal was too slow; run \"gancho list\")\n", text.N(ev.Count, "event", "events"))
 			}
 		}
 	}()
