@@ -231,3 +231,27 @@ func TestJSONIsSnakeCase(t *testing.T) {
 		})
 	}
 }
+
+// TestInvalidUTF8TargetRoundTrip: a target that is not UTF-8 survives
+// export and import byte for byte (target_base64).
+func TestInvalidUTF8TargetRoundTrip(t *testing.T) {
+	var ids capture.IDGen
+	c := sample(&ids, "/caf\xe9?q=\xff", "")
+	dir := seed(t, c)
+	out, _, code := runCmd(t, "list", "--json", "--data", dir)
+	if code != 0 || !strings.Contains(out, `"target_base64":"L2NhZuk/cT3/"`) {
+		t.Fatalf("list --json: %q", out)
+	}
+	file := t.TempDir() + "/x.jsonl"
+	if _, errOut, code := runCmd(t, "export", "--out", file, "--data", dir); code != 0 {
+		t.Fatal(errOut)
+	}
+	dir2 := t.TempDir()
+	if _, errOut, code := runCmd(t, "import", file, "--data", dir2); code != 0 {
+		t.Fatal(errOut)
+	}
+	out2, _, _ := runCmd(t, "list", "--json", "--data", dir2)
+	if !strings.Contains(out2, `"target_base64":"L2NhZuk/cT3/"`) {
+		t.Errorf("after import: %q", out2)
+	}
+}
