@@ -125,14 +125,11 @@ func (r *Request) ContentType() string { return r.Headers.Get("Content-Type") }
 // Record is the export record: the JSON object `gancho list --json` prints,
 // one per line. Scripts depend on its field names; add fields, never rename.
 type Record struct {
-	ID         string `json:"id"`
-	ReceivedAt string `json:"received_at"`
-	Method     string `json:"method"`
-	Target     string `json:"target"`
-	// TargetBase64 holds the target's bytes when they are not valid UTF-8
-	// (Target then shows them with U+FFFD), so an export keeps them as
-	// body_base64 keeps the body's.
-	TargetBase64   string  `json:"target_base64,omitempty"`
+	ID             string  `json:"id"`
+	ReceivedAt     string  `json:"received_at"`
+	Method         string  `json:"method"`
+	Target         string  `json:"target"`
+	TargetBase64   string  `json:"target_base64,omitempty"` // the target's bytes when not UTF-8 (Target shows U+FFFD), as body_base64
 	Proto          string  `json:"proto"`
 	Host           string  `json:"host"`
 	RemoteAddr     string  `json:"remote_addr"`
