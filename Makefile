@@ -3,6 +3,9 @@
 # headers Fyne needs, via apt-get on Debian/Ubuntu) and then build.
 
 GO      ?= go
+# The ngrok SDK warns at each connection when built with a Go that trusts
+# the compromised eMudhra CA keys (before go1.26.10 and go1.27.3).
+export GOTOOLCHAIN := go1.27.3
 BIN     ?= gancho
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PKGS := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev \
@@ -43,7 +46,7 @@ deps: deps-system
 # automated; elsewhere this prints what to install (see README).
 deps-system:
 	@command -v $(GO) >/dev/null && $(GO) env GOVERSION | grep -Eq '^go1\.(2[1-9]|[3-9][0-9])' || \
-		{ echo "Gancho needs Go 1.21 or newer (it then fetches the 1.26 toolchain itself); Debian 12's golang-go is 1.19: install Go from go.dev/dl or bookworm-backports, then run make again."; exit 1; }
+		{ echo "Gancho needs Go 1.21 or newer (it then fetches the go1.27.3 toolchain itself); Debian 12's golang-go is 1.19: install Go from go.dev/dl or bookworm-backports, then run make again."; exit 1; }
 	@if [ "$$(uname -s)" = Linux ] && command -v dpkg-query >/dev/null; then \
 		missing=""; for p in $(APT_PKGS); do \
 			dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \

@@ -35,7 +35,14 @@ func cmdRelay(args []string, stdout, stderr io.Writer) error {
 	basic := fs.String("basic-auth", "", "require HTTP basic auth from senders, user:password")
 	var respond multiFlag
 	fs.Var(&respond, "respond", `response rule, e.g. 'POST /** -> 200'; repeatable`)
-	if _, err := parseInterspersed(fs, args[1:]); err != nil {
+	pos, err := parseInterspersed(fs, args[1:])
+	if err != nil {
+		return err
+	}
+	if err := noArgs("relay serve", pos); err != nil {
+		return err
+	}
+	if err := checkAddr(*addr, ":8080"); err != nil {
 		return err
 	}
 	if *token == "" {

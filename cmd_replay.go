@@ -15,26 +15,11 @@ import (
 
 	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/exchange"
+	"github.com/gancho-app/gancho/internal/text"
 	"github.com/gancho-app/gancho/replay"
 	"github.com/gancho-app/gancho/settings"
 	"github.com/gancho-app/gancho/verify"
 )
-
-// parseInterspersed lets flags follow positional arguments ("replay ID
-// --to URL"), which the flag package alone stops at.
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		if fs.NArg() == 0 {
-			return pos, nil
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
-}
 
 // sendFlags are the options of every command that sends requests.
 type sendFlags struct {
@@ -122,14 +107,20 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stderr, "gancho: the attempt was not stored: %v\n", err)
 		}
 		printResult(stdout, cr.ID, req, res)
-		if res.Class != "" {
+		if !accepted(res) {
 			failed++
 		}
 	}
 	if failed > 0 {
-		return fmt.Errorf("%d of %d replays failed (see above)", failed, len(ids))
+		return fmt.Errorf("%d of %s failed or were not answered 2xx (see above)", failed, text.N(len(ids), "replay", "replays"))
 	}
 	return nil
+}
+
+// accepted is success for replay and send alike, as curl --fail has it: an
+// answer, and a 2xx one.
+func accepted(res replay.Result) bool {
+	return res.Class == "" && res.Status >= 200 && res.Status <= 299
 }
 
 func pathOf(target string) string {
@@ -179,7 +170,11 @@ func cmdExport(args []string, stdout, stderr io.Writer) error {
 	var prefixes multiFlag
 	fs.Var(&prefixes, "secret-prefix", "another secret path prefix to redact (the saved one always is), e.g. one a past listen --secret-prefix used; repeatable")
 	base := fs.String("base-url", "", "base URL for HAR and cURL URLs, e.g. http://localhost:3000 (the capture's target is appended); default: the scheme and host each capture came to")
-	if err := fs.Parse(args); err != nil {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := noArgs("export", pos); err != nil {
 		return err
 	}
 	f, err := exchange.ParseFormat(*format)
@@ -191,7 +186,7 @@ func cmdExport(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer e.Close()
-	reqs, err := selectCaptures(e.store, capture.Query{Search: *search, Method: *method}, *limit)
+	reqs, err := selectCaptures(e.store, capture.Query{Search: *search, Method: methodFlag(*method)}, *limit)
 	if err != nil {
 		return err
 	}
@@ -220,7 +215,7 @@ func cmdExport(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *out != "" {
-		fmt.Fprintf(stderr, "Exported %d captures to %s (%s%s).\n", len(reqs), *out, f, map[bool]string{true: ", secrets included", false: ", secrets redacted"}[*secrets])
+		fmt.Fprintf(stderr, "Exported %s to %s (%s%s).\n", text.N(len(reqs), "capture", "captures"), *out, f, map[bool]string{true: ", secrets included", false: ", secrets redacted"}[*secrets])
 	}
 	return nil
 }
@@ -289,9 +284,9 @@ func cmdImport(args []string, stdout, stderr io.Writer) error {
 		for _, w := range res.Warnings {
 			fmt.Fprintf(stderr, "%s: %s\n", name, safe(w))
 		}
-		fmt.Fprintf(stdout, "Imported %d captures from %s (%s)", added, name, res.Source)
+		fmt.Fprintf(stdout, "Imported %s from %s (%s)", text.N(added, "capture", "captures"), name, res.Source)
 		if skipped > 0 {
-			fmt.Fprintf(stdout, "; %d were already there", skipped)
+			fmt.Fprintf(stdout, "; %s already there", text.N(skipped, "was", "were"))
 		}
 		fmt.Fprintln(stdout, ".")
 	}

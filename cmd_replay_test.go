@@ -184,3 +184,45 @@ func TestExportBaseURL(t *testing.T) {
 		t.Fatalf("--base-url:\n%s", out)
 	}
 }
+
+// TestReplayExitFollowsStatus: replay, like send --to and curl --fail,
+// fails unless the target answers 2xx.
+func TestReplayExitFollowsStatus(t *testing.T) {
+	var ids capture.IDGen
+	c := sample(&ids, "/hooks/crm", `{}`)
+	dir := seed(t, c)
+	for _, tc := range []struct {
+		status, code int
+	}{{200, 0}, {204, 0}, {302, 1}, {404, 1}, {500, 1}} {
+		t.Run(http.StatusText(tc.status), func(t *testing.T) {
+			recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(tc.status)
+			}))
+			defer recv.Close()
+			out, errOut, code := runCmd(t, "replay", c.ID, "--to", recv.URL, "--data", dir)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d; stdout %q stderr %q", code, tc.code, out, errOut)
+			}
+		})
+	}
+}
+
+// TestCountsAgree: one of something is singular ("1 capture", "1 was").
+func TestCountsAgree(t *testing.T) {
+	var ids capture.IDGen
+	dir := seed(t, sample(&ids, "/one", `{}`))
+	file := filepath.Join(t.TempDir(), "one.jsonl")
+	if _, errOut, code := runCmd(t, "export", "--out", file, "--data", dir); code != 0 || !strings.Contains(errOut, "Exported 1 capture to") {
+		t.Fatalf("export: %d %q", code, errOut)
+	}
+	dir2 := t.TempDir()
+	for _, want := range []string{"Imported 1 capture from", "Imported 0 captures from"} {
+		out, errOut, code := runCmd(t, "import", file, "--data", dir2)
+		if code != 0 || !strings.Contains(out, want) {
+			t.Fatalf("import: %d %q %q, want %q", code, out, errOut, want)
+		}
+		if want == "Imported 0 captures from" && !strings.Contains(out, "1 was already there") {
+			t.Errorf("second import: %q", out)
+		}
+	}
+}

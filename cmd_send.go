@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gancho-app/gancho/capture"
+	"github.com/gancho-app/gancho/internal/text"
 	"github.com/gancho-app/gancho/relay"
 	"github.com/gancho-app/gancho/replay"
 	"github.com/gancho-app/gancho/verify"
@@ -86,12 +87,8 @@ func cmdSend(args []string, stdout, stderr io.Writer) error {
 	case *asForm:
 		s.Format = relay.FormatForm
 	}
-	for _, h := range headers {
-		name, value, ok := strings.Cut(h, ":")
-		if !ok {
-			return fmt.Errorf("send: --header %q: write it as \"Name: value\"", h)
-		}
-		s.Headers = append(s.Headers, capture.Header{Name: strings.TrimSpace(name), Value: strings.TrimSpace(value)})
+	if s.Headers, err = parseHeaders(headers); err != nil {
+		return fmt.Errorf("send: %w", err)
 	}
 	generated := false
 	switch {
@@ -170,12 +167,12 @@ func fireSaved(ctx context.Context, c common, sender *replay.Sender, event strin
 	}
 	ds, err := d.Fire(ctx, event, p, "")
 	if errors.Is(err, relay.ErrNoSubscribers) {
-		return fmt.Errorf("send: no enabled subscription listens to %s; add one in the window's Outbound section, or use --to URL", event)
+		return fmt.Errorf("send: no enabled subscription listens to %s; add one with gancho subscriptions add or in the window's Outbound section, or use --to URL", event)
 	}
 	if err != nil {
 		return fmt.Errorf("send: %w", err)
 	}
-	fmt.Fprintf(stdout, "Fired %s to %d subscriptions.\n", event, len(ds))
+	fmt.Fprintf(stdout, "Fired %s to %s.\n", event, text.N(len(ds), "subscription", "subscriptions"))
 	if running {
 		fmt.Fprintf(stdout, "Gancho (pid %d) is running on %s: it delivers them within 30 s (see its Outbound tab).\n", other, e.db.Dir)
 		if !wait {
@@ -192,7 +189,7 @@ func fireSaved(ctx context.Context, c common, sender *replay.Sender, event strin
 	for len(pending) > 0 {
 		select {
 		case <-ctx.Done():
-			fmt.Fprintf(stdout, "Stopped: %d deliveries are still pending; they continue the next time Gancho runs.\n", len(pending))
+			fmt.Fprintf(stdout, "Stopped: %s still pending; they continue the next time Gancho runs.\n", text.N(len(pending), "delivery is", "deliveries are"))
 			return ctx.Err()
 		case <-changed:
 		case <-tick.C:
@@ -207,7 +204,7 @@ func fireSaved(ctx context.Context, c common, sender *replay.Sender, event strin
 				continue
 			}
 			delete(pending, id)
-			line := fmt.Sprintf("  %s → %s: %s after %d attempt(s)", dl.ID, dl.SubscriptionName, dl.Outcome, dl.Attempts)
+			line := fmt.Sprintf("  %s → %s: %s after %s", dl.ID, dl.SubscriptionName, dl.Outcome, text.N(dl.Attempts, "attempt", "attempts"))
 			if dl.LastStatus != 0 {
 				line += fmt.Sprintf(", last %d", dl.LastStatus)
 			} else if dl.LastError != "" {
@@ -223,7 +220,7 @@ func fireSaved(ctx context.Context, c common, sender *replay.Sender, event strin
 		}
 	}
 	if failed > 0 {
-		return fmt.Errorf("send: %d of %d deliveries did not succeed", failed, len(ds))
+		return fmt.Errorf("send: %d of %s did not succeed", failed, text.N(len(ds), "delivery", "deliveries"))
 	}
 	return nil
 }

@@ -78,7 +78,11 @@ func cmdTail(args []string, stdout, stderr io.Writer) error {
 	var c common
 	fs := newFlags("tail", stderr, &c)
 	asJSON := fs.Bool("json", false, "print each capture as its export record (one JSON object per line)")
-	if _, err := parseInterspersed(fs, args); err != nil {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := noArgs("tail", pos); err != nil {
 		return err
 	}
 	dir := c.data

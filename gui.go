@@ -4,10 +4,15 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"log"
+	"os"
+	"runtime"
 	"time"
 
+	"github.com/gancho-app/gancho/internal/fynequiet" // imported first: its init runs before Fyne's
 	"github.com/gancho-app/gancho/relay"
 	"github.com/gancho-app/gancho/relay/ws"
 	"github.com/gancho-app/gancho/replay"
@@ -17,6 +22,10 @@ import (
 )
 
 func cmdGUI(args []string, stderr io.Writer) error {
+	if err := needDisplay(runtime.GOOS, os.Getenv); err != nil {
+		return err
+	}
+	log.SetOutput(fynequiet.Filter(stderr)) // Fyne logs through the standard logger
 	e, srv, ss, lf, err := prepareCapture("", args, stderr)
 	if err != nil {
 		return err
@@ -68,6 +77,16 @@ func cmdGUI(args []string, stderr io.Writer) error {
 	// A relay client writes to the store: it must be gone before the store.
 	_ = sw.Wait(ctx)
 	return srv.Shutdown(ctx)
+}
+
+// needDisplay says, before GLFW panics over it, that the window has no
+// display to open on (over ssh, on a server) and what to run instead.
+func needDisplay(goos string, getenv func(string) string) error {
+	if goos == "windows" || goos == "darwin" || getenv("DISPLAY") != "" || getenv("WAYLAND_DISPLAY") != "" {
+		return nil
+	}
+	return errors.New(`there is no display for the window (DISPLAY and WAYLAND_DISPLAY are unset): ` +
+		`here use the terminal commands, e.g. "gancho listen", "gancho list", "gancho tail" ("gancho help" lists them)`)
 }
 
 // startOutbound opens the subscriptions store and runs deliveries (pending

@@ -12,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"slices"
@@ -26,6 +27,7 @@ import (
 	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/capture/database"
 	"github.com/gancho-app/gancho/capture/pretty"
+	"github.com/gancho-app/gancho/internal/text"
 	"github.com/gancho-app/gancho/relay/ws"
 	"github.com/gancho-app/gancho/replay"
 	"github.com/gancho-app/gancho/rules"
@@ -46,6 +48,7 @@ Usage:
   gancho import FILE          import a HAR, JSON lines, cURL or raw HTTP file
   gancho events [show|sample NAME [--xml]]  the 30 CRM events, a field list, a sample
   gancho send EVENT [--to URL]  send a signed sample to URL, or to the saved subscriptions
+  gancho subscriptions list|add|edit|enable|disable|delete|history  the saved outbound subscriptions
   gancho tail                 follow the captures of the running Gancho (window or listen)
   gancho relay serve --token T  the self-hosted team relay (one public URL for the team)
   gancho help                 this text
@@ -87,6 +90,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdSend(args, stdout, stderr)
 	case "tail":
 		err = cmdTail(args, stdout, stderr)
+	case "subscriptions":
+		err = cmdSubscriptions(args, stdout, stderr)
 	case "relay":
 		err = cmdRelay(args, stdout, stderr)
 	case "help", "-h", "--help":
@@ -101,6 +106,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "gancho: %s\n", explain(err))
+		if errors.As(err, new(usageError)) {
+			return 2
+		}
 		return 1
 	}
 	return 0
@@ -132,6 +140,94 @@ func newFlags(name string, stderr io.Writer, c *common) *flag.FlagSet {
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.data, "data", "", "data directory (default $GANCHO_DATA or "+database.DefaultDir()+")")
 	return fs
+}
+
+// parseInterspersed parses args with flags anywhere ("show ID --data D" as
+// well as "show --data D ID") and returns the positional arguments. It
+// moves each flag, with its value unless it is a bool flag or written
+// --flag=value, before the positionals; everything after "--" stays
+// positional. Every command parses its arguments with it.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var flags, pos []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			pos = append(pos, args[i+1:]...)
+			break
+		}
+		if len(a) < 2 || a[0] != '-' {
+			pos = append(pos, a)
+			continue
+		}
+		flags = append(flags, a)
+		name := strings.TrimLeft(a, "-")
+		if strings.Contains(name, "=") {
+			continue
+		}
+		f := fs.Lookup(name)
+		if f == nil { // unknown: Parse reports it
+			continue
+		}
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+			continue
+		}
+		if i+1 < len(args) {
+			i++
+			flags = append(flags, args[i])
+		}
+	}
+	// The flag package would print the error and then the usage, and run
+	// the error again: print nothing here but -h's usage.
+	out := fs.Output()
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(append(append(flags, "--"), pos...))
+	fs.SetOutput(out)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.Usage()
+		return nil, err
+	}
+	if err != nil {
+		return nil, usageError{fmt.Errorf("%w (\"%s -h\" lists the flags)", err, fs.Name())}
+	}
+	return fs.Args(), nil
+}
+
+// checkAddr checks an --addr flag before anything listens, and says what
+// a valid one looks like (anyAddr is the all-interfaces example).
+func checkAddr(addr, anyAddr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err == nil {
+		if n, perr := strconv.ParseUint(port, 10, 16); perr != nil || (port != "0" && n == 0) {
+			err = fmt.Errorf("port %q is not a number from 0 to 65535", port)
+		} else if strings.ContainsAny(host, " /") {
+			err = fmt.Errorf("host %q is not a host name or IP address", host)
+		}
+	}
+	if err != nil {
+		var ae *net.AddrError
+		if errors.As(err, &ae) {
+			err = errors.New(ae.Err)
+		}
+		return usageError{fmt.Errorf("--addr %q: %v; --addr wants HOST:PORT, e.g. 127.0.0.1%s, or %s for every interface", addr, err, anyAddr, anyAddr)}
+	}
+	return nil
+}
+
+// methodFlag is a --method filter: methods are compared as senders write
+// them, upper case, so "--method propfind" finds PROPFIND.
+func methodFlag(m string) string { return strings.ToUpper(strings.TrimSpace(m)) }
+
+// usageError is a command line that cannot be parsed: exit code 2.
+type usageError struct{ error }
+
+func (e usageError) Unwrap() error { return e.error }
+
+// noArgs rejects positional arguments of a command that takes none.
+func noArgs(cmd string, pos []string) error {
+	if len(pos) > 0 {
+		return fmt.Errorf("%s: unexpected argument %q (\"gancho %s -h\" lists the flags)", cmd, pos[0], cmd)
+	}
+	return nil
 }
 
 type engine struct {
@@ -206,6 +302,9 @@ func (l *listenFlags) register(fs *flag.FlagSet) {
 }
 
 func (l *listenFlags) server(st *capture.Store) (*capture.Server, error) {
+	if err := checkAddr(l.addr, ":4665"); err != nil {
+		return nil, err
+	}
 	max, err := capture.ParseSize(l.maxBody)
 	if err != nil {
 		return nil, fmt.Errorf("--max-body: %w", err)
@@ -307,7 +406,14 @@ func prepareCapture(name string, args []string, stderr io.Writer) (*engine, *cap
 	var lf listenFlags
 	fs := newFlags(name, stderr, &lf.common)
 	lf.register(fs)
-	if err := fs.Parse(args); err != nil {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	if name == "" && len(pos) > 0 { // "gancho --data D list"
+		return nil, nil, nil, nil, fmt.Errorf("unexpected %q: the command comes first, e.g. \"gancho list --data DIR\" (\"gancho help\" lists them)", pos[0])
+	}
+	if err := noArgs(name, pos); err != nil {
 		return nil, nil, nil, nil, err
 	}
 	if err := lf.check(name); err != nil {
@@ -362,7 +468,7 @@ func listenRelay(ctx context.Context, e *engine, lf *listenFlags, stdout io.Writ
 		State: func(st ws.ClientState) {
 			switch st.Kind {
 			case ws.Online:
-				fmt.Fprintf(stdout, "Relay online: senders post to %s (%d waiting hooks to catch up)\n", st.HookURL, st.Backlog)
+				fmt.Fprintf(stdout, "Relay online: senders post to %s (%s to catch up)\n", st.HookURL, text.N(int(st.Backlog), "waiting hook", "waiting hooks"))
 			case ws.Reconnecting:
 				fmt.Fprintf(stdout, "Relay reconnecting: %s; next try %s\n", st.Reason, st.Retry.Local().Format("15:04:05"))
 			case ws.Failed:
@@ -460,7 +566,7 @@ func cmdListen(args []string, stdout, stderr io.Writer) error {
 			case capture.Added:
 				fmt.Fprintln(stdout, capture.Line(ev.Request))
 			case capture.Dropped:
-				fmt.Fprintf(stdout, "(%d events not shown: the terminal was too slow; run \"gancho list\")\n", ev.Count)
+				fmt.Fprintf(stdout, "(%s not shown: the terminal was too slow; run \"gancho list\")\n", text.N(ev.Count, "event", "events"))
 			}
 		}
 	}()
@@ -513,7 +619,11 @@ func cmdList(args []string, stdout, stderr io.Writer) error {
 	limit := fs.Int("limit", 100, "at most this many captures (0: all)")
 	search := fs.String("search", "", "full-text search: every word must appear")
 	method := fs.String("method", "", "only this method")
-	if err := fs.Parse(args); err != nil {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := noArgs("list", pos); err != nil {
 		return err
 	}
 	e, err := openEngine(c)
@@ -523,7 +633,7 @@ func cmdList(args []string, stdout, stderr io.Writer) error {
 	defer e.Close()
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)
-	q := capture.Query{Search: *search, Method: *method, Summary: !*asJSON}
+	q := capture.Query{Search: *search, Method: methodFlag(*method), Summary: !*asJSON}
 	remaining := *limit
 	for {
 		q.Limit = 500
@@ -557,10 +667,11 @@ func cmdList(args []string, stdout, stderr io.Writer) error {
 func cmdShow(args []string, stdout, stderr io.Writer) error {
 	var c common
 	fs := newFlags("show", stderr, &c)
-	if err := fs.Parse(args); err != nil {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	if len(pos) != 1 {
 		return errors.New(`show needs one capture id: run "gancho list" to see them`)
 	}
 	e, err := openEngine(c)
@@ -568,7 +679,7 @@ func cmdShow(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer e.Close()
-	r, err := e.store.Get(context.Background(), fs.Arg(0))
+	r, err := e.store.Get(context.Background(), pos[0])
 	if err != nil {
 		return err
 	}

@@ -41,8 +41,8 @@ type Policy struct {
 	// BasicAuth, when set ("user:password"), is required with HTTP basic auth.
 	BasicAuth string
 	// RateLimit caps requests per minute from one client IP (0 = no cap);
-	// RateBurst is how many may arrive at once (0 = a tenth of RateLimit, at
-	// least 1).
+	// RateBurst is how many may arrive at once (0 = RateLimit: a minute's
+	// worth).
 	RateLimit, RateBurst int
 	// DropRefused stops refused requests from being recorded. By default
 	// they are kept, marked, so a misconfigured sender is visible.
@@ -82,10 +82,13 @@ type policyState struct {
 }
 
 func newPolicyState(p Policy) *policyState {
-	st := &policyState{Policy: p, limiter: newLimiter(float64(p.RateLimit)/60, p.RateBurst)}
-	if p.RateLimit > 0 && p.RateBurst <= 0 {
-		st.limiter = newLimiter(float64(p.RateLimit)/60, max(1, p.RateLimit/10))
+	burst := p.RateBurst
+	if burst <= 0 {
+		// N per minute lets N quick requests through, then one every 60/N s:
+		// what "60 per minute" promises to a sender that sends in batches.
+		burst = p.RateLimit
 	}
+	st := &policyState{Policy: p, limiter: newLimiter(float64(p.RateLimit)/60, burst)}
 	// Three at once, then one every 10 s per client.
 	st.refusedLog = newLimiter(0.1, 3)
 	return st

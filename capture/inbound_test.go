@@ -154,6 +154,24 @@ func TestRateLimit(t *testing.T) {
 	}
 }
 
+// TestRateLimitDefaultBurst: "60 per minute" lets 60 quick requests
+// through (the burst defaults to the limit), and refuses the 61st.
+func TestRateLimitDefaultBurst(t *testing.T) {
+	st := newStore(t, capture.StoreConfig{})
+	srv := newServer(t, st, capture.Config{})
+	setPolicy(t, srv, capture.Policy{RateLimit: 60})
+	for i := range 61 {
+		resp, _ := send(t, http.DefaultClient, "POST", srv.URL()+"/x", "b")
+		want := 200
+		if i == 60 {
+			want = 429
+		}
+		if resp.StatusCode != want {
+			t.Fatalf("request %d: status %d, want %d", i+1, resp.StatusCode, want)
+		}
+	}
+}
+
 // X-Forwarded-For is written by the sender: trusting it would let anyone
 // dodge the limit by inventing addresses, on the direct listener and on a
 // tunnel's (whose connections carry the client's real address).

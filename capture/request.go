@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gancho-app/gancho/verify"
 )
@@ -128,6 +129,7 @@ type Record struct {
 	ReceivedAt     string  `json:"received_at"`
 	Method         string  `json:"method"`
 	Target         string  `json:"target"`
+	TargetBase64   string  `json:"target_base64,omitempty"` // the target's bytes when not UTF-8 (Target shows U+FFFD), as body_base64
 	Proto          string  `json:"proto"`
 	Host           string  `json:"host"`
 	RemoteAddr     string  `json:"remote_addr"`
@@ -168,6 +170,10 @@ func (r *Request) ToRecord() Record {
 		ResponseRule:   r.Rule,
 		Origin:         r.Origin,
 	}
+	if !utf8.ValidString(r.Target) {
+		rec.TargetBase64 = base64.StdEncoding.EncodeToString([]byte(r.Target))
+		rec.Target = strings.ToValidUTF8(r.Target, "\uFFFD")
+	}
 	if rec.Headers == nil {
 		rec.Headers = Headers{}
 	}
@@ -185,6 +191,14 @@ func FromRecord(rec Record) (*Request, error) {
 	if err != nil {
 		return nil, fmt.Errorf("record %s: body_base64: %w", rec.ID, err)
 	}
+	target := rec.Target
+	if rec.TargetBase64 != "" {
+		b, err := base64.StdEncoding.DecodeString(rec.TargetBase64)
+		if err != nil {
+			return nil, fmt.Errorf("record %s: target_base64: %w", rec.ID, err)
+		}
+		target = string(b)
+	}
 	t, err := time.Parse(time.RFC3339Nano, rec.ReceivedAt)
 	if err != nil {
 		return nil, fmt.Errorf("record %s: received_at: %w", rec.ID, err)
@@ -194,7 +208,7 @@ func FromRecord(rec Record) (*Request, error) {
 		declared = *rec.DeclaredSize
 	}
 	return &Request{
-		ID: rec.ID, ReceivedAt: t, Method: rec.Method, Target: rec.Target,
+		ID: rec.ID, ReceivedAt: t, Method: rec.Method, Target: target,
 		Proto: rec.Proto, Host: rec.Host, RemoteAddr: rec.RemoteAddr,
 		Headers: rec.Headers, Body: body, BodySize: rec.BodySize,
 		Truncated: rec.Truncated, DeclaredSize: declared, HeadersFromWire: true,

@@ -144,6 +144,7 @@ func TestFidelity(t *testing.T) {
 		{name: "chunked is stored de-chunked", method: "POST", target: "/chunked",
 			headers: []string{"Host: h", "Content-Type: text/plain", "Transfer-Encoding: chunked"},
 			body:    []byte("hello, chunked world"), chunked: true},
+		{name: "invalid utf-8 target kept as bytes", method: "GET", target: "/caf\xe9?q=\xff\xfe", headers: []string{"Host: h"}},
 		{name: "absolute-form target", method: "GET", target: "http://example.test/abs?x=1", headers: []string{"Host: example.test"}},
 	}
 	st := newStore(t, capture.StoreConfig{})

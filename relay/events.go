@@ -13,19 +13,19 @@ var ErrUnknownEvent = errors.New("unknown event")
 // Event describes one event of the catalogue.
 type Event struct {
 	// Number is the event's 1-based position in the CRM's webhook menu.
-	Number int
+	Number int `json:"number"`
 	// Name is the stable machine name, sent as the envelope's "type",
 	// e.g. "client.phase_changed".
-	Name string
+	Name string `json:"name"`
 	// Label is the English label, as in the CRM menu.
-	Label string
+	Label string `json:"label"`
 	// LabelPT is the Portuguese (Brazil) label, as in the CRM menu.
-	LabelPT string
+	LabelPT string `json:"label_pt"`
 	// Description says, in English, when the event is sent.
-	Description string
+	Description string `json:"description"`
 	// Fields documents the members of the envelope's "data", in the order
 	// they appear in a sample.
-	Fields []FieldSpec
+	Fields []FieldSpec `json:"fields"`
 }
 
 // FieldSpec documents one field of an event's data.
@@ -42,9 +42,9 @@ type Event struct {
 // "2025-03-14T10:30:00-03:00"), "date" ("2025-03-14"), "[]string",
 // "[]object" or "any" (a value whose type depends on another field).
 type FieldSpec struct {
-	Name string
-	Type string
-	Doc  string
+	Name string `json:"name"`
+	Type string `json:"type"`
+	Doc  string `json:"doc"`
 }
 
 // eventDef is one catalogue entry: the labels and the parts its data is

@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/gancho-app/gancho/capture"
+	"github.com/gancho-app/gancho/internal/text"
 	"github.com/gancho-app/gancho/relay"
 )
 
@@ -204,11 +205,8 @@ func (f *fireForm) fire() {
 				f.msg.SetText("Not sent: " + err.Error())
 			default:
 				f.msg.Importance = widget.SuccessImportance
-				n := fmt.Sprintf("%d subscriptions", len(ds))
-				if len(ds) == 1 {
-					n = "1 subscription"
-				}
-				f.msg.SetText(fmt.Sprintf("Fired %s to %s (webhook-id %s…). The delivery log shows each attempt.", name, n, ds[0].ID))
+				f.msg.SetText(fmt.Sprintf("Fired %s to %s (webhook-id %s…). The delivery log shows each attempt.", name,
+					text.N(len(ds), "subscription", "subscriptions"), ds[0].ID))
 				f.p.reload()
 			}
 		})

@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/gancho-app/gancho/exchange"
+	"github.com/gancho-app/gancho/internal/text"
 	"github.com/gancho-app/gancho/relay"
 	"github.com/gancho-app/gancho/tunnel"
 )
@@ -314,10 +315,7 @@ func deliveryLine(d relay.Delivery) string {
 	when := d.CreatedAt.Local().Format("Jan 2 15:04:05")
 	s := fmt.Sprintf("%s  %s → %s  %s", when, d.Event, d.SubscriptionName, d.Outcome)
 	if d.Attempts > 0 {
-		s += fmt.Sprintf(" · %d attempt", d.Attempts)
-		if d.Attempts > 1 {
-			s += "s"
-		}
+		s += " · " + text.N(d.Attempts, "attempt", "attempts")
 	}
 	switch {
 	case d.LastStatus != 0:

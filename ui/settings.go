@@ -17,6 +17,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/gancho-app/gancho/internal/text"
 	"github.com/gancho-app/gancho/rules"
 	"github.com/gancho-app/gancho/settings"
 	"github.com/gancho-app/gancho/tunnel"
@@ -258,11 +259,7 @@ func (f *settingsForm) checkRules() {
 		f.rulesMsg.SetText("No rules: every capture is answered 200 {\"ok\":true,\"id\":…}.")
 	default:
 		f.rulesMsg.Importance = widget.SuccessImportance
-		n := fmt.Sprintf("%d rules", len(rs))
-		if len(rs) == 1 {
-			n = "1 rule"
-		}
-		f.rulesMsg.SetText(n + ". Requests matching none get the default 200.")
+		f.rulesMsg.SetText(text.N(len(rs), "rule", "rules") + ". Requests matching none get the default 200.")
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 
 	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/exchange"
+	"github.com/gancho-app/gancho/internal/text"
 	"github.com/gancho-app/gancho/replay"
 )
 
@@ -68,7 +69,7 @@ func (m *Main) scope() scope {
 func (m *Main) describe(s scope) string {
 	switch {
 	case s.picked != nil:
-		return fmt.Sprintf("the %d picked captures", len(s.picked))
+		return "the " + text.N(len(s.picked), "picked capture", "picked captures")
 	case m.filtered():
 		return "the captures matching the current search and method"
 	}
@@ -153,7 +154,7 @@ func (m *Main) showExport() {
 						dialog.ShowError(fmt.Errorf("export failed: %w", err), m.win)
 						return
 					}
-					dialog.ShowInformation("Exported", fmt.Sprintf("%d captures written to %s.", len(reqs), w.URI().Name()), m.win)
+					dialog.ShowInformation("Exported", fmt.Sprintf("%s written to %s.", text.N(len(reqs), "capture", "captures"), w.URI().Name()), m.win)
 				})
 			}()
 		}, m.win)
@@ -185,9 +186,9 @@ func (m *Main) showImport() {
 					dialog.ShowError(fmt.Errorf("import failed: %w", err), m.win)
 					return
 				}
-				msg := fmt.Sprintf("%d captures imported from %s (%s).", added, r.URI().Name(), res.Source)
+				msg := fmt.Sprintf("%s imported from %s (%s).", text.N(added, "capture", "captures"), r.URI().Name(), res.Source)
 				if skipped > 0 {
-					msg += fmt.Sprintf(" %d were already there.", skipped)
+					msg += fmt.Sprintf(" %s already there.", text.N(skipped, "was", "were"))
 				}
 				if len(res.Warnings) > 0 {
 					msg += "\n\n" + strings.Join(res.Warnings, "\n")

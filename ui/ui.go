@@ -25,6 +25,7 @@ import (
 
 	"github.com/gancho-app/gancho/assets"
 	"github.com/gancho-app/gancho/capture"
+	"github.com/gancho-app/gancho/internal/text"
 	"github.com/gancho-app/gancho/tunnel"
 )
 
@@ -559,14 +560,14 @@ func (m *Main) updateCount() {
 	m.total = n
 	if m.filtered() {
 		shown, _ := m.opts.Captures.Count(context.Background(), m.query())
-		m.count.SetText(fmt.Sprintf("%d of %d captures", shown, n))
+		m.count.SetText(fmt.Sprintf("%d of %s", shown, text.N(n, "capture", "captures")))
 		return
 	}
-	text := fmt.Sprintf("%d captures · %s", n, capture.FormatSize(b))
+	line := fmt.Sprintf("%s · %s", text.N(n, "capture", "captures"), capture.FormatSize(b))
 	if len(m.picked) > 0 {
-		text = fmt.Sprintf("%d picked · %s", len(m.picked), text)
+		line = fmt.Sprintf("%d picked · %s", len(m.picked), line)
 	}
-	m.count.SetText(text)
+	m.count.SetText(line)
 }
 
 // togglePick picks id for export and bulk replay, or unpicks it (UI
@@ -700,7 +701,7 @@ func (m *Main) confirmClear() {
 		do(true)
 		return
 	}
-	dialog.ShowConfirm("Clear all captures?", fmt.Sprintf("This deletes all %d captures from %s. It cannot be undone.", m.total, m.opts.DataDir), do, m.win)
+	dialog.ShowConfirm("Clear all captures?", fmt.Sprintf("This deletes %s from %s. It cannot be undone.", text.N(m.total, "capture", "captures"), m.opts.DataDir), do, m.win)
 }
 
 func (m *Main) copy(s string) {

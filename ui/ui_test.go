@@ -106,7 +106,7 @@ func TestEmptyStateThenLiveCapture(t *testing.T) {
 	h.add(t, "POST", "/hooks/crm?x=1", "application/json", []byte(`{"a":1}`))
 	h.waitFor(t, "the capture in the list", func() bool { return len(h.m.items) == 1 })
 	if !h.eval(func() bool {
-		return h.m.right.Objects[0] == h.m.noSel && strings.HasPrefix(h.m.count.Text, "1 captures")
+		return h.m.right.Objects[0] == h.m.noSel && strings.HasPrefix(h.m.count.Text, "1 capture ·")
 	}) {
 		t.Fatal("empty state still shown, or count wrong")
 	}

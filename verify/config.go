@@ -269,8 +269,14 @@ func (c Config) Validate() error {
 	}
 	switch c.Scheme {
 	case SchemeStandard, SchemeSvix:
-		if standardKey(c.Secret) == nil {
+		key := standardKey(c.Secret)
+		if key == nil {
 			return bad("%s secret is not base64 after the optional whsec_ prefix; paste the signing secret exactly as the sender shows it", c.Scheme)
+		}
+		// Without the prefix, a short word ("standard:mysecret") decodes as
+		// base64 too; a real key is 24 bytes or more (Standard Webhooks).
+		if !strings.HasPrefix(c.Secret, "whsec_") && len(key) < minBareKey {
+			return bad("%s secret is not whsec_ followed by base64 (nor a bare base64 key of %d bytes or more); paste the signing secret exactly as the sender shows it, whsec_ included", c.Scheme, minBareKey)
 		}
 	case SchemeGitHub:
 		if c.Tolerance != 0 {
@@ -355,6 +361,10 @@ func hashFor(algo string) func() hash.Hash {
 		return sha256.New
 	}
 }
+
+// minBareKey is the shortest key accepted without the whsec_ prefix: the
+// Standard Webhooks minimum.
+const minBareKey = 24
 
 // standardKey decodes a Standard Webhooks secret, or returns nil if it is
 // not base64 (or decodes to nothing). Padded and unpadded forms are both

@@ -40,6 +40,8 @@ var parseCases = []parseCase{
 	{spec: "stripe:", wantErr: "stripe secret is empty"},
 	{spec: "stripe:,path=/x", wantErr: "stripe secret is empty"},
 	{spec: "standard:not base64!", wantErr: "not base64"},
+	{spec: "standard:notwhsec", wantErr: "not whsec_ followed by base64"},
+	{spec: "svix:bXlzZWNyZXQ=", wantErr: "not whsec_ followed by base64"},
 	{spec: "standard:whsec_", wantErr: "not base64"},
 	{spec: "hmac:k", wantErr: "hmac needs the signature header name"},
 	{spec: "hmac:k,header=bad header", wantErr: "not a valid header name"},

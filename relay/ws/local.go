@@ -12,6 +12,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/gancho-app/gancho/capture"
+	"github.com/gancho-app/gancho/internal/text"
 )
 
 // Subscriber is what Local streams from; capture.Store implements it. The
@@ -124,7 +125,7 @@ func (l *Local) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 					return
 				}
 			case capture.Dropped:
-				closeWith(conn, CloseTooSlow, fmt.Sprintf("client too slow: %d captures missed; run gancho list", ev.Count), wait)
+				closeWith(conn, CloseTooSlow, fmt.Sprintf("client too slow: %s missed; run gancho list", text.N(ev.Count, "capture", "captures")), wait)
 				return
 			}
 		case <-t.C:

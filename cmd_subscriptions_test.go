@@ -1,0 +1,189 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gancho-app/gancho/capture/database"
+	"github.com/gancho-app/gancho/relay"
+)
+
+// subsIn reads the subscriptions saved in dir.
+func subsIn(t *testing.T, dir string) []relay.Subscription {
+	t.Helper()
+	db, err := database.Open(dir, database.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	st, err := relay.NewStore(context.Background(), db, relay.StoreConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	subs, err := st.Subscriptions(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return subs
+}
+
+func TestSubscriptionsAdd(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		args    []string
+		code    int
+		errHas  string
+		check   func(t *testing.T, s relay.Subscription)
+		outHas  string
+		noSaved bool
+	}{
+		{"defaults", []string{"--name", "CRM", "--event", "sale.created", "--url", "http://localhost:3000/in"}, 0, "",
+			func(t *testing.T, s relay.Subscription) {
+				if s.Method != "POST" || s.Signing != relay.SignStandard || !strings.HasPrefix(s.Secret, "whsec_") || !s.Enabled ||
+					s.Retry.Kind != relay.RetryStandard || s.Timeout != relay.DefaultTimeout {
+					t.Errorf("defaults: %+v", s)
+				}
+			}, "Signing secret (give it to the receiver): whsec_", false},
+		{"every field", []string{"--name", "ERP", "--event", "sale.created", "--event", "client.created", "--url", "https://erp.example/h",
+			"--method", "get", "--header", "Authorization: Bearer x", "--signing", "github", "--secret", "s3cr3t",
+			"--timeout", "10s", "--retry", "linear:3x1m", "--disabled", "--rename", "client.name -> nome", "--exclude", "client.cnpj", "--add", "origem=crm"}, 0, "",
+			func(t *testing.T, s relay.Subscription) {
+				if s.Method != "GET" || len(s.Events) != 2 || s.Headers[0].Value != "Bearer x" || s.Signing != relay.SignGitHub ||
+					s.Secret != "s3cr3t" || s.Timeout != 10*time.Second || s.Retry.Kind != relay.RetryLinear || s.Enabled ||
+					s.Mapping.Rename[0].To != "nome" || s.Mapping.Exclude[0] != "client.cnpj" || s.Mapping.Add[0].Value != "crm" {
+					t.Errorf("saved %+v", s)
+				}
+			}, "", false},
+		{"no event", []string{"--name", "CRM", "--url", "http://x/"}, 1, "Pick at least one event", nil, "", true},
+		{"unknown event", []string{"--name", "CRM", "--event", "nope.nope", "--url", "http://x/"}, 1, "not in the catalogue", nil, "", true},
+		{"bad url", []string{"--name", "CRM", "--event", "sale.created", "--url", "ftp://x/"}, 1, "http:// or https://", nil, "", true},
+		{"bad method", []string{"--name", "CRM", "--event", "sale.created", "--url", "http://x/", "--method", "PUT"}, 1, "use POST or GET", nil, "", true},
+		{"bad secret", []string{"--name", "CRM", "--event", "sale.created", "--url", "http://x/", "--secret", "whsec_!!"}, 1, "base64", nil, "", true},
+		{"github needs a secret", []string{"--name", "CRM", "--event", "sale.created", "--url", "http://x/", "--signing", "github"}, 1, "needs a secret", nil, "", true},
+		{"bad retry", []string{"--name", "CRM", "--event", "sale.created", "--url", "http://x/", "--retry", "often"}, 1, "--retry", nil, "", true},
+		{"bad header", []string{"--name", "CRM", "--event", "sale.created", "--url", "http://x/", "--header", "NoColon"}, 1, "Name: value", nil, "", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			out, errOut, code := runCmd(t, append([]string{"subscriptions", "add", "--data", dir}, tc.args...)...)
+			if code != tc.code || !strings.Contains(errOut, tc.errHas) || !strings.Contains(out, tc.outHas) {
+				t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
+			}
+			subs := subsIn(t, dir)
+			if tc.noSaved {
+				if len(subs) != 0 {
+					t.Errorf("saved %d", len(subs))
+				}
+				return
+			}
+			if len(subs) != 1 {
+				t.Fatalf("saved %d", len(subs))
+			}
+			tc.check(t, subs[0])
+		})
+	}
+}
+
+// addSub adds a subscription and returns its id.
+func addSub(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	out, errOut, code := runCmd(t, append([]string{"subscriptions", "add", "--json", "--data", dir,
+		"--name", "CRM", "--event", "sale.created", "--url", "http://127.0.0.1:1/in"}, args...)...)
+	if code != 0 {
+		t.Fatalf("add: %s", errOut)
+	}
+	var j map[string]any
+	if err := json.Unmarshal([]byte(out), &j); err != nil {
+		t.Fatal(err)
+	}
+	return j["id"].(string)
+}
+
+func TestSubscriptionsVerbs(t *testing.T) {
+	dir := t.TempDir()
+	id := addSub(t, dir)
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		code   int
+		outHas string
+		check  func(t *testing.T, subs []relay.Subscription)
+	}{
+		{"list", []string{"list"}, 0, id, nil},
+		{"list json snake_case", []string{"list", "--json"}, 0, `"timeout_seconds":30`, nil},
+		{"edit changes only what is given", []string{"edit", id, "--url", "http://127.0.0.1:2/new"}, 0, "Saved", func(t *testing.T, subs []relay.Subscription) {
+			if subs[0].URL != "http://127.0.0.1:2/new" || subs[0].Name != "CRM" || subs[0].Events[0] != "sale.created" {
+				t.Errorf("%+v", subs[0])
+			}
+		}},
+		{"edit validates", []string{"edit", id, "--event", "nope"}, 1, "", func(t *testing.T, subs []relay.Subscription) {
+			if subs[0].Events[0] != "sale.created" {
+				t.Errorf("saved anyway: %v", subs[0].Events)
+			}
+		}},
+		{"disable", []string{"disable", id}, 0, "disabled", func(t *testing.T, subs []relay.Subscription) {
+			if subs[0].Enabled {
+				t.Error("still enabled")
+			}
+		}},
+		{"enable", []string{"enable", id}, 0, "enabled", func(t *testing.T, subs []relay.Subscription) {
+			if !subs[0].Enabled {
+				t.Error("still disabled")
+			}
+		}},
+		{"history empty", []string{"history", id}, 0, "", nil},
+		{"history unknown id", []string{"history", "sub_nope"}, 1, "", nil},
+		{"enable unknown id", []string{"enable", "sub_nope"}, 1, "", nil},
+		{"edit needs an id", []string{"edit"}, 1, "", nil},
+		{"unknown verb", []string{"frob"}, 1, "", nil},
+		{"delete", []string{"delete", id}, 0, "Deleted", func(t *testing.T, subs []relay.Subscription) {
+			if len(subs) != 0 {
+				t.Errorf("left %d", len(subs))
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, errOut, code := runCmd(t, append(append([]string{"subscriptions"}, tc.args...), "--data", dir)...)
+			if code != tc.code || !strings.Contains(out, tc.outHas) {
+				t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
+			}
+			if strings.Contains(out, "whsec_") {
+				t.Errorf("secret printed: %q", out)
+			}
+			if tc.check != nil {
+				tc.check(t, subsIn(t, dir))
+			}
+		})
+	}
+}
+
+// TestSubscriptionsHistory fires to a subscription added from the command
+// line and reads its delivery back.
+func TestSubscriptionsHistory(t *testing.T) {
+	srv, _, _ := receiver(t, 204)
+	dir := t.TempDir()
+	id := addSub(t, dir, "--url", srv.URL+"/in")
+	if _, errOut, code := runCmd(t, "send", "sale.created", "--wait", "--data", dir); code != 0 {
+		t.Fatalf("send: %s", errOut)
+	}
+	out, errOut, code := runCmd(t, "subscriptions", "history", id, "--json", "--data", dir)
+	if code != 0 {
+		t.Fatal(errOut)
+	}
+	var d map[string]any
+	if err := json.Unmarshal([]byte(out), &d); err != nil {
+		t.Fatalf("%v: %q", err, out)
+	}
+	if d["outcome"] != "succeeded" || d["subscription_id"] != id || d["last_status"] != float64(204) {
+		t.Errorf("history %v", d)
+	}
+	for _, args := range [][]string{{"history", "--outcome", "failed"}, {"history", "--event", "client.created"}} {
+		out, _, _ := runCmd(t, append(append([]string{"subscriptions"}, args...), "--data", dir)...)
+		if out != "" {
+			t.Errorf("%v: %q", args, out)
+		}
+	}
+}
