@@ -405,3 +405,44 @@ func TestRelayRetentionBytes(t *testing.T) {
 		t.Fatalf("client logged %q", logged)
 	}
 }
+
+// TestClientUnreachable: a relay never reached is "could not connect" at
+// its address, not a lost connection; FailFast gives up at once.
+func TestClientUnreachable(t *testing.T) {
+	ln := listen(t)
+	base := "http://" + ln.Addr().String()
+	ln.Close()
+	tests := []struct {
+		name     string
+		failFast bool
+		want     StateKind
+	}{
+		{"fail fast", true, Failed},
+		{"retrying", false, Reconnecting},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ls := newLocal(t)
+			states := make(chan ClientState, 16)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			done := make(chan error, 1)
+			c := &Client{URL: base, Channel: "team", Token: testToken, Store: ls.store, FailFast: tc.failFast,
+				MinBackoff: time.Hour, State: func(s ClientState) { states <- s }}
+			go func() { done <- c.Run(ctx) }()
+			var got ClientState
+			for got.Kind != tc.want {
+				got = waitFor(t, states, 30*time.Second, tc.want.String())
+			}
+			var de *DialError
+			if !strings.HasPrefix(got.Reason, "could not connect to the relay at "+base+": ") || !errors.As(got.Err, &de) || de.Addr != base {
+				t.Fatalf("%s: reason %q, err %v", got.Kind, got.Reason, got.Err)
+			}
+			cancel()
+			err := waitFor(t, done, 30*time.Second, "Run")
+			if tc.failFast && !errors.As(err, &de) {
+				t.Fatalf("Run = %v, want a DialError", err)
+			}
+		})
+	}
+}

@@ -509,7 +509,14 @@ func answerText(resp *http.Response) string {
 	if resp.Body != nil {
 		b, _ = io.ReadAll(io.LimitReader(resp.Body, 1024))
 	}
-	t := strings.Join(strings.Fields(strings.ToValidUTF8(string(b), "?")), " ")
+	// One line of printable text: it ends up in a terminal or the window.
+	t := strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(string(b), "?"))
+	t = strings.Join(strings.Fields(t), " ")
 	if t == "" {
 		return "the relay answered " + resp.Status
 	}
