@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -29,8 +30,14 @@ func cmdRelay(args []string, stdout, stderr io.Writer) error {
 	cert := fs.String("tls-cert", "", "TLS certificate file (PEM); without it the relay serves plain HTTP, e.g. behind a TLS proxy")
 	key := fs.String("tls-key", "", "TLS key file (PEM), with --tls-cert")
 	maxBody := fs.String("max-body", "25MiB", "largest hook body accepted")
-	keepCount := fs.Int("retention-count", ws.DefaultRetentionCount, "hooks kept per channel (-1: no limit)")
+	keepCount := fs.Int("retention-count", ws.DefaultRetentionCount, "hooks kept per channel, oldest evicted first (-1: no limit)")
+	keepBytes := fs.String("retention-bytes", "1GiB", "stored hook bytes kept per channel, oldest evicted first (-1: no limit)")
 	keepAge := fs.Duration("retention-age", ws.DefaultRetentionAge, "how long hooks are kept per channel (-1ns: no limit)")
+	maxChannels := fs.Int("max-channels", ws.DefaultMaxChannels, "most open channels: a desktop opening one more is refused (507)")
+	var channels, channelTokens multiFlag
+	fs.Var(&channels, "channel", "keep this channel open from the start, so it takes hooks before any desktop opened it; repeatable\n"+
+		"(other channels open when a desktop connects to them; hooks to a channel that is not open get 404 and are not stored)")
+	fs.Var(&channelTokens, "channel-token", "NAME=TOKEN: the channel NAME opens only with this token (not --token), and is open from the start; repeatable")
 	rate := fs.Int("rate-limit", 0, "most hooks per minute from one client IP (0: no limit)")
 	basic := fs.String("basic-auth", "", "require HTTP basic auth from senders, user:password")
 	var respond multiFlag
@@ -48,12 +55,17 @@ func cmdRelay(args []string, stdout, stderr io.Writer) error {
 	if *token == "" {
 		*token = os.Getenv("GANCHO_RELAY_TOKEN") // not the flag default: -h would print it
 	}
+	chanTokens, err := parseChannelTokens(channelTokens)
+	if err != nil {
+		return err
+	}
 	switch {
+	case *token == "" && len(chanTokens) > 0: // only the channels with their own token
 	case *token == "":
 		return errors.New(`relay serve: give --token (or GANCHO_RELAY_TOKEN); "--token random" makes one`)
 	case *token == "random":
 		*token = ws.NewToken()
-		fmt.Fprintf(stdout, "Token (give it to the team; it guards every channel's stream): %s\n", *token)
+		fmt.Fprintf(stdout, "Token (give it to the team; it guards the stream of every channel without its own --channel-token): %s\n", *token)
 	case len(*token) < 16:
 		return errors.New("relay serve: the token is too short: use 16 characters or more (\"--token random\" makes one)")
 	}
@@ -63,6 +75,18 @@ func cmdRelay(args []string, stdout, stderr io.Writer) error {
 	mb, err := capture.ParseSize(*maxBody)
 	if err != nil {
 		return fmt.Errorf("relay serve: --max-body: %w", err)
+	}
+	kb := int64(-1)
+	if *keepBytes != "-1" {
+		if kb, err = capture.ParseSize(*keepBytes); err != nil || kb == 0 {
+			return fmt.Errorf("relay serve: --retention-bytes %q: want a size such as 1GiB or 500MiB, or -1 for no limit", *keepBytes)
+		}
+	}
+	if *maxChannels < 1 {
+		return errors.New("relay serve: --max-channels: want 1 or more")
+	}
+	if n := len(channels) + len(chanTokens); n > *maxChannels {
+		return fmt.Errorf("relay serve: %d channels configured but --max-channels is %d: raise --max-channels", n, *maxChannels)
 	}
 	pol := capture.Policy{RateLimit: *rate, BasicAuth: *basic}
 	if len(respond) > 0 {
@@ -79,10 +103,14 @@ func cmdRelay(args []string, stdout, stderr io.Writer) error {
 	defer db.Close()
 	ctx, stop := signalContext()
 	defer stop()
-	srv, err := ws.NewServer(ctx, db, ws.ServerConfig{Token: *token, MaxBody: mb,
-		Retention: ws.Retention{MaxCount: *keepCount, MaxAge: *keepAge},
+	srv, err := ws.NewServer(ctx, db, ws.ServerConfig{Token: *token, MaxBody: mb, MaxChannels: *maxChannels,
+		Channels: channels, ChannelTokens: chanTokens,
+		Retention: ws.Retention{MaxCount: *keepCount, MaxBytes: kb, MaxAge: *keepAge},
 		Logf:      func(f string, a ...any) { fmt.Fprintf(stderr, "gancho relay: "+f+"\n", a...) }})
 	if err != nil {
+		if errors.Is(err, ws.ErrBadChannel) {
+			return fmt.Errorf("relay serve: --channel: %w", err)
+		}
 		return err
 	}
 	if err := srv.SetPolicy(pol); err != nil {
@@ -103,6 +131,7 @@ func cmdRelay(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "Relay listening on %s://%s (data in %s)\n", scheme, ln.Addr(), db.Dir)
 	fmt.Fprintf(stdout, "  senders post to   %s://HOST/{channel}/any/path\n", scheme)
 	fmt.Fprintf(stdout, "  desktops connect  gancho listen --relay %s://HOST --channel {channel} --token …\n", scheme)
+	fmt.Fprintf(stdout, "  a channel takes hooks once a desktop has opened it%s\n", openList(channels, chanTokens))
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln, *cert, *key) }()
 	select {
@@ -115,4 +144,38 @@ func cmdRelay(args []string, stdout, stderr io.Writer) error {
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return srv.Shutdown(sctx)
+}
+
+// parseChannelTokens reads --channel-token NAME=TOKEN values.
+func parseChannelTokens(vals []string) (map[string]string, error) {
+	if len(vals) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]string, len(vals))
+	for _, v := range vals {
+		name, tok, ok := strings.Cut(v, "=")
+		switch {
+		case !ok || name == "":
+			return nil, fmt.Errorf("relay serve: --channel-token %q: want NAME=TOKEN", v)
+		case len(tok) < 16:
+			return nil, fmt.Errorf("relay serve: --channel-token %s: the token is too short: use 16 characters or more", name)
+		case out[name] != "":
+			return nil, fmt.Errorf("relay serve: --channel-token %s is given twice", name)
+		}
+		out[name] = tok
+	}
+	return out, nil
+}
+
+// openList names the channels open from the start, for the banner.
+func openList(channels []string, tokens map[string]string) string {
+	names := append([]string(nil), channels...)
+	for ch := range tokens {
+		names = append(names, ch)
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	slices.Sort(names)
+	return "; open from the start: " + strings.Join(slices.Compact(names), ", ")
 }

@@ -462,26 +462,42 @@ func captureURL(base string, s settings.Settings) string {
 
 // listenRelay receives the relay channel's hooks into the local store (they
 // are then printed, and forwarded, like any capture) and prints the
-// connection's states.
-func listenRelay(ctx context.Context, e *engine, lf *listenFlags, stdout io.Writer) (stop func(), err error) {
-	c := &ws.Client{URL: lf.relay, Channel: lf.channel, Token: lf.relayTok, Store: e.store, DB: e.db,
+// connection's states. failed yields the error that ended the client (a
+// refused token, an unreachable relay at start): listen then stops.
+func listenRelay(ctx context.Context, e *engine, lf *listenFlags, stdout io.Writer) (stop func(), failed <-chan error, err error) {
+	c := &ws.Client{URL: lf.relay, Channel: lf.channel, Token: lf.relayTok, Store: e.store, DB: e.db, FailFast: true,
 		State: func(st ws.ClientState) {
 			switch st.Kind {
 			case ws.Online:
 				fmt.Fprintf(stdout, "Relay online: senders post to %s (%s to catch up)\n", st.HookURL, text.N(int(st.Backlog), "waiting hook", "waiting hooks"))
 			case ws.Reconnecting:
 				fmt.Fprintf(stdout, "Relay reconnecting: %s; next try %s\n", st.Reason, st.Retry.Local().Format("15:04:05"))
-			case ws.Failed:
-				fmt.Fprintf(stdout, "Relay failed: %s\n", st.Reason)
 			}
 		}}
 	rctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
+	fail := make(chan error, 1)
 	go func() {
 		defer close(done)
-		_ = c.Run(rctx)
+		if err := c.Run(rctx); err != nil {
+			fail <- relayFailure(err, lf)
+		}
 	}()
-	return func() { cancel(); <-done }, nil
+	return func() { cancel(); <-done }, fail, nil
+}
+
+// relayFailure says why the relay client gave up, naming listen's flags.
+func relayFailure(err error, lf *listenFlags) error {
+	var de *ws.DialError
+	switch {
+	case errors.Is(err, ws.ErrUnauthorized):
+		return fmt.Errorf("relay: %s refused the token: check --token (or GANCHO_RELAY_TOKEN); it must be the relay's --token, or the --channel-token it gives channel %s", lf.relay, lf.channel)
+	case errors.As(err, &de):
+		return fmt.Errorf("relay: %s: check --relay, and that gancho relay serve runs there and is reachable from this machine", de)
+	case errors.Is(err, ws.ErrChannelLimit):
+		return fmt.Errorf("relay: %s cannot open channel %s: %v", lf.relay, lf.channel, errors.Unwrap(err)) // the relay's own sentence
+	}
+	return fmt.Errorf("relay: %w", err)
 }
 
 func cmdListen(args []string, stdout, stderr io.Writer) error {
@@ -526,12 +542,14 @@ func cmdListen(args []string, stdout, stderr io.Writer) error {
 		srv.ServeProxied(ln)
 		fmt.Fprintf(stdout, "Public URL: %s\n", captureURL(ln.URL(), cur))
 	}
+	var relayFailed <-chan error
 	if lf.relay != "" {
-		stopRelay, err := listenRelay(ctx, e, lf, stdout)
+		stopRelay, failed, err := listenRelay(ctx, e, lf, stdout)
 		if err != nil {
 			return err
 		}
 		defer stopRelay()
+		relayFailed = failed
 	}
 	forwarded := make(chan struct{})
 	if lf.forward != "" {
@@ -570,7 +588,12 @@ func cmdListen(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	}()
-	<-ctx.Done()
+	var failure error
+	select {
+	case <-ctx.Done():
+	case failure = <-relayFailed: // nil channel without --relay
+		stop() // ends the forwarder too
+	}
 	fmt.Fprintln(stderr, "Stopping: finishing requests in flight…")
 	sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer scancel()
@@ -578,6 +601,9 @@ func cmdListen(args []string, stdout, stderr io.Writer) error {
 	cancel()
 	<-printed
 	<-forwarded
+	if failure != nil {
+		return failure
+	}
 	return err
 }
 

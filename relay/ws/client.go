@@ -145,6 +145,11 @@ type Client struct {
 	TLSConfig *tls.Config
 	// Logf reports hooks that could not be decoded (nil: not reported).
 	Logf func(format string, args ...any)
+	// FailFast makes Run give up (Failed) when its first connection
+	// attempt fails, rather than retrying: for the command line, where a
+	// wrong address should end the command at once. Once online, losses
+	// are retried as usual.
+	FailFast bool
 
 	// Test hooks: onConn sees each new connection, onApplied each batch
 	// of seqs as applied.
@@ -154,6 +159,30 @@ type Client struct {
 
 // ErrTokenRefusedMessage is the Failed reason for a refused token.
 const ErrTokenRefusedMessage = "the relay refused the token: check it in Settings"
+
+// DialError is a connection attempt that never reached the relay (DNS,
+// refused, unreachable, TLS): Reconnecting and Failed states carry it as
+// Err, and their reason says "could not connect", not "lost".
+type DialError struct {
+	Addr string // the relay's base URL
+	Err  error
+}
+
+func (e *DialError) Error() string {
+	return "could not connect to the relay at " + e.Addr + ": " + e.Err.Error()
+}
+
+func (e *DialError) Unwrap() error { return e.Err }
+
+// refusedError is an answer of the relay to the stream request that
+// retrying will not change, with the relay's own sentence.
+type refusedError struct {
+	kind error // ErrChannelLimit
+	msg  string
+}
+
+func (e *refusedError) Error() string { return e.msg }
+func (e *refusedError) Unwrap() error { return e.kind }
 
 // Run connects and imports until ctx ends (then it returns nil, after the
 // Stopped state) or a failure retrying cannot fix (it returns the error,
@@ -202,6 +231,7 @@ func (c *Client) Run(ctx context.Context) error {
 	maxB = max(maxB, minB)
 	st.set(ClientState{Kind: Connecting})
 	attempt := 0
+	everOnline := false
 	for {
 		online, err := sess.run(ctx, *u)
 		if ctx.Err() != nil {
@@ -213,11 +243,17 @@ func (c *Client) Run(ctx context.Context) error {
 			return fail(ErrTokenRefusedMessage, err)
 		case errors.Is(err, ErrBadChannel):
 			return fail("the relay does not accept this channel name", err)
+		case errors.Is(err, ErrChannelLimit):
+			return fail("the relay cannot open this channel: "+err.Error(), err)
 		case errors.Is(err, capture.ErrClosed):
 			return fail("the local capture store is closed", err)
 		}
 		if online {
 			attempt = 0
+			everOnline = true
+		}
+		if c.FailFast && !everOnline {
+			return fail(reconnectReason(err), err)
 		}
 		d := backoff(minB, maxB, attempt)
 		attempt++
@@ -254,6 +290,10 @@ func reconnectReason(err error) string {
 		return "the relay is restarting"
 	case err == nil:
 		return "the connection closed"
+	}
+	var de *DialError
+	if errors.As(err, &de) {
+		return de.Error() + ": check the relay URL, and that the relay is running and reachable from here"
 	}
 	return "lost the connection to the relay: " + err.Error()
 }
@@ -399,10 +439,12 @@ func (s *session) run(ctx context.Context, u url.URL) (online bool, err error) {
 				return false, ErrUnauthorized
 			case http.StatusNotFound:
 				return false, fmt.Errorf("%w (HTTP 404 at %s)", ErrBadChannel, u.Redacted())
+			case http.StatusInsufficientStorage:
+				return false, &refusedError{ErrChannelLimit, answerText(resp)}
 			}
 			return false, fmt.Errorf("the relay answered %s", resp.Status)
 		}
-		return false, err
+		return false, &DialError{Addr: s.base, Err: err}
 	}
 	if c.onConn != nil {
 		c.onConn(conn)
@@ -458,6 +500,27 @@ func (s *session) run(ctx context.Context, u url.URL) (online bool, err error) {
 		}
 	}
 	return online, nil
+}
+
+// answerText is the start of a refused handshake's body (gorilla keeps up
+// to 1 KiB of it), on one line; the status when there is none.
+func answerText(resp *http.Response) string {
+	var b []byte
+	if resp.Body != nil {
+		b, _ = io.ReadAll(io.LimitReader(resp.Body, 1024))
+	}
+	// One line of printable text: it ends up in a terminal or the window.
+	t := strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(string(b), "?"))
+	t = strings.Join(strings.Fields(t), " ")
+	if t == "" {
+		return "the relay answered " + resp.Status
+	}
+	return t
 }
 
 // readFrames reads server frames and hands their objects over until the

@@ -20,9 +20,15 @@
 // # Relay wire protocol
 //
 // Senders post webhooks to {base}/{channel}/{anything}. A channel name is
-// 1 to 64 characters of a-z, 0-9, '_' and '-' ("_gancho" is reserved);
-// channels are created on first use (at most ServerConfig.MaxChannels).
-// The request goes through capture.Handler (body cap, inbound protection,
+// 1 to 64 characters of a-z, 0-9, '_' and '-' ("_gancho" is reserved).
+// Hooks never create a channel: a channel is open once an authenticated
+// desktop has opened its stream (it then stays open, across restarts), or
+// when the relay configures it (ServerConfig.Channels, ChannelTokens). A
+// hook to a channel that is not open is answered 404 with a sentence
+// saying how to open it, and nothing is stored. At most
+// ServerConfig.MaxChannels channels are open: a desktop opening one more
+// is answered 507, naming the --max-channels flag. Open channels
+// accept hooks while no desktop is connected. The request goes through capture.Handler (body cap, inbound protection,
 // signatures, response rules), with the "/{channel}" prefix
 // removed from the recorded target, so a capture looks as if it had reached
 // the local capture server at the public hook URL ({base}/{channel}), as
@@ -40,7 +46,9 @@
 // (0 or absent: from the start); client is an optional identifier
 // ([A-Za-z0-9_.-], at most 64) under which acknowledgements are recorded
 // ("default" when absent). A missing or wrong token is answered 401 before
-// the upgrade, a bad channel 404.
+// the upgrade, a bad channel name 404, a new channel beyond the limit 507.
+// The token is ServerConfig.Token, or the channel's own token when
+// ServerConfig.ChannelTokens gives it one (then only that token opens it).
 //
 // The server sends text frames. Each frame holds one or more JSON objects,
 // one per line (JSON Lines: every object ends with "\n"), so a frame with
@@ -72,8 +80,18 @@
 // # Retention
 //
 // Retention (per channel; Server.SetRetention, ServerConfig.Retention)
-// evicts the oldest hooks beyond MaxCount or older than MaxAge, whether or
-// not a client acknowledged them: the limits are hard caps, so a channel
-// nobody reads cannot fill the disk. A client that comes back after its
-// unread hooks were evicted is told so with a gap object and carries on.
+// evicts the oldest hooks beyond MaxCount, beyond MaxBytes of stored
+// records (the newest hook is always kept) or older than MaxAge, whether
+// or not a client acknowledged them: the limits are hard caps, so a
+// channel nobody reads cannot fill the disk. A client that comes back
+// after its unread hooks were evicted is told so with a gap object and
+// carries on. (Retention bounds what is stored; each stream's queue of
+// live hooks waiting for its writer is bounded separately, by
+// ServerConfig.SendQueue hooks and 32 MiB.)
+//
+// Channels that hooks created before channels had to be opened, and that
+// no desktop acknowledged, are not open after an upgrade: they do not
+// count against the limit, their hooks stay until retention evicts them
+// (a desktop opening the channel still receives them), and the channel is
+// forgotten once its last hook is gone.
 package ws

@@ -64,10 +64,18 @@ type relay struct {
 	once   sync.Once
 }
 
+// testChannels are open on a test relay unless its config names its own
+// (an empty, non-nil list: none), so tests may post before a desktop
+// connects, as with `relay serve --channel`.
+var testChannels = []string{"orders", "ch", "counted", "aged", "qa", "secure", "bench", strings.Repeat("a", 64)}
+
 func startRelay(tb testing.TB, dir string, cfg ServerConfig) *relay {
 	tb.Helper()
-	if cfg.Token == "" {
+	if cfg.Token == "" && cfg.ChannelTokens == nil {
 		cfg.Token = testToken
+	}
+	if cfg.Channels == nil {
+		cfg.Channels = testChannels
 	}
 	if cfg.Logf == nil {
 		cfg.Logf = tb.Logf

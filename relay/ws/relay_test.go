@@ -504,7 +504,13 @@ func TestRelayRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(chans) != 1 || chans[0].LastSeq != 8 || chans[0].Acks["laptop"] != 5 {
+	var ch ChannelInfo
+	for _, c := range chans {
+		if c.Name == "ch" {
+			ch = c
+		}
+	}
+	if !ch.Open || ch.LastSeq != 8 || ch.Acks["laptop"] != 5 {
 		t.Fatalf("channels %+v", chans)
 	}
 	conn, _, err := dialStream(r2.url, "ch", testToken, "")

@@ -32,24 +32,34 @@ const (
 )
 
 // Retention bounds what a channel keeps: the oldest hooks beyond MaxCount,
-// or older than MaxAge, are evicted, acknowledged or not (see the package
-// documentation). Zero values mean the defaults; a negative value means no
-// limit.
+// beyond MaxBytes of stored records, or older than MaxAge, are evicted,
+// acknowledged or not (see the package documentation). The newest hook is
+// kept whatever its size. Zero values mean the defaults; a negative value
+// means no limit.
 type Retention struct {
 	MaxCount int
+	MaxBytes int64
 	MaxAge   time.Duration
 }
 
-// Retention defaults: per channel, the newest 100,000 hooks of the last
-// 7 days.
+// Retention defaults: per channel, the newest 100,000 hooks, at most 1 GiB
+// of them, of the last 7 days.
 const (
 	DefaultRetentionCount = 100_000
+	DefaultRetentionBytes = 1 << 30
 	DefaultRetentionAge   = 7 * 24 * time.Hour
 )
+
+// DefaultMaxChannels is how many channels may be open when
+// ServerConfig.MaxChannels is 0.
+const DefaultMaxChannels = 10_000
 
 func (r Retention) withDefaults() Retention {
 	if r.MaxCount == 0 {
 		r.MaxCount = DefaultRetentionCount
+	}
+	if r.MaxBytes == 0 {
+		r.MaxBytes = DefaultRetentionBytes
 	}
 	if r.MaxAge == 0 {
 		r.MaxAge = DefaultRetentionAge
@@ -59,14 +69,26 @@ func (r Retention) withDefaults() Retention {
 
 // ServerConfig tunes a Server; zero values mean sensible defaults.
 type ServerConfig struct {
-	// Token authenticates desktop streams (Authorization: Bearer). Required.
+	// Token authenticates desktop streams (Authorization: Bearer) of every
+	// channel without a token of its own. Required unless ChannelTokens is
+	// set; without it only the channels of ChannelTokens can be opened.
 	Token string
+	// Channels are open from the start (`relay serve --channel`): they take
+	// hooks before any desktop has opened them.
+	Channels []string
+	// ChannelTokens gives channels their own token (`relay serve
+	// --channel-token NAME=TOKEN`): a desktop opening such a channel must
+	// present it (Token does not open it). These channels are open from the
+	// start too.
+	ChannelTokens map[string]string
 	// MaxBody caps hook bodies (0 means capture.DefaultMaxBody).
 	MaxBody int64
 	// Retention applies to every channel without its own (SetRetention).
 	Retention Retention
-	// MaxChannels caps how many channels exist (0 means 10,000): a hook
-	// for a new channel beyond it is refused with 507.
+	// MaxChannels caps how many channels are open (0 means
+	// DefaultMaxChannels): a desktop opening a new channel beyond it is
+	// refused with 507. Hooks never open a channel: a hook to a channel
+	// that is not open is refused with 404 and not stored.
 	MaxChannels int
 	// MaxBatch caps how many hooks share one commit (0 means 512).
 	MaxBatch int
@@ -98,6 +120,9 @@ type Server struct {
 
 	mu       sync.RWMutex
 	heads    map[string]int64            // channel → newest committed seq (writer writes)
+	bytes    map[string]int64            // channel → stored record bytes (writer writes)
+	open     map[string]bool             // channels that take hooks (opened by a desktop or configured)
+	openMu   sync.Mutex                  // serialises the opening of new channels (the limit)
 	handlers map[string]*capture.Handler // channel → its capture handler
 	policy   *capture.Policy             // applied to new channel handlers
 	ret      map[string]Retention
@@ -129,11 +154,24 @@ type Server struct {
 // NewServer migrates the relay tables in db (owner "relayws") and starts
 // the writer. db stays the caller's: Close does not close it.
 func NewServer(ctx context.Context, db *database.DB, cfg ServerConfig) (*Server, error) {
-	if cfg.Token == "" {
+	if cfg.Token == "" && len(cfg.ChannelTokens) == 0 {
 		return nil, errors.New("relay: a token is required: pass --token with a long random value")
 	}
+	for _, ch := range cfg.Channels {
+		if !validChannel(ch) {
+			return nil, fmt.Errorf("relay: channel %q: %w: use 1 to 64 characters of a-z, 0-9, _ and -", ch, ErrBadChannel)
+		}
+	}
+	for ch, tok := range cfg.ChannelTokens {
+		if !validChannel(ch) {
+			return nil, fmt.Errorf("relay: channel %q: %w: use 1 to 64 characters of a-z, 0-9, _ and -", ch, ErrBadChannel)
+		}
+		if tok == "" {
+			return nil, fmt.Errorf("relay: channel %q has an empty token", ch)
+		}
+	}
 	if cfg.MaxChannels <= 0 {
-		cfg.MaxChannels = 10_000
+		cfg.MaxChannels = DefaultMaxChannels
 	}
 	if cfg.MaxBatch <= 0 {
 		cfg.MaxBatch = 512
@@ -160,7 +198,7 @@ func NewServer(ctx context.Context, db *database.DB, cfg ServerConfig) (*Server,
 	}
 	s := &Server{
 		db: db, cfg: cfg, now: cfg.clock,
-		heads: map[string]int64{}, handlers: map[string]*capture.Handler{},
+		heads: map[string]int64{}, bytes: map[string]int64{}, open: map[string]bool{}, handlers: map[string]*capture.Handler{},
 		ret: map[string]Retention{}, acks: map[ackKey]int64{}, ackDirty: map[ackKey]bool{},
 		ops: make(chan *op, 4096), writerDone: make(chan struct{}), stopConn: make(chan struct{}),
 		upgrader: websocket.Upgrader{HandshakeTimeout: 10 * time.Second, ReadBufferSize: 4096, WriteBufferSize: 64 << 10},
@@ -239,8 +277,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h, err := s.handler(ch)
 	if err != nil {
 		status := http.StatusServiceUnavailable
-		if !errors.Is(err, ErrClosed) {
-			status = http.StatusInsufficientStorage
+		if errors.Is(err, ErrChannelNotOpen) {
+			status = http.StatusNotFound
 		}
 		plain(w, status, err.Error()+"\n")
 		return
@@ -272,13 +310,41 @@ func splitChannel(target string) (ch, rest string) {
 	return ch, rest
 }
 
-// handler returns ch's capture handler, creating the channel's on first use.
+// ErrChannelNotOpen: a hook came for a channel no desktop has opened and
+// the relay does not configure (HTTP 404; nothing is stored).
+var ErrChannelNotOpen = errors.New("channel not open")
+
+// ErrChannelLimit: a desktop asked to open a new channel while
+// ServerConfig.MaxChannels channels are open (HTTP 507).
+var ErrChannelLimit = errors.New("channel limit reached")
+
+// refusal is an answer with its own sentence, matched by its sentinel.
+type refusal struct {
+	kind error
+	msg  string
+}
+
+func (e *refusal) Error() string { return e.msg }
+func (e *refusal) Unwrap() error { return e.kind }
+
+// notOpen is the answer to a hook for a channel that is not open.
+func notOpen(ch string) error {
+	return &refusal{ErrChannelNotOpen, fmt.Sprintf("Channel %q is not open on this relay, so this hook was not stored. "+
+		"A desktop opens it by connecting to it (gancho listen --relay URL --channel %s --token T, or Settings → Tunnel → Team relay); "+
+		"the relay can also keep it open with --channel %s.", ch, ch, ch)}
+}
+
+// handler returns ch's capture handler if the channel is open, creating
+// the handler on first use.
 func (s *Server) handler(ch string) (*capture.Handler, error) {
 	s.mu.RLock()
-	h := s.handlers[ch]
+	h, open := s.handlers[ch], s.open[ch]
 	s.mu.RUnlock()
 	if h != nil {
 		return h, nil
+	}
+	if !open {
+		return nil, notOpen(ch)
 	}
 	s.connMu.Lock()
 	closing := s.closing
@@ -299,13 +365,6 @@ func (s *Server) handler(ch string) (*capture.Handler, error) {
 	if closing {
 		return nil, fmt.Errorf("the relay is shutting down: send again later: %w", ErrClosed)
 	}
-	n := len(s.handlers)
-	if _, known := s.heads[ch]; !known {
-		n = max(n, len(s.heads))
-	}
-	if n >= s.cfg.MaxChannels {
-		return nil, fmt.Errorf("this relay already has %d channels, its limit: use an existing channel or raise the limit", s.cfg.MaxChannels)
-	}
 	h = capture.NewHandler(channelAppender{s: s, ch: ch}, s.cfg.MaxBody)
 	if s.policy != nil {
 		if err := h.SetPolicy(*s.policy); err != nil {
@@ -314,6 +373,55 @@ func (s *Server) handler(ch string) (*capture.Handler, error) {
 	}
 	s.handlers[ch] = h
 	return h, nil
+}
+
+// openChannel opens ch for hooks (durably: it stays open across restarts)
+// when an authenticated desktop connects to it, within MaxChannels.
+func (s *Server) openChannel(ctx context.Context, ch string) error {
+	s.mu.RLock()
+	open := s.open[ch]
+	s.mu.RUnlock()
+	if open {
+		return nil
+	}
+	s.openMu.Lock() // one new channel at a time: the count stays exact
+	defer s.openMu.Unlock()
+	s.mu.RLock()
+	open, n := s.open[ch], len(s.open)
+	s.mu.RUnlock()
+	if open {
+		return nil
+	}
+	if n >= s.cfg.MaxChannels {
+		return &refusal{ErrChannelLimit, fmt.Sprintf("This relay already has %d open channels, its limit: use one of them, "+
+			"or raise the limit with --max-channels N on gancho relay serve.", n)}
+	}
+	var last int64
+	err := s.submit(ctx, &op{fn: func(tx *sql.Tx) error {
+		now := s.now().UnixNano()
+		if err := tx.QueryRow(`INSERT INTO relayws_channels(channel, last_seq, created_at, opened_at) VALUES(?, 0, ?, ?)
+			ON CONFLICT(channel) DO UPDATE SET opened_at = excluded.opened_at
+			RETURNING last_seq`, ch, now, now).Scan(&last); err != nil {
+			return fmt.Errorf("relay: open channel %s: %w", ch, err)
+		}
+		return nil
+	}})
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.open[ch] = true
+	s.heads[ch] = max(s.heads[ch], last)
+	s.mu.Unlock()
+	return nil
+}
+
+// tokenFor is the token that opens ch's stream ("" when none does).
+func (s *Server) tokenFor(ch string) string {
+	if t, ok := s.cfg.ChannelTokens[ch]; ok {
+		return t
+	}
+	return s.cfg.Token
 }
 
 // channelAppender stores one channel's captures through the writer.
@@ -430,9 +538,9 @@ func (s *Server) Close() error {
 
 // serveStream upgrades an authenticated request to the channel's stream.
 func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, ch string) {
-	if !tokenEqual(bearer(r), s.cfg.Token) {
+	if !tokenEqual(bearer(r), s.tokenFor(ch)) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="gancho relay"`)
-		plain(w, http.StatusUnauthorized, "The relay refused the token: send it as Authorization: Bearer and check it matches the relay's --token.\n")
+		plain(w, http.StatusUnauthorized, "The relay refused the token: send it as Authorization: Bearer and check it matches the relay's --token (or the channel's --channel-token).\n")
 		return
 	}
 	if !validChannel(ch) {
@@ -469,6 +577,14 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, ch string) 
 	s.conns.Add(1)
 	s.connMu.Unlock()
 	defer s.conns.Done()
+	if err := s.openChannel(r.Context(), ch); err != nil {
+		status := http.StatusServiceUnavailable
+		if errors.Is(err, ErrChannelLimit) {
+			status = http.StatusInsufficientStorage
+		}
+		plain(w, status, err.Error()+"\n")
+		return
+	}
 
 	capture.DetachWire(r.Context()) // from here on, frames, not requests
 	conn, err := s.upgrader.Upgrade(w, r, nil)

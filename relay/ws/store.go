@@ -46,6 +46,13 @@ var migrations = []string{
 	// The channel's epoch as the client last saw it: a relay whose data was
 	// wiped recreates the channel with another, and its seqs start over.
 	`ALTER TABLE relayws_client ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0;`,
+	// When a desktop opened the channel (or the relay configured it); 0:
+	// never. Hooks used to create channels, so anonymous senders could
+	// fill the channel limit for good: a channel a desktop acknowledged
+	// hooks on was opened by it; the others stay closed (their hooks are
+	// kept until retention, and a desktop can still open them).
+	`ALTER TABLE relayws_channels ADD COLUMN opened_at INTEGER NOT NULL DEFAULT 0;
+	UPDATE relayws_channels SET opened_at = created_at WHERE channel IN (SELECT channel FROM relayws_acks);`,
 }
 
 const migrationOwner = "relayws"
@@ -169,6 +176,11 @@ func (s *Server) commitAppends(batch []*op) {
 	s.mu.RUnlock()
 	seqs := make([]int64, len(batch))
 	now := s.now().UnixNano()
+	added := map[string]int64{}
+	for _, o := range batch {
+		added[o.ch] += int64(len(o.rec))
+	}
+	size := map[string]int64{} // each channel's stored bytes after this commit
 	err := s.inTx(func(tx *sql.Tx) error {
 		ins, err := tx.Prepare(`INSERT INTO relayws_hooks(channel, seq, id, record, received_at) VALUES(?, ?, ?, ?, ?)`)
 		if err != nil {
@@ -182,18 +194,33 @@ func (s *Server) commitAppends(batch []*op) {
 				return fmt.Errorf("relay: store hook %s: %w", o.id, err)
 			}
 		}
+		s.mu.RLock()
+		for ch := range next {
+			size[ch] = s.bytes[ch] + added[ch]
+		}
+		s.mu.RUnlock()
 		for ch, last := range next {
 			if _, err := tx.Exec(`INSERT INTO relayws_channels(channel, last_seq, created_at) VALUES(?, ?, ?)
 				ON CONFLICT(channel) DO UPDATE SET last_seq = excluded.last_seq`, ch, last, now); err != nil {
 				return fmt.Errorf("relay: channel %s: %w", ch, err)
 			}
-			if ret := s.retention(ch); ret.MaxCount > 0 && last > int64(ret.MaxCount) {
+			ret := s.retention(ch)
+			if ret.MaxCount > 0 && last > int64(ret.MaxCount) {
 				// Seqs have no holes but evicted ones, so keeping seqs above
 				// last-MaxCount keeps at most MaxCount hooks.
-				if _, err := tx.Exec(`DELETE FROM relayws_hooks WHERE channel = ? AND seq <= ?`,
-					ch, last-int64(ret.MaxCount)); err != nil {
+				freed, err := deleteHooks(tx, `DELETE FROM relayws_hooks WHERE channel = ? AND seq <= ? RETURNING length(record)`,
+					ch, last-int64(ret.MaxCount))
+				if err != nil {
 					return fmt.Errorf("relay: retention %s: %w", ch, err)
 				}
+				size[ch] -= freed
+			}
+			if ret.MaxBytes > 0 && size[ch] > ret.MaxBytes {
+				freed, err := evictBytes(tx, ch, last, size[ch]-ret.MaxBytes)
+				if err != nil {
+					return fmt.Errorf("relay: retention %s: %w", ch, err)
+				}
+				size[ch] -= freed
 			}
 		}
 		return nil
@@ -202,6 +229,7 @@ func (s *Server) commitAppends(batch []*op) {
 		s.mu.Lock()
 		for ch, last := range next {
 			s.heads[ch] = last
+			s.bytes[ch] = size[ch]
 		}
 		s.mu.Unlock()
 		byCh := map[string][]item{}
@@ -215,6 +243,53 @@ func (s *Server) commitAppends(batch []*op) {
 	for _, o := range batch {
 		o.done <- err
 	}
+}
+
+// deleteHooks runs a DELETE … RETURNING length(record) and returns the
+// bytes it freed.
+func deleteHooks(tx *sql.Tx, query string, args ...any) (int64, error) {
+	rows, err := tx.Query(query, args...)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	var freed int64
+	for rows.Next() {
+		var n int64
+		if err := rows.Scan(&n); err != nil {
+			return 0, err
+		}
+		freed += n
+	}
+	return freed, rows.Err()
+}
+
+// evictBytes deletes ch's oldest hooks until at least excess bytes are
+// freed, keeping the newest (last) whatever its size, and returns the
+// bytes freed. The stream announces the evicted seqs as a gap.
+func evictBytes(tx *sql.Tx, ch string, last, excess int64) (int64, error) {
+	rows, err := tx.Query(`SELECT seq, length(record) FROM relayws_hooks WHERE channel = ? AND seq < ? ORDER BY seq`, ch, last)
+	if err != nil {
+		return 0, err
+	}
+	var cut, freed int64
+	for freed < excess && rows.Next() {
+		var seq, n int64
+		if err := rows.Scan(&seq, &n); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		cut, freed = seq, freed+n
+	}
+	err = rows.Err()
+	rows.Close()
+	if err != nil || cut == 0 {
+		return 0, err
+	}
+	if _, err := tx.Exec(`DELETE FROM relayws_hooks WHERE channel = ? AND seq <= ?`, ch, cut); err != nil {
+		return 0, err
+	}
+	return freed, nil
 }
 
 // hookLine is the wire object of one hook, newline-terminated.
@@ -234,6 +309,11 @@ func hookLine(ch string, seq int64, rec []byte) []byte {
 func (s *Server) sweepAge() {
 	if err := s.inTx(s.evictOld); err != nil {
 		s.logf("relay: retention: %v", err)
+		// evictOld counted bytes freed by a transaction that did not
+		// commit: count again from the table.
+		if err := s.loadBytes(context.Background()); err != nil {
+			s.logf("relay: retention: %v", err)
+		}
 	}
 }
 
@@ -252,8 +332,32 @@ func (s *Server) evictOld(tx *sql.Tx) error {
 			continue
 		}
 		cutoff := now.Add(-ret.MaxAge).UnixNano()
-		if _, err := tx.Exec(`DELETE FROM relayws_hooks WHERE channel = ? AND received_at < ?`, ch, cutoff); err != nil {
+		freed, err := deleteHooks(tx, `DELETE FROM relayws_hooks WHERE channel = ? AND received_at < ? RETURNING length(record)`, ch, cutoff)
+		if err != nil {
 			return fmt.Errorf("channel %s: %w", ch, err)
+		}
+		s.mu.Lock()
+		s.bytes[ch] -= freed
+		left, open := s.bytes[ch], s.open[ch]
+		s.mu.Unlock()
+		if !open && left <= 0 {
+			// A channel no desktop opened (made by a hook before channels
+			// had to be opened) goes once its last hook has aged out.
+			var n int
+			if err := tx.QueryRow(`SELECT count(*) FROM relayws_hooks WHERE channel = ?`, ch).Scan(&n); err != nil {
+				return fmt.Errorf("channel %s: %w", ch, err)
+			}
+			if n == 0 {
+				if _, err := tx.Exec(`DELETE FROM relayws_channels WHERE channel = ? AND opened_at = 0`, ch); err != nil {
+					return fmt.Errorf("channel %s: %w", ch, err)
+				}
+				s.mu.Lock()
+				if !s.open[ch] {
+					delete(s.heads, ch)
+					delete(s.bytes, ch)
+				}
+				s.mu.Unlock()
+			}
 		}
 		// A desktop silent for longer than the channel keeps hooks has
 		// nothing left to acknowledge: forget it, so the acks stay bounded.
@@ -339,24 +443,39 @@ func (s *Server) flushAcks() {
 	}
 }
 
-// load reads the channels' heads and acks at start.
+// load opens the configured channels and reads the channels' heads, sizes
+// and acks at start (before the writer runs).
 func (s *Server) load(ctx context.Context) error {
-	rows, err := s.db.Read.QueryContext(ctx, `SELECT channel, last_seq FROM relayws_channels`)
+	now := s.now().UnixNano()
+	for _, ch := range s.configured() {
+		if _, err := s.db.Write.ExecContext(ctx, `INSERT INTO relayws_channels(channel, last_seq, created_at, opened_at) VALUES(?, 0, ?, ?)
+			ON CONFLICT(channel) DO UPDATE SET opened_at = CASE WHEN opened_at = 0 THEN excluded.opened_at ELSE opened_at END`,
+			ch, now, now); err != nil {
+			return fmt.Errorf("open relay: channel %s: %w", ch, err)
+		}
+	}
+	rows, err := s.db.Read.QueryContext(ctx, `SELECT channel, last_seq, opened_at FROM relayws_channels`)
 	if err != nil {
 		return fmt.Errorf("open relay: %w", err)
 	}
 	for rows.Next() {
 		var ch string
-		var seq int64
-		if err := rows.Scan(&ch, &seq); err != nil {
+		var seq, opened int64
+		if err := rows.Scan(&ch, &seq, &opened); err != nil {
 			rows.Close()
 			return fmt.Errorf("open relay: %w", err)
 		}
 		s.heads[ch] = seq
+		if opened != 0 {
+			s.open[ch] = true
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("open relay: %w", err)
+	}
+	if err := s.loadBytes(ctx); err != nil {
+		return err
 	}
 	rows, err = s.db.Read.QueryContext(ctx, `SELECT channel, client, seq FROM relayws_acks`)
 	if err != nil {
@@ -372,6 +491,40 @@ func (s *Server) load(ctx context.Context) error {
 		s.acks[k] = seq
 	}
 	return rows.Err()
+}
+
+// configured lists the channels open by configuration.
+func (s *Server) configured() []string {
+	out := append([]string(nil), s.cfg.Channels...)
+	for ch := range s.cfg.ChannelTokens {
+		out = append(out, ch)
+	}
+	return out
+}
+
+// loadBytes counts each channel's stored record bytes.
+func (s *Server) loadBytes(ctx context.Context) error {
+	rows, err := s.db.Read.QueryContext(ctx, `SELECT channel, sum(length(record)) FROM relayws_hooks GROUP BY channel`)
+	if err != nil {
+		return fmt.Errorf("open relay: %w", err)
+	}
+	defer rows.Close()
+	sizes := map[string]int64{}
+	for rows.Next() {
+		var ch string
+		var n int64
+		if err := rows.Scan(&ch, &n); err != nil {
+			return fmt.Errorf("open relay: %w", err)
+		}
+		sizes[ch] = n
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("open relay: %w", err)
+	}
+	s.mu.Lock()
+	s.bytes = sizes
+	s.mu.Unlock()
+	return nil
 }
 
 // storedHook is one row read back for a replay.
@@ -410,16 +563,19 @@ func (s *Server) readAfter(ctx context.Context, ch string, after int64, limit, m
 // ChannelInfo describes one channel (see Server.Channels).
 type ChannelInfo struct {
 	Name    string
+	Open    bool             // takes hooks (a desktop opened it, or it is configured)
 	LastSeq int64            // newest seq assigned (0: none yet)
 	Stored  int              // hooks kept (after retention)
+	Bytes   int64            // their records' size
 	Oldest  int64            // oldest seq kept (0: none)
 	Acks    map[string]int64 // highest acknowledged seq per client id
 }
 
 // Channels lists every channel with its counters, sorted by name.
 func (s *Server) Channels(ctx context.Context) ([]ChannelInfo, error) {
-	rows, err := s.db.Read.QueryContext(ctx, `SELECT c.channel, c.last_seq,
+	rows, err := s.db.Read.QueryContext(ctx, `SELECT c.channel, c.opened_at != 0, c.last_seq,
 		(SELECT count(*) FROM relayws_hooks h WHERE h.channel = c.channel),
+		(SELECT coalesce(sum(length(record)), 0) FROM relayws_hooks h WHERE h.channel = c.channel),
 		(SELECT coalesce(min(seq), 0) FROM relayws_hooks h WHERE h.channel = c.channel)
 		FROM relayws_channels c ORDER BY c.channel`)
 	if err != nil {
@@ -429,7 +585,7 @@ func (s *Server) Channels(ctx context.Context) ([]ChannelInfo, error) {
 	var out []ChannelInfo
 	for rows.Next() {
 		var c ChannelInfo
-		if err := rows.Scan(&c.Name, &c.LastSeq, &c.Stored, &c.Oldest); err != nil {
+		if err := rows.Scan(&c.Name, &c.Open, &c.LastSeq, &c.Stored, &c.Bytes, &c.Oldest); err != nil {
 			return nil, fmt.Errorf("relay: list channels: %w", err)
 		}
 		out = append(out, c)

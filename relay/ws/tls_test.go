@@ -58,7 +58,7 @@ func TestRelayTLS(t *testing.T) {
 	certFile, keyFile, pool := selfSigned(t)
 	db := openDB(t, t.TempDir())
 	defer db.Close()
-	s, err := NewServer(context.Background(), db, ServerConfig{Token: testToken, Logf: t.Logf})
+	s, err := NewServer(context.Background(), db, ServerConfig{Token: testToken, Channels: []string{"secure"}, Logf: t.Logf})
 	if err != nil {
 		t.Fatal(err)
 	}
