@@ -2,6 +2,9 @@ package ws
 
 import (
 	"bufio"
+	"bytes"
+	"context"
+	"crypto/tls"
 	"io"
 	"net"
 	"net/http"
@@ -75,5 +78,106 @@ func TestRelayHeadOnlyFlood(t *testing.T) {
 	}
 	if resp, body, _ := answer(t, n); resp.StatusCode != http.StatusOK {
 		t.Fatalf("normal hook during the flood: %d %q", resp.StatusCode, body)
+	}
+}
+
+// halfCloseSpy tells when CloseWrite reaches the TCP connection below the
+// relay's wrappers.
+type halfCloseSpy struct {
+	net.Listener
+	closedWrite chan struct{}
+}
+
+type spyConn struct {
+	*net.TCPConn
+	closedWrite chan struct{}
+}
+
+func (c spyConn) CloseWrite() error {
+	select {
+	case c.closedWrite <- struct{}{}:
+	default:
+	}
+	return c.TCPConn.CloseWrite()
+}
+
+func (l halfCloseSpy) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return spyConn{c.(*net.TCPConn), l.closedWrite}, nil
+}
+
+// TestRelayOverLimitEndsWithFIN: a hook over the body cap gets its 413
+// whole and then EOF, over plain HTTP and TLS: the relay's connection
+// wrappers keep CloseWrite, so net/http half-closes (TLS: close_notify)
+// before closing instead of resetting.
+func TestRelayOverLimitEndsWithFIN(t *testing.T) {
+	certFile, keyFile, pool := selfSigned(t)
+	for _, tc := range []struct {
+		name      string
+		cert, key string
+	}{
+		{"plain", "", ""},
+		{"tls", certFile, keyFile},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db := openDB(t, t.TempDir())
+			defer db.Close()
+			s, err := NewServer(context.Background(), db, ServerConfig{Token: testToken, MaxBody: 1 << 10, Logf: t.Logf})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			spy := halfCloseSpy{ln, make(chan struct{}, 1)}
+			served := make(chan error, 1)
+			go func() { served <- s.Serve(spy, tc.cert, tc.key) }()
+			defer func() {
+				if err := s.Close(); err != nil {
+					t.Error(err)
+				}
+				<-served
+			}()
+
+			var c net.Conn
+			if tc.cert != "" {
+				c, err = tls.Dial("tcp", ln.Addr().String(), &tls.Config{RootCAs: pool})
+			} else {
+				c, err = net.Dial("tcp", ln.Addr().String())
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			go func() {
+				// The sender keeps sending after the relay stopped reading.
+				_, _ = io.WriteString(c, "POST /ch/big HTTP/1.1\r\nHost: x\r\nContent-Length: 104857600\r\n\r\n")
+				chunk := bytes.Repeat([]byte("x"), 64<<10)
+				for {
+					if _, err := c.Write(chunk); err != nil {
+						return
+					}
+				}
+			}()
+			resp, body, br := answer(t, c)
+			if resp.StatusCode != http.StatusRequestEntityTooLarge {
+				t.Fatalf("got %d %q", resp.StatusCode, body)
+			}
+			if rest, err := io.ReadAll(br); err != nil || len(rest) != 0 {
+				t.Fatalf("after the 413: %q, %v; want EOF", rest, err)
+			}
+			if tc.cert != "" {
+				return // TLS ends with close_notify; TCP's own FIN comes at close
+			}
+			select {
+			case <-spy.closedWrite:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the connection was closed without a half-close (FIN) first")
+			}
+		})
 	}
 }

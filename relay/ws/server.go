@@ -771,6 +771,10 @@ func (c *progressConn) SetDeadline(t time.Time) error {
 	return c.Conn.SetDeadline(t)
 }
 
+// CloseWrite passes the half-close on, so net/http ends a refused
+// request (413) with FIN rather than a reset.
+func (c *progressConn) CloseWrite() error { return capture.CloseWrite(c.Conn) }
+
 func (c *progressConn) Write(b []byte) (int, error) {
 	written := 0
 	for len(b) > 0 {
