@@ -242,3 +242,49 @@ func TestAddrKey(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkHeadOnlyFlood reproduces the memory attack: 300 connections
+// (from three loopback addresses, so the per-address cap lets all in)
+// each send a head announcing 25 MiB and then nothing. It reports the heap
+// they hold; before buffers grew with what arrived it was 4 MiB each.
+func BenchmarkHeadOnlyFlood(b *testing.B) {
+	const conns = 300
+	head := "POST /flood HTTP/1.1\r\nHost: x\r\nContent-Length: 26214400\r\n\r\n"
+	for range b.N {
+		started := make(chan struct{}, conns)
+		srv := NewServer(&memAppender{}, Config{Addr: "127.0.0.1:0"})
+		srv.limiter.bodyStarted = func() { started <- struct{}{} }
+		if err := srv.Start(); err != nil {
+			b.Fatal(err)
+		}
+		before := heapInUse()
+		var cs []net.Conn
+		for i := range conns {
+			d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, byte(10+i%3))}}
+			c, err := d.Dial("tcp", srv.Addr().String())
+			if err != nil {
+				b.Fatal(err)
+			}
+			cs = append(cs, c)
+			if _, err := io.WriteString(c, head); err != nil {
+				b.Fatal(err)
+			}
+		}
+		for i := range conns {
+			select {
+			case <-started:
+			case <-time.After(30 * time.Second):
+				b.Fatalf("only %d of %d bodies began", i, conns)
+			}
+		}
+		grew := float64(int64(heapInUse()) - int64(before))
+		b.ReportMetric(grew/(1<<20), "heap-MiB")
+		b.ReportMetric(grew/conns, "heap-B/conn")
+		for _, c := range cs {
+			c.Close()
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_ = srv.Shutdown(ctx)
+		cancel()
+	}
+}
