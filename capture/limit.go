@@ -8,7 +8,6 @@ import (
 	"net/netip"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -79,7 +78,6 @@ type Limiter struct {
 
 	// bodyStarted, when set (tests), is called as each body read begins.
 	bodyStarted func()
-	reading     atomic.Int64 // bodies being read (tests)
 }
 
 // NewLimiter returns a Limiter for lim, for bodies capped at maxBody bytes
@@ -214,8 +212,6 @@ func (l *Limiter) readBody(w http.ResponseWriter, r *http.Request, maxBody int64
 	key := AddrKey(r.RemoteAddr)
 	var charged int64
 	release := func() { l.release(key, charged); charged = 0 }
-	l.reading.Add(1)
-	defer l.reading.Add(-1)
 	if l.bodyStarted != nil {
 		l.bodyStarted()
 	}
