@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net"
 	"net/http"
-	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -150,20 +148,7 @@ func (p *policyState) guard(r *http.Request, now time.Time) (string, *refusal) {
 // IPv6 its /64, which one host can fill with addresses at will. Tunnel
 // connections carry the client's real address too (the tunnel sets it from
 // its edge); X-Forwarded-For is never trusted, since the sender writes it.
-func clientKey(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	a, err := netip.ParseAddr(host)
-	if err != nil {
-		return host
-	}
-	if a.Is6() && !a.Is4In6() {
-		return netip.PrefixFrom(a, 64).Masked().String()
-	}
-	return a.Unmap().String()
-}
+func clientKey(r *http.Request) string { return AddrKey(r.RemoteAddr) }
 
 // redactAuth hides the password of an Authorization: Basic header, so
 // Gancho's own credentials (or a sender's wrong guess at them) do not end

@@ -41,6 +41,7 @@ type Handler struct {
 	paused  atomic.Bool
 	policy  atomic.Pointer[policyState]
 	dedupe  dedupe
+	limiter *Limiter // body buffers are charged to it (shared by a server's handlers)
 
 	closeOnce sync.Once
 	closing   chan struct{} // closed on Close: ends delays and hangs
@@ -81,10 +82,16 @@ func NewHandler(store Appender, maxBody int64) *Handler {
 	if maxBody <= 0 {
 		maxBody = DefaultMaxBody
 	}
-	h := &Handler{store: store, maxBody: maxBody, now: time.Now, closing: make(chan struct{})}
+	h := &Handler{store: store, maxBody: maxBody, now: time.Now, closing: make(chan struct{}),
+		limiter: NewLimiter(Limits{}, maxBody)}
 	h.policy.Store(newPolicyState(Policy{}))
 	return h
 }
+
+// SetLimiter makes the handler charge body buffers to l, shared with the
+// server's other handlers and its connection limits. Call it before the
+// handler serves.
+func (h *Handler) SetLimiter(l *Limiter) { h.limiter = l }
 
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -127,7 +134,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	body, readErr := h.readBody(w, r)
+	body, release, readErr := h.limiter.readBody(w, r, h.maxBody)
+	defer release()
+	var busy *BusyError
+	if errors.As(readErr, &busy) {
+		// Not recorded: the sender is told to send again, so nothing is lost.
+		w.Header().Set("Retry-After", h.limiter.retryAfter())
+		w.Header().Set("Connection", "close")
+		writeResponse(w, textResponse(http.StatusServiceUnavailable, "", h.limiter.busyText(busy.Reason)))
+		return
+	}
 	req.Body, req.BodySize = body, int64(len(body))
 	var tooBig *http.MaxBytesError
 	var act *rules.Action
@@ -287,21 +303,6 @@ func (h *Handler) stored(ctx context.Context, id string) bool {
 	}
 	yes, err := e.Exists(ctx, id)
 	return err != nil || yes
-}
-
-// readBody reads the body under the cap. On overflow it returns what was read
-// with the *http.MaxBytesError; the server then closes the connection.
-func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	if r.Body == nil || r.Body == http.NoBody {
-		return []byte{}, nil
-	}
-	rd := http.MaxBytesReader(w, r.Body, h.maxBody)
-	var buf bytes.Buffer
-	if n := r.ContentLength; n > 0 {
-		buf.Grow(int(min(n, h.maxBody+1, 4<<20)))
-	}
-	_, err := buf.ReadFrom(rd)
-	return buf.Bytes(), err
 }
 
 func textResponse(status int, id, text string) Response {

@@ -27,6 +27,10 @@ type Config struct {
 	ReadHeaderTimeout time.Duration // 0 means 10 s: no slowloris on the head
 	ReadTimeout       time.Duration // whole request; 0 means 5 min (25 MiB on a slow link)
 	IdleTimeout       time.Duration // keep-alive; 0 means 2 min
+	// Limits bounds connections and buffered bodies, in all and per
+	// client address (zero fields: defaults; see Limits). Its BodyTimeout
+	// defaults to ReadTimeout.
+	Limits Limits
 }
 
 // Server is the capture HTTP server. Start binds and serves in the
@@ -34,6 +38,7 @@ type Config struct {
 // concurrent use.
 type Server struct {
 	handler *Handler
+	limiter *Limiter
 	srv     *http.Server
 	mu      sync.Mutex
 	ln      net.Listener // the main listener (Start or the first Serve)
@@ -59,8 +64,14 @@ func NewServer(store Appender, cfg Config) *Server {
 	def(&cfg.ReadTimeout, 5*time.Minute)
 	def(&cfg.IdleTimeout, 2*time.Minute)
 	h := NewHandler(store, cfg.MaxBody)
+	if cfg.Limits.BodyTimeout == 0 {
+		cfg.Limits.BodyTimeout = cfg.ReadTimeout
+	}
+	lim := NewLimiter(cfg.Limits, cfg.MaxBody)
+	h.SetLimiter(lim)
 	return &Server{
 		handler: h,
+		limiter: lim,
 		srv: &http.Server{
 			Addr:              cfg.Addr,
 			Handler:           h,
@@ -109,13 +120,14 @@ func (s *Server) Start() error {
 }
 
 // Serve serves on ln in the background (Start does this for its own
-// listener). Every connection is wrapped so headers keep their wire order.
+// listener). Every connection is counted against the limits and wrapped
+// so headers keep their wire order.
 func (s *Server) Serve(ln net.Listener) {
 	s.mu.Lock()
 	s.ln = ln
 	s.mu.Unlock()
 	go func() {
-		err := s.srv.Serve(wireListener{Listener: ln})
+		err := s.srv.Serve(wireListener{Listener: s.limiter.Listener(ln)})
 		if errors.Is(err, http.ErrServerClosed) {
 			err = nil
 		}
@@ -138,7 +150,7 @@ func (s *Server) ServeProxied(ln net.Listener) {
 	s.mu.Unlock()
 	go func() {
 		defer s.extra.Done()
-		err := s.srv.Serve(wireListener{Listener: ln})
+		err := s.srv.Serve(wireListener{Listener: s.limiter.Listener(ln)})
 		if err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
 			log.Printf("gancho: public endpoint stopped serving: %v", err)
 		}

@@ -257,6 +257,11 @@ func (c *wireConn) Read(b []byte) (int, error) {
 	return n, err
 }
 
+// CloseWrite passes the half-close on (embedding net.Conn hides it):
+// net/http sends FIN after a 413 only on a connection that has it, and
+// without it the sender reads a reset instead of the answer and EOF.
+func (c *wireConn) CloseWrite() error { return closeWrite(c.Conn) }
+
 // take pops the head of the request being served. Blocks that do not match
 // (a request Go rejected before reaching the handler) are discarded.
 func (c *wireConn) take(method, target string) (wireBlock, bool) {

@@ -83,6 +83,9 @@ type ServerConfig struct {
 	ChannelTokens map[string]string
 	// MaxBody caps hook bodies (0 means capture.DefaultMaxBody).
 	MaxBody int64
+	// Limits bounds connections and buffered bodies, in all and per client
+	// address, as on the capture server (zero fields: defaults).
+	Limits capture.Limits
 	// Retention applies to every channel without its own (SetRetention).
 	Retention Retention
 	// MaxChannels caps how many channels are open (0 means
@@ -117,6 +120,7 @@ type Server struct {
 	cfg ServerConfig
 	now func() time.Time
 	hub hub
+	lim *capture.Limiter // shared by every channel's handler and listener
 
 	mu       sync.RWMutex
 	heads    map[string]int64            // channel → newest committed seq (writer writes)
@@ -202,6 +206,7 @@ func NewServer(ctx context.Context, db *database.DB, cfg ServerConfig) (*Server,
 		ret: map[string]Retention{}, acks: map[ackKey]int64{}, ackDirty: map[ackKey]bool{},
 		ops: make(chan *op, 4096), writerDone: make(chan struct{}), stopConn: make(chan struct{}),
 		upgrader: websocket.Upgrader{HandshakeTimeout: 10 * time.Second, ReadBufferSize: 4096, WriteBufferSize: 64 << 10},
+		lim:      capture.NewLimiter(cfg.Limits, cfg.MaxBody),
 	}
 	if err := s.load(ctx); err != nil {
 		return nil, err
@@ -366,6 +371,7 @@ func (s *Server) handler(ch string) (*capture.Handler, error) {
 		return nil, fmt.Errorf("the relay is shutting down: send again later: %w", ErrClosed)
 	}
 	h = capture.NewHandler(channelAppender{s: s, ch: ch}, s.cfg.MaxBody)
+	h.SetLimiter(s.lim)
 	if s.policy != nil {
 		if err := h.SetPolicy(*s.policy); err != nil {
 			return nil, err
@@ -483,7 +489,8 @@ func (s *Server) Serve(ln net.Listener, certFile, keyFile string) error {
 		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert},
 			NextProtos: []string{"http/1.1"}, MinVersion: tls.VersionTLS12})
 	}
-	if err := srv.Serve(capture.WireListener(ln)); !errors.Is(err, http.ErrServerClosed) {
+	// Counted above TLS, so a refusal's 503 is encrypted like any answer.
+	if err := srv.Serve(capture.WireListener(s.lim.Listener(ln))); !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("relay: serve: %w", err)
 	}
 	return nil
@@ -879,6 +886,10 @@ func (c *progressConn) SetDeadline(t time.Time) error {
 	c.setBudget(t)
 	return c.Conn.SetDeadline(t)
 }
+
+// CloseWrite passes the half-close on, so net/http ends a refused
+// request (413) with FIN rather than a reset.
+func (c *progressConn) CloseWrite() error { return capture.CloseWrite(c.Conn) }
 
 func (c *progressConn) Write(b []byte) (int, error) {
 	written := 0
