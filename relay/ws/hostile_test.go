@@ -125,7 +125,7 @@ func TestRelayOverLimitEndsWithFIN(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			db := openDB(t, t.TempDir())
 			defer db.Close()
-			s, err := NewServer(context.Background(), db, ServerConfig{Token: testToken, MaxBody: 1 << 10, Logf: t.Logf})
+			s, err := NewServer(context.Background(), db, ServerConfig{Token: testToken, MaxBody: 1 << 10, Channels: testChannels, Logf: t.Logf})
 			if err != nil {
 				t.Fatal(err)
 			}
