@@ -82,7 +82,10 @@ func Run(opts Options) {
 	m := NewMain(opts, w)
 	w.SetContent(m.Content())
 	prefs := a.Preferences()
-	w.Resize(fyne.NewSize(float32(prefs.FloatWithFallback("width", 1200)), float32(prefs.FloatWithFallback("height", 760))))
+	w.Resize(fyne.NewSize(float32(prefs.FloatWithFallback("width", float64(defaultSize.Width))),
+		float32(prefs.FloatWithFallback("height", float64(defaultSize.Height)))))
+	// A size saved on a bigger screen must not open past this one.
+	a.Lifecycle().SetOnStarted(func() { fitToScreen(w) })
 	m.split.Offset = prefs.FloatWithFallback("split", 0.38)
 	w.Canvas().SetOnTypedKey(m.typedKey)
 	w.SetOnClosed(func() {
@@ -127,7 +130,7 @@ type Main struct {
 	waiting int           // captures that arrived while paused
 	pause   *widget.Button
 	capture *widget.Check // nil without a Recorder
-	urlLbl  *widget.Label
+	urlLbl  *midLabel
 	tbar    *tunnelBar   // nil without a Tunnel
 	replays *replayPanel // nil without a Sender
 	// outbound is the Outbound section, nil without Options.Outbound.
@@ -183,15 +186,14 @@ func NewMain(opts Options, w fyne.Window) *Main {
 		func(string) { m.reload() })
 	m.method.SetSelected("All methods")
 
-	m.urlLbl = widget.NewLabelWithStyle(m.localURL(), fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+	// The URL takes the room left and, when short of it, loses the middle
+	// of its secret prefix, never the scheme and host; Copy copies it whole.
+	m.urlLbl = newMidLabel(m.localURL(), 16)
 	copyURL := widget.NewButtonWithIcon("", theme.ContentCopyIcon(), func() { m.copy(m.localURL()) })
 	clear := widget.NewButtonWithIcon("Clear all", theme.DeleteIcon(), m.confirmClear)
 	// Capture itself never pauses (a sender must not see errors); the
 	// list does, so a flood does not scroll what you are reading away.
 	m.pause = widget.NewButtonWithIcon("Pause list", theme.MediaPauseIcon(), m.togglePause)
-	// The URL takes the room left and shortens with an ellipsis (a secret
-	// prefix makes it long); Copy copies it whole.
-	m.urlLbl.Truncation = fyne.TextTruncateEllipsis
 	top := container.NewHBox()
 	if opts.Recorder != nil {
 		m.capture = widget.NewCheck("Capture on", func(on bool) {
@@ -205,9 +207,6 @@ func NewMain(opts Options, w fyne.Window) *Main {
 		m.capture.SetChecked(!opts.Recorder.Paused())
 		top.Add(m.capture)
 	}
-	top.Add(m.count)
-	top.Add(m.pause)
-	top.Add(clear)
 	if opts.Sender != nil {
 		top.Add(widget.NewButtonWithIcon("New request", theme.ContentAddIcon(), func() {
 			target := ""
@@ -236,7 +235,11 @@ func NewMain(opts Options, w fyne.Window) *Main {
 	}
 	bars.Add(widget.NewSeparator())
 
-	filters := container.NewBorder(nil, nil, nil, m.method, m.search)
+	// What acts on the list sits above it, which leaves the top bar's room
+	// to the URL.
+	m.count.Truncation = fyne.TextTruncateEllipsis
+	listBar := container.NewBorder(nil, nil, nil, container.NewHBox(m.pause, clear), m.count)
+	filters := container.NewVBox(listBar, container.NewBorder(nil, nil, nil, m.method, m.search))
 	left := container.NewBorder(filters, nil, nil, nil, m.list)
 
 	m.noSel = container.NewCenter(widget.NewLabel("Select a capture to see its body, headers and query."))
