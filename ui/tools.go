@@ -75,6 +75,27 @@ func (m *Main) describe(s scope) string {
 	return "all captures"
 }
 
+// scopeCount is how many captures a scope covers (UI goroutine).
+func (m *Main) scopeCount(s scope) int {
+	switch {
+	case s.picked != nil:
+		return len(s.picked)
+	case m.filtered():
+		n, _ := m.opts.Captures.Count(context.Background(), s.q)
+		return n
+	}
+	n, _ := m.opts.Captures.Stats()
+	return n
+}
+
+// captures is "1 capture" or "N captures".
+func captures(n int) string {
+	if n == 1 {
+		return "1 capture"
+	}
+	return fmt.Sprintf("%d captures", n)
+}
+
 // load reads a scope's captures with bodies, oldest first (off the UI
 // goroutine). A picked capture deleted since is skipped.
 func (m *Main) load(s scope) ([]*capture.Request, error) {
@@ -218,7 +239,8 @@ func (m *Main) showBulk() {
 		cancel context.CancelFunc
 	)
 	var start, stop *widget.Button
-	start = widget.NewButton("Start", func() {
+	n := m.scopeCount(sc)
+	start = widget.NewButton("", func() {
 		n, err1 := strconv.Atoi(strings.TrimSpace(conc.Text))
 		r, err2 := strconv.ParseFloat(strings.TrimSpace("0"+rate.Text), 64)
 		if err1 != nil || n < 1 || n > 256 || err2 != nil || r < 0 {
@@ -272,10 +294,26 @@ func (m *Main) showBulk() {
 					msg.Importance = widget.WarningImportance
 				}
 				msg.SetText(bulkSummary(sum, len(reqs)))
+				if m.replays != nil {
+					m.replays.reload() // the open capture's Replays tab counts these too
+				}
 			})
 		}()
 	})
 	start.Importance = widget.HighImportance
+	// The button says how many captures go where before anything is sent.
+	label := func(to string) {
+		to = strings.TrimSpace(to)
+		if to == "" {
+			to = "…"
+		}
+		start.SetText("Replay " + captures(n) + " to " + elideMiddle(to, 48))
+	}
+	label(target.Text)
+	target.OnChanged = label
+	if n == 0 {
+		start.Disable()
+	}
 	stop = widget.NewButton("Cancel", func() {
 		mu.Lock()
 		if cancel != nil {
@@ -289,7 +327,7 @@ func (m *Main) showBulk() {
 		widget.NewFormItem("Concurrency", conc),
 		widget.NewFormItem("Requests/s", rate),
 	)
-	content := container.NewVBox(widget.NewLabel("Replays "+m.describe(sc)+", oldest first, unchanged."), form,
+	content := container.NewVBox(widget.NewLabel("Replays "+m.describe(sc)+" ("+captures(n)+"), oldest first, unchanged."), form,
 		container.NewHBox(start, stop), bar, msg)
 	d := dialog.NewCustom("Bulk replay", "Close", content, m.win)
 	d.SetOnClosed(func() {

@@ -145,13 +145,24 @@ type Main struct {
 	tunLast atomic.Pointer[tunnel.Status]
 	// applied, if set (tests), receives after each update the pump applied.
 	applied chan struct{}
+	// now is the clock rows' ages are computed from (tests inject one);
+	// ageAt is its reading at the last list refresh: every row shows its
+	// age at that one instant, so a newer row never looks older.
+	now   func() time.Time
+	ageAt time.Time
+	// newPill, shown while the list is scrolled down, counts the captures
+	// that arrived above the visible rows; tapping it scrolls to them.
+	newPill *widget.Button
+	unseen  int
+	rowStep float32 // a row's height plus the gap between rows
 }
 
 // NewMain builds the window's content; call Pump to make it live. w may be
 // nil (tests): dialogs and the clipboard then do nothing.
 func NewMain(opts Options, w fyne.Window) *Main {
 	m := &Main{opts: opts, win: w, sel: -1, cache: map[string]rendered{}, picked: map[string]bool{}, results: make(chan func(), 16),
-		quit: make(chan struct{}), tunSig: make(chan struct{}, 1), fwdSig: make(chan struct{}, 1)}
+		quit: make(chan struct{}), tunSig: make(chan struct{}, 1), fwdSig: make(chan struct{}, 1), now: time.Now}
+	m.ageAt = m.now()
 	m.styles = newStyles(darkPalette)
 	if fyne.CurrentApp() != nil && fyne.CurrentApp().Settings().ThemeVariant() == theme.VariantLight {
 		m.styles = newStyles(lightPalette)
@@ -173,7 +184,7 @@ func NewMain(opts Options, w fyne.Window) *Main {
 			if i < len(m.items) {
 				rw := o.(*rowWidget)
 				rw.id, rw.index = m.items[i].ID, i
-				updateRow(rw.content, m.items[i], m.picked[m.items[i].ID])
+				updateRow(rw.content, m.items[i], m.picked[m.items[i].ID], m.ageAt)
 			}
 		},
 	)
@@ -240,7 +251,11 @@ func NewMain(opts Options, w fyne.Window) *Main {
 	m.count.Truncation = fyne.TextTruncateEllipsis
 	listBar := container.NewBorder(nil, nil, nil, container.NewHBox(m.pause, clear), m.count)
 	filters := container.NewVBox(listBar, container.NewBorder(nil, nil, nil, m.method, m.search))
-	left := container.NewBorder(filters, nil, nil, nil, m.list)
+	m.newPill = widget.NewButtonWithIcon("", theme.MoveUpIcon(), m.showNewest)
+	m.newPill.Importance = widget.HighImportance
+	m.newPill.Hide()
+	left := container.NewBorder(filters, nil, nil, nil,
+		container.NewStack(m.list, container.NewVBox(container.NewHBox(layout.NewSpacer(), m.newPill, layout.NewSpacer()))))
 
 	m.noSel = container.NewCenter(widget.NewLabel("Select a capture to see its body, headers and query."))
 	m.empty = emptyState(m.localURL(), m.copy)
@@ -437,7 +452,7 @@ func setFlags(box *fyne.Container, r *capture.Request) {
 	}
 }
 
-func updateRow(o fyne.CanvasObject, r *capture.Request, picked bool) {
+func updateRow(o fyne.CanvasObject, r *capture.Request, picked bool, now time.Time) {
 	c := o.(*fyne.Container)
 	lines := c.Objects[0].(*fyne.Container)
 	target := lines.Objects[0].(*widget.Label)
@@ -468,7 +483,7 @@ func updateRow(o fyne.CanvasObject, r *capture.Request, picked bool) {
 	if r.Truncated {
 		size += " ✂"
 	}
-	parts := []string{relTime(time.Since(r.ReceivedAt)), size}
+	parts := []string{relTime(now.Sub(r.ReceivedAt)), size}
 	if ct != "" {
 		parts = append(parts, ct)
 	}
@@ -528,7 +543,7 @@ func (m *Main) reload() {
 	m.more = len(items) == pageSize
 	m.sel = -1
 	m.list.UnselectAll()
-	m.list.Refresh()
+	m.refreshList()
 	for i, r := range m.items {
 		if r.ID == selID {
 			m.selectQuietly(i)
@@ -572,6 +587,41 @@ func (m *Main) updateCount() {
 	m.count.SetText(text)
 }
 
+// refreshList redraws the visible rows, their ages read from one clock
+// reading (UI goroutine).
+func (m *Main) refreshList() {
+	m.ageAt = m.now()
+	m.list.Refresh()
+}
+
+// tickAges is the periodic refresh: ages move on, and the new-captures
+// pill goes once the user is back at the top by themselves.
+func (m *Main) tickAges() {
+	if m.unseen > 0 && m.list.GetScrollOffset() <= 0 {
+		m.hidePill()
+	}
+	m.refreshList()
+}
+
+// showNewest scrolls to the newest capture (the pill's action).
+func (m *Main) showNewest() {
+	m.list.ScrollToTop()
+	m.hidePill()
+}
+
+func (m *Main) hidePill() {
+	m.unseen = 0
+	m.newPill.Hide()
+}
+
+// step is the distance between two rows' tops in the list.
+func (m *Main) step() float32 {
+	if m.rowStep == 0 {
+		m.rowStep = newRowWidget(m).MinSize().Height + m.list.Theme().Size(theme.SizeNamePadding)
+	}
+	return m.rowStep
+}
+
 // togglePick picks id for export and bulk replay, or unpicks it (UI
 // goroutine).
 func (m *Main) togglePick(id string) {
@@ -583,14 +633,14 @@ func (m *Main) togglePick(id string) {
 	} else {
 		m.picked[id] = true
 	}
-	m.list.Refresh()
+	m.refreshList()
 	m.updateCount()
 }
 
 // clearPicks unpicks everything (UI goroutine).
 func (m *Main) clearPicks() {
 	clear(m.picked)
-	m.list.Refresh()
+	m.refreshList()
 	m.updateCount()
 }
 
@@ -790,7 +840,7 @@ func (m *Main) remember(key string, v rendered) {
 func (m *Main) Pump(ctx context.Context, events <-chan capture.Event) {
 	defer close(m.quit)
 	defer m.watchTunnel()()
-	tick := time.NewTicker(15 * time.Second) // relative times age
+	tick := time.NewTicker(5 * time.Second) // relative times age
 	defer tick.Stop()
 	for {
 		var apply func()
@@ -805,7 +855,7 @@ func (m *Main) Pump(ctx context.Context, events <-chan capture.Event) {
 		case f := <-m.results:
 			apply = f
 		case <-tick.C:
-			apply = m.list.Refresh
+			apply = m.tickAges
 		case <-m.outboundChanged():
 			apply = m.outbound.reload
 		case <-m.fwdSig:
@@ -853,7 +903,16 @@ func (m *Main) apply(ev capture.Event) {
 			m.sel++
 			m.selectQuietly(m.sel)
 		}
-		m.list.Refresh()
+		off := m.list.GetScrollOffset()
+		m.refreshList()
+		if off > 0 {
+			// Scrolled down: the rows being read stay put and a pill says
+			// what arrived above them.
+			m.list.ScrollToOffset(off + m.step())
+			m.unseen++
+			m.newPill.SetText(fmt.Sprintf("%d new", m.unseen))
+			m.newPill.Show()
+		}
 		m.updateCount()
 		m.updateRight()
 	case capture.Deleted, capture.Evicted:
@@ -873,7 +932,7 @@ func (m *Main) apply(ev capture.Event) {
 				}
 			}
 		}
-		m.list.Refresh()
+		m.refreshList()
 		m.updateCount()
 		m.updateRight()
 	default: // Cleared, Dropped: re-read

@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -16,6 +17,7 @@ import (
 	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/capture/database"
 	"github.com/gancho-app/gancho/relay"
+	"github.com/gancho-app/gancho/replay"
 	"github.com/gancho-app/gancho/settings"
 	"github.com/gancho-app/gancho/tunnel"
 )
@@ -214,4 +216,117 @@ func TestFitSize(t *testing.T) {
 			}
 		})
 	}
+}
+
+// addAt stores a capture received at a given time.
+func (h *harness) addAt(t *testing.T, target string, at time.Time) *capture.Request {
+	t.Helper()
+	r := &capture.Request{ID: h.ids.New(at), ReceivedAt: at, Method: "POST", Target: target, Proto: "HTTP/1.1",
+		Host: "h", RemoteAddr: "127.0.0.1:9", Headers: capture.Headers{{Name: "Host", Value: "h"}}, Response: capture.Response{Status: 200}}
+	if err := h.store.Append(context.Background(), r); err != nil {
+		t.Error(err)
+	}
+	return r
+}
+
+// rowMeta is the age line the list draws for capture id ("" when not drawn).
+func rowMeta(m *Main, id string) string {
+	meta := ""
+	walk(m.list, func(o fyne.CanvasObject) {
+		if rw, ok := o.(*rowWidget); ok && rw.id == id && rw.Visible() {
+			lines := rw.content.(*fyne.Container).Objects[0].(*fyne.Container)
+			meta = lines.Objects[1].(*fyne.Container).Objects[2].(*canvas.Text).Text
+		}
+	})
+	return meta
+}
+
+// TestRowAgesShareOneClock: every row's age is read from one clock at the
+// refresh, and the periodic refresh moves them all on.
+func TestRowAgesShareOneClock(t *testing.T) {
+	h := newHarness(t)
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	clock := t0.Add(8 * time.Second)
+	h.do(func() { h.m.now = func() time.Time { return clock } })
+	old := h.addAt(t, "/old", t0)
+	h.waitFor(t, "the first row", func() bool { return len(h.m.items) == 1 })
+	newer := h.addAt(t, "/newer", t0.Add(6*time.Second))
+	h.waitFor(t, "the second row", func() bool { return len(h.m.items) == 2 })
+	h.do(func() {
+		if a, b := rowMeta(h.m, newer.ID), rowMeta(h.m, old.ID); !strings.HasPrefix(a, "2 s ago") || !strings.HasPrefix(b, "8 s ago") {
+			t.Errorf("newer row %q, older row %q; want 2 s and 8 s ago", a, b)
+		}
+		clock = clock.Add(time.Minute)
+		h.m.tickAges()
+		if a, b := rowMeta(h.m, newer.ID), rowMeta(h.m, old.ID); !strings.HasPrefix(a, "1 min ago") || !strings.HasPrefix(b, "1 min ago") {
+			t.Errorf("after a minute: newer row %q, older row %q", a, b)
+		}
+	})
+}
+
+// TestNewCaptureAboveScrolledList: scrolled down, the rows being read stay
+// put, a pill counts what arrived above, and tapping it shows the newest.
+func TestNewCaptureAboveScrolledList(t *testing.T) {
+	h := newHarness(t)
+	for i := range 40 {
+		h.add(t, "POST", fmt.Sprintf("/n/%d", i), "text/plain", []byte("x"))
+	}
+	h.waitFor(t, "the list", func() bool { return len(h.m.items) == 40 })
+	var before float32
+	h.do(func() {
+		h.m.list.ScrollToOffset(10 * h.m.step())
+		before = h.m.list.GetScrollOffset()
+	})
+	if before <= 0 {
+		t.Fatal("the list did not scroll")
+	}
+	h.add(t, "PURGE", "/newest", "text/plain", []byte("y"))
+	h.waitFor(t, "the new row", func() bool { return len(h.m.items) == 41 })
+	h.do(func() {
+		if !h.m.newPill.Visible() || h.m.newPill.Text != "1 new" {
+			t.Errorf("pill visible=%v %q, want \"1 new\"", h.m.newPill.Visible(), h.m.newPill.Text)
+		}
+		if got := h.m.list.GetScrollOffset(); got != before+h.m.step() {
+			t.Errorf("offset %v, want %v: the rows being read moved", got, before+h.m.step())
+		}
+		test.Tap(h.m.newPill)
+		if h.m.list.GetScrollOffset() != 0 || h.m.newPill.Visible() {
+			t.Error("the pill did not scroll to the newest")
+		}
+		if rowMeta(h.m, h.m.items[0].ID) == "" {
+			t.Error("the newest row is not drawn")
+		}
+	})
+}
+
+// TestBulkReplayUpdatesReplaysTab: after a bulk replay the open capture's
+// Replays tab counts the new attempt.
+func TestBulkReplayUpdatesReplaysTab(t *testing.T) {
+	fs := &fakeSender{res: replay.Result{Status: 204}}
+	mr := &memReplays{}
+	h := newHarnessWith(t, func(o *Options) { o.Sender, o.Replays = fs, mr })
+	h.add(t, "POST", "/hooks/a", "application/json", []byte(`{}`))
+	h.waitFor(t, "list", func() bool { return len(h.m.items) == 1 })
+	p := h.m.replays
+	h.do(func() {
+		h.m.win = h.win
+		h.m.list.Select(0)
+		p.target.SetText("http://localhost:3000/in")
+	})
+	h.waitFor(t, "Replays (0)", func() bool { return p.tab.Text == "Replays (0)" })
+	h.do(func() {
+		h.m.showBulk()
+		var start *widget.Button
+		walk(h.win.Canvas().Overlays().Top(), func(o fyne.CanvasObject) {
+			if b, ok := o.(*widget.Button); ok && strings.HasPrefix(b.Text, "Replay 1 capture ") {
+				start = b
+			}
+		})
+		if start == nil {
+			t.Error("no \"Replay 1 capture to …\" button")
+			return
+		}
+		test.Tap(start)
+	})
+	h.waitFor(t, "Replays (1)", func() bool { return p.tab.Text == "Replays (1)" })
 }
