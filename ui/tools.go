@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -123,14 +125,16 @@ func (m *Main) toolsMenu() *fyne.Menu {
 	if len(m.picked) > 0 {
 		what = "picked"
 	}
+	n := m.scopeCount(m.scope())
+	what = strings.Replace(captures(n), " ", " "+what+" ", 1) // "12 listed captures"
 	items := []*fyne.MenuItem{
-		fyne.NewMenuItem("Export the "+what+" captures…", m.showExport),
+		fyne.NewMenuItem("Export "+what+"…", m.showExport),
 	}
 	if m.opts.Importer != nil {
 		items = append(items, fyne.NewMenuItem("Import HAR, JSON lines, cURL or raw HTTP…", m.showImport))
 	}
 	if m.opts.Sender != nil {
-		items = append(items, fyne.NewMenuItem("Replay the "+what+" captures…", m.showBulk))
+		items = append(items, fyne.NewMenuItem("Replay "+what+"…", m.showBulk))
 	}
 	if len(m.picked) > 0 {
 		items = append(items, fyne.NewMenuItem(fmt.Sprintf("Unpick all (%d)", len(m.picked)), m.clearPicks))
@@ -142,41 +146,103 @@ func (m *Main) showExport() {
 	if m.win == nil {
 		return
 	}
-	format := widget.NewSelect([]string{"har", "jsonl", "curl", "raw"}, nil)
-	format.SetSelected("har")
-	secrets := widget.NewCheck("Include secrets (Authorization, cookies, tokens, signatures)", nil)
 	sc := m.scope()
-	what := m.describe(sc)
+	n := m.scopeCount(sc)
+	format := widget.NewSelect([]string{"har", "jsonl", "curl", "raw"}, nil)
+	secrets := widget.NewCheck("Include secrets (Authorization, cookies, tokens, signatures)", nil)
+	// A path typed here is used as it is: Fyne's save dialog took a typed
+	// full path as a name inside its folder and failed without a word.
+	path := widget.NewEntry()
+	path.SetText(filepath.Join(homeDir(), "gancho.har"))
+	format.OnChanged = func(f string) {
+		dir, base := filepath.Split(path.Text)
+		if ext := filepath.Ext(base); ext != "" {
+			path.SetText(dir + strings.TrimSuffix(base, ext) + "." + f)
+		}
+	}
+	format.SetSelected("har")
+	folder := widget.NewButton("Folder…", func() {
+		dialog.ShowFolderOpen(func(u fyne.ListableURI, err error) {
+			if err != nil {
+				dialog.ShowError(fmt.Errorf("could not open that folder: %w", err), m.win)
+				return
+			}
+			if u != nil {
+				path.SetText(filepath.Join(u.Path(), filepath.Base(path.Text)))
+			}
+		}, m.win)
+	})
 	form := widget.NewForm(widget.NewFormItem("Format", format), widget.NewFormItem("", secrets),
-		widget.NewFormItem("", widget.NewLabel("Exports "+what+", oldest first.")))
-	dialog.ShowCustomConfirm("Export", "Choose file…", "Cancel", form, func(ok bool) {
+		widget.NewFormItem("Save to", container.NewBorder(nil, nil, nil, folder, path)),
+		widget.NewFormItem("", widget.NewLabel("Exports "+m.describe(sc)+" ("+captures(n)+"), oldest first.")))
+	d := dialog.NewCustomConfirm("Export", "Export "+captures(n), "Cancel", form, func(ok bool) {
 		if !ok {
 			return
 		}
 		f := exchange.Format(format.Selected)
 		opts := exchange.ExportOptions{IncludeSecrets: secrets.Checked, BaseURL: m.opts.URL} // read here, on the UI goroutine
-		save := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
-			if err != nil || w == nil {
-				return
-			}
-			go func() {
-				defer w.Close()
-				reqs, err := m.load(sc)
-				if err == nil {
-					err = exchange.Export(w, f, reqs, opts)
+		to := path.Text
+		go func() {
+			written, where, err := m.exportTo(to, f, opts, sc)
+			m.post(func() {
+				if err != nil {
+					dialog.ShowError(err, m.win)
+					return
 				}
-				m.post(func() {
-					if err != nil {
-						dialog.ShowError(fmt.Errorf("export failed: %w", err), m.win)
-						return
-					}
-					dialog.ShowInformation("Exported", fmt.Sprintf("%d captures written to %s.", len(reqs), w.URI().Name()), m.win)
-				})
-			}()
-		}, m.win)
-		save.SetFileName("gancho." + string(f))
-		save.Show()
+				dialog.ShowInformation("Exported", fmt.Sprintf("%s written to %s.", captures(written), where), m.win)
+			})
+		}()
 	}, m.win)
+	d.Resize(fyne.NewSize(620, 0))
+	d.Show()
+}
+
+// homeDir is where a relative export path starts.
+func homeDir() string {
+	if h, err := os.UserHomeDir(); err == nil {
+		return h
+	}
+	return "."
+}
+
+// exportTo writes a scope's captures to path (off the UI goroutine): a
+// leading ~ is the home folder and a relative path starts there. It
+// returns how many were written and the full path, or an error that says
+// what to do.
+func (m *Main) exportTo(path string, f exchange.Format, opts exchange.ExportOptions, sc scope) (int, string, error) {
+	path = strings.TrimSpace(path)
+	if path == "" {
+		return 0, "", errors.New("type the file to export to, such as ~/gancho.har")
+	}
+	if path == "~" || strings.HasPrefix(path, "~/") {
+		path = filepath.Join(homeDir(), path[1:])
+	}
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(homeDir(), path)
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return 0, "", fmt.Errorf("%s is a folder: add a file name, such as %s", path, filepath.Join(path, "gancho."+string(f)))
+	}
+	if st, err := os.Stat(filepath.Dir(path)); err != nil || !st.IsDir() {
+		return 0, "", fmt.Errorf("the folder %s does not exist: create it, or choose another with Folder…", filepath.Dir(path))
+	}
+	reqs, err := m.load(sc)
+	if err != nil {
+		return 0, "", fmt.Errorf("could not read the captures: %w", err)
+	}
+	// 0600: an export with secrets included holds credentials.
+	out, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return 0, "", fmt.Errorf("could not create %s: %w; choose another file or folder", path, err)
+	}
+	err = exchange.Export(out, f, reqs, opts)
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return 0, "", fmt.Errorf("export to %s failed: %w", path, err)
+	}
+	return len(reqs), path, nil
 }
 
 func (m *Main) showImport() {
@@ -184,8 +250,12 @@ func (m *Main) showImport() {
 		return
 	}
 	dialog.ShowFileOpen(func(r fyne.URIReadCloser, err error) {
-		if err != nil || r == nil {
+		if err != nil {
+			dialog.ShowError(fmt.Errorf("could not open that file: %w; pick it again from its folder", err), m.win)
 			return
+		}
+		if r == nil {
+			return // cancelled
 		}
 		go func() {
 			defer r.Close()

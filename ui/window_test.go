@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"image/color"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +18,7 @@ import (
 
 	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/capture/database"
+	"github.com/gancho-app/gancho/exchange"
 	"github.com/gancho-app/gancho/relay"
 	"github.com/gancho-app/gancho/replay"
 	"github.com/gancho-app/gancho/settings"
@@ -329,4 +332,85 @@ func TestBulkReplayUpdatesReplaysTab(t *testing.T) {
 		test.Tap(start)
 	})
 	h.waitFor(t, "Replays (1)", func() bool { return p.tab.Text == "Replays (1)" })
+}
+
+// TestExportToPath: a typed path is written as typed (~ and relative paths
+// start at home); a missing folder, a folder, or nothing at all gives an
+// error saying what to do, and writes nothing.
+func TestExportToPath(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	h := newHarness(t)
+	h.add(t, "POST", "/hooks/a", "application/json", []byte(`{"a":1}`))
+	h.add(t, "POST", "/hooks/b", "application/json", []byte(`{"b":2}`))
+	h.waitFor(t, "list", func() bool { return len(h.m.items) == 2 })
+	var sc scope
+	h.do(func() { sc = h.m.scope() })
+	dir := t.TempDir()
+	cases := []struct {
+		name, path, wantFile, wantErr string
+	}{
+		{"full path", filepath.Join(dir, "out.jsonl"), filepath.Join(dir, "out.jsonl"), ""},
+		{"home", "~/mine.jsonl", filepath.Join(home, "mine.jsonl"), ""},
+		{"relative", "rel.jsonl", filepath.Join(home, "rel.jsonl"), ""},
+		{"missing folder", filepath.Join(dir, "nope", "out.jsonl"), "", "does not exist: create it"},
+		{"a folder", dir, "", "is a folder: add a file name"},
+		{"empty", "  ", "", "type the file"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			n, where, err := h.m.exportTo(c.path, exchange.Format("jsonl"), exchange.ExportOptions{}, sc)
+			if c.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+					t.Fatalf("err %v, want %q", err, c.wantErr)
+				}
+				return
+			}
+			if err != nil || n != 2 || where != c.wantFile {
+				t.Fatalf("exportTo = %d, %q, %v", n, where, err)
+			}
+			b, err := os.ReadFile(c.wantFile)
+			if err != nil || strings.Count(string(b), "\n") != 2 {
+				t.Fatalf("file %q: %v", b, err)
+			}
+		})
+	}
+}
+
+// TestExportDialogSaysCountAndWrites drives the Export dialog: its button
+// names the count, and a full path typed in it is where the file goes.
+func TestExportDialogSaysCountAndWrites(t *testing.T) {
+	h := newHarness(t)
+	for i := range 3 {
+		h.add(t, "POST", fmt.Sprintf("/e/%d", i), "application/json", []byte(`{}`))
+	}
+	h.waitFor(t, "list", func() bool { return len(h.m.items) == 3 })
+	out := filepath.Join(t.TempDir(), "typed.har")
+	h.do(func() {
+		h.m.win = h.win
+		if menu := h.m.toolsMenu(); menu.Items[0].Label != "Export 3 listed captures…" {
+			t.Errorf("menu says %q", menu.Items[0].Label)
+		}
+		h.m.showExport()
+		var export *widget.Button
+		walk(h.win.Canvas().Overlays().Top(), func(o fyne.CanvasObject) {
+			switch w := o.(type) {
+			case *widget.Button:
+				if w.Text == "Export 3 captures" {
+					export = w
+				}
+			case *widget.Entry:
+				w.SetText(out)
+			}
+		})
+		if export == nil {
+			t.Error(`no "Export 3 captures" button`)
+			return
+		}
+		test.Tap(export)
+	})
+	h.waitFor(t, "the file", func() bool {
+		b, err := os.ReadFile(out)
+		return err == nil && strings.Contains(string(b), "/e/2")
+	})
 }
