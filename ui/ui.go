@@ -39,6 +39,7 @@ type Captures interface {
 	List(ctx context.Context, q capture.Query) ([]*capture.Request, error)
 	Count(ctx context.Context, q capture.Query) (int, error)
 	Get(ctx context.Context, id string) (*capture.Request, error)
+	Methods(ctx context.Context) ([]string, error)
 	Delete(ctx context.Context, id string) error
 	Clear(ctx context.Context) (int, error)
 	Stats() (count int, bodyBytes int64)
@@ -193,9 +194,11 @@ func NewMain(opts Options, w fyne.Window) *Main {
 	m.search = widget.NewEntry()
 	m.search.SetPlaceHolder("Search bodies, headers, paths… (e-mail, phone, id)")
 	m.search.OnChanged = func(string) { m.reload() }
-	m.method = widget.NewSelect([]string{"All methods", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"},
-		func(string) { m.reload() })
-	m.method.SetSelected("All methods")
+	// The methods offered are those stored (PROPFIND, PURGE and custom
+	// ones too), kept current as captures arrive and go.
+	m.method = widget.NewSelect([]string{allMethods}, func(string) { m.reload() })
+	m.method.SetSelected(allMethods)
+	m.refreshMethods()
 
 	// The URL takes the room left and, when short of it, loses the middle
 	// of its secret prefix, never the scheme and host; Copy copies it whole.
@@ -514,9 +517,41 @@ func printable(s string) string {
 	return q[1 : len(q)-1]
 }
 
+// allMethods is the method filter's "no filter" choice.
+const allMethods = "All methods"
+
+// refreshMethods re-reads the stored methods into the filter, keeping the
+// one selected even when its last capture is gone (UI goroutine).
+func (m *Main) refreshMethods() {
+	ms, err := m.opts.Captures.Methods(context.Background())
+	if err != nil {
+		return // the filter keeps what it offered
+	}
+	m.setMethods(ms)
+}
+
+func (m *Main) setMethods(ms []string) {
+	opts := append([]string{allMethods}, ms...)
+	if sel := m.method.Selected; sel != "" && !slices.Contains(opts, sel) {
+		opts = append(opts, sel)
+	}
+	m.method.Options = opts
+	m.method.Refresh()
+}
+
+// addMethod offers a method that just arrived, if new (UI goroutine).
+func (m *Main) addMethod(method string) {
+	if method == "" || slices.Contains(m.method.Options, method) {
+		return
+	}
+	ms := append(slices.Clone(m.method.Options[1:]), method)
+	slices.Sort(ms)
+	m.setMethods(slices.Compact(ms))
+}
+
 func (m *Main) query() capture.Query {
 	q := capture.Query{Search: m.search.Text, Summary: true, Limit: pageSize}
-	if m.method.Selected != "" && m.method.Selected != "All methods" {
+	if m.method.Selected != "" && m.method.Selected != allMethods {
 		q.Method = m.method.Selected
 	}
 	return q
@@ -883,6 +918,7 @@ func (m *Main) Pump(ctx context.Context, events <-chan capture.Event) {
 func (m *Main) apply(ev capture.Event) {
 	switch ev.Kind {
 	case capture.Added:
+		m.addMethod(ev.Request.Method) // filterable even while the list is paused
 		if m.paused {
 			m.waiting++
 			m.pause.SetText(fmt.Sprintf("Resume list (%d new)", m.waiting))
@@ -916,6 +952,7 @@ func (m *Main) apply(ev capture.Event) {
 		m.updateCount()
 		m.updateRight()
 	case capture.Deleted, capture.Evicted:
+		m.refreshMethods()
 		gone := map[string]bool{}
 		for _, id := range ev.IDs {
 			gone[id] = true
@@ -939,6 +976,7 @@ func (m *Main) apply(ev capture.Event) {
 		if ev.Kind == capture.Cleared {
 			clear(m.picked)
 		}
+		m.refreshMethods()
 		m.reload()
 	}
 }

@@ -414,3 +414,29 @@ func TestExportDialogSaysCountAndWrites(t *testing.T) {
 		return err == nil && strings.Contains(string(b), "/e/2")
 	})
 }
+
+// TestMethodFilterListsStoredMethods: the method filter offers what the
+// store holds, custom methods included, and follows arrivals and deletions.
+func TestMethodFilterListsStoredMethods(t *testing.T) {
+	h := newHarness(t)
+	h.add(t, "POST", "/p", "text/plain", []byte("1"))
+	h.add(t, "PROPFIND", "/dav", "text/plain", nil)
+	custom := h.add(t, "X-SYNC", "/sync", "text/plain", nil)
+	h.waitFor(t, "the methods", func() bool {
+		return fmt.Sprint(h.m.method.Options) == "[All methods POST PROPFIND X-SYNC]"
+	})
+	h.do(func() { h.m.method.SetSelected("PROPFIND") })
+	if !h.eval(func() bool { return len(h.m.items) == 1 && h.m.items[0].Target == "/dav" }) {
+		t.Fatal("PROPFIND did not filter")
+	}
+	h.do(func() { h.m.method.SetSelected(allMethods) })
+	if err := h.store.Delete(context.Background(), custom.ID); err != nil {
+		t.Fatal(err)
+	}
+	h.waitFor(t, "X-SYNC gone", func() bool { return fmt.Sprint(h.m.method.Options) == "[All methods POST PROPFIND]" })
+	// A window opened on a store that already holds them offers them at once.
+	m := NewMain(Options{URL: "http://x", Captures: h.store}, nil)
+	if got := fmt.Sprint(m.method.Options); got != "[All methods POST PROPFIND]" {
+		t.Fatalf("a new window offers %s", got)
+	}
+}
