@@ -129,7 +129,8 @@ func TestWindowFitsSmallScreens(t *testing.T) {
 		for _, variant := range []fyne.ThemeVariant{theme.VariantDark, theme.VariantLight} {
 			t.Run(fmt.Sprintf("%vx%v-%d", size.Width, size.Height, variant), func(t *testing.T) {
 				h := fullHarness(t)
-				fyne.CurrentApp().Settings().SetTheme(themeVariant{theme.DefaultTheme(), variant})
+				// On the pump, as every touch of the UI: the theme change relayouts.
+				h.do(func() { fyne.CurrentApp().Settings().SetTheme(themeVariant{theme.DefaultTheme(), variant}) })
 				c := h.add(t, "POST", "/hooks/a", "application/json", []byte(`{"a":1}`))
 				h.waitFor(t, "list", func() bool { return len(h.m.items) == 1 })
 				h.do(func() {
