@@ -758,6 +758,34 @@ func (s *Store) Count(ctx context.Context, q Query) (int, error) {
 	return n, nil
 }
 
+// Methods returns the distinct methods stored, sorted, for a method
+// filter that offers PROPFIND, PURGE and custom methods too. It hops from
+// one method to the next along the captures_method index, so its cost
+// grows with the number of methods, not of captures.
+func (s *Store) Methods(ctx context.Context) ([]string, error) {
+	rows, err := s.db.Read.QueryContext(ctx, `WITH RECURSIVE m(method) AS (
+		SELECT min(method) FROM captures
+		UNION ALL
+		SELECT (SELECT min(method) FROM captures WHERE method > m.method) FROM m WHERE m.method IS NOT NULL
+	) SELECT method FROM m WHERE method IS NOT NULL`)
+	if err != nil {
+		return nil, fmt.Errorf("list methods: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var m string
+		if err := rows.Scan(&m); err != nil {
+			return nil, fmt.Errorf("list methods: %w", err)
+		}
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list methods: %w", err)
+	}
+	return out, nil
+}
+
 // Import stores captures that were not received live (their Origin set by
 // the caller), skipping ids already stored so importing the same file
 // twice adds nothing twice. It returns how many were added and skipped.

@@ -347,3 +347,32 @@ func TestListAfterOldestFirst(t *testing.T) {
 		t.Fatalf("got %v, want [/2 /3]", ts)
 	}
 }
+
+// TestMethods: the distinct stored methods, sorted, custom ones included;
+// a method whose last capture is deleted is gone.
+func TestMethods(t *testing.T) {
+	st := newStore(t, capture.StoreConfig{})
+	ctx := context.Background()
+	if got, err := st.Methods(ctx); err != nil || len(got) != 0 {
+		t.Fatalf("empty store: %v, %v", got, err)
+	}
+	var purge *capture.Request
+	for _, m := range []string{"POST", "PROPFIND", "GET", "POST", "PURGE", "X-CUSTOM", "GET"} {
+		r := req("/"+m, "text/plain", "x")
+		r.Method = m
+		if m == "PURGE" {
+			purge = r
+		}
+		appendAll(t, st, r)
+	}
+	got, err := st.Methods(ctx)
+	if want := "GET,POST,PROPFIND,PURGE,X-CUSTOM"; err != nil || fmt.Sprint(got) != fmt.Sprint([]string{"GET", "POST", "PROPFIND", "PURGE", "X-CUSTOM"}) {
+		t.Fatalf("Methods = %v, %v; want %s", got, err, want)
+	}
+	if err := st.Delete(ctx, purge.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := st.Methods(ctx); fmt.Sprint(got) != fmt.Sprint([]string{"GET", "POST", "PROPFIND", "X-CUSTOM"}) {
+		t.Fatalf("after deleting the PURGE: %v", got)
+	}
+}

@@ -276,6 +276,8 @@ type Detail struct {
 	query   *widget.List
 	rawQ    *widget.Label
 	info    *widget.Form
+	infoBox *container.Scroll // holds info; a new form per capture
+	infoID  string            // the ID the Info tab shows, what its Copy copies
 	tabs    *container.AppTabs
 	checks  *fyne.Container // signature, duplicate, refusal, rule lines
 	params  [][2]string
@@ -354,11 +356,12 @@ func newDetail(copyFn func(string), render func(*capture.Request, string, func(r
 	d.rawQ.TextStyle = fyne.TextStyle{Monospace: true}
 	d.rawQ.Wrapping = fyne.TextWrapBreak
 	d.info = widget.NewForm()
+	d.infoBox = container.NewVScroll(d.info)
 	d.tabs = container.NewAppTabs(
 		container.NewTabItem("Body", bodyTab),
 		container.NewTabItem("Headers", d.headers),
 		container.NewTabItem("Query", container.NewBorder(d.rawQ, nil, nil, nil, d.query)),
-		container.NewTabItem("Info", container.NewVScroll(d.info)),
+		container.NewTabItem("Info", d.infoBox),
 	)
 	d.checks = container.NewVBox()
 	d.checks.Hide()
@@ -442,15 +445,21 @@ func (d *Detail) fillChecks() {
 	d.checks.Refresh()
 }
 
+// fillInfo builds a new Info form for d.req. A widget.Form cannot be
+// emptied and refilled: its renderer keeps the first rows it built, which
+// left the first capture's ID on screen.
 func (d *Detail) fillInfo() {
 	r := d.req
-	d.info.Items = nil
+	d.info = widget.NewForm()
 	add := func(k, v string) {
 		l := widget.NewLabel(v)
 		l.Wrapping = fyne.TextWrapBreak
 		d.info.Append(k, l)
 	}
-	add("ID", r.ID)
+	d.infoID = r.ID
+	idLbl := widget.NewLabelWithStyle(r.ID, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+	copyID := widget.NewButtonWithIcon("", theme.ContentCopyIcon(), func() { d.copyFn(d.infoID) })
+	d.info.Append("ID", container.NewBorder(nil, nil, nil, copyID, idLbl))
 	add("Received", fmt.Sprintf("%s (%s)", r.ReceivedAt.Local().Format("2006-01-02 15:04:05.000 MST"), relTime(time.Since(r.ReceivedAt))))
 	add("Remote address", r.RemoteAddr)
 	add("Host", r.Host)
@@ -497,7 +506,9 @@ func (d *Detail) fillInfo() {
 		resp += "\n\n" + strings.ToValidUTF8(string(r.Response.Body), "\uFFFD")
 	}
 	add("Response sent", resp)
-	d.info.Refresh()
+	d.infoBox.Content = d.info
+	d.infoBox.Refresh()
+	d.infoBox.ScrollToTop()
 }
 
 // queryParams splits the raw query in order, keeping repeated keys.

@@ -33,6 +33,8 @@ type editor struct {
 	method  *widget.SelectEntry
 	url     *widget.Entry
 	hdrs    *headerTable
+	hdrView *container.Scroll // the header table's viewport
+	sized   bool              // the header pane was fitted to the rows
 	body    *widget.Entry
 	view    *fitGrid // the body highlighted, wrapped at the pane's width
 	tabs    *container.AppTabs
@@ -119,7 +121,7 @@ func newEditor(m *Main, c *capture.Request, target string) *editor {
 	e.body = widget.NewMultiLineEntry()
 	e.body.TextStyle = fyne.TextStyle{Monospace: true}
 	e.body.Wrapping = fyne.TextWrapOff
-	e.body.SetMinRowsVisible(8)
+	e.body.SetMinRowsVisible(5)
 	e.view = newFitGrid()
 	e.out = newFitGrid() // the timing line and long headers wrap at the pane's width
 	e.msg = widget.NewLabel("")
@@ -179,25 +181,25 @@ func newEditor(m *Main, c *capture.Request, target string) *editor {
 	e.send = widget.NewButtonWithIcon("Send", theme.MailSendIcon(), e.sendNow)
 	e.send.Importance = widget.HighImportance
 
-	var signBox fyne.CanvasObject = layout.NewSpacer()
+	// The signature choice sits above the response, by Send: under the
+	// body it took the room the header rows need in a small window.
+	respTop := container.NewVBox(widget.NewLabelWithStyle("Response", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), e.msg)
 	if e.signer != nil {
 		e.sign = widget.NewRadioGroup([]string{signKeep, signResign}, nil)
 		e.sign.SetSelected(signKeep)
-		signBox = container.NewVBox(widget.NewLabel("Signature ("+e.signer.String()+")"), e.sign)
+		respTop.Objects = append([]fyne.CanvasObject{widget.NewLabel("Signature (" + e.signer.String() + ")"), e.sign}, respTop.Objects...)
 	}
-	hdrScroll := container.NewVScroll(e.hdrs.box)
-	hdrScroll.SetMinSize(fyne.NewSize(0, 130))
-	headers := container.NewBorder(
-		container.NewHBox(widget.NewLabelWithStyle("Headers", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), layout.NewSpacer(), add),
-		nil, nil, nil, hdrScroll)
+	e.hdrView = container.NewVScroll(e.hdrs.box)
+	e.hdrView.SetMinSize(fyne.NewSize(0, 90))
+	hdrBar := container.NewHBox(widget.NewLabelWithStyle("Headers", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), layout.NewSpacer(), add)
+	headers := container.NewBorder(hdrBar, nil, nil, nil, e.hdrView)
 	bodyPane := container.NewBorder(
 		container.NewHBox(widget.NewLabelWithStyle("Body", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), layout.NewSpacer(), e.format),
-		signBox, nil, nil, e.tabs)
+		nil, nil, nil, e.tabs)
 	top := container.NewVSplit(headers, bodyPane)
 	top.Offset = 0.3
-	all := container.NewHSplit(top, container.NewBorder(
-		container.NewVBox(widget.NewLabelWithStyle("Response", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), e.msg),
-		nil, nil, nil, e.out.box))
+	fitted := container.New(&headerFit{e: e, split: top, bar: hdrBar}, top)
+	all := container.NewHSplit(fitted, container.NewBorder(respTop, nil, nil, nil, e.out.box))
 	all.Offset = 0.56
 	// A select entry is as narrow as its text; methods need room.
 	methodBox := container.NewGridWrap(fyne.NewSize(130, e.method.MinSize().Height), e.method)
@@ -205,6 +207,30 @@ func newEditor(m *Main, c *capture.Request, target string) *editor {
 		container.NewBorder(nil, nil, methodBox, e.send, e.url), nil, nil, nil, all)
 	return e
 }
+
+// headerFit gives the header pane, on first layout, the height its rows
+// need (up to 65%): at a fixed 30% a small window showed 3 of 6 headers.
+// The split stays the user's to drag afterwards.
+type headerFit struct {
+	e     *editor
+	split *container.Split
+	bar   fyne.CanvasObject // the Headers title row
+}
+
+func (l *headerFit) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	if !l.e.sized && size.Height > 0 {
+		l.e.sized = true
+		pad := theme.Padding()
+		need := l.bar.MinSize().Height + l.e.hdrs.box.MinSize().Height + 4*pad
+		l.split.Offset = min(max(float64(need/size.Height), 0.3), 0.65)
+	}
+	for _, o := range objs {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(size)
+	}
+}
+
+func (l *headerFit) MinSize(objs []fyne.CanvasObject) fyne.Size { return objs[0].MinSize() }
 
 // addHeader appends an editable header row (UI goroutine).
 func (e *editor) addHeader(name, value string) *headerRow { return e.hdrs.add(name, value) }
@@ -293,10 +319,10 @@ func (e *editor) highlight() {
 }
 
 // showEditor opens "Edit and send" for c (or an empty request when c is
-// nil) in a dialog.
-func (m *Main) showEditor(c *capture.Request, target string) {
+// nil) in a dialog; it returns the editor (nil without a window).
+func (m *Main) showEditor(c *capture.Request, target string) *editor {
 	if m.win == nil {
-		return
+		return nil
 	}
 	e := newEditor(m, c, target)
 	title := "New request"
@@ -304,8 +330,9 @@ func (m *Main) showEditor(c *capture.Request, target string) {
 		title = "Edit and send " + c.ID
 	}
 	d := dialog.NewCustom(title, "Close", e.content, m.win)
-	d.Resize(fyne.NewSize(1160, 730))
+	d.Resize(fyne.NewSize(1160, 730)) // the window's size bounds it
 	d.Show()
+	return e
 }
 
 // attemptRows is attemptText with the response body pretty-printed and

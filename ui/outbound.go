@@ -51,8 +51,13 @@ type Outbound struct {
 	Changed  <-chan struct{}
 }
 
-// filterAny is the delivery log filters' "no filter" choice.
-const filterAny = "All"
+// The delivery log filters' "no filter" choices. They name what they
+// filter, so the filters need no labels beside them and fit a small window.
+const (
+	anySub     = "All subscriptions"
+	anyEvent   = "All events"
+	anyOutcome = "All outcomes"
+)
 
 // outboundPanel is the Outbound section: subscriptions on the left, the
 // delivery log (with its chart) on the right.
@@ -105,17 +110,17 @@ func newOutboundPanel(m *Main, o Outbound) *outboundPanel {
 			layout.NewSpacer(), newSub, fire), p.subMsg),
 		nil, nil, nil, p.subList)
 
-	p.fSub = widget.NewSelect([]string{filterAny}, func(string) { p.reload() })
-	p.fSub.SetSelected(filterAny)
-	events := []string{filterAny}
+	p.fSub = widget.NewSelect([]string{anySub}, func(string) { p.reload() })
+	p.fSub.SetSelected(anySub)
+	events := []string{anyEvent}
 	for _, e := range relay.Events() {
 		events = append(events, e.Name)
 	}
 	p.fEvent = widget.NewSelect(events, func(string) { p.reload() })
-	p.fEvent.SetSelected(filterAny)
-	p.fOutcome = widget.NewSelect([]string{filterAny, string(relay.OutcomeSucceeded), string(relay.OutcomeRetrying),
+	p.fEvent.SetSelected(anyEvent)
+	p.fOutcome = widget.NewSelect([]string{anyOutcome, string(relay.OutcomeSucceeded), string(relay.OutcomeRetrying),
 		string(relay.OutcomeFailed), string(relay.OutcomePending)}, func(string) { p.reload() })
-	p.fOutcome.SetSelected(filterAny)
+	p.fOutcome.SetSelected(anyOutcome)
 	p.delList = widget.NewList(
 		func() int { return len(p.dels) },
 		func() fyne.CanvasObject {
@@ -143,11 +148,12 @@ func newOutboundPanel(m *Main, o Outbound) *outboundPanel {
 	p.chart = newOutcomeChart()
 	p.chartLbl = widget.NewLabel("")
 	p.chartLbl.Wrapping = fyne.TextWrapWord // "Retry failed: <error>" is read whole
-	filters := container.NewHBox(widget.NewLabel("Subscription"), p.fSub, widget.NewLabel("Event"), p.fEvent,
-		widget.NewLabel("Outcome"), p.fOutcome)
+	// Three equal columns that shrink with the window: in a scrolled row
+	// the last filter was cut off in a small window.
+	filters := container.NewGridWithColumns(3, p.fSub, p.fEvent, p.fOutcome)
 	logTop := container.NewVBox(
 		container.NewBorder(nil, nil, widget.NewLabelWithStyle("Delivery log", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, p.chartLbl),
-		p.chart.root, container.NewHScroll(filters))
+		p.chart.root, filters)
 	detail := container.NewBorder(container.NewHBox(p.retry), nil, nil, nil, p.attempts.box)
 	logSplit := container.NewVSplit(p.delList, detail)
 	logSplit.Offset = 0.5
@@ -197,7 +203,7 @@ func (p *outboundPanel) applySubs(subs []relay.Subscription, err error) {
 	}
 	p.subs = subs
 	p.subList.Refresh()
-	opts := []string{filterAny}
+	opts := []string{anySub}
 	p.subIDs = map[string]string{}
 	for _, s := range subs {
 		label := subLabel(s)
@@ -234,13 +240,13 @@ func (p *outboundPanel) showSubMsg(imp widget.Importance, text string) {
 // query is the log's filter.
 func (p *outboundPanel) query() relay.DeliveryQuery {
 	q := relay.DeliveryQuery{Limit: 500}
-	if v := p.fSub.Selected; v != filterAny && v != "" {
+	if v := p.fSub.Selected; v != anySub && v != "" {
 		q.SubscriptionID = p.subIDs[v]
 	}
-	if v := p.fEvent.Selected; v != filterAny && v != "" {
+	if v := p.fEvent.Selected; v != anyEvent && v != "" {
 		q.Event = v
 	}
-	if v := p.fOutcome.Selected; v != filterAny && v != "" {
+	if v := p.fOutcome.Selected; v != anyOutcome && v != "" {
 		q.Outcome = relay.Outcome(v)
 	}
 	return q
@@ -487,8 +493,8 @@ func firstEvent(s relay.Subscription) string {
 // showHistory filters the log to s; last selects its newest delivery.
 func (p *outboundPanel) showHistory(s relay.Subscription, last bool) {
 	p.delSel = ""
-	p.fEvent.SetSelected(filterAny)
-	p.fOutcome.SetSelected(filterAny)
+	p.fEvent.SetSelected(anyEvent)
+	p.fOutcome.SetSelected(anyOutcome)
 	for label, id := range p.subIDs {
 		if id == s.ID {
 			p.fSub.SetSelected(label)

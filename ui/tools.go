@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -76,6 +78,22 @@ func (m *Main) describe(s scope) string {
 	return "all captures"
 }
 
+// scopeCount is how many captures a scope covers (UI goroutine).
+func (m *Main) scopeCount(s scope) int {
+	switch {
+	case s.picked != nil:
+		return len(s.picked)
+	case m.filtered():
+		n, _ := m.opts.Captures.Count(context.Background(), s.q)
+		return n
+	}
+	n, _ := m.opts.Captures.Stats()
+	return n
+}
+
+// captures is "1 capture" or "N captures".
+func captures(n int) string { return text.N(n, "capture", "captures") }
+
 // load reads a scope's captures with bodies, oldest first (off the UI
 // goroutine). A picked capture deleted since is skipped.
 func (m *Main) load(s scope) ([]*capture.Request, error) {
@@ -103,14 +121,16 @@ func (m *Main) toolsMenu() *fyne.Menu {
 	if len(m.picked) > 0 {
 		what = "picked"
 	}
+	n := m.scopeCount(m.scope())
+	what = strings.Replace(captures(n), " ", " "+what+" ", 1) // "12 listed captures"
 	items := []*fyne.MenuItem{
-		fyne.NewMenuItem("Export the "+what+" captures…", m.showExport),
+		fyne.NewMenuItem("Export "+what+"…", m.showExport),
 	}
 	if m.opts.Importer != nil {
 		items = append(items, fyne.NewMenuItem("Import HAR, JSON lines, cURL or raw HTTP…", m.showImport))
 	}
 	if m.opts.Sender != nil {
-		items = append(items, fyne.NewMenuItem("Replay the "+what+" captures…", m.showBulk))
+		items = append(items, fyne.NewMenuItem("Replay "+what+"…", m.showBulk))
 	}
 	if len(m.picked) > 0 {
 		items = append(items, fyne.NewMenuItem(fmt.Sprintf("Unpick all (%d)", len(m.picked)), m.clearPicks))
@@ -122,14 +142,36 @@ func (m *Main) showExport() {
 	if m.win == nil {
 		return
 	}
-	format := widget.NewSelect([]string{"har", "jsonl", "curl", "raw"}, nil)
-	format.SetSelected("har")
-	secrets := widget.NewCheck("Include secrets (Authorization, cookies, tokens, signatures)", nil)
 	sc := m.scope()
-	what := m.describe(sc)
+	n := m.scopeCount(sc)
+	format := widget.NewSelect([]string{"har", "jsonl", "curl", "raw"}, nil)
+	secrets := widget.NewCheck("Include secrets (Authorization, cookies, tokens, signatures)", nil)
+	// A path typed here is used as it is: Fyne's save dialog took a typed
+	// full path as a name inside its folder and failed without a word.
+	path := widget.NewEntry()
+	path.SetText(filepath.Join(homeDir(), "gancho.har"))
+	format.OnChanged = func(f string) {
+		dir, base := filepath.Split(path.Text)
+		if ext := filepath.Ext(base); ext != "" {
+			path.SetText(dir + strings.TrimSuffix(base, ext) + "." + f)
+		}
+	}
+	format.SetSelected("har")
+	folder := widget.NewButton("Folder…", func() {
+		dialog.ShowFolderOpen(func(u fyne.ListableURI, err error) {
+			if err != nil {
+				dialog.ShowError(fmt.Errorf("could not open that folder: %w", err), m.win)
+				return
+			}
+			if u != nil {
+				path.SetText(filepath.Join(u.Path(), filepath.Base(path.Text)))
+			}
+		}, m.win)
+	})
 	form := widget.NewForm(widget.NewFormItem("Format", format), widget.NewFormItem("", secrets),
-		widget.NewFormItem("", widget.NewLabel("Exports "+what+", oldest first.")))
-	dialog.ShowCustomConfirm("Export", "Choose file…", "Cancel", form, func(ok bool) {
+		widget.NewFormItem("Save to", container.NewBorder(nil, nil, nil, folder, path)),
+		widget.NewFormItem("", widget.NewLabel("Exports "+m.describe(sc)+" ("+captures(n)+"), oldest first.")))
+	d := dialog.NewCustomConfirm("Export", "Export "+captures(n), "Cancel", form, func(ok bool) {
 		if !ok {
 			return
 		}
@@ -139,28 +181,68 @@ func (m *Main) showExport() {
 		if m.opts.Settings != nil {
 			opts.SecretPrefixes, opts.SecretHeaders = m.opts.Settings.Get().ExportRedactions()
 		}
-		save := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
-			if err != nil || w == nil {
-				return
-			}
-			go func() {
-				defer w.Close()
-				reqs, err := m.load(sc)
-				if err == nil {
-					err = exchange.Export(w, f, reqs, opts)
+		to := path.Text
+		go func() {
+			written, where, err := m.exportTo(to, f, opts, sc)
+			m.post(func() {
+				if err != nil {
+					dialog.ShowError(err, m.win)
+					return
 				}
-				m.post(func() {
-					if err != nil {
-						dialog.ShowError(fmt.Errorf("export failed: %w", err), m.win)
-						return
-					}
-					dialog.ShowInformation("Exported", fmt.Sprintf("%s written to %s.", text.N(len(reqs), "capture", "captures"), w.URI().Name()), m.win)
-				})
-			}()
-		}, m.win)
-		save.SetFileName("gancho." + string(f))
-		save.Show()
+				dialog.ShowInformation("Exported", fmt.Sprintf("%s written to %s.", captures(written), where), m.win)
+			})
+		}()
 	}, m.win)
+	d.Resize(fyne.NewSize(620, 0))
+	d.Show()
+}
+
+// homeDir is where a relative export path starts.
+func homeDir() string {
+	if h, err := os.UserHomeDir(); err == nil {
+		return h
+	}
+	return "."
+}
+
+// exportTo writes a scope's captures to path (off the UI goroutine): a
+// leading ~ is the home folder and a relative path starts there. It
+// returns how many were written and the full path, or an error that says
+// what to do.
+func (m *Main) exportTo(path string, f exchange.Format, opts exchange.ExportOptions, sc scope) (int, string, error) {
+	path = strings.TrimSpace(path)
+	if path == "" {
+		return 0, "", errors.New("type the file to export to, such as ~/gancho.har")
+	}
+	if path == "~" || strings.HasPrefix(path, "~/") {
+		path = filepath.Join(homeDir(), path[1:])
+	}
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(homeDir(), path)
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return 0, "", fmt.Errorf("%s is a folder: add a file name, such as %s", path, filepath.Join(path, "gancho."+string(f)))
+	}
+	if st, err := os.Stat(filepath.Dir(path)); err != nil || !st.IsDir() {
+		return 0, "", fmt.Errorf("the folder %s does not exist: create it, or choose another with Folder…", filepath.Dir(path))
+	}
+	reqs, err := m.load(sc)
+	if err != nil {
+		return 0, "", fmt.Errorf("could not read the captures: %w", err)
+	}
+	// 0600: an export with secrets included holds credentials.
+	out, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return 0, "", fmt.Errorf("could not create %s: %w; choose another file or folder", path, err)
+	}
+	err = exchange.Export(out, f, reqs, opts)
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return 0, "", fmt.Errorf("export to %s failed: %w", path, err)
+	}
+	return len(reqs), path, nil
 }
 
 func (m *Main) showImport() {
@@ -168,8 +250,12 @@ func (m *Main) showImport() {
 		return
 	}
 	dialog.ShowFileOpen(func(r fyne.URIReadCloser, err error) {
-		if err != nil || r == nil {
+		if err != nil {
+			dialog.ShowError(fmt.Errorf("could not open that file: %w; pick it again from its folder", err), m.win)
 			return
+		}
+		if r == nil {
+			return // cancelled
 		}
 		go func() {
 			defer r.Close()
@@ -186,7 +272,7 @@ func (m *Main) showImport() {
 					dialog.ShowError(fmt.Errorf("import failed: %w", err), m.win)
 					return
 				}
-				msg := fmt.Sprintf("%s imported from %s (%s).", text.N(added, "capture", "captures"), r.URI().Name(), res.Source)
+				msg := fmt.Sprintf("%s imported from %s (%s).", captures(added), r.URI().Name(), res.Source)
 				if skipped > 0 {
 					msg += fmt.Sprintf(" %s already there.", text.N(skipped, "was", "were"))
 				}
@@ -223,7 +309,8 @@ func (m *Main) showBulk() {
 		cancel context.CancelFunc
 	)
 	var start, stop *widget.Button
-	start = widget.NewButton("Start", func() {
+	n := m.scopeCount(sc)
+	start = widget.NewButton("", func() {
 		n, err1 := strconv.Atoi(strings.TrimSpace(conc.Text))
 		r, err2 := strconv.ParseFloat(strings.TrimSpace("0"+rate.Text), 64)
 		if err1 != nil || n < 1 || n > 256 || err2 != nil || r < 0 {
@@ -277,10 +364,26 @@ func (m *Main) showBulk() {
 					msg.Importance = widget.WarningImportance
 				}
 				msg.SetText(bulkSummary(sum, len(reqs)))
+				if m.replays != nil {
+					m.replays.reload() // the open capture's Replays tab counts these too
+				}
 			})
 		}()
 	})
 	start.Importance = widget.HighImportance
+	// The button says how many captures go where before anything is sent.
+	label := func(to string) {
+		to = strings.TrimSpace(to)
+		if to == "" {
+			to = "…"
+		}
+		start.SetText("Replay " + captures(n) + " to " + elideMiddle(to, 48))
+	}
+	label(target.Text)
+	target.OnChanged = label
+	if n == 0 {
+		start.Disable()
+	}
 	stop = widget.NewButton("Cancel", func() {
 		mu.Lock()
 		if cancel != nil {
@@ -294,7 +397,7 @@ func (m *Main) showBulk() {
 		widget.NewFormItem("Concurrency", conc),
 		widget.NewFormItem("Requests/s", rate),
 	)
-	content := container.NewVBox(widget.NewLabel("Replays "+m.describe(sc)+", oldest first, unchanged."), form,
+	content := container.NewVBox(widget.NewLabel("Replays "+m.describe(sc)+" ("+captures(n)+"), oldest first, unchanged."), form,
 		container.NewHBox(start, stop), bar, msg)
 	d := dialog.NewCustom("Bulk replay", "Close", content, m.win)
 	d.SetOnClosed(func() {

@@ -40,6 +40,7 @@ type Captures interface {
 	List(ctx context.Context, q capture.Query) ([]*capture.Request, error)
 	Count(ctx context.Context, q capture.Query) (int, error)
 	Get(ctx context.Context, id string) (*capture.Request, error)
+	Methods(ctx context.Context) ([]string, error)
 	Delete(ctx context.Context, id string) error
 	Clear(ctx context.Context) (int, error)
 	Stats() (count int, bodyBytes int64)
@@ -83,7 +84,10 @@ func Run(opts Options) {
 	m := NewMain(opts, w)
 	w.SetContent(m.Content())
 	prefs := a.Preferences()
-	w.Resize(fyne.NewSize(float32(prefs.FloatWithFallback("width", 1200)), float32(prefs.FloatWithFallback("height", 760))))
+	w.Resize(fyne.NewSize(float32(prefs.FloatWithFallback("width", float64(defaultSize.Width))),
+		float32(prefs.FloatWithFallback("height", float64(defaultSize.Height)))))
+	// A size saved on a bigger screen must not open past this one.
+	a.Lifecycle().SetOnStarted(func() { fitToScreen(w) })
 	m.split.Offset = prefs.FloatWithFallback("split", 0.38)
 	w.Canvas().SetOnTypedKey(m.typedKey)
 	w.SetOnClosed(func() {
@@ -128,7 +132,7 @@ type Main struct {
 	waiting int           // captures that arrived while paused
 	pause   *widget.Button
 	capture *widget.Check // nil without a Recorder
-	urlLbl  *widget.Label
+	urlLbl  *midLabel
 	tbar    *tunnelBar   // nil without a Tunnel
 	replays *replayPanel // nil without a Sender
 	// outbound is the Outbound section, nil without Options.Outbound.
@@ -143,13 +147,24 @@ type Main struct {
 	tunLast atomic.Pointer[tunnel.Status]
 	// applied, if set (tests), receives after each update the pump applied.
 	applied chan struct{}
+	// now is the clock rows' ages are computed from (tests inject one);
+	// ageAt is its reading at the last list refresh: every row shows its
+	// age at that one instant, so a newer row never looks older.
+	now   func() time.Time
+	ageAt time.Time
+	// newPill, shown while the list is scrolled down, counts the captures
+	// that arrived above the visible rows; tapping it scrolls to them.
+	newPill *widget.Button
+	unseen  int
+	rowStep float32 // a row's height plus the gap between rows
 }
 
 // NewMain builds the window's content; call Pump to make it live. w may be
 // nil (tests): dialogs and the clipboard then do nothing.
 func NewMain(opts Options, w fyne.Window) *Main {
 	m := &Main{opts: opts, win: w, sel: -1, cache: map[string]rendered{}, picked: map[string]bool{}, results: make(chan func(), 16),
-		quit: make(chan struct{}), tunSig: make(chan struct{}, 1), fwdSig: make(chan struct{}, 1)}
+		quit: make(chan struct{}), tunSig: make(chan struct{}, 1), fwdSig: make(chan struct{}, 1), now: time.Now}
+	m.ageAt = m.now()
 	m.styles = newStyles(darkPalette)
 	if fyne.CurrentApp() != nil && fyne.CurrentApp().Settings().ThemeVariant() == theme.VariantLight {
 		m.styles = newStyles(lightPalette)
@@ -171,7 +186,7 @@ func NewMain(opts Options, w fyne.Window) *Main {
 			if i < len(m.items) {
 				rw := o.(*rowWidget)
 				rw.id, rw.index = m.items[i].ID, i
-				updateRow(rw.content, m.items[i], m.picked[m.items[i].ID])
+				updateRow(rw.content, m.items[i], m.picked[m.items[i].ID], m.ageAt)
 			}
 		},
 	)
@@ -180,19 +195,20 @@ func NewMain(opts Options, w fyne.Window) *Main {
 	m.search = widget.NewEntry()
 	m.search.SetPlaceHolder("Search bodies, headers, paths… (e-mail, phone, id)")
 	m.search.OnChanged = func(string) { m.reload() }
-	m.method = widget.NewSelect([]string{"All methods", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"},
-		func(string) { m.reload() })
-	m.method.SetSelected("All methods")
+	// The methods offered are those stored (PROPFIND, PURGE and custom
+	// ones too), kept current as captures arrive and go.
+	m.method = widget.NewSelect([]string{allMethods}, func(string) { m.reload() })
+	m.method.SetSelected(allMethods)
+	m.refreshMethods()
 
-	m.urlLbl = widget.NewLabelWithStyle(m.localURL(), fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+	// The URL takes the room left and, when short of it, loses the middle
+	// of its secret prefix, never the scheme and host; Copy copies it whole.
+	m.urlLbl = newMidLabel(m.localURL(), 16)
 	copyURL := widget.NewButtonWithIcon("", theme.ContentCopyIcon(), func() { m.copy(m.localURL()) })
 	clear := widget.NewButtonWithIcon("Clear all", theme.DeleteIcon(), m.confirmClear)
 	// Capture itself never pauses (a sender must not see errors); the
 	// list does, so a flood does not scroll what you are reading away.
 	m.pause = widget.NewButtonWithIcon("Pause list", theme.MediaPauseIcon(), m.togglePause)
-	// The URL takes the room left and shortens with an ellipsis (a secret
-	// prefix makes it long); Copy copies it whole.
-	m.urlLbl.Truncation = fyne.TextTruncateEllipsis
 	top := container.NewHBox()
 	if opts.Recorder != nil {
 		m.capture = widget.NewCheck("Capture on", func(on bool) {
@@ -206,9 +222,6 @@ func NewMain(opts Options, w fyne.Window) *Main {
 		m.capture.SetChecked(!opts.Recorder.Paused())
 		top.Add(m.capture)
 	}
-	top.Add(m.count)
-	top.Add(m.pause)
-	top.Add(clear)
 	if opts.Sender != nil {
 		top.Add(widget.NewButtonWithIcon("New request", theme.ContentAddIcon(), func() {
 			target := ""
@@ -237,8 +250,16 @@ func NewMain(opts Options, w fyne.Window) *Main {
 	}
 	bars.Add(widget.NewSeparator())
 
-	filters := container.NewBorder(nil, nil, nil, m.method, m.search)
-	left := container.NewBorder(filters, nil, nil, nil, m.list)
+	// What acts on the list sits above it, which leaves the top bar's room
+	// to the URL.
+	m.count.Truncation = fyne.TextTruncateEllipsis
+	listBar := container.NewBorder(nil, nil, nil, container.NewHBox(m.pause, clear), m.count)
+	filters := container.NewVBox(listBar, container.NewBorder(nil, nil, nil, m.method, m.search))
+	m.newPill = widget.NewButtonWithIcon("", theme.MoveUpIcon(), m.showNewest)
+	m.newPill.Importance = widget.HighImportance
+	m.newPill.Hide()
+	left := container.NewBorder(filters, nil, nil, nil,
+		container.NewStack(m.list, container.NewVBox(container.NewHBox(layout.NewSpacer(), m.newPill, layout.NewSpacer()))))
 
 	m.noSel = container.NewCenter(widget.NewLabel("Select a capture to see its body, headers and query."))
 	m.empty = emptyState(m.localURL(), m.copy)
@@ -435,7 +456,7 @@ func setFlags(box *fyne.Container, r *capture.Request) {
 	}
 }
 
-func updateRow(o fyne.CanvasObject, r *capture.Request, picked bool) {
+func updateRow(o fyne.CanvasObject, r *capture.Request, picked bool, now time.Time) {
 	c := o.(*fyne.Container)
 	lines := c.Objects[0].(*fyne.Container)
 	target := lines.Objects[0].(*widget.Label)
@@ -466,7 +487,7 @@ func updateRow(o fyne.CanvasObject, r *capture.Request, picked bool) {
 	if r.Truncated {
 		size += " ✂"
 	}
-	parts := []string{relTime(time.Since(r.ReceivedAt)), size}
+	parts := []string{relTime(now.Sub(r.ReceivedAt)), size}
 	if ct != "" {
 		parts = append(parts, ct)
 	}
@@ -497,9 +518,41 @@ func printable(s string) string {
 	return q[1 : len(q)-1]
 }
 
+// allMethods is the method filter's "no filter" choice.
+const allMethods = "All methods"
+
+// refreshMethods re-reads the stored methods into the filter, keeping the
+// one selected even when its last capture is gone (UI goroutine).
+func (m *Main) refreshMethods() {
+	ms, err := m.opts.Captures.Methods(context.Background())
+	if err != nil {
+		return // the filter keeps what it offered
+	}
+	m.setMethods(ms)
+}
+
+func (m *Main) setMethods(ms []string) {
+	opts := append([]string{allMethods}, ms...)
+	if sel := m.method.Selected; sel != "" && !slices.Contains(opts, sel) {
+		opts = append(opts, sel)
+	}
+	m.method.Options = opts
+	m.method.Refresh()
+}
+
+// addMethod offers a method that just arrived, if new (UI goroutine).
+func (m *Main) addMethod(method string) {
+	if method == "" || slices.Contains(m.method.Options, method) {
+		return
+	}
+	ms := append(slices.Clone(m.method.Options[1:]), method)
+	slices.Sort(ms)
+	m.setMethods(slices.Compact(ms))
+}
+
 func (m *Main) query() capture.Query {
 	q := capture.Query{Search: m.search.Text, Summary: true, Limit: pageSize}
-	if m.method.Selected != "" && m.method.Selected != "All methods" {
+	if m.method.Selected != "" && m.method.Selected != allMethods {
 		q.Method = m.method.Selected
 	}
 	return q
@@ -526,7 +579,7 @@ func (m *Main) reload() {
 	m.more = len(items) == pageSize
 	m.sel = -1
 	m.list.UnselectAll()
-	m.list.Refresh()
+	m.refreshList()
 	for i, r := range m.items {
 		if r.ID == selID {
 			m.selectQuietly(i)
@@ -570,6 +623,41 @@ func (m *Main) updateCount() {
 	m.count.SetText(line)
 }
 
+// refreshList redraws the visible rows, their ages read from one clock
+// reading (UI goroutine).
+func (m *Main) refreshList() {
+	m.ageAt = m.now()
+	m.list.Refresh()
+}
+
+// tickAges is the periodic refresh: ages move on, and the new-captures
+// pill goes once the user is back at the top by themselves.
+func (m *Main) tickAges() {
+	if m.unseen > 0 && m.list.GetScrollOffset() <= 0 {
+		m.hidePill()
+	}
+	m.refreshList()
+}
+
+// showNewest scrolls to the newest capture (the pill's action).
+func (m *Main) showNewest() {
+	m.list.ScrollToTop()
+	m.hidePill()
+}
+
+func (m *Main) hidePill() {
+	m.unseen = 0
+	m.newPill.Hide()
+}
+
+// step is the distance between two rows' tops in the list.
+func (m *Main) step() float32 {
+	if m.rowStep == 0 {
+		m.rowStep = newRowWidget(m).MinSize().Height + m.list.Theme().Size(theme.SizeNamePadding)
+	}
+	return m.rowStep
+}
+
 // togglePick picks id for export and bulk replay, or unpicks it (UI
 // goroutine).
 func (m *Main) togglePick(id string) {
@@ -581,14 +669,14 @@ func (m *Main) togglePick(id string) {
 	} else {
 		m.picked[id] = true
 	}
-	m.list.Refresh()
+	m.refreshList()
 	m.updateCount()
 }
 
 // clearPicks unpicks everything (UI goroutine).
 func (m *Main) clearPicks() {
 	clear(m.picked)
-	m.list.Refresh()
+	m.refreshList()
 	m.updateCount()
 }
 
@@ -788,7 +876,7 @@ func (m *Main) remember(key string, v rendered) {
 func (m *Main) Pump(ctx context.Context, events <-chan capture.Event) {
 	defer close(m.quit)
 	defer m.watchTunnel()()
-	tick := time.NewTicker(15 * time.Second) // relative times age
+	tick := time.NewTicker(5 * time.Second) // relative times age
 	defer tick.Stop()
 	for {
 		var apply func()
@@ -803,7 +891,7 @@ func (m *Main) Pump(ctx context.Context, events <-chan capture.Event) {
 		case f := <-m.results:
 			apply = f
 		case <-tick.C:
-			apply = m.list.Refresh
+			apply = m.tickAges
 		case <-m.outboundChanged():
 			apply = m.outbound.reload
 		case <-m.fwdSig:
@@ -831,6 +919,7 @@ func (m *Main) Pump(ctx context.Context, events <-chan capture.Event) {
 func (m *Main) apply(ev capture.Event) {
 	switch ev.Kind {
 	case capture.Added:
+		m.addMethod(ev.Request.Method) // filterable even while the list is paused
 		if m.paused {
 			m.waiting++
 			m.pause.SetText(fmt.Sprintf("Resume list (%d new)", m.waiting))
@@ -851,10 +940,20 @@ func (m *Main) apply(ev capture.Event) {
 			m.sel++
 			m.selectQuietly(m.sel)
 		}
-		m.list.Refresh()
+		off := m.list.GetScrollOffset()
+		m.refreshList()
+		if off > 0 {
+			// Scrolled down: the rows being read stay put and a pill says
+			// what arrived above them.
+			m.list.ScrollToOffset(off + m.step())
+			m.unseen++
+			m.newPill.SetText(fmt.Sprintf("%d new", m.unseen))
+			m.newPill.Show()
+		}
 		m.updateCount()
 		m.updateRight()
 	case capture.Deleted, capture.Evicted:
+		m.refreshMethods()
 		gone := map[string]bool{}
 		for _, id := range ev.IDs {
 			gone[id] = true
@@ -871,13 +970,14 @@ func (m *Main) apply(ev capture.Event) {
 				}
 			}
 		}
-		m.list.Refresh()
+		m.refreshList()
 		m.updateCount()
 		m.updateRight()
 	default: // Cleared, Dropped: re-read
 		if ev.Kind == capture.Cleared {
 			clear(m.picked)
 		}
+		m.refreshMethods()
 		m.reload()
 	}
 }

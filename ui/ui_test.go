@@ -20,6 +20,7 @@ import (
 // touch of a widget goes through the pump, as in the app.
 type harness struct {
 	m     *Main
+	win   fyne.Window // the test window holding m's content
 	store *capture.Store
 	ids   capture.IDGen
 }
@@ -58,7 +59,7 @@ func newHarnessWith(t *testing.T, opt func(*Options)) *harness {
 		st.Close()
 		db.Close()
 	})
-	return &harness{m: m, store: st}
+	return &harness{m: m, store: st, win: w}
 }
 
 // eval runs f on the pump (the UI goroutine here) and returns its result.

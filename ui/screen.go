@@ -1,0 +1,110 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+	"github.com/go-gl/glfw/v3.3/glfw"
+)
+
+// defaultSize is the first window's size: it fits a 1024×700 screen with
+// room left for a title bar and a panel.
+var defaultSize = fyne.NewSize(1000, 640)
+
+// decorations is what a window manager's frame and title bar may take
+// around the content.
+var decorations = fyne.NewSize(16, 56)
+
+// fitSize is want shrunk to fit area (the screen's work area in Fyne
+// units, zero when unknown) with room for decorations, but never below
+// least (the content's minimum).
+func fitSize(want, area, least fyne.Size) fyne.Size {
+	if area.Width > 0 && area.Height > 0 {
+		want = want.Min(area.Subtract(decorations))
+	}
+	return want.Max(least)
+}
+
+// fitToScreen shrinks w to the primary monitor's work area when a saved or
+// default size is larger (a smaller screen than last time). It runs on the
+// main thread once the driver has started, where GLFW may be asked.
+func fitToScreen(w fyne.Window) {
+	mon := glfw.GetPrimaryMonitor()
+	if mon == nil {
+		return
+	}
+	_, _, pw, ph := mon.GetWorkarea()
+	scale := w.Canvas().Scale()
+	if pw <= 0 || ph <= 0 || scale <= 0 {
+		return
+	}
+	area := fyne.NewSize(float32(pw)/scale, float32(ph)/scale)
+	cur := w.Canvas().Size()
+	if got := fitSize(cur, area, w.Content().MinSize()); got != cur {
+		w.Resize(got)
+		w.CenterOnScreen()
+	}
+}
+
+// midLabel is a one-line monospace label that, when short of room, cuts
+// the middle of its text rather than the end: a URL keeps its scheme and
+// host and the end of its path. Copy actions use the whole text.
+type midLabel struct {
+	widget.BaseWidget
+	Text  string // the whole text, whatever is shown
+	label *widget.Label
+	min   int // characters always asked for
+}
+
+func newMidLabel(text string, minChars int) *midLabel {
+	l := &midLabel{Text: text, min: minChars,
+		label: widget.NewLabelWithStyle(text, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})}
+	l.ExtendBaseWidget(l)
+	return l
+}
+
+// SetText changes the whole text (UI goroutine).
+func (l *midLabel) SetText(s string) {
+	l.Text = s
+	l.fit(l.Size())
+}
+
+// fit shows what of Text fits in size.
+func (l *midLabel) fit(size fyne.Size) {
+	s := l.Text
+	room := size.Width - 2*l.label.Theme().Size(theme.SizeNameInnerPadding)
+	ts := l.label.Theme().Size(theme.SizeNameText)
+	if size.Width > 0 && fyne.MeasureText(s, ts, l.label.TextStyle).Width > room {
+		char := fyne.MeasureText("M", ts, l.label.TextStyle).Width
+		n := max(int(room/char), 3)
+		s = elideMiddle(s, n)
+		for n > 3 && fyne.MeasureText(s, ts, l.label.TextStyle).Width > room {
+			n-- // wide runes: a monospace font still draws some double
+			s = elideMiddle(l.Text, n)
+		}
+	}
+	if s != l.label.Text {
+		l.label.SetText(s)
+	}
+}
+
+// CreateRenderer implements fyne.Widget.
+func (l *midLabel) CreateRenderer() fyne.WidgetRenderer { return &midRenderer{l: l} }
+
+type midRenderer struct{ l *midLabel }
+
+func (r *midRenderer) Layout(size fyne.Size) {
+	r.l.fit(size)
+	r.l.label.Resize(size)
+	r.l.label.Move(fyne.NewPos(0, 0))
+}
+
+func (r *midRenderer) MinSize() fyne.Size {
+	ts := r.l.label.Theme().Size(theme.SizeNameText)
+	w := fyne.MeasureText("M", ts, r.l.label.TextStyle).Width*float32(r.l.min) + 2*r.l.label.Theme().Size(theme.SizeNameInnerPadding)
+	return fyne.NewSize(w, r.l.label.MinSize().Height)
+}
+
+func (r *midRenderer) Refresh()                     { r.l.fit(r.l.Size()); r.l.label.Refresh() }
+func (r *midRenderer) Objects() []fyne.CanvasObject { return []fyne.CanvasObject{r.l.label} }
+func (r *midRenderer) Destroy()                     {}
