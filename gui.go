@@ -25,6 +25,10 @@ func cmdGUI(args []string, stderr io.Writer) error {
 	if err := needDisplay(runtime.GOOS, os.Getenv); err != nil {
 		return err
 	}
+	if err := ui.OpenDisplay(); err != nil {
+		return fmt.Errorf("the window cannot open the display %q: %w: check DISPLAY, or here use the terminal commands, "+
+			`e.g. "gancho listen", "gancho list", "gancho tail" ("gancho help" lists them)`, os.Getenv("DISPLAY"), err)
+	}
 	log.SetOutput(fynequiet.Filter(stderr)) // Fyne logs through the standard logger
 	e, srv, ss, lf, err := prepareCapture("", args, stderr)
 	if err != nil {

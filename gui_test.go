@@ -66,6 +66,34 @@ func TestNoDisplay(t *testing.T) {
 	}
 }
 
+// TestDisplayCannotOpen: a DISPLAY naming no X server (a stale one over
+// ssh) gets the same kind of sentence, not GLFW's panic.
+func TestDisplayCannotOpen(t *testing.T) {
+	display := ""
+	for n := 917; n < 1000; n++ { // a display number no server listens on
+		if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); os.IsNotExist(err) {
+			display = fmt.Sprintf(":%d", n)
+			break
+		}
+	}
+	if display == "" {
+		t.Skip("every display number from :917 is taken")
+	}
+	cmd := exec.Command(os.Args[0], "--data", t.TempDir(), "--addr", "127.0.0.1:0")
+	cmd.Env = append(envWithout("DISPLAY", "WAYLAND_DISPLAY"), "GANCHO_TEST_MAIN=1", "DISPLAY="+display)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if code := cmd.ProcessState.ExitCode(); code != 1 {
+		t.Fatalf("exit %d (%v), want 1; stderr: %s", code, err, stderr.String())
+	}
+	got := stderr.String()
+	if strings.Count(got, "\n") != 1 || !strings.Contains(got, "cannot open the display \""+display+"\"") ||
+		!strings.Contains(got, "gancho listen") || strings.Contains(got, "panic") {
+		t.Errorf("stderr = %q, want one sentence naming the display and the terminal commands", got)
+	}
+}
+
 func TestNeedDisplay(t *testing.T) {
 	for _, tc := range []struct {
 		goos string

@@ -1,11 +1,49 @@
 package ui
 
 import (
+	"bytes"
+	"errors"
+	"fmt"
+	"log"
+	"strings"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"github.com/go-gl/glfw/v3.3/glfw"
 )
+
+// ErrNoDisplay is wrapped by OpenDisplay's error.
+var ErrNoDisplay = errors.New("no display")
+
+// OpenDisplay initialises the windowing system, so that a display that
+// cannot be opened (a stale DISPLAY over ssh, a stopped X server) is an
+// error instead of GLFW's panic inside Fyne. GLFW reports that failure
+// only on its log and then panics at the first call, hence the recover.
+// Call it on the main goroutine, before Run; Fyne's own initialisation
+// then finds GLFW ready.
+func OpenDisplay() (err error) {
+	var said bytes.Buffer
+	prevOut, prevFlags := log.Writer(), log.Flags()
+	log.SetOutput(&said)
+	log.SetFlags(0)
+	defer func() {
+		log.SetOutput(prevOut)
+		log.SetFlags(prevFlags)
+		if r := recover(); r != nil {
+			why := strings.TrimSpace(said.String())
+			if why == "" {
+				why = fmt.Sprint(r)
+			}
+			err = fmt.Errorf("%w (%s)", ErrNoDisplay, strings.ReplaceAll(why, "\n", "; "))
+		}
+	}()
+	if err := glfw.Init(); err != nil {
+		return fmt.Errorf("%w (%v)", ErrNoDisplay, err)
+	}
+	glfw.GetPrimaryMonitor() // panics when Init could not open the display
+	return nil
+}
 
 // defaultSize is the first window's size: it fits a 1024×700 screen with
 // room left for a title bar and a panel.
