@@ -752,7 +752,7 @@ func showRequest(w io.Writer, r *capture.Request, color bool) error {
 
 // safe escapes control characters (ESC, BEL, CR, …) in a one-line field.
 func safe(s string) string {
-	if !strings.ContainsFunc(s, isControl) {
+	if !strings.ContainsFunc(s, text.IsControl) {
 		return s
 	}
 	q := strconv.Quote(s)
@@ -763,13 +763,13 @@ func safe(s string) string {
 // A CRLF line end is a line end (the window shows it so too); a lone CR,
 // which would overwrite the line on a terminal, is shown as \x0d.
 func safeText(s string) string {
-	if !strings.ContainsFunc(s, func(r rune) bool { return r != '\n' && r != '\t' && isControl(r) }) {
+	if !strings.ContainsFunc(s, func(r rune) bool { return r != '\n' && r != '\t' && text.IsControl(r) }) {
 		return s
 	}
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	var b strings.Builder
 	for _, r := range s {
-		if r != '\n' && r != '\t' && isControl(r) {
+		if r != '\n' && r != '\t' && text.IsControl(r) {
 			fmt.Fprintf(&b, "\\x%02x", r)
 			continue
 		}
@@ -777,5 +777,3 @@ func safeText(s string) string {
 	}
 	return b.String()
 }
-
-func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }

@@ -5,7 +5,6 @@ import (
 	"image/color"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/capture/pretty"
+	"github.com/gancho-app/gancho/internal/text"
 )
 
 // Body view modes.
@@ -115,7 +115,7 @@ func capText(s, what string, viewCut bool, body int64) (string, string) {
 	if nl := strings.LastIndexByte(s[:cut], '\n'); nl >= textViewLimit-4096 {
 		cut = nl + 1
 	} else {
-		cut = runeCut(s, cut)
+		cut = text.RuneCut(s, cut)
 	}
 	lines := func(t string) int {
 		n := strings.Count(t, "\n")
@@ -130,17 +130,6 @@ func capText(s, what string, viewCut bool, body int64) (string, string) {
 	}
 	return s[:cut], fmt.Sprintf("the window shows the first %s of the %s view: lines 1–%s (%s bytes) of %s; the body is %s (%s bytes) and Copy body copies all of it",
 		capture.FormatSize(int64(cut)), what, commas(lines(s[:cut])), commas(cut), of, capture.FormatSize(body), commas(int(body)))
-}
-
-// runeCut is the largest length <= n that cuts s at a rune boundary.
-func runeCut(s string, n int) int {
-	if n >= len(s) {
-		return len(s)
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return n
 }
 
 // commas writes n with thousands separators: 2,097,152.
@@ -162,10 +151,10 @@ func capParts(parts []pretty.Part) ([]pretty.Part, string) {
 			total += len(p.View.Text)
 			continue
 		}
-		p.View.Text = p.View.Text[:runeCut(p.View.Text, room)]
+		p.View.Text = p.View.Text[:text.RuneCut(p.View.Text, room)]
 		out := append(parts[:i:i], p)
-		return out, fmt.Sprintf("the window shows the first %s of the parts: part %d of %d is cut and the %d after it are not shown; Copy body copies the whole body",
-			capture.FormatSize(textViewLimit), i+1, len(parts), len(parts)-i-1)
+		return out, fmt.Sprintf("the window shows the first %s of the parts: part %d of %d is cut and %s not shown; Copy body copies the whole body",
+			capture.FormatSize(textViewLimit), i+1, len(parts), text.N(len(parts)-i-1, "part after it is", "parts after it are"))
 	}
 	return parts, ""
 }
@@ -176,11 +165,7 @@ func short(s string) string {
 	if len(s) <= n {
 		return printable(s)
 	}
-	cut := n
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return printable(s[:cut]) + fmt.Sprintf("… (%d bytes)", len(s))
+	return printable(s[:text.RuneCut(s, n)]) + fmt.Sprintf("… (%d bytes)", len(s))
 }
 
 // prepareBody works out the text, language and banner of a body view.
@@ -208,29 +193,22 @@ func prepareBody(r *capture.Request, mode string) (out rendered, lang string) {
 			out.text = strings.ToValidUTF8(string(d.Data), "\uFFFD")
 		}
 	default:
-		if ct := r.ContentType(); pretty.IsMultipart(ct) {
-			d, derr := capture.Decode(r.Headers, r.Body, pretty.DecodeLimit)
-			if derr == nil {
-				parts, err := pretty.Multipart(ct, d.Data)
-				if len(parts) > 0 {
-					var cut string
-					if parts, cut = capParts(parts); cut != "" {
-						notes = append(notes, cut)
-					}
-					out.parts = parts
-					out.text = string(r.Body) // Copy body copies the body as received
-					notes = append(notes, fmt.Sprintf("multipart: %d parts", len(parts)))
-					if err != nil {
-						notes = append(notes, err.Error())
-						out.isErr = true
-					}
-					break
-				}
-				if err != nil {
-					notes = append(notes, err.Error()+": showing the body as text")
-				}
+		pv, ok := pretty.Parts(r)
+		if ok {
+			parts, cut := capParts(pv.Parts)
+			out.parts = parts
+			out.text = string(r.Body)          // Copy body copies the body as received
+			notes = append(notes, pv.Notes...) // the count of every part, shown or not
+			if cut != "" {
+				notes = append(notes, cut)
 			}
+			if pv.Err != nil {
+				notes = append(notes, pv.Err.Error())
+				out.isErr = true
+			}
+			break
 		}
+		notes = append(notes, pv.Notes...) // why the parts are not shown
 		v := pretty.Body(r)
 		out.text = v.Text
 		viewCut = v.Cut

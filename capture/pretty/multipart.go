@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/gancho-app/gancho/internal/text"
+
 	"github.com/gancho-app/gancho/capture"
 )
 
@@ -113,25 +115,46 @@ func PartsText(parts []Part) string {
 	return b.String()
 }
 
-// Show renders r as Body does, and a multipart body part by part (the
-// view the window shows), for a reader of plain text such as "gancho show".
-func Show(r *capture.Request) View {
+// PartsView is a multipart body's parts as the window and "gancho show"
+// lay them out, with the notes to show above them (decoding, truncation,
+// the count) and the parse error that stopped the reading, if any.
+type PartsView struct {
+	Parts []Part
+	Notes []string
+	Err   error
+}
+
+// Parts reads r's body part by part. ok is false when r is not multipart,
+// cannot be decoded, or has no readable part: show Body(r) then, adding
+// the returned Notes (why the parts are not shown).
+func Parts(r *capture.Request) (pv PartsView, ok bool) {
 	ct := r.ContentType()
 	if !IsMultipart(ct) {
-		return Body(r)
+		return pv, false
 	}
 	d, notes, err := decode(r)
 	if err != nil {
-		return Body(r) // shown as received, with the reason
+		return pv, false // Body shows it as received, with the reason
 	}
 	parts, perr := Multipart(ct, d.Data)
 	if len(parts) == 0 {
-		v := Body(r)
 		if perr != nil {
-			v.Notes = append(v.Notes, perr.Error()+": showing the body as text")
+			pv.Notes = []string{perr.Error() + ": showing the body as text"}
 		}
+		return pv, false
+	}
+	notes = append(notes, "multipart: "+text.N(len(parts), "part", "parts"))
+	return PartsView{Parts: parts, Notes: notes, Err: perr}, true
+}
+
+// Show renders r as Body does, and a multipart body part by part (the
+// view the window shows), for a reader of plain text such as "gancho show".
+func Show(r *capture.Request) View {
+	pv, ok := Parts(r)
+	if !ok {
+		v := Body(r)
+		v.Notes = append(v.Notes, pv.Notes...)
 		return v
 	}
-	notes = append(notes, fmt.Sprintf("multipart: %d parts", len(parts)))
-	return View{Kind: Text, Text: PartsText(parts), Lang: "plaintext", Notes: notes, Err: perr}
+	return View{Kind: Text, Text: PartsText(pv.Parts), Lang: "plaintext", Notes: pv.Notes, Err: pv.Err}
 }

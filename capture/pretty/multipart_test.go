@@ -3,8 +3,11 @@ package pretty
 import (
 	"bytes"
 	"mime/multipart"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/gancho-app/gancho/capture"
 )
 
 func TestMultipart(t *testing.T) {
@@ -49,5 +52,38 @@ func TestMultipart(t *testing.T) {
 	}
 	if IsMultipart("application/json") || IsMultipart("multipart/form-data") {
 		t.Fatal("false positive")
+	}
+}
+
+// TestCountNotes: the notes count parts and fields in the right number
+// ("1 part", not "1 parts").
+func TestCountNotes(t *testing.T) {
+	mp := func(n int) *capture.Request {
+		var b strings.Builder
+		for i := range n {
+			b.WriteString("--XyZ\r\nContent-Disposition: form-data; name=\"f" + string(rune('a'+i)) + "\"\r\n\r\nv\r\n")
+		}
+		b.WriteString("--XyZ--\r\n")
+		return &capture.Request{Headers: capture.Headers{{Name: "Content-Type", Value: "multipart/form-data; boundary=XyZ"}}, Body: []byte(b.String())}
+	}
+	form := func(body string) *capture.Request {
+		return &capture.Request{Headers: capture.Headers{{Name: "Content-Type", Value: "application/x-www-form-urlencoded"}}, Body: []byte(body)}
+	}
+	for _, tc := range []struct {
+		name string
+		r    *capture.Request
+		want string
+	}{
+		{"one part", mp(1), "multipart: 1 part"},
+		{"two parts", mp(2), "multipart: 2 parts"},
+		{"one field", form("a=1"), "form: 1 field, decoded"},
+		{"two fields", form("a=1&b=2"), "form: 2 fields, decoded"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v := Show(tc.r)
+			if !slices.Contains(v.Notes, tc.want) {
+				t.Errorf("notes %q lack %q", v.Notes, tc.want)
+			}
+		})
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gancho-app/gancho/capture"
+	"github.com/gancho-app/gancho/internal/text"
 )
 
 // DecodeLimit caps a decompressed body (a small gzip can expand enormously).
@@ -168,10 +169,7 @@ func rawText(data []byte) (string, []string) {
 	if len(data) <= MaxOutput {
 		return string(data), nil
 	}
-	cut := MaxOutput
-	for cut > 0 && !utf8.RuneStart(data[cut]) {
-		cut--
-	}
+	cut := text.RuneCut(data, MaxOutput)
 	return string(data[:cut]), []string{fmt.Sprintf("%s: showing the first %s of %s", noteTruncated,
 		capture.FormatSize(int64(cut)), capture.FormatSize(int64(len(data))))}
 }
@@ -565,6 +563,6 @@ func formView(data []byte) View {
 		out.WriteByte('\n')
 	}
 	v := out.view(Form, "plaintext", 0)
-	v.Notes = append([]string{fmt.Sprintf("form: %d fields, decoded", n)}, v.Notes...)
+	v.Notes = append([]string{"form: " + text.N(n, "field", "fields") + ", decoded"}, v.Notes...)
 	return v
 }

@@ -15,3 +15,33 @@ func TestN(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+func TestRuneCut(t *testing.T) {
+	for _, tc := range []struct {
+		s    string
+		n    int
+		want int
+	}{
+		{"abc", 2, 2},
+		{"abc", 9, 3},
+		{"ação", 2, 1}, // 'ç' is two bytes: byte 2 is inside it
+		{"ação", 3, 3},
+		{"€", 1, 0},
+		{"x", -1, 0},
+	} {
+		if got := RuneCut(tc.s, tc.n); got != tc.want {
+			t.Errorf("RuneCut(%q, %d) = %d, want %d", tc.s, tc.n, got, tc.want)
+		}
+		if got := RuneCut([]byte(tc.s), tc.n); got != tc.want {
+			t.Errorf("RuneCut([]byte(%q), %d) = %d, want %d", tc.s, tc.n, got, tc.want)
+		}
+	}
+}
+
+func TestIsControl(t *testing.T) {
+	for r, want := range map[rune]bool{'\x00': true, '\r': true, '\x7f': true, '\u0085': true, ' ': false, 'a': false, 'ç': false, '\u00a0': false} {
+		if IsControl(r) != want {
+			t.Errorf("IsControl(%q) = %v", r, !want)
+		}
+	}
+}

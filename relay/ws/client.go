@@ -21,6 +21,7 @@ import (
 
 	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/capture/database"
+	"github.com/gancho-app/gancho/internal/text"
 )
 
 // Importer stores captures that were not received live, skipping ids
@@ -511,7 +512,7 @@ func answerText(resp *http.Response) string {
 	}
 	// One line of printable text: it ends up in a terminal or the window.
 	t := strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+		if text.IsControl(r) {
 			return ' '
 		}
 		return r
