@@ -251,3 +251,35 @@ func TestHostileBodiesBoundedInWindow(t *testing.T) {
 		}
 	}
 }
+
+// The Replays tab's response pane wraps a long line at its width too.
+func TestReplaysResponseWraps(t *testing.T) {
+	token := strings.Repeat("tok3n", 600) + "END"
+	fs := &fakeSender{res: replay.Result{Status: 200, Body: []byte(`{"token":"` + token + `"}`), BodySize: int64(len(token) + 12)}}
+	h := newHarnessWith(t, func(o *Options) { o.Sender, o.Replays = fs, &memReplays{} })
+	h.add(t, "POST", "/hooks/crm", "application/json", []byte(`{"a":1}`))
+	h.waitFor(t, "list", func() bool { return len(h.m.items) == 1 })
+	p := h.m.replays
+	h.do(func() {
+		h.win.Resize(fyne.NewSize(1024, 700))
+		h.m.list.Select(0)
+		p.target.SetText("http://localhost:3000/webhooks")
+		test.Tap(findButton(t, p.actions, "Replay"))
+	})
+	h.waitFor(t, "the attempt", func() bool { return len(p.attempts) == 1 })
+	h.do(func() {
+		h.m.detail.tabs.Select(p.tab)
+		p.list.Select(0)
+	})
+	h.waitFor(t, "the highlighted response", func() bool {
+		for _, r := range p.resp.Rows {
+			for _, c := range r.Cells {
+				if c.Style != nil { // highlighting has run
+					return true
+				}
+			}
+		}
+		return false
+	})
+	h.do(func() { fitsAndKeeps(t, p.resp, token) })
+}

@@ -33,7 +33,7 @@ type fireForm struct {
 	source    *widget.Select
 	templates []relay.Template
 	body      *widget.Entry
-	view      *widget.TextGrid
+	view      *fitGrid // the payload highlighted, wrapped at the pane's width
 	tabs      *container.AppTabs
 	to        *widget.Select
 	toIDs     map[string]string // label → subscription id
@@ -59,13 +59,12 @@ func newFireForm(p *outboundPanel, event, only string) *fireForm {
 	f.body = widget.NewMultiLineEntry()
 	f.body.TextStyle = fyne.TextStyle{Monospace: true}
 	f.body.Wrapping = fyne.TextWrapOff
-	f.view = widget.NewTextGrid()
-	f.view.Scroll = fyne.ScrollBoth
+	f.view = newFitGrid()
 	f.tabs = container.NewAppTabs(
-		container.NewTabItem("Highlighted", f.view),
+		container.NewTabItem("Highlighted", f.view.box),
 		container.NewTabItem("Edit", f.body))
 	f.tabs.OnSelected = func(t *container.TabItem) {
-		if t.Content == f.view {
+		if t.Content == f.view.box {
 			f.highlight()
 		}
 	}
@@ -167,11 +166,8 @@ func (f *fireForm) fill() {
 func (f *fireForm) highlight() {
 	text, st := f.body.Text, f.p.m.styles
 	go func() {
-		rows := highlightRows(text, "json", st)
-		f.p.m.post(func() {
-			f.view.Rows = rows
-			f.view.Refresh()
-		})
+		rows := highlightWrapped(text, "json", st, noWrap)
+		f.p.m.post(func() { f.view.setRows(rows) })
 	}()
 }
 

@@ -54,7 +54,7 @@ type replayPanel struct {
 	list     *widget.List
 	attempts []*replay.Attempt
 	selected int
-	resp     *widget.TextGrid
+	resp     *fitGrid // wrapped at the pane's width
 	tab      *container.TabItem
 	cur      *capture.Request
 	live     *widget.Check // nil without Forwarding
@@ -107,8 +107,7 @@ func newReplayPanel(m *Main) *replayPanel {
 	p.actions = container.NewVBox(
 		container.NewBorder(nil, nil, widget.NewLabel("To"), buttons, p.target),
 		p.liveLbl, p.fwdLine, p.status)
-	p.resp = widget.NewTextGrid()
-	p.resp.Scroll = fyne.ScrollBoth
+	p.resp = newFitGrid()
 	p.list = widget.NewList(
 		func() int { return len(p.attempts) },
 		func() fyne.CanvasObject {
@@ -129,13 +128,12 @@ func newReplayPanel(m *Main) *replayPanel {
 		p.selected = i
 		if i < len(p.attempts) {
 			a, st := p.attempts[i], p.m.styles
-			setGridText(p.resp, attemptText(a), st)
+			p.resp.setText(attemptText(a), st)
 			go func() { // highlighting a large body takes a moment
-				rows := attemptRows(a, st, false)
+				rows := attemptRowsWrapped(a, st, false, noWrap)
 				p.m.post(func() {
 					if p.selected == i && i < len(p.attempts) && p.attempts[i] == a {
-						p.resp.Rows = rows
-						p.resp.Refresh()
+						p.resp.setRows(rows)
 					}
 				})
 			}()
@@ -146,7 +144,7 @@ func newReplayPanel(m *Main) *replayPanel {
 			p.m.showCompare("Capture "+p.cur.ID+" vs what was sent", p.cur, attemptAsCapture(p.attempts[i]))
 		}
 	})
-	split := container.NewVSplit(p.list, container.NewBorder(container.NewHBox(compare), nil, nil, nil, p.resp))
+	split := container.NewVSplit(p.list, container.NewBorder(container.NewHBox(compare), nil, nil, nil, p.resp.box))
 	split.Offset = 0.35
 	p.tab = container.NewTabItem("Replays", split)
 	return p
@@ -348,7 +346,7 @@ func (p *replayPanel) reload() {
 			p.selected = -1
 			p.list.UnselectAll()
 			p.list.Refresh()
-			p.resp.SetText("")
+			p.resp.setRows(nil)
 			p.tab.Text = fmt.Sprintf("Replays (%d)", len(as))
 			p.showForwarded(as)
 			p.m.detail.tabs.Refresh()
