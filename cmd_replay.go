@@ -117,8 +117,8 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// accepted is success for replay and send alike, as curl --fail has it: an
-// answer, and a 2xx one.
+// accepted is success for replay and send alike: an answer, and a 2xx one
+// (stricter than curl --fail, which lets 3xx pass).
 func accepted(res replay.Result) bool {
 	return res.Class == "" && res.Status >= 200 && res.Status <= 299
 }

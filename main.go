@@ -275,6 +275,7 @@ type listenFlags struct {
 	relay     string
 	channel   string
 	relayTok  string
+	limits    limitFlags
 }
 
 // multiFlag collects a repeatable string flag.
@@ -299,6 +300,7 @@ func (l *listenFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&l.channel, "channel", "", "the relay channel to receive, with --relay")
 	fs.StringVar(&l.relayTok, "token", "", "the relay's token, with --relay (default $GANCHO_RELAY_TOKEN)")
 	fs.StringVar(&l.forward, "forward", "", "also send each capture, as it arrives, to this URL (e.g. http://localhost:3000/webhooks) and print its answer")
+	l.limits.register(fs)
 }
 
 func (l *listenFlags) server(st *capture.Store) (*capture.Server, error) {
@@ -312,7 +314,11 @@ func (l *listenFlags) server(st *capture.Store) (*capture.Server, error) {
 	if l.tunnel != "" && l.tunnel != "ngrok" {
 		return nil, fmt.Errorf("--tunnel %q: the only tunnel is \"ngrok\"", l.tunnel)
 	}
-	return capture.NewServer(st, capture.Config{Addr: l.addr, MaxBody: max}), nil
+	lim, err := l.limits.limits()
+	if err != nil {
+		return nil, err
+	}
+	return capture.NewServer(st, capture.Config{Addr: l.addr, MaxBody: max, Limits: lim}), nil
 }
 
 // settings loads the saved settings, applies this run's flags on top
