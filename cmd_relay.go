@@ -21,7 +21,7 @@ import (
 // cmdRelay runs the self-hosted team relay: gancho relay serve.
 func cmdRelay(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "serve" {
-		return errors.New(`relay: the command is "gancho relay serve --addr :8080 --token T" (see "gancho relay serve -h")`)
+		return usageError{errors.New(`relay: the command is "gancho relay serve --addr :8080 --token T" (see "gancho relay serve -h")`)}
 	}
 	var c common
 	fs := newFlags("relay serve", stderr, &c)

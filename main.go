@@ -222,10 +222,11 @@ type usageError struct{ error }
 
 func (e usageError) Unwrap() error { return e.error }
 
-// noArgs rejects positional arguments of a command that takes none.
+// noArgs rejects positional arguments of a command that takes none: a
+// usage error (exit 2), as a bad flag is.
 func noArgs(cmd string, pos []string) error {
 	if len(pos) > 0 {
-		return fmt.Errorf("%s: unexpected argument %q (\"gancho %s -h\" lists the flags)", cmd, pos[0], cmd)
+		return usageError{fmt.Errorf("%s: unexpected argument %q (\"gancho %s -h\" lists the flags)", cmd, pos[0], cmd)}
 	}
 	return nil
 }
@@ -417,7 +418,7 @@ func prepareCapture(name string, args []string, stderr io.Writer) (*engine, *cap
 		return nil, nil, nil, nil, err
 	}
 	if name == "" && len(pos) > 0 { // "gancho --data D list"
-		return nil, nil, nil, nil, fmt.Errorf("unexpected %q: the command comes first, e.g. \"gancho list --data DIR\" (\"gancho help\" lists them)", pos[0])
+		return nil, nil, nil, nil, usageError{fmt.Errorf("unexpected %q: the command comes first, e.g. \"gancho list --data DIR\" (\"gancho help\" lists them)", pos[0])}
 	}
 	if err := noArgs(name, pos); err != nil {
 		return nil, nil, nil, nil, err
@@ -704,7 +705,7 @@ func cmdShow(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if len(pos) != 1 {
-		return errors.New(`show needs one capture id: run "gancho list" to see them`)
+		return usageError{errors.New(`show needs one capture id: run "gancho list" to see them`)}
 	}
 	e, err := openEngine(c)
 	if err != nil {
