@@ -76,7 +76,7 @@ func TestFlagsAfterArguments(t *testing.T) {
 }
 
 // TestUnexpectedArguments: a command without positional arguments says so
-// instead of ignoring them.
+// instead of ignoring them, with the usage exit code (2), as a bad flag.
 func TestUnexpectedArguments(t *testing.T) {
 	dir := t.TempDir()
 	for _, args := range [][]string{
@@ -87,8 +87,40 @@ func TestUnexpectedArguments(t *testing.T) {
 	} {
 		t.Run(args[0], func(t *testing.T) {
 			_, errOut, code := runCmd(t, args...)
-			if code != 1 || !strings.Contains(errOut, `unexpected argument "oops"`) {
+			if code != 2 || !strings.Contains(errOut, `unexpected argument "oops"`) {
 				t.Errorf("exit %d, stderr %q", code, errOut)
+			}
+		})
+	}
+}
+
+// TestArgumentCountIsUsage: a missing or extra positional argument is a
+// usage error (exit 2), like a bad flag; a well-formed command that fails
+// (an unknown id) is not (exit 1).
+func TestArgumentCountIsUsage(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"show", "--data", dir}, 2, "show needs one capture id"},
+		{[]string{"show", "a", "b", "--data", dir}, 2, "show needs one capture id"},
+		{[]string{"replay", "--data", dir}, 2, "replay needs capture ids"},
+		{[]string{"import", "--data", dir}, 2, "import needs a file"},
+		{[]string{"send", "--data", dir}, 2, "name one event"},
+		{[]string{"events", "oops"}, 2, `unexpected "oops"`},
+		{[]string{"events", "show"}, 2, "name one event"},
+		{[]string{"subscriptions", "delete", "--data", dir}, 2, "give one subscription id"},
+		{[]string{"subscriptions", "frob", "--data", dir}, 2, `unknown "frob"`},
+		{[]string{"relay", "start"}, 2, "gancho relay serve"},
+		{[]string{"relay", "serve", "oops", "--token", "team-token-0123456789", "--data", dir}, 2, `unexpected argument "oops"`},
+		{[]string{"show", "01NOPE", "--data", dir}, 1, `run "gancho list"`},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			_, errOut, code := runCmd(t, tc.args...)
+			if code != tc.code || !strings.Contains(errOut, tc.want) {
+				t.Errorf("exit %d, stderr %q; want exit %d with %q", code, errOut, tc.code, tc.want)
 			}
 		})
 	}

@@ -32,12 +32,12 @@ func cmdEvents(args []string, stdout, stderr io.Writer) error {
 	switch sub {
 	case "":
 		if len(rest) > 0 {
-			return fmt.Errorf("events: unexpected %q; use \"gancho events sample NAME\" for a sample", rest[0])
+			return usageError{fmt.Errorf("events: unexpected %q; use \"gancho events sample NAME\" for a sample", rest[0])}
 		}
 		return listEvents(stdout, *asJSON)
 	case "show", "sample":
 		if len(rest) != 1 {
-			return fmt.Errorf("events %s: name one event, e.g. \"gancho events %s client.created\" (\"gancho events\" lists them)", sub, sub)
+			return usageError{fmt.Errorf("events %s: name one event, e.g. \"gancho events %s client.created\" (\"gancho events\" lists them)", sub, sub)}
 		}
 		ev, ok := relay.Lookup(rest[0])
 		if !ok {

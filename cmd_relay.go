@@ -21,7 +21,7 @@ import (
 // cmdRelay runs the self-hosted team relay: gancho relay serve.
 func cmdRelay(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "serve" {
-		return errors.New(`relay: the command is "gancho relay serve --addr :8080 --token T" (see "gancho relay serve -h")`)
+		return usageError{errors.New(`relay: the command is "gancho relay serve --addr :8080 --token T" (see "gancho relay serve -h")`)}
 	}
 	var c common
 	fs := newFlags("relay serve", stderr, &c)
@@ -32,7 +32,8 @@ func cmdRelay(args []string, stdout, stderr io.Writer) error {
 	maxBody := fs.String("max-body", "25MiB", "largest hook body accepted")
 	keepCount := fs.Int("retention-count", ws.DefaultRetentionCount, "hooks kept per channel, oldest evicted first (-1: no limit)")
 	keepBytes := fs.String("retention-bytes", "1GiB", "stored hook bytes kept per channel, oldest evicted first (-1: no limit)")
-	keepAge := fs.Duration("retention-age", ws.DefaultRetentionAge, "how long hooks are kept per channel (-1ns: no limit)")
+	keepAge := ws.DefaultRetentionAge
+	fs.Var(durationFlag{&keepAge}, "retention-age", "how long hooks are kept per channel, e.g. 72h (-1: no limit)")
 	maxChannels := fs.Int("max-channels", ws.DefaultMaxChannels, "most open channels: a desktop opening one more is refused (507)")
 	var channels, channelTokens multiFlag
 	fs.Var(&channels, "channel", "keep this channel open from the start, so it takes hooks before any desktop opened it; repeatable\n"+
@@ -40,6 +41,8 @@ func cmdRelay(args []string, stdout, stderr io.Writer) error {
 	fs.Var(&channelTokens, "channel-token", "NAME=TOKEN: the channel NAME opens only with this token (not --token), and is open from the start; repeatable")
 	rate := fs.Int("rate-limit", 0, "most hooks per minute from one client IP (0: no limit)")
 	basic := fs.String("basic-auth", "", "require HTTP basic auth from senders, user:password")
+	var lf limitFlags
+	lf.register(fs)
 	var respond multiFlag
 	fs.Var(&respond, "respond", `response rule, e.g. 'POST /** -> 200'; repeatable`)
 	pos, err := parseInterspersed(fs, args[1:])
@@ -82,6 +85,10 @@ func cmdRelay(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("relay serve: --retention-bytes %q: want a size such as 1GiB or 500MiB, or -1 for no limit", *keepBytes)
 		}
 	}
+	lim, err := lf.limits()
+	if err != nil {
+		return fmt.Errorf("relay serve: %w", err)
+	}
 	if *maxChannels < 1 {
 		return errors.New("relay serve: --max-channels: want 1 or more")
 	}
@@ -104,8 +111,8 @@ func cmdRelay(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signalContext()
 	defer stop()
 	srv, err := ws.NewServer(ctx, db, ws.ServerConfig{Token: *token, MaxBody: mb, MaxChannels: *maxChannels,
-		Channels: channels, ChannelTokens: chanTokens,
-		Retention: ws.Retention{MaxCount: *keepCount, MaxBytes: kb, MaxAge: *keepAge},
+		Channels: channels, ChannelTokens: chanTokens, Limits: lim,
+		Retention: ws.Retention{MaxCount: *keepCount, MaxBytes: kb, MaxAge: keepAge},
 		Logf:      func(f string, a ...any) { fmt.Fprintf(stderr, "gancho relay: "+f+"\n", a...) }})
 	if err != nil {
 		if errors.Is(err, ws.ErrBadChannel) {

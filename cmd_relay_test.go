@@ -85,7 +85,7 @@ func post(t *testing.T, url, body string) {
 func TestRelayServeAndListen(t *testing.T) {
 	const token = "team-token-0123456789"
 	relay := startLines(t, "relay", "serve", "--addr", "127.0.0.1:0", "--token", token, "--data", t.TempDir(),
-		"--channel", "team", "--max-channels", "2")
+		"--channel", "team", "--max-channels", "2", "--max-conns-per-addr", "-1", "--retention-age", "-1")
 	f := strings.Fields(relay.next(t, "Relay listening on"))
 	base := f[3]
 	relay.next(t, "open from the start: team")
@@ -103,7 +103,8 @@ func TestRelayServeAndListen(t *testing.T) {
 			t.Fatalf("%s %q", resp.Status, b)
 		}
 	})
-	desk := startLines(t, "listen", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--relay", base, "--channel", "team", "--token", token)
+	desk := startLines(t, "listen", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--relay", base, "--channel", "team", "--token", token,
+		"--max-conns-per-addr", "-1", "--max-inflight-per-addr", "1GiB")
 	desk.next(t, "Relay online: senders post to "+base+"/team")
 	// The backlog is imported in parallel batches: lines may come in any
 	// order (the store lists by id, which keeps arrival order).

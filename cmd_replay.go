@@ -55,7 +55,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if len(ids) == 0 || sf.to == "" {
-		return errors.New(`replay needs capture ids and --to URL: gancho replay ID --to http://localhost:3000/webhooks`)
+		return usageError{errors.New(`replay needs capture ids and --to URL: gancho replay ID --to http://localhost:3000/webhooks`)}
 	}
 	e, err := openEngine(c)
 	if err != nil {
@@ -117,8 +117,8 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// accepted is success for replay and send alike, as curl --fail has it: an
-// answer, and a 2xx one.
+// accepted is success for replay and send alike: an answer, and a 2xx one
+// (stricter than curl --fail, which lets 3xx pass).
 func accepted(res replay.Result) bool {
 	return res.Class == "" && res.Status >= 200 && res.Status <= 299
 }
@@ -257,7 +257,7 @@ func cmdImport(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if len(files) == 0 {
-		return errors.New("import needs a file: gancho import capture.har (HAR, JSON lines, cURL or raw HTTP)")
+		return usageError{errors.New("import needs a file: gancho import capture.har (HAR, JSON lines, cURL or raw HTTP)")}
 	}
 	e, err := openEngine(c)
 	if err != nil {

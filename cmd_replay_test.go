@@ -185,8 +185,8 @@ func TestExportBaseURL(t *testing.T) {
 	}
 }
 
-// TestReplayExitFollowsStatus: replay, like send --to and curl --fail,
-// fails unless the target answers 2xx.
+// TestReplayExitFollowsStatus: replay, like send --to, fails unless the
+// target answers 2xx (a 3xx too, unlike curl --fail).
 func TestReplayExitFollowsStatus(t *testing.T) {
 	var ids capture.IDGen
 	c := sample(&ids, "/hooks/crm", `{}`)

@@ -40,7 +40,7 @@ func cmdSend(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if len(rest) != 1 {
-		return errors.New(`send: name one event, e.g. "gancho send client.created --to http://localhost:3000/webhooks" ("gancho events" lists them)`)
+		return usageError{errors.New(`send: name one event, e.g. "gancho send client.created --to http://localhost:3000/webhooks" ("gancho events" lists them)`)}
 	}
 	ev, ok := relay.Lookup(rest[0])
 	if !ok {

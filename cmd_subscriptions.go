@@ -51,7 +51,7 @@ func cmdSubscriptions(args []string, stdout, stderr io.Writer) error {
 		fs.IntVar(&q.Limit, "limit", 100, "at most this many deliveries, newest first (at most 1000)")
 	case "enable", "disable", "delete":
 	default:
-		return fmt.Errorf("subscriptions: unknown %q; use list, add, edit, enable, disable, delete or history", verb)
+		return usageError{fmt.Errorf("subscriptions: unknown %q; use list, add, edit, enable, disable, delete or history", verb)}
 	}
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -64,10 +64,10 @@ func cmdSubscriptions(args []string, stdout, stderr io.Writer) error {
 		}
 	case verb == "history":
 		if len(pos) > 1 {
-			return errors.New("subscriptions history: give at most one subscription id")
+			return usageError{errors.New("subscriptions history: give at most one subscription id")}
 		}
 	case len(pos) != 1:
-		return fmt.Errorf(`subscriptions %s: give one subscription id ("gancho subscriptions list" shows them)`, verb)
+		return usageError{fmt.Errorf(`subscriptions %s: give one subscription id ("gancho subscriptions list" shows them)`, verb)}
 	}
 	if q.Outcome != "" {
 		switch q.Outcome {

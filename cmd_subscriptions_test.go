@@ -137,8 +137,8 @@ func TestSubscriptionsVerbs(t *testing.T) {
 		{"history empty", []string{"history", id}, 0, "", nil},
 		{"history unknown id", []string{"history", "sub_nope"}, 1, "", nil},
 		{"enable unknown id", []string{"enable", "sub_nope"}, 1, "", nil},
-		{"edit needs an id", []string{"edit"}, 1, "", nil},
-		{"unknown verb", []string{"frob"}, 1, "", nil},
+		{"edit needs an id", []string{"edit"}, 2, "", nil}, // usage
+		{"unknown verb", []string{"frob"}, 2, "", nil},
 		{"delete", []string{"delete", id}, 0, "Deleted", func(t *testing.T, subs []relay.Subscription) {
 			if len(subs) != 0 {
 				t.Errorf("left %d", len(subs))

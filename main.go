@@ -222,10 +222,11 @@ type usageError struct{ error }
 
 func (e usageError) Unwrap() error { return e.error }
 
-// noArgs rejects positional arguments of a command that takes none.
+// noArgs rejects positional arguments of a command that takes none: a
+// usage error (exit 2), as a bad flag is.
 func noArgs(cmd string, pos []string) error {
 	if len(pos) > 0 {
-		return fmt.Errorf("%s: unexpected argument %q (\"gancho %s -h\" lists the flags)", cmd, pos[0], cmd)
+		return usageError{fmt.Errorf("%s: unexpected argument %q (\"gancho %s -h\" lists the flags)", cmd, pos[0], cmd)}
 	}
 	return nil
 }
@@ -275,6 +276,7 @@ type listenFlags struct {
 	relay     string
 	channel   string
 	relayTok  string
+	limits    limitFlags
 }
 
 // multiFlag collects a repeatable string flag.
@@ -299,6 +301,7 @@ func (l *listenFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&l.channel, "channel", "", "the relay channel to receive, with --relay")
 	fs.StringVar(&l.relayTok, "token", "", "the relay's token, with --relay (default $GANCHO_RELAY_TOKEN)")
 	fs.StringVar(&l.forward, "forward", "", "also send each capture, as it arrives, to this URL (e.g. http://localhost:3000/webhooks) and print its answer")
+	l.limits.register(fs)
 }
 
 func (l *listenFlags) server(st *capture.Store) (*capture.Server, error) {
@@ -312,7 +315,11 @@ func (l *listenFlags) server(st *capture.Store) (*capture.Server, error) {
 	if l.tunnel != "" && l.tunnel != "ngrok" {
 		return nil, fmt.Errorf("--tunnel %q: the only tunnel is \"ngrok\"", l.tunnel)
 	}
-	return capture.NewServer(st, capture.Config{Addr: l.addr, MaxBody: max}), nil
+	lim, err := l.limits.limits()
+	if err != nil {
+		return nil, err
+	}
+	return capture.NewServer(st, capture.Config{Addr: l.addr, MaxBody: max, Limits: lim}), nil
 }
 
 // settings loads the saved settings, applies this run's flags on top
@@ -411,7 +418,7 @@ func prepareCapture(name string, args []string, stderr io.Writer) (*engine, *cap
 		return nil, nil, nil, nil, err
 	}
 	if name == "" && len(pos) > 0 { // "gancho --data D list"
-		return nil, nil, nil, nil, fmt.Errorf("unexpected %q: the command comes first, e.g. \"gancho list --data DIR\" (\"gancho help\" lists them)", pos[0])
+		return nil, nil, nil, nil, usageError{fmt.Errorf("unexpected %q: the command comes first, e.g. \"gancho list --data DIR\" (\"gancho help\" lists them)", pos[0])}
 	}
 	if err := noArgs(name, pos); err != nil {
 		return nil, nil, nil, nil, err
@@ -698,7 +705,7 @@ func cmdShow(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if len(pos) != 1 {
-		return errors.New(`show needs one capture id: run "gancho list" to see them`)
+		return usageError{errors.New(`show needs one capture id: run "gancho list" to see them`)}
 	}
 	e, err := openEngine(c)
 	if err != nil {

@@ -10,35 +10,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gancho-app/gancho/internal/nettest"
 )
-
-// halfCloseSpy tells when CloseWrite reaches the TCP connection below the
-// server's wrappers.
-type halfCloseSpy struct {
-	net.Listener
-	closedWrite chan struct{}
-}
-
-type spyConn struct {
-	*net.TCPConn
-	closedWrite chan struct{}
-}
-
-func (c spyConn) CloseWrite() error {
-	select {
-	case c.closedWrite <- struct{}{}:
-	default:
-	}
-	return c.TCPConn.CloseWrite()
-}
-
-func (l halfCloseSpy) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
-	}
-	return spyConn{c.(*net.TCPConn), l.closedWrite}, nil
-}
 
 // postOverLimit sends a body far over a 1 KiB cap on a raw connection,
 // without stopping when the server stops reading, and checks the 413
@@ -82,7 +56,7 @@ func TestOverLimitEndsWithFIN(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	spy := halfCloseSpy{ln, make(chan struct{}, 1)}
+	spy := nettest.NewHalfCloseSpy(ln)
 	srv := NewServer(&memAppender{}, Config{Addr: ln.Addr().String(), MaxBody: 1 << 10})
 	srv.Serve(spy)
 	t.Cleanup(func() {
@@ -92,7 +66,7 @@ func TestOverLimitEndsWithFIN(t *testing.T) {
 	})
 	postOverLimit(t, ln.Addr().String(), "/big")
 	select {
-	case <-spy.closedWrite:
+	case <-spy.ClosedWrite:
 	case <-time.After(10 * time.Second):
 		t.Fatal("the connection was closed without a half-close (FIN) first")
 	}

@@ -446,3 +446,85 @@ func TestClientUnreachable(t *testing.T) {
 		})
 	}
 }
+
+// TestRelayLegacyWarning: at start, a relay upgraded with channels that
+// hooks created and no desktop opened logs once how many there are, that
+// their senders get 404, and to pass --channel for the real ones, naming
+// the ten with the most hooks; configured and acknowledged channels are
+// not among them, and a relay without such channels says nothing.
+func TestRelayLegacyWarning(t *testing.T) {
+	dir := t.TempDir()
+	db := openDB(t, dir)
+	if err := db.Migrate(context.Background(), migrationOwner, migrations[:2]); err != nil {
+		t.Fatal(err)
+	}
+	hooks := map[string]int{"team": 5, "ops": 3, "acked": 9, "fixed": 7}
+	for i := range 11 {
+		hooks[fmt.Sprintf("anon%02d", i)] = 1
+	}
+	for ch, n := range hooks {
+		if _, err := db.Write.Exec(`INSERT INTO relayws_channels(channel, last_seq, created_at) VALUES(?, ?, 1)`, ch, n); err != nil {
+			t.Fatal(err)
+		}
+		for seq := 1; seq <= n; seq++ {
+			if _, err := db.Write.Exec(`INSERT INTO relayws_hooks(channel, seq, id, record, received_at) VALUES(?, ?, ?, '{}', 1)`,
+				ch, seq, fmt.Sprintf("%s-%d", ch, seq)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if _, err := db.Write.Exec(`INSERT INTO relayws_acks(channel, client, seq, updated_at) VALUES('acked', 'laptop', 9, 1)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// upgrades starts the relay on dir with channels configured and returns
+	// the lines it logged about the upgrade.
+	upgrades := func(t *testing.T, dir string, channels ...string) []string {
+		var mu sync.Mutex
+		var lines []string
+		r := startRelay(t, dir, ServerConfig{Channels: channels, Retention: Retention{MaxAge: -1}, Logf: func(f string, a ...any) {
+			mu.Lock()
+			defer mu.Unlock()
+			if l := fmt.Sprintf(f, a...); strings.HasPrefix(l, "upgrade:") {
+				lines = append(lines, l)
+			}
+		}})
+		r.close(t)
+		mu.Lock()
+		defer mu.Unlock()
+		return lines
+	}
+	t.Run("names the closed channels with the most hooks", func(t *testing.T) {
+		lines := upgrades(t, dir, "fixed")
+		if len(lines) != 1 {
+			t.Fatalf("%d upgrade lines, want 1: %q", len(lines), lines)
+		}
+		l := lines[0]
+		for _, want := range []string{"13 channels", "404", "--channel NAME",
+			"Most hooks: team (5), ops (3), anon00 (1), anon01 (1)", "anon07 (1), …"} {
+			if !strings.Contains(l, want) {
+				t.Errorf("line lacks %q: %q", want, l)
+			}
+		}
+		for _, not := range []string{"acked (", "fixed (", "anon08"} {
+			if strings.Contains(l, not) {
+				t.Errorf("line names %s: %q", not, l)
+			}
+		}
+	})
+	t.Run("configured channels leave the list", func(t *testing.T) {
+		lines := upgrades(t, dir, "fixed", "team", "ops")
+		if len(lines) != 1 || !strings.Contains(lines[0], "11 channels") || strings.Contains(lines[0], "team (") ||
+			!strings.Contains(lines[0], "anon08 (1), anon09 (1), …") {
+			t.Fatalf("upgrade lines %q", lines)
+		}
+	})
+	t.Run("a relay without legacy channels says nothing", func(t *testing.T) {
+		if lines := upgrades(t, t.TempDir()); len(lines) != 0 {
+			t.Fatalf("upgrade lines %q", lines)
+		}
+	})
+}

@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/gancho-app/gancho/internal/text"
 )
 
 // migrations are the tables of owner "relayws": the relay server's
@@ -477,6 +480,9 @@ func (s *Server) load(ctx context.Context) error {
 	if err := s.loadBytes(ctx); err != nil {
 		return err
 	}
+	if err := s.warnLegacy(ctx); err != nil {
+		return err
+	}
 	rows, err = s.db.Read.QueryContext(ctx, `SELECT channel, client, seq FROM relayws_acks`)
 	if err != nil {
 		return fmt.Errorf("open relay: %w", err)
@@ -491,6 +497,53 @@ func (s *Server) load(ctx context.Context) error {
 		s.acks[k] = seq
 	}
 	return rows.Err()
+}
+
+// legacyShown is how many closed legacy channels warnLegacy names.
+const legacyShown = 10
+
+// warnLegacy logs, once at start, the channels that hooks created before
+// hooks stopped creating channels and that no desktop ever acknowledged:
+// they are closed, so their senders get 404 (which many treat as final)
+// until a desktop connects. A real team channel whose desktop was offline
+// through the upgrade is among them: the operator should configure it.
+// Channels closed now can only be such legacy ones, as hooks no longer
+// create channels and a closed channel is forgotten once its hooks go.
+func (s *Server) warnLegacy(ctx context.Context) error {
+	rows, err := s.db.Read.QueryContext(ctx, `SELECT c.channel, count(*) AS n
+		FROM relayws_channels c JOIN relayws_hooks h ON h.channel = c.channel
+		WHERE c.opened_at = 0 GROUP BY c.channel ORDER BY n DESC, c.channel`)
+	if err != nil {
+		return fmt.Errorf("open relay: %w", err)
+	}
+	defer rows.Close()
+	total := 0
+	var names []string
+	for rows.Next() {
+		var ch string
+		var n int64
+		if err := rows.Scan(&ch, &n); err != nil {
+			return fmt.Errorf("open relay: %w", err)
+		}
+		if total++; total <= legacyShown {
+			names = append(names, fmt.Sprintf("%s (%d)", ch, n))
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("open relay: %w", err)
+	}
+	if total == 0 {
+		return nil
+	}
+	more := ""
+	if total > legacyShown {
+		more = ", …"
+	}
+	s.logf("upgrade: closed until a desktop connects to them (their senders get 404): %s with hooks from "+
+		"before this version that no desktop ever opened. Pass --channel NAME (repeatable) for your real "+
+		"team channels so they take hooks now. Most hooks: %s%s",
+		text.N(total, "channel", "channels"), strings.Join(names, ", "), more)
+	return nil
 }
 
 // configured lists the channels open by configuration.
