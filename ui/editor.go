@@ -335,15 +335,10 @@ func (m *Main) showEditor(c *capture.Request, target string) *editor {
 	return e
 }
 
-// attemptRows is attemptText with the response body pretty-printed and
-// highlighted as its Content-Type says; responseOnly leaves out the request
+// attemptRowsWrapped is attemptText with the response body pretty-printed
+// and highlighted as its Content-Type says, lines wrapped at width runes or
+// left whole (noWrap) for a fitGrid; responseOnly leaves out the request
 // (the editor shows it already). Safe off the UI goroutine.
-func attemptRows(a *replay.Attempt, st *styles, responseOnly bool) []widget.TextGridRow {
-	return attemptRowsWrapped(a, st, responseOnly, wrapAt)
-}
-
-// attemptRowsWrapped is attemptRows with lines wrapped at width runes, or
-// left whole (noWrap) for a fitGrid.
 func attemptRowsWrapped(a *replay.Attempt, st *styles, responseOnly bool, width int) []widget.TextGridRow {
 	highlightRows := func(text, lang string, st *styles) []widget.TextGridRow {
 		return highlightWrapped(text, lang, st, width)

@@ -209,13 +209,6 @@ func highlightWrapped(text, lang string, st *styles, width int) []widget.TextGri
 	return rows
 }
 
-// setGridText shows plain text in g with underscores drawn (see
-// styles.underscore); for short texts, on the UI goroutine.
-func setGridText(g *widget.TextGrid, text string, st *styles) {
-	g.Rows = highlightRows(text, "plaintext", st)
-	g.Refresh()
-}
-
 // wrapRows cuts rows longer than cols cells into rows of cols cells. The
 // cells are shared, not copied, so re-wrapping on a resize is cheap.
 func wrapRows(rows []widget.TextGridRow, cols int) []widget.TextGridRow {
