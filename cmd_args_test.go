@@ -4,11 +4,14 @@ import (
 	"encoding/json"
 	"flag"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/gancho-app/gancho/capture"
+	"github.com/gancho-app/gancho/settings"
+	"github.com/gancho-app/gancho/verify"
 )
 
 func TestParseInterspersed(t *testing.T) {
@@ -185,6 +188,26 @@ func TestVerifyFlagSecret(t *testing.T) {
 	_, errOut, code := runCmd(t, "listen", "--verify", "standard:notwhsec", "--addr", "127.0.0.1:0", "--data", t.TempDir())
 	if code != 1 || !strings.Contains(errOut, "--verify") || !strings.Contains(errOut, "whsec_") || strings.Contains(errOut, "notwhsec") {
 		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+}
+
+// TestOldSavedVerifierStillStarts: a short bare standard secret an older
+// version saved loads, and listen starts with it; the strict check is for
+// secrets typed now (TestVerifyFlagSecret).
+func TestOldSavedVerifierStillStarts(t *testing.T) {
+	dir := t.TempDir()
+	var s settings.Settings
+	s.Verifiers = []verify.Config{{Scheme: "standard", Secret: "mysecret"}}
+	if err := settings.Save(dir, s); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := settings.Load(dir); err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	c := startChild(t, "listen", "--addr", "127.0.0.1:0", "--data", dir)
+	c.cmd.Process.Signal(os.Interrupt)
+	if err := c.cmd.Wait(); err != nil {
+		t.Fatalf("listen: %v", err)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -64,7 +65,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 	defer e.Close()
 	var (
 		verifiers *verify.Set
-		prefix    string
+		prefixes  []string
 	)
 	if *resign {
 		st, err := settings.Load(e.db.Dir)
@@ -74,7 +75,9 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 		if verifiers, err = verify.NewSet(st.Verifiers); err != nil {
 			return err
 		}
-		prefix = st.Inbound.SecretPrefix
+		if prefixes, err = secretPrefixes(e.store, st); err != nil {
+			return err
+		}
 	}
 	sender := replay.NewSender()
 	defer sender.Close()
@@ -92,7 +95,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 		}
 		modified := false
 		if *resign {
-			cfg, ok := replay.SignerFor(verifiers.Configs(), cr, prefix)
+			cfg, ok := replay.SignerFor(verifiers.Configs(), cr, prefixes...)
 			if !ok {
 				return fmt.Errorf("--resign: no signature verifier is saved for %s; add one with gancho listen --verify SCHEME:SECRET", pathOf(cr.Target))
 			}
@@ -168,7 +171,7 @@ func cmdExport(args []string, stdout, stderr io.Writer) error {
 	secrets := fs.Bool("include-secrets", false, "keep Authorization, Cookie, tokens, signatures and secret query parameters")
 	redactQ := fs.String("redact-query", "", "more query parameters to redact, comma-separated")
 	var prefixes multiFlag
-	fs.Var(&prefixes, "secret-prefix", "another secret path prefix to redact (the saved one always is), e.g. one a past listen --secret-prefix used; repeatable")
+	fs.Var(&prefixes, "secret-prefix", "another secret path prefix to redact (the saved one and every one gancho listen or the window used here always are); repeatable")
 	base := fs.String("base-url", "", "base URL for HAR and cURL URLs, e.g. http://localhost:3000 (the capture's target is appended); default: the scheme and host each capture came to")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -204,9 +207,9 @@ func cmdExport(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	opts := exchange.ExportOptions{IncludeSecrets: *secrets, BaseURL: *base}
-	opts.SecretPrefixes, opts.SecretHeaders = saved.ExportRedactions()
-	for _, p := range prefixes {
-		opts.SecretPrefixes = append(opts.SecretPrefixes, strings.Trim(p, "/"))
+	_, opts.SecretHeaders = saved.ExportRedactions()
+	if opts.SecretPrefixes, err = secretPrefixes(e.store, saved, prefixes...); err != nil {
+		return err
 	}
 	if *redactQ != "" {
 		opts.RedactQuery = strings.Split(*redactQ, ",")
@@ -218,6 +221,23 @@ func cmdExport(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "Exported %s to %s (%s%s).\n", text.N(len(reqs), "capture", "captures"), *out, f, map[bool]string{true: ", secrets included", false: ", secrets redacted"}[*secrets])
 	}
 	return nil
+}
+
+// secretPrefixes are the secret path prefixes captures may hold in their
+// targets: the saved one, every one a capture server used on this store
+// (listen --secret-prefix is never saved in the settings) and extra.
+func secretPrefixes(st *capture.Store, saved settings.Settings, extra ...string) ([]string, error) {
+	out, _ := saved.ExportRedactions()
+	used, err := st.SecretPrefixes(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range append(used, extra...) {
+		if p = strings.Trim(p, "/"); p != "" && !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out, nil
 }
 
 // selectCaptures loads the captures matching q, oldest first, the newest

@@ -186,7 +186,7 @@ func TestExportBaseURL(t *testing.T) {
 }
 
 // TestReplayExitFollowsStatus: replay, like send --to, fails unless the
-// target answers 2xx (a 3xx too, unlike curl --fail).
+// target answers 2xx (a 3xx too, unlike curl --fail); both use accepted.
 func TestReplayExitFollowsStatus(t *testing.T) {
 	var ids capture.IDGen
 	c := sample(&ids, "/hooks/crm", `{}`)
@@ -202,6 +202,11 @@ func TestReplayExitFollowsStatus(t *testing.T) {
 			out, errOut, code := runCmd(t, "replay", c.ID, "--to", recv.URL, "--data", dir)
 			if code != tc.code {
 				t.Errorf("exit %d, want %d; stdout %q stderr %q", code, tc.code, out, errOut)
+			}
+			// send --to judges its answer by the same rule (accepted).
+			out, errOut, code = runCmd(t, "send", "client.created", "--to", recv.URL)
+			if code != tc.code {
+				t.Errorf("send: exit %d, want %d; stdout %q stderr %q", code, tc.code, out, errOut)
 			}
 		})
 	}

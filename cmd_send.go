@@ -114,7 +114,7 @@ func cmdSend(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "Signed (%s) with the generated secret %s: give it to the receiver, or pass --secret.\n", s.Signing, s.Secret)
 	}
 	printDelivery(stdout, ev.Name, req, a)
-	if a.Class != "" || a.Status < 200 || a.Status > 299 {
+	if !accepted(replay.Result{Status: a.Status, Class: a.Class}) {
 		return fmt.Errorf("send: %s was not accepted", req.URL)
 	}
 	return nil

@@ -65,6 +65,14 @@ func TestSubscriptionsAdd(t *testing.T) {
 		{"github needs a secret", []string{"--name", "CRM", "--event", "sale.created", "--url", "http://x/", "--signing", "github"}, 1, "needs a secret", nil, "", true},
 		{"bad retry", []string{"--name", "CRM", "--event", "sale.created", "--url", "http://x/", "--retry", "often"}, 1, "--retry", nil, "", true},
 		{"bad header", []string{"--name", "CRM", "--event", "sale.created", "--url", "http://x/", "--header", "NoColon"}, 1, "Name: value", nil, "", true},
+		{"sign query", []string{"--name", "CRM", "--event", "sale.created", "--url", "http://x/", "--method", "GET", "--sign-query", "--json"}, 0, "",
+			func(t *testing.T, s relay.Subscription) {
+				if !s.SignQuery || s.Method != "GET" {
+					t.Errorf("saved %+v", s)
+				}
+			}, `"sign_query":true`, false},
+		{"sign query on a POST", []string{"--name", "CRM", "--event", "sale.created", "--url", "http://x/", "--sign-query"}, 1, "--method GET", nil, "", true},
+		{"sign query unsigned", []string{"--name", "CRM", "--event", "sale.created", "--url", "http://x/", "--method", "GET", "--signing", "none", "--sign-query"}, 1, "--signing standard", nil, "", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -185,5 +193,41 @@ func TestSubscriptionsHistory(t *testing.T) {
 		if out != "" {
 			t.Errorf("%v: %q", args, out)
 		}
+	}
+}
+
+// TestSubscriptionsSignQueryEdit: --sign-query=false unticks it; changing a
+// sign-query subscription to POST (or no signing) without it names the flag
+// and saves nothing.
+func TestSubscriptionsSignQueryEdit(t *testing.T) {
+	dir := t.TempDir()
+	id := addSub(t, dir, "--method", "GET", "--sign-query")
+	for _, tc := range []struct {
+		name      string
+		args      []string
+		code      int
+		errHas    string
+		method    string
+		signing   relay.Signing
+		signQuery bool
+		outHas    string
+	}{
+		{"list shows it", []string{"list", "--json"}, 0, "", "GET", relay.SignStandard, true, `"sign_query":true`},
+		{"POST names the flag", []string{"edit", id, "--method", "POST"}, 1, "--sign-query=false", "GET", relay.SignStandard, true, ""},
+		{"no signing names the flag", []string{"edit", id, "--signing", "none"}, 1, "--sign-query=false", "GET", relay.SignStandard, true, ""},
+		{"other edits keep it", []string{"edit", id, "--name", "ERP", "--json"}, 0, "", "GET", relay.SignStandard, true, `"sign_query":true`},
+		{"POST with --sign-query=false", []string{"edit", id, "--method", "POST", "--sign-query=false", "--json"}, 0, "", "POST", relay.SignStandard, false, `"sign_query":false`},
+		{"tick it again on a GET", []string{"edit", id, "--method", "GET", "--sign-query"}, 0, "", "GET", relay.SignStandard, true, "Saved"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, errOut, code := runCmd(t, append(append([]string{"subscriptions"}, tc.args...), "--data", dir)...)
+			if code != tc.code || !strings.Contains(errOut, tc.errHas) || !strings.Contains(out, tc.outHas) {
+				t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
+			}
+			s := subsIn(t, dir)[0]
+			if s.Method != tc.method || s.Signing != tc.signing || s.SignQuery != tc.signQuery {
+				t.Errorf("saved method %s signing %s sign_query %v", s.Method, s.Signing, s.SignQuery)
+			}
+		})
 	}
 }

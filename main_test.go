@@ -9,6 +9,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"strings"
@@ -344,5 +345,54 @@ func TestVerifyPersistedAndExported(t *testing.T) {
 	}
 	if fi, err := os.Stat(settings.Path(dir)); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("settings file mode: %v %v", fi.Mode(), err)
+	}
+}
+
+// TestRunOnlySecretPrefixRedactedAndResigned: listen --secret-prefix is
+// never saved in the settings, yet the store remembers it, so a later export
+// redacts it in every format and replay --resign strips it to find the
+// verifier for the path behind it.
+func TestRunOnlySecretPrefixRedactedAndResigned(t *testing.T) {
+	dir := t.TempDir()
+	c := startChild(t, "listen", "--addr", "127.0.0.1:0", "--data", dir,
+		"--secret-prefix", "pfxX", "--verify", "stripe:whsec_runonly,path=/stripe")
+	if !strings.HasSuffix(c.url, "/pfxX") {
+		t.Fatalf("capture URL %q lacks the prefix", c.url)
+	}
+	resp, err := http.Post(c.url+"/stripe/evt", "application/json", strings.NewReader(`{"type":"charge.succeeded"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	id := resp.Header.Get("X-Gancho-Id")
+	c.cmd.Process.Signal(os.Interrupt)
+	if err := c.cmd.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := settings.Load(dir); err != nil || st.Inbound.SecretPrefix != "" {
+		t.Fatalf("saved settings %+v (%v): the run-only prefix was saved", st.Inbound, err)
+	}
+	for _, format := range []string{"har", "jsonl", "curl", "raw"} {
+		t.Run(format, func(t *testing.T) {
+			out, stderr, code := runCmd(t, "export", "--format", format, "--data", dir)
+			if code != 0 || !strings.Contains(out, "stripe/evt") {
+				t.Fatalf("export %d: %s %s", code, out, stderr)
+			}
+			if strings.Contains(out, "pfxX") {
+				t.Errorf("%s export leaks the run-only secret prefix:\n%s", format, out)
+			}
+		})
+	}
+	got := make(chan string, 1)
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- r.Header.Get("Stripe-Signature")
+	}))
+	defer recv.Close()
+	out, stderr, code := runCmd(t, "replay", id, "--resign", "--to", recv.URL, "--data", dir)
+	if code != 0 {
+		t.Fatalf("replay --resign %d: %s %s", code, out, stderr)
+	}
+	if sig := <-got; !strings.Contains(sig, "v1=") {
+		t.Fatalf("re-signed with %q, want a Stripe signature", sig)
 	}
 }

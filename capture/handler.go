@@ -55,11 +55,25 @@ func (h *Handler) SetPaused(p bool) { h.paused.Store(p) }
 // Paused reports whether recording is paused.
 func (h *Handler) Paused() bool { return h.paused.Load() }
 
+// PrefixRecorder is a store that remembers the secret path prefixes its
+// captures came in under (see Store.RememberSecretPrefix).
+type PrefixRecorder interface {
+	RememberSecretPrefix(ctx context.Context, prefix string) error
+}
+
 // SetPolicy replaces the inbound policy for requests that arrive from now
-// on (rate-limit counts restart). Safe for concurrent use.
+// on (rate-limit counts restart). Safe for concurrent use. A secret prefix
+// is first recorded in the store when it is a PrefixRecorder, so exports
+// redact it even after a run that never saved it; if that fails the policy
+// is not applied.
 func (h *Handler) SetPolicy(p Policy) error {
 	if err := p.Validate(); err != nil {
 		return err
+	}
+	if rec, ok := h.store.(PrefixRecorder); ok && p.SecretPrefix != "" {
+		if err := rec.RememberSecretPrefix(context.Background(), p.SecretPrefix); err != nil {
+			return err
+		}
 	}
 	h.policy.Store(newPolicyState(p))
 	return nil

@@ -88,6 +88,14 @@ var migrations = []string{
 	ALTER TABLE captures ADD COLUMN dedupe_key TEXT NOT NULL DEFAULT '';`,
 	// 5: where a capture came from when it was imported rather than received.
 	`ALTER TABLE captures ADD COLUMN origin TEXT NOT NULL DEFAULT '';`,
+	// 6: every secret path prefix a capture server has used. A run-only
+	// prefix (listen --secret-prefix) is never saved in the settings, yet
+	// the captures keep it in their targets: export must still redact it
+	// and re-signing must still strip it.
+	`CREATE TABLE capture_secret_prefixes (
+		prefix     TEXT PRIMARY KEY,
+		first_used INTEGER NOT NULL
+	);`,
 }
 
 // Indexing is deferred: a capture commits (and is answered) first, and its
@@ -782,6 +790,45 @@ func (s *Store) Methods(ctx context.Context) ([]string, error) {
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list methods: %w", err)
+	}
+	return out, nil
+}
+
+// RememberSecretPrefix records that captures may arrive under the secret
+// path prefix p (see SecretPrefixes). Recording the same prefix again keeps
+// its first use. An empty p records nothing.
+func (s *Store) RememberSecretPrefix(ctx context.Context, p string) error {
+	p = strings.Trim(p, "/")
+	if p == "" {
+		return nil
+	}
+	now := time.Now().UnixMilli()
+	return s.submit(ctx, &op{write: func(tx *sql.Tx, _ *Store) (writeResult, error) {
+		if _, err := tx.Exec(`INSERT OR IGNORE INTO capture_secret_prefixes(prefix, first_used) VALUES(?, ?)`, p, now); err != nil {
+			return writeResult{}, fmt.Errorf("remember the secret prefix: %w", err)
+		}
+		return writeResult{}, nil
+	}})
+}
+
+// SecretPrefixes returns every secret path prefix a capture server on this
+// store has used, oldest first, for redaction and re-signing.
+func (s *Store) SecretPrefixes(ctx context.Context) ([]string, error) {
+	rows, err := s.db.Read.QueryContext(ctx, `SELECT prefix FROM capture_secret_prefixes ORDER BY first_used, prefix`)
+	if err != nil {
+		return nil, fmt.Errorf("list secret prefixes: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var p string
+		if err := rows.Scan(&p); err != nil {
+			return nil, fmt.Errorf("list secret prefixes: %w", err)
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list secret prefixes: %w", err)
 	}
 	return out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -374,5 +375,49 @@ func TestMethods(t *testing.T) {
 	}
 	if got, _ := st.Methods(ctx); fmt.Sprint(got) != fmt.Sprint([]string{"GET", "POST", "PROPFIND", "X-CUSTOM"}) {
 		t.Fatalf("after deleting the PURGE: %v", got)
+	}
+}
+
+// TestSecretPrefixesRemembered: a server's secret prefix is recorded in the
+// store when its policy is set (listen --secret-prefix is never saved in the
+// settings), once each, and survives reopening, so export can redact it.
+func TestSecretPrefixesRemembered(t *testing.T) {
+	dir := t.TempDir()
+	db, err := database.Open(dir, database.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := capture.NewStore(context.Background(), db, capture.StoreConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := capture.NewServer(st, capture.Config{Addr: "127.0.0.1:0"})
+	for _, p := range []capture.Policy{{SecretPrefix: "pfxA"}, {}, {SecretPrefix: "pfxB"}, {SecretPrefix: "pfxA"}} {
+		if err := srv.SetPolicy(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := srv.SetPolicy(capture.Policy{SecretPrefix: "bad/one"}); err == nil {
+		t.Fatal("an invalid prefix was accepted")
+	}
+	st.Close()
+	db.Close()
+
+	db, err = database.Open(dir, database.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	st, err = capture.NewStore(context.Background(), db, capture.StoreConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	got, err := st.SecretPrefixes(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || !slices.Contains(got, "pfxA") || !slices.Contains(got, "pfxB") {
+		t.Fatalf("SecretPrefixes = %q, want pfxA and pfxB once each", got)
 	}
 }

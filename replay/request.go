@@ -284,10 +284,12 @@ func Resign(r *Request, cfg verify.Config, now time.Time) error {
 
 // SignerFor picks, among cfgs (the saved verifiers), the one to re-sign c
 // with: the one verify.Set.Pick chooses to check it, so the most specific
-// path wins for re-signing as for checks. secretPrefix is the capture URL's
-// secret path prefix (settings), which the captured target still holds but
-// checks never see. Invalid configs are skipped. False when none applies.
-func SignerFor(cfgs []verify.Config, c *capture.Request, secretPrefix string) (verify.Config, bool) {
+// path wins for re-signing as for checks. secretPrefixes are the secret
+// path prefixes captures may have come in under (the saved one, and those
+// capture.Store.SecretPrefixes remembers): the captured target still holds
+// its prefix, which checks never see. Invalid configs are skipped. False
+// when none applies.
+func SignerFor(cfgs []verify.Config, c *capture.Request, secretPrefixes ...string) (verify.Config, bool) {
 	valid := make([]verify.Config, 0, len(cfgs))
 	for _, cfg := range cfgs {
 		if cfg.Validate() == nil {
@@ -298,13 +300,15 @@ func SignerFor(cfgs []verify.Config, c *capture.Request, secretPrefix string) (v
 	if err != nil {
 		return verify.Config{}, false
 	}
-	return set.Pick(CheckedPath(c.Target, secretPrefix), c.Headers)
+	return set.Pick(CheckedPath(c.Target, secretPrefixes...), c.Headers)
 }
 
 // CheckedPath is the path a signature check saw for a request with target:
 // the path without its query, percent-decoded as net/http does, and without
-// the secret prefix (the guard removes it before checks run).
-func CheckedPath(target, secretPrefix string) string {
+// the secret prefix (the guard removes it before checks run). Of
+// secretPrefixes, the one the path starts with is removed (the longest, if
+// several do): a capture came in under one prefix only.
+func CheckedPath(target string, secretPrefixes ...string) string {
 	path, _, _ := strings.Cut(target, "?")
 	if i := strings.Index(path, "://"); i > 0 { // absolute-form
 		rest := path[i+3:]
@@ -316,12 +320,20 @@ func CheckedPath(target, secretPrefix string) string {
 	if p, err := url.PathUnescape(path); err == nil {
 		path = p
 	}
-	if secretPrefix != "" {
-		if rest, ok := strings.CutPrefix(path, "/"+secretPrefix); ok && (rest == "" || rest[0] == '/') {
-			path = rest
-			if path == "" {
-				path = "/"
-			}
+	best := ""
+	for _, p := range secretPrefixes {
+		p = strings.Trim(p, "/")
+		if p == "" || len(p) <= len(best) {
+			continue
+		}
+		if rest, ok := strings.CutPrefix(path, "/"+p); ok && (rest == "" || rest[0] == '/') {
+			best = p
+		}
+	}
+	if best != "" {
+		path = strings.TrimPrefix(path, "/"+best)
+		if path == "" {
+			path = "/"
 		}
 	}
 	return path

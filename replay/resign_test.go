@@ -296,15 +296,20 @@ func TestSignerForPrecedence(t *testing.T) {
 		{"/other", "", "standard"},
 		{"/pfx42/stripe/evt", "pfx42", "stripe"},
 		{"/pfx42", "pfx42", "standard"},
+		// several remembered prefixes: the one the target starts with
+		{"/pfxB/stripe/evt", "pfxA,pfxB", "stripe"},
+		{"/pfxA/stripe", "pfxA,pfxB", "stripe"},
+		{"/pfxB/pfxA/stripe", "pfxA,pfxB", "standard"},
 		{"http://h.example/stripe/x", "", "stripe"},
 	} {
 		t.Run(tc.target, func(t *testing.T) {
-			cfg, ok := SignerFor(cfgs, at(tc.target), tc.prefix)
+			prefixes := strings.Split(tc.prefix, ",")
+			cfg, ok := SignerFor(cfgs, at(tc.target), prefixes...)
 			if !ok || cfg.Scheme != tc.want {
 				t.Errorf("SignerFor = %s %v, want %s", cfg.Scheme, ok, tc.want)
 			}
 			set, _ := verify.NewSet(cfgs[:2])
-			if check, _ := set.Pick(CheckedPath(tc.target, tc.prefix), at(tc.target).Headers); check.Scheme != cfg.Scheme {
+			if check, _ := set.Pick(CheckedPath(tc.target, prefixes...), at(tc.target).Headers); check.Scheme != cfg.Scheme {
 				t.Errorf("check picks %s, re-signing %s", check.Scheme, cfg.Scheme)
 			}
 		})

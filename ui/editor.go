@@ -148,7 +148,8 @@ func newEditor(m *Main, c *capture.Request, target string) *editor {
 		e.body.SetText(strings.ToValidUTF8(string(r.Body), "\uFFFD"))
 		if m.opts.Settings != nil {
 			st := m.opts.Settings.Get()
-			if cfg, ok := replay.SignerFor(st.Verifiers, c, st.Inbound.SecretPrefix); ok {
+			prefixes, _ := m.secretPrefixes() // unread ones only mean a verifier may not match
+			if cfg, ok := replay.SignerFor(st.Verifiers, c, prefixes...); ok {
 				e.signer = &cfg
 			}
 		}

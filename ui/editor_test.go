@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -186,5 +188,32 @@ func TestUnderscoresDrawnAsUnderline(t *testing.T) {
 				t.Errorf("%d underlined cells, want 2", n)
 			}
 		})
+	}
+}
+
+// TestRunOnlySecretPrefixInWindow: a prefix a capture server used but never
+// saved (listen --secret-prefix) is redacted by Export and stripped by
+// Re-sign, from the store's record of prefixes.
+func TestRunOnlySecretPrefixInWindow(t *testing.T) {
+	stripe := verify.Config{Scheme: "stripe", Secret: "whsec_x", Path: "/stripe"}
+	ss := &fixedSettings{s: settings.Settings{Inbound: settings.Inbound{SecretPrefix: "savedP"}, Verifiers: []verify.Config{stripe}}}
+	h := newHarnessWith(t, func(o *Options) { o.Settings = ss })
+	if err := h.store.RememberSecretPrefix(context.Background(), "runP"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := h.m.secretPrefixes()
+	if err != nil || !slices.Contains(got, "savedP") || !slices.Contains(got, "runP") {
+		t.Fatalf("secretPrefixes = %q, %v", got, err)
+	}
+	c := &capture.Request{ID: "01TEST", Method: "POST", Target: "/runP/stripe/evt", Proto: "HTTP/1.1", Host: "h",
+		Headers: capture.Headers{{Name: "Content-Type", Value: "application/json"}}, Body: []byte(`{}`)}
+	var scheme string
+	h.do(func() {
+		if e := newEditor(h.m, c, "http://127.0.0.1:3000/in"); e.signer != nil {
+			scheme = e.signer.Scheme
+		}
+	})
+	if scheme != "stripe" {
+		t.Errorf("re-signs with %q, want stripe for /runP/stripe/evt", scheme)
 	}
 }

@@ -256,6 +256,14 @@ func TestSettingsFormRejectsBadInput(t *testing.T) {
 	if len(f.verifiers) != 0 || f.addErr.Importance != widget.DangerImportance || f.addErr.Text == "" {
 		t.Errorf("bad verifier accepted: %v %q", f.verifiers, f.addErr.Text)
 	}
+	// A typed bare standard secret is held to a real key's length, though
+	// a saved one loads.
+	f.scheme.SetSelected("standard")
+	f.secret.SetText("notwhsec")
+	f.addVerifier()
+	if len(f.verifiers) != 0 || !strings.Contains(f.addErr.Text, "whsec_") {
+		t.Errorf("short bare standard key accepted: %v %q", f.verifiers, f.addErr.Text)
+	}
 	f.rules.SetText("* ** -> 200\nPOST nope -> 200")
 	if f.rulesMsg.Importance != widget.DangerImportance || !strings.Contains(f.rulesMsg.Text, "line 2") {
 		t.Errorf("rules message %q", f.rulesMsg.Text)

@@ -234,7 +234,7 @@ func (f *settingsForm) addVerifier() {
 		c.Header, c.Algo, c.Encoding = strings.TrimSpace(f.hHeader.Text), f.hAlgo.Selected, f.hEnc.Selected
 		c.Prefix, c.TimestampHeader = f.hPrefix.Text, strings.TrimSpace(f.hTS.Text)
 	}
-	if _, err := verify.New(c); err != nil {
+	if err := c.ValidateNew(); err != nil { // strict: the user is typing this secret
 		f.addErr.Importance = widget.DangerImportance
 		f.addErr.SetText(err.Error())
 		return

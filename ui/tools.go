@@ -179,11 +179,20 @@ func (m *Main) showExport() {
 		// No BaseURL: each capture's URL is the address it came to.
 		opts := exchange.ExportOptions{IncludeSecrets: secrets.Checked} // read here, on the UI goroutine
 		if m.opts.Settings != nil {
-			opts.SecretPrefixes, opts.SecretHeaders = m.opts.Settings.Get().ExportRedactions()
+			_, opts.SecretHeaders = m.opts.Settings.Get().ExportRedactions()
 		}
 		to := path.Text
 		go func() {
-			written, where, err := m.exportTo(to, f, opts, sc)
+			var (
+				written int
+				where   string
+				err     error
+			)
+			if opts.SecretPrefixes, err = m.secretPrefixes(); err != nil {
+				err = fmt.Errorf("could not read the secret prefixes to redact: %w", err)
+			} else {
+				written, where, err = m.exportTo(to, f, opts, sc)
+			}
 			m.post(func() {
 				if err != nil {
 					dialog.ShowError(err, m.win)

@@ -291,6 +291,33 @@ func (m *Main) prefix() string {
 	return m.opts.Settings.Get().Inbound.SecretPrefix
 }
 
+// secretPrefixes are the secret path prefixes captures may hold in their
+// targets: the saved one and, when the capture store remembers them
+// (capture.Store.SecretPrefixes), every one a capture server used, since
+// a run's --secret-prefix is never saved in the settings.
+func (m *Main) secretPrefixes() ([]string, error) {
+	var out []string
+	if m.opts.Settings != nil {
+		out, _ = m.opts.Settings.Get().ExportRedactions()
+	}
+	pr, ok := m.opts.Captures.(interface {
+		SecretPrefixes(ctx context.Context) ([]string, error)
+	})
+	if !ok {
+		return out, nil
+	}
+	used, err := pr.SecretPrefixes(context.Background())
+	if err != nil {
+		return out, err
+	}
+	for _, p := range used {
+		if !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
 // localURL is the capture URL a sender on this machine uses.
 func (m *Main) localURL() string { return withPrefix(m.opts.URL, m.prefix()) }
 

@@ -178,7 +178,7 @@ func Parse(spec string) (Config, error) {
 			c.TimestampHeader = v
 		}
 	}
-	if err := c.Validate(); err != nil {
+	if err := c.ValidateNew(); err != nil {
 		return Config{}, specError{err}
 	}
 	return c, nil
@@ -245,6 +245,25 @@ func redact(secret string) string {
 	return prefix + "…" + tail
 }
 
+// ValidateNew is Validate for a secret being typed now (the --verify flag,
+// the window's verifier form): it also refuses a bare standard or svix key
+// shorter than a real one, since without the whsec_ prefix a short word
+// ("standard:mysecret") decodes as base64 too and would silently never
+// match. Saved settings are loaded with Validate only, so a config an older
+// version saved keeps working. Errors wrap ErrBadConfig.
+func (c Config) ValidateNew() error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	if c.Scheme == SchemeStandard || c.Scheme == SchemeSvix {
+		// A real key is 24 bytes or more (Standard Webhooks).
+		if !strings.HasPrefix(c.Secret, "whsec_") && len(standardKey(c.Secret)) < minBareKey {
+			return fmt.Errorf("%w: %s secret is not whsec_ followed by base64 (nor a bare base64 key of %d bytes or more); paste the signing secret exactly as the sender shows it, whsec_ included", ErrBadConfig, c.Scheme, minBareKey)
+		}
+	}
+	return nil
+}
+
 // Validate reports whether c can verify anything, with what to fix. Errors
 // wrap ErrBadConfig and never contain the secret.
 //
@@ -272,11 +291,6 @@ func (c Config) Validate() error {
 		key := standardKey(c.Secret)
 		if key == nil {
 			return bad("%s secret is not base64 after the optional whsec_ prefix; paste the signing secret exactly as the sender shows it", c.Scheme)
-		}
-		// Without the prefix, a short word ("standard:mysecret") decodes as
-		// base64 too; a real key is 24 bytes or more (Standard Webhooks).
-		if !strings.HasPrefix(c.Secret, "whsec_") && len(key) < minBareKey {
-			return bad("%s secret is not whsec_ followed by base64 (nor a bare base64 key of %d bytes or more); paste the signing secret exactly as the sender shows it, whsec_ included", c.Scheme, minBareKey)
 		}
 	case SchemeGitHub:
 		if c.Tolerance != 0 {

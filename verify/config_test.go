@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -175,6 +176,9 @@ func TestValidate(t *testing.T) {
 		{"timestamp header on svix", Config{Scheme: "svix", Secret: vecSecret, TimestampHeader: "X-T"}, "timestamp header applies only"},
 		{"bad timestamp header", Config{Scheme: "hmac", Secret: "x", Header: "X-Sig", TimestampHeader: "X T"}, "not a valid header name"},
 		{"hmac ok", Config{Scheme: "hmac", Secret: "x", Header: "X-Sig"}, ""},
+		// What an older version saved still loads; only typed secrets are
+		// held to the bare-key length (ValidateNew).
+		{"saved short bare standard key", Config{Scheme: "standard", Secret: "mysecret"}, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -242,6 +246,37 @@ func TestDurationJSON(t *testing.T) {
 			}
 			if err == nil && time.Duration(d) != tc.want {
 				t.Errorf("Unmarshal(%s) = %v, want %v", tc.in, time.Duration(d), tc.want)
+			}
+		})
+	}
+}
+
+// TestValidateNew: a secret typed now must be whsec_… or a bare key of
+// real length; Validate, used on load, stays lenient.
+func TestValidateNew(t *testing.T) {
+	bare24 := base64.StdEncoding.EncodeToString(make([]byte, 24))
+	for _, tc := range []struct {
+		name    string
+		cfg     Config
+		wantErr string
+	}{
+		{"short bare standard", Config{Scheme: "standard", Secret: "mysecret"}, "not whsec_ followed by base64"},
+		{"short bare svix", Config{Scheme: "svix", Secret: "bXlzZWNyZXQ="}, "not whsec_ followed by base64"},
+		{"short whsec", Config{Scheme: "standard", Secret: "whsec_YWI"}, ""},
+		{"bare 24 bytes", Config{Scheme: "svix", Secret: bare24}, ""},
+		{"stripe any", Config{Scheme: "stripe", Secret: "sk"}, ""},
+		{"invalid anyway", Config{Scheme: "hmac", Secret: "x"}, "header"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.cfg.ValidateNew()
+			if tc.wantErr == "" {
+				if err != nil {
+					t.Fatalf("ValidateNew: %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !errors.Is(err, ErrBadConfig) || strings.Contains(err.Error(), tc.cfg.Secret) {
+				t.Errorf("ValidateNew = %v, want ErrBadConfig containing %q and not the secret", err, tc.wantErr)
 			}
 		})
 	}
