@@ -8,7 +8,7 @@
 # may alter; each run sets it to W×H at the screen's origin so that the
 # pictures keep one size and the clicks below land. Clicks are in window
 # pixels: the list's rows come from row(), widgets anchored to the right edge
-# are placed from W (right()), dialogs from the centre (mid()).
+# are placed from W (right()).
 set -euo pipefail
 BIN=$1 OUT=$2
 DISPLAY_NUM=:97
@@ -58,7 +58,6 @@ click() { xdotool mousemove "$1" "$2"; sleep 0.3; xdotool click 1; }
 ROW0=231 ROWH=53
 row() { click 250 $((ROW0 + $1 * ROWH)); }   # row N (from 0), in the list's left column
 right() { click $((W - $1)) "$2"; }          # X pixels left of the right edge
-mid() { click $((W / 2 + $1)) $((H / 2 + $2)); } # offsets from the window's centre (dialogs)
 send() {
 	u=http://127.0.0.1:$PORT
 	printf '\x00\x01\x02\x03GANCHO\xff\xfe binary payload \x10\x11' | curl -s -o /dev/null -H 'Content-Type: application/octet-stream' --data-binary @- "$u/files/raw"
