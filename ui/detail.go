@@ -389,6 +389,7 @@ func (d *Detail) refreshBody() {
 		if v.copyAll != "" {
 			d.body = v.copyAll
 		}
+		d.fitted.whole = mode == modeHex // a dump line keeps its offset, bytes and text together
 		d.fitted.setRows(v.rows)
 		d.grid.ScrollToTop()
 		if v.banner == "" {

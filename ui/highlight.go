@@ -240,6 +240,9 @@ type fitGrid struct {
 	box   *fyne.Container
 	lines []widget.TextGridRow // as given, before wrapping
 	cols  int                  // the width they are wrapped at; 0: not yet
+	// whole keeps lines unwrapped, the grid scrolling sideways instead: a
+	// hex dump's columns mean nothing once a line is cut in two.
+	whole bool
 }
 
 func newFitGrid() *fitGrid {
@@ -264,11 +267,18 @@ func (f *fitGrid) setText(text string, st *styles) {
 // fit wraps the lines at width, once per width.
 func (f *fitGrid) fit(width float32) {
 	cols := gridCols(f.TextGrid, width)
+	if f.whole {
+		cols = -1
+	}
 	if cols == f.cols {
 		return
 	}
 	f.cols = cols
-	f.Rows = wrapRows(f.lines, cols)
+	if f.whole {
+		f.Rows = f.lines
+	} else {
+		f.Rows = wrapRows(f.lines, cols)
+	}
 	f.Refresh()
 }
 

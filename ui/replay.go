@@ -73,8 +73,8 @@ func newReplayPanel(m *Main) *replayPanel {
 		p.target.SetText(a.Preferences().String(prefTarget))
 	}
 	p.status = widget.NewLabel("")
-	p.status.Truncation = fyne.TextTruncateEllipsis
-	p.status.Hide() // shown with the outcome of a send
+	p.status.Wrapping = fyne.TextWrapWord // a failure is read whole
+	p.status.Hide()                       // shown with the outcome of a send
 	send := widget.NewButtonWithIcon("Replay", theme.MediaPlayIcon(), func() { p.replay() })
 	send.Importance = widget.HighImportance
 	edit := widget.NewButtonWithIcon("Edit and send…", theme.DocumentCreateIcon(), func() {
@@ -157,10 +157,11 @@ func attemptLine(a *replay.Attempt) string {
 	if a.Modified {
 		kind += " (modified)"
 	}
+	// The outcome before the URL: a long URL is what gets cut, never why.
 	if a.Result.Class != "" {
-		return fmt.Sprintf("%s  %s → %s  FAILED, %s: %s", when, kind, a.Request.URL, a.Result.Class, a.Result.Err)
+		return fmt.Sprintf("%s  %s  FAILED (%s): %s  → %s", when, kind, a.Result.Class, a.Result.Err, a.Request.URL)
 	}
-	return fmt.Sprintf("%s  %s → %s  %d in %s", when, kind, a.Request.URL, a.Result.Status, a.Result.Timings.Total.Round(10*time.Microsecond))
+	return fmt.Sprintf("%s  %s  %d in %s  → %s", when, kind, a.Result.Status, a.Result.Timings.Total.Round(10*time.Microsecond), a.Request.URL)
 }
 
 func attemptImportance(a *replay.Attempt) widget.Importance {
