@@ -142,3 +142,39 @@ func TestInfoAgeFollowsListClock(t *testing.T) {
 		})
 	}
 }
+
+// TestDeleteKeepsRowsInPlace: scrolled down with a capture selected above
+// the view, deleting a capture (eviction does the same as captures arrive)
+// used to scroll the list back to the selection; now the rows being read
+// stay where they are, moving up only for a row gone from above them.
+func TestDeleteKeepsRowsInPlace(t *testing.T) {
+	h := newHarness(t)
+	h.do(func() { h.win.Resize(fyne.NewSize(1440, 900)) })
+	for i := range 40 {
+		h.add(t, "POST", fmt.Sprintf("/n/%d", i), "text/plain", []byte("x"))
+	}
+	h.waitFor(t, "the list", func() bool { return len(h.m.items) == 40 })
+	var firstID string
+	var above, below string
+	h.do(func() {
+		h.m.list.Select(1)
+		h.m.list.ScrollToOffset(15 * h.m.step())
+		first := int(h.m.list.GetScrollOffset() / h.m.step())
+		firstID = h.m.items[first].ID
+		above, below = h.m.items[5].ID, h.m.items[39].ID
+	})
+	for _, gone := range []string{below, above} {
+		if err := h.store.Delete(t.Context(), gone); err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		h.do(func() { n = len(h.m.items) })
+		h.waitFor(t, "the row gone", func() bool { return len(h.m.items) == n-1 })
+		h.do(func() {
+			step := h.m.step()
+			if id := h.m.items[int((h.m.list.GetScrollOffset()+0.5)/step)].ID; id != firstID {
+				t.Errorf("after deleting %s the first row drawn is %s, was %s", gone, id, firstID)
+			}
+		})
+	}
+}
