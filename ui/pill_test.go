@@ -164,11 +164,11 @@ func TestDeleteKeepsRowsInPlace(t *testing.T) {
 		above, below = h.m.items[5].ID, h.m.items[39].ID
 	})
 	for _, gone := range []string{below, above} {
+		n := 0
+		h.do(func() { n = len(h.m.items) })
 		if err := h.store.Delete(t.Context(), gone); err != nil {
 			t.Fatal(err)
 		}
-		n := 0
-		h.do(func() { n = len(h.m.items) })
 		h.waitFor(t, "the row gone", func() bool { return len(h.m.items) == n-1 })
 		h.do(func() {
 			step := h.m.step()

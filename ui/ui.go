@@ -1008,9 +1008,10 @@ func (m *Main) apply(ev capture.Event) {
 		selID := m.selectedID()
 		// The rows being read stay put (eviction runs as captures arrive):
 		// only rows gone from above them move them up.
-		off := m.list.GetScrollOffset()
+		top := m.list.GetScrollOffset()
+		off := top
 		for i, r := range m.items {
-			if gone[r.ID] && float32(i)*m.step() < off {
+			if gone[r.ID] && float32(i)*m.step() < top {
 				off -= m.step()
 			}
 		}
