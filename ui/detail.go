@@ -264,6 +264,12 @@ type Detail struct {
 	copyFn  func(string)
 	// render asks for a body view off the UI goroutine; apply runs on it.
 	render func(r *capture.Request, mode string, apply func(rendered))
+
+	// received is the Info tab's "Received … (42 s ago)" label; ageAt, when
+	// set, is the clock reading its age is told from: the list's, so the
+	// Info tab and the list row always show the same age.
+	received *widget.Label
+	ageAt    func() time.Time
 }
 
 func newDetail(copyFn func(string), render func(*capture.Request, string, func(rendered))) *Detail {
@@ -439,7 +445,9 @@ func (d *Detail) fillInfo() {
 	idLbl := widget.NewLabelWithStyle(r.ID, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
 	copyID := widget.NewButtonWithIcon("", theme.ContentCopyIcon(), func() { d.copyFn(d.infoID) })
 	d.info.Append("ID", container.NewBorder(nil, nil, nil, copyID, idLbl))
-	add("Received", fmt.Sprintf("%s (%s)", r.ReceivedAt.Local().Format("2006-01-02 15:04:05.000 MST"), relTime(time.Since(r.ReceivedAt))))
+	d.received = widget.NewLabel(d.receivedText())
+	d.received.Wrapping = fyne.TextWrapBreak
+	d.info.Append("Received", d.received)
 	add("Remote address", r.RemoteAddr)
 	add("Host", r.Host)
 	add("Protocol", r.Proto)
@@ -488,6 +496,27 @@ func (d *Detail) fillInfo() {
 	d.infoBox.Content = d.info
 	d.infoBox.Refresh()
 	d.infoBox.ScrollToTop()
+}
+
+// receivedText is the Info tab's "Received" line for d.req.
+func (d *Detail) receivedText() string {
+	now := time.Now()
+	if d.ageAt != nil {
+		now = d.ageAt()
+	}
+	at := d.req.ReceivedAt
+	return fmt.Sprintf("%s (%s)", at.Local().Format("2006-01-02 15:04:05.000 MST"), relTime(now.Sub(at)))
+}
+
+// refreshAge moves the Info tab's age on; it touches that one label, and
+// only when its text changes, so the list's periodic refresh can call it.
+func (d *Detail) refreshAge() {
+	if d.req == nil || d.received == nil {
+		return
+	}
+	if s := d.receivedText(); s != d.received.Text {
+		d.received.SetText(s)
+	}
 }
 
 // queryParams splits the raw query in order, keeping repeated keys.

@@ -153,10 +153,14 @@ type Main struct {
 	now   func() time.Time
 	ageAt time.Time
 	// newPill, shown while the list is scrolled down, counts the captures
-	// that arrived above the visible rows; tapping it scrolls to them.
+	// that arrived since the user left the top (unseen); it goes when they
+	// are back there, and tapping it takes them there.
 	newPill *widget.Button
 	unseen  int
 	rowStep float32 // a row's height plus the gap between rows
+	// settling is set while apply moves the list itself, so the row
+	// updates that causes are not taken for the user scrolling to the top.
+	settling bool
 }
 
 // NewMain builds the window's content; call Pump to make it live. w may be
@@ -170,6 +174,7 @@ func NewMain(opts Options, w fyne.Window) *Main {
 		m.styles = newStyles(lightPalette)
 	}
 	m.detail = newDetail(m.copy, m.renderAsync)
+	m.detail.ageAt = func() time.Time { return m.ageAt }
 	if opts.Sender != nil {
 		m.replays = newReplayPanel(m)
 		m.detail.addReplay(m.replays.actions, m.replays.tab)
@@ -182,6 +187,9 @@ func NewMain(opts Options, w fyne.Window) *Main {
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			if i >= len(m.items)-20 && m.more {
 				m.loadMore()
+			}
+			if i == 0 && m.unseen > 0 && !m.settling && m.list.GetScrollOffset() <= 0 {
+				m.hidePill() // the user is back at the top: the newest are in view
 			}
 			if i < len(m.items) {
 				rw := o.(*rowWidget)
@@ -604,6 +612,7 @@ func (m *Main) reload() {
 	}
 	m.items = items
 	m.more = len(items) == pageSize
+	m.hidePill() // the rows are read afresh: what it counted may be gone
 	m.sel = -1
 	m.list.UnselectAll()
 	m.refreshList()
@@ -651,10 +660,12 @@ func (m *Main) updateCount() {
 }
 
 // refreshList redraws the visible rows, their ages read from one clock
-// reading (UI goroutine).
+// reading, and moves the Info tab's age on to the same reading (UI
+// goroutine).
 func (m *Main) refreshList() {
 	m.ageAt = m.now()
 	m.list.Refresh()
+	m.detail.refreshAge()
 }
 
 // tickAges is the periodic refresh: ages move on, and the new-captures
@@ -962,21 +973,29 @@ func (m *Main) apply(ev capture.Event) {
 		// The list keeps summaries only; the detail loads the body on demand.
 		row := *ev.Request
 		row.Body, row.Response.Body = nil, nil
+		// Where the user is is read before anything moves the list: moving
+		// the selection down scrolls to it, which used to carry a list at
+		// the top away from it and count every arrival after.
+		off := m.list.GetScrollOffset()
+		m.settling = true
 		m.items = slices.Insert(m.items, 0, &row)
 		if m.sel >= 0 {
 			m.sel++
 			m.selectQuietly(m.sel)
 		}
-		off := m.list.GetScrollOffset()
 		m.refreshList()
 		if off > 0 {
 			// Scrolled down: the rows being read stay put and a pill says
-			// what arrived above them.
+			// how many arrived above them since the user left the top.
 			m.list.ScrollToOffset(off + m.step())
 			m.unseen++
 			m.newPill.SetText(fmt.Sprintf("%d new", m.unseen))
 			m.newPill.Show()
+		} else {
+			m.list.ScrollToOffset(0) // at the top it stays there, the newest in view
+			m.hidePill()
 		}
+		m.settling = false
 		m.updateCount()
 		m.updateRight()
 	case capture.Deleted, capture.Evicted:
@@ -987,6 +1006,16 @@ func (m *Main) apply(ev capture.Event) {
 			delete(m.picked, id)
 		}
 		selID := m.selectedID()
+		// The rows being read stay put (eviction runs as captures arrive):
+		// only rows gone from above them move them up.
+		top := m.list.GetScrollOffset()
+		off := top
+		for i, r := range m.items {
+			if gone[r.ID] && float32(i)*m.step() < top {
+				off -= m.step()
+			}
+		}
+		m.settling = true
 		m.items = slices.DeleteFunc(m.items, func(r *capture.Request) bool { return gone[r.ID] })
 		m.sel = -1
 		m.list.UnselectAll()
@@ -998,6 +1027,8 @@ func (m *Main) apply(ev capture.Event) {
 			}
 		}
 		m.refreshList()
+		m.list.ScrollToOffset(off)
+		m.settling = false
 		m.updateCount()
 		m.updateRight()
 	default: // Cleared, Dropped: re-read
