@@ -48,6 +48,7 @@ type editor struct {
 	binHex  *fitGrid      // the read-only hex dump of a binary body
 	hexEdit *widget.Entry // the body as hex pairs, after "Edit as hex"
 	hexBtn  *widget.Button
+	hexPane fyne.CanvasObject // hexEdit under a line saying how to type it
 	// raw is what the body pane stands for, byte for byte: the capture's
 	// body, or a file's. shown is what the text (or hex) entry was given;
 	// while the entry still says that, raw is sent, so a body the user did
@@ -151,6 +152,7 @@ func newEditor(m *Main, c *capture.Request, target string) *editor {
 	e.hexEdit.TextStyle = fyne.TextStyle{Monospace: true}
 	e.hexEdit.Wrapping = fyne.TextWrapOff
 	e.hexBtn = widget.NewButton("Edit as hex", e.editAsHex)
+	e.hexPane = container.NewBorder(widget.NewLabel("Hex, two digits a byte; spaces and line breaks are ignored."), nil, nil, nil, e.hexEdit)
 	e.bodyBin = container.NewBorder(container.NewVBox(e.binNote, container.NewHBox(e.hexBtn)), nil, nil, nil, e.binHex.box)
 	e.bodyBox = container.NewStack(e.body)
 	e.out = newFitGrid() // the timing line and long headers wrap at the pane's width
@@ -323,11 +325,13 @@ func (e *editor) setBody(b []byte) {
 	} else {
 		e.bodyMode = bodyBinary
 		e.shown = ""
-		note := fmt.Sprintf("Binary body, %s (%d bytes): sent unchanged. Edit it as hex, or replace it with From file….",
-			capture.FormatSize(int64(len(b))), len(b))
+		size := fmt.Sprintf("%d bytes", len(b))
+		if len(b) >= 1024 {
+			size = capture.FormatSize(int64(len(b))) + " (" + size + ")"
+		}
+		note := "Binary body, " + size + ": sent unchanged. Change it with Edit as hex, or replace it with From file…"
 		if len(b) > hexEditLimit {
-			note = fmt.Sprintf("Binary body, %s (%d bytes): sent unchanged. It is too large to edit as hex here; replace it with From file….",
-				capture.FormatSize(int64(len(b))), len(b))
+			note = "Binary body, " + size + ": sent unchanged. It is too large to edit as hex here; replace it with From file…"
 		}
 		e.binNote.SetText(note)
 		e.binHex.setRows(nil)
@@ -386,7 +390,7 @@ func (e *editor) editAsHex() {
 	e.bodyMode = bodyHex
 	e.shown = b.String()
 	e.hexEdit.SetText(e.shown)
-	e.bodyBox.Objects = []fyne.CanvasObject{e.hexEdit}
+	e.bodyBox.Objects = []fyne.CanvasObject{e.hexPane}
 	e.bodyBox.Refresh()
 	if e.m.win != nil {
 		e.m.win.Canvas().Focus(e.hexEdit)
@@ -457,14 +461,19 @@ func (e *editor) chooseFile() {
 				case len(b) > fileBodyLimit:
 					e.fail(fmt.Errorf("%s is larger than %s; send it with curl --data-binary instead", rc.URI().Name(), capture.FormatSize(fileBodyLimit)))
 				default:
-					e.setBody(b)
-					e.highlight()
-					e.msg.Importance = widget.MediumImportance
-					e.msg.SetText(fmt.Sprintf("The body is now %s (%s).", rc.URI().Name(), capture.FormatSize(int64(len(b)))))
+					e.replaceBody(rc.URI().Name(), b)
 				}
 			})
 		}()
 	}, e.m.win)
+}
+
+// replaceBody makes a file's bytes the body (UI goroutine).
+func (e *editor) replaceBody(name string, b []byte) {
+	e.setBody(b)
+	e.highlight()
+	e.msg.Importance = widget.MediumImportance
+	e.msg.SetText(fmt.Sprintf("The body is now %s (%s); Send sends it byte for byte.", name, capture.FormatSize(int64(len(b)))))
 }
 
 // sendNow sends the form (UI goroutine); the answer shows below.
