@@ -1,9 +1,14 @@
 package ui
 
 import (
+	"bytes"
+	"encoding/hex"
 	"fmt"
+	"io"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -13,6 +18,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/gancho-app/gancho/capture"
+	"github.com/gancho-app/gancho/capture/pretty"
 	"github.com/gancho-app/gancho/replay"
 	"github.com/gancho-app/gancho/verify"
 )
@@ -36,15 +42,31 @@ type editor struct {
 	hdrView *container.Scroll // the header table's viewport
 	sized   bool              // the header pane was fitted to the rows
 	body    *widget.Entry
-	view    *fitGrid // the body highlighted, wrapped at the pane's width
-	tabs    *container.AppTabs
-	sign    *widget.RadioGroup // nil without a signer
-	send    *widget.Button
-	format  *widget.Button
-	msg     *widget.Label
-	out     *fitGrid
-	content fyne.CanvasObject
-	last    *replay.Attempt // the latest result, for tests
+	bodyBox *fyne.Container // the Edit tab: the text entry, the binary notice or the hex entry
+	bodyBin fyne.CanvasObject
+	binNote *widget.Label
+	binHex  *fitGrid      // the read-only hex dump of a binary body
+	hexEdit *widget.Entry // the body as hex pairs, after "Edit as hex"
+	hexBtn  *widget.Button
+	hexPane fyne.CanvasObject // hexEdit under a line saying how to type it
+	// raw is what the body pane stands for, byte for byte: the capture's
+	// body, or a file's. shown is what the text (or hex) entry was given;
+	// while the entry still says that, raw is sent, so a body the user did
+	// not touch goes out exactly as received (an Entry turns invalid UTF-8
+	// into U+FFFD).
+	raw      []byte
+	shown    string
+	bodyMode int
+	view     *fitGrid // the body highlighted, wrapped at the pane's width
+	tabs     *container.AppTabs
+	sign     *widget.RadioGroup // nil without a signer
+	send     *widget.Button
+	format   *widget.Button
+	file     *widget.Button
+	msg      *widget.Label
+	out      *fitGrid
+	content  fyne.CanvasObject
+	last     *replay.Attempt // the latest result, for tests
 }
 
 // headerRow is one editable header line.
@@ -123,6 +145,16 @@ func newEditor(m *Main, c *capture.Request, target string) *editor {
 	e.body.Wrapping = fyne.TextWrapOff
 	e.body.SetMinRowsVisible(5)
 	e.view = newFitGrid()
+	e.binNote = widget.NewLabel("")
+	e.binNote.Wrapping = fyne.TextWrapWord
+	e.binHex = newFitGrid()
+	e.hexEdit = widget.NewMultiLineEntry()
+	e.hexEdit.TextStyle = fyne.TextStyle{Monospace: true}
+	e.hexEdit.Wrapping = fyne.TextWrapOff
+	e.hexBtn = widget.NewButton("Edit as hex", e.editAsHex)
+	e.hexPane = container.NewBorder(widget.NewLabel("Hex, two digits a byte; spaces and line breaks are ignored."), nil, nil, nil, e.hexEdit)
+	e.bodyBin = container.NewBorder(container.NewVBox(e.binNote, container.NewHBox(e.hexBtn)), nil, nil, nil, e.binHex.box)
+	e.bodyBox = container.NewStack(e.body)
 	e.out = newFitGrid() // the timing line and long headers wrap at the pane's width
 	e.msg = widget.NewLabel("")
 	e.msg.Wrapping = fyne.TextWrapWord
@@ -145,7 +177,7 @@ func newEditor(m *Main, c *capture.Request, target string) *editor {
 		for _, h := range r.Headers {
 			e.addHeader(h.Name, h.Value)
 		}
-		e.body.SetText(strings.ToValidUTF8(string(r.Body), "\uFFFD"))
+		e.setBody(r.Body)
 		if m.opts.Settings != nil {
 			st := m.opts.Settings.Get()
 			prefixes, _ := m.secretPrefixes() // unread ones only mean a verifier may not match
@@ -166,19 +198,24 @@ func newEditor(m *Main, c *capture.Request, target string) *editor {
 		}
 	})
 	e.format = widget.NewButton("Format", func() {
+		if e.bodyMode != bodyText {
+			return
+		}
 		if v := prettyText(e.body.Text); v != "" {
 			e.body.SetText(v)
 		}
 		e.highlight()
 	})
+	e.file = widget.NewButtonWithIcon("From file…", theme.FolderOpenIcon(), e.chooseFile)
 	e.tabs = container.NewAppTabs(
-		container.NewTabItem("Edit", e.body),
+		container.NewTabItem("Edit", e.bodyBox),
 		container.NewTabItem("Highlighted", e.view.box))
 	e.tabs.OnSelected = func(t *container.TabItem) {
 		if t.Content == e.view.box {
 			e.highlight()
 		}
 	}
+	e.syncBodyButtons()
 	e.send = widget.NewButtonWithIcon("Send", theme.MailSendIcon(), e.sendNow)
 	e.send.Importance = widget.HighImportance
 
@@ -195,7 +232,7 @@ func newEditor(m *Main, c *capture.Request, target string) *editor {
 	hdrBar := container.NewHBox(widget.NewLabelWithStyle("Headers", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), layout.NewSpacer(), add)
 	headers := container.NewBorder(hdrBar, nil, nil, nil, e.hdrView)
 	bodyPane := container.NewBorder(
-		container.NewHBox(widget.NewLabelWithStyle("Body", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), layout.NewSpacer(), e.format),
+		container.NewHBox(widget.NewLabelWithStyle("Body", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), layout.NewSpacer(), e.file, e.format),
 		nil, nil, nil, e.tabs)
 	top := container.NewVSplit(headers, bodyPane)
 	top.Offset = 0.3
@@ -241,16 +278,202 @@ func (e *editor) removeHeader(r *headerRow) { e.hdrs.remove(r) }
 // request is what the form says, or a sentence saying what to fix.
 func (e *editor) request() (replay.Request, error) {
 	req := replay.Request{Method: strings.ToUpper(strings.TrimSpace(e.method.Text)),
-		URL: strings.TrimSpace(e.url.Text), Body: []byte(e.body.Text)}
+		URL: strings.TrimSpace(e.url.Text)}
 	if req.Method == "" || req.URL == "" {
 		return req, fmt.Errorf("give a method and a URL")
 	}
+	body, err := e.bodyBytes()
+	if err != nil {
+		return req, err
+	}
+	req.Body = body
 	h, err := e.hdrs.headers()
 	if err != nil {
 		return req, err
 	}
 	req.Headers = h
 	return req, nil
+}
+
+// Body pane modes.
+const (
+	bodyText   = iota // the text entry
+	bodyBinary        // a read-only notice and hex dump; raw is sent
+	bodyHex           // the hex entry
+)
+
+// hexEditLimit bounds "Edit as hex": an Entry holding megabytes of hex
+// pairs is too slow to use; a larger body is replaced from a file.
+const hexEditLimit = 64 << 10
+
+// editableText reports whether b survives a text Entry: valid UTF-8
+// (the Entry keeps runes, so invalid bytes become U+FFFD), no NUL, and
+// text by capture.IsText's measure. Other bodies are shown as binary.
+func editableText(b []byte) bool {
+	return utf8.Valid(b) && bytes.IndexByte(b, 0) < 0 && capture.IsText(b)
+}
+
+// setBody makes b the body: text goes in the entry, anything else is
+// shown as binary and sent unchanged (UI goroutine).
+func (e *editor) setBody(b []byte) {
+	e.raw = b
+	if editableText(b) {
+		e.bodyMode = bodyText
+		e.shown = string(b)
+		e.body.SetText(e.shown)
+		e.bodyBox.Objects = []fyne.CanvasObject{e.body}
+	} else {
+		e.bodyMode = bodyBinary
+		e.shown = ""
+		size := fmt.Sprintf("%d bytes", len(b))
+		if len(b) >= 1024 {
+			size = capture.FormatSize(int64(len(b))) + " (" + size + ")"
+		}
+		note := "Binary body, " + size + ": sent unchanged. Change it with Edit as hex, or replace it with From file…"
+		if len(b) > hexEditLimit {
+			note = "Binary body, " + size + ": sent unchanged. It is too large to edit as hex here; replace it with From file…"
+		}
+		e.binNote.SetText(note)
+		e.binHex.setRows(nil)
+		st := e.m.styles
+		go func() {
+			text := pretty.Hex(b, hexViewLimit)
+			if len(b) > hexViewLimit {
+				text += fmt.Sprintf("… the first %s of %s shown; all of it is sent\n", capture.FormatSize(hexViewLimit), capture.FormatSize(int64(len(b))))
+			}
+			rows := highlightWrapped(text, "plaintext", st, noWrap)
+			e.m.post(func() {
+				if e.bodyMode == bodyBinary && bytes.Equal(e.raw, b) {
+					e.binHex.setRows(rows)
+				}
+			})
+		}()
+		e.bodyBox.Objects = []fyne.CanvasObject{e.bodyBin}
+	}
+	e.bodyBox.Refresh()
+	e.syncBodyButtons()
+}
+
+// syncBodyButtons enables what applies to the body pane's mode.
+func (e *editor) syncBodyButtons() {
+	if e.format != nil {
+		if e.bodyMode == bodyText {
+			e.format.Enable()
+		} else {
+			e.format.Disable()
+		}
+	}
+	if len(e.raw) > hexEditLimit {
+		e.hexBtn.Disable()
+	} else {
+		e.hexBtn.Enable()
+	}
+}
+
+// editAsHex swaps the binary notice for an entry holding the body as hex
+// pairs, 16 a line (UI goroutine).
+func (e *editor) editAsHex() {
+	if e.bodyMode != bodyBinary || len(e.raw) > hexEditLimit {
+		return
+	}
+	var b strings.Builder
+	for i, c := range e.raw {
+		switch {
+		case i == 0:
+		case i%16 == 0:
+			b.WriteByte('\n')
+		default:
+			b.WriteByte(' ')
+		}
+		fmt.Fprintf(&b, "%02x", c)
+	}
+	e.bodyMode = bodyHex
+	e.shown = b.String()
+	e.hexEdit.SetText(e.shown)
+	e.bodyBox.Objects = []fyne.CanvasObject{e.hexPane}
+	e.bodyBox.Refresh()
+	if e.m.win != nil {
+		e.m.win.Canvas().Focus(e.hexEdit)
+	}
+}
+
+// parseHex reads hex pairs; whitespace between them is ignored.
+func parseHex(s string) ([]byte, error) {
+	clean := strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return -1
+		}
+		return r
+	}, s)
+	if len(clean)%2 != 0 {
+		return nil, fmt.Errorf("the body's hex has an odd number of digits (%d): each byte is two digits", len(clean))
+	}
+	out, err := hex.DecodeString(clean)
+	if err != nil {
+		return nil, fmt.Errorf("the body's hex: %w; use only 0-9, a-f and spaces", err)
+	}
+	return out, nil
+}
+
+// bodyBytes is the body to send: the original bytes while the user has
+// not changed the entry, else what the entry says.
+func (e *editor) bodyBytes() ([]byte, error) {
+	switch e.bodyMode {
+	case bodyBinary:
+		return e.raw, nil
+	case bodyHex:
+		if e.hexEdit.Text == e.shown {
+			return e.raw, nil
+		}
+		return parseHex(e.hexEdit.Text)
+	default:
+		if e.body.Text == e.shown {
+			return e.raw, nil
+		}
+		return []byte(e.body.Text), nil
+	}
+}
+
+// fileBodyLimit bounds a body read from a file: the editor holds it in
+// memory and may show it.
+const fileBodyLimit = 64 << 20
+
+// chooseFile replaces the body with a file's bytes (UI goroutine).
+func (e *editor) chooseFile() {
+	if e.m.win == nil {
+		return
+	}
+	dialog.ShowFileOpen(func(rc fyne.URIReadCloser, err error) {
+		if err != nil {
+			e.fail(fmt.Errorf("open the body file: %w", err))
+			return
+		}
+		if rc == nil {
+			return // cancelled
+		}
+		go func() {
+			defer rc.Close()
+			b, err := io.ReadAll(io.LimitReader(rc, fileBodyLimit+1))
+			e.m.post(func() {
+				switch {
+				case err != nil:
+					e.fail(fmt.Errorf("read %s: %w", rc.URI().Name(), err))
+				case len(b) > fileBodyLimit:
+					e.fail(fmt.Errorf("%s is larger than %s; send it with curl --data-binary instead", rc.URI().Name(), capture.FormatSize(fileBodyLimit)))
+				default:
+					e.replaceBody(rc.URI().Name(), b)
+				}
+			})
+		}()
+	}, e.m.win)
+}
+
+// replaceBody makes a file's bytes the body (UI goroutine).
+func (e *editor) replaceBody(name string, b []byte) {
+	e.setBody(b)
+	e.highlight()
+	e.msg.Importance = widget.MediumImportance
+	e.msg.SetText(fmt.Sprintf("The body is now %s (%s); Send sends it byte for byte.", name, capture.FormatSize(int64(len(b)))))
 }
 
 // sendNow sends the form (UI goroutine); the answer shows below.
@@ -304,8 +527,9 @@ func (e *editor) fail(err error) {
 // highlight renders the body, as the headers say it is, off the UI
 // goroutine (UI goroutine).
 func (e *editor) highlight() {
-	req, _ := e.request()
-	r := &capture.Request{Headers: req.Headers, Body: req.Body}
+	hdrs, _ := e.hdrs.headers() // also when the URL is still empty
+	body, _ := e.bodyBytes()
+	r := &capture.Request{Headers: hdrs, Body: body}
 	st := e.m.styles
 	go func() {
 		v, lang := prepareBody(r, modePretty)

@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -217,3 +219,100 @@ func TestRunOnlySecretPrefixInWindow(t *testing.T) {
 		t.Errorf("re-signs with %q, want stripe for /runP/stripe/evt", scheme)
 	}
 }
+
+// TestEditorSendsBodyByteForByte: a body the user did not edit goes out
+// exactly as captured, binary or text (an Entry turns invalid UTF-8 into
+// U+FFFD), and only a real change marks the attempt modified.
+func TestEditorSendsBodyByteForByte(t *testing.T) {
+	binary := append([]byte("\x00\x01\xff\xfe"), "some text after the bytes"...)
+	part := make([]byte, 600)
+	for i := range part {
+		part[i] = byte(i * 7)
+	}
+	multipart := []byte("--XyZ\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nline one\r\nline two\r\n" +
+		"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n" +
+		string(part) + "\r\n--XyZ--\r\n")
+	textCRLF := []byte("--XyZ\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nline one\r\nline two\r\n--XyZ--\r\n")
+	tests := []struct {
+		name         string
+		ct           string
+		body         []byte
+		edit         func(e *editor)
+		wantMode     int
+		want         []byte // nil: the captured body
+		wantErr      string
+		wantModified bool
+	}{
+		{"binary, only the URL changed", "application/octet-stream", binary, nil, bodyBinary, nil, "", false},
+		{"multipart with a binary part", "multipart/form-data; boundary=XyZ", multipart, nil, bodyBinary, nil, "", false},
+		{"text multipart with CRLF", "multipart/form-data; boundary=XyZ", textCRLF, nil, bodyText, nil, "", false},
+		{"text edited by the user", "text/plain", []byte("hello\r\nworld"), func(e *editor) { e.body.SetText("hello there") },
+			bodyText, []byte("hello there"), "", true},
+		{"binary, hex opened but not changed", "application/octet-stream", binary, func(e *editor) { e.editAsHex() },
+			bodyHex, nil, "", false},
+		{"binary edited as hex", "application/octet-stream", binary, func(e *editor) {
+			e.editAsHex()
+			e.hexEdit.SetText("00 ff\n 41")
+		}, bodyHex, []byte{0, 0xff, 'A'}, "", true},
+		{"bad hex", "application/octet-stream", binary, func(e *editor) {
+			e.editAsHex()
+			e.hexEdit.SetText("0g")
+		}, bodyHex, nil, "body's hex", false},
+		{"text replaced from a binary file", "text/plain", []byte("hello"), func(e *editor) { e.replaceBody("a.bin", []byte{0xff, 0, 1}) },
+			bodyBinary, []byte{0xff, 0, 1}, "", true},
+		{"binary, a header changed", "application/octet-stream", binary, func(e *editor) { e.addHeader("X-Extra", "1") },
+			bodyBinary, nil, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fs := &fakeSender{res: replay.Result{Status: 200}}
+			h := newHarnessWith(t, func(o *Options) { o.Sender, o.Replays = fs, &memReplays{} })
+			c := &capture.Request{ID: "01BIN", Method: "POST", Target: "/in", Proto: "HTTP/1.1", Host: "h",
+				Headers: capture.Headers{{Name: "Content-Type", Value: tt.ct}}, Body: tt.body, BodySize: int64(len(tt.body))}
+			var e *editor
+			var mode int
+			var note, msg string
+			h.do(func() {
+				e = newEditor(h.m, c, "http://127.0.0.1:3000")
+				e.url.SetText("http://127.0.0.1:4000/elsewhere")
+				if tt.edit != nil {
+					tt.edit(e)
+				}
+				mode, note = e.bodyMode, e.binNote.Text
+				test.Tap(e.send)
+				msg = e.msg.Text
+			})
+			if mode != tt.wantMode {
+				t.Errorf("body mode %d, want %d", mode, tt.wantMode)
+			}
+			want := tt.want
+			if want == nil {
+				want = tt.body
+			}
+			if mode == bodyBinary && (!strings.Contains(note, fmt.Sprintf("%d bytes", len(want))) || !strings.Contains(note, "sent unchanged")) {
+				t.Errorf("binary notice %q", note)
+			}
+			if tt.wantErr != "" {
+				if !strings.Contains(msg, tt.wantErr) {
+					t.Errorf("message %q, want %q", msg, tt.wantErr)
+				}
+				if len(fs.sent) != 0 {
+					t.Errorf("sent %d requests despite the error", len(fs.sent))
+				}
+				return
+			}
+			h.waitFor(t, "the answer", func() bool { return e.last != nil })
+			fs.mu.Lock()
+			got := fs.sent[0].Body
+			fs.mu.Unlock()
+			if !bytes.Equal(got, want) {
+				t.Errorf("sent %d bytes %q, want %d bytes %q", len(got), trimQ(got), len(want), trimQ(want))
+			}
+			if e.last.Modified != tt.wantModified {
+				t.Errorf("modified = %v, want %v", e.last.Modified, tt.wantModified)
+			}
+		})
+	}
+}
+
+func trimQ(b []byte) []byte { return b[:min(len(b), 80)] }

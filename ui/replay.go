@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -418,9 +419,11 @@ func (m *Main) sendAttempt(a *replay.Attempt, done func(*replay.Attempt)) {
 	}()
 }
 
-// sameRequest reports whether an edited request is the replay unchanged.
+// sameRequest reports whether an edited request is the replay unchanged:
+// the same method, headers and body, byte for byte. The URL is where it
+// goes, not a change to it, as with replay --to.
 func sameRequest(a, b replay.Request) bool {
-	if a.Method != b.Method || a.URL != b.URL || string(a.Body) != string(b.Body) || len(a.Headers) != len(b.Headers) {
+	if a.Method != b.Method || !bytes.Equal(a.Body, b.Body) || len(a.Headers) != len(b.Headers) {
 		return false
 	}
 	for i := range a.Headers {
