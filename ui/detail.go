@@ -32,6 +32,7 @@ type rendered struct {
 	copyAll string        // the whole body when text was cut
 	banner  string        // notes and errors, "" for none
 	isErr   bool
+	hex     bool // text is a hex dump: its lines are never wrapped
 }
 
 // bodyRows highlights a prepared view with lines left whole, for a
@@ -47,7 +48,11 @@ func rowsWrapped(v rendered, lang string, st *styles, width int) []widget.TextGr
 		return highlightWrapped(text, lang, st, width)
 	}
 	if v.parts == nil {
-		return highlightRows(v.text, lang, st)
+		rows := highlightRows(v.text, lang, st)
+		if v.hex {
+			keepWhole(rows)
+		}
+		return rows
 	}
 	var rows []widget.TextGridRow
 	for i, p := range v.parts {
@@ -65,7 +70,11 @@ func rowsWrapped(v rendered, lang string, st *styles, width int) []widget.TextGr
 			rows = append(rows, highlightRows("# "+p.View.Err.Error(), "plaintext", &styles{plain: st.errc})...)
 			l = "plaintext"
 		}
-		rows = append(rows, highlightRows(p.View.Text, l, st)...)
+		view := highlightRows(p.View.Text, l, st)
+		if p.View.Kind == pretty.Binary {
+			keepWhole(view) // a binary part is a hex dump
+		}
+		rows = append(rows, view...)
 		rows = append(rows, widget.TextGridRow{})
 	}
 	return rows
@@ -175,6 +184,7 @@ func prepareBody(r *capture.Request, mode string) (out rendered, lang string) {
 	viewCut := false // the view itself stopped at pretty.MaxOutput
 	switch mode {
 	case modeHex:
+		out.hex = true
 		out.text = pretty.Hex(r.Body, hexViewLimit)
 		if len(r.Body) > hexViewLimit {
 			notes = append(notes, "hex dump of the first "+capture.FormatSize(hexViewLimit))
@@ -187,6 +197,7 @@ func prepareBody(r *capture.Request, mode string) (out rendered, lang string) {
 			notes = append(notes, "decoded from "+d.Encoding+" (as received it is compressed)")
 		}
 		if !capture.IsText(d.Data) {
+			out.hex = true
 			out.text = pretty.Hex(d.Data, hexViewLimit)
 			notes = append(notes, "binary: hex dump of the first "+capture.FormatSize(min(int64(len(d.Data)), hexViewLimit)))
 		} else {
@@ -211,6 +222,7 @@ func prepareBody(r *capture.Request, mode string) (out rendered, lang string) {
 		notes = append(notes, pv.Notes...) // why the parts are not shown
 		v := pretty.Body(r)
 		out.text = v.Text
+		out.hex = v.Kind == pretty.Binary
 		viewCut = v.Cut
 		notes = append(notes, v.Notes...)
 		if v.Err != nil {
@@ -395,7 +407,6 @@ func (d *Detail) refreshBody() {
 		if v.copyAll != "" {
 			d.body = v.copyAll
 		}
-		d.fitted.whole = mode == modeHex // a dump line keeps its offset, bytes and text together
 		d.fitted.setRows(v.rows)
 		d.grid.ScrollToTop()
 		if v.banner == "" {

@@ -341,7 +341,7 @@ func (e *editor) setBody(b []byte) {
 			if len(b) > hexViewLimit {
 				text += fmt.Sprintf("… the first %s of %s shown; all of it is sent\n", capture.FormatSize(hexViewLimit), capture.FormatSize(int64(len(b))))
 			}
-			rows := highlightWrapped(text, "plaintext", st, noWrap)
+			rows := keepWhole(highlightWrapped(text, "plaintext", st, noWrap)) // dump lines scroll, never wrap
 			e.m.post(func() {
 				if e.bodyMode == bodyBinary && bytes.Equal(e.raw, b) {
 					e.binHex.setRows(rows)

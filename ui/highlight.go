@@ -209,12 +209,34 @@ func highlightWrapped(text, lang string, st *styles, width int) []widget.TextGri
 	return rows
 }
 
-// wrapRows cuts rows longer than cols cells into rows of cols cells. The
-// cells are shared, not copied, so re-wrapping on a resize is cheap.
+// wholeLine marks a row that wrapRows leaves whole, the grid scrolling
+// sideways for it instead: a hex dump line cut in two no longer lines up
+// its offset, bytes and text. It draws as an unstyled row.
+type wholeLine struct{}
+
+func (wholeLine) Style() fyne.TextStyle        { return fyne.TextStyle{} }
+func (wholeLine) TextColor() color.Color       { return nil }
+func (wholeLine) BackgroundColor() color.Color { return nil }
+
+// keepWhole marks rows (without a style of their own) as whole lines.
+func keepWhole(rows []widget.TextGridRow) []widget.TextGridRow {
+	for i := range rows {
+		if rows[i].Style == nil {
+			rows[i].Style = wholeLine{}
+		}
+	}
+	return rows
+}
+
+func isWhole(r widget.TextGridRow) bool { _, ok := r.Style.(wholeLine); return ok }
+
+// wrapRows cuts rows longer than cols cells into rows of cols cells, except
+// whole lines (keepWhole). The cells are shared, not copied, so re-wrapping
+// on a resize is cheap.
 func wrapRows(rows []widget.TextGridRow, cols int) []widget.TextGridRow {
 	long := 0
 	for _, r := range rows {
-		if len(r.Cells) > cols {
+		if len(r.Cells) > cols && !isWhole(r) {
 			long += (len(r.Cells) - 1) / cols
 		}
 	}
@@ -223,7 +245,7 @@ func wrapRows(rows []widget.TextGridRow, cols int) []widget.TextGridRow {
 	}
 	out := make([]widget.TextGridRow, 0, len(rows)+long)
 	for _, r := range rows {
-		for len(r.Cells) > cols {
+		for len(r.Cells) > cols && !isWhole(r) {
 			out = append(out, widget.TextGridRow{Cells: r.Cells[:cols:cols], Style: r.Style})
 			r.Cells = r.Cells[cols:]
 		}
@@ -240,9 +262,6 @@ type fitGrid struct {
 	box   *fyne.Container
 	lines []widget.TextGridRow // as given, before wrapping
 	cols  int                  // the width they are wrapped at; 0: not yet
-	// whole keeps lines unwrapped, the grid scrolling sideways instead: a
-	// hex dump's columns mean nothing once a line is cut in two.
-	whole bool
 }
 
 func newFitGrid() *fitGrid {
@@ -267,18 +286,11 @@ func (f *fitGrid) setText(text string, st *styles) {
 // fit wraps the lines at width, once per width.
 func (f *fitGrid) fit(width float32) {
 	cols := gridCols(f.TextGrid, width)
-	if f.whole {
-		cols = -1
-	}
 	if cols == f.cols {
 		return
 	}
 	f.cols = cols
-	if f.whole {
-		f.Rows = f.lines
-	} else {
-		f.Rows = wrapRows(f.lines, cols)
-	}
+	f.Rows = wrapRows(f.lines, cols)
 	f.Refresh()
 }
 
