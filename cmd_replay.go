@@ -135,17 +135,17 @@ func pathOf(target string) string {
 // response headers and body (control characters neutralised).
 func printResult(w io.Writer, id string, req replay.Request, res replay.Result) {
 	if res.Class != "" {
-		fmt.Fprintf(w, "%s → %s %s: FAILED (%s): %s\n", id, req.Method, safe(req.URL), res.Class, safe(res.Err))
+		fmt.Fprintf(w, "%s → %s %s: FAILED (%s): %s\n", id, req.Method, text.Line(req.URL), res.Class, text.Line(res.Err))
 		return
 	}
 	t := res.Timings
-	fmt.Fprintf(w, "%s → %s %s: %d in %s (dns %s, connect %s, tls %s, first byte %s)\n", id, req.Method, safe(req.URL),
+	fmt.Fprintf(w, "%s → %s %s: %d in %s (dns %s, connect %s, tls %s, first byte %s)\n", id, req.Method, text.Line(req.URL),
 		res.Status, round(t.Total), round(t.DNS), round(t.Connect), round(t.TLS), round(t.FirstByte))
 	for _, h := range res.Headers {
-		fmt.Fprintf(w, "  %s: %s\n", safe(h.Name), safe(h.Value))
+		fmt.Fprintf(w, "  %s: %s\n", text.Line(h.Name), text.Line(h.Value))
 	}
 	if len(res.Body) > 0 {
-		body := safeText(strings.ToValidUTF8(string(res.Body), "\uFFFD"))
+		body := text.Block(strings.ToValidUTF8(string(res.Body), "\uFFFD"))
 		fmt.Fprintf(w, "\n%s\n", strings.TrimRight(body, "\n"))
 		if res.Truncated {
 			fmt.Fprintf(w, "# body cut at %s of %s\n", capture.FormatSize(int64(len(res.Body))), capture.FormatSize(res.BodySize))
@@ -302,7 +302,7 @@ func cmdImport(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		for _, w := range res.Warnings {
-			fmt.Fprintf(stderr, "%s: %s\n", name, safe(w))
+			fmt.Fprintf(stderr, "%s: %s\n", name, text.Line(w))
 		}
 		fmt.Fprintf(stdout, "Imported %s from %s (%s)", text.N(added, "capture", "captures"), name, res.Source)
 		if skipped > 0 {

@@ -208,7 +208,7 @@ func fireSaved(ctx context.Context, c common, sender *replay.Sender, event strin
 			if dl.LastStatus != 0 {
 				line += fmt.Sprintf(", last %d", dl.LastStatus)
 			} else if dl.LastError != "" {
-				line += ", " + safe(dl.LastError)
+				line += ", " + text.Line(dl.LastError)
 			}
 			if !final {
 				line += ", next attempt " + dl.NextAt.Local().Format("15:04:05") + " (kept: it continues the next time Gancho runs)"
@@ -227,12 +227,12 @@ func fireSaved(ctx context.Context, c common, sender *replay.Sender, event strin
 
 func printDelivery(w io.Writer, event string, req replay.Request, a relay.Attempt) {
 	if a.Class != "" {
-		fmt.Fprintf(w, "%s %s %s: FAILED (%s): %s\n", event, req.Method, req.URL, a.Class, safe(a.Err))
+		fmt.Fprintf(w, "%s %s %s: FAILED (%s): %s\n", event, req.Method, req.URL, a.Class, text.Line(a.Err))
 		return
 	}
 	fmt.Fprintf(w, "%s %s %s: %d in %s (webhook-id %s)\n", event, req.Method, req.URL, a.Status, round(a.Latency), a.DeliveryID)
 	if len(a.Body) > 0 {
-		fmt.Fprintf(w, "%s\n", safeText(string(a.Body)))
+		fmt.Fprintf(w, "%s\n", text.Block(string(a.Body)))
 	}
 }
 

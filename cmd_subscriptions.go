@@ -163,11 +163,11 @@ func cmdSubscriptions(args []string, stdout, stderr io.Writer) error {
 			continue
 		}
 		line := fmt.Sprintf("%s  %s  %-9s %s → %s, %s", d.ID, d.CreatedAt.Local().Format("2006-01-02 15:04:05"),
-			d.Outcome, d.Event, safe(d.SubscriptionName), text.N(d.Attempts, "attempt", "attempts"))
+			d.Outcome, d.Event, text.Line(d.SubscriptionName), text.N(d.Attempts, "attempt", "attempts"))
 		if d.LastStatus != 0 {
 			line += fmt.Sprintf(", last %d", d.LastStatus)
 		} else if d.LastError != "" {
-			line += ", " + safe(d.LastError)
+			line += ", " + text.Line(d.LastError)
 		}
 		fmt.Fprintln(stdout, line)
 	}
@@ -187,10 +187,10 @@ func subLine(s relay.Subscription, secret bool) string {
 	if !s.Enabled {
 		state = "disabled"
 		if s.DisabledReason != "" {
-			state += " (" + safe(s.DisabledReason) + ")"
+			state += " (" + text.Line(s.DisabledReason) + ")"
 		}
 	}
-	line := fmt.Sprintf("%s  %s  %q  %s  %s %s", s.ID, state, safe(s.Name), strings.Join(s.Events, ","), s.Method, safe(s.URL))
+	line := fmt.Sprintf("%s  %s  %q  %s  %s %s", s.ID, state, text.Line(s.Name), strings.Join(s.Events, ","), s.Method, text.Line(s.URL))
 	if secret && s.Secret != "" {
 		line += "  secret " + s.Secret
 	}

@@ -567,7 +567,7 @@ func cmdListen(args []string, stdout, stderr io.Writer) error {
 			OnResult: func(c *capture.Request, a *replay.Attempt) {
 				r := a.Result
 				if r.Class != "" {
-					fmt.Fprintf(stdout, "  ↳ %s forward FAILED (%s): %s\n", c.ID, r.Class, safe(r.Err))
+					fmt.Fprintf(stdout, "  ↳ %s forward FAILED (%s): %s\n", c.ID, r.Class, text.Line(r.Err))
 					return
 				}
 				fmt.Fprintf(stdout, "  ↳ %s forwarded: %d in %s\n", c.ID, r.Status, round(r.Timings.Total))
@@ -724,9 +724,9 @@ func cmdShow(args []string, stdout, stderr io.Writer) error {
 }
 
 func showRequest(w io.Writer, r *capture.Request, color bool) error {
-	fmt.Fprintf(w, "%s %s %s\n", safe(r.Method), safe(r.Target), safe(r.Proto))
+	fmt.Fprintf(w, "%s %s %s\n", text.Line(r.Method), text.Line(r.Target), text.Line(r.Proto))
 	for _, h := range r.Headers {
-		fmt.Fprintf(w, "%s: %s\n", safe(h.Name), safe(h.Value))
+		fmt.Fprintf(w, "%s: %s\n", text.Line(h.Name), text.Line(h.Value))
 	}
 	fmt.Fprintln(w)
 	v := pretty.Show(r) // a multipart body part by part, as the window shows it
@@ -738,49 +738,21 @@ func showRequest(w io.Writer, r *capture.Request, color bool) error {
 	}
 	// A captured body may carry terminal escape sequences: never let it
 	// drive the terminal.
-	text := safeText(v.Text)
-	if !strings.HasSuffix(text, "\n") && text != "" {
-		text += "\n"
+	body := text.Block(v.Text)
+	if !strings.HasSuffix(body, "\n") && body != "" {
+		body += "\n"
 	}
 	if color {
-		if err := pretty.Terminal(w, text, v.Lang); err != nil {
+		if err := pretty.Terminal(w, body, v.Lang); err != nil {
 			return err
 		}
-	} else if _, err := io.WriteString(w, text); err != nil {
+	} else if _, err := io.WriteString(w, body); err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "\n# id %s, received %s from %s, %s, answered %d\n", r.ID,
 		r.ReceivedAt.Format(time.RFC3339Nano), r.RemoteAddr, capture.FormatSize(r.BodySize), r.Response.Status)
 	for _, f := range capture.Flags(r) {
-		fmt.Fprintf(w, "# %s\n", safe(f))
+		fmt.Fprintf(w, "# %s\n", text.Line(f))
 	}
 	return nil
-}
-
-// safe escapes control characters (ESC, BEL, CR, …) in a one-line field.
-func safe(s string) string {
-	if !strings.ContainsFunc(s, text.IsControl) {
-		return s
-	}
-	q := strconv.Quote(s)
-	return q[1 : len(q)-1]
-}
-
-// safeText makes control characters other than newline and tab visible.
-// A CRLF line end is a line end (the window shows it so too); a lone CR,
-// which would overwrite the line on a terminal, is shown as \x0d.
-func safeText(s string) string {
-	if !strings.ContainsFunc(s, func(r rune) bool { return r != '\n' && r != '\t' && text.IsControl(r) }) {
-		return s
-	}
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	var b strings.Builder
-	for _, r := range s {
-		if r != '\n' && r != '\t' && text.IsControl(r) {
-			fmt.Fprintf(&b, "\\x%02x", r)
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/gancho-app/gancho/internal/text"
 )
 
 // Line formats r as the one-line summary `gancho listen` prints: time,
@@ -23,9 +25,9 @@ func Line(r *Request) string {
 	}
 	line := fmt.Sprintf("%s  %-7s %s  %s  %s  %s",
 		r.ReceivedAt.Local().Format(time.TimeOnly+".000"),
-		printable(r.Method), printable(r.Target), size, printable(ct), r.ID)
+		text.Line(r.Method), text.Line(r.Target), size, text.Line(ct), r.ID)
 	for _, f := range Flags(r) {
-		line += "  [" + printable(f) + "]"
+		line += "  [" + text.Line(f) + "]"
 	}
 	return line
 }
@@ -54,10 +56,4 @@ func Flags(r *Request) []string {
 		out = append(out, r.Origin)
 	}
 	return out
-}
-
-func printable(s string) string {
-	q := fmt.Sprintf("%q", s)
-	q = q[1 : len(q)-1]
-	return strings.ReplaceAll(q, `\"`, `"`)
 }

@@ -12,18 +12,19 @@ import (
 
 	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/diff"
+	"github.com/gancho-app/gancho/internal/text"
 	"github.com/gancho-app/gancho/replay"
 )
 
 // diffRows colours a diff's text: additions green, removals red, changes
 // amber, headings bold.
-func diffRows(text string) []widget.TextGridRow {
+func diffRows(s string) []widget.TextGridRow {
 	green := &widget.CustomTextGridStyle{FGColor: color.NRGBA{0x43, 0xa0, 0x47, 0xff}}
 	red := &widget.CustomTextGridStyle{FGColor: color.NRGBA{0xe5, 0x39, 0x35, 0xff}}
 	amber := &widget.CustomTextGridStyle{FGColor: color.NRGBA{0xf5, 0x9e, 0x0b, 0xff}}
 	uline := &widget.CustomTextGridStyle{TextStyle: fyne.TextStyle{Underline: true}}
 	var rows []widget.TextGridRow
-	for _, line := range strings.Split(printableText(text), "\n") {
+	for _, line := range strings.Split(text.Block(s), "\n") {
 		var st widget.TextGridStyle
 		switch t := strings.TrimLeft(line, " "); {
 		case strings.HasPrefix(t, "+ "):

@@ -172,9 +172,9 @@ func capParts(parts []pretty.Part) ([]pretty.Part, string) {
 func short(s string) string {
 	const n = 2048
 	if len(s) <= n {
-		return printable(s)
+		return text.Line(s)
 	}
-	return printable(s[:text.RuneCut(s, n)]) + fmt.Sprintf("… (%d bytes)", len(s))
+	return text.Line(s[:text.RuneCut(s, n)]) + fmt.Sprintf("… (%d bytes)", len(s))
 }
 
 // prepareBody works out the text, language and banner of a body view.

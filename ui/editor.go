@@ -19,6 +19,7 @@ import (
 
 	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/capture/pretty"
+	"github.com/gancho-app/gancho/internal/text"
 	"github.com/gancho-app/gancho/replay"
 	"github.com/gancho-app/gancho/verify"
 )
@@ -337,11 +338,11 @@ func (e *editor) setBody(b []byte) {
 		e.binHex.setRows(nil)
 		st := e.m.styles
 		go func() {
-			text := pretty.Hex(b, hexViewLimit)
+			dump := pretty.Hex(b, hexViewLimit)
 			if len(b) > hexViewLimit {
-				text += fmt.Sprintf("… the first %s of %s shown; all of it is sent\n", capture.FormatSize(hexViewLimit), capture.FormatSize(int64(len(b))))
+				dump += fmt.Sprintf("… the first %s of %s shown; all of it is sent\n", capture.FormatSize(hexViewLimit), capture.FormatSize(int64(len(b))))
 			}
-			rows := keepWhole(highlightWrapped(text, "plaintext", st, noWrap)) // dump lines scroll, never wrap
+			rows := keepWhole(highlightWrapped(dump, "plaintext", st, noWrap)) // dump lines scroll, never wrap
 			e.m.post(func() {
 				if e.bodyMode == bodyBinary && bytes.Equal(e.raw, b) {
 					e.binHex.setRows(rows)
@@ -574,9 +575,9 @@ func attemptRowsWrapped(a *replay.Attempt, st *styles, responseOnly bool, width 
 		head = attemptHead(a)
 	}
 	if res.Class != "" || len(res.Body) == 0 {
-		return highlightRows(printableText(strings.TrimSuffix(head, "\n")), "plaintext", st)
+		return highlightRows(text.Block(strings.TrimSuffix(head, "\n")), "plaintext", st)
 	}
-	rows := highlightRows(printableText(strings.TrimSuffix(head, "\n")), "plaintext", st)
+	rows := highlightRows(text.Block(strings.TrimSuffix(head, "\n")), "plaintext", st)
 	v, lang := prepareBody(&capture.Request{Headers: res.Headers, Body: res.Body}, modePretty)
 	if v.banner != "" {
 		rows = append(rows, highlightRows("("+v.banner+")", "plaintext", st)...)

@@ -296,7 +296,7 @@ func (p *outboundPanel) showAttempts(d relay.Delivery) {
 				p.attempts.setText("Could not read the attempts: "+err.Error(), p.m.styles)
 				return
 			}
-			p.attempts.setText(printableText(attemptsText(d, as)), p.m.styles)
+			p.attempts.setText(text.Block(attemptsText(d, as)), p.m.styles)
 		})
 	}()
 }

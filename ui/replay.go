@@ -15,6 +15,7 @@ import (
 
 	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/capture/pretty"
+	"github.com/gancho-app/gancho/internal/text"
 	"github.com/gancho-app/gancho/replay"
 )
 
@@ -182,7 +183,7 @@ func attemptText(a *replay.Attempt) string {
 	b.WriteString(attemptHead(a))
 	res := a.Result
 	if res.Class != "" {
-		return printableText(b.String())
+		return text.Block(b.String())
 	}
 	if capture.IsText(res.Body) {
 		b.WriteString(strings.ToValidUTF8(string(res.Body), "\uFFFD"))
@@ -192,7 +193,7 @@ func attemptText(a *replay.Attempt) string {
 	if res.Truncated {
 		fmt.Fprintf(&b, "\n… cut at %s of %s", capture.FormatSize(int64(len(res.Body))), capture.FormatSize(res.BodySize))
 	}
-	return printableText(b.String())
+	return text.Block(b.String())
 }
 
 // attemptHead is attemptText up to the response body: the request sent,
@@ -226,17 +227,6 @@ func responseHead(res replay.Result) string {
 	}
 	b.WriteString("\n")
 	return b.String()
-}
-
-// printableText keeps newlines and tabs and escapes other control
-// characters, which a grid would show as garbage.
-func printableText(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r == '\n' || r == '\t' || r >= 0x20 && r != 0x7f {
-			return r
-		}
-		return '·'
-	}, s)
 }
 
 // setLive turns live forwarding on (to the target) or off (UI goroutine).

@@ -8,11 +8,9 @@ import (
 	"fmt"
 	"image/color"
 	"slices"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
@@ -509,7 +507,7 @@ func updateRow(o fyne.CanvasObject, r *capture.Request, picked bool, now time.Ti
 	bg.FillColor = methodColor(r.Method)
 	txt.Refresh()
 	bg.Refresh()
-	shown := elideMiddle(printable(r.Target), 90)
+	shown := elideMiddle(text.Line(r.Target), 90)
 	if picked {
 		shown = "✔ " + shown
 	}
@@ -540,17 +538,6 @@ func elideMiddle(s string, n int) string {
 	}
 	half := (n - 1) / 2
 	return string(r[:half]) + "…" + string(r[len(r)-(n-1-half):])
-}
-
-// printable escapes control characters so a hostile target cannot garble the row.
-func printable(s string) string {
-	// Not printable also covers bidi overrides and zero-width characters
-	// that could make a target read as something else.
-	if !strings.ContainsFunc(s, func(r rune) bool { return !strconv.IsPrint(r) || r == utf8.RuneError }) {
-		return s
-	}
-	q := fmt.Sprintf("%q", s)
-	return q[1 : len(q)-1]
 }
 
 // allMethods is the method filter's "no filter" choice.

@@ -4,6 +4,7 @@ package text
 
 import (
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -37,4 +38,40 @@ func RuneCut[T ~string | ~[]byte](s T, n int) int {
 		n--
 	}
 	return n
+}
+
+// Line makes s safe to show on one line of a terminal, a list row or a
+// label: control characters, invalid UTF-8 and characters that print
+// nothing (bidi overrides, zero-width spaces) are written as Go escapes
+// (\x1b, \u202e), so a hostile sender can neither garble the screen nor
+// make a value read as another. Text without them is returned as it is.
+func Line(s string) string {
+	if !strings.ContainsFunc(s, func(r rune) bool { return r == utf8.RuneError || !strconv.IsPrint(r) }) {
+		return s
+	}
+	q := strconv.Quote(s)
+	return strings.ReplaceAll(q[1:len(q)-1], `\"`, `"`)
+}
+
+// Block makes multi-line text safe for a terminal or a text grid: line
+// ends (LF, or CRLF, written as LF) and tabs stay, and every other control
+// character is shown as \xNN; a lone CR would overwrite a terminal's line.
+func Block(s string) string {
+	keep := func(r rune) bool { return r == '\n' || r == '\t' || !IsControl(r) }
+	if !strings.ContainsFunc(s, func(r rune) bool { return !keep(r) }) {
+		return s
+	}
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		if keep(r) {
+			b.WriteRune(r)
+			continue
+		}
+		b.WriteString(`\x`)
+		b.WriteString(strconv.FormatUint(uint64(r)>>4&0xf, 16))
+		b.WriteString(strconv.FormatUint(uint64(r)&0xf, 16))
+	}
+	return b.String()
 }

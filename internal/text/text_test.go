@@ -45,3 +45,36 @@ func TestIsControl(t *testing.T) {
 		}
 	}
 }
+
+func TestLine(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"/hooks/crm?x=1", "/hooks/crm?x=1"},
+		{`say "hi" \ there`, `say "hi" \ there`}, // nothing to escape: unchanged
+		{"/x\x1b[2J", `/x\x1b[2J`},               // ESC cannot clear the screen
+		{"a\tb\r\n", `a\tb\r\n`},                 // one line stays one line
+		{"pay\u202eusd", `pay\u202eusd`},         // a bidi override cannot reverse the text
+		{"zero\u200bwidth", `zero\u200bwidth`},   // nor a zero-width space hide in it
+		{"bad \xff byte", `bad \xff byte`},       // invalid UTF-8 shows its bytes
+		{`q"\` + "\x07", `q"\\\a`},               // once escaping, backslashes are doubled
+		{"São Paulo – ação", "São Paulo – ação"}, // printable non-ASCII stays
+	} {
+		if got := Line(tc.in); got != tc.want {
+			t.Errorf("Line(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestBlock(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"a\n\tb\n", "a\n\tb\n"},
+		{"line1\r\nline2\r\n", "line1\nline2\n"},  // CRLF is a line end
+		{"red\x1b[31m\r\nok", "red\\x1b[31m\nok"}, // CRLF is a line end once escaping
+		{"over\rwrite", `over\x0dwrite`},          // a lone CR would rewrite the line
+		{"c1\u0085x", `c1\x85x`},
+		{"ação\u202e", "ação\u202e"}, // bodies keep their text; only controls are escaped
+	} {
+		if got := Block(tc.in); got != tc.want {
+			t.Errorf("Block(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
