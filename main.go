@@ -402,7 +402,7 @@ func (l *listenFlags) check(cmd string) error {
 		}
 	}
 	if l.forward != "" {
-		if _, err := replay.FromCapture(&capture.Request{Method: "GET", Target: "/"}, l.forward, false); err != nil {
+		if err := replay.CheckTarget(l.forward); err != nil {
 			return fmt.Errorf("--forward: %w", err)
 		}
 	}
@@ -572,7 +572,7 @@ func cmdListen(args []string, stdout, stderr io.Writer) error {
 				}
 				fmt.Fprintf(stdout, "  ↳ %s forwarded: %d in %s\n", c.ID, r.Status, round(r.Timings.Total))
 			}}
-		if _, err := replay.FromCapture(&capture.Request{Method: "GET", Target: "/"}, lf.forward, false); err != nil {
+		if err := replay.CheckTarget(lf.forward); err != nil {
 			return fmt.Errorf("--forward: %w", err)
 		}
 		fmt.Fprintf(stdout, "Forwarding each capture to %s\n", lf.forward)

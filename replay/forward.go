@@ -34,7 +34,7 @@ type Forwarder struct {
 // closes. Refused captures are not forwarded: they were not accepted from
 // the sender either.
 func (f *Forwarder) Run(ctx context.Context, events <-chan capture.Event, src Lister) error {
-	if _, err := FromCapture(&capture.Request{Method: "GET", Target: "/"}, f.Target, false); err != nil {
+	if err := CheckTarget(f.Target); err != nil {
 		return fmt.Errorf("forward: %w", err)
 	}
 	last := ""

@@ -44,7 +44,7 @@ func (l *Live) Watch(onResult func(captureID string)) {
 
 // Start forwards each new capture to target, replacing any earlier target.
 func (l *Live) Start(target string) error {
-	if _, err := FromCapture(&capture.Request{Method: "GET", Target: "/"}, target, false); err != nil {
+	if err := CheckTarget(target); err != nil {
 		return fmt.Errorf("forward: %w", err)
 	}
 	l.switching.Lock()

@@ -122,6 +122,14 @@ func FromCapture(c *capture.Request, target string, keepHost bool) (Request, err
 	return r, nil
 }
 
+// CheckTarget reports whether target is a URL captures can be sent to
+// (replay, forward live, bulk replay), with the reason FromCapture would
+// give when it is not. It is the one check of a typed target.
+func CheckTarget(target string) error {
+	_, err := replayURL("/", target)
+	return err
+}
+
 // endToEnd returns h without hop-by-hop headers, those named in Connection,
 // Content-Length and Host.
 func endToEnd(h capture.Headers) capture.Headers {

@@ -240,7 +240,7 @@ func (p *replayPanel) setLive(on bool) {
 		return
 	}
 	target := strings.TrimSpace(p.target.Text)
-	if _, err := replay.FromCapture(&capture.Request{Method: "GET", Target: "/"}, target, false); err != nil {
+	if err := replay.CheckTarget(target); err != nil {
 		p.live.SetChecked(false) // calls setLive(false)
 		p.status.Importance = widget.DangerImportance
 		p.status.SetText("Cannot forward: " + err.Error() + ". Type a URL such as http://localhost:3000/webhooks in To.")

@@ -327,7 +327,7 @@ func (m *Main) showBulk() {
 			msg.SetText("Concurrency is a whole number from 1 to 256; the rate a number of requests per second (0: no pacing).")
 			return
 		}
-		if _, err := replay.FromCapture(&capture.Request{Method: "GET", Target: "/"}, target.Text, false); err != nil {
+		if err := replay.CheckTarget(target.Text); err != nil {
 			msg.Importance = widget.DangerImportance
 			msg.SetText(err.Error())
 			return
