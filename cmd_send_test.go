@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/gancho-app/gancho/capture"
-	"github.com/gancho-app/gancho/capture/database"
+	"github.com/gancho-app/gancho/internal/database"
 	"github.com/gancho-app/gancho/relay"
 	"github.com/gancho-app/gancho/verify"
 )

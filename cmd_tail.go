@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/gancho-app/gancho/capture"
-	"github.com/gancho-app/gancho/capture/database"
+	"github.com/gancho-app/gancho/internal/database"
 	"github.com/gancho-app/gancho/relay/ws"
 	"github.com/gancho-app/gancho/settings"
 )

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gancho-app/gancho/capture/database"
+	"github.com/gancho-app/gancho/internal/database"
 )
 
 // Regression tests for review findings; internal to reach the index mark.

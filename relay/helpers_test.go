@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gancho-app/gancho/capture/database"
+	"github.com/gancho-app/gancho/internal/database"
 	"github.com/gancho-app/gancho/replay"
 )
 

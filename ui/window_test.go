@@ -17,7 +17,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/gancho-app/gancho/capture"
-	"github.com/gancho-app/gancho/capture/database"
+	"github.com/gancho-app/gancho/internal/database"
 	"github.com/gancho-app/gancho/exchange"
 	"github.com/gancho-app/gancho/relay"
 	"github.com/gancho-app/gancho/replay"

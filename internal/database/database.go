@@ -1,5 +1,9 @@
 // Package database opens Gancho's one embedded SQLite database (pure Go,
-// WAL mode) and runs each domain package's versioned migrations.
+// WAL mode) and runs each domain package's versioned migrations. It is
+// shared by every store (capture, replay, outbound, relay), so it lives
+// under internal/ rather than inside any one of them. Each store migrates
+// under its own namespace string; those strings are part of the on-disk
+// format and never change when a package moves or is renamed.
 package database
 
 import (
