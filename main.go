@@ -25,8 +25,8 @@ import (
 	"github.com/mattn/go-isatty"
 
 	"github.com/gancho-app/gancho/capture"
-	"github.com/gancho-app/gancho/internal/database"
 	"github.com/gancho-app/gancho/capture/pretty"
+	"github.com/gancho-app/gancho/internal/database"
 	"github.com/gancho-app/gancho/internal/text"
 	"github.com/gancho-app/gancho/relay/ws"
 	"github.com/gancho-app/gancho/replay"

@@ -1,4 +1,4 @@
-package relay
+package outbound
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gancho-app/gancho/capture"
+	"github.com/gancho-app/gancho/events"
 	"github.com/gancho-app/gancho/internal/database"
 	"github.com/gancho-app/gancho/replay"
 	"github.com/gancho-app/gancho/verify"
@@ -98,7 +99,7 @@ type Bucket struct {
 	Failed    int
 }
 
-// storeMigrations are the relay tables. Times are Unix nanoseconds, 0 for
+// storeMigrations are the outbound tables (named relay_* since before the package was outbound). Times are Unix nanoseconds, 0 for
 // none; the subscription's settings are one JSON document (subRecord).
 var storeMigrations = []string{
 	`CREATE TABLE relay_subscriptions (
@@ -172,10 +173,16 @@ type StoreConfig struct {
 	Now func() time.Time
 }
 
-// NewStore migrates the relay tables in db. The database stays main's to
-// close.
+// migrationNamespace names this store's migrations in the database. It
+// stays "relay" (and the tables keep their relay_ prefix) although the
+// package is now outbound: the string is stored in every existing database,
+// and changing it would re-run the migrations and fail on tables that exist.
+const migrationNamespace = "relay"
+
+// NewStore migrates the outbound tables (relay_*) in db. The database stays
+// main's to close.
 func NewStore(ctx context.Context, db *database.DB, cfg StoreConfig) (*Store, error) {
-	if err := db.Migrate(ctx, "relay", storeMigrations); err != nil {
+	if err := db.Migrate(ctx, migrationNamespace, storeMigrations); err != nil {
 		return nil, err
 	}
 	if cfg.Now == nil {
@@ -469,7 +476,7 @@ func (s *Store) SaveTemplate(ctx context.Context, t Template) error {
 	if strings.TrimSpace(t.Name) == "" {
 		ps.add("Name", "Give the template a name.")
 	}
-	if _, err := ParseJSON(t.Body); err != nil {
+	if _, err := events.ParseJSON(t.Body); err != nil {
 		ps.add("Body", "The body must be JSON (%v); fix it or capture a JSON request.", err)
 	}
 	if err := ps.err(fmt.Sprintf("template %q", t.Name)); err != nil {

@@ -1,4 +1,4 @@
-package relay
+package outbound
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gancho-app/gancho/events"
 	"github.com/gancho-app/gancho/replay"
 )
 
@@ -341,7 +342,7 @@ func TestFire(t *testing.T) {
 				if err != nil || stored.Outcome != OutcomePending || stored.Event != tt.event || !stored.NextAt.Equal(stored.CreatedAt) {
 					t.Errorf("stored %+v, %v", stored, err)
 				}
-				if p, err := ParseJSON(stored.Payload); err != nil || p.Type() != "client.created" {
+				if p, err := events.ParseJSON(stored.Payload); err != nil || p.Type() != "client.created" {
 					t.Errorf("stored payload %s", stored.Payload)
 				}
 			}

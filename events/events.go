@@ -1,14 +1,13 @@
-package relay
+package events
 
 import (
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 )
 
-// ErrUnknownEvent reports an event name that is not in the catalogue.
-var ErrUnknownEvent = errors.New("unknown event")
+// ErrUnknown reports an event name that is not in the catalogue.
+var ErrUnknown = errors.New("unknown event")
 
 // Event describes one event of the catalogue.
 type Event struct {
@@ -167,9 +166,9 @@ var events = func() []Event {
 	return out
 }()
 
-// Events returns the 30 events of the catalogue in the order of the CRM's
+// All returns the 30 events of the catalogue in the order of the CRM's
 // webhook menu. The result is a copy; callers may modify it.
-func Events() []Event {
+func All() []Event {
 	out := make([]Event, len(events))
 	for i, e := range events {
 		out[i] = e.clone()
@@ -213,26 +212,4 @@ func lookupIndex(name string) (int, bool) {
 		}
 	}
 	return 0, false
-}
-
-// Template is a user-defined body for an event, for example a payload
-// captured from a real request or edited by hand. Event is the machine name
-// it is sent as: a catalogue name or any custom one. Name tells an event's
-// templates apart (Store.SaveTemplate keys them by event and name). Body is
-// JSON text.
-type Template struct {
-	Event string
-	Name  string
-	Body  []byte
-}
-
-// Payload parses the template's body into a Payload, keeping its values and
-// member order exactly; it does not add or rewrite an envelope. Errors wrap
-// ErrInvalidJSON.
-func (t Template) Payload() (Payload, error) {
-	p, err := ParseJSON(t.Body)
-	if err != nil {
-		return Payload{}, fmt.Errorf("relay: template for %q: %w", t.Event, err)
-	}
-	return p, nil
 }

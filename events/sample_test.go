@@ -1,4 +1,4 @@
-package relay
+package events
 
 import (
 	"bytes"
@@ -90,7 +90,7 @@ func mustGet(t testing.TB, p Payload, path string) Value {
 
 func TestSampleEveryEvent(t *testing.T) {
 	g := NewGenerator(7)
-	for _, e := range Events() {
+	for _, e := range All() {
 		t.Run(e.Name, func(t *testing.T) {
 			for round := range 20 { // many rounds to meet the random branches
 				p := mustSample(t, g, e.Name)
@@ -295,7 +295,7 @@ func TestCNPJCheck(t *testing.T) {
 
 func TestSamplesDiffer(t *testing.T) {
 	g := NewRandomGenerator()
-	for _, e := range Events() {
+	for _, e := range All() {
 		t.Run(e.Name, func(t *testing.T) {
 			a, _ := mustSample(t, g, e.Name).JSON()
 			b, _ := mustSample(t, g, e.Name).JSON()
@@ -310,7 +310,7 @@ func TestSampleDeterministic(t *testing.T) {
 	render := func(seed uint64) []byte {
 		g := NewGenerator(seed)
 		var out []byte
-		for _, e := range Events() {
+		for _, e := range All() {
 			p := mustSample(t, g, e.Name)
 			js, _ := p.JSON()
 			x, _ := p.XML()
@@ -478,8 +478,8 @@ func TestSampleTotals(t *testing.T) {
 
 func TestSampleUnknownEvent(t *testing.T) {
 	for _, name := range []string{"", "client.exploded", "31"} {
-		if _, err := NewGenerator(1).Sample(name); !errors.Is(err, ErrUnknownEvent) {
-			t.Errorf("Sample(%q) err = %v, want ErrUnknownEvent", name, err)
+		if _, err := NewGenerator(1).Sample(name); !errors.Is(err, ErrUnknown) {
+			t.Errorf("Sample(%q) err = %v, want ErrUnknown", name, err)
 		}
 	}
 }

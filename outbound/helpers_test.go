@@ -1,4 +1,4 @@
-package relay
+package outbound
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gancho-app/gancho/events"
 	"github.com/gancho-app/gancho/internal/database"
 	"github.com/gancho-app/gancho/replay"
 )
@@ -82,16 +83,16 @@ func saveSub(t testing.TB, st *Store, s Subscription) Subscription {
 }
 
 // testPayload is a small hand-built envelope, the same every time.
-func testPayload() Payload {
-	return Envelope("client.created", "2026-11-23T07:00:00-03:00", Object(
-		M("client", Object(
-			M("id", String("cli_123456")),
-			M("name", String("Ana Souza")),
-			M("email", String("ana.souza@gmail.com")),
-			M("phone", String("+55 11 98765-4321")),
+func testPayload() events.Payload {
+	return events.Envelope("client.created", "2026-11-23T07:00:00-03:00", events.Object(
+		events.M("client", events.Object(
+			events.M("id", events.String("cli_123456")),
+			events.M("name", events.String("Ana Souza")),
+			events.M("email", events.String("ana.souza@gmail.com")),
+			events.M("phone", events.String("+55 11 98765-4321")),
 		)),
-		M("tags", Strings("vip", "novo")),
-		M("amount", Amount(150050)),
+		events.M("tags", events.Strings("vip", "novo")),
+		events.M("amount", events.Amount(150050)),
 	))
 }
 

@@ -1,4 +1,4 @@
-package relay
+package outbound
 
 import (
 	"errors"
@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gancho-app/gancho/capture"
+	"github.com/gancho-app/gancho/events"
 	"github.com/gancho-app/gancho/verify"
 )
 
@@ -244,7 +245,7 @@ func (s Subscription) Validate() error {
 	}
 	seen := make(map[string]bool, len(s.Events))
 	for _, e := range s.Events {
-		switch ev, ok := Lookup(e); {
+		switch ev, ok := events.Lookup(e); {
 		case ok && ev.Name == e:
 			if seen[e] {
 				ps.add("Events", "Event %s is listed twice; list it once.", e)
@@ -480,15 +481,15 @@ func validPath(p string) bool {
 // Apply returns p reshaped by m. p is not modified: the result shares no
 // mutable state with it when m changes anything. Paths that match nothing
 // are ignored. Safe for concurrent use.
-func (m Mapping) Apply(p Payload) Payload {
+func (m Mapping) Apply(p events.Payload) events.Payload {
 	if m.IsZero() {
 		return p
 	}
-	root := p.Root.clone()
+	root := p.Root.Clone()
 	target := &root
-	if root.Kind == KindObject {
+	if root.Kind == events.KindObject {
 		for i := range root.Members {
-			if root.Members[i].Key == "data" && root.Members[i].Value.Kind == KindObject {
+			if root.Members[i].Key == "data" && root.Members[i].Value.Kind == events.KindObject {
 				target = &root.Members[i].Value
 				break
 			}
@@ -502,8 +503,8 @@ func (m Mapping) Apply(p Payload) Payload {
 	for _, r := range m.Rename {
 		if validPath(r.From) && r.To != "" {
 			to := r.To
-			walk(target, strings.Split(r.From, "."), func(parent *Value, key string) {
-				if parent.Kind != KindObject {
+			walk(target, strings.Split(r.From, "."), func(parent *events.Value, key string) {
+				if parent.Kind != events.KindObject {
 					return
 				}
 				for i := range parent.Members {
@@ -516,36 +517,17 @@ func (m Mapping) Apply(p Payload) Payload {
 	}
 	for _, c := range m.Add {
 		if validPath(c.Name) {
-			addConstant(target, strings.Split(c.Name, "."), String(c.Value))
+			addConstant(target, strings.Split(c.Name, "."), events.String(c.Value))
 		}
 	}
-	return Payload{Root: root}
-}
-
-// clone deep-copies v.
-func (v Value) clone() Value {
-	switch v.Kind {
-	case KindObject:
-		ms := make([]Member, len(v.Members))
-		for i, m := range v.Members {
-			ms[i] = Member{Key: m.Key, Value: m.Value.clone()}
-		}
-		v.Members = ms
-	case KindArray:
-		items := make([]Value, len(v.Items))
-		for i, it := range v.Items {
-			items[i] = it.clone()
-		}
-		v.Items = items
-	}
-	return v
+	return events.Payload{Root: root}
 }
 
 // walk follows segs from v and calls fn with the container of the last
 // segment and that segment's key (without a "[]" suffix). A non-numeric
 // segment that meets a list applies to every item.
-func walk(v *Value, segs []string, fn func(parent *Value, key string)) {
-	if v.Kind == KindArray {
+func walk(v *events.Value, segs []string, fn func(parent *events.Value, key string)) {
+	if v.Kind == events.KindArray {
 		if _, ok := index(segs[0], len(v.Items)); !ok {
 			for i := range v.Items {
 				walk(&v.Items[i], segs, fn)
@@ -559,13 +541,13 @@ func walk(v *Value, segs []string, fn func(parent *Value, key string)) {
 		return
 	}
 	switch v.Kind {
-	case KindObject:
+	case events.KindObject:
 		for i := range v.Members {
 			if v.Members[i].Key == key {
 				walk(&v.Members[i].Value, segs[1:], fn)
 			}
 		}
-	case KindArray:
+	case events.KindArray:
 		if i, ok := index(key, len(v.Items)); ok {
 			walk(&v.Items[i], segs[1:], fn)
 		}
@@ -581,9 +563,9 @@ func index(seg string, n int) (int, bool) {
 	return i, true
 }
 
-func exclude(parent *Value, key string) {
+func exclude(parent *events.Value, key string) {
 	switch parent.Kind {
-	case KindObject:
+	case events.KindObject:
 		kept := parent.Members[:0]
 		for _, m := range parent.Members {
 			if m.Key != key {
@@ -591,7 +573,7 @@ func exclude(parent *Value, key string) {
 			}
 		}
 		parent.Members = kept
-	case KindArray:
+	case events.KindArray:
 		if i, ok := index(key, len(parent.Items)); ok {
 			parent.Items = append(parent.Items[:i], parent.Items[i+1:]...)
 		}
@@ -600,9 +582,9 @@ func exclude(parent *Value, key string) {
 
 // addConstant sets the member at segs below v to c, creating objects on the
 // way and replacing non-object values that are in the way.
-func addConstant(v *Value, segs []string, c Value) {
-	if v.Kind != KindObject {
-		*v = Object()
+func addConstant(v *events.Value, segs []string, c events.Value) {
+	if v.Kind != events.KindObject {
+		*v = events.Object()
 	}
 	key := segs[0]
 	for i := range v.Members {
@@ -616,10 +598,10 @@ func addConstant(v *Value, segs []string, c Value) {
 		}
 	}
 	if len(segs) == 1 {
-		v.Members = append(v.Members, M(key, c))
+		v.Members = append(v.Members, events.M(key, c))
 		return
 	}
-	child := Object()
+	child := events.Object()
 	addConstant(&child, segs[1:], c)
-	v.Members = append(v.Members, M(key, child))
+	v.Members = append(v.Members, events.M(key, child))
 }

@@ -1,4 +1,4 @@
-package relay
+package outbound
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gancho-app/gancho/capture"
+	"github.com/gancho-app/gancho/events"
 	"github.com/gancho-app/gancho/replay"
 	"github.com/gancho-app/gancho/verify"
 )
@@ -53,7 +54,7 @@ const (
 // Errors wrap ErrInvalid when s cannot be sent (Validate's send-related
 // checks, plus a Standard Webhooks secret, which Build does not generate).
 // Build is a pure function, safe for concurrent use.
-func Build(s Subscription, deliveryID, event string, p Payload, now time.Time) (replay.Request, error) {
+func Build(s Subscription, deliveryID, event string, p events.Payload, now time.Time) (replay.Request, error) {
 	var ps problems
 	s.validateSend(&ps, true)
 	if deliveryID == "" {
@@ -163,7 +164,7 @@ func RawQuery(u string) string {
 }
 
 // getURL appends p's flattened fields to raw's query.
-func getURL(raw string, p Payload) (string, error) {
+func getURL(raw string, p events.Payload) (string, error) {
 	if i := strings.IndexByte(raw, '#'); i >= 0 {
 		raw = raw[:i]
 	}
@@ -185,7 +186,7 @@ func getURL(raw string, p Payload) (string, error) {
 
 // encodeFields writes fields as name=value pairs joined by "&", in order,
 // escaped as application/x-www-form-urlencoded.
-func encodeFields(fields []Field) string {
+func encodeFields(fields []events.Field) string {
 	var b strings.Builder
 	for i, f := range fields {
 		if i > 0 {

@@ -1,7 +1,6 @@
-package relay
+package events
 
 import (
-	"errors"
 	"regexp"
 	"strings"
 	"testing"
@@ -43,9 +42,9 @@ var menu = []struct{ name, en, pt string }{
 }
 
 func TestEventsMatchMenu(t *testing.T) {
-	evs := Events()
+	evs := All()
 	if len(evs) != 30 || len(menu) != 30 {
-		t.Fatalf("Events() has %d events, menu %d; want 30", len(evs), len(menu))
+		t.Fatalf("All() has %d events, menu %d; want 30", len(evs), len(menu))
 	}
 	nameRE := regexp.MustCompile(`^(client|opportunity|prospect|quote|sale)\.[a-z]+(_[a-z]+)*$`)
 	for i, want := range menu {
@@ -79,7 +78,7 @@ var fieldTypes = map[string]bool{
 }
 
 func TestEventFieldsDocumented(t *testing.T) {
-	for _, e := range Events() {
+	for _, e := range All() {
 		t.Run(e.Name, func(t *testing.T) {
 			if len(e.Fields) == 0 {
 				t.Fatal("no fields")
@@ -118,7 +117,7 @@ func TestEventsFieldsByKind(t *testing.T) {
 		}
 		return false
 	}
-	for _, e := range Events() {
+	for _, e := range All() {
 		_, action, _ := strings.Cut(e.Name, ".")
 		var want []string
 		switch action {
@@ -190,35 +189,13 @@ func TestLookup(t *testing.T) {
 func TestEventsAreCopies(t *testing.T) {
 	e, _ := Lookup("client.created")
 	e.Fields[0].Name = "mutated"
-	evs := Events()
+	evs := All()
 	evs[0].Fields[0].Name = "mutated"
 	evs[1].Name = "mutated"
 	if e2, _ := Lookup("client.created"); e2.Fields[0].Name != "client.id" {
 		t.Errorf("Lookup result shares Fields with the catalogue: %q", e2.Fields[0].Name)
 	}
-	if evs2 := Events(); evs2[0].Fields[0].Name == "mutated" || evs2[1].Name == "mutated" {
-		t.Error("Events result shares memory with the catalogue")
-	}
-}
-
-func TestTemplatePayload(t *testing.T) {
-	body := `{"evento":"venda","valor":10.50,"itens":[{"b":1,"a":2}],"type":"custom.thing"}`
-	p, err := Template{Event: "custom.thing", Body: []byte(body)}.Payload()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := p.CompactJSON()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if string(out) != body {
-		t.Errorf("template payload = %s, want %s", out, body)
-	}
-	if p.Type() != "custom.thing" {
-		t.Errorf("Type() = %q", p.Type())
-	}
-	_, err = Template{Event: "x", Body: []byte(`{"a":`)}.Payload()
-	if !errors.Is(err, ErrInvalidJSON) {
-		t.Errorf("bad template: err = %v, want ErrInvalidJSON", err)
+	if evs2 := All(); evs2[0].Fields[0].Name == "mutated" || evs2[1].Name == "mutated" {
+		t.Error("All result shares memory with the catalogue")
 	}
 }

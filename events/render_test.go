@@ -1,4 +1,4 @@
-package relay
+package events
 
 import (
 	"bytes"
@@ -302,7 +302,7 @@ func FuzzParseJSON(f *testing.F) {
 		f.Add([]byte(c))
 	}
 	g := NewGenerator(1)
-	for _, e := range Events() {
+	for _, e := range All() {
 		p, err := g.SampleAt(e.Name, fixedTime)
 		if err != nil {
 			f.Fatal(err)

@@ -1,4 +1,4 @@
-package relay
+package outbound
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gancho-app/gancho/events"
 	"github.com/gancho-app/gancho/replay"
 )
 
@@ -16,7 +17,7 @@ import (
 // receiver answering 204, b.N times, and reports deliveries per second from
 // the first Fire until every attempt is committed:
 //
-//	go test -run '^$' -bench BenchmarkFanOut -benchtime 3x ./relay/
+//	go test -run '^$' -bench BenchmarkFanOut -benchtime 3x ./outbound/
 func BenchmarkFanOut(b *testing.B) {
 	const subs = 100
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -29,7 +30,7 @@ func BenchmarkFanOut(b *testing.B) {
 		s.Name = fmt.Sprintf("sub %d", i)
 		saveSub(b, st, s)
 	}
-	p, err := NewGenerator(1).SampleAt("client.created", t0)
+	p, err := events.NewGenerator(1).SampleAt("client.created", t0)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package relay
+package outbound
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gancho-app/gancho/events"
 	"github.com/gancho-app/gancho/replay"
 )
 
@@ -98,7 +99,7 @@ func (d *Dispatcher) Kick() {
 // (ErrNoSubscribers otherwise, saying so). With no subscription to deliver
 // to, the error wraps ErrNoSubscribers. Deliveries fire even when Run is not
 // running: they wait in the Store.
-func (d *Dispatcher) Fire(ctx context.Context, event string, p Payload, only string) ([]Delivery, error) {
+func (d *Dispatcher) Fire(ctx context.Context, event string, p events.Payload, only string) ([]Delivery, error) {
 	if event == "" {
 		return nil, fmt.Errorf("relay: fire: %w: name the event, e.g. client.created", ErrInvalid)
 	}
@@ -170,7 +171,7 @@ func (d *Dispatcher) RetryNow(ctx context.Context, deliveryID string) error {
 // could not be built (it wraps ErrInvalid for an unusable subscription); a
 // failed send is an Attempt with Class and Err. sender nil means a
 // temporary replay.Sender. Safe for concurrent use.
-func Deliver(ctx context.Context, sender Sender, s Subscription, deliveryID, event string, p Payload, now time.Time) (Attempt, replay.Request, error) {
+func Deliver(ctx context.Context, sender Sender, s Subscription, deliveryID, event string, p events.Payload, now time.Time) (Attempt, replay.Request, error) {
 	if sender == nil {
 		rs := replay.NewSender()
 		defer rs.Close()
@@ -355,7 +356,7 @@ type run struct {
 type job struct {
 	d       Delivery
 	sub     *Subscription // nil: the subscription is gone
-	payload Payload
+	payload events.Payload
 	perr    error // the stored payload did not parse
 }
 
@@ -467,7 +468,7 @@ func (r *run) claim(ctx context.Context) (full bool, err error) {
 	for _, row := range rows {
 		j, ok := payloads[string(row.d.Payload)]
 		if !ok {
-			j.payload, j.perr = ParseJSON(row.d.Payload)
+			j.payload, j.perr = events.ParseJSON(row.d.Payload)
 			payloads[string(row.d.Payload)] = j
 		}
 		j.d = row.d

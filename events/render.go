@@ -1,4 +1,4 @@
-package relay
+package events
 
 import (
 	"bytes"
@@ -617,4 +617,23 @@ func xmlName(key string) string {
 		name = "_" + name
 	}
 	return name
+}
+
+// Clone deep-copies v, so a change to the copy never reaches v.
+func (v Value) Clone() Value {
+	switch v.Kind {
+	case KindObject:
+		ms := make([]Member, len(v.Members))
+		for i, m := range v.Members {
+			ms[i] = Member{Key: m.Key, Value: m.Value.Clone()}
+		}
+		v.Members = ms
+	case KindArray:
+		items := make([]Value, len(v.Items))
+		for i, it := range v.Items {
+			items[i] = it.Clone()
+		}
+		v.Items = items
+	}
+	return v
 }

@@ -1,4 +1,4 @@
-package relay
+package events
 
 import (
 	"fmt"
@@ -52,11 +52,11 @@ func (g *Generator) Sample(name string) (Payload, error) { return g.SampleAt(nam
 // Brasília time to the second as timestamp, and the documented fields of the
 // event, in their documented order, as data. Other times in the data (when a
 // record was created, when a follow-up is due) are drawn around at. An
-// unknown name gives an error wrapping ErrUnknownEvent.
+// unknown name gives an error wrapping ErrUnknown.
 func (g *Generator) SampleAt(name string, at time.Time) (Payload, error) {
 	i, ok := lookupIndex(name)
 	if !ok {
-		return Payload{}, fmt.Errorf("relay: sample %q: %w", name, ErrUnknownEvent)
+		return Payload{}, fmt.Errorf("relay: sample %q: %w", name, ErrUnknown)
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()

@@ -1,4 +1,4 @@
-package relay
+package outbound
 
 import (
 	"errors"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gancho-app/gancho/capture"
+	"github.com/gancho-app/gancho/events"
 )
 
 func TestNewSubscriptionDefaults(t *testing.T) {
@@ -162,7 +163,7 @@ func TestMappingApply(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := ParseJSON([]byte(in))
+			p, err := events.ParseJSON([]byte(in))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -181,7 +182,7 @@ func TestMappingApply(t *testing.T) {
 }
 
 func TestMappingWithoutEnvelope(t *testing.T) {
-	p, err := ParseJSON([]byte(`{"cliente":{"nome":"Ana"},"data":"not an object"}`))
+	p, err := events.ParseJSON([]byte(`{"cliente":{"nome":"Ana"},"data":"not an object"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
