@@ -99,8 +99,9 @@ type Bucket struct {
 	Failed    int
 }
 
-// storeMigrations are the outbound tables (named relay_* since before the package was outbound). Times are Unix nanoseconds, 0 for
-// none; the subscription's settings are one JSON document (subRecord).
+// storeMigrations are the outbound tables, named relay_* since before the
+// package was outbound. Times are Unix nanoseconds, 0 for none; the
+// subscription's settings are one JSON document (subRecord).
 var storeMigrations = []string{
 	`CREATE TABLE relay_subscriptions (
 		id              TEXT PRIMARY KEY,
