@@ -14,7 +14,7 @@ import (
 
 	"github.com/gancho-app/gancho/internal/fynequiet" // imported first: its init runs before Fyne's
 	"github.com/gancho-app/gancho/outbound"
-	"github.com/gancho-app/gancho/relay/ws"
+	"github.com/gancho-app/gancho/relay"
 	"github.com/gancho-app/gancho/replay"
 	"github.com/gancho-app/gancho/settings"
 	"github.com/gancho-app/gancho/tunnel"
@@ -122,6 +122,6 @@ func publicFor(s settings.Settings, e *engine) tunnel.Opener {
 	if !s.Relay.On() {
 		return ngrokFor(s)
 	}
-	return &ws.Endpoint{Client: ws.Client{URL: s.Relay.URL, Channel: s.Relay.Channel, Token: s.Relay.Token,
+	return &relay.Endpoint{Client: relay.Client{URL: s.Relay.URL, Channel: s.Relay.Channel, Token: s.Relay.Token,
 		Store: e.store, DB: e.db}}
 }

@@ -1,4 +1,4 @@
-package ws
+package relay
 
 import (
 	"context"
@@ -58,6 +58,10 @@ var migrations = []string{
 	UPDATE relayws_channels SET opened_at = created_at WHERE channel IN (SELECT channel FROM relayws_acks);`,
 }
 
+// migrationOwner names this package's migrations in the database. It stays
+// "relayws" (and the tables keep their relayws_ prefix) although the package
+// is now relay, not relay/ws: the string is stored in every existing
+// database, and changing it would re-run the migrations on tables that exist.
 const migrationOwner = "relayws"
 
 // op is one unit of work for the writer goroutine: an append (ch set) or a

@@ -1,9 +1,9 @@
-package ws
+package relay
 
 // Benchmarks of the relay on loopback:
 //
-//	go test -run '^$' -bench BenchmarkRelayLatency -benchtime 5000x ./relay/ws/
-//	go test -run '^$' -bench BenchmarkRelayCatchUp -benchtime 1x ./relay/ws/
+//	go test -run '^$' -bench BenchmarkRelayLatency -benchtime 5000x ./relay/
+//	go test -run '^$' -bench BenchmarkRelayCatchUp -benchtime 1x ./relay/
 //
 // Targets: p99 capture-to-desktop ≤ 10 ms at 500 hooks/s; a 100,000-hook
 // backlog caught up in ≤ 10 s.

@@ -1,7 +1,10 @@
-// Package ws streams captures over WebSocket: the local live stream that
-// `gancho tail` reads (Local, Tail), the self-hosted relay server that
-// receives webhooks on the internet and keeps them until a desktop fetches
-// them (Server), and the desktop side of the relay (Client).
+// Package relay moves captures between machines over WebSocket: the local
+// live stream that `gancho tail` reads (Local, Tail), the self-hosted team
+// relay server (`gancho relay serve`) that receives webhooks on the
+// internet and keeps them until a desktop fetches them (Server), and the
+// desktop side of the relay (Client) with its tunnel endpoint. (Until the
+// layout change this package was relay/ws; the outbound side that used to be
+// relay/ is now packages outbound and events.)
 //
 // The package is engine only: it never imports fyne. Every callback is
 // documented as called on any goroutine; the UI crosses to its own thread.
@@ -94,4 +97,4 @@
 // count against the limit, their hooks stay until retention evicts them
 // (a desktop opening the channel still receives them), and the channel is
 // forgotten once its last hook is gone.
-package ws
+package relay
