@@ -34,9 +34,9 @@ bench: deps
 	$(GO) test -run '^$$' -bench 'BenchmarkLoad|BenchmarkAppendParallel|BenchmarkHeadOnlyFlood' -benchtime 1x ./capture/
 	$(GO) test -run '^$$' -bench 'BenchmarkHandlerPolicy' -benchmem ./capture/
 	$(GO) test -run '^$$' -bench 'BenchmarkBulkReplay' -benchtime 1x ./replay/
-	$(GO) test -run '^$$' -bench 'BenchmarkFanOut' -benchtime 20x ./relay/
-	$(GO) test -run '^$$' -bench 'BenchmarkRelayLatency' -benchtime 5000x ./relay/ws/
-	$(GO) test -run '^$$' -bench 'BenchmarkRelayCatchUp' -benchtime 1x ./relay/ws/
+	$(GO) test -run '^$$' -bench 'BenchmarkFanOut' -benchtime 20x ./outbound/
+	$(GO) test -run '^$$' -bench 'BenchmarkRelayLatency' -benchtime 5000x ./relay/
+	$(GO) test -run '^$$' -bench 'BenchmarkRelayCatchUp' -benchtime 1x ./relay/
 	$(GO) test -run '^$$' -bench 'BenchmarkOpen1MiBJSON|BenchmarkFirstPaint100k' -benchtime 3x ./ui/
 
 deps: deps-system

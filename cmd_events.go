@@ -7,7 +7,7 @@ import (
 	"io"
 	"text/tabwriter"
 
-	"github.com/gancho-app/gancho/relay"
+	"github.com/gancho-app/gancho/events"
 )
 
 // cmdEvents lists the catalogue, describes one event, or prints a sample.
@@ -39,16 +39,16 @@ func cmdEvents(args []string, stdout, stderr io.Writer) error {
 		if len(rest) != 1 {
 			return usageError{fmt.Errorf("events %s: name one event, e.g. \"gancho events %s client.created\" (\"gancho events\" lists them)", sub, sub)}
 		}
-		ev, ok := relay.Lookup(rest[0])
+		ev, ok := events.Lookup(rest[0])
 		if !ok {
-			return fmt.Errorf("events %s: %q: %w", sub, rest[0], relay.ErrUnknownEvent)
+			return fmt.Errorf("events %s: %q: %w", sub, rest[0], events.ErrUnknown)
 		}
 		if sub == "show" {
 			return showEvent(stdout, ev)
 		}
-		g := relay.NewRandomGenerator()
+		g := events.NewRandomGenerator()
 		if *seed != 0 {
-			g = relay.NewGenerator(*seed)
+			g = events.NewGenerator(*seed)
 		}
 		p, err := g.Sample(ev.Name)
 		if err != nil {
@@ -68,7 +68,7 @@ func cmdEvents(args []string, stdout, stderr io.Writer) error {
 }
 
 func listEvents(w io.Writer, asJSON bool) error {
-	evs := relay.Events()
+	evs := events.All()
 	if asJSON {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
@@ -82,7 +82,7 @@ func listEvents(w io.Writer, asJSON bool) error {
 	return tw.Flush()
 }
 
-func showEvent(w io.Writer, e relay.Event) error {
+func showEvent(w io.Writer, e events.Event) error {
 	fmt.Fprintf(w, "%d. %s — %s / %s\n%s\n\nFields of data:\n", e.Number, e.Name, e.Label, e.LabelPT, e.Description)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, f := range e.Fields {
@@ -91,9 +91,9 @@ func showEvent(w io.Writer, e relay.Event) error {
 	return tw.Flush()
 }
 
-// explainRelay adds the next step to relay errors.
+// explainRelay adds the next step to send (outbound) errors.
 func explainRelay(err error) string {
-	if errors.Is(err, relay.ErrUnknownEvent) {
+	if errors.Is(err, events.ErrUnknown) {
 		return err.Error() + `; run "gancho events" to see the 30 names.`
 	}
 	return ""

@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/gancho-app/gancho/capture"
-	"github.com/gancho-app/gancho/capture/database"
-	"github.com/gancho-app/gancho/relay/ws"
+	"github.com/gancho-app/gancho/internal/database"
+	"github.com/gancho-app/gancho/relay"
 	"github.com/gancho-app/gancho/rules"
 )
 
@@ -30,11 +30,11 @@ func cmdRelay(args []string, stdout, stderr io.Writer) error {
 	cert := fs.String("tls-cert", "", "TLS certificate file (PEM); without it the relay serves plain HTTP, e.g. behind a TLS proxy")
 	key := fs.String("tls-key", "", "TLS key file (PEM), with --tls-cert")
 	maxBody := fs.String("max-body", "25MiB", "largest hook body accepted")
-	keepCount := fs.Int("retention-count", ws.DefaultRetentionCount, "hooks kept per channel, oldest evicted first (-1: no limit)")
+	keepCount := fs.Int("retention-count", relay.DefaultRetentionCount, "hooks kept per channel, oldest evicted first (-1: no limit)")
 	keepBytes := fs.String("retention-bytes", "1GiB", "stored hook bytes kept per channel, oldest evicted first (-1: no limit)")
-	keepAge := ws.DefaultRetentionAge
+	keepAge := relay.DefaultRetentionAge
 	fs.Var(durationFlag{&keepAge}, "retention-age", "how long hooks are kept per channel, e.g. 72h (-1: no limit)")
-	maxChannels := fs.Int("max-channels", ws.DefaultMaxChannels, "most open channels: a desktop opening one more is refused (507)")
+	maxChannels := fs.Int("max-channels", relay.DefaultMaxChannels, "most open channels: a desktop opening one more is refused (507)")
 	var channels, channelTokens multiFlag
 	fs.Var(&channels, "channel", "keep this channel open from the start, so it takes hooks before any desktop opened it; repeatable\n"+
 		"(other channels open when a desktop connects to them; hooks to a channel that is not open get 404 and are not stored)")
@@ -67,7 +67,7 @@ func cmdRelay(args []string, stdout, stderr io.Writer) error {
 	case *token == "":
 		return errors.New(`relay serve: give --token (or GANCHO_RELAY_TOKEN); "--token random" makes one`)
 	case *token == "random":
-		*token = ws.NewToken()
+		*token = relay.NewToken()
 		fmt.Fprintf(stdout, "Token (give it to the team; it guards the stream of every channel without its own --channel-token): %s\n", *token)
 	case len(*token) < 16:
 		return errors.New("relay serve: the token is too short: use 16 characters or more (\"--token random\" makes one)")
@@ -110,12 +110,12 @@ func cmdRelay(args []string, stdout, stderr io.Writer) error {
 	defer db.Close()
 	ctx, stop := signalContext()
 	defer stop()
-	srv, err := ws.NewServer(ctx, db, ws.ServerConfig{Token: *token, MaxBody: mb, MaxChannels: *maxChannels,
+	srv, err := relay.NewServer(ctx, db, relay.ServerConfig{Token: *token, MaxBody: mb, MaxChannels: *maxChannels,
 		Channels: channels, ChannelTokens: chanTokens, Limits: lim,
-		Retention: ws.Retention{MaxCount: *keepCount, MaxBytes: kb, MaxAge: keepAge},
+		Retention: relay.Retention{MaxCount: *keepCount, MaxBytes: kb, MaxAge: keepAge},
 		Logf:      func(f string, a ...any) { fmt.Fprintf(stderr, "gancho relay: "+f+"\n", a...) }})
 	if err != nil {
-		if errors.Is(err, ws.ErrBadChannel) {
+		if errors.Is(err, relay.ErrBadChannel) {
 			return fmt.Errorf("relay serve: --channel: %w", err)
 		}
 		return err

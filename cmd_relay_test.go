@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gancho-app/gancho/capture/database"
-	"github.com/gancho-app/gancho/relay/ws"
+	"github.com/gancho-app/gancho/internal/database"
+	"github.com/gancho-app/gancho/relay"
 )
 
 // lineChild is a gancho process whose stdout lines the test reads.
@@ -134,7 +134,7 @@ func TestListenRelayFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	srv, err := ws.NewServer(context.Background(), db, ws.ServerConfig{Token: token, Channels: []string{"team"}, MaxChannels: 1})
+	srv, err := relay.NewServer(context.Background(), db, relay.ServerConfig{Token: token, Channels: []string{"team"}, MaxChannels: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/gancho-app/gancho/capture"
-	"github.com/gancho-app/gancho/capture/database"
+	"github.com/gancho-app/gancho/internal/database"
 	"github.com/gancho-app/gancho/replay"
 	"github.com/gancho-app/gancho/settings"
 	"github.com/gancho-app/gancho/verify"

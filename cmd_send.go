@@ -12,8 +12,9 @@ import (
 	"time"
 
 	"github.com/gancho-app/gancho/capture"
+	"github.com/gancho-app/gancho/events"
 	"github.com/gancho-app/gancho/internal/text"
-	"github.com/gancho-app/gancho/relay"
+	"github.com/gancho-app/gancho/outbound"
 	"github.com/gancho-app/gancho/replay"
 	"github.com/gancho-app/gancho/verify"
 )
@@ -42,9 +43,9 @@ func cmdSend(args []string, stdout, stderr io.Writer) error {
 	if len(rest) != 1 {
 		return usageError{errors.New(`send: name one event, e.g. "gancho send client.created --to http://localhost:3000/webhooks" ("gancho events" lists them)`)}
 	}
-	ev, ok := relay.Lookup(rest[0])
+	ev, ok := events.Lookup(rest[0])
 	if !ok {
-		return fmt.Errorf("send: %q: %w", rest[0], relay.ErrUnknownEvent)
+		return fmt.Errorf("send: %q: %w", rest[0], events.ErrUnknown)
 	}
 	payload, err := sendPayload(ev.Name, *dataFile)
 	if err != nil {
@@ -72,9 +73,9 @@ func cmdSend(args []string, stdout, stderr io.Writer) error {
 		return errors.New("send: pick one of --get, --xml and --form")
 	}
 
-	s := relay.NewSubscription()
+	s := outbound.NewSubscription()
 	s.Name, s.URL, s.Events, s.Timeout = "gancho send", *to, []string{ev.Name}, *timeout
-	s.Signing = relay.Signing(*signing)
+	s.Signing = outbound.Signing(*signing)
 	s.SignQuery = *signQuery
 	if *signQuery && !*get {
 		return errors.New("send: --sign-query applies to --get deliveries only; add --get or drop --sign-query")
@@ -83,9 +84,9 @@ func cmdSend(args []string, stdout, stderr io.Writer) error {
 	case *get:
 		s.Method = "GET"
 	case *asXML:
-		s.Format = relay.FormatXML
+		s.Format = outbound.FormatXML
 	case *asForm:
-		s.Format = relay.FormatForm
+		s.Format = outbound.FormatForm
 	}
 	if s.Headers, err = parseHeaders(headers); err != nil {
 		return fmt.Errorf("send: %w", err)
@@ -94,9 +95,9 @@ func cmdSend(args []string, stdout, stderr io.Writer) error {
 	switch {
 	case *secret != "":
 		s.Secret = *secret
-	case s.Signing == relay.SignNone:
+	case s.Signing == outbound.SignNone:
 		s.Secret = ""
-	case s.Signing == relay.SignStandard:
+	case s.Signing == outbound.SignStandard:
 		s.Secret, generated = verify.NewSecret(), true
 	default:
 		s.Secret, generated = strings.TrimPrefix(verify.NewSecret(), "whsec_"), true
@@ -106,7 +107,7 @@ func cmdSend(args []string, stdout, stderr io.Writer) error {
 	}
 	var ids capture.IDGen
 	id := "msg_" + ids.New(time.Now())
-	a, req, err := relay.Deliver(ctx, sender, s, id, ev.Name, payload, time.Now())
+	a, req, err := outbound.Deliver(ctx, sender, s, id, ev.Name, payload, time.Now())
 	if err != nil {
 		return fmt.Errorf("send: %w", err)
 	}
@@ -121,35 +122,35 @@ func cmdSend(args []string, stdout, stderr io.Writer) error {
 }
 
 // sendPayload is a fresh sample of event, or the envelope in file.
-func sendPayload(event, file string) (relay.Payload, error) {
+func sendPayload(event, file string) (events.Payload, error) {
 	if file == "" {
-		return relay.Sample(event)
+		return events.Sample(event)
 	}
 	b, err := os.ReadFile(file)
 	if err != nil {
-		return relay.Payload{}, fmt.Errorf("send: --payload: %w", err)
+		return events.Payload{}, fmt.Errorf("send: --payload: %w", err)
 	}
-	p, err := relay.ParseJSON(b)
+	p, err := events.ParseJSON(b)
 	if err != nil {
-		return relay.Payload{}, fmt.Errorf("send: --payload %s: %w", file, err)
+		return events.Payload{}, fmt.Errorf("send: --payload %s: %w", file, err)
 	}
 	return p, nil
 }
 
 // fireSaved fires to the saved subscriptions and reports the first attempt
 // of each delivery (or, with wait, the final outcome).
-func fireSaved(ctx context.Context, c common, sender *replay.Sender, event string, p relay.Payload, wait bool, stdout io.Writer) error {
+func fireSaved(ctx context.Context, c common, sender *replay.Sender, event string, p events.Payload, wait bool, stdout io.Writer) error {
 	e, err := openEngine(c)
 	if err != nil {
 		return err
 	}
 	defer e.Close()
-	store, err := relay.NewStore(ctx, e.db, relay.StoreConfig{})
+	store, err := outbound.NewStore(ctx, e.db, outbound.StoreConfig{})
 	if err != nil {
 		return err
 	}
 	changed := make(chan string, 1024)
-	d := &relay.Dispatcher{Store: store, Sender: sender, OnChange: func(id string) {
+	d := &outbound.Dispatcher{Store: store, Sender: sender, OnChange: func(id string) {
 		select {
 		case changed <- id:
 		default: // the loop below re-reads everything it waits for
@@ -166,7 +167,7 @@ func fireSaved(ctx context.Context, c common, sender *replay.Sender, event strin
 		defer func() { cancel(); <-done }()
 	}
 	ds, err := d.Fire(ctx, event, p, "")
-	if errors.Is(err, relay.ErrNoSubscribers) {
+	if errors.Is(err, outbound.ErrNoSubscribers) {
 		return fmt.Errorf("send: no enabled subscription listens to %s; add one with gancho subscriptions add or in the window's Outbound section, or use --to URL", event)
 	}
 	if err != nil {
@@ -199,7 +200,7 @@ func fireSaved(ctx context.Context, c common, sender *replay.Sender, event strin
 			if err != nil || dl.Attempts == 0 {
 				continue
 			}
-			final := dl.Outcome == relay.OutcomeSucceeded || dl.Outcome == relay.OutcomeFailed
+			final := dl.Outcome == outbound.OutcomeSucceeded || dl.Outcome == outbound.OutcomeFailed
 			if !final && wait {
 				continue
 			}
@@ -214,7 +215,7 @@ func fireSaved(ctx context.Context, c common, sender *replay.Sender, event strin
 				line += ", next attempt " + dl.NextAt.Local().Format("15:04:05") + " (kept: it continues the next time Gancho runs)"
 			}
 			fmt.Fprintln(stdout, line)
-			if dl.Outcome != relay.OutcomeSucceeded {
+			if dl.Outcome != outbound.OutcomeSucceeded {
 				failed++
 			}
 		}
@@ -225,7 +226,7 @@ func fireSaved(ctx context.Context, c common, sender *replay.Sender, event strin
 	return nil
 }
 
-func printDelivery(w io.Writer, event string, req replay.Request, a relay.Attempt) {
+func printDelivery(w io.Writer, event string, req replay.Request, a outbound.Attempt) {
 	if a.Class != "" {
 		fmt.Fprintf(w, "%s %s %s: FAILED (%s): %s\n", event, req.Method, req.URL, a.Class, text.Line(a.Err))
 		return

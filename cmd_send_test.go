@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/gancho-app/gancho/capture"
-	"github.com/gancho-app/gancho/capture/database"
-	"github.com/gancho-app/gancho/relay"
+	"github.com/gancho-app/gancho/internal/database"
+	"github.com/gancho-app/gancho/outbound"
 	"github.com/gancho-app/gancho/verify"
 )
 
@@ -124,12 +124,12 @@ func TestSendCommand(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		st, err := relay.NewStore(context.Background(), db, relay.StoreConfig{})
+		st, err := outbound.NewStore(context.Background(), db, outbound.StoreConfig{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, name := range []string{"ERP", "BI"} {
-			s := relay.NewSubscription()
+			s := outbound.NewSubscription()
 			s.Name, s.URL, s.Events = name, srv.URL+"/"+name, []string{"client.created"}
 			if err := st.Save(context.Background(), &s); err != nil {
 				t.Fatal(err)

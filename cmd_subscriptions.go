@@ -12,7 +12,7 @@ import (
 
 	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/internal/text"
-	"github.com/gancho-app/gancho/relay"
+	"github.com/gancho-app/gancho/outbound"
 )
 
 const subscriptionsUsage = `gancho subscriptions: the outbound webhooks "gancho send EVENT" fires to.
@@ -27,7 +27,7 @@ Run "gancho subscriptions add -h" for the flags of add and edit.
 `
 
 // cmdSubscriptions manages the outbound subscriptions headless, with the
-// window's validation (relay.Subscription.Validate, through Store.Save).
+// window's validation (outbound.Subscription.Validate, through Store.Save).
 func cmdSubscriptions(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprint(stdout, subscriptionsUsage)
@@ -38,7 +38,7 @@ func cmdSubscriptions(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("subscriptions "+verb, stderr, &c)
 	asJSON := fs.Bool("json", false, "print JSON (snake_case), one object per line")
 	var sf subFlags
-	var q relay.DeliveryQuery
+	var q outbound.DeliveryQuery
 	secrets := false
 	switch verb {
 	case "list":
@@ -71,7 +71,7 @@ func cmdSubscriptions(args []string, stdout, stderr io.Writer) error {
 	}
 	if q.Outcome != "" {
 		switch q.Outcome {
-		case relay.OutcomePending, relay.OutcomeRetrying, relay.OutcomeSucceeded, relay.OutcomeFailed:
+		case outbound.OutcomePending, outbound.OutcomeRetrying, outbound.OutcomeSucceeded, outbound.OutcomeFailed:
 		default:
 			return fmt.Errorf("--outcome %q: use pending, retrying, succeeded or failed", q.Outcome)
 		}
@@ -82,7 +82,7 @@ func cmdSubscriptions(args []string, stdout, stderr io.Writer) error {
 	}
 	defer e.Close()
 	ctx := context.Background()
-	store, err := relay.NewStore(ctx, e.db, relay.StoreConfig{})
+	store, err := outbound.NewStore(ctx, e.db, outbound.StoreConfig{})
 	if err != nil {
 		return err
 	}
@@ -108,7 +108,7 @@ func cmdSubscriptions(args []string, stdout, stderr io.Writer) error {
 		}
 		return nil
 	case "add", "edit":
-		s := relay.NewSubscription()
+		s := outbound.NewSubscription()
 		s.Secret = "" // Save generates one for standard signing, none for the others
 		if verb == "edit" {
 			if s, err = store.Subscription(ctx, pos[0]); err != nil {
@@ -118,7 +118,7 @@ func cmdSubscriptions(args []string, stdout, stderr io.Writer) error {
 		if err := sf.apply(fs, &s); err != nil {
 			return err
 		}
-		generated := s.Secret == "" && (s.Signing == "" || s.Signing == relay.SignStandard)
+		generated := s.Secret == "" && (s.Signing == "" || s.Signing == outbound.SignStandard)
 		if err := store.Save(ctx, &s); err != nil {
 			return err
 		}
@@ -175,14 +175,14 @@ func cmdSubscriptions(args []string, stdout, stderr io.Writer) error {
 }
 
 func explainSub(err error, id string) error {
-	if errors.Is(err, relay.ErrNotFound) {
+	if errors.Is(err, outbound.ErrNotFound) {
 		return fmt.Errorf(`no subscription %q: run "gancho subscriptions list" to see the ids`, id)
 	}
 	return err
 }
 
 // subLine is a subscription in one line of text.
-func subLine(s relay.Subscription, secret bool) string {
+func subLine(s outbound.Subscription, secret bool) string {
 	state := "enabled"
 	if !s.Enabled {
 		state = "disabled"
@@ -215,8 +215,8 @@ func (f *subFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.signing, "signing", "standard", "standard, stripe, github or none")
 	fs.StringVar(&f.secret, "secret", "", "signing secret (standard: whsec_…, generated and printed when empty)")
 	fs.BoolVar(&f.signQuery, "sign-query", false, "GET only: sign the raw query string in place of the empty body; edit --sign-query=false stops it")
-	fs.DurationVar(&f.timeout, "timeout", relay.DefaultTimeout, "per-attempt timeout, 1s to 5m")
-	fs.StringVar(&f.retry, "retry", "standard", "retry policy: "+relay.RetryUsage)
+	fs.DurationVar(&f.timeout, "timeout", outbound.DefaultTimeout, "per-attempt timeout, 1s to 5m")
+	fs.StringVar(&f.retry, "retry", "standard", "retry policy: "+outbound.RetryUsage)
 	fs.BoolVar(&f.disabled, "disabled", false, "save it disabled (receives nothing); edit --disabled=false enables it")
 	fs.Var(&f.rename, "rename", `mapping: rename a field, "client.name -> nome_cliente" (repeatable)`)
 	fs.Var(&f.exclude, "exclude", "mapping: drop a field, e.g. client.cnpj (repeatable)")
@@ -225,7 +225,7 @@ func (f *subFlags) register(fs *flag.FlagSet) {
 
 // apply sets the fields whose flags were given (all of them for add, whose
 // s holds the defaults).
-func (f *subFlags) apply(fs *flag.FlagSet, s *relay.Subscription) (err error) {
+func (f *subFlags) apply(fs *flag.FlagSet, s *outbound.Subscription) (err error) {
 	given := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
 	fs.Visit(func(fl *flag.Flag) {
@@ -242,11 +242,11 @@ func (f *subFlags) apply(fs *flag.FlagSet, s *relay.Subscription) (err error) {
 		case "method":
 			s.Method = strings.ToUpper(f.method)
 		case "format":
-			s.Format = relay.Format(strings.ToLower(f.format))
+			s.Format = outbound.Format(strings.ToLower(f.format))
 		case "header":
 			s.Headers, err = parseHeaders(f.headers)
 		case "signing":
-			sg := relay.Signing(strings.ToLower(f.signing))
+			sg := outbound.Signing(strings.ToLower(f.signing))
 			if sg != s.Signing && !given["secret"] {
 				s.Secret = "" // another scheme's key: standard makes a new one, the others ask for one
 			}
@@ -258,7 +258,7 @@ func (f *subFlags) apply(fs *flag.FlagSet, s *relay.Subscription) (err error) {
 		case "timeout":
 			s.Timeout = f.timeout
 		case "retry":
-			s.Retry, err = relay.ParseRetry(f.retry)
+			s.Retry, err = outbound.ParseRetry(f.retry)
 			if err != nil {
 				err = fmt.Errorf("--retry: %w", err)
 			}
@@ -272,7 +272,7 @@ func (f *subFlags) apply(fs *flag.FlagSet, s *relay.Subscription) (err error) {
 					err = fmt.Errorf("--rename %q: write it as \"from.field -> new_name\"", r)
 					return
 				}
-				s.Mapping.Rename = append(s.Mapping.Rename, relay.Rename{From: strings.TrimSpace(from), To: strings.TrimSpace(to)})
+				s.Mapping.Rename = append(s.Mapping.Rename, outbound.Rename{From: strings.TrimSpace(from), To: strings.TrimSpace(to)})
 			}
 		case "exclude":
 			s.Mapping.Exclude = []string(f.exclude)
@@ -284,7 +284,7 @@ func (f *subFlags) apply(fs *flag.FlagSet, s *relay.Subscription) (err error) {
 					err = fmt.Errorf("--add %q: write it as \"name=value\"", a)
 					return
 				}
-				s.Mapping.Add = append(s.Mapping.Add, relay.Constant{Name: strings.TrimSpace(name), Value: value})
+				s.Mapping.Add = append(s.Mapping.Add, outbound.Constant{Name: strings.TrimSpace(name), Value: value})
 			}
 		}
 	})
@@ -301,7 +301,7 @@ func (f *subFlags) apply(fs *flag.FlagSet, s *relay.Subscription) (err error) {
 		}
 		return fmt.Errorf("--method %s: this subscription signs its query string, which only a GET has; add --sign-query=false to stop that", m)
 	}
-	if s.Signing == relay.SignNone {
+	if s.Signing == outbound.SignNone {
 		if given["sign-query"] {
 			return errors.New("--sign-query needs a signature: add --signing standard, stripe or github")
 		}
@@ -354,7 +354,7 @@ type subJSON struct {
 	LastError      string       `json:"last_error,omitempty"`
 }
 
-func subJSONOf(s relay.Subscription, secret bool) subJSON {
+func subJSONOf(s outbound.Subscription, secret bool) subJSON {
 	j := subJSON{ID: s.ID, Name: s.Name, Events: s.Events, URL: s.URL, Method: s.Method, Format: string(s.Format),
 		Headers: []headerJSON{}, Signing: string(s.Signing), SignQuery: s.SignQuery, TimeoutSeconds: s.Timeout.Seconds(), Retry: s.Retry.String(),
 		Exclude: s.Mapping.Exclude, Enabled: s.Enabled, DisabledReason: s.DisabledReason, CreatedAt: s.CreatedAt,
@@ -392,7 +392,7 @@ type deliveryJSON struct {
 	Payload          json.RawMessage `json:"payload,omitempty"`
 }
 
-func deliveryJSONOf(d relay.Delivery) deliveryJSON {
+func deliveryJSONOf(d outbound.Delivery) deliveryJSON {
 	j := deliveryJSON{ID: d.ID, SubscriptionID: d.SubscriptionID, SubscriptionName: d.SubscriptionName, Event: d.Event,
 		CreatedAt: d.CreatedAt, Outcome: string(d.Outcome), Attempts: d.Attempts, LastStatus: d.LastStatus, LastError: d.LastError}
 	if json.Valid(d.Payload) {

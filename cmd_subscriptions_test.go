@@ -7,19 +7,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gancho-app/gancho/capture/database"
-	"github.com/gancho-app/gancho/relay"
+	"github.com/gancho-app/gancho/internal/database"
+	"github.com/gancho-app/gancho/outbound"
 )
 
 // subsIn reads the subscriptions saved in dir.
-func subsIn(t *testing.T, dir string) []relay.Subscription {
+func subsIn(t *testing.T, dir string) []outbound.Subscription {
 	t.Helper()
 	db, err := database.Open(dir, database.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	st, err := relay.NewStore(context.Background(), db, relay.StoreConfig{})
+	st, err := outbound.NewStore(context.Background(), db, outbound.StoreConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,23 +36,23 @@ func TestSubscriptionsAdd(t *testing.T) {
 		args    []string
 		code    int
 		errHas  string
-		check   func(t *testing.T, s relay.Subscription)
+		check   func(t *testing.T, s outbound.Subscription)
 		outHas  string
 		noSaved bool
 	}{
 		{"defaults", []string{"--name", "CRM", "--event", "sale.created", "--url", "http://localhost:3000/in"}, 0, "",
-			func(t *testing.T, s relay.Subscription) {
-				if s.Method != "POST" || s.Signing != relay.SignStandard || !strings.HasPrefix(s.Secret, "whsec_") || !s.Enabled ||
-					s.Retry.Kind != relay.RetryStandard || s.Timeout != relay.DefaultTimeout {
+			func(t *testing.T, s outbound.Subscription) {
+				if s.Method != "POST" || s.Signing != outbound.SignStandard || !strings.HasPrefix(s.Secret, "whsec_") || !s.Enabled ||
+					s.Retry.Kind != outbound.RetryStandard || s.Timeout != outbound.DefaultTimeout {
 					t.Errorf("defaults: %+v", s)
 				}
 			}, "Signing secret (give it to the receiver): whsec_", false},
 		{"every field", []string{"--name", "ERP", "--event", "sale.created", "--event", "client.created", "--url", "https://erp.example/h",
 			"--method", "get", "--header", "Authorization: Bearer x", "--signing", "github", "--secret", "s3cr3t",
 			"--timeout", "10s", "--retry", "linear:3x1m", "--disabled", "--rename", "client.name -> nome", "--exclude", "client.cnpj", "--add", "origem=crm"}, 0, "",
-			func(t *testing.T, s relay.Subscription) {
-				if s.Method != "GET" || len(s.Events) != 2 || s.Headers[0].Value != "Bearer x" || s.Signing != relay.SignGitHub ||
-					s.Secret != "s3cr3t" || s.Timeout != 10*time.Second || s.Retry.Kind != relay.RetryLinear || s.Enabled ||
+			func(t *testing.T, s outbound.Subscription) {
+				if s.Method != "GET" || len(s.Events) != 2 || s.Headers[0].Value != "Bearer x" || s.Signing != outbound.SignGitHub ||
+					s.Secret != "s3cr3t" || s.Timeout != 10*time.Second || s.Retry.Kind != outbound.RetryLinear || s.Enabled ||
 					s.Mapping.Rename[0].To != "nome" || s.Mapping.Exclude[0] != "client.cnpj" || s.Mapping.Add[0].Value != "crm" {
 					t.Errorf("saved %+v", s)
 				}
@@ -66,7 +66,7 @@ func TestSubscriptionsAdd(t *testing.T) {
 		{"bad retry", []string{"--name", "CRM", "--event", "sale.created", "--url", "http://x/", "--retry", "often"}, 1, "--retry", nil, "", true},
 		{"bad header", []string{"--name", "CRM", "--event", "sale.created", "--url", "http://x/", "--header", "NoColon"}, 1, "Name: value", nil, "", true},
 		{"sign query", []string{"--name", "CRM", "--event", "sale.created", "--url", "http://x/", "--method", "GET", "--sign-query", "--json"}, 0, "",
-			func(t *testing.T, s relay.Subscription) {
+			func(t *testing.T, s outbound.Subscription) {
 				if !s.SignQuery || s.Method != "GET" {
 					t.Errorf("saved %+v", s)
 				}
@@ -118,26 +118,26 @@ func TestSubscriptionsVerbs(t *testing.T) {
 		args   []string
 		code   int
 		outHas string
-		check  func(t *testing.T, subs []relay.Subscription)
+		check  func(t *testing.T, subs []outbound.Subscription)
 	}{
 		{"list", []string{"list"}, 0, id, nil},
 		{"list json snake_case", []string{"list", "--json"}, 0, `"timeout_seconds":30`, nil},
-		{"edit changes only what is given", []string{"edit", id, "--url", "http://127.0.0.1:2/new"}, 0, "Saved", func(t *testing.T, subs []relay.Subscription) {
+		{"edit changes only what is given", []string{"edit", id, "--url", "http://127.0.0.1:2/new"}, 0, "Saved", func(t *testing.T, subs []outbound.Subscription) {
 			if subs[0].URL != "http://127.0.0.1:2/new" || subs[0].Name != "CRM" || subs[0].Events[0] != "sale.created" {
 				t.Errorf("%+v", subs[0])
 			}
 		}},
-		{"edit validates", []string{"edit", id, "--event", "nope"}, 1, "", func(t *testing.T, subs []relay.Subscription) {
+		{"edit validates", []string{"edit", id, "--event", "nope"}, 1, "", func(t *testing.T, subs []outbound.Subscription) {
 			if subs[0].Events[0] != "sale.created" {
 				t.Errorf("saved anyway: %v", subs[0].Events)
 			}
 		}},
-		{"disable", []string{"disable", id}, 0, "disabled", func(t *testing.T, subs []relay.Subscription) {
+		{"disable", []string{"disable", id}, 0, "disabled", func(t *testing.T, subs []outbound.Subscription) {
 			if subs[0].Enabled {
 				t.Error("still enabled")
 			}
 		}},
-		{"enable", []string{"enable", id}, 0, "enabled", func(t *testing.T, subs []relay.Subscription) {
+		{"enable", []string{"enable", id}, 0, "enabled", func(t *testing.T, subs []outbound.Subscription) {
 			if !subs[0].Enabled {
 				t.Error("still disabled")
 			}
@@ -147,7 +147,7 @@ func TestSubscriptionsVerbs(t *testing.T) {
 		{"enable unknown id", []string{"enable", "sub_nope"}, 1, "", nil},
 		{"edit needs an id", []string{"edit"}, 2, "", nil}, // usage
 		{"unknown verb", []string{"frob"}, 2, "", nil},
-		{"delete", []string{"delete", id}, 0, "Deleted", func(t *testing.T, subs []relay.Subscription) {
+		{"delete", []string{"delete", id}, 0, "Deleted", func(t *testing.T, subs []outbound.Subscription) {
 			if len(subs) != 0 {
 				t.Errorf("left %d", len(subs))
 			}
@@ -208,16 +208,16 @@ func TestSubscriptionsSignQueryEdit(t *testing.T) {
 		code      int
 		errHas    string
 		method    string
-		signing   relay.Signing
+		signing   outbound.Signing
 		signQuery bool
 		outHas    string
 	}{
-		{"list shows it", []string{"list", "--json"}, 0, "", "GET", relay.SignStandard, true, `"sign_query":true`},
-		{"POST names the flag", []string{"edit", id, "--method", "POST"}, 1, "--sign-query=false", "GET", relay.SignStandard, true, ""},
-		{"no signing names the flag", []string{"edit", id, "--signing", "none"}, 1, "--sign-query=false", "GET", relay.SignStandard, true, ""},
-		{"other edits keep it", []string{"edit", id, "--name", "ERP", "--json"}, 0, "", "GET", relay.SignStandard, true, `"sign_query":true`},
-		{"POST with --sign-query=false", []string{"edit", id, "--method", "POST", "--sign-query=false", "--json"}, 0, "", "POST", relay.SignStandard, false, `"sign_query":false`},
-		{"tick it again on a GET", []string{"edit", id, "--method", "GET", "--sign-query"}, 0, "", "GET", relay.SignStandard, true, "Saved"},
+		{"list shows it", []string{"list", "--json"}, 0, "", "GET", outbound.SignStandard, true, `"sign_query":true`},
+		{"POST names the flag", []string{"edit", id, "--method", "POST"}, 1, "--sign-query=false", "GET", outbound.SignStandard, true, ""},
+		{"no signing names the flag", []string{"edit", id, "--signing", "none"}, 1, "--sign-query=false", "GET", outbound.SignStandard, true, ""},
+		{"other edits keep it", []string{"edit", id, "--name", "ERP", "--json"}, 0, "", "GET", outbound.SignStandard, true, `"sign_query":true`},
+		{"POST with --sign-query=false", []string{"edit", id, "--method", "POST", "--sign-query=false", "--json"}, 0, "", "POST", outbound.SignStandard, false, `"sign_query":false`},
+		{"tick it again on a GET", []string{"edit", id, "--method", "GET", "--sign-query"}, 0, "", "GET", outbound.SignStandard, true, "Saved"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, errOut, code := runCmd(t, append(append([]string{"subscriptions"}, tc.args...), "--data", dir)...)

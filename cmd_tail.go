@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/gancho-app/gancho/capture"
-	"github.com/gancho-app/gancho/capture/database"
-	"github.com/gancho-app/gancho/relay/ws"
+	"github.com/gancho-app/gancho/internal/database"
+	"github.com/gancho-app/gancho/relay"
 	"github.com/gancho-app/gancho/settings"
 )
 
@@ -31,13 +31,13 @@ type liveInfo struct {
 
 // startLive serves the loopback live stream of src on a random port and
 // writes liveFile in dir; stop ends both.
-func startLive(dir string, src ws.Subscriber) (stop func(), err error) {
+func startLive(dir string, src relay.Subscriber) (stop func(), err error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("live stream: %w", err)
 	}
-	token := ws.NewToken()
-	local := ws.NewLocal(src, token)
+	token := relay.NewToken()
+	local := relay.NewLocal(src, token)
 	mux := http.NewServeMux()
 	mux.Handle("/live", local)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
@@ -100,7 +100,7 @@ func cmdTail(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	fmt.Fprintf(stderr, "Following the captures of Gancho (pid %d); Ctrl-C to stop.\n", info.PID)
 	enc := json.NewEncoder(stdout)
-	return ws.Tail(ctx, info.URL, info.Token, func(rec capture.Record) {
+	return relay.Tail(ctx, info.URL, info.Token, func(rec capture.Record) {
 		if *asJSON {
 			_ = enc.Encode(rec)
 			return

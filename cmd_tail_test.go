@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/gancho-app/gancho/capture"
-	"github.com/gancho-app/gancho/capture/database"
-	"github.com/gancho-app/gancho/relay/ws"
+	"github.com/gancho-app/gancho/internal/database"
+	"github.com/gancho-app/gancho/relay"
 )
 
 func TestLiveStreamDiscovery(t *testing.T) {
@@ -43,8 +43,8 @@ func TestLiveStreamDiscovery(t *testing.T) {
 		t.Fatalf("%+v %v", info, err)
 	}
 	t.Run("wrong token", func(t *testing.T) {
-		err := ws.Tail(context.Background(), info.URL, "nope", func(capture.Record) {})
-		if !errors.Is(err, ws.ErrUnauthorized) {
+		err := relay.Tail(context.Background(), info.URL, "nope", func(capture.Record) {})
+		if !errors.Is(err, relay.ErrUnauthorized) {
 			t.Errorf("err = %v", err)
 		}
 	})
@@ -53,7 +53,7 @@ func TestLiveStreamDiscovery(t *testing.T) {
 		defer cancel()
 		got := make(chan capture.Record, 1)
 		done := make(chan error, 1)
-		go func() { done <- ws.Tail(ctx, info.URL, info.Token, func(r capture.Record) { got <- r }) }()
+		go func() { done <- relay.Tail(ctx, info.URL, info.Token, func(r capture.Record) { got <- r }) }()
 		// Append until the stream (connecting concurrently) has shown one.
 		var ids capture.IDGen
 		tick := time.NewTicker(20 * time.Millisecond)

@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/gancho-app/gancho/internal/fynequiet" // imported first: its init runs before Fyne's
+	"github.com/gancho-app/gancho/outbound"
 	"github.com/gancho-app/gancho/relay"
-	"github.com/gancho-app/gancho/relay/ws"
 	"github.com/gancho-app/gancho/replay"
 	"github.com/gancho-app/gancho/settings"
 	"github.com/gancho-app/gancho/tunnel"
@@ -96,12 +96,12 @@ func needDisplay(goos string, getenv func(string) string) error {
 // startOutbound opens the subscriptions store and runs deliveries (pending
 // retries included) until stop is called.
 func startOutbound(e *engine, sender *replay.Sender) (o *ui.Outbound, stop func(), err error) {
-	store, err := relay.NewStore(context.Background(), e.db, relay.StoreConfig{})
+	store, err := outbound.NewStore(context.Background(), e.db, outbound.StoreConfig{})
 	if err != nil {
 		return nil, nil, err
 	}
 	changed := make(chan struct{}, 1)
-	d := &relay.Dispatcher{Store: store, Sender: sender, OnChange: func(string) {
+	d := &outbound.Dispatcher{Store: store, Sender: sender, OnChange: func(string) {
 		select { // a signal: the window re-reads the store
 		case changed <- struct{}{}:
 		default:
@@ -122,6 +122,6 @@ func publicFor(s settings.Settings, e *engine) tunnel.Opener {
 	if !s.Relay.On() {
 		return ngrokFor(s)
 	}
-	return &ws.Endpoint{Client: ws.Client{URL: s.Relay.URL, Channel: s.Relay.Channel, Token: s.Relay.Token,
+	return &relay.Endpoint{Client: relay.Client{URL: s.Relay.URL, Channel: s.Relay.Channel, Token: s.Relay.Token,
 		Store: e.store, DB: e.db}}
 }

@@ -25,10 +25,10 @@ import (
 	"github.com/mattn/go-isatty"
 
 	"github.com/gancho-app/gancho/capture"
-	"github.com/gancho-app/gancho/capture/database"
 	"github.com/gancho-app/gancho/capture/pretty"
+	"github.com/gancho-app/gancho/internal/database"
 	"github.com/gancho-app/gancho/internal/text"
-	"github.com/gancho-app/gancho/relay/ws"
+	"github.com/gancho-app/gancho/relay"
 	"github.com/gancho-app/gancho/replay"
 	"github.com/gancho-app/gancho/rules"
 	"github.com/gancho-app/gancho/settings"
@@ -472,12 +472,12 @@ func captureURL(base string, s settings.Settings) string {
 // connection's states. failed yields the error that ended the client (a
 // refused token, an unreachable relay at start): listen then stops.
 func listenRelay(ctx context.Context, e *engine, lf *listenFlags, stdout io.Writer) (stop func(), failed <-chan error, err error) {
-	c := &ws.Client{URL: lf.relay, Channel: lf.channel, Token: lf.relayTok, Store: e.store, DB: e.db, FailFast: true,
-		State: func(st ws.ClientState) {
+	c := &relay.Client{URL: lf.relay, Channel: lf.channel, Token: lf.relayTok, Store: e.store, DB: e.db, FailFast: true,
+		State: func(st relay.ClientState) {
 			switch st.Kind {
-			case ws.Online:
+			case relay.Online:
 				fmt.Fprintf(stdout, "Relay online: senders post to %s (%s to catch up)\n", st.HookURL, text.N(int(st.Backlog), "waiting hook", "waiting hooks"))
-			case ws.Reconnecting:
+			case relay.Reconnecting:
 				fmt.Fprintf(stdout, "Relay reconnecting: %s; next try %s\n", st.Reason, st.Retry.Local().Format("15:04:05"))
 			}
 		}}
@@ -495,13 +495,13 @@ func listenRelay(ctx context.Context, e *engine, lf *listenFlags, stdout io.Writ
 
 // relayFailure says why the relay client gave up, naming listen's flags.
 func relayFailure(err error, lf *listenFlags) error {
-	var de *ws.DialError
+	var de *relay.DialError
 	switch {
-	case errors.Is(err, ws.ErrUnauthorized):
+	case errors.Is(err, relay.ErrUnauthorized):
 		return fmt.Errorf("relay: %s refused the token: check --token (or GANCHO_RELAY_TOKEN); it must be the relay's --token, or the --channel-token it gives channel %s", lf.relay, lf.channel)
 	case errors.As(err, &de):
 		return fmt.Errorf("relay: %s: check --relay, and that gancho relay serve runs there and is reachable from this machine", de)
-	case errors.Is(err, ws.ErrChannelLimit):
+	case errors.Is(err, relay.ErrChannelLimit):
 		return fmt.Errorf("relay: %s cannot open channel %s: %v", lf.relay, lf.channel, errors.Unwrap(err)) // the relay's own sentence
 	}
 	return fmt.Errorf("relay: %w", err)

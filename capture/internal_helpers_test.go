@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gancho-app/gancho/capture/database"
+	"github.com/gancho-app/gancho/internal/database"
 )
 
 func openTestStore(t *testing.T, dir string, cfg StoreConfig) (*Store, *database.DB) {

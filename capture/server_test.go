@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/gancho-app/gancho/capture"
-	"github.com/gancho-app/gancho/capture/database"
+	"github.com/gancho-app/gancho/internal/database"
 )
 
 // newStore opens a store in a fresh directory; closed by t.Cleanup.

@@ -14,7 +14,7 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/gancho-app/gancho/capture/database"
+	"github.com/gancho-app/gancho/internal/database"
 	"github.com/gancho-app/gancho/verify"
 )
 

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/gancho-app/gancho/capture"
-	"github.com/gancho-app/gancho/capture/database"
+	"github.com/gancho-app/gancho/internal/database"
 )
 
 var ids capture.IDGen

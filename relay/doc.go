@@ -1,75 +1,100 @@
-// Package relay is Gancho's outbound side ("send"): the catalogue of the 30
-// CRM events, realistic sample payloads for them, the ordered payload tree
-// that renders them as JSON, XML or flat name=value fields, and the send
-// engine: outbound subscriptions, signed delivery with retries, and a
-// persisted log of every delivery attempt.
+// Package relay moves captures between machines over WebSocket: the local
+// live stream that `gancho tail` reads (Local, Tail), the self-hosted team
+// relay server (`gancho relay serve`) that receives webhooks on the
+// internet and keeps them until a desktop fetches them (Server), and the
+// desktop side of the relay (Client) with its tunnel endpoint. (Until the
+// layout change this package was relay/ws; the outbound side that used to be
+// relay/ is now packages outbound and events.)
 //
-// # Events
+// The package is engine only: it never imports fyne. Every callback is
+// documented as called on any goroutine; the UI crosses to its own thread.
 //
-// Events lists the 30 events in the order of the CRM's webhook menu, each
-// with a stable machine name (sent as the envelope's "type"), its English and
-// Portuguese labels and a documented field list. Machine names are
-// "<subject>.<action>" with the subjects client, opportunity, prospect, quote
-// and sale: "client.phase_changed", "opportunity.created", "sale.created".
-// The CRM's menu calls the third event "lead phase changed" in English but
-// "prospecto" in Portuguese and "prospect" in every other entry, so it is
-// named "prospect.phase_changed", like the rest of the prospect events.
-// Lookup finds an event by machine name, 1-based number or label.
+// # Local live stream
 //
-// # Samples
+// Local is an http.Handler for a loopback listener. A connection must carry
+// the per-run token (query "?token=T" or header "Authorization: Bearer T";
+// 401 otherwise) and a Host header naming localhost, 127.0.0.1 or [::1]
+// with any port (403 otherwise), so a web page cannot attach through DNS
+// rebinding; gorilla's default Origin check applies too. Each committed
+// capture (capture.Added) is sent as one text message holding its
+// capture.Record JSON, the `gancho list --json` record. A client too slow
+// to keep up is closed with code 4008 and a reason.
 //
-// A Generator fills an event with Brazilian CRM data that changes on every
-// call; NewGenerator(seed) with SampleAt and a fixed time gives the same bytes
-// every time, for tests and reproducible deliveries. Samples use the
-// Standard Webhooks style envelope:
+// # Relay wire protocol
 //
-//	{"type": "client.created", "timestamp": "2025-03-14T10:30:00-03:00", "data": {…}}
+// Senders post webhooks to {base}/{channel}/{anything}. A channel name is
+// 1 to 64 characters of a-z, 0-9, '_' and '-' ("_gancho" is reserved).
+// Hooks never create a channel: a channel is open once an authenticated
+// desktop has opened its stream (it then stays open, across restarts), or
+// when the relay configures it (ServerConfig.Channels, ChannelTokens). A
+// hook to a channel that is not open is answered 404 with a sentence
+// saying how to open it, and nothing is stored. At most
+// ServerConfig.MaxChannels channels are open: a desktop opening one more
+// is answered 507, naming the --max-channels flag. Open channels
+// accept hooks while no desktop is connected. The request goes through capture.Handler (body cap, inbound protection,
+// signatures, response rules), with the "/{channel}" prefix
+// removed from the recorded target, so a capture looks as if it had reached
+// the local capture server at the public hook URL ({base}/{channel}), as
+// with a tunnel. The sender is answered only after the hook is committed
+// with its per-channel sequence number (1, 2, 3, … without gaps).
 //
-// # Payloads
+// GET /_gancho/health answers 200 "ok".
 //
-// A Payload is an ordered JSON tree. It renders as indented JSON with its
-// member order kept, as XML (one element per field), or flattened to dotted
-// names ("data.client.name", "data.tags.0") for query strings and form
-// bodies. ParseJSON reads any JSON, such as a body captured from a request,
-// into the same tree without reordering it, which is how custom Templates
-// become payloads.
+// Desktops read a channel at
 //
-// # Subscriptions
+//	GET /_gancho/stream/{channel}?after=N&client=ID
+//	Authorization: Bearer TOKEN
 //
-// A Subscription is an outbound webhook: the events it takes, the URL it
-// goes to, GET (fields in the query) or POST (JSON, XML or form body),
-// custom headers, a field Mapping (rename, exclude, add constants), the
-// signing scheme and secret (Standard Webhooks by default, Stripe, GitHub or
-// none), a per-attempt Timeout and a RetryPolicy. NewSubscription fills in
-// the defaults; Validate says, one sentence per problem, what to fix.
-// Build turns a subscription, an event and a payload into the signed
-// replay.Request of one attempt; Deliver also sends it, for a one-off
-// `gancho send EVENT --to URL`.
+// upgraded to WebSocket. after is the last sequence the client has applied
+// (0 or absent: from the start); client is an optional identifier
+// ([A-Za-z0-9_.-], at most 64) under which acknowledgements are recorded
+// ("default" when absent). A missing or wrong token is answered 401 before
+// the upgrade, a bad channel name 404, a new channel beyond the limit 507.
+// The token is ServerConfig.Token, or the channel's own token when
+// ServerConfig.ChannelTokens gives it one (then only that token opens it).
 //
-// # Delivery
+// The server sends text frames. Each frame holds one or more JSON objects,
+// one per line (JSON Lines: every object ends with "\n"), so a frame with
+// a single hook is exactly that hook's object; read a frame with a
+// json.Decoder until io.EOF. Objects are one of:
 //
-// A Store keeps subscriptions, deliveries, their attempts and custom
-// templates in the relay_* tables of Gancho's SQLite database. A Dispatcher
-// fires an event into one Delivery per subscription that takes it (one
-// transaction for the whole fan-out) and, in Run, makes the attempts of
-// whichever deliveries are due, several at once, recording every attempt
-// (status, latency, response headers, a body excerpt, failure class, next
-// retry) and the delivery's new state in group commits:
+//	{"hello":{"channel":"c","after":N,"head":H}}   first frame; H = newest seq at connect
+//	{"seq":N,"channel":"c","capture":{…}}          a hook; capture is a capture.Record
+//	{"gap":{"after":A,"next":B}}                   seqs A+1…B-1 were evicted by retention
+//	                                               before this client read them
 //
-//   - a 2xx succeeds; a 3xx fails and is not followed;
-//   - 410 Gone fails the delivery for good and disables the subscription,
-//     recording why;
-//   - other statuses, timeouts and connection failures are retried on the
-//     policy's schedule (standard: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h,
-//     20 h, 24 h), each delay jittered by ±20 %; for 429, 502, 503 and 504 a
-//     Retry-After header (seconds or HTTP-date, clamped to 1 s..1 h) replaces
-//     the scheduled delay; when the schedule runs out the delivery fails.
+// Hooks arrive in sequence order, each once per connection: the backlog
+// after N is replayed from the database, then live hooks follow with no
+// gap or duplicate at the handoff.
 //
-// Every attempt is signed afresh, with the delivery id ("msg_…") as its
-// webhook-id, so receivers can drop duplicates. Because due deliveries are
-// read from the database, retries pending when the app closes go on when it
-// opens again. A RetryPolicy's Compress factor makes a long schedule play
-// out quickly while trying it (at 60 an hour lasts a minute).
+// The client sends text messages {"ack":N} once hooks up to N are safely
+// stored on its side; the server records the highest ack per channel and
+// client (Server.Channels reports them). Anything else the client sends is
+// ignored; messages over 4 KiB end the connection.
 //
-// The package never imports Fyne.
+// The server pings every PingInterval and drops a connection that has not
+// answered within PongWait. Each connection has one writer goroutine and a
+// bounded queue of live hooks: a client that lets it fill is closed with
+// code 4008 and reason "client too slow: reconnect to catch up"; capture
+// and other clients never wait for it, and it loses nothing, since it
+// resumes from its last applied seq on reconnect. A relay shutting down
+// closes streams with 1001.
+//
+// # Retention
+//
+// Retention (per channel; Server.SetRetention, ServerConfig.Retention)
+// evicts the oldest hooks beyond MaxCount, beyond MaxBytes of stored
+// records (the newest hook is always kept) or older than MaxAge, whether
+// or not a client acknowledged them: the limits are hard caps, so a
+// channel nobody reads cannot fill the disk. A client that comes back
+// after its unread hooks were evicted is told so with a gap object and
+// carries on. (Retention bounds what is stored; each stream's queue of
+// live hooks waiting for its writer is bounded separately, by
+// ServerConfig.SendQueue hooks and 32 MiB.)
+//
+// Channels that hooks created before channels had to be opened, and that
+// no desktop acknowledged, are not open after an upgrade: they do not
+// count against the limit, their hooks stay until retention evicts them
+// (a desktop opening the channel still receives them), and the channel is
+// forgotten once its last hook is gone.
 package relay

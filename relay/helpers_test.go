@@ -1,253 +1,241 @@
 package relay
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
-	"net/http/httptest"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/gancho-app/gancho/capture/database"
-	"github.com/gancho-app/gancho/replay"
+	"github.com/gorilla/websocket"
+
+	"github.com/gancho-app/gancho/capture"
+	"github.com/gancho-app/gancho/internal/database"
 )
 
-// t0 is the fake clock's start: whole seconds, so HTTP-dates are exact.
-var t0 = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+const testToken = "s3cret-relay-token"
 
-// clock is an injectable time source that moves only when told.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock(t time.Time) *clock { return &clock{t: t} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-// openDB opens a database in dir; it is closed when the test ends.
-func openDB(t testing.TB, dir string) *database.DB {
-	t.Helper()
+func openDB(tb testing.TB, dir string) *database.DB {
+	tb.Helper()
 	db, err := database.Open(dir, database.Options{})
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
 	return db
 }
 
-// openStore opens a store in a fresh directory whose clock is now, or a
-// clock fixed at t0 when none is given: no test depends on today's date.
-func openStore(t testing.TB, now ...func() time.Time) *Store {
-	t.Helper()
-	clk := newClock(t0).Now
-	if len(now) > 0 {
-		clk = now[0]
-	}
-	st, err := NewStore(context.Background(), openDB(t, t.TempDir()), StoreConfig{Now: clk})
+// localStore is a desktop: a database with a capture store.
+type localStore struct {
+	db    *database.DB
+	store *capture.Store
+}
+
+func newLocal(tb testing.TB) *localStore {
+	tb.Helper()
+	db := openDB(tb, tb.TempDir())
+	st, err := capture.NewStore(context.Background(), db, capture.StoreConfig{MaxCaptures: -1, MaxBodyBytes: -1})
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	return st
+	l := &localStore{db: db, store: st}
+	tb.Cleanup(l.close)
+	return l
 }
 
-// testSub returns a valid, enabled subscription of client.created to url.
-func testSub(url string) Subscription {
-	s := NewSubscription()
-	s.Name = "CRM"
-	s.Events = []string{"client.created"}
-	s.URL = url
-	s.Retry = RetryPolicy{Kind: RetryNone}
-	return s
+func (l *localStore) close() {
+	_ = l.store.Close()
+	_ = l.db.Close()
 }
 
-func saveSub(t testing.TB, st *Store, s Subscription) Subscription {
-	t.Helper()
-	if err := st.Save(context.Background(), &s); err != nil {
-		t.Fatal(err)
+// relay is a Server listening on loopback.
+type relay struct {
+	srv    *Server
+	db     *database.DB
+	url    string
+	served chan error
+	client *http.Client
+	once   sync.Once
+}
+
+// testChannels are open on a test relay unless its config names its own
+// (an empty, non-nil list: none), so tests may post before a desktop
+// connects, as with `relay serve --channel`.
+var testChannels = []string{"orders", "ch", "counted", "aged", "qa", "secure", "bench", strings.Repeat("a", 64)}
+
+func startRelay(tb testing.TB, dir string, cfg ServerConfig) *relay {
+	tb.Helper()
+	if cfg.Token == "" && cfg.ChannelTokens == nil {
+		cfg.Token = testToken
 	}
-	return s
-}
-
-// testPayload is a small hand-built envelope, the same every time.
-func testPayload() Payload {
-	return Envelope("client.created", "2026-11-23T07:00:00-03:00", Object(
-		M("client", Object(
-			M("id", String("cli_123456")),
-			M("name", String("Ana Souza")),
-			M("email", String("ana.souza@gmail.com")),
-			M("phone", String("+55 11 98765-4321")),
-		)),
-		M("tags", Strings("vip", "novo")),
-		M("amount", Amount(150050)),
-	))
-}
-
-// hit is one request as a receiver saw it.
-type hit struct {
-	method string
-	uri    string
-	header http.Header
-	body   []byte
-}
-
-// receiver is a loopback HTTP server that answers the n-th request (0-based)
-// with answer(n, w, r) and records every request.
-type receiver struct {
-	*httptest.Server
-	mu   sync.Mutex
-	hits []hit
-}
-
-func newReceiver(t testing.TB, answer func(n int, w http.ResponseWriter, r *http.Request)) *receiver {
-	t.Helper()
-	rc := &receiver{}
-	rc.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		rc.mu.Lock()
-		n := len(rc.hits)
-		rc.hits = append(rc.hits, hit{r.Method, r.RequestURI, r.Header.Clone(), body})
-		rc.mu.Unlock()
-		answer(n, w, r)
-	}))
-	t.Cleanup(rc.Close)
-	return rc
-}
-
-// statuses answers the n-th request with codes[n] (the last one repeats).
-func statuses(codes ...int) func(int, http.ResponseWriter, *http.Request) {
-	return func(n int, w http.ResponseWriter, _ *http.Request) {
-		w.WriteHeader(codes[min(n, len(codes)-1)])
+	if cfg.Channels == nil {
+		cfg.Channels = testChannels
 	}
+	if cfg.Logf == nil {
+		cfg.Logf = tb.Logf
+	}
+	db := openDB(tb, dir)
+	s, err := NewServer(context.Background(), db, cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	r := &relay{srv: s, db: db, url: "http://" + ln.Addr().String(), served: make(chan error, 1),
+		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}, Timeout: 30 * time.Second}}
+	go func() { r.served <- s.Serve(ln, "", "") }()
+	tb.Cleanup(func() { r.close(tb) })
+	return r
 }
 
-func (rc *receiver) Hits() []hit {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	return append([]hit(nil), rc.hits...)
-}
-
-// harness runs a Dispatcher on a Store and lets a test wait for
-// delivery states through OnChange.
-type harness struct {
-	t       testing.TB
-	st      *Store
-	d       *Dispatcher
-	changes chan string
-	sender  *replay.Sender
-	stop    func()
-}
-
-// newHarness makes a Dispatcher over st; now may be nil (real time).
-func newHarness(t testing.TB, st *Store, now func() time.Time) *harness {
-	h := &harness{t: t, st: st, changes: make(chan string, 1<<16), sender: replay.NewSender()}
-	h.d = &Dispatcher{Store: st, Sender: h.sender, Now: now, OnChange: func(id string) {
-		select {
-		case h.changes <- id:
-		default: // waiters re-read the store anyway
+func (r *relay) close(tb testing.TB) {
+	r.once.Do(func() {
+		// Idle client connections the server never saw a request on
+		// would hold its Shutdown for 5 s.
+		r.client.CloseIdleConnections()
+		if err := r.srv.Close(); err != nil {
+			tb.Errorf("relay close: %v", err)
 		}
-	}}
-	t.Cleanup(h.sender.Close)
-	return h
+		if err := <-r.served; err != nil {
+			tb.Errorf("relay serve: %v", err)
+		}
+		r.client.CloseIdleConnections()
+		_ = r.db.Close()
+	})
 }
 
-// start runs the Dispatcher until the returned stop (also run at cleanup).
-func (h *harness) start() {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- h.d.Run(ctx) }()
-	var once sync.Once
-	h.stop = func() {
-		once.Do(func() {
-			cancel()
-			if err := <-done; err != nil {
-				h.t.Errorf("Run: %v", err)
+// post sends one hook and checks it was accepted.
+func (r *relay) post(tb testing.TB, path string, body []byte) string {
+	tb.Helper()
+	resp, err := r.client.Post(r.url+path, "application/json", bytes.NewReader(body))
+	if err != nil {
+		tb.Error(err)
+		return ""
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		tb.Errorf("POST %s: %s", path, resp.Status)
+	}
+	return resp.Header.Get("X-Gancho-Id")
+}
+
+// postMany sends n hooks to path with `workers` senders, bodies {"i":k}.
+func (r *relay) postMany(tb testing.TB, path string, n, workers int) {
+	tb.Helper()
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				r.post(tb, path, fmt.Appendf(nil, `{"i":%d}`, i))
 			}
-		})
+		}()
 	}
-	h.t.Cleanup(h.stop)
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 }
 
-// waitDelivery waits until the delivery satisfies ok, re-reading it after
-// every change the Dispatcher reports, and returns it.
-func (h *harness) waitDelivery(id string, ok func(Delivery) bool) Delivery {
-	h.t.Helper()
-	deadline := time.NewTimer(15 * time.Second)
-	defer deadline.Stop()
+// dialStream opens a raw stream connection.
+func dialStream(base, ch, token, query string) (*websocket.Conn, *http.Response, error) {
+	h := http.Header{}
+	if token != "" {
+		h.Set("Authorization", "Bearer "+token)
+	}
+	u := strings.Replace(base, "http://", "ws://", 1) + StreamPath + ch
+	if query != "" {
+		u += "?" + query
+	}
+	return websocket.DefaultDialer.Dial(u, h)
+}
+
+// readStream reads stream objects until stop says so or the connection
+// ends; it returns the hook seqs seen and the error that ended it.
+func readStream(conn *websocket.Conn, stop func(m wireMsg) bool) ([]int64, error) {
+	var seqs []int64
+	_ = conn.SetReadDeadline(time.Now().Add(30 * time.Second))
 	for {
-		d, err := h.st.Delivery(context.Background(), id)
+		_, b, err := conn.ReadMessage()
 		if err != nil {
-			h.t.Fatal(err)
+			return seqs, err
 		}
-		if ok(d) {
-			return d
-		}
-		select {
-		case <-h.changes:
-		case <-deadline.C:
-			h.t.Fatalf("delivery %s stuck at %+v", id, d)
+		for _, line := range bytes.Split(bytes.TrimSpace(b), []byte("\n")) {
+			var m wireMsg
+			if err := json.Unmarshal(line, &m); err != nil {
+				return seqs, err
+			}
+			if m.Seq > 0 {
+				seqs = append(seqs, m.Seq)
+			}
+			if stop(m) {
+				return seqs, nil
+			}
 		}
 	}
 }
 
-func outcomeIs(o Outcome) func(Delivery) bool {
-	return func(d Delivery) bool { return d.Outcome == o }
-}
-
-func attemptsAre(n int) func(Delivery) bool {
-	return func(d Delivery) bool { return d.Attempts >= n }
-}
-
-// fire fires testPayload to the subscriptions of client.created.
-func (h *harness) fire(only string) []Delivery {
-	h.t.Helper()
-	ds, err := h.d.Fire(context.Background(), "client.created", testPayload(), only)
-	if err != nil {
-		h.t.Fatal(err)
+// waitFor waits on ch with a deadline.
+func waitFor[T any](tb testing.TB, ch <-chan T, d time.Duration, what string) T {
+	tb.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(d):
+		tb.Fatalf("timed out after %v waiting for %s", d, what)
 	}
-	return ds
+	var zero T
+	return zero
 }
 
-func (h *harness) attempts(id string) []Attempt {
-	h.t.Helper()
-	as, err := h.st.Attempts(context.Background(), id)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return as
-}
-
-// waitGoroutines waits (polling on a ticker, with a deadline) until no more
-// goroutines run than base: connection goroutines end asynchronously.
-func waitGoroutines(t testing.TB, base int) {
-	t.Helper()
-	deadline := time.After(5 * time.Second)
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
+// checkGoroutines fails if more goroutines run than before, after a
+// bounded wait (goroutines that were told to stop may still be returning).
+func checkGoroutines(tb testing.TB, before int) {
+	tb.Helper()
+	deadline := time.Now().Add(5 * time.Second)
 	for {
-		runtime.Gosched()
 		n := runtime.NumGoroutine()
-		if n <= base {
+		if n <= before {
 			return
 		}
-		select {
-		case <-tick.C:
-		case <-deadline:
+		if time.Now().After(deadline) {
 			buf := make([]byte, 1<<20)
 			buf = buf[:runtime.Stack(buf, true)]
-			t.Fatalf("goroutine leak: %d running, %d before\n%s", n, base, buf)
+			tb.Fatalf("goroutine leak: %d running, %d before\n%s", n, before, buf)
 		}
+		time.Sleep(10 * time.Millisecond) // leak check only: bounded poll
 	}
+}
+
+// runClient runs c in the background; the returned func stops it and
+// returns Run's error.
+func runClient(ctx context.Context, c *Client) (stop func() error) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- c.Run(ctx) }()
+	return func() error {
+		cancel()
+		return <-done
+	}
+}
+
+func listen(tb testing.TB) net.Listener {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return ln
 }

@@ -3,968 +3,797 @@ package relay
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
-	"github.com/gancho-app/gancho/capture"
-	"github.com/gancho-app/gancho/capture/database"
-	"github.com/gancho-app/gancho/replay"
-	"github.com/gancho-app/gancho/verify"
+	"github.com/gancho-app/gancho/internal/text"
 )
 
-// Outcome is where a delivery stands.
-type Outcome string
-
-// The delivery outcomes.
-const (
-	OutcomePending   Outcome = "pending"   // fired, not attempted yet
-	OutcomeRetrying  Outcome = "retrying"  // attempted and failed; another attempt is scheduled
-	OutcomeSucceeded Outcome = "succeeded" // an attempt got a 2xx
-	OutcomeFailed    Outcome = "failed"    // no attempt succeeded and none is scheduled
-)
-
-// Delivery is one event sent to one subscription, across all its attempts.
-type Delivery struct {
-	// ID is "msg_" followed by a ULID, so ids sort by creation time. It is
-	// also the webhook-id of every attempt, as Standard Webhooks requires,
-	// so receivers can drop duplicates.
-	ID               string
-	SubscriptionID   string
-	SubscriptionName string // as it was when the event fired
-	Event            string
-	// Payload is the event as fired (the envelope, before the
-	// subscription's Mapping), as compact JSON.
-	Payload   []byte
-	CreatedAt time.Time
-	Outcome   Outcome
-	// Attempts is how many attempts were made.
-	Attempts int
-	// NextAt is when the next attempt is due; zero when none is scheduled.
-	NextAt     time.Time
-	LastStatus int // the last attempt's response status; 0 for none
-	LastError  string
-	LastClass  replay.Class
-}
-
-// Attempt is one try at a delivery: what was sent where and what came back.
-type Attempt struct {
-	DeliveryID string
-	N          int // 1-based
-	At         time.Time
-	URL        string // as requested, with a GET's query
-	// RequestHeaders are the headers sent, signature included.
-	RequestHeaders capture.Headers
-	Status         int // 0: no response
-	Latency        time.Duration
-	Headers        capture.Headers // the response's
-	Body           []byte          // the first MaxBodyExcerpt bytes of the response body
-	BodySize       int64           // the whole response body's size
-	Class          replay.Class    // "" when a response arrived
-	// Err says what went wrong, in one sentence: the failure, or for a
-	// non-2xx response what the receiver answered. "" for a success.
-	Err string
-	// NextAt is when the next attempt was scheduled; zero: no more.
-	NextAt time.Time
-}
-
-// Succeeded reports whether the attempt got a 2xx response.
-func (a Attempt) Succeeded() bool { return a.Class == "" && a.Status >= 200 && a.Status < 300 }
-
-// MaxBodyExcerpt is how much of a response body an Attempt keeps.
-const MaxBodyExcerpt = 4 << 10
-
-// DeliveryQuery filters Store.Deliveries; zero fields match everything.
-type DeliveryQuery struct {
-	SubscriptionID string
-	Event          string
-	Outcome        Outcome
-	// Limit is the most deliveries returned: 0 means 100, at most 1000.
-	Limit int
-	// Before is a delivery id: only older deliveries are returned, for
-	// paging.
-	Before string
-}
-
-// Bucket counts the deliveries created in [Start, Start+step) by their
-// current outcome.
-type Bucket struct {
-	Start     time.Time
-	Pending   int
-	Succeeded int
-	Retrying  int
-	Failed    int
-}
-
-// storeMigrations are the relay tables. Times are Unix nanoseconds, 0 for
-// none; the subscription's settings are one JSON document (subRecord).
-var storeMigrations = []string{
-	`CREATE TABLE relay_subscriptions (
-		id              TEXT PRIMARY KEY,
-		name            TEXT NOT NULL,
-		spec            TEXT NOT NULL,
-		enabled         INTEGER NOT NULL,
-		disabled_reason TEXT NOT NULL,
-		created_at      INTEGER NOT NULL,
-		last_at         INTEGER NOT NULL,
-		last_status     INTEGER NOT NULL,
-		last_error      TEXT NOT NULL
+// migrations are the tables of owner "relayws": the relay server's
+// (channels, hooks, acks) and the desktop client's (client), so one data
+// directory can hold either or both.
+var migrations = []string{
+	`CREATE TABLE relayws_channels (
+		channel    TEXT PRIMARY KEY,
+		last_seq   INTEGER NOT NULL,
+		created_at INTEGER NOT NULL
 	);
-	CREATE TABLE relay_deliveries (
-		id                TEXT PRIMARY KEY,
-		subscription_id   TEXT NOT NULL,
-		subscription_name TEXT NOT NULL,
-		event             TEXT NOT NULL,
-		payload           BLOB NOT NULL,
-		created_at        INTEGER NOT NULL,
-		outcome           TEXT NOT NULL,
-		attempts          INTEGER NOT NULL,
-		next_at           INTEGER NOT NULL,
-		last_status       INTEGER NOT NULL,
-		last_error        TEXT NOT NULL,
-		last_class        TEXT NOT NULL
+	CREATE TABLE relayws_hooks (
+		channel     TEXT NOT NULL,
+		seq         INTEGER NOT NULL,
+		id          TEXT NOT NULL,
+		record      BLOB NOT NULL,
+		received_at INTEGER NOT NULL,
+		PRIMARY KEY (channel, seq)
 	);
-	CREATE INDEX relay_deliveries_due ON relay_deliveries(next_at, id) WHERE next_at > 0;
-	CREATE INDEX relay_deliveries_sub ON relay_deliveries(subscription_id, id);
-	CREATE TABLE relay_attempts (
-		delivery_id     TEXT NOT NULL,
-		n               INTEGER NOT NULL,
-		at              INTEGER NOT NULL,
-		url             TEXT NOT NULL,
-		request_headers TEXT NOT NULL,
-		status          INTEGER NOT NULL,
-		latency         INTEGER NOT NULL,
-		headers         TEXT NOT NULL,
-		body            BLOB NOT NULL,
-		body_size       INTEGER NOT NULL,
-		class           TEXT NOT NULL,
-		err             TEXT NOT NULL,
-		next_at         INTEGER NOT NULL,
-		PRIMARY KEY (delivery_id, n)
-	) WITHOUT ROWID;
-	CREATE TABLE relay_templates (
-		event      TEXT NOT NULL,
-		name       TEXT NOT NULL,
-		body       BLOB NOT NULL,
-		created_at INTEGER NOT NULL,
-		PRIMARY KEY (event, name)
-	) WITHOUT ROWID;`,
+	CREATE INDEX relayws_hooks_age ON relayws_hooks(channel, received_at);
+	CREATE TABLE relayws_acks (
+		channel    TEXT NOT NULL,
+		client     TEXT NOT NULL,
+		seq        INTEGER NOT NULL,
+		updated_at INTEGER NOT NULL,
+		PRIMARY KEY (channel, client)
+	);
+	CREATE TABLE relayws_client (
+		relay     TEXT NOT NULL,
+		channel   TEXT NOT NULL,
+		last_seq  INTEGER NOT NULL,
+		client_id TEXT NOT NULL,
+		PRIMARY KEY (relay, channel)
+	);`,
+	// The channel's epoch as the client last saw it: a relay whose data was
+	// wiped recreates the channel with another, and its seqs start over.
+	`ALTER TABLE relayws_client ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0;`,
+	// When a desktop opened the channel (or the relay configured it); 0:
+	// never. Hooks used to create channels, so anonymous senders could
+	// fill the channel limit for good: a channel a desktop acknowledged
+	// hooks on was opened by it; the others stay closed (their hooks are
+	// kept until retention, and a desktop can still open them).
+	`ALTER TABLE relayws_channels ADD COLUMN opened_at INTEGER NOT NULL DEFAULT 0;
+	UPDATE relayws_channels SET opened_at = created_at WHERE channel IN (SELECT channel FROM relayws_acks);`,
 }
 
-// Store keeps subscriptions, deliveries with their attempts, and custom
-// templates in the relay_* tables of Gancho's database. It holds no
-// goroutines and needs no Close; every method is safe for concurrent use.
-// Writes go through the database's single writer connection.
-type Store struct {
-	db  *database.DB
-	ids capture.IDGen
-	now func() time.Time
+// migrationOwner names this package's migrations in the database. It stays
+// "relayws" (and the tables keep their relayws_ prefix) although the package
+// is now relay, not relay/ws: the string is stored in every existing
+// database, and changing it would re-run the migrations on tables that exist.
+const migrationOwner = "relayws"
+
+// op is one unit of work for the writer goroutine: an append (ch set) or a
+// maintenance function.
+type op struct {
+	ch   string
+	id   string
+	at   int64  // received_at, unix nanoseconds
+	rec  []byte // capture.Record JSON
+	fn   func(tx *sql.Tx) error
+	done chan error
 }
 
-// StoreConfig configures a Store; the zero value is the default.
-type StoreConfig struct {
-	// Now tells the time; nil means time.Now. It dates subscriptions and
-	// templates, ends Outcomes' range, and is the Dispatcher's clock when
-	// that has none of its own. Tests inject a fixed clock so that nothing
-	// depends on today's date.
-	Now func() time.Time
+// submit queues o for the writer and waits for its commit. Once queued,
+// it waits even if ctx ends: the sender is answered only after the commit.
+func (s *Server) submit(ctx context.Context, o *op) error {
+	o.done = make(chan error, 1)
+	s.opMu.RLock()
+	if s.opClosed {
+		s.opMu.RUnlock()
+		return ErrClosed
+	}
+	select {
+	case s.ops <- o:
+	case <-ctx.Done():
+		s.opMu.RUnlock()
+		return ctx.Err()
+	}
+	s.opMu.RUnlock()
+	return <-o.done
 }
 
-// NewStore migrates the relay tables in db. The database stays main's to
-// close.
-func NewStore(ctx context.Context, db *database.DB, cfg StoreConfig) (*Store, error) {
-	if err := db.Migrate(ctx, "relay", storeMigrations); err != nil {
-		return nil, err
-	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
-	return &Store{db: db, now: cfg.Now}, nil
-}
-
-// subRecord is a subscription's settings as stored in the spec column.
-type subRecord struct {
-	Events  []string        `json:"events"`
-	URL     string          `json:"url"`
-	Method  string          `json:"method"`
-	Format  Format          `json:"format"`
-	Headers capture.Headers `json:"headers"`
-	Mapping mappingRecord   `json:"mapping"`
-	Signing Signing         `json:"signing"`
-	Secret  string          `json:"secret"`
-	// SignQuery is omitted when false, so older specs read the same.
-	SignQuery bool        `json:"sign_query,omitempty"`
-	Timeout   int64       `json:"timeout_ns"`
-	Retry     retryRecord `json:"retry"`
-}
-
-type mappingRecord struct {
-	Rename  [][2]string `json:"rename,omitempty"`
-	Exclude []string    `json:"exclude,omitempty"`
-	Add     [][2]string `json:"add,omitempty"`
-}
-
-type retryRecord struct {
-	Kind     string  `json:"kind"`
-	Count    int     `json:"count,omitempty"`
-	Every    int64   `json:"every_ns,omitempty"`
-	Delays   []int64 `json:"delays_ns,omitempty"`
-	Jitter   float64 `json:"jitter,omitempty"`
-	Compress float64 `json:"compress,omitempty"`
-}
-
-func encodeSub(s *Subscription) (string, error) {
-	r := subRecord{
-		Events: s.Events, URL: s.URL, Method: s.Method, Format: s.Format, Headers: s.Headers,
-		Signing: s.Signing, Secret: s.Secret, SignQuery: s.SignQuery, Timeout: int64(s.Timeout),
-		Retry: retryRecord{Kind: s.Retry.Kind, Count: s.Retry.Count, Every: int64(s.Retry.Every),
-			Jitter: s.Retry.Jitter, Compress: s.Retry.Compress},
-	}
-	for _, d := range s.Retry.Delays {
-		r.Retry.Delays = append(r.Retry.Delays, int64(d))
-	}
-	for _, x := range s.Mapping.Rename {
-		r.Mapping.Rename = append(r.Mapping.Rename, [2]string{x.From, x.To})
-	}
-	r.Mapping.Exclude = s.Mapping.Exclude
-	for _, x := range s.Mapping.Add {
-		r.Mapping.Add = append(r.Mapping.Add, [2]string{x.Name, x.Value})
-	}
-	b, err := json.Marshal(r)
-	return string(b), err
-}
-
-func decodeSub(spec string, s *Subscription) error {
-	var r subRecord
-	if err := json.Unmarshal([]byte(spec), &r); err != nil {
-		return err
-	}
-	s.Events, s.URL, s.Method, s.Format, s.Headers = r.Events, r.URL, r.Method, r.Format, r.Headers
-	if len(s.Headers) == 0 {
-		s.Headers = nil
-	}
-	s.Signing, s.Secret, s.SignQuery, s.Timeout = r.Signing, r.Secret, r.SignQuery, time.Duration(r.Timeout)
-	s.Retry = RetryPolicy{Kind: r.Retry.Kind, Count: r.Retry.Count, Every: time.Duration(r.Retry.Every),
-		Jitter: r.Retry.Jitter, Compress: r.Retry.Compress}
-	for _, d := range r.Retry.Delays {
-		s.Retry.Delays = append(s.Retry.Delays, time.Duration(d))
-	}
-	s.Mapping = Mapping{Exclude: r.Mapping.Exclude}
-	for _, x := range r.Mapping.Rename {
-		s.Mapping.Rename = append(s.Mapping.Rename, Rename{From: x[0], To: x[1]})
-	}
-	for _, x := range r.Mapping.Add {
-		s.Mapping.Add = append(s.Mapping.Add, Constant{Name: x[0], Value: x[1]})
-	}
-	return nil
-}
-
-func nanos(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixNano()
-}
-
-func fromNanos(n int64) time.Time {
-	if n == 0 {
-		return time.Time{}
-	}
-	return time.Unix(0, n)
-}
-
-// Save validates s and stores it, inserting or replacing the subscription
-// with its ID. It fills in an empty ID ("sub_…"), a zero CreatedAt, an empty
-// Signing (SignStandard) and, for Standard Webhooks signing, an empty Secret
-// (a fresh "whsec_…"). Saving an
-// enabled subscription clears DisabledReason; saving a disabled one fails
-// its pending deliveries. LastAt, LastStatus and LastError are kept as
-// stored. Pending retries use the saved settings from their next attempt.
-// Errors wrap ErrInvalid for an invalid subscription.
-func (s *Store) Save(ctx context.Context, sub *Subscription) error {
-	now := s.now()
-	if sub.Signing == "" {
-		sub.Signing = SignStandard
-	}
-	if sub.Signing == SignStandard && sub.Secret == "" {
-		sub.Secret = verify.NewSecret()
-	}
-	if err := sub.Validate(); err != nil {
-		return fmt.Errorf("relay: save: %w", err)
-	}
-	if sub.ID == "" {
-		sub.ID = "sub_" + s.ids.New(now)
-	}
-	if sub.CreatedAt.IsZero() {
-		sub.CreatedAt = now
-	}
-	if sub.Enabled {
-		sub.DisabledReason = ""
-	}
-	spec, err := encodeSub(sub)
-	if err != nil {
-		return fmt.Errorf("relay: save subscription %s: %w", sub.ID, err)
-	}
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO relay_subscriptions(id, name, spec, enabled, disabled_reason,
-			created_at, last_at, last_status, last_error) VALUES(?,?,?,?,?,?,0,0,'')
-			ON CONFLICT(id) DO UPDATE SET name = excluded.name, spec = excluded.spec, enabled = excluded.enabled,
-			disabled_reason = excluded.disabled_reason, created_at = excluded.created_at`,
-			sub.ID, sub.Name, spec, sub.Enabled, sub.DisabledReason, nanos(sub.CreatedAt)); err != nil {
-			return err
-		}
-		if !sub.Enabled {
-			return failPending(ctx, tx, sub.ID, sub.DisabledReason)
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("relay: save subscription %s: %w", sub.ID, err)
-	}
-	return nil
-}
-
-// failPending fails the pending and retrying deliveries of a subscription
-// that was disabled.
-func failPending(ctx context.Context, tx *sql.Tx, subID, reason string) error {
-	msg := "subscription disabled"
-	if reason != "" {
-		msg += ": " + reason
-	}
-	_, err := tx.ExecContext(ctx, `UPDATE relay_deliveries SET outcome = 'failed', next_at = 0, last_error = ?
-		WHERE subscription_id = ? AND outcome IN ('pending', 'retrying')`, msg, subID)
-	return err
-}
-
-func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.db.Write.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	return tx.Commit()
-}
-
-const subCols = `id, name, spec, enabled, disabled_reason, created_at, last_at, last_status, last_error`
-
-func scanSub(sc interface{ Scan(...any) error }) (Subscription, error) {
-	var (
-		sub             Subscription
-		spec            string
-		created, lastAt int64
-		enabled         bool
-	)
-	if err := sc.Scan(&sub.ID, &sub.Name, &spec, &enabled, &sub.DisabledReason, &created, &lastAt,
-		&sub.LastStatus, &sub.LastError); err != nil {
-		return Subscription{}, err
-	}
-	sub.Enabled = enabled
-	sub.CreatedAt, sub.LastAt = fromNanos(created), fromNanos(lastAt)
-	if err := decodeSub(spec, &sub); err != nil {
-		return Subscription{}, fmt.Errorf("subscription %s settings: %w", sub.ID, err)
-	}
-	return sub, nil
-}
-
-// Subscriptions returns every subscription, oldest first.
-func (s *Store) Subscriptions(ctx context.Context) ([]Subscription, error) {
-	rows, err := s.db.Read.QueryContext(ctx, `SELECT `+subCols+` FROM relay_subscriptions ORDER BY created_at, id`)
-	if err != nil {
-		return nil, fmt.Errorf("relay: subscriptions: %w", err)
-	}
-	defer rows.Close()
-	var out []Subscription
-	for rows.Next() {
-		sub, err := scanSub(rows)
-		if err != nil {
-			return nil, fmt.Errorf("relay: subscriptions: %w", err)
-		}
-		out = append(out, sub)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("relay: subscriptions: %w", err)
-	}
-	return out, nil
-}
-
-// Subscription returns one subscription; the error wraps ErrNotFound when
-// there is none with that id.
-func (s *Store) Subscription(ctx context.Context, id string) (Subscription, error) {
-	sub, err := scanSub(s.db.Read.QueryRowContext(ctx, `SELECT `+subCols+` FROM relay_subscriptions WHERE id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return Subscription{}, fmt.Errorf("relay: subscription %s: %w", id, ErrNotFound)
-	}
-	if err != nil {
-		return Subscription{}, fmt.Errorf("relay: subscription %s: %w", id, err)
-	}
-	return sub, nil
-}
-
-// Delete removes a subscription with its deliveries and their attempts.
-// An attempt in flight at the time is not recorded. The error wraps
-// ErrNotFound for an unknown id.
-func (s *Store) Delete(ctx context.Context, id string) error {
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM relay_subscriptions WHERE id = ?`, id)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrNotFound
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM relay_attempts WHERE delivery_id IN
-			(SELECT id FROM relay_deliveries WHERE subscription_id = ?)`, id); err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM relay_deliveries WHERE subscription_id = ?`, id)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("relay: delete subscription %s: %w", id, err)
-	}
-	return nil
-}
-
-// SetEnabled enables or disables a subscription. Disabling records reason
-// as DisabledReason ("" for a user's choice) and fails its pending and
-// retrying deliveries ("subscription disabled"); enabling clears the
-// reason. Failed deliveries stay failed (Dispatcher.RetryNow revives one).
-// The error wraps ErrNotFound for an unknown id.
-func (s *Store) SetEnabled(ctx context.Context, id string, on bool, reason string) error {
-	if on {
-		reason = ""
-	}
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE relay_subscriptions SET enabled = ?, disabled_reason = ? WHERE id = ?`, on, reason, id)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrNotFound
-		}
-		if !on {
-			return failPending(ctx, tx, id, reason)
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("relay: enable subscription %s: %w", id, err)
-	}
-	return nil
-}
-
-// SaveTemplate stores t as a custom template of its event, replacing the
-// template of the same event and name. t needs an Event, a Name and a body
-// that is valid JSON; errors wrap ErrInvalid otherwise.
-func (s *Store) SaveTemplate(ctx context.Context, t Template) error {
-	var ps problems
-	if strings.TrimSpace(t.Event) == "" {
-		ps.add("Event", "Pick the event the template is for.")
-	}
-	if strings.TrimSpace(t.Name) == "" {
-		ps.add("Name", "Give the template a name.")
-	}
-	if _, err := ParseJSON(t.Body); err != nil {
-		ps.add("Body", "The body must be JSON (%v); fix it or capture a JSON request.", err)
-	}
-	if err := ps.err(fmt.Sprintf("template %q", t.Name)); err != nil {
-		return fmt.Errorf("relay: save template: %w", err)
-	}
-	_, err := s.db.Write.ExecContext(ctx, `INSERT INTO relay_templates(event, name, body, created_at) VALUES(?,?,?,?)
-		ON CONFLICT(event, name) DO UPDATE SET body = excluded.body`, t.Event, t.Name, t.Body, s.now().UnixNano())
-	if err != nil {
-		return fmt.Errorf("relay: save template %q: %w", t.Name, err)
-	}
-	return nil
-}
-
-// Templates returns the custom templates of event (every event when "") in
-// the order they were first saved.
-func (s *Store) Templates(ctx context.Context, event string) ([]Template, error) {
-	rows, err := s.db.Read.QueryContext(ctx, `SELECT event, name, body FROM relay_templates
-		WHERE ? = '' OR event = ? ORDER BY created_at, event, name`, event, event)
-	if err != nil {
-		return nil, fmt.Errorf("relay: templates: %w", err)
-	}
-	defer rows.Close()
-	var out []Template
-	for rows.Next() {
-		var t Template
-		if err := rows.Scan(&t.Event, &t.Name, &t.Body); err != nil {
-			return nil, fmt.Errorf("relay: templates: %w", err)
-		}
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("relay: templates: %w", err)
-	}
-	return out, nil
-}
-
-// DeleteTemplate removes a custom template; the error wraps ErrNotFound
-// when there is none.
-func (s *Store) DeleteTemplate(ctx context.Context, event, name string) error {
-	res, err := s.db.Write.ExecContext(ctx, `DELETE FROM relay_templates WHERE event = ? AND name = ?`, event, name)
-	if err == nil {
-		if n, _ := res.RowsAffected(); n == 0 {
-			err = ErrNotFound
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("relay: delete template %q: %w", name, err)
-	}
-	return nil
-}
-
-const deliveryCols = `id, subscription_id, subscription_name, event, payload, created_at, outcome, attempts,
-	next_at, last_status, last_error, last_class`
-
-func scanDelivery(sc interface{ Scan(...any) error }, extra ...any) (Delivery, error) {
-	var (
-		d              Delivery
-		created, next  int64
-		outcome, class string
-	)
-	dest := append([]any{&d.ID, &d.SubscriptionID, &d.SubscriptionName, &d.Event, &d.Payload, &created,
-		&outcome, &d.Attempts, &next, &d.LastStatus, &d.LastError, &class}, extra...)
-	if err := sc.Scan(dest...); err != nil {
-		return Delivery{}, err
-	}
-	d.CreatedAt, d.NextAt = fromNanos(created), fromNanos(next)
-	d.Outcome, d.LastClass = Outcome(outcome), replay.Class(class)
-	return d, nil
-}
-
-// Deliveries returns the deliveries q selects, newest first.
-func (s *Store) Deliveries(ctx context.Context, q DeliveryQuery) ([]Delivery, error) {
-	limit := q.Limit
-	if limit <= 0 {
-		limit = 100
-	}
-	limit = min(limit, 1000)
-	var (
-		where []string
-		args  []any
-	)
-	if q.SubscriptionID != "" {
-		where, args = append(where, "subscription_id = ?"), append(args, q.SubscriptionID)
-	}
-	if q.Event != "" {
-		where, args = append(where, "event = ?"), append(args, q.Event)
-	}
-	if q.Outcome != "" {
-		where, args = append(where, "outcome = ?"), append(args, string(q.Outcome))
-	}
-	if q.Before != "" {
-		where, args = append(where, "id < ?"), append(args, q.Before)
-	}
-	query := `SELECT ` + deliveryCols + ` FROM relay_deliveries`
-	if len(where) > 0 {
-		query += " WHERE " + strings.Join(where, " AND ")
-	}
-	query += " ORDER BY id DESC LIMIT ?"
-	rows, err := s.db.Read.QueryContext(ctx, query, append(args, limit)...)
-	if err != nil {
-		return nil, fmt.Errorf("relay: deliveries: %w", err)
-	}
-	defer rows.Close()
-	var out []Delivery
-	for rows.Next() {
-		d, err := scanDelivery(rows)
-		if err != nil {
-			return nil, fmt.Errorf("relay: deliveries: %w", err)
-		}
-		out = append(out, d)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("relay: deliveries: %w", err)
-	}
-	return out, nil
-}
-
-// Delivery returns one delivery; the error wraps ErrNotFound when there is
-// none with that id.
-func (s *Store) Delivery(ctx context.Context, id string) (Delivery, error) {
-	d, err := scanDelivery(s.db.Read.QueryRowContext(ctx, `SELECT `+deliveryCols+` FROM relay_deliveries WHERE id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return Delivery{}, fmt.Errorf("relay: delivery %s: %w", id, ErrNotFound)
-	}
-	if err != nil {
-		return Delivery{}, fmt.Errorf("relay: delivery %s: %w", id, err)
-	}
-	return d, nil
-}
-
-// Attempts returns a delivery's attempts, first to last (none for an
-// unknown id).
-func (s *Store) Attempts(ctx context.Context, deliveryID string) ([]Attempt, error) {
-	rows, err := s.db.Read.QueryContext(ctx, `SELECT delivery_id, n, at, url, request_headers, status, latency,
-		headers, body, body_size, class, err, next_at FROM relay_attempts WHERE delivery_id = ? ORDER BY n`, deliveryID)
-	if err != nil {
-		return nil, fmt.Errorf("relay: attempts of %s: %w", deliveryID, err)
-	}
-	defer rows.Close()
-	var out []Attempt
-	for rows.Next() {
-		var (
-			a                  Attempt
-			at, latency, next  int64
-			reqHdr, hdr, class string
-		)
-		if err := rows.Scan(&a.DeliveryID, &a.N, &at, &a.URL, &reqHdr, &a.Status, &latency, &hdr, &a.Body,
-			&a.BodySize, &class, &a.Err, &next); err != nil {
-			return nil, fmt.Errorf("relay: attempts of %s: %w", deliveryID, err)
-		}
-		a.At, a.NextAt, a.Latency, a.Class = fromNanos(at), fromNanos(next), time.Duration(latency), replay.Class(class)
-		if err := json.Unmarshal([]byte(reqHdr), &a.RequestHeaders); err != nil {
-			return nil, fmt.Errorf("relay: attempt %d of %s: request headers: %w", a.N, deliveryID, err)
-		}
-		if err := json.Unmarshal([]byte(hdr), &a.Headers); err != nil {
-			return nil, fmt.Errorf("relay: attempt %d of %s: headers: %w", a.N, deliveryID, err)
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("relay: attempts of %s: %w", deliveryID, err)
-	}
-	return out, nil
-}
-
-// maxBuckets bounds Outcomes' result.
-const maxBuckets = 10_000
-
-// Outcomes counts the deliveries created since since, by their current
-// outcome, in buckets of step from since to the Store's now (or to the newest delivery,
-// if later). Errors wrap ErrInvalid when step is not positive or would give
-// more than 10,000 buckets.
-func (s *Store) Outcomes(ctx context.Context, since time.Time, step time.Duration) ([]Bucket, error) {
-	if step <= 0 {
-		return nil, fmt.Errorf("relay: outcomes: %w: step %s must be positive", ErrInvalid, step)
-	}
-	from := since.UnixNano()
-	// Ids start with the ULID of their creation time: a range on the
-	// primary key instead of an index on created_at.
-	lo := "msg_"
-	if since.UnixMilli() > 0 {
-		lo += (&capture.IDGen{}).New(since)[:10]
-	}
-	rows, err := s.db.Read.QueryContext(ctx, `SELECT (created_at - ?) / ?, outcome, count(*) FROM relay_deliveries
-		WHERE id >= ? AND created_at >= ? GROUP BY 1, 2 ORDER BY 1`, from, int64(step), lo, from)
-	if err != nil {
-		return nil, fmt.Errorf("relay: outcomes: %w", err)
-	}
-	defer rows.Close()
-	type count struct {
-		bucket  int64
-		outcome string
-		n       int
-	}
-	var counts []count
-	last := int64(s.now().Sub(since) / step)
-	for rows.Next() {
-		var c count
-		if err := rows.Scan(&c.bucket, &c.outcome, &c.n); err != nil {
-			return nil, fmt.Errorf("relay: outcomes: %w", err)
-		}
-		counts = append(counts, c)
-		last = max(last, c.bucket)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("relay: outcomes: %w", err)
-	}
-	if last+1 > maxBuckets {
-		return nil, fmt.Errorf("relay: outcomes: %w: %d buckets of %s since %s is too many; use a larger step", ErrInvalid, last+1, step, since.Format(time.DateTime))
-	}
-	out := make([]Bucket, max(last+1, 0))
-	for i := range out {
-		out[i].Start = since.Add(time.Duration(i) * step)
-	}
-	for _, c := range counts {
-		if c.bucket < 0 || c.bucket >= int64(len(out)) {
+// writer is the one goroutine that writes the relay's tables: appends are
+// grouped into shared commits (group commit); acks are flushed and age
+// retention runs on tickers.
+func (s *Server) writer() {
+	defer close(s.writerDone)
+	ackT := time.NewTicker(s.cfg.AckFlushInterval)
+	defer ackT.Stop()
+	ageT := time.NewTicker(s.cfg.SweepInterval)
+	defer ageT.Stop()
+	for {
+		var first *op
+		select {
+		case o, ok := <-s.ops:
+			if !ok {
+				s.flushAcks()
+				return
+			}
+			first = o
+		case <-ackT.C:
+			s.flushAcks()
+			continue
+		case <-ageT.C:
+			s.sweepAge()
 			continue
 		}
-		b := &out[c.bucket]
-		switch Outcome(c.outcome) {
-		case OutcomePending:
-			b.Pending += c.n
-		case OutcomeSucceeded:
-			b.Succeeded += c.n
-		case OutcomeRetrying:
-			b.Retrying += c.n
-		case OutcomeFailed:
-			b.Failed += c.n
+		if first.fn != nil {
+			first.done <- s.inTx(first.fn)
+			continue
+		}
+		batch := []*op{first}
+		// Let the senders just woken queue their next hook before the batch
+		// closes, so batches grow under load (as capture.Store does).
+		runtime.Gosched()
+		var pending *op
+	fill:
+		for len(batch) < s.cfg.MaxBatch {
+			select {
+			case o, ok := <-s.ops:
+				if !ok {
+					break fill
+				}
+				if o.fn != nil {
+					pending = o
+					break fill
+				}
+				batch = append(batch, o)
+			default:
+				break fill
+			}
+		}
+		s.commitAppends(batch)
+		if pending != nil {
+			pending.done <- s.inTx(pending.fn)
 		}
 	}
-	return out, nil
 }
 
-// Prune deletes the oldest finished (succeeded or failed) deliveries with
-// their attempts, keeping the newest keep deliveries of any outcome, and
-// returns how many it deleted. Pending and retrying deliveries are never
-// deleted.
-func (s *Store) Prune(ctx context.Context, keep int) (int, error) {
-	var n int64
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		var cut string
-		err := tx.QueryRowContext(ctx, `SELECT id FROM relay_deliveries ORDER BY id DESC LIMIT 1 OFFSET ?`, max(keep, 0)).Scan(&cut)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM relay_attempts WHERE delivery_id IN (SELECT id FROM relay_deliveries
-			WHERE id <= ? AND outcome IN ('succeeded', 'failed'))`, cut); err != nil {
-			return err
-		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM relay_deliveries WHERE id <= ? AND outcome IN ('succeeded', 'failed')`, cut)
-		if err != nil {
-			return err
-		}
-		n, _ = res.RowsAffected()
-		return nil
-	})
+func (s *Server) inTx(fn func(tx *sql.Tx) error) error {
+	tx, err := s.db.Write.Begin()
 	if err != nil {
-		return 0, fmt.Errorf("relay: prune deliveries: %w", err)
+		return fmt.Errorf("relay: begin: %w", err)
 	}
-	return int(n), nil
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("relay: commit: %w", err)
+	}
+	return nil
 }
 
-// --- used by the Dispatcher ---
-
-// insertDeliveries stores ds in one transaction.
-func (s *Store) insertDeliveries(ctx context.Context, ds []Delivery) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		st, err := tx.PrepareContext(ctx, `INSERT INTO relay_deliveries(`+deliveryCols+`) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)`)
-		if err != nil {
-			return err
+// commitAppends stores a batch in one transaction, assigning each hook the
+// next seq of its channel, then publishes the hooks to the streams and
+// answers the senders.
+func (s *Server) commitAppends(batch []*op) {
+	next := map[string]int64{}
+	created := map[string]bool{}
+	s.mu.RLock()
+	for _, o := range batch {
+		if _, ok := next[o.ch]; !ok {
+			h, ok := s.heads[o.ch]
+			next[o.ch] = h
+			created[o.ch] = !ok
 		}
-		defer st.Close()
-		for _, d := range ds {
-			if _, err := st.ExecContext(ctx, d.ID, d.SubscriptionID, d.SubscriptionName, d.Event, d.Payload,
-				nanos(d.CreatedAt), string(d.Outcome), d.Attempts, nanos(d.NextAt), d.LastStatus, d.LastError,
-				string(d.LastClass)); err != nil {
-				return err
+	}
+	s.mu.RUnlock()
+	seqs := make([]int64, len(batch))
+	now := s.now().UnixNano()
+	added := map[string]int64{}
+	for _, o := range batch {
+		added[o.ch] += int64(len(o.rec))
+	}
+	size := map[string]int64{} // each channel's stored bytes after this commit
+	err := s.inTx(func(tx *sql.Tx) error {
+		ins, err := tx.Prepare(`INSERT INTO relayws_hooks(channel, seq, id, record, received_at) VALUES(?, ?, ?, ?, ?)`)
+		if err != nil {
+			return fmt.Errorf("relay: store hook: %w", err)
+		}
+		defer ins.Close()
+		for i, o := range batch {
+			next[o.ch]++
+			seqs[i] = next[o.ch]
+			if _, err := ins.Exec(o.ch, seqs[i], o.id, o.rec, o.at); err != nil {
+				return fmt.Errorf("relay: store hook %s: %w", o.id, err)
+			}
+		}
+		s.mu.RLock()
+		for ch := range next {
+			size[ch] = s.bytes[ch] + added[ch]
+		}
+		s.mu.RUnlock()
+		for ch, last := range next {
+			if _, err := tx.Exec(`INSERT INTO relayws_channels(channel, last_seq, created_at) VALUES(?, ?, ?)
+				ON CONFLICT(channel) DO UPDATE SET last_seq = excluded.last_seq`, ch, last, now); err != nil {
+				return fmt.Errorf("relay: channel %s: %w", ch, err)
+			}
+			ret := s.retention(ch)
+			if ret.MaxCount > 0 && last > int64(ret.MaxCount) {
+				// Seqs have no holes but evicted ones, so keeping seqs above
+				// last-MaxCount keeps at most MaxCount hooks.
+				freed, err := deleteHooks(tx, `DELETE FROM relayws_hooks WHERE channel = ? AND seq <= ? RETURNING length(record)`,
+					ch, last-int64(ret.MaxCount))
+				if err != nil {
+					return fmt.Errorf("relay: retention %s: %w", ch, err)
+				}
+				size[ch] -= freed
+			}
+			if ret.MaxBytes > 0 && size[ch] > ret.MaxBytes {
+				freed, err := evictBytes(tx, ch, last, size[ch]-ret.MaxBytes)
+				if err != nil {
+					return fmt.Errorf("relay: retention %s: %w", ch, err)
+				}
+				size[ch] -= freed
 			}
 		}
 		return nil
 	})
-}
-
-// dueIDs returns up to limit ids of deliveries due at now, earliest first.
-func (s *Store) dueIDs(ctx context.Context, now time.Time, limit int) ([]string, error) {
-	rows, err := s.db.Read.QueryContext(ctx, `SELECT id FROM relay_deliveries WHERE next_at > 0 AND next_at <= ?
-		ORDER BY next_at, id LIMIT ?`, now.UnixNano(), limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
+	if err == nil {
+		s.mu.Lock()
+		for ch, last := range next {
+			s.heads[ch] = last
+			s.bytes[ch] = size[ch]
 		}
-		ids = append(ids, id)
+		s.mu.Unlock()
+		byCh := map[string][]item{}
+		for i, o := range batch {
+			byCh[o.ch] = append(byCh[o.ch], item{seq: seqs[i], line: hookLine(o.ch, seqs[i], o.rec)})
+		}
+		for ch, items := range byCh {
+			s.hub.publish(ch, items)
+		}
 	}
-	return ids, rows.Err()
+	for _, o := range batch {
+		o.done <- err
+	}
 }
 
-// nextDue returns the earliest NextAt after now, if any.
-func (s *Store) nextDue(ctx context.Context, now time.Time) (time.Time, bool, error) {
-	var next sql.NullInt64
-	err := s.db.Read.QueryRowContext(ctx, `SELECT min(next_at) FROM relay_deliveries WHERE next_at > 0 AND next_at > ?`,
-		now.UnixNano()).Scan(&next)
-	if err != nil || !next.Valid {
-		return time.Time{}, false, err
-	}
-	return time.Unix(0, next.Int64), true, nil
-}
-
-// dueRow is a claimed delivery with its subscription's stored settings.
-type dueRow struct {
-	d       Delivery
-	subSpec sql.NullString // NULL: the subscription is gone
-	subName string
-	enabled bool
-	reason  string
-}
-
-// loadDue reads the deliveries ids with their subscriptions.
-func (s *Store) loadDue(ctx context.Context, ids []string) ([]dueRow, error) {
-	q := `SELECT d.id, d.subscription_id, d.subscription_name, d.event, d.payload, d.created_at, d.outcome,
-		d.attempts, d.next_at, d.last_status, d.last_error, d.last_class,
-		s.spec, coalesce(s.name, ''), coalesce(s.enabled, 0), coalesce(s.disabled_reason, '')
-		FROM relay_deliveries d LEFT JOIN relay_subscriptions s ON s.id = d.subscription_id
-		WHERE d.id IN (?` + strings.Repeat(",?", len(ids)-1) + `)`
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	rows, err := s.db.Read.QueryContext(ctx, q, args...)
+// deleteHooks runs a DELETE … RETURNING length(record) and returns the
+// bytes it freed.
+func deleteHooks(tx *sql.Tx, query string, args ...any) (int64, error) {
+	rows, err := tx.Query(query, args...)
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
 	defer rows.Close()
-	var out []dueRow
+	var freed int64
 	for rows.Next() {
-		var r dueRow
-		d, err := scanDelivery(rows, &r.subSpec, &r.subName, &r.enabled, &r.reason)
+		var n int64
+		if err := rows.Scan(&n); err != nil {
+			return 0, err
+		}
+		freed += n
+	}
+	return freed, rows.Err()
+}
+
+// evictBytes deletes ch's oldest hooks until at least excess bytes are
+// freed, keeping the newest (last) whatever its size, and returns the
+// bytes freed. The stream announces the evicted seqs as a gap.
+func evictBytes(tx *sql.Tx, ch string, last, excess int64) (int64, error) {
+	rows, err := tx.Query(`SELECT seq, length(record) FROM relayws_hooks WHERE channel = ? AND seq < ? ORDER BY seq`, ch, last)
+	if err != nil {
+		return 0, err
+	}
+	var cut, freed int64
+	for freed < excess && rows.Next() {
+		var seq, n int64
+		if err := rows.Scan(&seq, &n); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		cut, freed = seq, freed+n
+	}
+	err = rows.Err()
+	rows.Close()
+	if err != nil || cut == 0 {
+		return 0, err
+	}
+	if _, err := tx.Exec(`DELETE FROM relayws_hooks WHERE channel = ? AND seq <= ?`, ch, cut); err != nil {
+		return 0, err
+	}
+	return freed, nil
+}
+
+// hookLine is the wire object of one hook, newline-terminated.
+func hookLine(ch string, seq int64, rec []byte) []byte {
+	b := make([]byte, 0, len(rec)+len(ch)+48)
+	b = append(b, `{"seq":`...)
+	b = strconv.AppendInt(b, seq, 10)
+	b = append(b, `,"channel":"`...)
+	b = append(b, ch...) // [a-z0-9_-]: nothing to escape
+	b = append(b, `","capture":`...)
+	b = append(b, rec...)
+	b = append(b, "}\n"...)
+	return b
+}
+
+// sweepAge evicts hooks older than their channel's MaxAge.
+func (s *Server) sweepAge() {
+	if err := s.inTx(s.evictOld); err != nil {
+		s.logf("relay: retention: %v", err)
+		// evictOld counted bytes freed by a transaction that did not
+		// commit: count again from the table.
+		if err := s.loadBytes(context.Background()); err != nil {
+			s.logf("relay: retention: %v", err)
+		}
+	}
+}
+
+// evictOld deletes, in tx, every hook older than its channel's MaxAge.
+func (s *Server) evictOld(tx *sql.Tx) error {
+	s.mu.RLock()
+	chans := make([]string, 0, len(s.heads))
+	for ch := range s.heads {
+		chans = append(chans, ch)
+	}
+	s.mu.RUnlock()
+	now := s.now()
+	for _, ch := range chans {
+		ret := s.retention(ch)
+		if ret.MaxAge <= 0 {
+			continue
+		}
+		cutoff := now.Add(-ret.MaxAge).UnixNano()
+		freed, err := deleteHooks(tx, `DELETE FROM relayws_hooks WHERE channel = ? AND received_at < ? RETURNING length(record)`, ch, cutoff)
 		if err != nil {
+			return fmt.Errorf("channel %s: %w", ch, err)
+		}
+		s.mu.Lock()
+		s.bytes[ch] -= freed
+		left, open := s.bytes[ch], s.open[ch]
+		s.mu.Unlock()
+		if !open && left <= 0 {
+			// A channel no desktop opened (made by a hook before channels
+			// had to be opened) goes once its last hook has aged out.
+			var n int
+			if err := tx.QueryRow(`SELECT count(*) FROM relayws_hooks WHERE channel = ?`, ch).Scan(&n); err != nil {
+				return fmt.Errorf("channel %s: %w", ch, err)
+			}
+			if n == 0 {
+				if _, err := tx.Exec(`DELETE FROM relayws_channels WHERE channel = ? AND opened_at = 0`, ch); err != nil {
+					return fmt.Errorf("channel %s: %w", ch, err)
+				}
+				s.mu.Lock()
+				if !s.open[ch] {
+					delete(s.heads, ch)
+					delete(s.bytes, ch)
+				}
+				s.mu.Unlock()
+			}
+		}
+		// A desktop silent for longer than the channel keeps hooks has
+		// nothing left to acknowledge: forget it, so the acks stay bounded.
+		gone, err := staleAcks(tx, ch, cutoff)
+		if err != nil {
+			return fmt.Errorf("channel %s: %w", ch, err)
+		}
+		s.ackMu.Lock()
+		for _, client := range gone {
+			if k := (ackKey{ch, client}); !s.ackDirty[k] {
+				delete(s.acks, k)
+			}
+		}
+		s.ackMu.Unlock()
+	}
+	return nil
+}
+
+// staleAcks deletes the channel's acknowledgements not renewed since
+// cutoff and returns their clients.
+func staleAcks(tx *sql.Tx, ch string, cutoff int64) ([]string, error) {
+	rows, err := tx.Query(`DELETE FROM relayws_acks WHERE channel = ? AND updated_at < ? RETURNING client`, ch, cutoff)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
 			return nil, err
 		}
-		r.d = d
-		out = append(out, r)
+		out = append(out, c)
 	}
 	return out, rows.Err()
 }
 
-// update is a delivery's new state after an attempt (or after finding it
-// cannot be attempted), for commitChanges.
-type update struct {
-	d       Delivery
-	attempt *Attempt // nil: nothing was sent
-	// disable, when set, disables the subscription with this reason.
-	disable string
+// ackKey names one client of one channel.
+type ackKey struct{ ch, client string }
+
+// recordAck notes that client acknowledged seq on ch; it is persisted by
+// the writer within AckFlushInterval.
+func (s *Server) recordAck(ch, client string, seq int64) {
+	s.ackMu.Lock()
+	defer s.ackMu.Unlock()
+	k := ackKey{ch, client}
+	if seq > s.acks[k] {
+		s.acks[k] = seq
+		s.ackDirty[k] = true
+	}
 }
 
-// commitChanges records a batch of changes in one transaction and returns
-// the ids of the deliveries that still existed.
-func (s *Store) commitChanges(ctx context.Context, batch []update) ([]string, error) {
-	var applied []string
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		applied = applied[:0]
-		upd, err := tx.PrepareContext(ctx, `UPDATE relay_deliveries SET attempts = ?,
-			last_status = ?, last_error = ?, last_class = ? WHERE id = ?`)
-		if err != nil {
-			return err
-		}
-		defer upd.Close()
-		// The outcome only moves on from a live state: a delivery failed
-		// while its attempt was in flight (its subscription disabled, a 410
-		// on another delivery) stays failed, unless this attempt succeeded.
-		out, err := tx.PrepareContext(ctx, `UPDATE relay_deliveries SET outcome = ?, next_at = ?
-			WHERE id = ? AND (outcome IN ('pending', 'retrying') OR ? = 'succeeded')`)
-		if err != nil {
-			return err
-		}
-		defer out.Close()
-		var ins *sql.Stmt
-		type last struct {
-			at     time.Time
-			status int
-			err    string
-		}
-		lasts := map[string]last{}
-		for _, c := range batch {
-			d := c.d
-			res, err := upd.ExecContext(ctx, d.Attempts, d.LastStatus, d.LastError, string(d.LastClass), d.ID)
-			if err != nil {
-				return fmt.Errorf("delivery %s: %w", d.ID, err)
-			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				continue // deleted with its subscription meanwhile
-			}
-			res, err = out.ExecContext(ctx, string(d.Outcome), nanos(d.NextAt), d.ID, string(d.Outcome))
-			if err != nil {
-				return fmt.Errorf("delivery %s: %w", d.ID, err)
-			}
-			stillLive := true
-			if n, _ := res.RowsAffected(); n == 0 {
-				stillLive = false // failed meanwhile: no retry is scheduled
-			}
-			applied = append(applied, d.ID)
-			a := c.attempt
-			if a != nil && !stillLive {
-				a.NextAt = time.Time{}
-			}
-			if a == nil {
-				continue
-			}
-			if ins == nil {
-				if ins, err = tx.PrepareContext(ctx, `INSERT OR REPLACE INTO relay_attempts(delivery_id, n, at, url,
-					request_headers, status, latency, headers, body, body_size, class, err, next_at)
-					VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)`); err != nil {
-					return err
-				}
-				defer ins.Close()
-			}
-			reqHdr, err := json.Marshal(a.RequestHeaders)
-			if err != nil {
+func (s *Server) flushAcks() {
+	s.ackMu.Lock()
+	if len(s.ackDirty) == 0 {
+		s.ackMu.Unlock()
+		return
+	}
+	dirty := make(map[ackKey]int64, len(s.ackDirty))
+	for k := range s.ackDirty {
+		dirty[k] = s.acks[k]
+	}
+	clear(s.ackDirty)
+	s.ackMu.Unlock()
+	now := s.now().UnixNano()
+	err := s.inTx(func(tx *sql.Tx) error {
+		for k, seq := range dirty {
+			if _, err := tx.Exec(`INSERT INTO relayws_acks(channel, client, seq, updated_at) VALUES(?, ?, ?, ?)
+				ON CONFLICT(channel, client) DO UPDATE SET seq = max(seq, excluded.seq), updated_at = excluded.updated_at`,
+				k.ch, k.client, seq, now); err != nil {
 				return err
-			}
-			hdr, err := json.Marshal(a.Headers)
-			if err != nil {
-				return err
-			}
-			body := a.Body
-			if body == nil {
-				body = []byte{}
-			}
-			if _, err := ins.ExecContext(ctx, a.DeliveryID, a.N, nanos(a.At), a.URL, string(reqHdr), a.Status,
-				int64(a.Latency), string(hdr), body, a.BodySize, string(a.Class), a.Err, nanos(a.NextAt)); err != nil {
-				return fmt.Errorf("attempt %d of %s: %w", a.N, a.DeliveryID, err)
-			}
-			if l, ok := lasts[d.SubscriptionID]; !ok || !a.At.Before(l.at) {
-				lasts[d.SubscriptionID] = last{a.At, a.Status, a.Err}
-			}
-		}
-		for id, l := range lasts {
-			if _, err := tx.ExecContext(ctx, `UPDATE relay_subscriptions SET last_at = ?, last_status = ?, last_error = ?
-				WHERE id = ? AND last_at <= ?`, nanos(l.at), l.status, l.err, id, nanos(l.at)); err != nil {
-				return fmt.Errorf("subscription %s: %w", id, err)
-			}
-		}
-		for _, c := range batch {
-			if c.disable == "" {
-				continue
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE relay_subscriptions SET enabled = 0, disabled_reason = ? WHERE id = ?`,
-				c.disable, c.d.SubscriptionID); err != nil {
-				return fmt.Errorf("subscription %s: %w", c.d.SubscriptionID, err)
-			}
-			if err := failPending(ctx, tx, c.d.SubscriptionID, c.disable); err != nil {
-				return fmt.Errorf("subscription %s: %w", c.d.SubscriptionID, err)
 			}
 		}
 		return nil
 	})
-	return applied, err
+	if err != nil {
+		s.logf("relay: record acknowledgements: %v", err)
+		s.ackMu.Lock()
+		for k := range dirty {
+			s.ackDirty[k] = true
+		}
+		s.ackMu.Unlock()
+	}
 }
 
-// retryNow makes a delivery due at now. Succeeded and failed deliveries
-// become retrying.
-func (s *Store) retryNow(ctx context.Context, id string, now time.Time) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		var (
-			enabled      sql.NullBool
-			reason, name sql.NullString
-		)
-		err := tx.QueryRowContext(ctx, `SELECT s.enabled, s.disabled_reason, s.name FROM relay_deliveries d
-			LEFT JOIN relay_subscriptions s ON s.id = d.subscription_id WHERE d.id = ?`, id).Scan(&enabled, &reason, &name)
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
+// load opens the configured channels and reads the channels' heads, sizes
+// and acks at start (before the writer runs).
+func (s *Server) load(ctx context.Context) error {
+	now := s.now().UnixNano()
+	for _, ch := range s.configured() {
+		if _, err := s.db.Write.ExecContext(ctx, `INSERT INTO relayws_channels(channel, last_seq, created_at, opened_at) VALUES(?, 0, ?, ?)
+			ON CONFLICT(channel) DO UPDATE SET opened_at = CASE WHEN opened_at = 0 THEN excluded.opened_at ELSE opened_at END`,
+			ch, now, now); err != nil {
+			return fmt.Errorf("open relay: channel %s: %w", ch, err)
 		}
-		if err != nil {
-			return err
+	}
+	rows, err := s.db.Read.QueryContext(ctx, `SELECT channel, last_seq, opened_at FROM relayws_channels`)
+	if err != nil {
+		return fmt.Errorf("open relay: %w", err)
+	}
+	for rows.Next() {
+		var ch string
+		var seq, opened int64
+		if err := rows.Scan(&ch, &seq, &opened); err != nil {
+			rows.Close()
+			return fmt.Errorf("open relay: %w", err)
 		}
-		if !enabled.Valid {
-			return fmt.Errorf("%w: its subscription was deleted", ErrInvalid)
+		s.heads[ch] = seq
+		if opened != 0 {
+			s.open[ch] = true
 		}
-		if !enabled.Bool {
-			why := ""
-			if reason.String != "" {
-				why = " (" + reason.String + ")"
-			}
-			return fmt.Errorf("%w: subscription %q is disabled%s; enable it first", ErrInvalid, name.String, why)
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE relay_deliveries SET next_at = ?,
-			outcome = CASE outcome WHEN 'pending' THEN 'pending' ELSE 'retrying' END WHERE id = ?`, now.UnixNano(), id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("open relay: %w", err)
+	}
+	if err := s.loadBytes(ctx); err != nil {
 		return err
-	})
+	}
+	if err := s.warnLegacy(ctx); err != nil {
+		return err
+	}
+	rows, err = s.db.Read.QueryContext(ctx, `SELECT channel, client, seq FROM relayws_acks`)
+	if err != nil {
+		return fmt.Errorf("open relay: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k ackKey
+		var seq int64
+		if err := rows.Scan(&k.ch, &k.client, &seq); err != nil {
+			return fmt.Errorf("open relay: %w", err)
+		}
+		s.acks[k] = seq
+	}
+	return rows.Err()
+}
+
+// legacyShown is how many closed legacy channels warnLegacy names.
+const legacyShown = 10
+
+// warnLegacy logs, once at start, the channels that hooks created before
+// hooks stopped creating channels and that no desktop ever acknowledged:
+// they are closed, so their senders get 404 (which many treat as final)
+// until a desktop connects. A real team channel whose desktop was offline
+// through the upgrade is among them: the operator should configure it.
+// Channels closed now can only be such legacy ones, as hooks no longer
+// create channels and a closed channel is forgotten once its hooks go.
+func (s *Server) warnLegacy(ctx context.Context) error {
+	rows, err := s.db.Read.QueryContext(ctx, `SELECT c.channel, count(*) AS n
+		FROM relayws_channels c JOIN relayws_hooks h ON h.channel = c.channel
+		WHERE c.opened_at = 0 GROUP BY c.channel ORDER BY n DESC, c.channel`)
+	if err != nil {
+		return fmt.Errorf("open relay: %w", err)
+	}
+	defer rows.Close()
+	total := 0
+	var names []string
+	for rows.Next() {
+		var ch string
+		var n int64
+		if err := rows.Scan(&ch, &n); err != nil {
+			return fmt.Errorf("open relay: %w", err)
+		}
+		if total++; total <= legacyShown {
+			names = append(names, fmt.Sprintf("%s (%d)", ch, n))
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("open relay: %w", err)
+	}
+	if total == 0 {
+		return nil
+	}
+	more := ""
+	if total > legacyShown {
+		more = ", …"
+	}
+	s.logf("upgrade: closed until a desktop connects to them (their senders get 404): %s with hooks from "+
+		"before this version that no desktop ever opened. Pass --channel NAME (repeatable) for your real "+
+		"team channels so they take hooks now. Most hooks: %s%s",
+		text.N(total, "channel", "channels"), strings.Join(names, ", "), more)
+	return nil
+}
+
+// configured lists the channels open by configuration.
+func (s *Server) configured() []string {
+	out := append([]string(nil), s.cfg.Channels...)
+	for ch := range s.cfg.ChannelTokens {
+		out = append(out, ch)
+	}
+	return out
+}
+
+// loadBytes counts each channel's stored record bytes.
+func (s *Server) loadBytes(ctx context.Context) error {
+	rows, err := s.db.Read.QueryContext(ctx, `SELECT channel, sum(length(record)) FROM relayws_hooks GROUP BY channel`)
+	if err != nil {
+		return fmt.Errorf("open relay: %w", err)
+	}
+	defer rows.Close()
+	sizes := map[string]int64{}
+	for rows.Next() {
+		var ch string
+		var n int64
+		if err := rows.Scan(&ch, &n); err != nil {
+			return fmt.Errorf("open relay: %w", err)
+		}
+		sizes[ch] = n
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("open relay: %w", err)
+	}
+	s.mu.Lock()
+	s.bytes = sizes
+	s.mu.Unlock()
+	return nil
+}
+
+// storedHook is one row read back for a replay.
+type storedHook struct {
+	seq int64
+	rec []byte
+}
+
+// readAfter returns up to limit hooks of ch with seq > after, in order,
+// stopping early once maxBytes of records are read.
+func (s *Server) readAfter(ctx context.Context, ch string, after int64, limit, maxBytes int) ([]storedHook, error) {
+	rows, err := s.db.Read.QueryContext(ctx,
+		`SELECT seq, record FROM relayws_hooks WHERE channel = ? AND seq > ? ORDER BY seq LIMIT ?`, ch, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("relay: read channel %s: %w", ch, err)
+	}
+	defer rows.Close()
+	var out []storedHook
+	n := 0
+	for rows.Next() {
+		var h storedHook
+		if err := rows.Scan(&h.seq, &h.rec); err != nil {
+			return nil, fmt.Errorf("relay: read channel %s: %w", ch, err)
+		}
+		out = append(out, h)
+		if n += len(h.rec); n >= maxBytes {
+			break
+		}
+	}
+	if err := rows.Err(); err != nil && !errors.Is(err, context.Canceled) {
+		return nil, fmt.Errorf("relay: read channel %s: %w", ch, err)
+	}
+	return out, nil
+}
+
+// ChannelInfo describes one channel (see Server.Channels).
+type ChannelInfo struct {
+	Name    string
+	Open    bool             // takes hooks (a desktop opened it, or it is configured)
+	LastSeq int64            // newest seq assigned (0: none yet)
+	Stored  int              // hooks kept (after retention)
+	Bytes   int64            // their records' size
+	Oldest  int64            // oldest seq kept (0: none)
+	Acks    map[string]int64 // highest acknowledged seq per client id
+}
+
+// Channels lists every channel with its counters, sorted by name.
+func (s *Server) Channels(ctx context.Context) ([]ChannelInfo, error) {
+	rows, err := s.db.Read.QueryContext(ctx, `SELECT c.channel, c.opened_at != 0, c.last_seq,
+		(SELECT count(*) FROM relayws_hooks h WHERE h.channel = c.channel),
+		(SELECT coalesce(sum(length(record)), 0) FROM relayws_hooks h WHERE h.channel = c.channel),
+		(SELECT coalesce(min(seq), 0) FROM relayws_hooks h WHERE h.channel = c.channel)
+		FROM relayws_channels c ORDER BY c.channel`)
+	if err != nil {
+		return nil, fmt.Errorf("relay: list channels: %w", err)
+	}
+	defer rows.Close()
+	var out []ChannelInfo
+	for rows.Next() {
+		var c ChannelInfo
+		if err := rows.Scan(&c.Name, &c.Open, &c.LastSeq, &c.Stored, &c.Bytes, &c.Oldest); err != nil {
+			return nil, fmt.Errorf("relay: list channels: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("relay: list channels: %w", err)
+	}
+	s.ackMu.Lock()
+	for i := range out {
+		for k, seq := range s.acks {
+			if k.ch == out[i].Name {
+				if out[i].Acks == nil {
+					out[i].Acks = map[string]int64{}
+				}
+				out[i].Acks[k.client] = seq
+			}
+		}
+	}
+	s.ackMu.Unlock()
+	return out, nil
+}
+
+// hub fans committed hooks out to the streams of each channel without
+// ever blocking the writer.
+type hub struct {
+	mu   sync.Mutex
+	subs map[string]map[*sub]struct{}
+}
+
+// item is one committed hook, already encoded.
+type item struct {
+	seq  int64
+	line []byte
+}
+
+// sub is one stream's subscription: a bounded queue of live hooks.
+// Before the stream goes live (while it replays the backlog from the
+// database) an overflow just empties the queue and flags a reset: the
+// replay then reads further. Once live, an overflow marks the stream slow.
+type sub struct {
+	mu     sync.Mutex
+	limit  int
+	live   bool
+	reset  bool
+	slow   bool
+	queue  []item
+	bytes  int           // the queued lines' size: bounded too, hooks can be 25 MiB
+	wake   chan struct{} // cap 1
+	slowCh chan struct{} // closed when slow is set
+}
+
+func (h *hub) subscribe(ch string, limit int) *sub {
+	sb := &sub{limit: limit, wake: make(chan struct{}, 1), slowCh: make(chan struct{})}
+	h.mu.Lock()
+	if h.subs == nil {
+		h.subs = map[string]map[*sub]struct{}{}
+	}
+	if h.subs[ch] == nil {
+		h.subs[ch] = map[*sub]struct{}{}
+	}
+	h.subs[ch][sb] = struct{}{}
+	h.mu.Unlock()
+	return sb
+}
+
+func (h *hub) unsubscribe(ch string, sb *sub) {
+	h.mu.Lock()
+	delete(h.subs[ch], sb)
+	if len(h.subs[ch]) == 0 {
+		delete(h.subs, ch)
+	}
+	h.mu.Unlock()
+}
+
+func (h *hub) publish(ch string, items []item) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for sb := range h.subs[ch] {
+		sb.push(items)
+	}
+}
+
+// maxQueuedBytes bounds what one stream may have waiting for its writer,
+// beside the count (ServerConfig.SendQueue): past it, the stream reads from
+// the database again or, live, is closed as too slow.
+const maxQueuedBytes = 32 << 20
+
+func itemsSize(items []item) int {
+	n := 0
+	for _, it := range items {
+		n += len(it.line)
+	}
+	return n
+}
+
+func (sb *sub) push(items []item) {
+	sb.mu.Lock()
+	switch {
+	case sb.slow:
+	case len(sb.queue) > 0 && (len(sb.queue)+len(items) > sb.limit || sb.bytes+itemsSize(items) > maxQueuedBytes):
+		// (An empty queue takes any one commit's hooks, however many.)
+		if sb.live {
+			sb.slow = true
+			sb.queue = nil
+			close(sb.slowCh)
+		} else {
+			sb.queue = nil
+			sb.reset = true
+		}
+	default:
+		sb.queue = append(sb.queue, items...)
+		sb.bytes += itemsSize(items)
+	}
+	if sb.queue == nil {
+		sb.bytes = 0
+	}
+	sb.mu.Unlock()
+	select {
+	case sb.wake <- struct{}{}:
+	default:
+	}
+}
+
+// goLive switches to live mode and returns what is queued, unless the
+// queue overflowed since the last call (then ok is false: read the
+// database again).
+func (sb *sub) goLive() (q []item, ok bool) {
+	sb.mu.Lock()
+	defer sb.mu.Unlock()
+	if sb.reset {
+		sb.reset = false
+		return nil, false
+	}
+	sb.live = true
+	q, sb.queue, sb.bytes = sb.queue, nil, 0
+	return q, true
+}
+
+// take returns the queued hooks.
+func (sb *sub) take() []item {
+	sb.mu.Lock()
+	defer sb.mu.Unlock()
+	q := sb.queue
+	sb.queue, sb.bytes = nil, 0
+	return q
+}
+
+// fallBack leaves live mode (the stream saw a hole it must fill from the
+// database); what is queued is dropped and read again from there.
+func (sb *sub) fallBack() {
+	sb.mu.Lock()
+	sb.live, sb.reset, sb.queue, sb.bytes = false, false, nil, 0
+	sb.mu.Unlock()
 }

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/gancho-app/gancho/capture"
-	"github.com/gancho-app/gancho/capture/database"
+	"github.com/gancho-app/gancho/internal/database"
 )
 
 func openHistory(t testing.TB) (*History, *capture.Store) {

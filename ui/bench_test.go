@@ -13,7 +13,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/gancho-app/gancho/capture"
-	"github.com/gancho-app/gancho/capture/database"
+	"github.com/gancho-app/gancho/internal/database"
 )
 
 // bigJSON returns about size bytes of minified JSON order events.

@@ -14,8 +14,9 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/gancho-app/gancho/capture"
+	"github.com/gancho-app/gancho/events"
 	"github.com/gancho-app/gancho/internal/text"
-	"github.com/gancho-app/gancho/relay"
+	"github.com/gancho-app/gancho/outbound"
 )
 
 // sourceSample is the fire form's "a fresh generated sample" choice.
@@ -31,7 +32,7 @@ type fireForm struct {
 	event     *widget.Select
 	eventOf   map[string]string // label → machine name
 	source    *widget.Select
-	templates []relay.Template
+	templates []outbound.Template
 	body      *widget.Entry
 	view      *fitGrid // the payload highlighted, wrapped at the pane's width
 	tabs      *container.AppTabs
@@ -40,15 +41,15 @@ type fireForm struct {
 	send      *widget.Button
 	msg       *widget.Label
 	content   fyne.CanvasObject
-	gen       *relay.Generator
-	fired     []relay.Delivery // the last fire, for tests
+	gen       *events.Generator
+	fired     []outbound.Delivery // the last fire, for tests
 }
 
 func newFireForm(p *outboundPanel, event, only string) *fireForm {
-	f := &fireForm{p: p, eventOf: map[string]string{}, toIDs: map[string]string{}, gen: relay.NewRandomGenerator()}
+	f := &fireForm{p: p, eventOf: map[string]string{}, toIDs: map[string]string{}, gen: events.NewRandomGenerator()}
 	var labels []string
 	sel := ""
-	for _, e := range relay.Events() {
+	for _, e := range events.All() {
 		l := fmt.Sprintf("%d. %s — %s", e.Number, e.Label, e.Name)
 		labels = append(labels, l)
 		f.eventOf[l] = e.Name
@@ -127,7 +128,7 @@ func (f *fireForm) eventChanged() {
 	}()
 }
 
-func templateLabel(t relay.Template, i int) string {
+func templateLabel(t outbound.Template, i int) string {
 	if t.Name != "" {
 		return "Template: " + t.Name
 	}
@@ -174,7 +175,7 @@ func (f *fireForm) highlight() {
 // fire sends the payload to the chosen subscriptions.
 func (f *fireForm) fire() {
 	name := f.eventOf[f.event.Selected]
-	payload, err := relay.ParseJSON([]byte(f.body.Text))
+	payload, err := events.ParseJSON([]byte(f.body.Text))
 	if err != nil {
 		f.msg.Importance = widget.DangerImportance
 		f.msg.SetText("The payload is not valid JSON: " + err.Error() + ". Fix it in Edit, or take a New sample.")
@@ -190,10 +191,10 @@ func (f *fireForm) fire() {
 			f.send.Enable()
 			f.fired = ds
 			switch {
-			case errors.Is(err, relay.ErrNoSubscribers) && only != "":
+			case errors.Is(err, outbound.ErrNoSubscribers) && only != "":
 				f.msg.Importance = widget.WarningImportance
 				f.msg.SetText(sentence(err))
-			case errors.Is(err, relay.ErrNoSubscribers):
+			case errors.Is(err, outbound.ErrNoSubscribers):
 				f.msg.Importance = widget.WarningImportance
 				f.msg.SetText("No enabled subscription listens to " + name + ". Add it to a subscription's events, or pick one in Send to.")
 			case err != nil:
@@ -230,7 +231,7 @@ func (m *Main) showSaveTemplate(c *capture.Request) {
 	var labels []string
 	byLabel := map[string]string{}
 	guess := ""
-	for _, e := range relay.Events() {
+	for _, e := range events.All() {
 		l := fmt.Sprintf("%d. %s — %s", e.Number, e.Label, e.Name)
 		labels = append(labels, l)
 		byLabel[l] = e.Name
@@ -251,11 +252,11 @@ func (m *Main) showSaveTemplate(c *capture.Request) {
 		if !ok || event.Selected == "" {
 			return
 		}
-		if _, err := relay.ParseJSON(c.Body); err != nil {
+		if _, err := events.ParseJSON(c.Body); err != nil {
 			dialog.ShowError(fmt.Errorf("only a JSON body can be a template: %w", err), m.win)
 			return
 		}
-		t := relay.Template{Event: byLabel[event.Selected], Name: strings.TrimSpace(name.Text), Body: c.Body}
+		t := outbound.Template{Event: byLabel[event.Selected], Name: strings.TrimSpace(name.Text), Body: c.Body}
 		go func() {
 			err := m.outbound.o.Store.SaveTemplate(context.Background(), t)
 			m.post(func() {

@@ -15,30 +15,31 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/gancho-app/gancho/events"
 	"github.com/gancho-app/gancho/exchange"
 	"github.com/gancho-app/gancho/internal/text"
-	"github.com/gancho-app/gancho/relay"
+	"github.com/gancho-app/gancho/outbound"
 	"github.com/gancho-app/gancho/tunnel"
 )
 
 // Subscriptions stores outbound subscriptions and their delivery log;
-// relay.Store implements it. Safe for concurrent use.
+// outbound.Store implements it. Safe for concurrent use.
 type Subscriptions interface {
-	Subscriptions(ctx context.Context) ([]relay.Subscription, error)
-	Save(ctx context.Context, s *relay.Subscription) error
+	Subscriptions(ctx context.Context) ([]outbound.Subscription, error)
+	Save(ctx context.Context, s *outbound.Subscription) error
 	Delete(ctx context.Context, id string) error
 	SetEnabled(ctx context.Context, id string, on bool, reason string) error
-	Deliveries(ctx context.Context, q relay.DeliveryQuery) ([]relay.Delivery, error)
-	Attempts(ctx context.Context, deliveryID string) ([]relay.Attempt, error)
-	Outcomes(ctx context.Context, since time.Time, step time.Duration) ([]relay.Bucket, error)
-	SaveTemplate(ctx context.Context, t relay.Template) error
-	Templates(ctx context.Context, event string) ([]relay.Template, error)
+	Deliveries(ctx context.Context, q outbound.DeliveryQuery) ([]outbound.Delivery, error)
+	Attempts(ctx context.Context, deliveryID string) ([]outbound.Attempt, error)
+	Outcomes(ctx context.Context, since time.Time, step time.Duration) ([]outbound.Bucket, error)
+	SaveTemplate(ctx context.Context, t outbound.Template) error
+	Templates(ctx context.Context, event string) ([]outbound.Template, error)
 }
 
 // Dispatch fires events to subscriptions and retries deliveries;
-// relay.Dispatcher implements it. Safe for concurrent use.
+// outbound.Dispatcher implements it. Safe for concurrent use.
 type Dispatch interface {
-	Fire(ctx context.Context, event string, p relay.Payload, only string) ([]relay.Delivery, error)
+	Fire(ctx context.Context, event string, p events.Payload, only string) ([]outbound.Delivery, error)
 	RetryNow(ctx context.Context, deliveryID string) error
 }
 
@@ -66,7 +67,7 @@ type outboundPanel struct {
 	o    Outbound
 	root fyne.CanvasObject
 
-	subs    []relay.Subscription
+	subs    []outbound.Subscription
 	subList *widget.List
 	subSel  int
 	subMsg  *widget.Label
@@ -74,7 +75,7 @@ type outboundPanel struct {
 	// Delivery log.
 	fSub, fEvent, fOutcome *widget.Select
 	subIDs                 map[string]string // filter label → subscription id
-	dels                   []relay.Delivery
+	dels                   []outbound.Delivery
 	delList                *widget.List
 	delSel                 string // selected delivery id
 	attempts               *fitGrid
@@ -99,7 +100,7 @@ func newOutboundPanel(m *Main, o Outbound) *outboundPanel {
 		})
 	p.subList.OnSelected = func(i widget.ListItemID) { p.subSel = i }
 	newSub := widget.NewButtonWithIcon("New subscription", theme.ContentAddIcon(), func() {
-		s := relay.NewSubscription()
+		s := outbound.NewSubscription()
 		p.showForm(&s, true)
 	})
 	fire := widget.NewButtonWithIcon("Fire event…", theme.MailSendIcon(), func() { p.showFire("", "") })
@@ -112,14 +113,14 @@ func newOutboundPanel(m *Main, o Outbound) *outboundPanel {
 
 	p.fSub = widget.NewSelect([]string{anySub}, func(string) { p.reload() })
 	p.fSub.SetSelected(anySub)
-	events := []string{anyEvent}
-	for _, e := range relay.Events() {
-		events = append(events, e.Name)
+	names := []string{anyEvent}
+	for _, e := range events.All() {
+		names = append(names, e.Name)
 	}
-	p.fEvent = widget.NewSelect(events, func(string) { p.reload() })
+	p.fEvent = widget.NewSelect(names, func(string) { p.reload() })
 	p.fEvent.SetSelected(anyEvent)
-	p.fOutcome = widget.NewSelect([]string{anyOutcome, string(relay.OutcomeSucceeded), string(relay.OutcomeRetrying),
-		string(relay.OutcomeFailed), string(relay.OutcomePending)}, func(string) { p.reload() })
+	p.fOutcome = widget.NewSelect([]string{anyOutcome, string(outbound.OutcomeSucceeded), string(outbound.OutcomeRetrying),
+		string(outbound.OutcomeFailed), string(outbound.OutcomePending)}, func(string) { p.reload() })
 	p.fOutcome.SetSelected(anyOutcome)
 	p.delList = widget.NewList(
 		func() int { return len(p.dels) },
@@ -196,7 +197,7 @@ func (p *outboundPanel) reload() {
 	}()
 }
 
-func (p *outboundPanel) applySubs(subs []relay.Subscription, err error) {
+func (p *outboundPanel) applySubs(subs []outbound.Subscription, err error) {
 	if err != nil {
 		p.showSubMsg(widget.DangerImportance, "Could not read the subscriptions: "+err.Error())
 		return
@@ -224,7 +225,7 @@ func (p *outboundPanel) applySubs(subs []relay.Subscription, err error) {
 	}
 }
 
-func subLabel(s relay.Subscription) string {
+func subLabel(s outbound.Subscription) string {
 	if s.Name != "" {
 		return s.Name
 	}
@@ -238,8 +239,8 @@ func (p *outboundPanel) showSubMsg(imp widget.Importance, text string) {
 }
 
 // query is the log's filter.
-func (p *outboundPanel) query() relay.DeliveryQuery {
-	q := relay.DeliveryQuery{Limit: 500}
+func (p *outboundPanel) query() outbound.DeliveryQuery {
+	q := outbound.DeliveryQuery{Limit: 500}
 	if v := p.fSub.Selected; v != anySub && v != "" {
 		q.SubscriptionID = p.subIDs[v]
 	}
@@ -247,12 +248,12 @@ func (p *outboundPanel) query() relay.DeliveryQuery {
 		q.Event = v
 	}
 	if v := p.fOutcome.Selected; v != anyOutcome && v != "" {
-		q.Outcome = relay.Outcome(v)
+		q.Outcome = outbound.Outcome(v)
 	}
 	return q
 }
 
-func (p *outboundPanel) applyLog(dels []relay.Delivery, err error, buckets []relay.Bucket, berr error) {
+func (p *outboundPanel) applyLog(dels []outbound.Delivery, err error, buckets []outbound.Bucket, berr error) {
 	if err != nil {
 		p.chartLbl.SetText("Could not read the log: " + err.Error())
 		return
@@ -279,9 +280,9 @@ func (p *outboundPanel) applyLog(dels []relay.Delivery, err error, buckets []rel
 }
 
 // showAttempts loads and shows one delivery's attempts (UI goroutine).
-func (p *outboundPanel) showAttempts(d relay.Delivery) {
+func (p *outboundPanel) showAttempts(d outbound.Delivery) {
 	p.retry.Enable()
-	if d.Outcome == relay.OutcomeSucceeded {
+	if d.Outcome == outbound.OutcomeSucceeded {
 		p.retry.SetText("Send again")
 	} else {
 		p.retry.SetText("Retry now")
@@ -317,7 +318,7 @@ func (p *outboundPanel) retryNow() {
 }
 
 // deliveryLine is one row of the log.
-func deliveryLine(d relay.Delivery) string {
+func deliveryLine(d outbound.Delivery) string {
 	when := d.CreatedAt.Local().Format("Jan 2 15:04:05")
 	s := fmt.Sprintf("%s  %s → %s  %s", when, d.Event, d.SubscriptionName, d.Outcome)
 	if d.Attempts > 0 {
@@ -329,7 +330,7 @@ func deliveryLine(d relay.Delivery) string {
 	case d.LastError != "":
 		s += " · " + string(d.LastClass)
 	}
-	if !d.NextAt.IsZero() && d.Outcome != relay.OutcomeSucceeded && d.Outcome != relay.OutcomeFailed {
+	if !d.NextAt.IsZero() && d.Outcome != outbound.OutcomeSucceeded && d.Outcome != outbound.OutcomeFailed {
 		s += " · next " + relFuture(time.Until(d.NextAt))
 	}
 	return s
@@ -342,23 +343,23 @@ func relFuture(d time.Duration) string {
 	return "in " + d.Round(time.Second).String()
 }
 
-func outcomeImportance(o relay.Outcome) widget.Importance {
+func outcomeImportance(o outbound.Outcome) widget.Importance {
 	switch o {
-	case relay.OutcomeSucceeded:
+	case outbound.OutcomeSucceeded:
 		return widget.SuccessImportance
-	case relay.OutcomeFailed:
+	case outbound.OutcomeFailed:
 		return widget.DangerImportance
-	case relay.OutcomeRetrying:
+	case outbound.OutcomeRetrying:
 		return widget.WarningImportance
 	}
 	return widget.MediumImportance
 }
 
 // attemptsText is a delivery and each of its attempts, in order.
-func attemptsText(d relay.Delivery, as []relay.Attempt) string {
+func attemptsText(d outbound.Delivery, as []outbound.Attempt) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Delivery %s (webhook-id)  %s → %s\n%s", d.ID, d.Event, d.SubscriptionName, d.Outcome)
-	if !d.NextAt.IsZero() && d.Outcome != relay.OutcomeSucceeded && d.Outcome != relay.OutcomeFailed {
+	if !d.NextAt.IsZero() && d.Outcome != outbound.OutcomeSucceeded && d.Outcome != outbound.OutcomeFailed {
 		fmt.Fprintf(&b, ", next attempt %s", d.NextAt.Local().Format("15:04:05"))
 	}
 	b.WriteString("\n")
@@ -402,7 +403,7 @@ type subRow struct {
 	widget.BaseWidget
 	p       *outboundPanel
 	i       int
-	s       relay.Subscription
+	s       outbound.Subscription
 	title   *widget.Label
 	detail  *widget.Label
 	status  *canvas.Text
@@ -428,7 +429,7 @@ func newSubRow(p *outboundPanel) *subRow {
 // CreateRenderer implements fyne.Widget.
 func (r *subRow) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(r.content) }
 
-func (r *subRow) set(i int, s relay.Subscription) {
+func (r *subRow) set(i int, s outbound.Subscription) {
 	r.i, r.s = i, s
 	title := s.Name
 	if !s.Enabled {
@@ -467,7 +468,7 @@ func (r *subRow) TappedSecondary(ev *fyne.PointEvent) {
 }
 
 // subMenu is what the CRM's menu offers for a subscription, and more.
-func (p *outboundPanel) subMenu(s relay.Subscription) *fyne.Menu {
+func (p *outboundPanel) subMenu(s outbound.Subscription) *fyne.Menu {
 	toggle := "Disable"
 	if !s.Enabled {
 		toggle = "Enable"
@@ -483,7 +484,7 @@ func (p *outboundPanel) subMenu(s relay.Subscription) *fyne.Menu {
 	)
 }
 
-func firstEvent(s relay.Subscription) string {
+func firstEvent(s outbound.Subscription) string {
 	if len(s.Events) > 0 {
 		return s.Events[0]
 	}
@@ -491,7 +492,7 @@ func firstEvent(s relay.Subscription) string {
 }
 
 // showHistory filters the log to s; last selects its newest delivery.
-func (p *outboundPanel) showHistory(s relay.Subscription, last bool) {
+func (p *outboundPanel) showHistory(s outbound.Subscription, last bool) {
 	p.delSel = ""
 	p.fEvent.SetSelected(anyEvent)
 	p.fOutcome.SetSelected(anyOutcome)
@@ -502,7 +503,7 @@ func (p *outboundPanel) showHistory(s relay.Subscription, last bool) {
 	}
 	if last {
 		go func() {
-			ds, err := p.o.Store.Deliveries(context.Background(), relay.DeliveryQuery{SubscriptionID: s.ID, Limit: 1})
+			ds, err := p.o.Store.Deliveries(context.Background(), outbound.DeliveryQuery{SubscriptionID: s.ID, Limit: 1})
 			p.m.post(func() {
 				if err != nil || len(ds) == 0 {
 					p.attempts.setText(s.Name+" has not been executed yet.", p.m.styles)
@@ -520,7 +521,7 @@ func (p *outboundPanel) showHistory(s relay.Subscription, last bool) {
 	}
 }
 
-func (p *outboundPanel) setEnabled(s relay.Subscription, on bool) {
+func (p *outboundPanel) setEnabled(s outbound.Subscription, on bool) {
 	go func() {
 		reason := ""
 		if !on {
@@ -536,7 +537,7 @@ func (p *outboundPanel) setEnabled(s relay.Subscription, on bool) {
 	}()
 }
 
-func (p *outboundPanel) confirmDelete(s relay.Subscription) {
+func (p *outboundPanel) confirmDelete(s outbound.Subscription) {
 	dialog.ShowConfirm("Delete "+subLabel(s)+"?",
 		"This deletes the subscription and its delivery log; pending retries stop. It cannot be undone.",
 		func(ok bool) {
@@ -592,7 +593,7 @@ func newOutcomeChart() *outcomeChart {
 }
 
 // set draws buckets (oldest first), each bar scaled to the busiest one.
-func (c *outcomeChart) set(buckets []relay.Bucket) {
+func (c *outcomeChart) set(buckets []outbound.Bucket) {
 	most := 1
 	for _, b := range buckets {
 		most = max(most, b.Succeeded+b.Retrying+b.Failed)
@@ -630,7 +631,7 @@ func (l *barLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	}
 }
 
-func chartSummary(bs []relay.Bucket) string {
+func chartSummary(bs []outbound.Bucket) string {
 	var s, r, f int
 	for _, b := range bs {
 		s, r, f = s+b.Succeeded, r+b.Retrying, f+b.Failed

@@ -13,8 +13,8 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/gancho-app/gancho/capture"
-	"github.com/gancho-app/gancho/capture/database"
-	"github.com/gancho-app/gancho/relay"
+	"github.com/gancho-app/gancho/internal/database"
+	"github.com/gancho-app/gancho/outbound"
 	"github.com/gancho-app/gancho/verify"
 )
 
@@ -24,7 +24,7 @@ func TestSubFormBuild(t *testing.T) {
 		name    string
 		edit    func(f *subForm)
 		wantErr []string // each must appear in the message
-		check   func(t *testing.T, s relay.Subscription)
+		check   func(t *testing.T, s outbound.Subscription)
 	}{
 		{"empty", func(f *subForm) {}, []string{"URL", "event"}, nil},
 		{"bad URL", func(f *subForm) {
@@ -61,7 +61,7 @@ func TestSubFormBuild(t *testing.T) {
 			f.retry.SetSelected("custom")
 			f.retryArg.SetText("1s,10s,1m")
 			f.compress.SetText("60")
-		}, nil, func(t *testing.T, s relay.Subscription) {
+		}, nil, func(t *testing.T, s outbound.Subscription) {
 			if s.Name != "ERP" || s.Method != "GET" || len(s.Events) != 2 || s.Events[0] != "client.created" || s.Events[1] != "sale.created" {
 				t.Errorf("general: %+v", s)
 			}
@@ -69,21 +69,21 @@ func TestSubFormBuild(t *testing.T) {
 				t.Errorf("headers %v", s.Headers)
 			}
 			m := s.Mapping
-			if len(m.Rename) != 1 || m.Rename[0] != (relay.Rename{From: "client.name", To: "nome"}) ||
-				len(m.Exclude) != 1 || len(m.Add) != 1 || m.Add[0] != (relay.Constant{Name: "origem", Value: "crm"}) {
+			if len(m.Rename) != 1 || m.Rename[0] != (outbound.Rename{From: "client.name", To: "nome"}) ||
+				len(m.Exclude) != 1 || len(m.Add) != 1 || m.Add[0] != (outbound.Constant{Name: "origem", Value: "crm"}) {
 				t.Errorf("mapping %+v", m)
 			}
-			if s.Signing != relay.SignGitHub || s.Secret == "" || strings.HasPrefix(s.Secret, "whsec_") {
+			if s.Signing != outbound.SignGitHub || s.Secret == "" || strings.HasPrefix(s.Secret, "whsec_") {
 				t.Errorf("signing %s secret %q", s.Signing, s.Secret)
 			}
-			if s.Timeout != 10*time.Second || s.Retry.Kind != relay.RetryCustom || len(s.Retry.Delays) != 3 || s.Retry.Compress != 60 {
+			if s.Timeout != 10*time.Second || s.Retry.Kind != outbound.RetryCustom || len(s.Retry.Delays) != 3 || s.Retry.Compress != 60 {
 				t.Errorf("timeout %s retry %+v", s.Timeout, s.Retry)
 			}
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newSubForm(relay.NewSubscription(), true, func(string) {})
+			f := newSubForm(outbound.NewSubscription(), true, func(string) {})
 			tt.edit(f)
 			s, err := f.build()
 			if tt.wantErr != nil {
@@ -105,14 +105,14 @@ func TestSubFormBuild(t *testing.T) {
 		})
 	}
 	t.Run("GET disables the body format", func(t *testing.T) {
-		f := newSubForm(relay.NewSubscription(), true, func(string) {})
+		f := newSubForm(outbound.NewSubscription(), true, func(string) {})
 		f.method.SetSelected("GET")
 		if !f.format.Disabled() {
 			t.Error("format enabled for GET")
 		}
 	})
 	t.Run("sign the query", func(t *testing.T) {
-		s := relay.NewSubscription()
+		s := outbound.NewSubscription()
 		s.Name, s.Events, s.URL, s.Method, s.SignQuery = "q", []string{"client.created"}, "http://localhost:3000/h", "GET", true
 		f := newSubForm(s, false, func(string) {})
 		if !f.signQ.Checked {
@@ -127,7 +127,7 @@ func TestSubFormBuild(t *testing.T) {
 		}
 	})
 	t.Run("secret shown once", func(t *testing.T) {
-		s := relay.NewSubscription()
+		s := outbound.NewSubscription()
 		f := newSubForm(s, true, func(string) {})
 		if !strings.Contains(f.secretL.Text, s.Secret) || f.copySec.Disabled() {
 			t.Errorf("new: %q", f.secretL.Text)
@@ -143,12 +143,12 @@ func TestSubFormBuild(t *testing.T) {
 	})
 }
 
-// outboundHarness is the window with a real relay store and dispatcher,
+// outboundHarness is the window with a real outbound store and dispatcher,
 // delivering to a loopback receiver.
 type outboundHarness struct {
 	*harness
 	p     *outboundPanel
-	store *relay.Store
+	store *outbound.Store
 	recv  *httptest.Server
 	got   chan *http.Request
 	fail  atomic.Int32 // answer 500 this many times first
@@ -160,7 +160,7 @@ func newOutboundHarness(t *testing.T) *outboundHarness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs, err := relay.NewStore(context.Background(), db, relay.StoreConfig{})
+	rs, err := outbound.NewStore(context.Background(), db, outbound.StoreConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +176,7 @@ func newOutboundHarness(t *testing.T) *outboundHarness {
 		w.WriteHeader(http.StatusNoContent)
 	}))
 	changed := make(chan struct{}, 1)
-	d := &relay.Dispatcher{Store: rs, OnChange: func(string) {
+	d := &outbound.Dispatcher{Store: rs, OnChange: func(string) {
 		select {
 		case changed <- struct{}{}:
 		default:
@@ -198,9 +198,9 @@ func newOutboundHarness(t *testing.T) *outboundHarness {
 	return oh
 }
 
-func (oh *outboundHarness) addSub(t *testing.T, mod func(s *relay.Subscription)) relay.Subscription {
+func (oh *outboundHarness) addSub(t *testing.T, mod func(s *outbound.Subscription)) outbound.Subscription {
 	t.Helper()
-	s := relay.NewSubscription()
+	s := outbound.NewSubscription()
 	s.Name, s.URL, s.Events = "ERP", oh.recv.URL+"/in", []string{"client.created"}
 	if mod != nil {
 		mod(&s)
@@ -215,7 +215,7 @@ func (oh *outboundHarness) addSub(t *testing.T, mod func(s *relay.Subscription))
 
 func TestOutboundFireAndLog(t *testing.T) {
 	oh := newOutboundHarness(t)
-	s := oh.addSub(t, func(s *relay.Subscription) {
+	s := oh.addSub(t, func(s *outbound.Subscription) {
 		s.Headers = capture.Headers{{Name: "Authorization", Value: "Bearer supersecretvalue99"}}
 	})
 	var f *fireForm
@@ -242,7 +242,7 @@ func TestOutboundFireAndLog(t *testing.T) {
 		t.Errorf("body %s", b)
 	}
 	oh.waitFor(t, "a succeeded delivery in the log", func() bool {
-		return len(oh.p.dels) == 1 && oh.p.dels[0].Outcome == relay.OutcomeSucceeded &&
+		return len(oh.p.dels) == 1 && oh.p.dels[0].Outcome == outbound.OutcomeSucceeded &&
 			strings.Contains(f.msg.Text, "Fired client.created to 1 subscription") &&
 			strings.Contains(oh.p.chartLbl.Text, "1 succeeded")
 	})
@@ -273,13 +273,13 @@ func TestOutboundFireAndLog(t *testing.T) {
 func TestOutboundRetryNowAndDisable(t *testing.T) {
 	oh := newOutboundHarness(t)
 	oh.fail.Store(1)
-	oh.addSub(t, func(s *relay.Subscription) {
-		s.Retry = relay.RetryPolicy{Kind: relay.RetryLinear, Count: 3, Every: time.Hour}
+	oh.addSub(t, func(s *outbound.Subscription) {
+		s.Retry = outbound.RetryPolicy{Kind: outbound.RetryLinear, Count: 3, Every: time.Hour}
 	})
 	oh.do(func() { test.Tap(newFireForm(oh.p, "client.created", "").send) })
 	<-oh.got
 	oh.waitFor(t, "a retrying delivery", func() bool {
-		return len(oh.p.dels) == 1 && oh.p.dels[0].Outcome == relay.OutcomeRetrying &&
+		return len(oh.p.dels) == 1 && oh.p.dels[0].Outcome == outbound.OutcomeRetrying &&
 			strings.Contains(deliveryLine(oh.p.dels[0]), "next in")
 	})
 	oh.do(func() {
@@ -288,7 +288,7 @@ func TestOutboundRetryNowAndDisable(t *testing.T) {
 	})
 	<-oh.got
 	oh.waitFor(t, "success after Retry now", func() bool {
-		return len(oh.p.dels) == 1 && oh.p.dels[0].Outcome == relay.OutcomeSucceeded && oh.p.dels[0].Attempts == 2 &&
+		return len(oh.p.dels) == 1 && oh.p.dels[0].Outcome == outbound.OutcomeSucceeded && oh.p.dels[0].Attempts == 2 &&
 			strings.Contains(oh.p.attempts.Text(), "#2")
 	})
 	oh.do(func() { oh.p.showHistory(oh.p.subs[0], true) })

@@ -16,14 +16,15 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/gancho-app/gancho/relay"
+	"github.com/gancho-app/gancho/events"
+	"github.com/gancho-app/gancho/outbound"
 	"github.com/gancho-app/gancho/tunnel"
 	"github.com/gancho-app/gancho/verify"
 )
 
 // subForm edits one subscription; build validates it.
 type subForm struct {
-	orig     relay.Subscription
+	orig     outbound.Subscription
 	name     *widget.Entry
 	events   *widget.CheckGroup
 	eventOf  map[string]string // check label → machine name
@@ -51,17 +52,17 @@ type subForm struct {
 }
 
 // eventLabel is an event as the form lists it.
-func eventLabel(e relay.Event) string {
+func eventLabel(e events.Event) string {
 	return fmt.Sprintf("%d. %s — %s / %s", e.Number, e.Name, e.Label, e.LabelPT)
 }
 
-func newSubForm(s relay.Subscription, isNew bool, copyFn func(string)) *subForm {
+func newSubForm(s outbound.Subscription, isNew bool, copyFn func(string)) *subForm {
 	f := &subForm{orig: s, eventOf: map[string]string{}, copy: copyFn}
 	f.name = widget.NewEntry()
 	f.name.SetPlaceHolder("e.g. ERP – new sales")
 	f.name.SetText(s.Name)
 	var labels, checked []string
-	for _, e := range relay.Events() {
+	for _, e := range events.All() {
 		l := eventLabel(e)
 		labels = append(labels, l)
 		f.eventOf[l] = e.Name
@@ -78,7 +79,7 @@ func newSubForm(s relay.Subscription, isNew bool, copyFn func(string)) *subForm 
 	f.url.SetText(s.URL)
 	f.method = widget.NewRadioGroup([]string{"POST", "GET"}, nil)
 	f.method.Horizontal = true
-	f.format = widget.NewSelect([]string{string(relay.FormatJSON), string(relay.FormatXML), string(relay.FormatForm)}, nil)
+	f.format = widget.NewSelect([]string{string(outbound.FormatJSON), string(outbound.FormatXML), string(outbound.FormatForm)}, nil)
 	f.method.OnChanged = func(m string) {
 		if m == "GET" {
 			f.format.Disable() // GET sends the fields as query parameters
@@ -104,7 +105,7 @@ func newSubForm(s relay.Subscription, isNew bool, copyFn func(string)) *subForm 
 	f.secretL.TextStyle = fyne.TextStyle{Monospace: true}
 	f.copySec = widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() { f.copy(f.secret) })
 	f.newSec = widget.NewButton("New secret", func() { f.generateSecret(f.signing.Selected) })
-	f.signing = widget.NewSelect([]string{string(relay.SignStandard), string(relay.SignStripe), string(relay.SignGitHub), string(relay.SignNone)},
+	f.signing = widget.NewSelect([]string{string(outbound.SignStandard), string(outbound.SignStripe), string(outbound.SignGitHub), string(outbound.SignNone)},
 		func(v string) { f.signingChanged(v) })
 	f.signing.SetSelected(string(s.Signing))
 	f.signQ = widget.NewCheck("GET: sign the query string too (the receiver verifies it as the body)", nil)
@@ -187,7 +188,7 @@ func multiLine(placeholder, text string) *widget.Entry {
 	return e
 }
 
-func mapLines(rs []relay.Rename) string {
+func mapLines(rs []outbound.Rename) string {
 	var b strings.Builder
 	for _, r := range rs {
 		fmt.Fprintf(&b, "%s -> %s\n", r.From, r.To)
@@ -195,7 +196,7 @@ func mapLines(rs []relay.Rename) string {
 	return b.String()
 }
 
-func constLines(cs []relay.Constant) string {
+func constLines(cs []outbound.Constant) string {
 	var b strings.Builder
 	for _, c := range cs {
 		fmt.Fprintf(&b, "%s=%s\n", c.Name, c.Value)
@@ -211,7 +212,7 @@ func durationOr(d, def time.Duration) time.Duration {
 }
 
 // retryArg is the parameter text of a linear or custom policy.
-func retryArg(p relay.RetryPolicy) string {
+func retryArg(p outbound.RetryPolicy) string {
 	switch p.Kind {
 	case "linear":
 		return fmt.Sprintf("%dx%s", p.Count, p.Every)
@@ -230,13 +231,13 @@ func (f *subForm) signingChanged(v string) {
 	if f.secretL == nil {
 		return
 	}
-	switch relay.Signing(v) {
-	case relay.SignNone:
+	switch outbound.Signing(v) {
+	case outbound.SignNone:
 		f.secretL.SetText("(no signature)")
 		f.copySec.Disable()
 		f.newSec.Disable()
 		return
-	case relay.SignStandard:
+	case outbound.SignStandard:
 		if !strings.HasPrefix(f.secret, "whsec_") {
 			f.generateSecret(v)
 			return
@@ -254,15 +255,15 @@ func (f *subForm) signingChanged(v string) {
 // generateSecret makes a fresh secret and shows it, once.
 func (f *subForm) generateSecret(scheme string) {
 	f.secret = verify.NewSecret()
-	if relay.Signing(scheme) != relay.SignStandard {
+	if outbound.Signing(scheme) != outbound.SignStandard {
 		f.secret = strings.TrimPrefix(f.secret, "whsec_")
 	}
 	f.showSecretOnce()
 }
 
 func (f *subForm) showSecretOnce() {
-	if relay.Signing(f.signing.Selected) == relay.SignNone {
-		f.signingChanged(string(relay.SignNone))
+	if outbound.Signing(f.signing.Selected) == outbound.SignNone {
+		f.signingChanged(string(outbound.SignNone))
 		return
 	}
 	f.secretL.SetText(f.secret + "\nShown this once: copy it now and give it to the receiver.")
@@ -271,7 +272,7 @@ func (f *subForm) showSecretOnce() {
 }
 
 func (f *subForm) hideSecret() {
-	if relay.Signing(f.signing.Selected) == relay.SignNone {
+	if outbound.Signing(f.signing.Selected) == outbound.SignNone {
 		return
 	}
 	prefix := ""
@@ -283,12 +284,12 @@ func (f *subForm) hideSecret() {
 }
 
 // build is the subscription the form describes, validated.
-func (f *subForm) build() (relay.Subscription, error) {
+func (f *subForm) build() (outbound.Subscription, error) {
 	s := f.orig
 	s.Name = strings.TrimSpace(f.name.Text)
 	s.URL = strings.TrimSpace(f.url.Text)
 	s.Method = f.method.Selected
-	s.Format = relay.Format(f.format.Selected)
+	s.Format = outbound.Format(f.format.Selected)
 	s.Events = nil
 	for _, l := range f.events.Selected {
 		s.Events = append(s.Events, f.eventOf[l])
@@ -298,13 +299,13 @@ func (f *subForm) build() (relay.Subscription, error) {
 		return s, err
 	}
 	s.Headers = h
-	s.Mapping = relay.Mapping{}
+	s.Mapping = outbound.Mapping{}
 	for i, line := range lines(f.rename.Text) {
 		from, to, ok := strings.Cut(line, "->")
 		if !ok || strings.TrimSpace(from) == "" || strings.TrimSpace(to) == "" {
 			return s, fmt.Errorf("rename line %d: write it as field -> new_name, e.g. client.name -> nome", i+1)
 		}
-		s.Mapping.Rename = append(s.Mapping.Rename, relay.Rename{From: strings.TrimSpace(from), To: strings.TrimSpace(to)})
+		s.Mapping.Rename = append(s.Mapping.Rename, outbound.Rename{From: strings.TrimSpace(from), To: strings.TrimSpace(to)})
 	}
 	s.Mapping.Exclude = lines(f.exclude.Text)
 	for i, line := range lines(f.add.Text) {
@@ -312,16 +313,16 @@ func (f *subForm) build() (relay.Subscription, error) {
 		if !ok || strings.TrimSpace(name) == "" {
 			return s, fmt.Errorf("add line %d: write it as name=value, e.g. origem=crm", i+1)
 		}
-		s.Mapping.Add = append(s.Mapping.Add, relay.Constant{Name: strings.TrimSpace(name), Value: value})
+		s.Mapping.Add = append(s.Mapping.Add, outbound.Constant{Name: strings.TrimSpace(name), Value: value})
 	}
-	s.Signing = relay.Signing(f.signing.Selected)
+	s.Signing = outbound.Signing(f.signing.Selected)
 	s.Secret = f.secret
-	if s.Signing == relay.SignNone {
+	if s.Signing == outbound.SignNone {
 		s.Secret = ""
 	}
 	// The box only means something for a signed GET; elsewhere it is ignored
 	// rather than refused, so switching the method keeps the form valid.
-	s.SignQuery = f.signQ.Checked && s.Method == "GET" && s.Signing != relay.SignNone
+	s.SignQuery = f.signQ.Checked && s.Method == "GET" && s.Signing != outbound.SignNone
 	d, err := time.ParseDuration(strings.TrimSpace(f.timeout.Text))
 	if err != nil {
 		return s, fmt.Errorf("timeout %q: write a duration such as 30s or 1m", f.timeout.Text)
@@ -334,7 +335,7 @@ func (f *subForm) build() (relay.Subscription, error) {
 	if c := strings.TrimSpace(f.compress.Text); c != "" && c != "1" {
 		spec += ",compress=" + c
 	}
-	rp, err := relay.ParseRetry(spec)
+	rp, err := outbound.ParseRetry(spec)
 	if err != nil {
 		return s, err
 	}
@@ -347,7 +348,7 @@ func (f *subForm) build() (relay.Subscription, error) {
 }
 
 // showForm opens the subscription form; Save validates and stores.
-func (p *outboundPanel) showForm(s *relay.Subscription, isNew bool) {
+func (p *outboundPanel) showForm(s *outbound.Subscription, isNew bool) {
 	if p.m.win == nil {
 		return
 	}
@@ -386,7 +387,7 @@ func (p *outboundPanel) showForm(s *relay.Subscription, isNew bool) {
 
 // sentence is err as a message: capitalised, without the package prefix.
 func sentence(err error) string {
-	var inv *relay.InvalidError
+	var inv *outbound.InvalidError
 	if errors.As(err, &inv) && len(inv.Problems) > 0 {
 		var ms []string
 		for _, p := range inv.Problems {

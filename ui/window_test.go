@@ -17,9 +17,9 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/gancho-app/gancho/capture"
-	"github.com/gancho-app/gancho/capture/database"
 	"github.com/gancho-app/gancho/exchange"
-	"github.com/gancho-app/gancho/relay"
+	"github.com/gancho-app/gancho/internal/database"
+	"github.com/gancho-app/gancho/outbound"
 	"github.com/gancho-app/gancho/replay"
 	"github.com/gancho-app/gancho/settings"
 	"github.com/gancho-app/gancho/tunnel"
@@ -92,7 +92,7 @@ func fullHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	rs, err := relay.NewStore(context.Background(), db, relay.StoreConfig{})
+	rs, err := outbound.NewStore(context.Background(), db, outbound.StoreConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func fullHarness(t *testing.T) *harness {
 		o.Recorder, o.Settings = &fakeRecorder{}, ss
 		o.Tunnel = &fakeTunnel{state: tunnel.Status{State: tunnel.Stopped}}
 		o.Sender, o.Replays = &fakeSender{}, &memReplays{}
-		o.Outbound = &Outbound{Store: rs, Dispatch: &relay.Dispatcher{Store: rs}, Changed: make(chan struct{})}
+		o.Outbound = &Outbound{Store: rs, Dispatch: &outbound.Dispatcher{Store: rs}, Changed: make(chan struct{})}
 	})
 }
 
