@@ -227,4 +227,3 @@ func (h *harness) attempts(id string) []Attempt {
 	}
 	return as
 }
-
