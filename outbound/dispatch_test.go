@@ -5,13 +5,14 @@ import (
 	"errors"
 	"net"
 	"net/http"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gancho-app/gancho/events"
+	"github.com/gancho-app/gancho/internal/leaktest"
 	"github.com/gancho-app/gancho/replay"
+	"go.uber.org/goleak"
 )
 
 func TestRetryRules(t *testing.T) {
@@ -457,7 +458,7 @@ func TestRunLeavesNoGoroutines(t *testing.T) {
 		s.Name = "S" + string(rune('0'+i))
 		saveSub(t, st, s)
 	}
-	base := runtime.NumGoroutine()
+	defer leaktest.VerifyNone(t, goleak.IgnoreCurrent())
 	d := &Dispatcher{Store: st} // its own replay.Sender, closed by Run
 	changes := make(chan string, 1024)
 	d.OnChange = func(id string) { changes <- id }
@@ -484,7 +485,6 @@ func TestRunLeavesNoGoroutines(t *testing.T) {
 			t.Errorf("delivery %+v", got)
 		}
 	}
-	waitGoroutines(t, base)
 }
 
 // TestStopMidAttempt stops Run while an attempt hangs: Run returns at once,

@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -228,27 +227,4 @@ func (h *harness) attempts(id string) []Attempt {
 		h.t.Fatal(err)
 	}
 	return as
-}
-
-// waitGoroutines waits (polling on a ticker, with a deadline) until no more
-// goroutines run than base: connection goroutines end asynchronously.
-func waitGoroutines(t testing.TB, base int) {
-	t.Helper()
-	deadline := time.After(5 * time.Second)
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		runtime.Gosched()
-		n := runtime.NumGoroutine()
-		if n <= base {
-			return
-		}
-		select {
-		case <-tick.C:
-		case <-deadline:
-			buf := make([]byte, 1<<20)
-			buf = buf[:runtime.Stack(buf, true)]
-			t.Fatalf("goroutine leak: %d running, %d before\n%s", n, base, buf)
-		}
-	}
 }

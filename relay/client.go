@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -430,9 +431,24 @@ func (s *session) run(ctx context.Context, u url.URL) (online bool, err error) {
 	u.RawQuery = q.Encode()
 	h := http.Header{}
 	h.Set("Authorization", "Bearer "+c.Token)
+	// gorilla's DialContext honours only ctx's deadline during the TLS and
+	// HTTP handshake, not its cancellation: without this, cancelling a Run
+	// (or an Endpoint's Open) against a relay that never answers waited for
+	// the whole HandshakeTimeout.
+	var stopWatch func() bool
 	d := websocket.Dialer{HandshakeTimeout: 15 * time.Second, TLSClientConfig: c.TLSConfig,
-		Proxy: http.ProxyFromEnvironment, ReadBufferSize: 64 << 10}
+		Proxy: http.ProxyFromEnvironment, ReadBufferSize: 64 << 10,
+		NetDialContext: func(dctx context.Context, network, addr string) (net.Conn, error) {
+			nc, err := (&net.Dialer{}).DialContext(dctx, network, addr)
+			if err == nil {
+				stopWatch = context.AfterFunc(ctx, func() { _ = nc.SetDeadline(time.Now()) })
+			}
+			return nc, err
+		}}
 	conn, resp, err := d.DialContext(ctx, u.String(), h)
+	if stopWatch != nil {
+		stopWatch()
+	}
 	if err != nil {
 		if resp != nil {
 			switch resp.StatusCode {

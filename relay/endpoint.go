@@ -25,6 +25,9 @@ type Endpoint struct {
 // the relay cannot be reached, it keeps trying and reports Reconnecting,
 // until ctx ends.
 func (e *Endpoint) Open(ctx context.Context, report func(tunnel.Status)) (tunnel.Listener, error) {
+	if report == nil { // allowed by the tunnel.Opener contract
+		report = func(tunnel.Status) {}
+	}
 	c := e.Client
 	first := make(chan ClientState, 1)
 	c.State = func(s ClientState) {

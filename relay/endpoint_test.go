@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gancho-app/gancho/tunnel"
+	"github.com/gancho-app/gancho/tunnel/tunneltest"
 )
 
 func TestEndpoint(t *testing.T) {
@@ -67,4 +68,59 @@ func TestEndpoint(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestEndpointContract runs the tunnel.Opener contract against the relay
+// endpoint: online on a test relay, failed on a refused token, pending
+// while the relay's address never answers, and Stopped after Close.
+func TestEndpointContract(t *testing.T) {
+	r := startRelay(t, t.TempDir(), ServerConfig{})
+	endpoint := func(t *testing.T, url, token string) tunnel.Opener {
+		return &Endpoint{Client: Client{URL: url, Channel: "qa", Token: token, Store: newLocal(t).store}}
+	}
+	tunneltest.Run(t, tunneltest.Harness{
+		Online:  func(t *testing.T) tunnel.Opener { return endpoint(t, r.url, testToken) },
+		Failing: func(t *testing.T) tunnel.Opener { return endpoint(t, r.url, "wrong-token") },
+		Pending: func(t *testing.T) (tunnel.Opener, <-chan struct{}) {
+			addr, accepted := silentServer(t)
+			return endpoint(t, "http://"+addr, testToken), accepted
+		},
+	})
+}
+
+// silentServer accepts connections and never answers, like a relay behind a
+// black hole. accepted receives once per connection.
+func silentServer(t *testing.T) (addr string, accepted <-chan struct{}) {
+	ln := listen(t)
+	ch := make(chan struct{}, 16)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var conns []net.Conn
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			select {
+			case ch <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		_ = ln.Close()
+		wg.Wait()
+		mu.Lock()
+		for _, c := range conns {
+			_ = c.Close()
+		}
+		mu.Unlock()
+	})
+	return ln.Addr().String(), ch
 }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -198,25 +197,6 @@ func waitFor[T any](tb testing.TB, ch <-chan T, d time.Duration, what string) T 
 	}
 	var zero T
 	return zero
-}
-
-// checkGoroutines fails if more goroutines run than before, after a
-// bounded wait (goroutines that were told to stop may still be returning).
-func checkGoroutines(tb testing.TB, before int) {
-	tb.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		n := runtime.NumGoroutine()
-		if n <= before {
-			return
-		}
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			buf = buf[:runtime.Stack(buf, true)]
-			tb.Fatalf("goroutine leak: %d running, %d before\n%s", n, before, buf)
-		}
-		time.Sleep(10 * time.Millisecond) // leak check only: bounded poll
-	}
 }
 
 // runClient runs c in the background; the returned func stops it and

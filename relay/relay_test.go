@@ -9,7 +9,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,6 +19,8 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/gancho-app/gancho/capture"
+	"github.com/gancho-app/gancho/internal/leaktest"
+	"go.uber.org/goleak"
 )
 
 func TestTokenEqual(t *testing.T) {
@@ -591,7 +592,7 @@ func TestBackoff(t *testing.T) {
 // and checks every goroutine they started has ended.
 func TestNoLeaks(t *testing.T) {
 	ls := newLocal(t)
-	before := runtime.NumGoroutine()
+	defer leaktest.VerifyNone(t, goleak.IgnoreCurrent())
 	func() {
 		loc := NewLocal(ls.store, "t")
 		subscribed := make(chan struct{}, 1)
@@ -645,7 +646,6 @@ func TestNoLeaks(t *testing.T) {
 		_ = srv.Close()
 		<-served
 	}()
-	checkGoroutines(t, before)
 }
 
 // TestRelayAcksPruned: a desktop silent for longer than its channel keeps

@@ -2,7 +2,6 @@ package tunnel
 
 import (
 	"net"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -67,30 +66,6 @@ func sameStates(got []Status, want []State) bool {
 		}
 	}
 	return true
-}
-
-// waitGoroutines polls (with a ticker and a deadline, not a state sleep)
-// until no more goroutines run than base; the SDK's goroutines exit
-// asynchronously after Close, at worst after one retry backoff (500 ms).
-func waitGoroutines(t *testing.T, base int) {
-	t.Helper()
-	deadline := time.After(5 * time.Second)
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		runtime.Gosched()
-		n := runtime.NumGoroutine()
-		if n <= base {
-			return
-		}
-		select {
-		case <-tick.C:
-		case <-deadline:
-			buf := make([]byte, 1<<20)
-			buf = buf[:runtime.Stack(buf, true)]
-			t.Fatalf("goroutine leak: %d running, %d before\n%s", n, base, buf)
-		}
-	}
 }
 
 // rawServer runs handle for each TCP connection to a loopback listener, for

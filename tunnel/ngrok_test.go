@@ -9,10 +9,12 @@ import (
 	"net"
 	"net/http"
 	"regexp"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gancho-app/gancho/internal/leaktest"
+	"go.uber.org/goleak"
 )
 
 // fakeToken has the shape of a real authtoken; tests check it never leaks.
@@ -136,7 +138,7 @@ func TestNgrokFailsFast(t *testing.T) {
 			if f != nil {
 				n.agentOptions = f.agentOptions()
 			}
-			base := runtime.NumGoroutine()
+			defer leaktest.VerifyNone(t, goleak.IgnoreCurrent())
 			ln, err := n.Open(context.Background(), rec.report)
 			if ln != nil || err == nil {
 				t.Fatalf("Open() = %v, %v; want an error", ln, err)
@@ -164,7 +166,6 @@ func TestNgrokFailsFast(t *testing.T) {
 					t.Errorf("server saw tokens %d, want the configured one", len(tokens))
 				}
 			}
-			waitGoroutines(t, base)
 		})
 	}
 }
@@ -184,7 +185,7 @@ func TestNgrokTimeout(t *testing.T) {
 	addr, _ := silentServer(t)
 	rec := newRecorder()
 	n := &Ngrok{Authtoken: fakeToken, ServerAddr: addr, ConnectTimeout: 300 * time.Millisecond, Logger: quiet, agentOptions: fastHeartbeat()}
-	base := runtime.NumGoroutine()
+	defer leaktest.VerifyNone(t, goleak.IgnoreCurrent())
 	_, err := n.Open(context.Background(), rec.report)
 	if !errors.Is(err, ErrTimeout) {
 		t.Fatalf("Open() error = %v, want ErrTimeout", err)
@@ -193,7 +194,6 @@ func TestNgrokTimeout(t *testing.T) {
 		t.Errorf("message = %q, want %q", err, want)
 	}
 	rec.waitStates(t, Connecting, Failed)
-	waitGoroutines(t, base)
 }
 
 func TestNgrokOpenCancelled(t *testing.T) {
@@ -205,13 +205,12 @@ func TestNgrokOpenCancelled(t *testing.T) {
 		<-accepted // the SDK is mid-handshake
 		cancel()
 	}()
-	base := runtime.NumGoroutine()
+	defer leaktest.VerifyNone(t, goleak.IgnoreCurrent())
 	_, err := n.Open(ctx, rec.report)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Open() error = %v, want context.Canceled", err)
 	}
 	rec.waitStates(t, Connecting, Stopped)
-	waitGoroutines(t, base)
 }
 
 // TestNgrokOnline goes through the real SDK against the fake ingress: online,
@@ -230,7 +229,7 @@ func TestNgrokOnline(t *testing.T) {
 		Logger:         quiet,
 		agentOptions:   f.agentOptions(),
 	}
-	base := runtime.NumGoroutine()
+	defer leaktest.VerifyNone(t, goleak.IgnoreCurrent())
 
 	ln, err := n.Open(context.Background(), rec.report)
 	if err != nil {
@@ -307,5 +306,4 @@ func TestNgrokOnline(t *testing.T) {
 	if got[4].Reason != "" {
 		t.Errorf("Stopped reason = %q, want none", got[4].Reason)
 	}
-	waitGoroutines(t, base)
 }

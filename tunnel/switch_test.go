@@ -1,4 +1,4 @@
-package tunnel
+package tunnel_test
 
 import (
 	"context"
@@ -6,21 +6,25 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/gancho-app/gancho/internal/leaktest"
+	"github.com/gancho-app/gancho/tunnel"
+	"github.com/gancho-app/gancho/tunnel/tunneltest"
+	"go.uber.org/goleak"
 )
 
-// blockingOpener reports Connecting and waits for its context, like an
+// blockingOpener reports tunnel.Connecting and waits for its context, like an
 // ngrok connect that never completes.
 type blockingOpener struct{ started chan struct{} }
 
-func (b *blockingOpener) Open(ctx context.Context, report func(Status)) (Listener, error) {
-	report(Status{State: Connecting, At: time.Now()})
+func (b *blockingOpener) Open(ctx context.Context, report func(tunnel.Status)) (tunnel.Listener, error) {
+	report(tunnel.Status{State: tunnel.Connecting, At: time.Now()})
 	close(b.started)
 	<-ctx.Done()
-	report(Status{State: Stopped, At: time.Now()})
+	report(tunnel.Status{State: tunnel.Stopped, At: time.Now()})
 	return nil, ctx.Err()
 }
 
@@ -30,25 +34,25 @@ func TestSwitch(t *testing.T) {
 		run  func(t *testing.T)
 	}{
 		{"on serves, off stops", func(t *testing.T) {
-			base := runtime.NumGoroutine()
+			defer leaktest.VerifyNone(t, goleak.IgnoreCurrent())
 			var opens atomic.Int32
-			lb := &Loopback{}
+			lb := &tunneltest.Loopback{}
 			served := make(chan net.Listener, 1)
-			sw := NewSwitch(func() Opener { opens.Add(1); return lb }, func(ln net.Listener) { served <- ln })
-			rec := newRecorder()
-			stop := sw.Watch(rec.report)
+			sw := tunnel.NewSwitch(func() tunnel.Opener { opens.Add(1); return lb }, func(ln net.Listener) { served <- ln })
+			rec := tunneltest.NewRecorder()
+			stop := sw.Watch(rec.Report)
 			defer stop()
-			rec.waitStates(t, Stopped)
+			rec.WaitStates(t, tunnel.Stopped)
 
 			sw.On()
 			sw.On() // already on: no second endpoint
-			rec.waitStates(t, Stopped, Connecting, Online)
+			rec.WaitStates(t, tunnel.Stopped, tunnel.Connecting, tunnel.Online)
 			ln := <-served
 			srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "ok") })}
 			done := make(chan error, 1)
 			go func() { done <- srv.Serve(ln) }()
 			st := sw.Status()
-			if st.State != Online || st.URL == "" {
+			if st.State != tunnel.Online || st.URL == "" {
 				t.Fatalf("Status() = %+v", st)
 			}
 			resp, err := http.Get(st.URL)
@@ -78,59 +82,58 @@ func TestSwitch(t *testing.T) {
 			case <-time.After(10 * time.Second):
 				t.Fatal("Serve still running after Wait")
 			}
-			rec.waitStates(t, Stopped, Connecting, Online, Stopped)
+			rec.WaitStates(t, tunnel.Stopped, tunnel.Connecting, tunnel.Online, tunnel.Stopped)
 			_ = srv.Close()
-			waitGoroutines(t, base)
 		}},
 		{"failure, then a fresh opener", func(t *testing.T) {
 			var opens atomic.Int32
-			sw := NewSwitch(func() Opener {
+			sw := tunnel.NewSwitch(func() tunnel.Opener {
 				if opens.Add(1) == 1 {
-					return &Loopback{Fail: ErrNoAuthtoken}
+					return &tunneltest.Loopback{Fail: tunnel.ErrNoAuthtoken}
 				}
-				return &Loopback{}
+				return &tunneltest.Loopback{}
 			}, func(net.Listener) {})
-			rec := newRecorder()
-			defer sw.Watch(rec.report)()
+			rec := tunneltest.NewRecorder()
+			defer sw.Watch(rec.Report)()
 			sw.On()
-			got := rec.waitStates(t, Stopped, Connecting, Failed)
-			if got[2].Reason != ErrNoAuthtoken.Error() || sw.Status().Reason != ErrNoAuthtoken.Error() {
-				t.Errorf("Failed reason = %q", got[2].Reason)
+			got := rec.WaitStates(t, tunnel.Stopped, tunnel.Connecting, tunnel.Failed)
+			if got[2].Reason != tunnel.ErrNoAuthtoken.Error() || sw.Status().Reason != tunnel.ErrNoAuthtoken.Error() {
+				t.Errorf("tunnel.Failed reason = %q", got[2].Reason)
 			}
-			sw.On() // Failed turned the switch off, so this retries
-			rec.waitStates(t, Stopped, Connecting, Failed, Connecting, Online)
+			sw.On() // tunnel.Failed turned the switch off, so this retries
+			rec.WaitStates(t, tunnel.Stopped, tunnel.Connecting, tunnel.Failed, tunnel.Connecting, tunnel.Online)
 			sw.Off()
-			rec.waitStates(t, Stopped, Connecting, Failed, Connecting, Online, Stopped)
+			rec.WaitStates(t, tunnel.Stopped, tunnel.Connecting, tunnel.Failed, tunnel.Connecting, tunnel.Online, tunnel.Stopped)
 		}},
 		{"off while connecting", func(t *testing.T) {
 			bo := &blockingOpener{started: make(chan struct{})}
-			sw := NewSwitch(func() Opener { return bo }, func(net.Listener) { t.Error("served a listener") })
-			rec := newRecorder()
-			defer sw.Watch(rec.report)()
+			sw := tunnel.NewSwitch(func() tunnel.Opener { return bo }, func(net.Listener) { t.Error("served a listener") })
+			rec := tunneltest.NewRecorder()
+			defer sw.Watch(rec.Report)()
 			sw.On()
 			<-bo.started
 			sw.Off()
-			rec.waitStates(t, Stopped, Connecting, Stopped)
+			rec.WaitStates(t, tunnel.Stopped, tunnel.Connecting, tunnel.Stopped)
 		}},
 		{"stopped by its server turns it off", func(t *testing.T) {
-			sw := NewSwitch(func() Opener { return &Loopback{} }, func(ln net.Listener) { _ = ln.Close() })
-			rec := newRecorder()
-			defer sw.Watch(rec.report)()
+			sw := tunnel.NewSwitch(func() tunnel.Opener { return &tunneltest.Loopback{} }, func(ln net.Listener) { _ = ln.Close() })
+			rec := tunneltest.NewRecorder()
+			defer sw.Watch(rec.Report)()
 			sw.On()
-			rec.waitStates(t, Stopped, Connecting, Online, Stopped)
+			rec.WaitStates(t, tunnel.Stopped, tunnel.Connecting, tunnel.Online, tunnel.Stopped)
 			sw.On()
-			rec.waitStates(t, Stopped, Connecting, Online, Stopped, Connecting, Online, Stopped)
+			rec.WaitStates(t, tunnel.Stopped, tunnel.Connecting, tunnel.Online, tunnel.Stopped, tunnel.Connecting, tunnel.Online, tunnel.Stopped)
 		}},
 		{"cancelled watcher hears nothing more", func(t *testing.T) {
-			sw := NewSwitch(func() Opener { return &Loopback{} }, func(net.Listener) {})
-			gone, kept := newRecorder(), newRecorder()
-			sw.Watch(gone.report)()
-			defer sw.Watch(kept.report)()
+			sw := tunnel.NewSwitch(func() tunnel.Opener { return &tunneltest.Loopback{} }, func(net.Listener) {})
+			gone, kept := tunneltest.NewRecorder(), tunneltest.NewRecorder()
+			sw.Watch(gone.Report)()
+			defer sw.Watch(kept.Report)()
 			sw.On()
-			kept.waitStates(t, Stopped, Connecting, Online)
+			kept.WaitStates(t, tunnel.Stopped, tunnel.Connecting, tunnel.Online)
 			sw.Off()
-			kept.waitStates(t, Stopped, Connecting, Online, Stopped)
-			gone.waitStates(t, Stopped)
+			kept.WaitStates(t, tunnel.Stopped, tunnel.Connecting, tunnel.Online, tunnel.Stopped)
+			gone.WaitStates(t, tunnel.Stopped)
 		}},
 	}
 	for _, tt := range tests {

@@ -1,4 +1,4 @@
-package tunnel
+package tunneltest
 
 import (
 	"context"
@@ -8,13 +8,25 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/gancho-app/gancho/tunnel"
 )
 
 // Loopback must satisfy the same contract as Ngrok.
-var (
-	_ Opener = (*Loopback)(nil)
-	_ Opener = (*Ngrok)(nil)
-)
+var _ tunnel.Opener = (*Loopback)(nil)
+
+// TestLoopbackContract runs the Opener contract against Loopback.
+func TestLoopbackContract(t *testing.T) {
+	Run(t, Harness{
+		Online:  func(*testing.T) tunnel.Opener { return &Loopback{} },
+		Failing: func(*testing.T) tunnel.Opener { return &Loopback{Fail: tunnel.ErrRejected} },
+		Pending: func(t *testing.T) (tunnel.Opener, <-chan struct{}) {
+			hold, holding := make(chan struct{}), make(chan struct{}, 1)
+			t.Cleanup(func() { close(hold) })
+			return &Loopback{Hold: hold, Holding: holding}, holding
+		},
+	})
+}
 
 func TestLoopback(t *testing.T) {
 	tests := []struct {
@@ -22,9 +34,9 @@ func TestLoopback(t *testing.T) {
 		run  func(t *testing.T)
 	}{
 		{"serves real HTTP", func(t *testing.T) {
-			rec := newRecorder()
+			rec := NewRecorder()
 			var lb Loopback
-			ln, err := lb.Open(context.Background(), rec.report)
+			ln, err := lb.Open(context.Background(), rec.Report)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -53,7 +65,7 @@ func TestLoopback(t *testing.T) {
 				t.Errorf("Serve() = %v, want net.ErrClosed", err)
 			}
 			_ = srv.Close()
-			got := rec.waitStates(t, Connecting, Online, Stopped)
+			got := rec.WaitStates(t, tunnel.Connecting, tunnel.Online, tunnel.Stopped)
 			for _, s := range got[1:] {
 				if s.URL != ln.URL() || s.At.IsZero() {
 					t.Errorf("status %+v lacks URL or time", s)
@@ -61,19 +73,19 @@ func TestLoopback(t *testing.T) {
 			}
 		}},
 		{"drop reports reconnecting then online", func(t *testing.T) {
-			rec := newRecorder()
+			rec := NewRecorder()
 			var lb Loopback
 			if err := lb.Drop("nothing open"); err == nil {
 				t.Error("Drop with nothing open: want error")
 			}
-			ln, err := lb.Open(context.Background(), rec.report)
+			ln, err := lb.Open(context.Background(), rec.Report)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if err := lb.Drop("wifi went away"); err != nil {
 				t.Fatal(err)
 			}
-			got := rec.waitStates(t, Connecting, Online, Reconnecting, Online)
+			got := rec.WaitStates(t, tunnel.Connecting, tunnel.Online, tunnel.Reconnecting, tunnel.Online)
 			if got[2].Reason != "wifi went away" || got[3].Reason != "" {
 				t.Errorf("reasons = %q, %q", got[2].Reason, got[3].Reason)
 			}
@@ -81,46 +93,46 @@ func TestLoopback(t *testing.T) {
 			if err := lb.Drop("after close"); err == nil {
 				t.Error("Drop after Close: want error")
 			}
-			rec.waitStates(t, Connecting, Online, Reconnecting, Online, Stopped)
+			rec.WaitStates(t, tunnel.Connecting, tunnel.Online, tunnel.Reconnecting, tunnel.Online, tunnel.Stopped)
 		}},
 		{"close reports stopped once", func(t *testing.T) {
-			rec := newRecorder()
+			rec := NewRecorder()
 			var lb Loopback
-			ln, err := lb.Open(context.Background(), rec.report)
+			ln, err := lb.Open(context.Background(), rec.Report)
 			if err != nil {
 				t.Fatal(err)
 			}
 			_ = ln.Close()
 			_ = ln.Close()
-			got := rec.waitStates(t, Connecting, Online, Stopped)
+			got := rec.WaitStates(t, tunnel.Connecting, tunnel.Online, tunnel.Stopped)
 			if got[2].Reason != "" {
-				t.Errorf("Stopped reason = %q, want none", got[2].Reason)
+				t.Errorf("tunnel.Stopped reason = %q, want none", got[2].Reason)
 			}
 			if _, err := ln.Accept(); !errors.Is(err, net.ErrClosed) {
 				t.Errorf("Accept after Close = %v, want net.ErrClosed", err)
 			}
 		}},
 		{"fail returns the error", func(t *testing.T) {
-			rec := newRecorder()
-			lb := Loopback{Fail: ErrRejected}
-			ln, err := lb.Open(context.Background(), rec.report)
-			if ln != nil || !errors.Is(err, ErrRejected) {
+			rec := NewRecorder()
+			lb := Loopback{Fail: tunnel.ErrRejected}
+			ln, err := lb.Open(context.Background(), rec.Report)
+			if ln != nil || !errors.Is(err, tunnel.ErrRejected) {
 				t.Fatalf("Open() = %v, %v; want ErrRejected", ln, err)
 			}
-			got := rec.waitStates(t, Connecting, Failed)
-			if got[1].Reason != ErrRejected.Error() {
-				t.Errorf("Failed reason = %q", got[1].Reason)
+			got := rec.WaitStates(t, tunnel.Connecting, tunnel.Failed)
+			if got[1].Reason != tunnel.ErrRejected.Error() {
+				t.Errorf("tunnel.Failed reason = %q", got[1].Reason)
 			}
 		}},
 		{"cancelled context", func(t *testing.T) {
-			rec := newRecorder()
+			rec := NewRecorder()
 			ctx, cancel := context.WithCancel(context.Background())
 			cancel()
 			var lb Loopback
-			if _, err := lb.Open(ctx, rec.report); !errors.Is(err, context.Canceled) {
+			if _, err := lb.Open(ctx, rec.Report); !errors.Is(err, context.Canceled) {
 				t.Fatalf("Open() error = %v, want context.Canceled", err)
 			}
-			rec.waitStates(t, Connecting, Stopped)
+			rec.WaitStates(t, tunnel.Connecting, tunnel.Stopped)
 		}},
 		{"nil report", func(t *testing.T) {
 			var lb Loopback

@@ -1,4 +1,4 @@
-package tunnel
+package tunneltest
 
 import (
 	"context"
@@ -7,42 +7,63 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"github.com/gancho-app/gancho/tunnel"
 )
 
-// Loopback is a fake Opener for tests and offline demos: it listens on
-// 127.0.0.1:0 and reports "http://127.0.0.1:PORT" as its public URL.
+// Loopback is a fake tunnel.Opener for tests: it listens on 127.0.0.1:0 and
+// reports "http://127.0.0.1:PORT" as its public URL.
 //
-// Fail, if set, makes Open report Connecting then Failed and return it. Drop
-// simulates a reconnect. Set Fail before use; the methods are safe for
-// concurrent use. Reports are made synchronously from the calling goroutine
-// (Open, Drop, Close), which keeps tests deterministic.
+// Fail, if set, makes Open report Connecting then Failed and return it. Hold
+// keeps Open pending like a slow network. Drop simulates a reconnect. Set
+// the fields before use; the methods are safe for concurrent use. Reports
+// are made synchronously from the calling goroutine (Open, Drop, Close),
+// which keeps tests deterministic.
 type Loopback struct {
 	// Fail, when non-nil, is returned by Open instead of listening.
 	Fail error
+	// Hold, when non-nil, keeps Open pending after Connecting until Hold is
+	// closed or ctx ends.
+	Hold <-chan struct{}
+	// Holding, when non-nil, receives once per Open that waits on Hold, so
+	// a test knows the Open is under way.
+	Holding chan<- struct{}
 
 	mu   sync.Mutex
 	open []*loopbackListener
 }
 
 // Open listens on a fresh loopback port and reports Connecting then Online.
-func (l *Loopback) Open(ctx context.Context, report func(Status)) (Listener, error) {
+func (l *Loopback) Open(ctx context.Context, report func(tunnel.Status)) (tunnel.Listener, error) {
 	if report == nil {
-		report = func(Status) {}
+		report = func(tunnel.Status) {}
 	}
-	report(Status{State: Connecting, At: time.Now()})
+	report(tunnel.Status{State: tunnel.Connecting, At: time.Now()})
+	if l.Hold != nil {
+		if l.Holding != nil {
+			select {
+			case l.Holding <- struct{}{}:
+			case <-ctx.Done():
+			}
+		}
+		select {
+		case <-l.Hold:
+		case <-ctx.Done():
+		}
+	}
 	if err := ctx.Err(); err != nil {
-		report(Status{State: Stopped, At: time.Now()})
+		report(tunnel.Status{State: tunnel.Stopped, At: time.Now()})
 		return nil, fmt.Errorf("open loopback endpoint: %w", err)
 	}
 	if l.Fail != nil {
-		report(Status{State: Failed, Reason: l.Fail.Error(), At: time.Now()})
+		report(tunnel.Status{State: tunnel.Failed, Reason: l.Fail.Error(), At: time.Now()})
 		return nil, l.Fail
 	}
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
-		err = &failure{kind: ErrUnreachable, msg: "loopback: " + err.Error()}
-		report(Status{State: Failed, Reason: err.Error(), At: time.Now()})
+		err = fmt.Errorf("loopback: %w: %v", tunnel.ErrUnreachable, err)
+		report(tunnel.Status{State: tunnel.Failed, Reason: err.Error(), At: time.Now()})
 		return nil, err
 	}
 	ll := &loopbackListener{
@@ -54,7 +75,7 @@ func (l *Loopback) Open(ctx context.Context, report func(Status)) (Listener, err
 	l.mu.Lock()
 	l.open = append(l.open, ll)
 	l.mu.Unlock()
-	ll.emit(Online, "")
+	ll.emit(tunnel.Online, "")
 	return ll, nil
 }
 
@@ -92,18 +113,18 @@ type loopbackListener struct {
 	owner *Loopback
 
 	mu     sync.Mutex // orders reports; guards closed
-	report func(Status)
+	report func(tunnel.Status)
 	closed bool
 }
 
 // URL returns "http://127.0.0.1:PORT".
 func (ll *loopbackListener) URL() string { return ll.url }
 
-func (ll *loopbackListener) emit(s State, reason string) {
+func (ll *loopbackListener) emit(s tunnel.State, reason string) {
 	ll.mu.Lock()
 	defer ll.mu.Unlock()
 	if !ll.closed {
-		ll.report(Status{State: s, URL: ll.url, Reason: reason, At: time.Now()})
+		ll.report(tunnel.Status{State: s, URL: ll.url, Reason: reason, At: time.Now()})
 	}
 }
 
@@ -113,8 +134,8 @@ func (ll *loopbackListener) drop(reason string) {
 	if ll.closed {
 		return
 	}
-	ll.report(Status{State: Reconnecting, URL: ll.url, Reason: reason, At: time.Now()})
-	ll.report(Status{State: Online, URL: ll.url, At: time.Now()})
+	ll.report(tunnel.Status{State: tunnel.Reconnecting, URL: ll.url, Reason: reason, At: time.Now()})
+	ll.report(tunnel.Status{State: tunnel.Online, URL: ll.url, At: time.Now()})
 }
 
 // Close stops listening and reports Stopped once.
@@ -126,7 +147,7 @@ func (ll *loopbackListener) Close() error {
 	}
 	ll.closed = true
 	err := ll.Listener.Close()
-	ll.report(Status{State: Stopped, URL: ll.url, At: time.Now()})
+	ll.report(tunnel.Status{State: tunnel.Stopped, URL: ll.url, At: time.Now()})
 	ll.owner.forget(ll)
 	return err
 }
