@@ -15,6 +15,7 @@ import (
 	"github.com/gancho-app/gancho/events"
 	"github.com/gancho-app/gancho/internal/text"
 	"github.com/gancho-app/gancho/outbound"
+	"github.com/gancho-app/gancho/relay"
 	"github.com/gancho-app/gancho/replay"
 	"github.com/gancho-app/gancho/verify"
 )
@@ -240,7 +241,7 @@ func printDelivery(w io.Writer, event string, req replay.Request, a outbound.Att
 // runningGancho reports the pid of a Gancho capturing on dir (the window or
 // listen), from its live.json, if that process still exists.
 func runningGancho(dir string) (int, bool) {
-	info, err := readLive(dir)
+	info, err := relay.ReadLive(dir)
 	if err != nil || info.PID == 0 || info.PID == os.Getpid() {
 		return 0, false
 	}

@@ -55,7 +55,7 @@ func cmdGUI(args []string, stderr io.Writer) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	stopLive, err := startLive(e.db.Dir, e.store)
+	stopLive, err := relay.ServeLive(e.db.Dir, e.store)
 	if err != nil {
 		_ = srv.Shutdown(ctx)
 		return err

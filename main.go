@@ -7,7 +7,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -22,10 +21,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/mattn/go-isatty"
-
 	"github.com/gancho-app/gancho/capture"
-	"github.com/gancho-app/gancho/capture/pretty"
 	"github.com/gancho-app/gancho/internal/database"
 	"github.com/gancho-app/gancho/internal/text"
 	"github.com/gancho-app/gancho/relay"
@@ -527,7 +523,7 @@ func cmdListen(args []string, stdout, stderr io.Writer) error {
 	if err := srv.Start(); err != nil {
 		return err
 	}
-	stopLive, err := startLive(e.db.Dir, e.store)
+	stopLive, err := relay.ServeLive(e.db.Dir, e.store)
 	if err != nil {
 		return err
 	}
@@ -643,116 +639,4 @@ func openTunnel(ctx context.Context, op tunnel.Opener, stdout, stderr io.Writer)
 		return nil, fmt.Errorf("tunnel: %w", err)
 	}
 	return ln, nil
-}
-
-func cmdList(args []string, stdout, stderr io.Writer) error {
-	var c common
-	fs := newFlags("list", stderr, &c)
-	asJSON := fs.Bool("json", false, "print export records, one JSON object per line")
-	limit := fs.Int("limit", 100, "at most this many captures (0: all)")
-	search := fs.String("search", "", "full-text search: every word must appear")
-	method := fs.String("method", "", "only this method")
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := noArgs("list", pos); err != nil {
-		return err
-	}
-	e, err := openEngine(c)
-	if err != nil {
-		return err
-	}
-	defer e.Close()
-	enc := json.NewEncoder(stdout)
-	enc.SetEscapeHTML(false)
-	q := capture.Query{Search: *search, Method: methodFlag(*method), Summary: !*asJSON}
-	remaining := *limit
-	for {
-		q.Limit = 500
-		if *limit > 0 {
-			if remaining <= 0 {
-				return nil
-			}
-			q.Limit = min(q.Limit, remaining)
-		}
-		page, err := e.store.List(context.Background(), q)
-		if err != nil {
-			return err
-		}
-		for _, r := range page {
-			if *asJSON {
-				if err := enc.Encode(r.ToRecord()); err != nil {
-					return err
-				}
-			} else {
-				fmt.Fprintln(stdout, capture.Line(r))
-			}
-		}
-		if len(page) < q.Limit {
-			return nil
-		}
-		remaining -= len(page)
-		q.Before = page[len(page)-1].ID
-	}
-}
-
-func cmdShow(args []string, stdout, stderr io.Writer) error {
-	var c common
-	fs := newFlags("show", stderr, &c)
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return usageError{errors.New(`show needs one capture id: run "gancho list" to see them`)}
-	}
-	e, err := openEngine(c)
-	if err != nil {
-		return err
-	}
-	defer e.Close()
-	r, err := e.store.Get(context.Background(), pos[0])
-	if err != nil {
-		return err
-	}
-	color := false
-	if f, ok := stdout.(*os.File); ok {
-		color = isatty.IsTerminal(f.Fd())
-	}
-	return showRequest(stdout, r, color)
-}
-
-func showRequest(w io.Writer, r *capture.Request, color bool) error {
-	fmt.Fprintf(w, "%s %s %s\n", text.Line(r.Method), text.Line(r.Target), text.Line(r.Proto))
-	for _, h := range r.Headers {
-		fmt.Fprintf(w, "%s: %s\n", text.Line(h.Name), text.Line(h.Value))
-	}
-	fmt.Fprintln(w)
-	v := pretty.Show(r) // a multipart body part by part, as the window shows it
-	for _, n := range v.Notes {
-		fmt.Fprintf(w, "# %s\n", n)
-	}
-	if v.Err != nil {
-		fmt.Fprintf(w, "# %v\n", v.Err)
-	}
-	// A captured body may carry terminal escape sequences: never let it
-	// drive the terminal.
-	body := text.Block(v.Text)
-	if !strings.HasSuffix(body, "\n") && body != "" {
-		body += "\n"
-	}
-	if color {
-		if err := pretty.Terminal(w, body, v.Lang); err != nil {
-			return err
-		}
-	} else if _, err := io.WriteString(w, body); err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "\n# id %s, received %s from %s, %s, answered %d\n", r.ID,
-		r.ReceivedAt.Format(time.RFC3339Nano), r.RemoteAddr, capture.FormatSize(r.BodySize), r.Response.Status)
-	for _, f := range capture.Flags(r) {
-		fmt.Fprintf(w, "# %s\n", text.Line(f))
-	}
-	return nil
 }
