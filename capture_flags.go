@@ -62,7 +62,6 @@ func (l *listenFlags) register(fs *flag.FlagSet) {
 	l.limits.register(fs)
 }
 
-
 // config checks the flags and turns them into this run's app.Config;
 // nothing is opened or saved before every flag is checked.
 func (l *listenFlags) config(cmd string) (app.Config, error) {
