@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/gancho-app/gancho/app"
 	"github.com/gancho-app/gancho/capture"
 )
 
@@ -23,7 +24,7 @@ func cmdList(args []string, stdout, stderr io.Writer) error {
 	if err := noArgs("list", pos); err != nil {
 		return err
 	}
-	e, err := openEngine(c)
+	e, err := app.OpenData(c.data)
 	if err != nil {
 		return err
 	}
@@ -40,7 +41,7 @@ func cmdList(args []string, stdout, stderr io.Writer) error {
 			}
 			q.Limit = min(q.Limit, remaining)
 		}
-		page, err := e.store.List(context.Background(), q)
+		page, err := e.Captures.List(context.Background(), q)
 		if err != nil {
 			return err
 		}

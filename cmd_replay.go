@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gancho-app/gancho/app"
 	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/exchange"
 	"github.com/gancho-app/gancho/internal/text"
@@ -58,7 +59,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 	if len(ids) == 0 || sf.to == "" {
 		return usageError{errors.New(`replay needs capture ids and --to URL: gancho replay ID --to http://localhost:3000/webhooks`)}
 	}
-	e, err := openEngine(c)
+	e, err := app.OpenData(c.data)
 	if err != nil {
 		return err
 	}
@@ -68,14 +69,14 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 		prefixes  []string
 	)
 	if *resign {
-		st, err := settings.Load(e.db.Dir)
+		st, err := settings.Load(e.DB.Dir)
 		if err != nil {
 			return err
 		}
 		if verifiers, err = verify.NewSet(st.Verifiers); err != nil {
 			return err
 		}
-		if prefixes, err = secretPrefixes(e.store, st); err != nil {
+		if prefixes, err = secretPrefixes(e.Captures, st); err != nil {
 			return err
 		}
 	}
@@ -85,7 +86,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	failed := 0
 	for _, id := range ids {
-		cr, err := e.store.Get(ctx, id)
+		cr, err := e.Captures.Get(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -106,7 +107,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 		}
 		res := sender.Send(ctx, req, sf.options())
 		a := &replay.Attempt{CaptureID: cr.ID, Kind: replay.KindReplay, Modified: modified, Request: req, Result: res}
-		if err := e.history.Add(context.WithoutCancel(ctx), a); err != nil {
+		if err := e.History.Add(context.WithoutCancel(ctx), a); err != nil {
 			fmt.Fprintf(stderr, "gancho: the attempt was not stored: %v\n", err)
 		}
 		printResult(stdout, cr.ID, req, res)
@@ -184,12 +185,12 @@ func cmdExport(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("--format: %w", err)
 	}
-	e, err := openEngine(c)
+	e, err := app.OpenData(c.data)
 	if err != nil {
 		return err
 	}
 	defer e.Close()
-	reqs, err := selectCaptures(e.store, capture.Query{Search: *search, Method: methodFlag(*method)}, *limit)
+	reqs, err := selectCaptures(e.Captures, capture.Query{Search: *search, Method: methodFlag(*method)}, *limit)
 	if err != nil {
 		return err
 	}
@@ -202,13 +203,13 @@ func cmdExport(args []string, stdout, stderr io.Writer) error {
 		defer file.Close()
 		w = file
 	}
-	saved, err := settings.Load(e.db.Dir)
+	saved, err := settings.Load(e.DB.Dir)
 	if err != nil {
 		return err
 	}
 	opts := exchange.ExportOptions{IncludeSecrets: *secrets, BaseURL: *base}
 	_, opts.SecretHeaders = saved.ExportRedactions()
-	if opts.SecretPrefixes, err = secretPrefixes(e.store, saved, prefixes...); err != nil {
+	if opts.SecretPrefixes, err = secretPrefixes(e.Captures, saved, prefixes...); err != nil {
 		return err
 	}
 	if *redactQ != "" {
@@ -279,7 +280,7 @@ func cmdImport(args []string, stdout, stderr io.Writer) error {
 	if len(files) == 0 {
 		return usageError{errors.New("import needs a file: gancho import capture.har (HAR, JSON lines, cURL or raw HTTP)")}
 	}
-	e, err := openEngine(c)
+	e, err := app.OpenData(c.data)
 	if err != nil {
 		return err
 	}
@@ -297,7 +298,7 @@ func cmdImport(args []string, stdout, stderr io.Writer) error {
 		for _, r := range res.Requests {
 			r.Origin = "import:" + string(res.Source)
 		}
-		added, skipped, err := e.store.Import(context.Background(), res.Requests)
+		added, skipped, err := e.Captures.Import(context.Background(), res.Requests)
 		if err != nil {
 			return err
 		}

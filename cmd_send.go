@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gancho-app/gancho/app"
 	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/events"
 	"github.com/gancho-app/gancho/internal/text"
@@ -141,12 +142,12 @@ func sendPayload(event, file string) (events.Payload, error) {
 // fireSaved fires to the saved subscriptions and reports the first attempt
 // of each delivery (or, with wait, the final outcome).
 func fireSaved(ctx context.Context, c common, sender *replay.Sender, event string, p events.Payload, wait bool, stdout io.Writer) error {
-	e, err := openEngine(c)
+	e, err := app.OpenData(c.data)
 	if err != nil {
 		return err
 	}
 	defer e.Close()
-	store, err := outbound.NewStore(ctx, e.db, outbound.StoreConfig{})
+	store, err := outbound.NewStore(ctx, e.DB, outbound.StoreConfig{})
 	if err != nil {
 		return err
 	}
@@ -160,7 +161,7 @@ func fireSaved(ctx context.Context, c common, sender *replay.Sender, event strin
 	// A Gancho already running on this directory delivers what is fired
 	// (its dispatcher looks at least every 30 s); a second dispatcher here
 	// would claim the same due deliveries and send them twice.
-	other, running := runningGancho(e.db.Dir)
+	other, running := runningGancho(e.DB.Dir)
 	if !running {
 		runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 		done := make(chan error, 1)
@@ -176,7 +177,7 @@ func fireSaved(ctx context.Context, c common, sender *replay.Sender, event strin
 	}
 	fmt.Fprintf(stdout, "Fired %s to %s.\n", event, text.N(len(ds), "subscription", "subscriptions"))
 	if running {
-		fmt.Fprintf(stdout, "Gancho (pid %d) is running on %s: it delivers them within 30 s (see its Outbound tab).\n", other, e.db.Dir)
+		fmt.Fprintf(stdout, "Gancho (pid %d) is running on %s: it delivers them within 30 s (see its Outbound tab).\n", other, e.DB.Dir)
 		if !wait {
 			return nil
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/mattn/go-isatty"
 
+	"github.com/gancho-app/gancho/app"
 	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/capture/pretty"
 	"github.com/gancho-app/gancho/internal/text"
@@ -26,12 +27,12 @@ func cmdShow(args []string, stdout, stderr io.Writer) error {
 	if len(pos) != 1 {
 		return usageError{errors.New(`show needs one capture id: run "gancho list" to see them`)}
 	}
-	e, err := openEngine(c)
+	e, err := app.OpenData(c.data)
 	if err != nil {
 		return err
 	}
 	defer e.Close()
-	r, err := e.store.Get(context.Background(), pos[0])
+	r, err := e.Captures.Get(context.Background(), pos[0])
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gancho-app/gancho/app"
 	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/internal/text"
 	"github.com/gancho-app/gancho/outbound"
@@ -76,13 +77,13 @@ func cmdSubscriptions(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("--outcome %q: use pending, retrying, succeeded or failed", q.Outcome)
 		}
 	}
-	e, err := openEngine(c)
+	e, err := app.OpenData(c.data)
 	if err != nil {
 		return err
 	}
 	defer e.Close()
 	ctx := context.Background()
-	store, err := outbound.NewStore(ctx, e.db, outbound.StoreConfig{})
+	store, err := outbound.NewStore(ctx, e.DB, outbound.StoreConfig{})
 	if err != nil {
 		return err
 	}

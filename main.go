@@ -6,7 +6,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -18,7 +17,6 @@ import (
 
 	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/internal/database"
-	"github.com/gancho-app/gancho/replay"
 )
 
 const usage = `Gancho inspects, replays and emits webhooks.
@@ -214,33 +212,4 @@ func noArgs(cmd string, pos []string) error {
 		return usageError{fmt.Errorf("%s: unexpected argument %q (\"gancho %s -h\" lists the flags)", cmd, pos[0], cmd)}
 	}
 	return nil
-}
-
-type engine struct {
-	db      *database.DB
-	store   *capture.Store
-	history *replay.History
-}
-
-func openEngine(c common) (*engine, error) {
-	db, err := database.Open(c.data, database.Options{})
-	if err != nil {
-		return nil, err
-	}
-	st, err := capture.NewStore(context.Background(), db, capture.StoreConfig{})
-	if err != nil {
-		db.Close()
-		return nil, err
-	}
-	h, err := replay.NewHistory(context.Background(), db)
-	if err != nil {
-		st.Close()
-		db.Close()
-		return nil, err
-	}
-	return &engine{db: db, store: st, history: h}, nil
-}
-
-func (e *engine) Close() error {
-	return errors.Join(e.store.Close(), e.db.Close())
 }

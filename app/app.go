@@ -42,7 +42,6 @@ import (
 	"time"
 
 	"github.com/gancho-app/gancho/capture"
-	"github.com/gancho-app/gancho/internal/database"
 	"github.com/gancho-app/gancho/outbound"
 	"github.com/gancho-app/gancho/relay"
 	"github.com/gancho-app/gancho/replay"
@@ -111,9 +110,7 @@ type Events struct {
 // App is one run's database, stores and services. Its exported fields are
 // for the front ends; they are set by Open and never change.
 type App struct {
-	DB       *database.DB
-	Captures *capture.Store
-	History  *replay.History
+	Data
 	Server   *capture.Server
 	Settings *settings.Store
 	Sender   *replay.Sender
@@ -149,13 +146,13 @@ func Open(cfg Config) (*App, error) {
 	if cfg.Addr == "" {
 		cfg.Addr = capture.DefaultAddr
 	}
-	db, err := database.Open(cfg.Dir, database.Options{})
+	d, err := OpenData(cfg.Dir)
 	if err != nil {
 		return nil, err
 	}
-	a := &App{DB: db, cfg: cfg, relayFailed: make(chan error, 1)}
+	a := &App{Data: *d, cfg: cfg, relayFailed: make(chan error, 1)}
 	if err := a.open(); err != nil {
-		a.closeStores()
+		_ = a.Data.Close()
 		return nil, err
 	}
 	return a, nil
@@ -164,12 +161,6 @@ func Open(cfg Config) (*App, error) {
 func (a *App) open() error {
 	ctx := context.Background()
 	var err error
-	if a.Captures, err = capture.NewStore(ctx, a.DB, capture.StoreConfig{}); err != nil {
-		return err
-	}
-	if a.History, err = replay.NewHistory(ctx, a.DB); err != nil {
-		return err
-	}
 	if a.cfg.Outbound {
 		if a.Subscriptions, err = outbound.NewStore(ctx, a.DB, outbound.StoreConfig{}); err != nil {
 			return err
@@ -387,21 +378,11 @@ func (a *App) Close() error {
 		s.live()
 	}
 	a.Sender.Close()
-	errs = append(errs, a.closeStores())
+	errs = append(errs, a.Data.Close())
 	a.mu.Lock()
 	a.closeErr = errors.Join(errs...)
 	a.mu.Unlock()
 	return a.closeErr
-}
-
-// closeStores closes the stores Open opened, then the database.
-func (a *App) closeStores() error {
-	var errs []error
-	if a.Captures != nil {
-		errs = append(errs, a.Captures.Close())
-	}
-	errs = append(errs, a.DB.Close())
-	return errors.Join(errs...)
 }
 
 // goRun runs fn on a goroutine with a context that stop cancels; stop
