@@ -3,11 +3,13 @@ package relay
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/gancho-app/gancho/settings"
@@ -72,4 +74,21 @@ func ReadLive(dir string) (LiveInfo, error) {
 		return info, err
 	}
 	return info, json.Unmarshal(b, &info)
+}
+
+// Running reports the pid of another Gancho capturing on dir (the window
+// or listen), from its LiveFile, if that process still exists.
+func Running(dir string) (pid int, ok bool) {
+	info, err := ReadLive(dir)
+	if err != nil || info.PID == 0 || info.PID == os.Getpid() {
+		return 0, false
+	}
+	p, err := os.FindProcess(info.PID)
+	if err != nil {
+		return 0, false
+	}
+	if err := p.Signal(syscall.Signal(0)); err != nil && !errors.Is(err, errors.ErrUnsupported) {
+		return 0, false // gone: a stale file from a crash
+	}
+	return info.PID, true
 }
