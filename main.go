@@ -1,8 +1,9 @@
 // Command gancho inspects, replays and emits webhooks. With no arguments it
 // opens the window; subcommands run the same engine headless.
 //
-// main only wires: it parses flags, opens the database, builds the services
-// and hands them to the UI or a headless command.
+// main only parses flags and calls into package app, which opens the
+// database and runs the services; listen prints what they report, the
+// window (package ui) shows it.
 package main
 
 import (
