@@ -83,6 +83,9 @@ type Config struct {
 
 	// Events receives what the services report.
 	Events Events
+
+	// opener, if set, replaces ngrok and the relay endpoint (tests).
+	opener func(settings.Settings) tunnel.Opener
 }
 
 // RelayConfig names a team relay channel to receive.
@@ -296,7 +299,11 @@ func (a *App) OpenTunnel(ctx context.Context) (url string, err error) {
 	if report == nil {
 		report = func(tunnel.Status) {}
 	}
-	ln, err := NgrokFor(a.Settings.Get()).Open(ctx, report)
+	op := NgrokFor(a.Settings.Get())
+	if a.cfg.opener != nil {
+		op = a.cfg.opener(a.Settings.Get())
+	}
+	ln, err := op.Open(ctx, report)
 	if err != nil {
 		return "", fmt.Errorf("tunnel: %w", err)
 	}
@@ -410,6 +417,9 @@ func NgrokFor(s settings.Settings) tunnel.Opener {
 // publicFor is what the public URL switch opens: the team relay when one is
 // configured, else ngrok.
 func (a *App) publicFor(s settings.Settings) tunnel.Opener {
+	if a.cfg.opener != nil {
+		return a.cfg.opener(s)
+	}
 	if !s.Relay.On() {
 		return NgrokFor(s)
 	}
