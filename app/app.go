@@ -9,9 +9,10 @@
 //	Open:  database → capture store, replay history (→ outbound store) →
 //	       capture server (built, not listening) → settings with the run's
 //	       overrides → dedupe seeded → sender, forwarding, tunnel switch
-//	Start: forwarding (before capture: the first capture is forwarded too) →
+//	Start: capture feed to Events.Capture and forwarding (both before
+//	       capture: the first capture is seen and forwarded too) →
 //	       outbound dispatcher → capture server → loopback live stream
-//	       (live.json) → capture feed to Events.Capture
+//	       (live.json)
 //	then, as the front end asks: OpenTunnel or Tunnel.On, StartRelay
 //
 // Close stops them in this order:
@@ -170,7 +171,7 @@ func (a *App) open() error {
 		}
 	}
 	a.Server = capture.NewServer(a.Captures, capture.Config{Addr: a.cfg.Addr, MaxBody: a.cfg.MaxBody, Limits: a.cfg.Limits})
-	if a.Settings, err = OpenSettings(a.DB.Dir, a.Server.SetPolicy, a.cfg); err != nil {
+	if a.Settings, err = openSettings(a.DB.Dir, a.Server.SetPolicy, a.cfg); err != nil {
 		return err
 	}
 	recent, err := a.Captures.RecentDeliveries(ctx, time.Now().Add(-capture.DedupeWindow))
@@ -194,9 +195,9 @@ func (a *App) open() error {
 	return nil
 }
 
-// OpenSettings loads the saved settings in dir, applies cfg's run-only
+// openSettings loads the saved settings in dir, applies cfg's run-only
 // overrides on top (never saved) and saves cfg.Verifiers into them.
-func OpenSettings(dir string, apply func(capture.Policy) error, cfg Config) (*settings.Store, error) {
+func openSettings(dir string, apply func(capture.Policy) error, cfg Config) (*settings.Store, error) {
 	ss, err := settings.Open(dir, apply)
 	if err != nil {
 		return nil, err
