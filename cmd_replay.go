@@ -8,14 +8,12 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
-	"slices"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/gancho-app/gancho/app"
 	"github.com/gancho-app/gancho/capture"
-	"github.com/gancho-app/gancho/exchange"
 	"github.com/gancho-app/gancho/internal/text"
 	"github.com/gancho-app/gancho/replay"
 	"github.com/gancho-app/gancho/settings"
@@ -58,7 +56,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 	if len(ids) == 0 || sf.to == "" {
 		return usageError{errors.New(`replay needs capture ids and --to URL: gancho replay ID --to http://localhost:3000/webhooks`)}
 	}
-	e, err := openEngine(c)
+	e, err := app.OpenData(c.data)
 	if err != nil {
 		return err
 	}
@@ -68,14 +66,14 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 		prefixes  []string
 	)
 	if *resign {
-		st, err := settings.Load(e.db.Dir)
+		st, err := settings.Load(e.DB.Dir)
 		if err != nil {
 			return err
 		}
 		if verifiers, err = verify.NewSet(st.Verifiers); err != nil {
 			return err
 		}
-		if prefixes, err = secretPrefixes(e.store, st); err != nil {
+		if prefixes, err = secretPrefixes(e.Captures, st); err != nil {
 			return err
 		}
 	}
@@ -85,7 +83,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	failed := 0
 	for _, id := range ids {
-		cr, err := e.store.Get(ctx, id)
+		cr, err := e.Captures.Get(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -106,7 +104,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 		}
 		res := sender.Send(ctx, req, sf.options())
 		a := &replay.Attempt{CaptureID: cr.ID, Kind: replay.KindReplay, Modified: modified, Request: req, Result: res}
-		if err := e.history.Add(context.WithoutCancel(ctx), a); err != nil {
+		if err := e.History.Add(context.WithoutCancel(ctx), a); err != nil {
 			fmt.Fprintf(stderr, "gancho: the attempt was not stored: %v\n", err)
 		}
 		printResult(stdout, cr.ID, req, res)
@@ -158,159 +156,6 @@ func round(d time.Duration) string {
 		return "-"
 	}
 	return d.Round(10 * time.Microsecond).String()
-}
-
-func cmdExport(args []string, stdout, stderr io.Writer) error {
-	var c common
-	fs := newFlags("export", stderr, &c)
-	format := fs.String("format", "jsonl", "har, jsonl (the export record), curl or raw")
-	out := fs.String("out", "", "write to this file instead of stdout")
-	search := fs.String("search", "", "only captures matching this full-text search")
-	method := fs.String("method", "", "only this method")
-	limit := fs.Int("limit", 0, "at most this many (the newest); 0: all")
-	secrets := fs.Bool("include-secrets", false, "keep Authorization, Cookie, tokens, signatures and secret query parameters")
-	redactQ := fs.String("redact-query", "", "more query parameters to redact, comma-separated")
-	var prefixes multiFlag
-	fs.Var(&prefixes, "secret-prefix", "another secret path prefix to redact (the saved one and every one gancho listen or the window used here always are); repeatable")
-	base := fs.String("base-url", "", "base URL for HAR and cURL URLs, e.g. http://localhost:3000 (the capture's target is appended); default: the scheme and host each capture came to")
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := noArgs("export", pos); err != nil {
-		return err
-	}
-	f, err := exchange.ParseFormat(*format)
-	if err != nil {
-		return fmt.Errorf("--format: %w", err)
-	}
-	e, err := openEngine(c)
-	if err != nil {
-		return err
-	}
-	defer e.Close()
-	reqs, err := selectCaptures(e.store, capture.Query{Search: *search, Method: methodFlag(*method)}, *limit)
-	if err != nil {
-		return err
-	}
-	w := stdout
-	if *out != "" {
-		file, err := os.Create(*out)
-		if err != nil {
-			return fmt.Errorf("--out: %w", err)
-		}
-		defer file.Close()
-		w = file
-	}
-	saved, err := settings.Load(e.db.Dir)
-	if err != nil {
-		return err
-	}
-	opts := exchange.ExportOptions{IncludeSecrets: *secrets, BaseURL: *base}
-	_, opts.SecretHeaders = saved.ExportRedactions()
-	if opts.SecretPrefixes, err = secretPrefixes(e.store, saved, prefixes...); err != nil {
-		return err
-	}
-	if *redactQ != "" {
-		opts.RedactQuery = strings.Split(*redactQ, ",")
-	}
-	if err := exchange.Export(w, f, reqs, opts); err != nil {
-		return err
-	}
-	if *out != "" {
-		fmt.Fprintf(stderr, "Exported %s to %s (%s%s).\n", text.N(len(reqs), "capture", "captures"), *out, f, map[bool]string{true: ", secrets included", false: ", secrets redacted"}[*secrets])
-	}
-	return nil
-}
-
-// secretPrefixes are the secret path prefixes captures may hold in their
-// targets: the saved one, every one a capture server used on this store
-// (listen --secret-prefix is never saved in the settings) and extra.
-func secretPrefixes(st *capture.Store, saved settings.Settings, extra ...string) ([]string, error) {
-	out, _ := saved.ExportRedactions()
-	used, err := st.SecretPrefixes(context.Background())
-	if err != nil {
-		return nil, err
-	}
-	for _, p := range append(used, extra...) {
-		if p = strings.Trim(p, "/"); p != "" && !slices.Contains(out, p) {
-			out = append(out, p)
-		}
-	}
-	return out, nil
-}
-
-// selectCaptures loads the captures matching q, oldest first, the newest
-// limit of them when limit > 0.
-func selectCaptures(st *capture.Store, q capture.Query, limit int) ([]*capture.Request, error) {
-	ctx := context.Background()
-	var out []*capture.Request
-	q.Limit = 500
-	for {
-		if limit > 0 {
-			q.Limit = min(500, limit-len(out))
-			if q.Limit <= 0 {
-				break
-			}
-		}
-		page, err := st.List(ctx, q)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, page...)
-		if len(page) < q.Limit {
-			break
-		}
-		q.Before = page[len(page)-1].ID
-	}
-	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-		out[i], out[j] = out[j], out[i]
-	}
-	return out, nil
-}
-
-func cmdImport(args []string, stdout, stderr io.Writer) error {
-	var c common
-	fs := newFlags("import", stderr, &c)
-	files, err := parseInterspersed(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(files) == 0 {
-		return usageError{errors.New("import needs a file: gancho import capture.har (HAR, JSON lines, cURL or raw HTTP)")}
-	}
-	e, err := openEngine(c)
-	if err != nil {
-		return err
-	}
-	defer e.Close()
-	for _, name := range files {
-		f, err := os.Open(name)
-		if err != nil {
-			return fmt.Errorf("import: %w", err)
-		}
-		res, err := exchange.Import(f, filepath.Base(name))
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("import %s: %w", name, err)
-		}
-		for _, r := range res.Requests {
-			r.Origin = "import:" + string(res.Source)
-		}
-		added, skipped, err := e.store.Import(context.Background(), res.Requests)
-		if err != nil {
-			return err
-		}
-		for _, w := range res.Warnings {
-			fmt.Fprintf(stderr, "%s: %s\n", name, text.Line(w))
-		}
-		fmt.Fprintf(stdout, "Imported %s from %s (%s)", text.N(added, "capture", "captures"), name, res.Source)
-		if skipped > 0 {
-			fmt.Fprintf(stdout, "; %s already there", text.N(skipped, "was", "were"))
-		}
-		fmt.Fprintln(stdout, ".")
-	}
-	return nil
 }
 
 // signalContext ends on Ctrl-C or SIGTERM.

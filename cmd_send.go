@@ -1,19 +1,16 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/events"
-	"github.com/gancho-app/gancho/internal/text"
 	"github.com/gancho-app/gancho/outbound"
 	"github.com/gancho-app/gancho/replay"
 	"github.com/gancho-app/gancho/verify"
@@ -135,121 +132,4 @@ func sendPayload(event, file string) (events.Payload, error) {
 		return events.Payload{}, fmt.Errorf("send: --payload %s: %w", file, err)
 	}
 	return p, nil
-}
-
-// fireSaved fires to the saved subscriptions and reports the first attempt
-// of each delivery (or, with wait, the final outcome).
-func fireSaved(ctx context.Context, c common, sender *replay.Sender, event string, p events.Payload, wait bool, stdout io.Writer) error {
-	e, err := openEngine(c)
-	if err != nil {
-		return err
-	}
-	defer e.Close()
-	store, err := outbound.NewStore(ctx, e.db, outbound.StoreConfig{})
-	if err != nil {
-		return err
-	}
-	changed := make(chan string, 1024)
-	d := &outbound.Dispatcher{Store: store, Sender: sender, OnChange: func(id string) {
-		select {
-		case changed <- id:
-		default: // the loop below re-reads everything it waits for
-		}
-	}}
-	// A Gancho already running on this directory delivers what is fired
-	// (its dispatcher looks at least every 30 s); a second dispatcher here
-	// would claim the same due deliveries and send them twice.
-	other, running := runningGancho(e.db.Dir)
-	if !running {
-		runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-		done := make(chan error, 1)
-		go func() { done <- d.Run(runCtx) }()
-		defer func() { cancel(); <-done }()
-	}
-	ds, err := d.Fire(ctx, event, p, "")
-	if errors.Is(err, outbound.ErrNoSubscribers) {
-		return fmt.Errorf("send: no enabled subscription listens to %s; add one with gancho subscriptions add or in the window's Outbound section, or use --to URL", event)
-	}
-	if err != nil {
-		return fmt.Errorf("send: %w", err)
-	}
-	fmt.Fprintf(stdout, "Fired %s to %s.\n", event, text.N(len(ds), "subscription", "subscriptions"))
-	if running {
-		fmt.Fprintf(stdout, "Gancho (pid %d) is running on %s: it delivers them within 30 s (see its Outbound tab).\n", other, e.db.Dir)
-		if !wait {
-			return nil
-		}
-	}
-	pending := map[string]bool{}
-	for _, dl := range ds {
-		pending[dl.ID] = true
-	}
-	tick := time.NewTicker(time.Second) // a change may have been folded away
-	defer tick.Stop()
-	failed := 0
-	for len(pending) > 0 {
-		select {
-		case <-ctx.Done():
-			fmt.Fprintf(stdout, "Stopped: %s still pending; they continue the next time Gancho runs.\n", text.N(len(pending), "delivery is", "deliveries are"))
-			return ctx.Err()
-		case <-changed:
-		case <-tick.C:
-		}
-		for id := range pending {
-			dl, err := store.Delivery(ctx, id)
-			if err != nil || dl.Attempts == 0 {
-				continue
-			}
-			final := dl.Outcome == outbound.OutcomeSucceeded || dl.Outcome == outbound.OutcomeFailed
-			if !final && wait {
-				continue
-			}
-			delete(pending, id)
-			line := fmt.Sprintf("  %s → %s: %s after %s", dl.ID, dl.SubscriptionName, dl.Outcome, text.N(dl.Attempts, "attempt", "attempts"))
-			if dl.LastStatus != 0 {
-				line += fmt.Sprintf(", last %d", dl.LastStatus)
-			} else if dl.LastError != "" {
-				line += ", " + text.Line(dl.LastError)
-			}
-			if !final {
-				line += ", next attempt " + dl.NextAt.Local().Format("15:04:05") + " (kept: it continues the next time Gancho runs)"
-			}
-			fmt.Fprintln(stdout, line)
-			if dl.Outcome != outbound.OutcomeSucceeded {
-				failed++
-			}
-		}
-	}
-	if failed > 0 {
-		return fmt.Errorf("send: %d of %s did not succeed", failed, text.N(len(ds), "delivery", "deliveries"))
-	}
-	return nil
-}
-
-func printDelivery(w io.Writer, event string, req replay.Request, a outbound.Attempt) {
-	if a.Class != "" {
-		fmt.Fprintf(w, "%s %s %s: FAILED (%s): %s\n", event, req.Method, req.URL, a.Class, text.Line(a.Err))
-		return
-	}
-	fmt.Fprintf(w, "%s %s %s: %d in %s (webhook-id %s)\n", event, req.Method, req.URL, a.Status, round(a.Latency), a.DeliveryID)
-	if len(a.Body) > 0 {
-		fmt.Fprintf(w, "%s\n", text.Block(string(a.Body)))
-	}
-}
-
-// runningGancho reports the pid of a Gancho capturing on dir (the window or
-// listen), from its live.json, if that process still exists.
-func runningGancho(dir string) (int, bool) {
-	info, err := readLive(dir)
-	if err != nil || info.PID == 0 || info.PID == os.Getpid() {
-		return 0, false
-	}
-	p, err := os.FindProcess(info.PID)
-	if err != nil {
-		return 0, false
-	}
-	if err := p.Signal(syscall.Signal(0)); err != nil && !errors.Is(err, errors.ErrUnsupported) {
-		return 0, false // gone: a stale file from a crash
-	}
-	return info.PID, true
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/internal/database"
 	"github.com/gancho-app/gancho/outbound"
+	"github.com/gancho-app/gancho/relay"
 	"github.com/gancho-app/gancho/verify"
 )
 
@@ -148,8 +149,8 @@ func TestSendCommand(t *testing.T) {
 			t.Errorf("exit %d: %s", code, errOut)
 		}
 		// Another Gancho on the directory delivers: no second dispatcher here.
-		b, _ := json.Marshal(liveInfo{URL: "ws://127.0.0.1:1/live", Token: "t", PID: os.Getppid()})
-		if err := os.WriteFile(filepath.Join(dir, liveFile), b, 0o600); err != nil {
+		b, _ := json.Marshal(relay.LiveInfo{URL: "ws://127.0.0.1:1/live", Token: "t", PID: os.Getppid()})
+		if err := os.WriteFile(filepath.Join(dir, relay.LiveFile), b, 0o600); err != nil {
 			t.Fatal(err)
 		}
 		out, errOut, code = runCmd(t, "send", "client.created", "--data", dir)

@@ -4,13 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"strings"
-	"time"
 
-	"github.com/gancho-app/gancho/capture"
+	"github.com/gancho-app/gancho/app"
 	"github.com/gancho-app/gancho/internal/text"
 	"github.com/gancho-app/gancho/outbound"
 )
@@ -76,13 +73,13 @@ func cmdSubscriptions(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("--outcome %q: use pending, retrying, succeeded or failed", q.Outcome)
 		}
 	}
-	e, err := openEngine(c)
+	e, err := app.OpenData(c.data)
 	if err != nil {
 		return err
 	}
 	defer e.Close()
 	ctx := context.Background()
-	store, err := outbound.NewStore(ctx, e.db, outbound.StoreConfig{})
+	store, err := outbound.NewStore(ctx, e.DB, outbound.StoreConfig{})
 	if err != nil {
 		return err
 	}
@@ -179,227 +176,4 @@ func explainSub(err error, id string) error {
 		return fmt.Errorf(`no subscription %q: run "gancho subscriptions list" to see the ids`, id)
 	}
 	return err
-}
-
-// subLine is a subscription in one line of text.
-func subLine(s outbound.Subscription, secret bool) string {
-	state := "enabled"
-	if !s.Enabled {
-		state = "disabled"
-		if s.DisabledReason != "" {
-			state += " (" + text.Line(s.DisabledReason) + ")"
-		}
-	}
-	line := fmt.Sprintf("%s  %s  %q  %s  %s %s", s.ID, state, text.Line(s.Name), strings.Join(s.Events, ","), s.Method, text.Line(s.URL))
-	if secret && s.Secret != "" {
-		line += "  secret " + s.Secret
-	}
-	return line
-}
-
-// subFlags are add's and edit's flags: the subscription form's fields.
-type subFlags struct {
-	name, url, method, format, signing, secret, retry string
-	timeout                                           time.Duration
-	disabled, signQuery                               bool
-	events, headers, rename, exclude, add             multiFlag
-}
-
-func (f *subFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.name, "name", "", "the subscription's name")
-	fs.Var(&f.events, "event", "an event it receives, e.g. sale.created (repeatable; gancho events lists them)")
-	fs.StringVar(&f.url, "url", "", "the receiver's URL, http:// or https://")
-	fs.StringVar(&f.method, "method", "POST", "POST (payload in the body) or GET (fields as query parameters)")
-	fs.StringVar(&f.format, "format", "json", "body format of a POST: json, xml or form")
-	fs.Var(&f.headers, "header", `a header sent with every delivery, "Name: value" (repeatable)`)
-	fs.StringVar(&f.signing, "signing", "standard", "standard, stripe, github or none")
-	fs.StringVar(&f.secret, "secret", "", "signing secret (standard: whsec_…, generated and printed when empty)")
-	fs.BoolVar(&f.signQuery, "sign-query", false, "GET only: sign the raw query string in place of the empty body; edit --sign-query=false stops it")
-	fs.DurationVar(&f.timeout, "timeout", outbound.DefaultTimeout, "per-attempt timeout, 1s to 5m")
-	fs.StringVar(&f.retry, "retry", "standard", "retry policy: "+outbound.RetryUsage)
-	fs.BoolVar(&f.disabled, "disabled", false, "save it disabled (receives nothing); edit --disabled=false enables it")
-	fs.Var(&f.rename, "rename", `mapping: rename a field, "client.name -> nome_cliente" (repeatable)`)
-	fs.Var(&f.exclude, "exclude", "mapping: drop a field, e.g. client.cnpj (repeatable)")
-	fs.Var(&f.add, "add", `mapping: add a constant field, "origem=crm" (repeatable)`)
-}
-
-// apply sets the fields whose flags were given (all of them for add, whose
-// s holds the defaults).
-func (f *subFlags) apply(fs *flag.FlagSet, s *outbound.Subscription) (err error) {
-	given := map[string]bool{}
-	fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
-	fs.Visit(func(fl *flag.Flag) {
-		if err != nil {
-			return
-		}
-		switch fl.Name {
-		case "name":
-			s.Name = f.name
-		case "event":
-			s.Events = []string(f.events)
-		case "url":
-			s.URL = f.url
-		case "method":
-			s.Method = strings.ToUpper(f.method)
-		case "format":
-			s.Format = outbound.Format(strings.ToLower(f.format))
-		case "header":
-			s.Headers, err = parseHeaders(f.headers)
-		case "signing":
-			sg := outbound.Signing(strings.ToLower(f.signing))
-			if sg != s.Signing && !given["secret"] {
-				s.Secret = "" // another scheme's key: standard makes a new one, the others ask for one
-			}
-			s.Signing = sg
-		case "secret":
-			s.Secret = f.secret
-		case "sign-query":
-			s.SignQuery = f.signQuery
-		case "timeout":
-			s.Timeout = f.timeout
-		case "retry":
-			s.Retry, err = outbound.ParseRetry(f.retry)
-			if err != nil {
-				err = fmt.Errorf("--retry: %w", err)
-			}
-		case "disabled":
-			s.Enabled = !f.disabled
-		case "rename":
-			s.Mapping.Rename = nil
-			for _, r := range f.rename {
-				from, to, ok := strings.Cut(r, "->")
-				if !ok {
-					err = fmt.Errorf("--rename %q: write it as \"from.field -> new_name\"", r)
-					return
-				}
-				s.Mapping.Rename = append(s.Mapping.Rename, outbound.Rename{From: strings.TrimSpace(from), To: strings.TrimSpace(to)})
-			}
-		case "exclude":
-			s.Mapping.Exclude = []string(f.exclude)
-		case "add":
-			s.Mapping.Add = nil
-			for _, a := range f.add {
-				name, value, ok := strings.Cut(a, "=")
-				if !ok {
-					err = fmt.Errorf("--add %q: write it as \"name=value\"", a)
-					return
-				}
-				s.Mapping.Add = append(s.Mapping.Add, outbound.Constant{Name: strings.TrimSpace(name), Value: value})
-			}
-		}
-	})
-	if err != nil || !s.SignQuery {
-		return err
-	}
-	// Name the flag that settles it: Validate's words are the window's.
-	if m := strings.ToUpper(s.Method); m != "GET" {
-		if given["sign-query"] {
-			return errors.New("--sign-query signs a GET's query string: add --method GET, or leave --sign-query out")
-		}
-		if m == "" {
-			m = "POST"
-		}
-		return fmt.Errorf("--method %s: this subscription signs its query string, which only a GET has; add --sign-query=false to stop that", m)
-	}
-	if s.Signing == outbound.SignNone {
-		if given["sign-query"] {
-			return errors.New("--sign-query needs a signature: add --signing standard, stripe or github")
-		}
-		return errors.New("--signing none: this subscription signs its query string; add --sign-query=false to stop that")
-	}
-	return nil
-}
-
-// parseHeaders reads --header "Name: value" flags.
-func parseHeaders(hs []string) (capture.Headers, error) {
-	var out capture.Headers
-	for _, h := range hs {
-		name, value, ok := strings.Cut(h, ":")
-		if !ok {
-			return nil, fmt.Errorf("--header %q: write it as \"Name: value\"", h)
-		}
-		out = append(out, capture.Header{Name: strings.TrimSpace(name), Value: strings.TrimSpace(value)})
-	}
-	return out, nil
-}
-
-// headerJSON is a header as the CLI prints it.
-type headerJSON struct {
-	Name  string `json:"name"`
-	Value string `json:"value"`
-}
-
-// subJSON is a subscription as the CLI prints it.
-type subJSON struct {
-	ID             string       `json:"id"`
-	Name           string       `json:"name"`
-	Events         []string     `json:"events"`
-	URL            string       `json:"url"`
-	Method         string       `json:"method"`
-	Format         string       `json:"format"`
-	Headers        []headerJSON `json:"headers"`
-	Signing        string       `json:"signing"`
-	Secret         string       `json:"secret,omitempty"`
-	SignQuery      bool         `json:"sign_query"`
-	TimeoutSeconds float64      `json:"timeout_seconds"`
-	Retry          string       `json:"retry"`
-	Rename         []string     `json:"rename,omitempty"`
-	Exclude        []string     `json:"exclude,omitempty"`
-	Add            []string     `json:"add,omitempty"`
-	Enabled        bool         `json:"enabled"`
-	DisabledReason string       `json:"disabled_reason,omitempty"`
-	CreatedAt      time.Time    `json:"created_at"`
-	LastAt         *time.Time   `json:"last_at,omitempty"`
-	LastStatus     int          `json:"last_status,omitempty"`
-	LastError      string       `json:"last_error,omitempty"`
-}
-
-func subJSONOf(s outbound.Subscription, secret bool) subJSON {
-	j := subJSON{ID: s.ID, Name: s.Name, Events: s.Events, URL: s.URL, Method: s.Method, Format: string(s.Format),
-		Headers: []headerJSON{}, Signing: string(s.Signing), SignQuery: s.SignQuery, TimeoutSeconds: s.Timeout.Seconds(), Retry: s.Retry.String(),
-		Exclude: s.Mapping.Exclude, Enabled: s.Enabled, DisabledReason: s.DisabledReason, CreatedAt: s.CreatedAt,
-		LastStatus: s.LastStatus, LastError: s.LastError}
-	if secret {
-		j.Secret = s.Secret
-	}
-	for _, h := range s.Headers {
-		j.Headers = append(j.Headers, headerJSON{h.Name, h.Value})
-	}
-	for _, r := range s.Mapping.Rename {
-		j.Rename = append(j.Rename, r.From+" -> "+r.To)
-	}
-	for _, a := range s.Mapping.Add {
-		j.Add = append(j.Add, a.Name+"="+a.Value)
-	}
-	if !s.LastAt.IsZero() {
-		j.LastAt = &s.LastAt
-	}
-	return j
-}
-
-// deliveryJSON is a delivery as the CLI prints it.
-type deliveryJSON struct {
-	ID               string          `json:"id"`
-	SubscriptionID   string          `json:"subscription_id"`
-	SubscriptionName string          `json:"subscription_name"`
-	Event            string          `json:"event"`
-	CreatedAt        time.Time       `json:"created_at"`
-	Outcome          string          `json:"outcome"`
-	Attempts         int             `json:"attempts"`
-	NextAt           *time.Time      `json:"next_at,omitempty"`
-	LastStatus       int             `json:"last_status,omitempty"`
-	LastError        string          `json:"last_error,omitempty"`
-	Payload          json.RawMessage `json:"payload,omitempty"`
-}
-
-func deliveryJSONOf(d outbound.Delivery) deliveryJSON {
-	j := deliveryJSON{ID: d.ID, SubscriptionID: d.SubscriptionID, SubscriptionName: d.SubscriptionName, Event: d.Event,
-		CreatedAt: d.CreatedAt, Outcome: string(d.Outcome), Attempts: d.Attempts, LastStatus: d.LastStatus, LastError: d.LastError}
-	if json.Valid(d.Payload) {
-		j.Payload = d.Payload
-	}
-	if !d.NextAt.IsZero() {
-		j.NextAt = &d.NextAt
-	}
-	return j
 }

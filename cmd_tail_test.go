@@ -30,15 +30,15 @@ func TestLiveStreamDiscovery(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	stop, err := startLive(dir, st)
+	stop, err := relay.ServeLive(dir, st)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fi, err := os.Stat(filepath.Join(dir, liveFile))
+	fi, err := os.Stat(filepath.Join(dir, relay.LiveFile))
 	if err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("live.json: %v %v", fi, err)
 	}
-	info, err := readLive(dir)
+	info, err := relay.ReadLive(dir)
 	if err != nil || !strings.HasPrefix(info.URL, "ws://127.0.0.1:") || info.Token == "" {
 		t.Fatalf("%+v %v", info, err)
 	}
@@ -83,7 +83,7 @@ func TestLiveStreamDiscovery(t *testing.T) {
 		}
 	})
 	stop()
-	if _, err := os.Stat(filepath.Join(dir, liveFile)); !errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(filepath.Join(dir, relay.LiveFile)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("live.json left behind: %v", err)
 	}
 }

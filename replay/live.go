@@ -22,6 +22,9 @@ type Live struct {
 	Sender  *Sender
 	History *History // nil: attempts are not stored
 	Source  Subscriber
+	// OnAttempt, if set, is called with each attempt once stored, on the
+	// forwarding goroutine (listen prints it); set it before Start.
+	OnAttempt func(c *capture.Request, a *Attempt)
 
 	// switching serialises Start and Stop, so two concurrent calls cannot
 	// leave a forwarder running unseen.
@@ -54,7 +57,11 @@ func (l *Live) Start(target string) error {
 	events, unsubscribe := l.Source.Subscribe(ctx)
 	fw := &Forwarder{Target: target, Sender: l.Sender, History: l.History,
 		Options: Options{Timeout: DefaultTimeout}}
-	fw.OnResult = func(c *capture.Request, _ *Attempt) {
+	onAttempt := l.OnAttempt
+	fw.OnResult = func(c *capture.Request, a *Attempt) {
+		if onAttempt != nil {
+			onAttempt(c, a)
+		}
 		l.mu.Lock()
 		f := l.onResult
 		l.mu.Unlock()

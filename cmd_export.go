@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/gancho-app/gancho/app"
+	"github.com/gancho-app/gancho/capture"
+	"github.com/gancho-app/gancho/exchange"
+	"github.com/gancho-app/gancho/internal/text"
+	"github.com/gancho-app/gancho/settings"
+)
+
+func cmdExport(args []string, stdout, stderr io.Writer) error {
+	var c common
+	fs := newFlags("export", stderr, &c)
+	format := fs.String("format", "jsonl", "har, jsonl (the export record), curl or raw")
+	out := fs.String("out", "", "write to this file instead of stdout")
+	search := fs.String("search", "", "only captures matching this full-text search")
+	method := fs.String("method", "", "only this method")
+	limit := fs.Int("limit", 0, "at most this many (the newest); 0: all")
+	secrets := fs.Bool("include-secrets", false, "keep Authorization, Cookie, tokens, signatures and secret query parameters")
+	redactQ := fs.String("redact-query", "", "more query parameters to redact, comma-separated")
+	var prefixes multiFlag
+	fs.Var(&prefixes, "secret-prefix", "another secret path prefix to redact (the saved one and every one gancho listen or the window used here always are); repeatable")
+	base := fs.String("base-url", "", "base URL for HAR and cURL URLs, e.g. http://localhost:3000 (the capture's target is appended); default: the scheme and host each capture came to")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := noArgs("export", pos); err != nil {
+		return err
+	}
+	f, err := exchange.ParseFormat(*format)
+	if err != nil {
+		return fmt.Errorf("--format: %w", err)
+	}
+	e, err := app.OpenData(c.data)
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	reqs, err := selectCaptures(e.Captures, capture.Query{Search: *search, Method: methodFlag(*method)}, *limit)
+	if err != nil {
+		return err
+	}
+	w := stdout
+	if *out != "" {
+		file, err := os.Create(*out)
+		if err != nil {
+			return fmt.Errorf("--out: %w", err)
+		}
+		defer file.Close()
+		w = file
+	}
+	saved, err := settings.Load(e.DB.Dir)
+	if err != nil {
+		return err
+	}
+	opts := exchange.ExportOptions{IncludeSecrets: *secrets, BaseURL: *base}
+	_, opts.SecretHeaders = saved.ExportRedactions()
+	if opts.SecretPrefixes, err = secretPrefixes(e.Captures, saved, prefixes...); err != nil {
+		return err
+	}
+	if *redactQ != "" {
+		opts.RedactQuery = strings.Split(*redactQ, ",")
+	}
+	if err := exchange.Export(w, f, reqs, opts); err != nil {
+		return err
+	}
+	if *out != "" {
+		fmt.Fprintf(stderr, "Exported %s to %s (%s%s).\n", text.N(len(reqs), "capture", "captures"), *out, f, map[bool]string{true: ", secrets included", false: ", secrets redacted"}[*secrets])
+	}
+	return nil
+}
+
+// secretPrefixes are the secret path prefixes captures may hold in their
+// targets: the saved one, every one a capture server used on this store
+// (listen --secret-prefix is never saved in the settings) and extra.
+func secretPrefixes(st *capture.Store, saved settings.Settings, extra ...string) ([]string, error) {
+	out, _ := saved.ExportRedactions()
+	used, err := st.SecretPrefixes(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range append(used, extra...) {
+		if p = strings.Trim(p, "/"); p != "" && !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// selectCaptures loads the captures matching q, oldest first, the newest
+// limit of them when limit > 0.
+func selectCaptures(st *capture.Store, q capture.Query, limit int) ([]*capture.Request, error) {
+	ctx := context.Background()
+	var out []*capture.Request
+	q.Limit = 500
+	for {
+		if limit > 0 {
+			q.Limit = min(500, limit-len(out))
+			if q.Limit <= 0 {
+				break
+			}
+		}
+		page, err := st.List(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page...)
+		if len(page) < q.Limit {
+			break
+		}
+		q.Before = page[len(page)-1].ID
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out, nil
+}
