@@ -337,17 +337,14 @@ func (s *Store) runWrite(o *op) {
 }
 
 func (s *Store) inTx(fn func(tx *sql.Tx) (writeResult, error)) (writeResult, error) {
-	tx, err := s.db.Write.Begin()
+	var res writeResult
+	err := s.db.InTx(context.Background(), func(tx *sql.Tx) error {
+		var err error
+		res, err = fn(tx)
+		return err
+	})
 	if err != nil {
-		return writeResult{}, fmt.Errorf("begin: %w", err)
-	}
-	res, err := fn(tx)
-	if err != nil {
-		tx.Rollback()
 		return writeResult{}, err
-	}
-	if err := tx.Commit(); err != nil {
-		return writeResult{}, fmt.Errorf("commit: %w", err)
 	}
 	s.statMu.Lock()
 	s.count += res.countDelta

@@ -315,7 +315,7 @@ func (s *Store) Save(ctx context.Context, sub *Subscription) error {
 	if err != nil {
 		return fmt.Errorf("relay: save subscription %s: %w", sub.ID, err)
 	}
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO relay_subscriptions(id, name, spec, enabled, disabled_reason,
 			created_at, last_at, last_status, last_error) VALUES(?,?,?,?,?,?,0,0,'')
 			ON CONFLICT(id) DO UPDATE SET name = excluded.name, spec = excluded.spec, enabled = excluded.enabled,
@@ -344,18 +344,6 @@ func failPending(ctx context.Context, tx *sql.Tx, subID, reason string) error {
 	_, err := tx.ExecContext(ctx, `UPDATE relay_deliveries SET outcome = 'failed', next_at = 0, last_error = ?
 		WHERE subscription_id = ? AND outcome IN ('pending', 'retrying')`, msg, subID)
 	return err
-}
-
-func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.db.Write.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	return tx.Commit()
 }
 
 const subCols = `id, name, spec, enabled, disabled_reason, created_at, last_at, last_status, last_error`
@@ -417,7 +405,7 @@ func (s *Store) Subscription(ctx context.Context, id string) (Subscription, erro
 // An attempt in flight at the time is not recorded. The error wraps
 // ErrNotFound for an unknown id.
 func (s *Store) Delete(ctx context.Context, id string) error {
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM relay_subscriptions WHERE id = ?`, id)
 		if err != nil {
 			return err
@@ -447,7 +435,7 @@ func (s *Store) SetEnabled(ctx context.Context, id string, on bool, reason strin
 	if on {
 		reason = ""
 	}
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE relay_subscriptions SET enabled = ?, disabled_reason = ? WHERE id = ?`, on, reason, id)
 		if err != nil {
 			return err
@@ -717,7 +705,7 @@ func (s *Store) Outcomes(ctx context.Context, since time.Time, step time.Duratio
 // deleted.
 func (s *Store) Prune(ctx context.Context, keep int) (int, error) {
 	var n int64
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		var cut string
 		err := tx.QueryRowContext(ctx, `SELECT id FROM relay_deliveries ORDER BY id DESC LIMIT 1 OFFSET ?`, max(keep, 0)).Scan(&cut)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -747,7 +735,7 @@ func (s *Store) Prune(ctx context.Context, keep int) (int, error) {
 
 // insertDeliveries stores ds in one transaction.
 func (s *Store) insertDeliveries(ctx context.Context, ds []Delivery) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.db.InTx(ctx, func(tx *sql.Tx) error {
 		st, err := tx.PrepareContext(ctx, `INSERT INTO relay_deliveries(`+deliveryCols+`) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)`)
 		if err != nil {
 			return err
@@ -845,7 +833,7 @@ type update struct {
 // the ids of the deliveries that still existed.
 func (s *Store) commitChanges(ctx context.Context, batch []update) ([]string, error) {
 	var applied []string
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		applied = applied[:0]
 		upd, err := tx.PrepareContext(ctx, `UPDATE relay_deliveries SET attempts = ?,
 			last_status = ?, last_error = ?, last_class = ? WHERE id = ?`)
@@ -948,7 +936,7 @@ func (s *Store) commitChanges(ctx context.Context, batch []update) ([]string, er
 // retryNow makes a delivery due at now. Succeeded and failed deliveries
 // become retrying.
 func (s *Store) retryNow(ctx context.Context, id string, now time.Time) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.db.InTx(ctx, func(tx *sql.Tx) error {
 		var (
 			enabled      sql.NullBool
 			reason, name sql.NullString

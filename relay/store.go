@@ -151,19 +151,17 @@ func (s *Server) writer() {
 	}
 }
 
+// inTx runs fn in one write transaction; failures say they are the relay's.
 func (s *Server) inTx(fn func(tx *sql.Tx) error) error {
-	tx, err := s.db.Write.Begin()
-	if err != nil {
-		return fmt.Errorf("relay: begin: %w", err)
+	var fnErr error
+	err := s.db.InTx(context.Background(), func(tx *sql.Tx) error {
+		fnErr = fn(tx)
+		return fnErr
+	})
+	if err != nil && err != fnErr {
+		return fmt.Errorf("relay: %w", err) // begin or commit
 	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("relay: commit: %w", err)
-	}
-	return nil
+	return err
 }
 
 // commitAppends stores a batch in one transaction, assigning each hook the
