@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -113,10 +112,8 @@ const (
 type Store struct {
 	db     *database.DB
 	cfg    StoreConfig
-	ops    chan *op
-	mu     sync.RWMutex // guards closed against sends on ops
-	closed bool
-	done   chan struct{}
+	w      *database.Writer[*op]
+	done   <-chan struct{} // closed once the writer has finished
 	events broker
 
 	statMu sync.Mutex
@@ -127,6 +124,8 @@ type Store struct {
 
 	// Owned by the writer goroutine.
 	unindexed []indexEntry
+	timer     *time.Timer // indexDelay after the oldest unindexed entry
+	timerOn   bool
 }
 
 // indexEntry is a committed capture whose text is not yet in the FTS index.
@@ -146,7 +145,6 @@ type op struct {
 	verification         string
 	ftsHeaders, ftsBody  string
 	write                func(tx *sql.Tx, st *Store) (writeResult, error)
-	done                 chan error
 }
 
 type writeResult struct {
@@ -170,7 +168,7 @@ func NewStore(ctx context.Context, db *database.DB, cfg StoreConfig) (*Store, er
 	if err := db.Migrate(ctx, "capture", migrations); err != nil {
 		return nil, err
 	}
-	s := &Store{db: db, cfg: cfg, ops: make(chan *op, 4096), done: make(chan struct{})}
+	s := &Store{db: db, cfg: cfg}
 	if err := db.Read.QueryRowContext(ctx,
 		`SELECT count(*), coalesce(sum(length(body)), 0) FROM captures`).Scan(&s.count, &s.bytes); err != nil {
 		return nil, fmt.Errorf("open capture store: %w", err)
@@ -178,7 +176,19 @@ func NewStore(ctx context.Context, db *database.DB, cfg StoreConfig) (*Store, er
 	if err := s.recoverIndex(ctx); err != nil {
 		return nil, fmt.Errorf("open capture store: %w", err)
 	}
-	go s.writer()
+	s.timer = time.NewTimer(time.Hour)
+	s.timer.Stop()
+	s.w = database.NewWriter(database.WriterConfig[*op]{
+		Commit:   s.commit,
+		Solo:     func(o *op) bool { return o.req == nil },
+		MaxBatch: cfg.MaxBatch,
+		Queue:    4096,
+		Idle:     s.idle,
+		Wake:     s.wake,
+		Drain:    s.drainIndex,
+		Closed:   ErrClosed,
+	})
+	s.done = s.w.Done()
 	return s, nil
 }
 
@@ -214,30 +224,14 @@ func (s *Store) Append(ctx context.Context, r *Request) error {
 		req: r, headersJSON: hj, respHdr: rh, verification: ver,
 		ftsHeaders: headerText(r.Headers),
 		ftsBody:    searchText(r.Headers, r.Body),
-		done:       make(chan error, 1),
 	}
 	return s.submit(ctx, o)
 }
 
+// submit runs o on the writer and waits for its commit (see
+// database.Writer.Do: once queued, it waits even if ctx ends).
 func (s *Store) submit(ctx context.Context, o *op) error {
-	if o.done == nil {
-		o.done = make(chan error, 1)
-	}
-	s.mu.RLock()
-	if s.closed {
-		s.mu.RUnlock()
-		return ErrClosed
-	}
-	select {
-	case s.ops <- o:
-	case <-ctx.Done():
-		s.mu.RUnlock()
-		return ctx.Err()
-	}
-	s.mu.RUnlock()
-	// Once queued the op will run; wait for it even if ctx ends, so the
-	// caller never answers before the commit it asked for.
-	return <-o.done
+	return s.w.Do(ctx, o)
 }
 
 // Close stops accepting writes, commits everything queued and stops the
@@ -245,95 +239,61 @@ func (s *Store) submit(ctx context.Context, o *op) error {
 // Every call, including a concurrent or repeated one, returns only once the
 // writer has finished, so closing the database after it is safe.
 func (s *Store) Close() error {
-	s.mu.Lock()
-	if !s.closed {
-		s.closed = true
-		close(s.ops)
-	}
-	s.mu.Unlock()
-	<-s.done
+	s.w.Close()
 	s.events.close()
 	return nil
 }
 
-func (s *Store) writer() {
-	defer close(s.done)
-	var pending *op // a non-append op that ended the last batch
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
-	timerOn := false
-	for {
-		if len(s.unindexed) >= indexBatch {
-			s.flushIndex()
-		}
-		if len(s.unindexed) > 0 && !timerOn {
-			timer.Reset(indexDelay)
-			timerOn = true
-		}
-		var first *op
-		if pending != nil {
-			first, pending = pending, nil
-		} else {
-			select {
-			case o, ok := <-s.ops:
-				if !ok {
-					for len(s.unindexed) > 0 {
-						s.flushIndex()
-					}
-					return
-				}
-				first = o
-			case <-timer.C:
-				timerOn = false
-				s.flushIndex()
-				continue
-			}
-		}
-		if first.req == nil {
-			// Deletes, clears and searches see a complete index.
-			for len(s.unindexed) > 0 {
-				s.flushIndex()
-			}
-			if first.write != nil {
-				s.runWrite(first)
-			} else {
-				first.done <- nil
-			}
-			continue
-		}
-		batch := []*op{first}
-		// The appenders this writer just woke sit in its own P's run queue
-		// and would not run (and queue their next capture) until the writer
-		// blocks; yielding lets them, so batches grow under load.
-		runtime.Gosched()
-	fill:
-		for len(batch) < s.cfg.MaxBatch {
-			select {
-			case o, ok := <-s.ops:
-				if !ok {
-					break fill
-				}
-				if o.req == nil {
-					pending = o
-					break fill
-				}
-				batch = append(batch, o)
-			default:
-				break fill
-			}
-		}
-		s.commitAppends(batch)
+// idle runs on the writer before it waits: a full index batch is written
+// now, and the first unindexed entry starts the indexDelay timer.
+func (s *Store) idle() <-chan time.Time {
+	if len(s.unindexed) >= indexBatch {
+		s.flushIndex()
+	}
+	if len(s.unindexed) > 0 && !s.timerOn {
+		s.timer.Reset(indexDelay)
+		s.timerOn = true
+	}
+	if !s.timerOn {
+		return nil
+	}
+	return s.timer.C
+}
+
+// wake runs on the writer when the index timer fires.
+func (s *Store) wake() {
+	s.timerOn = false
+	s.flushIndex()
+}
+
+// drainIndex indexes everything waiting, when the writer stops.
+func (s *Store) drainIndex() {
+	for len(s.unindexed) > 0 {
+		s.flushIndex()
 	}
 }
 
-func (s *Store) runWrite(o *op) {
+// commit runs on the writer: a batch of appends, or one other op alone.
+func (s *Store) commit(batch []*op) []error {
+	if first := batch[0]; first.req == nil {
+		// Deletes, clears and searches see a complete index.
+		s.drainIndex()
+		if first.write == nil {
+			return nil // a barrier (Sync)
+		}
+		return database.Each(1, s.runWrite(first))
+	}
+	return s.commitAppends(batch)
+}
+
+func (s *Store) runWrite(o *op) error {
 	res, err := s.inTx(func(tx *sql.Tx) (writeResult, error) { return o.write(tx, s) })
 	// Publish before answering: a subscriber that subscribes once the write
 	// returned must not be sent it (Subscribe promises later changes only).
 	if err == nil {
 		s.events.publish(res.events...)
 	}
-	o.done <- err
+	return err
 }
 
 func (s *Store) inTx(fn func(tx *sql.Tx) (writeResult, error)) (writeResult, error) {
@@ -353,25 +313,28 @@ func (s *Store) inTx(fn func(tx *sql.Tx) (writeResult, error)) (writeResult, err
 	return res, nil
 }
 
-// commitAppends inserts a batch in one transaction. If the batch fails as a
-// whole, each op is retried alone so one bad row cannot fail its neighbours.
-func (s *Store) commitAppends(batch []*op) {
+// commitAppends inserts a batch in one transaction and returns each op's
+// error. If the batch fails as a whole, each op is retried alone so one bad
+// row cannot fail its neighbours.
+func (s *Store) commitAppends(batch []*op) []error {
 	res, err := s.inTx(func(tx *sql.Tx) (writeResult, error) { return s.insert(tx, batch) })
 	if err != nil && len(batch) > 1 {
-		for _, o := range batch {
-			s.commitAppends([]*op{o})
+		errs := make([]error, len(batch))
+		for i, o := range batch {
+			if e := s.commitAppends([]*op{o}); e != nil {
+				errs[i] = e[0]
+			}
 		}
-		return
+		return errs
 	}
-	if err == nil {
-		// Publishing never blocks (bounded queues), so doing it before
-		// answering costs the senders nothing and keeps Subscribe's promise.
-		s.unindexed = append(s.unindexed, res.index...)
-		s.events.publish(res.events...)
+	if err != nil {
+		return database.Each(len(batch), err)
 	}
-	for _, o := range batch {
-		o.done <- err
-	}
+	// Publishing never blocks (bounded queues), so doing it before
+	// answering costs the senders nothing and keeps Subscribe's promise.
+	s.unindexed = append(s.unindexed, res.index...)
+	s.events.publish(res.events...)
+	return nil
 }
 
 // flushIndex writes the waiting search text in one transaction. Rows

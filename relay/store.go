@@ -5,12 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
+	"github.com/gancho-app/gancho/internal/database"
 	"github.com/gancho-app/gancho/internal/text"
 )
 
@@ -67,88 +66,43 @@ const migrationOwner = "relayws"
 // op is one unit of work for the writer goroutine: an append (ch set) or a
 // maintenance function.
 type op struct {
-	ch   string
-	id   string
-	at   int64  // received_at, unix nanoseconds
-	rec  []byte // capture.Record JSON
-	fn   func(tx *sql.Tx) error
-	done chan error
+	ch  string
+	id  string
+	at  int64  // received_at, unix nanoseconds
+	rec []byte // capture.Record JSON
+	fn  func(tx *sql.Tx) error
 }
 
 // submit queues o for the writer and waits for its commit. Once queued,
 // it waits even if ctx ends: the sender is answered only after the commit.
 func (s *Server) submit(ctx context.Context, o *op) error {
-	o.done = make(chan error, 1)
-	s.opMu.RLock()
-	if s.opClosed {
-		s.opMu.RUnlock()
-		return ErrClosed
-	}
-	select {
-	case s.ops <- o:
-	case <-ctx.Done():
-		s.opMu.RUnlock()
-		return ctx.Err()
-	}
-	s.opMu.RUnlock()
-	return <-o.done
+	return s.w.Do(ctx, o)
 }
 
-// writer is the one goroutine that writes the relay's tables: appends are
-// grouped into shared commits (group commit); acks are flushed and age
-// retention runs on tickers.
-func (s *Server) writer() {
-	defer close(s.writerDone)
-	ackT := time.NewTicker(s.cfg.AckFlushInterval)
-	defer ackT.Stop()
-	ageT := time.NewTicker(s.cfg.SweepInterval)
-	defer ageT.Stop()
-	for {
-		var first *op
-		select {
-		case o, ok := <-s.ops:
-			if !ok {
-				s.flushAcks()
-				return
-			}
-			first = o
-		case <-ackT.C:
-			s.flushAcks()
-			continue
-		case <-ageT.C:
-			s.sweepAge()
-			continue
-		}
-		if first.fn != nil {
-			first.done <- s.inTx(first.fn)
-			continue
-		}
-		batch := []*op{first}
-		// Let the senders just woken queue their next hook before the batch
-		// closes, so batches grow under load (as capture.Store does).
-		runtime.Gosched()
-		var pending *op
-	fill:
-		for len(batch) < s.cfg.MaxBatch {
-			select {
-			case o, ok := <-s.ops:
-				if !ok {
-					break fill
-				}
-				if o.fn != nil {
-					pending = o
-					break fill
-				}
-				batch = append(batch, o)
-			default:
-				break fill
-			}
-		}
-		s.commitAppends(batch)
-		if pending != nil {
-			pending.done <- s.inTx(pending.fn)
-		}
+// startWriter starts the one goroutine that writes the relay's tables:
+// appends are grouped into shared commits (database.Writer); acks are
+// flushed and age retention runs at their intervals, between commits.
+func (s *Server) startWriter() {
+	s.w = database.NewWriter(database.WriterConfig[*op]{
+		Commit:   s.commit,
+		Solo:     func(o *op) bool { return o.fn != nil },
+		MaxBatch: s.cfg.MaxBatch,
+		Queue:    4096,
+		Every: []database.Periodic{
+			{Interval: s.cfg.AckFlushInterval, Run: s.flushAcks},
+			{Interval: s.cfg.SweepInterval, Run: s.sweepAge},
+		},
+		Drain:  s.flushAcks,
+		Closed: ErrClosed,
+	})
+}
+
+// commit runs on the writer: a batch of appends, or one maintenance op.
+func (s *Server) commit(batch []*op) []error {
+	if fn := batch[0].fn; fn != nil {
+		return database.Each(1, s.inTx(fn))
 	}
+	return database.Each(len(batch), s.commitAppends(batch))
 }
 
 // inTx runs fn in one write transaction; failures say they are the relay's.
@@ -166,8 +120,8 @@ func (s *Server) inTx(fn func(tx *sql.Tx) error) error {
 
 // commitAppends stores a batch in one transaction, assigning each hook the
 // next seq of its channel, then publishes the hooks to the streams and
-// answers the senders.
-func (s *Server) commitAppends(batch []*op) {
+// returns the commit's error for the writer to answer the senders with.
+func (s *Server) commitAppends(batch []*op) error {
 	next := map[string]int64{}
 	created := map[string]bool{}
 	s.mu.RLock()
@@ -245,9 +199,7 @@ func (s *Server) commitAppends(batch []*op) {
 			s.hub.publish(ch, items)
 		}
 	}
-	for _, o := range batch {
-		o.done <- err
-	}
+	return err
 }
 
 // deleteHooks runs a DELETE … RETURNING length(record) and returns the
