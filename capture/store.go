@@ -14,6 +14,7 @@ import (
 	"unicode"
 
 	"github.com/gancho-app/gancho/internal/database"
+	"github.com/gancho-app/gancho/internal/fanout"
 	"github.com/gancho-app/gancho/verify"
 )
 
@@ -114,7 +115,7 @@ type Store struct {
 	cfg    StoreConfig
 	w      *database.Writer[*op]
 	done   <-chan struct{} // closed once the writer has finished
-	events broker
+	events *fanout.Broker[Event]
 
 	statMu sync.Mutex
 	count  int
@@ -168,7 +169,7 @@ func NewStore(ctx context.Context, db *database.DB, cfg StoreConfig) (*Store, er
 	if err := db.Migrate(ctx, "capture", migrations); err != nil {
 		return nil, err
 	}
-	s := &Store{db: db, cfg: cfg}
+	s := &Store{db: db, cfg: cfg, events: fanout.New(0, dropped)}
 	if err := db.Read.QueryRowContext(ctx,
 		`SELECT count(*), coalesce(sum(length(body)), 0) FROM captures`).Scan(&s.count, &s.bytes); err != nil {
 		return nil, fmt.Errorf("open capture store: %w", err)
@@ -197,7 +198,7 @@ func NewStore(ctx context.Context, db *database.DB, cfg StoreConfig) (*Store, er
 // subscriber that falls behind gets a Dropped event instead of stalling
 // capture. The channel is fed from any goroutine.
 func (s *Store) Subscribe(ctx context.Context) (<-chan Event, func()) {
-	return s.events.subscribe(ctx)
+	return s.events.Subscribe(ctx)
 }
 
 // Stats returns how many captures are stored and their body bytes.
@@ -240,7 +241,7 @@ func (s *Store) submit(ctx context.Context, o *op) error {
 // writer has finished, so closing the database after it is safe.
 func (s *Store) Close() error {
 	s.w.Close()
-	s.events.close()
+	s.events.Close()
 	return nil
 }
 
@@ -291,7 +292,7 @@ func (s *Store) runWrite(o *op) error {
 	// Publish before answering: a subscriber that subscribes once the write
 	// returned must not be sent it (Subscribe promises later changes only).
 	if err == nil {
-		s.events.publish(res.events...)
+		s.events.Publish(res.events...)
 	}
 	return err
 }
@@ -333,7 +334,7 @@ func (s *Store) commitAppends(batch []*op) []error {
 	// Publishing never blocks (bounded queues), so doing it before
 	// answering costs the senders nothing and keeps Subscribe's promise.
 	s.unindexed = append(s.unindexed, res.index...)
-	s.events.publish(res.events...)
+	s.events.Publish(res.events...)
 	return nil
 }
 
