@@ -79,6 +79,9 @@ func NewWriter[T any](cfg WriterConfig[T]) *Writer[T] {
 	if cfg.Closed == nil {
 		cfg.Closed = ErrWriterClosed
 	}
+	if (cfg.Idle == nil) != (cfg.Wake == nil) {
+		panic("database: Writer Idle and Wake go together")
+	}
 	for _, p := range cfg.Every {
 		if p.Interval <= 0 {
 			panic("database: Writer Every interval must be positive")
