@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gancho-app/gancho/internal/database"
 	"github.com/gancho-app/gancho/verify"
 )
 
@@ -76,16 +77,8 @@ func (s *Store) List(ctx context.Context, q Query) ([]*Request, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list captures: %w", err)
 	}
-	defer rows.Close()
-	var out []*Request
-	for rows.Next() {
-		r, err := scanRequest(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list captures: %w", err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := database.Collect(rows, scanRequest)
+	if err != nil {
 		return nil, fmt.Errorf("list captures: %w", err)
 	}
 	return out, nil
@@ -117,16 +110,8 @@ func (s *Store) Methods(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list methods: %w", err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var m string
-		if err := rows.Scan(&m); err != nil {
-			return nil, fmt.Errorf("list methods: %w", err)
-		}
-		out = append(out, m)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := database.Collect(rows, database.String)
+	if err != nil {
 		return nil, fmt.Errorf("list methods: %w", err)
 	}
 	return out, nil
@@ -156,16 +141,8 @@ func (s *Store) SecretPrefixes(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list secret prefixes: %w", err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var p string
-		if err := rows.Scan(&p); err != nil {
-			return nil, fmt.Errorf("list secret prefixes: %w", err)
-		}
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := database.Collect(rows, database.String)
+	if err != nil {
 		return nil, fmt.Errorf("list secret prefixes: %w", err)
 	}
 	return out, nil

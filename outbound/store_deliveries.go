@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gancho-app/gancho/capture"
+	"github.com/gancho-app/gancho/internal/database"
 	"github.com/gancho-app/gancho/replay"
 )
 
@@ -147,16 +148,8 @@ func (s *Store) Deliveries(ctx context.Context, q DeliveryQuery) ([]Delivery, er
 	if err != nil {
 		return nil, fmt.Errorf("relay: deliveries: %w", err)
 	}
-	defer rows.Close()
-	var out []Delivery
-	for rows.Next() {
-		d, err := scanDelivery(rows)
-		if err != nil {
-			return nil, fmt.Errorf("relay: deliveries: %w", err)
-		}
-		out = append(out, d)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := database.Collect(rows, func(sc database.Scanner) (Delivery, error) { return scanDelivery(sc) })
+	if err != nil {
 		return nil, fmt.Errorf("relay: deliveries: %w", err)
 	}
 	return out, nil

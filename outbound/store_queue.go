@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/gancho-app/gancho/internal/database"
 )
 
 // insertDeliveries stores ds in one transaction.
@@ -36,16 +38,7 @@ func (s *Store) dueIDs(ctx context.Context, now time.Time, limit int) ([]string,
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return database.Collect(rows, database.String)
 }
 
 // nextDue returns the earliest NextAt after now, if any.

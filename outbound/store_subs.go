@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gancho-app/gancho/capture"
+	"github.com/gancho-app/gancho/internal/database"
 	"github.com/gancho-app/gancho/verify"
 )
 
@@ -179,16 +180,8 @@ func (s *Store) Subscriptions(ctx context.Context) ([]Subscription, error) {
 	if err != nil {
 		return nil, fmt.Errorf("relay: subscriptions: %w", err)
 	}
-	defer rows.Close()
-	var out []Subscription
-	for rows.Next() {
-		sub, err := scanSub(rows)
-		if err != nil {
-			return nil, fmt.Errorf("relay: subscriptions: %w", err)
-		}
-		out = append(out, sub)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := database.Collect(rows, scanSub)
+	if err != nil {
 		return nil, fmt.Errorf("relay: subscriptions: %w", err)
 	}
 	return out, nil

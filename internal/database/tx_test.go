@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"testing"
 )
 
@@ -77,4 +78,29 @@ func TestInTx(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+func TestCollect(t *testing.T) {
+	db := openTest(t)
+	for _, tc := range []struct {
+		name    string
+		query   string
+		want    []string
+		wantErr bool
+	}{
+		{"no rows: nil", `SELECT 'x' WHERE 0`, nil, false},
+		{"rows in order", `SELECT 'a' UNION ALL SELECT 'b'`, []string{"a", "b"}, false},
+		{"scan error", `SELECT NULL`, nil, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rows, err := db.Read.Query(tc.query)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := Collect(rows, String)
+			if (err != nil) != tc.wantErr || fmt.Sprint(got) != fmt.Sprint(tc.want) || (got == nil) != (tc.want == nil) {
+				t.Fatalf("Collect = %q, %v; want %q", got, err, tc.want)
+			}
+		})
+	}
 }
