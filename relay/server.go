@@ -135,10 +135,7 @@ type Server struct {
 	acks     map[ackKey]int64
 	ackDirty map[ackKey]bool
 
-	opMu       sync.RWMutex
-	opClosed   bool
-	ops        chan *op
-	writerDone chan struct{}
+	w *database.Writer[*op]
 
 	connMu   sync.Mutex
 	closing  bool
@@ -204,14 +201,14 @@ func NewServer(ctx context.Context, db *database.DB, cfg ServerConfig) (*Server,
 		db: db, cfg: cfg, now: cfg.clock,
 		heads: map[string]int64{}, bytes: map[string]int64{}, open: map[string]bool{}, handlers: map[string]*capture.Handler{},
 		ret: map[string]Retention{}, acks: map[ackKey]int64{}, ackDirty: map[ackKey]bool{},
-		ops: make(chan *op, 4096), writerDone: make(chan struct{}), stopConn: make(chan struct{}),
+		stopConn: make(chan struct{}),
 		upgrader: websocket.Upgrader{HandshakeTimeout: 10 * time.Second, ReadBufferSize: 4096, WriteBufferSize: 64 << 10},
 		lim:      capture.NewLimiter(cfg.Limits, cfg.MaxBody),
 	}
 	if err := s.load(ctx); err != nil {
 		return nil, err
 	}
-	go s.writer()
+	s.startWriter()
 	return s, nil
 }
 
@@ -527,12 +524,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			}
 		}
 		s.conns.Wait()
-		s.opMu.Lock()
-		s.opClosed = true
-		close(s.ops)
-		s.opMu.Unlock()
+		s.w.Close()
 	})
-	<-s.writerDone
+	<-s.w.Done()
 	return err
 }
 

@@ -4,6 +4,11 @@
 // under internal/ rather than inside any one of them. Each store migrates
 // under its own namespace string; those strings are part of the on-disk
 // format and never change when a package moves or is renamed.
+//
+// It also holds what every store writes with: DB.InTx, the one
+// transaction helper, and Writer, the one group-commit writer that lets a
+// store answer a write only once it is committed while concurrent writes
+// share commits.
 package database
 
 import (

@@ -1,0 +1,220 @@
+package capture
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// Indexing is deferred: a capture commits (and is answered) first, and its
+// search text joins the FTS index in a later transaction shared by many
+// captures, which keeps FTS5 segment merges off the acknowledgement path.
+const (
+	indexBatch = 2048                   // index when this many are waiting…
+	indexDelay = 100 * time.Millisecond // …or when the oldest waited this long
+	indexChunk = 512                    // rows per index transaction
+)
+
+// indexEntry is a committed capture whose text is not yet in the FTS index.
+// seq alone does not identify it: seq is a plain rowid, reused once the
+// newest rows are deleted (Delete, Clear, or retention evicting a capture
+// before its text was indexed), so id is checked too.
+type indexEntry struct {
+	seq                           int64
+	id                            string
+	method, target, headers, body string
+}
+
+// idle runs on the writer before it waits: a full index batch is written
+// now, and the first unindexed entry starts the indexDelay timer.
+func (s *Store) idle() <-chan time.Time {
+	if len(s.unindexed) >= indexBatch {
+		s.flushIndex()
+	}
+	if len(s.unindexed) > 0 && !s.timerOn {
+		s.timer.Reset(indexDelay)
+		s.timerOn = true
+	}
+	if !s.timerOn {
+		return nil
+	}
+	return s.timer.C
+}
+
+// wake runs on the writer when the index timer fires.
+func (s *Store) wake() {
+	s.timerOn = false
+	s.flushIndex()
+}
+
+// drainIndex indexes everything waiting, when the writer stops.
+func (s *Store) drainIndex() {
+	for len(s.unindexed) > 0 {
+		s.flushIndex()
+	}
+}
+
+// flushIndex writes the waiting search text in one transaction. Rows
+// deleted meanwhile are skipped. On failure the entries are dropped and
+// rebuilt at the next open (the watermark did not move).
+func (s *Store) flushIndex() {
+	if len(s.unindexed) == 0 {
+		return
+	}
+	// A bounded chunk per transaction: captures wait while it runs.
+	n := min(len(s.unindexed), indexChunk)
+	entries := s.unindexed[:n:n]
+	s.unindexed = s.unindexed[n:]
+	if len(s.unindexed) == 0 {
+		s.unindexed = nil
+	}
+	_, err := s.inTx(func(tx *sql.Tx) (writeResult, error) { return writeResult{}, indexRows(tx, entries) })
+	if err != nil {
+		// Search misses these until restart; capture itself is unaffected.
+		s.indexErr.Store(err.Error())
+	}
+}
+
+func indexRows(tx *sql.Tx, entries []indexEntry) error {
+	// Skip rows deleted since they committed. The check is a separate query,
+	// not INSERT … SELECT … WHERE EXISTS: that form opens a statement
+	// savepoint, and FTS5 flushes a segment to disk at every savepoint,
+	// which made indexing ten times slower.
+	lo, hi := entries[0].seq, entries[0].seq
+	for _, e := range entries {
+		lo, hi = min(lo, e.seq), max(hi, e.seq)
+	}
+	rows, err := tx.Query(`SELECT seq, id FROM captures WHERE seq BETWEEN ? AND ?`, lo, hi)
+	if err != nil {
+		return fmt.Errorf("index: %w", err)
+	}
+	live := make(map[int64]string, len(entries))
+	for rows.Next() {
+		var seq int64
+		var id string
+		if err := rows.Scan(&seq, &id); err != nil {
+			rows.Close()
+			return fmt.Errorf("index: %w", err)
+		}
+		live[seq] = id
+	}
+	rows.Close()
+	st, err := tx.Prepare(`INSERT INTO captures_fts(rowid, method, target, headers, body) VALUES(?, ?, ?, ?, ?)`)
+	if err != nil {
+		return fmt.Errorf("index: %w", err)
+	}
+	defer st.Close()
+	// The mark moves to the highest live row indexed here, not to hi: a
+	// deleted entry's seq may exceed that of a live row still waiting in a
+	// later chunk (seq reuse), and the mark must not pass that row.
+	var mark int64
+	for _, e := range entries {
+		if live[e.seq] != e.id {
+			continue // deleted since it committed (its seq may be reused)
+		}
+		if _, err := st.Exec(e.seq, e.method, e.target, e.headers, e.body); err != nil {
+			return fmt.Errorf("index capture %d: %w", e.seq, err)
+		}
+		mark = max(mark, e.seq)
+	}
+	if _, err := tx.Exec(`UPDATE capture_fts_state SET seq = max(seq, ?)`, mark); err != nil {
+		return fmt.Errorf("index: %w", err)
+	}
+	return nil
+}
+
+// lowerIndexMark keeps the index mark at or below the newest remaining
+// capture after deletions. Rowids are reused once the newest rows are gone;
+// a mark left above them would make recoverIndex skip the new captures that
+// reuse them if the process stopped before they were indexed.
+func lowerIndexMark(tx *sql.Tx) error {
+	_, err := tx.Exec(`UPDATE capture_fts_state SET seq = min(seq, (SELECT coalesce(max(seq), 0) FROM captures))`)
+	return err
+}
+
+// recoverIndex indexes captures committed after the watermark (the process
+// stopped before their index transaction).
+func (s *Store) recoverIndex(ctx context.Context) error {
+	for {
+		rows, err := s.db.Read.QueryContext(ctx, `SELECT seq, id, method, target, headers, body FROM captures
+			WHERE seq > (SELECT seq FROM capture_fts_state) ORDER BY seq LIMIT 1000`)
+		if err != nil {
+			return fmt.Errorf("rebuild search index: %w", err)
+		}
+		var entries []indexEntry
+		for rows.Next() {
+			var e indexEntry
+			var hdr, body []byte
+			if err := rows.Scan(&e.seq, &e.id, &e.method, &e.target, &hdr, &body); err != nil {
+				rows.Close()
+				return fmt.Errorf("rebuild search index: %w", err)
+			}
+			h, _ := decodeHeaders(hdr)
+			e.headers, e.body = headerText(h), searchText(h, body)
+			entries = append(entries, e)
+		}
+		rows.Close()
+		if len(entries) == 0 {
+			return nil
+		}
+		if _, err := s.inTx(func(tx *sql.Tx) (writeResult, error) { return writeResult{}, indexRows(tx, entries) }); err != nil {
+			return fmt.Errorf("rebuild search index: %w", err)
+		}
+	}
+}
+
+// syncIndex waits until every capture committed so far is searchable.
+func (s *Store) syncIndex(ctx context.Context, q Query) error {
+	if ftsQuery(q.Search) == "" {
+		return nil
+	}
+	err := s.submit(ctx, &op{})
+	if errors.Is(err, ErrClosed) {
+		return nil // read what is there
+	}
+	return err
+}
+
+// IndexError reports the last failure to update the search index, or "".
+func (s *Store) IndexError() string {
+	v, _ := s.indexErr.Load().(string)
+	return v
+}
+
+// headerText is the indexed form of a header block: "name: value" lines.
+func headerText(h Headers) string {
+	var b strings.Builder
+	for _, kv := range h {
+		b.WriteString(kv.Name)
+		b.WriteString(": ")
+		b.WriteString(kv.Value)
+		b.WriteByte('\n')
+	}
+	return strings.ToValidUTF8(b.String(), " ")
+}
+
+// ftsQuery turns what a person types into an FTS5 query: each word becomes
+// a quoted phrase (so "ana@example.com" or "+55 11" match as written, and
+// FTS syntax characters are inert); the last word matches as a prefix, so
+// results narrow while typing. Words without letters or digits are ignored.
+func ftsQuery(q string) string {
+	var parts []string
+	// NUL splits words too: FTS5 reads a query string only up to a NUL,
+	// so one inside a quoted word left it unterminated (a syntax error).
+	words := strings.FieldsFunc(q, func(r rune) bool { return unicode.IsSpace(r) || r == 0 })
+	for _, w := range words {
+		if !strings.ContainsFunc(w, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) {
+			continue
+		}
+		parts = append(parts, `"`+strings.ReplaceAll(w, `"`, `""`)+`"`)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	parts[len(parts)-1] += "*"
+	return strings.Join(parts, " ")
+}
