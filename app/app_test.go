@@ -8,37 +8,19 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/gancho-app/gancho/capture"
+	"github.com/gancho-app/gancho/internal/leaktest"
 	"github.com/gancho-app/gancho/relay"
 	"github.com/gancho-app/gancho/replay"
 	"github.com/gancho-app/gancho/settings"
 	"github.com/gancho-app/gancho/verify"
+	"go.uber.org/goleak"
 )
-
-// checkGoroutines fails if more goroutines run than before, after a
-// bounded wait (goroutines told to stop may still be returning).
-func checkGoroutines(tb testing.TB, before int) {
-	tb.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		n := runtime.NumGoroutine()
-		if n <= before {
-			return
-		}
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			buf = buf[:runtime.Stack(buf, true)]
-			tb.Fatalf("goroutine leak: %d running, %d before\n%s", n, before, buf)
-		}
-		time.Sleep(10 * time.Millisecond) // leak check only: bounded poll
-	}
-}
 
 // recorder collects what the App reports.
 type recorder struct {
@@ -65,7 +47,7 @@ func (r *recorder) events() Events {
 // and forwarded, live.json is gone, no goroutine is left, and Close can
 // be called again.
 func TestLifecycle(t *testing.T) {
-	before := runtime.NumGoroutine()
+	ignore := goleak.IgnoreCurrent() // the test's own goroutines are checked below
 	dir := t.TempDir()
 	func() {
 		target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) }))
@@ -117,7 +99,7 @@ func TestLifecycle(t *testing.T) {
 			t.Error("Start after Close: want an error")
 		}
 	}()
-	checkGoroutines(t, before)
+	leaktest.VerifyNone(t, ignore)
 
 	// The capture is in the database for the next run.
 	a, err := Open(Config{Dir: dir, Addr: "127.0.0.1:0"})
@@ -133,7 +115,7 @@ func TestLifecycle(t *testing.T) {
 
 // TestCloseWithoutStart: an opened App that never started closes cleanly.
 func TestCloseWithoutStart(t *testing.T) {
-	before := runtime.NumGoroutine()
+	ignore := goleak.IgnoreCurrent() // the test's own goroutines are checked below
 	a, err := Open(Config{Dir: t.TempDir(), Addr: "127.0.0.1:0", Outbound: true})
 	if err != nil {
 		t.Fatal(err)
@@ -144,13 +126,13 @@ func TestCloseWithoutStart(t *testing.T) {
 	if err := a.Close(); err != nil {
 		t.Fatal(err)
 	}
-	checkGoroutines(t, before)
+	leaktest.VerifyNone(t, ignore)
 }
 
 // TestRelayFailed: a relay client that cannot start reports why on
 // RelayFailed, and Close still stops everything.
 func TestRelayFailed(t *testing.T) {
-	before := runtime.NumGoroutine()
+	ignore := goleak.IgnoreCurrent() // the test's own goroutines are checked below
 	func() {
 		dead := httptest.NewServer(http.NotFoundHandler())
 		url := dead.URL
@@ -177,7 +159,7 @@ func TestRelayFailed(t *testing.T) {
 			t.Fatal(err)
 		}
 	}()
-	checkGoroutines(t, before)
+	leaktest.VerifyNone(t, ignore)
 }
 
 // TestOverrides: the run's overrides apply on top of the saved settings

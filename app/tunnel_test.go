@@ -5,15 +5,16 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/gancho-app/gancho/capture"
+	"github.com/gancho-app/gancho/internal/leaktest"
 	"github.com/gancho-app/gancho/settings"
 	"github.com/gancho-app/gancho/tunnel"
+	"go.uber.org/goleak"
 )
 
 // fakeOpener opens a loopback "public" endpoint and records its closing.
@@ -83,7 +84,7 @@ func TestTunnel(t *testing.T) {
 		{"OpenTunnel", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			before := runtime.NumGoroutine()
+			ignore := goleak.IgnoreCurrent() // the test's own goroutines are checked below
 			op := &fakeOpener{}
 			func() {
 				var mu sync.Mutex
@@ -151,7 +152,7 @@ func TestTunnel(t *testing.T) {
 					t.Fatalf("stored %v, %v", page, err)
 				}
 			}()
-			checkGoroutines(t, before)
+			leaktest.VerifyNone(t, ignore)
 		})
 	}
 }

@@ -5,6 +5,9 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/gancho-app/gancho/internal/leaktest"
+	"go.uber.org/goleak"
 )
 
 // lagged marks the "you missed n" value in these tests.
@@ -115,7 +118,7 @@ func TestEnds(t *testing.T) {
 		{"Close", func(b *Broker[int], _, _ func()) { b.Close() }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			before := runtime.NumGoroutine()
+			ignore := goleak.IgnoreCurrent()
 			b := New(0, lag)
 			ctx, cancelCtx := context.WithCancel(context.Background())
 			defer cancelCtx()
@@ -137,13 +140,7 @@ func TestEnds(t *testing.T) {
 				t.Fatal("value after Close")
 			}
 			// No goroutine outlives the subscription.
-			deadline := time.Now().Add(10 * time.Second)
-			for runtime.NumGoroutine() > before {
-				if time.Now().After(deadline) {
-					t.Fatalf("%d goroutines, %d before", runtime.NumGoroutine(), before)
-				}
-				runtime.Gosched()
-			}
+			leaktest.VerifyNone(t, ignore)
 		})
 	}
 }
