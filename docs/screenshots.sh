@@ -12,7 +12,7 @@
 set -euo pipefail
 BIN=$1 OUT=$2
 DISPLAY_NUM=:97
-PORT=47665
+PORT=27665 # below Linux's ephemeral range (32768+): a test's TIME_WAIT cannot hold it
 W=1200 H=760
 Xvfb $DISPLAY_NUM -screen 0 ${W}x${H}x24 >/dev/null 2>&1 &
 XVFB=$!
