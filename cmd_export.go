@@ -98,25 +98,14 @@ func secretPrefixes(st *capture.Store, saved settings.Settings, extra ...string)
 // selectCaptures loads the captures matching q, oldest first, the newest
 // limit of them when limit > 0.
 func selectCaptures(st *capture.Store, q capture.Query, limit int) ([]*capture.Request, error) {
-	ctx := context.Background()
 	var out []*capture.Request
-	q.Limit = 500
-	for {
-		if limit > 0 {
-			q.Limit = min(500, limit-len(out))
-			if q.Limit <= 0 {
-				break
-			}
-		}
-		page, err := st.List(ctx, q)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, page...)
-		if len(page) < q.Limit {
-			break
-		}
-		q.Before = page[len(page)-1].ID
+	q.Limit = limit
+	err := st.Each(context.Background(), q, func(r *capture.Request) error {
+		out = append(out, r)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
 		out[i], out[j] = out[j], out[i]

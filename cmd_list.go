@@ -32,32 +32,12 @@ func cmdList(args []string, stdout, stderr io.Writer) error {
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)
 	q := capture.Query{Search: *search, Method: methodFlag(*method), Summary: !*asJSON}
-	remaining := *limit
-	for {
-		q.Limit = 500
-		if *limit > 0 {
-			if remaining <= 0 {
-				return nil
-			}
-			q.Limit = min(q.Limit, remaining)
+	q.Limit = *limit // 0: all, streamed a page at a time
+	return e.Captures.Each(context.Background(), q, func(r *capture.Request) error {
+		if *asJSON {
+			return enc.Encode(r.ToRecord())
 		}
-		page, err := e.Captures.List(context.Background(), q)
-		if err != nil {
-			return err
-		}
-		for _, r := range page {
-			if *asJSON {
-				if err := enc.Encode(r.ToRecord()); err != nil {
-					return err
-				}
-			} else {
-				fmt.Fprintln(stdout, capture.Line(r))
-			}
-		}
-		if len(page) < q.Limit {
-			return nil
-		}
-		remaining -= len(page)
-		q.Before = page[len(page)-1].ID
-	}
+		_, err := fmt.Fprintln(stdout, capture.Line(r))
+		return err
+	})
 }

@@ -45,7 +45,16 @@ func (q Query) where() (string, []any) {
 		args = append(args, q.Method)
 	}
 	if m := ftsQuery(q.Search); m != "" {
-		conds = append(conds, "seq IN (SELECT rowid FROM captures_fts WHERE captures_fts MATCH ?)")
+		if q.Before != "" || q.After != "" {
+			// A cursor page probes the index row by row as it walks the
+			// id index: "seq IN (all matches)" would rebuild the whole
+			// match set for every page, which made paging through every
+			// match quadratic. The first page keeps the set (one pass over
+			// the matches), so a rare word's first page stays fast.
+			conds = append(conds, "EXISTS (SELECT 1 FROM captures_fts WHERE captures_fts MATCH ? AND rowid = captures.seq)")
+		} else {
+			conds = append(conds, "seq IN (SELECT rowid FROM captures_fts WHERE captures_fts MATCH ?)")
+		}
 		args = append(args, m)
 	}
 	if len(conds) == 0 {
@@ -82,6 +91,48 @@ func (s *Store) List(ctx context.Context, q Query) ([]*Request, error) {
 		return nil, fmt.Errorf("list captures: %w", err)
 	}
 	return out, nil
+}
+
+// eachPage is how many rows Each reads per query.
+const eachPage = 500
+
+// Each calls fn with every capture matching q, in List's order (newest
+// first, or oldest first with q.Oldest), stopping after q.Limit of them
+// when q.Limit > 0. It pages by id, so its time is linear in the rows and
+// it holds one page at a time; fn runs between pages, with no query open,
+// so it may use the store. An error from fn stops Each and is returned.
+func (s *Store) Each(ctx context.Context, q Query, fn func(*Request) error) error {
+	remaining := q.Limit
+	q.Offset = 0
+	for {
+		q.Limit = eachPage
+		if remaining > 0 {
+			q.Limit = min(eachPage, remaining)
+		}
+		page, err := s.List(ctx, q)
+		if err != nil {
+			return err
+		}
+		for _, r := range page {
+			if err := fn(r); err != nil {
+				return err
+			}
+		}
+		if len(page) < q.Limit {
+			return nil
+		}
+		if remaining > 0 {
+			if remaining -= len(page); remaining == 0 {
+				return nil
+			}
+		}
+		last := page[len(page)-1].ID
+		if q.Oldest {
+			q.After = last
+		} else {
+			q.Before = last
+		}
+	}
 }
 
 // Count returns how many captures match q (Limit and Offset ignored).
