@@ -45,16 +45,7 @@ func (q Query) where() (string, []any) {
 		args = append(args, q.Method)
 	}
 	if m := ftsQuery(q.Search); m != "" {
-		if q.Before != "" || q.After != "" {
-			// A cursor page probes the index row by row as it walks the
-			// id index: "seq IN (all matches)" would rebuild the whole
-			// match set for every page, which made paging through every
-			// match quadratic. The first page keeps the set (one pass over
-			// the matches), so a rare word's first page stays fast.
-			conds = append(conds, "EXISTS (SELECT 1 FROM captures_fts WHERE captures_fts MATCH ? AND rowid = captures.seq)")
-		} else {
-			conds = append(conds, "seq IN (SELECT rowid FROM captures_fts WHERE captures_fts MATCH ?)")
-		}
+		conds = append(conds, "seq IN (SELECT rowid FROM captures_fts WHERE captures_fts MATCH ?)")
 		args = append(args, m)
 	}
 	if len(conds) == 0 {
@@ -93,46 +84,52 @@ func (s *Store) List(ctx context.Context, q Query) ([]*Request, error) {
 	return out, nil
 }
 
-// eachPage is how many rows Each reads per query.
-const eachPage = 500
-
 // Each calls fn with every capture matching q, in List's order (newest
 // first, or oldest first with q.Oldest), stopping after q.Limit of them
-// when q.Limit > 0. It pages by id, so its time is linear in the rows and
-// it holds one page at a time; fn runs between pages, with no query open,
-// so it may use the store. An error from fn stops Each and is returned.
+// when q.Limit > 0 (q.Offset is ignored). It runs one query and reads its
+// rows as fn takes them: paging with a cursor would rebuild a search's
+// match set for every page (quadratic in the matches), and probing the
+// index row by row costs a prefix query's whole doclist per row. Time is
+// linear in the rows; memory is one row plus the set of matching rowids.
+// fn runs while the query is open (it holds one read connection; the
+// store's other reads still work). An error from fn stops Each.
 func (s *Store) Each(ctx context.Context, q Query, fn func(*Request) error) error {
-	remaining := q.Limit
-	q.Offset = 0
-	for {
-		q.Limit = eachPage
-		if remaining > 0 {
-			q.Limit = min(eachPage, remaining)
-		}
-		page, err := s.List(ctx, q)
+	if err := s.syncIndex(ctx, q); err != nil {
+		return fmt.Errorf("list captures: %w", err)
+	}
+	cols := "body, resp_body"
+	if q.Summary {
+		cols = "NULL, NULL"
+	}
+	where, args := q.where()
+	limit := q.Limit
+	if limit <= 0 {
+		limit = -1 // SQLite: no limit
+	}
+	args = append(args, limit)
+	order := "DESC"
+	if q.Oldest {
+		order = "ASC"
+	}
+	rows, err := s.db.Read.QueryContext(ctx, `SELECT `+selectCols+`, `+cols+`
+		FROM captures`+where+` ORDER BY id `+order+` LIMIT ?`, args...)
+	if err != nil {
+		return fmt.Errorf("list captures: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		r, err := scanRequest(rows)
 		if err != nil {
+			return fmt.Errorf("list captures: %w", err)
+		}
+		if err := fn(r); err != nil {
 			return err
 		}
-		for _, r := range page {
-			if err := fn(r); err != nil {
-				return err
-			}
-		}
-		if len(page) < q.Limit {
-			return nil
-		}
-		if remaining > 0 {
-			if remaining -= len(page); remaining == 0 {
-				return nil
-			}
-		}
-		last := page[len(page)-1].ID
-		if q.Oldest {
-			q.After = last
-		} else {
-			q.Before = last
-		}
 	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("list captures: %w", err)
+	}
+	return nil
 }
 
 // Count returns how many captures match q (Limit and Offset ignored).
