@@ -107,8 +107,6 @@ func selectCaptures(st *capture.Store, q capture.Query, limit int) ([]*capture.R
 	if err != nil {
 		return nil, err
 	}
-	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-		out[i], out[j] = out[j], out[i]
-	}
+	slices.Reverse(out)
 	return out, nil
 }

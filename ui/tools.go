@@ -46,9 +46,7 @@ func (m *Main) matching(q capture.Query) ([]*capture.Request, error) {
 		}
 		q.Before = page[len(page)-1].ID
 	}
-	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-		out[i], out[j] = out[j], out[i]
-	}
+	slices.Reverse(out)
 	return out, nil
 }
 

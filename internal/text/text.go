@@ -1,8 +1,11 @@
-// Package text holds the wording helpers shared by the command line and
-// the window (it imports nothing, so engine packages may use it too).
+// Package text holds the wording and text-safety helpers shared by the
+// command line and the window: plurals, rune-safe cuts, and escaping for a
+// terminal line or a text grid. It imports only the standard library, so
+// engine packages may use it too. Every function is safe for concurrent use.
 package text
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -69,9 +72,7 @@ func Block(s string) string {
 			b.WriteRune(r)
 			continue
 		}
-		b.WriteString(`\x`)
-		b.WriteString(strconv.FormatUint(uint64(r)>>4&0xf, 16))
-		b.WriteString(strconv.FormatUint(uint64(r)&0xf, 16))
+		fmt.Fprintf(&b, `\x%02x`, r)
 	}
 	return b.String()
 }
