@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/gancho-app/gancho/app"
@@ -34,6 +35,8 @@ type listenFlags struct {
 	relay     string
 	channel   string
 	relayTok  string
+	keep      string
+	keepBytes string
 	limits    limitFlags
 }
 
@@ -59,7 +62,29 @@ func (l *listenFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&l.channel, "channel", "", "the relay channel to receive, with --relay")
 	fs.StringVar(&l.relayTok, "token", "", "the relay's token, with --relay (default $GANCHO_RELAY_TOKEN)")
 	fs.StringVar(&l.forward, "forward", "", "also send each capture, as it arrives, to this URL (e.g. http://localhost:3000/webhooks) and print its answer")
+	fs.StringVar(&l.keep, "keep", "", "keep the newest N captures, evicting older ones (0: no limit; default: the saved setting, else 100000); saved in the settings")
+	fs.StringVar(&l.keepBytes, "keep-bytes", "", "keep at most this many bytes of bodies, e.g. 5GiB (0: no limit; default: the saved setting, else 2GiB); saved in the settings")
 	l.limits.register(fs)
+}
+
+// retention turns --keep and --keep-bytes into the settings they save.
+func (l *listenFlags) retention() (settings.Retention, error) {
+	var r settings.Retention
+	if l.keep != "" {
+		n, err := strconv.Atoi(strings.ReplaceAll(strings.TrimSpace(l.keep), "_", ""))
+		if err != nil || n < 0 {
+			return r, fmt.Errorf("--keep %q: give a number of captures, or 0 for no limit", l.keep)
+		}
+		r.Captures = &n
+	}
+	if l.keepBytes != "" {
+		b, err := capture.ParseSize(l.keepBytes)
+		if err != nil || b < 0 {
+			return r, fmt.Errorf("--keep-bytes %q: give a size such as 5GiB, or 0 for no limit", l.keepBytes)
+		}
+		r.Bytes = &b
+	}
+	return r, nil
 }
 
 // config checks the flags and turns them into this run's app.Config;
@@ -97,6 +122,9 @@ func (l *listenFlags) config(cmd string) (app.Config, error) {
 		if _, err := rules.ParseRule(r); err != nil {
 			return app.Config{}, fmt.Errorf("--respond: %w", err)
 		}
+	}
+	if cfg.Keep, err = l.retention(); err != nil {
+		return app.Config{}, err
 	}
 	if cfg.SecretPrefix == "random" {
 		cfg.SecretPrefix = settings.NewSecretPrefix()

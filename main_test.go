@@ -160,6 +160,8 @@ func TestCLIErrors(t *testing.T) {
 		{"show without id", []string{"show", "--data", dir}, "show needs one capture id"},
 		{"show missing id", []string{"show", "--data", dir, "01NOPE"}, `run "gancho list"`},
 		{"bad max-body", []string{"listen", "--data", dir, "--max-body", "lots"}, "--max-body"},
+		{"bad keep", []string{"listen", "--data", dir, "--keep", "-1"}, "--keep \"-1\": give a number of captures, or 0 for no limit"},
+		{"bad keep-bytes", []string{"listen", "--data", dir, "--keep-bytes", "much"}, "--keep-bytes \"much\": give a size such as 5GiB"},
 		{"bad verify spec", []string{"listen", "--data", dir, "--addr", "127.0.0.1:0", "--verify", "rot13:x"}, "--verify"},
 		{"bad rule", []string{"listen", "--data", dir, "--addr", "127.0.0.1:0", "--respond", "* ** -> 999"}, "--respond: column"},
 		{"unknown tunnel", []string{"listen", "--data", dir, "--tunnel", "carrier-pigeon"}, `the only tunnel is "ngrok"`},

@@ -69,6 +69,9 @@ type Config struct {
 	Domain       string // fixed ngrok domain
 	// Verifiers are added to the saved settings, as the window would.
 	Verifiers []verify.Config
+	// Keep's set fields replace the saved retention, and are saved: every
+	// command on the data directory keeps the same captures.
+	Keep settings.Retention
 
 	// ForceNgrok makes the window's public URL switch open ngrok even when
 	// the settings name a team relay (--tunnel ngrok).
@@ -150,7 +153,7 @@ func Open(cfg Config) (*App, error) {
 	if cfg.Addr == "" {
 		cfg.Addr = capture.DefaultAddr
 	}
-	d, err := OpenData(cfg.Dir)
+	d, err := openData(cfg.Dir, cfg.Keep)
 	if err != nil {
 		return nil, err
 	}
@@ -174,6 +177,7 @@ func (a *App) open() error {
 	if a.Settings, err = openSettings(a.DB.Dir, a.Server.SetPolicy, a.cfg); err != nil {
 		return err
 	}
+	a.Settings.OnRetention(a.Captures.SetRetention)
 	recent, err := a.Captures.RecentDeliveries(ctx, time.Now().Add(-capture.DedupeWindow))
 	if err != nil {
 		return err
@@ -213,6 +217,13 @@ func openSettings(dir string, apply func(capture.Policy) error, cfg Config) (*se
 		}
 		if err := ss.Update(next); err != nil {
 			return nil, fmt.Errorf("--verify: %w", err)
+		}
+	}
+	if cfg.Keep != (settings.Retention{}) {
+		next := ss.Saved()
+		next.Retention = next.Retention.Over(cfg.Keep)
+		if err := ss.Update(next); err != nil {
+			return nil, fmt.Errorf("--keep: %w", err)
 		}
 	}
 	return ss, nil

@@ -7,75 +7,176 @@ import (
 	"fmt"
 )
 
-// evict removes the oldest captures while either retention limit is exceeded
-// (counting the rows this transaction adds).
-//
-// Rows of the batch being committed (seq >= keepFrom) are never evicted:
-// their senders are about to be told they were stored. A capture bigger
-// than the whole budget is therefore kept until the next commit.
-func (s *Store) evict(tx *sql.Tx, addCount int, addBytes int64, keepFrom int64) (ids []string, n int, b int64, err error) {
+// Retention runs on the writer after commits, never inside one: a sender
+// is answered as soon as its capture is durable, and the oldest captures go
+// in batches of up to evictChunk rows, each one transaction. Under
+// continuous load the writer never idles, so a store may run over its
+// limit by evictSlack before a batch runs between two commits; once the
+// writer idles it trims to the limit exactly.
+const (
+	evictChunk = 4096
+	evictSlack = 2048
+)
+
+// SetRetention changes the limits (StoreConfig's terms: 0 is the default,
+// negative is none) and, once the writer takes the change, evicts down to
+// them. Safe for concurrent use; it does not wait for the eviction.
+func (s *Store) SetRetention(captures int, bytes int64) {
+	captures, bytes = retentionDefaults(captures, bytes)
 	s.statMu.Lock()
-	count, bytes := s.count+addCount, s.bytes+addBytes
+	s.cfg.MaxCaptures, s.cfg.MaxBodyBytes = captures, bytes
 	s.statMu.Unlock()
-	over := func() bool {
-		return (s.cfg.MaxCaptures > 0 && count > s.cfg.MaxCaptures) ||
-			(s.cfg.MaxBodyBytes > 0 && bytes > s.cfg.MaxBodyBytes)
-	}
-	for over() {
-		want := 64
-		if s.cfg.MaxCaptures > 0 && count-s.cfg.MaxCaptures > want {
-			want = count - s.cfg.MaxCaptures
-		}
-		rows, err := tx.Query(`SELECT seq, id, length(body) FROM captures WHERE seq < ? ORDER BY id LIMIT ?`, keepFrom, want)
-		if err != nil {
-			return nil, 0, 0, fmt.Errorf("retention: %w", err)
-		}
-		type victim struct {
-			seq  int64
-			id   string
-			size int64
-		}
-		var vs []victim
-		for rows.Next() {
-			var v victim
-			if err := rows.Scan(&v.seq, &v.id, &v.size); err != nil {
-				rows.Close()
-				return nil, 0, 0, fmt.Errorf("retention: %w", err)
-			}
-			vs = append(vs, v)
-		}
-		rows.Close()
-		if len(vs) == 0 {
-			break
-		}
-		for _, v := range vs {
-			if !over() {
-				break
-			}
-			if err := deleteSeq(tx, v.seq); err != nil {
-				return nil, 0, 0, fmt.Errorf("retention: %w", err)
-			}
-			ids = append(ids, v.id)
-			count--
-			bytes -= v.size
-			n++
-			b += v.size
-		}
-	}
-	if n > 0 {
-		if err := lowerIndexMark(tx); err != nil {
-			return nil, 0, 0, fmt.Errorf("retention: %w", err)
-		}
-	}
-	return ids, n, b, nil
+	// A barrier wakes an idle writer, which then trims (see commit).
+	go func() { _ = s.submit(context.Background(), &op{}) }()
 }
 
+// Retention returns the limits in force (negative: none).
+func (s *Store) Retention() (captures int, bytes int64) {
+	s.statMu.Lock()
+	defer s.statMu.Unlock()
+	return s.cfg.MaxCaptures, s.cfg.MaxBodyBytes
+}
+
+func retentionDefaults(captures int, bytes int64) (int, int64) {
+	if captures == 0 {
+		captures = DefaultMaxCaptures
+	}
+	if bytes == 0 {
+		bytes = DefaultMaxBodyBytes
+	}
+	return captures, bytes
+}
+
+// overLimit reports how far the store is over its retention limits: in
+// captures, and whether the byte limit is exceeded.
+func (s *Store) overLimit() (captures int, bytes bool) {
+	s.statMu.Lock()
+	defer s.statMu.Unlock()
+	if s.cfg.MaxCaptures > 0 {
+		captures = s.count - s.cfg.MaxCaptures
+	}
+	return captures, s.cfg.MaxBodyBytes > 0 && s.bytes > s.cfg.MaxBodyBytes
+}
+
+// retain evicts until the store is within its limits. It runs on the
+// writer.
+func (s *Store) retain() {
+	for {
+		n, overBytes := s.overLimit()
+		if n <= 0 && !overBytes {
+			return
+		}
+		res, err := s.inTx(func(tx *sql.Tx) (writeResult, error) { return s.evict(tx, max(n, 0), overBytes) })
+		if err != nil {
+			s.indexErr.Store("retention: " + err.Error())
+			return
+		}
+		if res.countDelta == 0 {
+			return // only the newest capture is left (see evict)
+		}
+		s.events.Publish(res.events...)
+	}
+}
+
+// evict removes up to evictChunk of the oldest captures: n of them, or,
+// when overBytes, as many as bring the body bytes under the limit. The
+// newest capture is never evicted: a capture bigger than the whole byte
+// budget stays until the next one arrives.
+func (s *Store) evict(tx *sql.Tx, n int, overBytes bool) (writeResult, error) {
+	s.statMu.Lock()
+	bytes, maxBytes := s.bytes, s.cfg.MaxBodyBytes
+	s.statMu.Unlock()
+	want := evictChunk
+	if !overBytes {
+		want = min(n, evictChunk)
+	}
+	rows, err := tx.Query(`SELECT c.seq, c.id, length(c.body), u.seq IS NULL FROM captures c
+		LEFT JOIN capture_unindexed u ON u.seq = c.seq
+		WHERE c.seq < (SELECT max(seq) FROM captures) ORDER BY c.seq LIMIT ?`, want)
+	if err != nil {
+		return writeResult{}, fmt.Errorf("retention: %w", err)
+	}
+	var (
+		res     writeResult
+		ids     []string
+		indexed []int64
+		cut     int64
+	)
+	for rows.Next() {
+		if -res.countDelta >= n && (!overBytes || bytes <= maxBytes) {
+			break
+		}
+		var seq, size int64
+		var id string
+		var inIndex bool
+		if err := rows.Scan(&seq, &id, &size, &inIndex); err != nil {
+			rows.Close()
+			return writeResult{}, fmt.Errorf("retention: %w", err)
+		}
+		ids = append(ids, id)
+		if inIndex {
+			indexed = append(indexed, seq)
+		}
+		cut = seq
+		res.countDelta--
+		res.bytesDelta -= size
+		bytes -= size
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return writeResult{}, fmt.Errorf("retention: %w", err)
+	}
+	if len(ids) == 0 {
+		return writeResult{}, nil
+	}
+	// The victims are every row up to cut: one range delete.
+	if _, err := tx.Exec(`DELETE FROM captures WHERE seq <= ?`, cut); err != nil {
+		return writeResult{}, fmt.Errorf("retention: %w", err)
+	}
+	if _, err := tx.Exec(`DELETE FROM capture_unindexed WHERE seq <= ?`, cut); err != nil {
+		return writeResult{}, fmt.Errorf("retention: %w", err)
+	}
+	if err := unindex(tx, indexed...); err != nil {
+		return writeResult{}, fmt.Errorf("retention: %w", err)
+	}
+	res.events = []Event{{Kind: Evicted, IDs: ids}}
+	return res, nil
+}
+
+// unindex removes rows from the full-text index. Only rows that were
+// indexed may be passed: a contentless index cannot tell, and would keep a
+// tombstone for a rowid it never held.
+func unindex(tx *sql.Tx, seqs ...int64) error {
+	if len(seqs) == 0 {
+		return nil
+	}
+	st, err := tx.Prepare(`DELETE FROM captures_fts WHERE rowid = ?`)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for _, seq := range seqs {
+		if _, err := st.Exec(seq); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// deleteSeq removes one capture and its index entry (or its place in the
+// queue of captures waiting for the index).
 func deleteSeq(tx *sql.Tx, seq int64) error {
 	if _, err := tx.Exec(`DELETE FROM captures WHERE seq = ?`, seq); err != nil {
 		return err
 	}
-	_, err := tx.Exec(`DELETE FROM captures_fts WHERE rowid = ?`, seq)
-	return err
+	out, err := tx.Exec(`DELETE FROM capture_unindexed WHERE seq = ?`, seq)
+	if err != nil {
+		return err
+	}
+	if n, _ := out.RowsAffected(); n > 0 {
+		return nil // never indexed
+	}
+	return unindex(tx, seq)
 }
 
 // Delete removes one capture; ErrNotFound if there is none with that id.
@@ -90,9 +191,6 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 			return writeResult{}, fmt.Errorf("delete %s: %w", id, err)
 		}
 		if err := deleteSeq(tx, seq); err != nil {
-			return writeResult{}, fmt.Errorf("delete %s: %w", id, err)
-		}
-		if err := lowerIndexMark(tx); err != nil {
 			return writeResult{}, fmt.Errorf("delete %s: %w", id, err)
 		}
 		return writeResult{countDelta: -1, bytesDelta: -size,
@@ -115,7 +213,7 @@ func (s *Store) Clear(ctx context.Context) (int, error) {
 		if _, err := tx.Exec(`INSERT INTO captures_fts(captures_fts) VALUES('delete-all')`); err != nil {
 			return writeResult{}, fmt.Errorf("clear: %w", err)
 		}
-		if err := lowerIndexMark(tx); err != nil {
+		if _, err := tx.Exec(`DELETE FROM capture_unindexed`); err != nil {
 			return writeResult{}, fmt.Errorf("clear: %w", err)
 		}
 		st.statMu.Lock()

@@ -29,13 +29,20 @@ type indexEntry struct {
 	method, target, headers, body string
 }
 
-// idle runs on the writer before it waits: a full index batch is written
-// now, and the first unindexed entry starts the indexDelay timer.
+// idle runs on the writer after every commit, once its senders are
+// answered, before it takes the next batch: retention past the slack and a
+// full index batch are done now; a store just over its limit, or captures
+// waiting for the index, start the indexDelay timer.
 func (s *Store) idle() <-chan time.Time {
+	over, overBytes := s.overLimit()
+	if over > evictSlack || overBytes {
+		s.retain()
+		over = 0
+	}
 	if len(s.unindexed) >= indexBatch {
 		s.flushIndex()
 	}
-	if len(s.unindexed) > 0 && !s.timerOn {
+	if (len(s.unindexed) > 0 || over > 0) && !s.timerOn {
 		s.timer.Reset(indexDelay)
 		s.timerOn = true
 	}
@@ -45,13 +52,15 @@ func (s *Store) idle() <-chan time.Time {
 	return s.timer.C
 }
 
-// wake runs on the writer when the index timer fires.
+// wake runs on the writer when the timer fires.
 func (s *Store) wake() {
 	s.timerOn = false
+	s.retain()
 	s.flushIndex()
 }
 
-// drainIndex indexes everything waiting, when the writer stops.
+// drainIndex indexes everything waiting (before a delete, a search or a
+// barrier, and when the writer stops).
 func (s *Store) drainIndex() {
 	for len(s.unindexed) > 0 {
 		s.flushIndex()
@@ -108,10 +117,11 @@ func indexRows(tx *sql.Tx, entries []indexEntry) error {
 		return fmt.Errorf("index: %w", err)
 	}
 	defer st.Close()
-	// The mark moves to the highest live row indexed here, not to hi: a
-	// deleted entry's seq may exceed that of a live row still waiting in a
-	// later chunk (seq reuse), and the mark must not pass that row.
-	var mark int64
+	done, err := tx.Prepare(`DELETE FROM capture_unindexed WHERE seq = ?`)
+	if err != nil {
+		return fmt.Errorf("index: %w", err)
+	}
+	defer done.Close()
 	for _, e := range entries {
 		if live[e.seq] != e.id {
 			continue // deleted since it committed (its seq may be reused)
@@ -119,29 +129,21 @@ func indexRows(tx *sql.Tx, entries []indexEntry) error {
 		if _, err := st.Exec(e.seq, e.method, e.target, e.headers, e.body); err != nil {
 			return fmt.Errorf("index capture %d: %w", e.seq, err)
 		}
-		mark = max(mark, e.seq)
-	}
-	if _, err := tx.Exec(`UPDATE capture_fts_state SET seq = max(seq, ?)`, mark); err != nil {
-		return fmt.Errorf("index: %w", err)
+		if _, err := done.Exec(e.seq); err != nil {
+			return fmt.Errorf("index capture %d: %w", e.seq, err)
+		}
 	}
 	return nil
 }
 
-// lowerIndexMark keeps the index mark at or below the newest remaining
-// capture after deletions. Rowids are reused once the newest rows are gone;
-// a mark left above them would make recoverIndex skip the new captures that
-// reuse them if the process stopped before they were indexed.
-func lowerIndexMark(tx *sql.Tx) error {
-	_, err := tx.Exec(`UPDATE capture_fts_state SET seq = min(seq, (SELECT coalesce(max(seq), 0) FROM captures))`)
-	return err
-}
-
-// recoverIndex indexes captures committed after the watermark (the process
-// stopped before their index transaction).
+// recoverIndex indexes the captures still listed in capture_unindexed (the
+// process stopped before their index transaction, or migration 7
+// renumbered them).
 func (s *Store) recoverIndex(ctx context.Context) error {
-	for {
-		rows, err := s.db.Read.QueryContext(ctx, `SELECT seq, id, method, target, headers, body FROM captures
-			WHERE seq > (SELECT seq FROM capture_fts_state) ORDER BY seq LIMIT 1000`)
+	for after := int64(-1); ; {
+		rows, err := s.db.Read.QueryContext(ctx, `SELECT c.seq, c.id, c.method, c.target, c.headers, c.body
+			FROM capture_unindexed u JOIN captures c ON c.seq = u.seq
+			WHERE u.seq > ? ORDER BY u.seq LIMIT 1000`, after)
 		if err != nil {
 			return fmt.Errorf("rebuild search index: %w", err)
 		}
@@ -156,6 +158,7 @@ func (s *Store) recoverIndex(ctx context.Context) error {
 			h, _ := decodeHeaders(hdr)
 			e.headers, e.body = headerText(h), searchText(h, body)
 			entries = append(entries, e)
+			after = e.seq
 		}
 		rows.Close()
 		if len(entries) == 0 {
@@ -175,6 +178,16 @@ func (s *Store) syncIndex(ctx context.Context, q Query) error {
 	err := s.submit(ctx, &op{})
 	if errors.Is(err, ErrClosed) {
 		return nil // read what is there
+	}
+	return err
+}
+
+// Sync returns once every capture committed before the call is searchable
+// (and any pending retention work is done). Safe for concurrent use.
+func (s *Store) Sync(ctx context.Context) error {
+	err := s.submit(ctx, &op{})
+	if errors.Is(err, ErrClosed) {
+		return nil
 	}
 	return err
 }

@@ -44,8 +44,9 @@ func TestIndexRecoveryAfterClear(t *testing.T) {
 	if _, err := db.Write.Exec(`INSERT INTO captures(id, received_at, method, target, proto, host,
 		remote_addr, headers, content_type, body, body_size, truncated, declared_size,
 		headers_from_wire, error, resp_status, resp_headers, resp_body)
-		VALUES(?, 0, 'POST', '/late', 'HTTP/1.1', '', '', '[]', '', ?, 8, 0, 8, 0, '', 200, '[]', x'')`,
-		r.ID, r.Body); err != nil {
+		VALUES(?, 0, 'POST', '/late', 'HTTP/1.1', '', '', '[]', '', ?, 8, 0, 8, 0, '', 200, '[]', x'');
+		INSERT INTO capture_unindexed(seq) SELECT seq FROM captures WHERE id = ?`,
+		r.ID, r.Body, r.ID); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
@@ -58,24 +59,43 @@ func TestIndexRecoveryAfterClear(t *testing.T) {
 	}
 }
 
-// Deleting the newest capture lowers the mark, so its reused rowid is
-// above it.
-func TestIndexMarkAfterDeleteNewest(t *testing.T) {
-	st, db := openTestStore(t, t.TempDir(), StoreConfig{})
+// Deleting, evicting and clearing leave no capture waiting for the index
+// that is not stored, and no stored capture both indexed and waiting.
+func TestUnindexedQueueInStep(t *testing.T) {
+	st, db := openTestStore(t, t.TempDir(), StoreConfig{MaxCaptures: 3})
 	defer db.Close()
 	defer st.Close()
+	ctx := context.Background()
+	check := func(step string) {
+		t.Helper()
+		if err := st.Sync(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var orphans, waiting, stored, indexed int
+		if err := db.Read.QueryRow(`SELECT
+			(SELECT count(*) FROM capture_unindexed WHERE seq NOT IN (SELECT seq FROM captures)),
+			(SELECT count(*) FROM capture_unindexed),
+			(SELECT count(*) FROM captures),
+			(SELECT count(*) FROM captures_fts WHERE captures_fts MATCH 'post')`).Scan(&orphans, &waiting, &stored, &indexed); err != nil {
+			t.Fatal(err)
+		}
+		if orphans != 0 || waiting != 0 || indexed != stored {
+			t.Fatalf("%s: %d orphans, %d waiting, %d stored, %d indexed", step, orphans, waiting, stored, indexed)
+		}
+	}
 	a, b := textReq("/a", "a"), textReq("/b", "b")
 	mustAppend(t, st, a, b)
-	if err := st.Delete(context.Background(), b.ID); err != nil {
+	check("append")
+	if err := st.Delete(ctx, b.ID); err != nil {
 		t.Fatal(err)
 	}
-	var mark, top int64
-	if err := db.Read.QueryRow(`SELECT (SELECT seq FROM capture_fts_state), (SELECT max(seq) FROM captures)`).Scan(&mark, &top); err != nil {
+	check("delete newest")
+	mustAppend(t, st, textReq("/c", "c"), textReq("/d", "d"), textReq("/e", "e"), textReq("/f", "f"))
+	check("evict")
+	if _, err := st.Clear(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if mark > top {
-		t.Fatalf("index mark %d above the newest capture %d", mark, top)
-	}
+	check("clear")
 }
 
 func TestSearchWithNUL(t *testing.T) {

@@ -29,29 +29,83 @@ type Query struct {
 	Summary bool
 }
 
-func (q Query) where() (string, []any) {
+// selectFrom builds the FROM, WHERE and ORDER BY of a List, Each or Count
+// of q (cols are the selected columns; "" for count(*)). Rows are ordered
+// by seq, which is the arrival millisecond shifted left 16 bits (see
+// seqFor): the list order. A search drives the query from the full-text
+// index, whose rowids are those seqs, so the newest page of a search walks
+// the index newest first and stops after LIMIT rows, however many match.
+func (s *Store) selectFrom(ctx context.Context, q Query, cols string) (string, []any, error) {
 	var conds []string
 	var args []any
-	if q.Before != "" {
-		conds = append(conds, "id < ?")
-		args = append(args, q.Before)
-	}
-	if q.After != "" {
-		conds = append(conds, "id > ?")
-		args = append(args, q.After)
-	}
-	if q.Method != "" {
-		conds = append(conds, "method = ?")
-		args = append(args, q.Method)
-	}
+	key, from := "c.seq", " FROM captures c"
 	if m := ftsQuery(q.Search); m != "" {
-		conds = append(conds, "seq IN (SELECT rowid FROM captures_fts WHERE captures_fts MATCH ?)")
+		key, from = "f.rowid", " FROM captures_fts f JOIN captures c ON c.seq = f.rowid"
+		conds = append(conds, "f.captures_fts MATCH ?")
 		args = append(args, m)
 	}
-	if len(conds) == 0 {
-		return "", nil
+	for _, cur := range []struct {
+		id     string
+		before bool
+	}{{q.Before, true}, {q.After, false}} {
+		if cur.id == "" {
+			continue
+		}
+		cond, cargs, err := s.cursor(ctx, key, cur.id, cur.before)
+		if err != nil {
+			return "", nil, err
+		}
+		conds = append(conds, cond)
+		args = append(args, cargs...)
 	}
-	return " WHERE " + strings.Join(conds, " AND "), args
+	if q.Method != "" {
+		conds = append(conds, "c.method = ?")
+		args = append(args, q.Method)
+	}
+	sqlText := "SELECT " + cols + from
+	if cols == "" {
+		sqlText = "SELECT count(*)" + from
+	}
+	if len(conds) > 0 {
+		sqlText += " WHERE " + strings.Join(conds, " AND ")
+	}
+	if cols != "" {
+		order := " DESC"
+		if q.Oldest {
+			order = " ASC"
+		}
+		sqlText += " ORDER BY " + key + order
+	}
+	return sqlText, args, nil
+}
+
+// cursor is the condition "older than id" (before) or "newer than id" on
+// the order key. A stored id gives its seq exactly. An id no longer stored
+// (deleted or evicted since it was shown) is placed by the millisecond its
+// ULID names, and by id within that millisecond, so paging on past it
+// neither skips nor repeats a row.
+func (s *Store) cursor(ctx context.Context, key, id string, before bool) (string, []any, error) {
+	op := ">"
+	if before {
+		op = "<"
+	}
+	var seq int64
+	err := s.db.Read.QueryRowContext(ctx, `SELECT seq FROM captures WHERE id = ?`, id).Scan(&seq)
+	switch {
+	case err == nil:
+		return key + " " + op + " ?", []any{seq}, nil
+	case !errors.Is(err, sql.ErrNoRows):
+		return "", nil, fmt.Errorf("cursor %s: %w", id, err)
+	}
+	ms, ok := ulidTime(id)
+	if !ok {
+		return "c.id " + op + " ?", []any{id}, nil
+	}
+	lo, hi := seqBase(ms), seqBase(ms+1)
+	if before {
+		return "(" + key + " < ? OR (" + key + " < ? AND c.id < ?))", []any{lo, hi, id}, nil
+	}
+	return "(" + key + " >= ? OR (" + key + " >= ? AND c.id > ?))", []any{hi, lo, id}, nil
 }
 
 // List returns captures newest first.
@@ -59,60 +113,44 @@ func (s *Store) List(ctx context.Context, q Query) ([]*Request, error) {
 	if q.Limit <= 0 {
 		q.Limit = 100
 	}
-	if err := s.syncIndex(ctx, q); err != nil {
-		return nil, fmt.Errorf("list captures: %w", err)
-	}
-	cols := "body, resp_body"
-	if q.Summary {
-		cols = "NULL, NULL"
-	}
-	where, args := q.where()
-	args = append(args, q.Limit, q.Offset)
-	order := "DESC"
-	if q.Oldest {
-		order = "ASC"
-	}
-	rows, err := s.db.Read.QueryContext(ctx, `SELECT `+selectCols+`, `+cols+`
-		FROM captures`+where+` ORDER BY id `+order+` LIMIT ? OFFSET ?`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list captures: %w", err)
-	}
-	out, err := database.Collect(rows, scanRequest)
-	if err != nil {
-		return nil, fmt.Errorf("list captures: %w", err)
-	}
-	return out, nil
+	var out []*Request
+	err := s.each(ctx, q, q.Limit, q.Offset, func(r *Request) error {
+		out = append(out, r)
+		return nil
+	})
+	return out, err
 }
 
 // Each calls fn with every capture matching q, in List's order (newest
 // first, or oldest first with q.Oldest), stopping after q.Limit of them
 // when q.Limit > 0 (q.Offset is ignored). It runs one query and reads its
-// rows as fn takes them: paging with a cursor would rebuild a search's
-// match set for every page (quadratic in the matches), and probing the
-// index row by row costs a prefix query's whole doclist per row. Time is
-// linear in the rows; memory is one row plus the set of matching rowids.
-// fn runs while the query is open (it holds one read connection; the
-// store's other reads still work). An error from fn stops Each.
+// rows as fn takes them; with a search, the query walks the full-text index
+// in list order, so no match set is built. Time is linear in the rows and
+// memory is one row. fn runs while the query is open (it holds one read
+// connection; the store's other reads still work). An error from fn stops
+// Each.
 func (s *Store) Each(ctx context.Context, q Query, fn func(*Request) error) error {
+	return s.each(ctx, q, q.Limit, 0, fn)
+}
+
+func (s *Store) each(ctx context.Context, q Query, limit, offset int, fn func(*Request) error) error {
 	if err := s.syncIndex(ctx, q); err != nil {
 		return fmt.Errorf("list captures: %w", err)
 	}
-	cols := "body, resp_body"
+	cols := selectCols + ", c.body, c.resp_body"
 	if q.Summary {
-		cols = "NULL, NULL"
+		cols = selectCols + ", NULL, NULL"
 	}
-	where, args := q.where()
-	limit := q.Limit
+	query, args, err := s.selectFrom(ctx, q, cols)
+	if err != nil {
+		return fmt.Errorf("list captures: %w", err)
+	}
 	if limit <= 0 {
 		limit = -1 // SQLite: no limit
 	}
-	args = append(args, limit)
-	order := "DESC"
-	if q.Oldest {
-		order = "ASC"
-	}
-	rows, err := s.db.Read.QueryContext(ctx, `SELECT `+selectCols+`, `+cols+`
-		FROM captures`+where+` ORDER BY id `+order+` LIMIT ?`, args...)
+	query += " LIMIT ? OFFSET ?"
+	args = append(args, limit, max(offset, 0))
+	rows, err := s.db.Read.QueryContext(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("list captures: %w", err)
 	}
@@ -132,14 +170,26 @@ func (s *Store) Each(ctx context.Context, q Query, fn func(*Request) error) erro
 	return nil
 }
 
-// Count returns how many captures match q (Limit and Offset ignored).
+// Count returns how many captures match q (Limit and Offset ignored). With
+// only a search it counts the index's matches without reading a capture;
+// its cost grows with the matches (the first page's does not).
 func (s *Store) Count(ctx context.Context, q Query) (int, error) {
 	if err := s.syncIndex(ctx, q); err != nil {
 		return 0, fmt.Errorf("count captures: %w", err)
 	}
-	where, args := q.where()
+	var query string
+	var args []any
+	if m := ftsQuery(q.Search); m != "" && q.Method == "" && q.Before == "" && q.After == "" {
+		// Every row of the index is a stored capture: deletes remove theirs.
+		query, args = `SELECT count(*) FROM captures_fts WHERE captures_fts MATCH ?`, []any{m}
+	} else {
+		var err error
+		if query, args, err = s.selectFrom(ctx, q, ""); err != nil {
+			return 0, fmt.Errorf("count captures: %w", err)
+		}
+	}
 	var n int
-	if err := s.db.Read.QueryRowContext(ctx, `SELECT count(*) FROM captures`+where, args...).Scan(&n); err != nil {
+	if err := s.db.Read.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count captures: %w", err)
 	}
 	return n, nil
@@ -230,7 +280,7 @@ func (s *Store) Exists(ctx context.Context, id string) (bool, error) {
 
 // Get returns one capture with its body; ErrNotFound if absent.
 func (s *Store) Get(ctx context.Context, id string) (*Request, error) {
-	row := s.db.Read.QueryRowContext(ctx, `SELECT `+selectCols+`, body, resp_body FROM captures WHERE id = ?`, id)
+	row := s.db.Read.QueryRowContext(ctx, `SELECT `+selectCols+`, c.body, c.resp_body FROM captures c WHERE c.id = ?`, id)
 	r, err := scanRequest(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("capture %s: %w", id, ErrNotFound)
@@ -241,9 +291,9 @@ func (s *Store) Get(ctx context.Context, id string) (*Request, error) {
 	return r, nil
 }
 
-const selectCols = `id, received_at, method, target, proto, host, remote_addr, headers,
-	body_size, truncated, declared_size, headers_from_wire, error, resp_status, resp_headers,
-	verification, duplicate_of, refused, rule, origin`
+const selectCols = `c.id, c.received_at, c.method, c.target, c.proto, c.host, c.remote_addr,
+	c.headers, c.body_size, c.truncated, c.declared_size, c.headers_from_wire, c.error,
+	c.resp_status, c.resp_headers, c.verification, c.duplicate_of, c.refused, c.rule, c.origin`
 
 func scanRequest(sc interface{ Scan(...any) error }) (*Request, error) {
 	var (

@@ -92,6 +92,35 @@ var migrations = []string{
 		prefix     TEXT PRIMARY KEY,
 		first_used INTEGER NOT NULL
 	);`,
+	// 7: seq becomes the arrival millisecond << 16 plus a count (see
+	// seqFor), so list order is rowid order and a search's newest page
+	// walks the index instead of building its match set. Every capture is
+	// renumbered (negated first so old and new values never collide) and
+	// re-indexed at the next open. Captures waiting for the index are
+	// listed in capture_unindexed: with seqs no longer rising, one mark
+	// cannot say which are missing. capture_stats keeps the count and the
+	// body bytes, so opening does not scan every row. deletemerge 100: a
+	// segment of the index is rewritten for its deleted rows only once all
+	// of them are deleted (then it is dropped, not rewritten); at the
+	// default 10%, retention deleting the oldest rows kept rewriting the
+	// biggest segments and a full store captured at 0.6x an empty one.
+	`CREATE TEMP TABLE capture_renumber AS
+		SELECT seq AS old, (max(received_at / 1000000, 0) << 16)
+			+ row_number() OVER (PARTITION BY max(received_at / 1000000, 0) ORDER BY id) - 1 AS new
+		FROM captures;
+	CREATE UNIQUE INDEX temp.capture_renumber_old ON capture_renumber(old);
+	UPDATE captures SET seq = -seq;
+	UPDATE captures SET seq = (SELECT new FROM capture_renumber WHERE old = -captures.seq);
+	DROP TABLE capture_renumber;
+	DROP INDEX captures_method;
+	CREATE INDEX captures_method ON captures(method);
+	INSERT INTO captures_fts(captures_fts) VALUES('delete-all');
+	DROP TABLE capture_fts_state;
+	CREATE TABLE capture_unindexed (seq INTEGER PRIMARY KEY);
+	INSERT INTO capture_unindexed SELECT seq FROM captures;
+	CREATE TABLE capture_stats (count INTEGER NOT NULL, bytes INTEGER NOT NULL);
+	INSERT INTO capture_stats SELECT count(*), coalesce(sum(length(body)), 0) FROM captures;
+	INSERT INTO captures_fts(captures_fts, rank) VALUES('deletemerge', 100);`,
 }
 
 // Store keeps captures in SQLite. Appends from many goroutines are grouped
@@ -104,13 +133,15 @@ type Store struct {
 	done   <-chan struct{} // closed once the writer has finished
 	events *fanout.Broker[Event]
 
-	statMu sync.Mutex
+	statMu sync.Mutex // guards count, bytes and cfg's retention limits
 	count  int
 	bytes  int64
 
 	indexErr atomic.Value // string
 
 	// Owned by the writer goroutine.
+	maxSeq    int64           // no capture has a higher seq (see seqFor)
+	slotTop   map[int64]int64 // seqFor's cache: base seq -> highest given
 	unindexed []indexEntry
 	timer     *time.Timer // indexDelay after the oldest unindexed entry
 	timerOn   bool
@@ -134,21 +165,16 @@ type writeResult struct {
 
 // NewStore migrates the capture tables in db and starts the writer.
 func NewStore(ctx context.Context, db *database.DB, cfg StoreConfig) (*Store, error) {
-	if cfg.MaxCaptures == 0 {
-		cfg.MaxCaptures = DefaultMaxCaptures
-	}
-	if cfg.MaxBodyBytes == 0 {
-		cfg.MaxBodyBytes = DefaultMaxBodyBytes
-	}
+	cfg.MaxCaptures, cfg.MaxBodyBytes = retentionDefaults(cfg.MaxCaptures, cfg.MaxBodyBytes)
 	if cfg.MaxBatch <= 0 {
 		cfg.MaxBatch = 512
 	}
 	if err := db.Migrate(ctx, "capture", migrations); err != nil {
 		return nil, err
 	}
-	s := &Store{db: db, cfg: cfg, events: fanout.New(0, dropped)}
-	if err := db.Read.QueryRowContext(ctx,
-		`SELECT count(*), coalesce(sum(length(body)), 0) FROM captures`).Scan(&s.count, &s.bytes); err != nil {
+	s := &Store{db: db, cfg: cfg, events: fanout.New(0, dropped), slotTop: map[int64]int64{}}
+	if err := db.Read.QueryRowContext(ctx, `SELECT count, bytes, (SELECT coalesce(max(seq), 0) FROM captures)
+		FROM capture_stats`).Scan(&s.count, &s.bytes, &s.maxSeq); err != nil {
 		return nil, fmt.Errorf("open capture store: %w", err)
 	}
 	if err := s.recoverIndex(ctx); err != nil {
@@ -225,10 +251,12 @@ func (s *Store) Close() error {
 // commit runs on the writer: a batch of appends, or one other op alone.
 func (s *Store) commit(batch []*op) []error {
 	if first := batch[0]; first.req == nil {
-		// Deletes, clears and searches see a complete index.
+		// Deletes, clears and searches see a complete index, and a
+		// barrier (Sync) a store within its limits.
 		s.drainIndex()
 		if first.write == nil {
-			return nil // a barrier (Sync)
+			s.retain()
+			return nil
 		}
 		return database.Each(1, s.runWrite(first))
 	}
@@ -249,8 +277,16 @@ func (s *Store) inTx(fn func(tx *sql.Tx) (writeResult, error)) (writeResult, err
 	var res writeResult
 	err := s.db.InTx(context.Background(), func(tx *sql.Tx) error {
 		var err error
-		res, err = fn(tx)
-		return err
+		if res, err = fn(tx); err != nil {
+			return err
+		}
+		if res.countDelta != 0 || res.bytesDelta != 0 {
+			if _, err := tx.Exec(`UPDATE capture_stats SET count = count + ?, bytes = bytes + ?`,
+				res.countDelta, res.bytesDelta); err != nil {
+				return fmt.Errorf("capture totals: %w", err)
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return writeResult{}, err
@@ -287,17 +323,21 @@ func (s *Store) commitAppends(batch []*op) []error {
 }
 
 func (s *Store) insert(tx *sql.Tx, batch []*op) (writeResult, error) {
-	ins, err := tx.Prepare(`INSERT INTO captures(id, received_at, method, target, proto, host,
+	ins, err := tx.Prepare(`INSERT INTO captures(seq, id, received_at, method, target, proto, host,
 		remote_addr, headers, content_type, body, body_size, truncated, declared_size,
 		headers_from_wire, error, resp_status, resp_headers, resp_body,
 		verification, duplicate_of, refused, rule, dedupe_key, origin)
-		VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
+		VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
 	if err != nil {
 		return writeResult{}, fmt.Errorf("insert capture: %w", err)
 	}
 	defer ins.Close()
+	waiting, err := tx.Prepare(`INSERT INTO capture_unindexed(seq) VALUES(?)`)
+	if err != nil {
+		return writeResult{}, fmt.Errorf("insert capture: %w", err)
+	}
+	defer waiting.Close()
 	var res writeResult
-	firstSeq := int64(-1)
 	for _, o := range batch {
 		r := o.req
 		body := r.Body
@@ -308,31 +348,24 @@ func (s *Store) insert(tx *sql.Tx, batch []*op) (writeResult, error) {
 		if respBody == nil {
 			respBody = []byte{}
 		}
-		out, err := ins.Exec(r.ID, r.ReceivedAt.UnixNano(), r.Method, r.Target, r.Proto, r.Host,
+		seq, err := s.seqFor(tx, r.ReceivedAt)
+		if err != nil {
+			return writeResult{}, err
+		}
+		if _, err := ins.Exec(seq, r.ID, r.ReceivedAt.UnixNano(), r.Method, r.Target, r.Proto, r.Host,
 			r.RemoteAddr, o.headersJSON, r.ContentType(), body, r.BodySize, r.Truncated,
 			r.DeclaredSize, r.HeadersFromWire, r.Error, r.Response.Status, o.respHdr, respBody,
-			o.verification, r.DuplicateOf, r.Refused, r.Rule, r.dedupeKey, r.Origin)
-		if err != nil {
+			o.verification, r.DuplicateOf, r.Refused, r.Rule, r.dedupeKey, r.Origin); err != nil {
 			return writeResult{}, fmt.Errorf("insert capture %s: %w", r.ID, err)
 		}
-		seq, _ := out.LastInsertId()
-		if firstSeq < 0 {
-			firstSeq = seq
+		if _, err := waiting.Exec(seq); err != nil {
+			return writeResult{}, fmt.Errorf("insert capture %s: %w", r.ID, err)
 		}
 		res.index = append(res.index, indexEntry{seq: seq, id: r.ID, method: r.Method, target: r.Target,
 			headers: o.ftsHeaders, body: o.ftsBody})
 		res.countDelta++
 		res.bytesDelta += int64(len(body))
 		res.events = append(res.events, Event{Kind: Added, Request: r})
-	}
-	evicted, n, b, err := s.evict(tx, res.countDelta, res.bytesDelta, firstSeq)
-	if err != nil {
-		return writeResult{}, err
-	}
-	res.countDelta -= n
-	res.bytesDelta -= b
-	if len(evicted) > 0 {
-		res.events = append(res.events, Event{Kind: Evicted, IDs: evicted})
 	}
 	return res, nil
 }

@@ -35,6 +35,14 @@ func appendAll(t *testing.T, st *capture.Store, rs ...*capture.Request) {
 	}
 }
 
+// syncStore waits for the store's deferred work: indexing and retention.
+func syncStore(t *testing.T, st *capture.Store) {
+	t.Helper()
+	if err := st.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func targets(rs []*capture.Request) []string {
 	var out []string
 	for _, r := range rs {
@@ -127,6 +135,7 @@ func TestRetention(t *testing.T) {
 		for i := 0; i < 8; i++ {
 			appendAll(t, st, req(fmt.Sprintf("/%d", i), "text/plain", "x"))
 		}
+		syncStore(t, st)
 		got, _ := st.List(context.Background(), capture.Query{Summary: true})
 		if fmt.Sprint(targets(got)) != "[/7 /6 /5 /4 /3]" {
 			t.Fatalf("kept %v", targets(got))
@@ -150,6 +159,7 @@ func TestRetention(t *testing.T) {
 		for i := 0; i < 5; i++ {
 			appendAll(t, st, req(fmt.Sprintf("/%d", i), "text/plain", string(make([]byte, 300))))
 		}
+		syncStore(t, st)
 		got, _ := st.List(context.Background(), capture.Query{Summary: true})
 		if fmt.Sprint(targets(got)) != "[/4 /3 /2]" {
 			t.Fatalf("kept %v", targets(got))
@@ -171,6 +181,7 @@ func TestRetentionNeverEvictsTheAcknowledged(t *testing.T) {
 	}
 	next := req("/next", "text/plain", "x")
 	appendAll(t, st, next)
+	syncStore(t, st)
 	if _, err := st.Get(context.Background(), big.ID); err == nil {
 		t.Fatal("over-budget capture never evicted")
 	}
@@ -296,7 +307,7 @@ func TestIndexRecovery(t *testing.T) {
 	appendAll(t, st, req("/r", "application/json", `{"customer":"Beatriz Lima"}`))
 	st.Close()
 	// Undo the indexing as if the process had died before it ran.
-	if _, err := db.Write.Exec(`DELETE FROM captures_fts; UPDATE capture_fts_state SET seq = 0`); err != nil {
+	if _, err := db.Write.Exec(`INSERT INTO captures_fts(captures_fts) VALUES('delete-all'); INSERT INTO capture_unindexed SELECT seq FROM captures`); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()

@@ -5,6 +5,7 @@
 package settings
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/base32"
 	"encoding/json"
@@ -33,7 +34,44 @@ type Settings struct {
 	Verifiers []verify.Config `json:"verifiers,omitempty"`
 	// Rules is the response rules text (see package rules), kept as typed
 	// so comments and layout survive.
-	Rules string `json:"rules,omitempty"`
+	Rules     string    `json:"rules,omitempty"`
+	Retention Retention `json:"retention,omitzero"`
+}
+
+// Retention is how much the capture store keeps before it evicts its
+// oldest captures. A nil field is the default; 0 is no limit.
+type Retention struct {
+	Captures *int   `json:"captures,omitempty"`
+	Bytes    *int64 `json:"bytes,omitempty"` // bytes of stored bodies
+}
+
+// Store returns the limits in capture.StoreConfig's terms (0: the
+// default, negative: none), and an error for a negative setting.
+func (r Retention) Store() (captures int, bytes int64, err error) {
+	if r.Captures != nil {
+		if *r.Captures < 0 {
+			return 0, 0, fmt.Errorf("%w: retention: captures %d: use 0 for no limit", ErrInvalid, *r.Captures)
+		}
+		captures = cmp.Or(*r.Captures, -1)
+	}
+	if r.Bytes != nil {
+		if *r.Bytes < 0 {
+			return 0, 0, fmt.Errorf("%w: retention: bytes %d: use 0 for no limit", ErrInvalid, *r.Bytes)
+		}
+		bytes = cmp.Or(*r.Bytes, -1)
+	}
+	return captures, bytes, nil
+}
+
+// Over puts o's set fields over r's.
+func (r Retention) Over(o Retention) Retention {
+	if o.Captures != nil {
+		r.Captures = o.Captures
+	}
+	if o.Bytes != nil {
+		r.Bytes = o.Bytes
+	}
+	return r
 }
 
 // Relay is a team relay (gancho relay serve) used instead of ngrok for the

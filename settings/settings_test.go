@@ -222,3 +222,33 @@ func TestExportRedactions(t *testing.T) {
 		t.Fatalf("empty settings: %q %q", p, h)
 	}
 }
+
+func TestRetentionStore(t *testing.T) {
+	n := func(v int) *int { return &v }
+	b := func(v int64) *int64 { return &v }
+	cases := []struct {
+		name     string
+		r        Retention
+		captures int
+		bytes    int64
+		wantErr  bool
+	}{
+		{"defaults", Retention{}, 0, 0, false},
+		{"set", Retention{Captures: n(500_000), Bytes: b(5 << 30)}, 500_000, 5 << 30, false},
+		{"zero is no limit", Retention{Captures: n(0), Bytes: b(0)}, -1, -1, false},
+		{"negative captures", Retention{Captures: n(-1)}, 0, 0, true},
+		{"negative bytes", Retention{Bytes: b(-1)}, 0, 0, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			captures, bytes, err := c.r.Store()
+			if (err != nil) != c.wantErr || (!c.wantErr && (captures != c.captures || bytes != c.bytes)) {
+				t.Fatalf("Store() = %d, %d, %v", captures, bytes, err)
+			}
+		})
+	}
+	over := Retention{Captures: n(10)}.Over(Retention{Bytes: b(7)})
+	if *over.Captures != 10 || *over.Bytes != 7 {
+		t.Errorf("Over kept %+v", over)
+	}
+}

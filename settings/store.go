@@ -13,8 +13,9 @@ import (
 // on top, and only then saves it, so the file never holds refused settings
 // nor a flag meant for one run. Safe for concurrent use.
 type Store struct {
-	dir   string
-	apply func(capture.Policy) error
+	dir    string
+	apply  func(capture.Policy) error
+	retain func(captures int, bytes int64) // see OnRetention
 
 	mu      sync.Mutex
 	saved   Settings
@@ -98,8 +99,29 @@ func (s *Store) push(next Settings) error {
 	if err != nil {
 		return err
 	}
+	captures, bytes, err := next.Retention.Store()
+	if err != nil {
+		return err
+	}
 	if s.apply != nil {
-		return s.apply(p)
+		if err := s.apply(p); err != nil {
+			return err
+		}
+	}
+	if s.retain != nil {
+		s.retain(captures, bytes)
 	}
 	return nil
+}
+
+// OnRetention calls fn with the retention limits in force (in
+// capture.StoreConfig's terms), now and after every change (normally
+// capture.Store.SetRetention). fn must not call back into s.
+func (s *Store) OnRetention(fn func(captures int, bytes int64)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.retain = fn
+	if c, b, err := s.effective(s.saved).Retention.Store(); err == nil {
+		fn(c, b)
+	}
 }
