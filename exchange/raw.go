@@ -14,29 +14,23 @@ import (
 // rawSeparator starts each request of a multi-request raw export.
 const rawSeparator = "### gancho "
 
-func writeRaw(w io.Writer, reqs []*capture.Request) error {
-	if len(reqs) == 1 {
-		_, err := w.Write(rawBytes(reqs[0]))
+// writeRawFramed writes r after a separator line naming it, for a raw
+// export of several requests.
+func writeRawFramed(w io.Writer, r *capture.Request) error {
+	b := rawBytes(r)
+	id := r.ID
+	if id == "" || strings.ContainsAny(id, " \t\r\n") {
+		id = "-"
+	}
+	if _, err := fmt.Fprintf(w, "%s%s received=%s length=%d\n", rawSeparator, id,
+		r.ReceivedAt.UTC().Format(time.RFC3339Nano), len(b)); err != nil {
 		return err
 	}
-	for _, r := range reqs {
-		b := rawBytes(r)
-		id := r.ID
-		if id == "" || strings.ContainsAny(id, " \t\r\n") {
-			id = "-"
-		}
-		if _, err := fmt.Fprintf(w, "%s%s received=%s length=%d\n", rawSeparator, id,
-			r.ReceivedAt.UTC().Format(time.RFC3339Nano), len(b)); err != nil {
-			return err
-		}
-		if _, err := w.Write(b); err != nil {
-			return err
-		}
-		if _, err := io.WriteString(w, "\n"); err != nil {
-			return err
-		}
+	if _, err := w.Write(b); err != nil {
+		return err
 	}
-	return nil
+	_, err := io.WriteString(w, "\n")
+	return err
 }
 
 // rawBytes is r as HTTP/1.x wire bytes. HTTP/2 and later captures get an
