@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -172,7 +173,7 @@ func (s *Store) recoverIndex(ctx context.Context) error {
 
 // syncIndex waits until every capture committed so far is searchable.
 func (s *Store) syncIndex(ctx context.Context, q Query) error {
-	if ftsQuery(q.Search) == "" {
+	if ftsQuery(q.Search, false) == "" {
 		return nil
 	}
 	err := s.submit(ctx, &op{})
@@ -212,22 +213,49 @@ func headerText(h Headers) string {
 
 // ftsQuery turns what a person types into an FTS5 query: each word becomes
 // a quoted phrase (so "ana@example.com" or "+55 11" match as written, and
-// FTS syntax characters are inert); the last word matches as a prefix, so
-// results narrow while typing. Words without letters or digits are ignored.
-func ftsQuery(q string) string {
+// FTS syntax characters are inert). Words without letters or digits are
+// ignored. With prefix (search as you type), a last word of three or more
+// characters also matches longer words, so results narrow while typing.
+//
+// Whole words are what keeps a search's first page fast at any size: the
+// index walks a word's list of captures newest first and stops after the
+// page. A prefix has no such list: FTS5 merges the lists of every word it
+// begins, so its cost grows with its matches (at 1M captures, ~10 ms for
+// "souz", ~0.5 s for "con", which begins a header name in every capture).
+func ftsQuery(q string, prefix bool) string {
 	var parts []string
 	// NUL splits words too: FTS5 reads a query string only up to a NUL,
 	// so one inside a quoted word left it unterminated (a syntax error).
 	words := strings.FieldsFunc(q, func(r rune) bool { return unicode.IsSpace(r) || r == 0 })
+	var last string
 	for _, w := range words {
 		if !strings.ContainsFunc(w, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) {
 			continue
 		}
 		parts = append(parts, `"`+strings.ReplaceAll(w, `"`, `""`)+`"`)
+		last = w
 	}
 	if len(parts) == 0 {
 		return ""
 	}
-	parts[len(parts)-1] += "*"
+	if prefix && lastTokenLen(last) >= 3 {
+		parts[len(parts)-1] += "*"
+	}
 	return strings.Join(parts, " ")
+}
+
+// lastTokenLen is the length in letters and digits of the word's last
+// token (the part FTS5's prefix applies to: "/hooks/crm/7" ends in "7").
+func lastTokenLen(w string) int {
+	n := 0
+	for _, r := range slices.Backward([]rune(w)) {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			if n > 0 {
+				break
+			}
+			continue
+		}
+		n++
+	}
+	return n
 }

@@ -23,7 +23,11 @@ type Query struct {
 	// Oldest lists oldest first (with After: what arrived since a point,
 	// in arrival order).
 	Oldest bool
-	Search string // full-text: every word must appear (last word as a prefix)
+	Search string // full-text: every word must appear
+	// Prefix lets the last word of Search (three or more characters) match
+	// longer words too, for search as you type. Its cost grows with the
+	// words it begins; whole words stay fast at any store size.
+	Prefix bool
 	Method string // exact method
 	// Summary leaves Body and Response.Body nil, for lists of many rows.
 	Summary bool
@@ -39,7 +43,7 @@ func (s *Store) selectFrom(ctx context.Context, q Query, cols string) (string, [
 	var conds []string
 	var args []any
 	key, from := "c.seq", " FROM captures c"
-	if m := ftsQuery(q.Search); m != "" {
+	if m := ftsQuery(q.Search, q.Prefix); m != "" {
 		key, from = "f.rowid", " FROM captures_fts f JOIN captures c ON c.seq = f.rowid"
 		conds = append(conds, "f.captures_fts MATCH ?")
 		args = append(args, m)
@@ -179,7 +183,7 @@ func (s *Store) Count(ctx context.Context, q Query) (int, error) {
 	}
 	var query string
 	var args []any
-	if m := ftsQuery(q.Search); m != "" && q.Method == "" && q.Before == "" && q.After == "" {
+	if m := ftsQuery(q.Search, q.Prefix); m != "" && q.Method == "" && q.Before == "" && q.After == "" {
 		// Every row of the index is a stored capture: deletes remove theirs.
 		query, args = `SELECT count(*) FROM captures_fts WHERE captures_fts MATCH ?`, []any{m}
 	} else {

@@ -46,7 +46,7 @@ func TestMigrationRenumbersByArrival(t *testing.T) {
 	st, db := openTestStore(t, dir, StoreConfig{})
 	defer db.Close()
 	defer st.Close()
-	for _, q := range []Query{{}, {Search: "tatu*"}, {Method: "POST"}} {
+	for _, q := range []Query{{}, {Search: "tatu*", Prefix: true}, {Method: "POST"}} {
 		got, err := st.List(ctx, q)
 		if err != nil {
 			t.Fatal(err)

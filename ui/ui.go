@@ -573,7 +573,7 @@ func (m *Main) addMethod(method string) {
 }
 
 func (m *Main) query() capture.Query {
-	q := capture.Query{Search: m.search.Text, Summary: true, Limit: pageSize}
+	q := capture.Query{Search: m.search.Text, Prefix: true, Summary: true, Limit: pageSize}
 	if m.method.Selected != "" && m.method.Selected != allMethods {
 		q.Method = m.method.Selected
 	}
