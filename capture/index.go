@@ -142,7 +142,7 @@ func indexRows(tx *sql.Tx, entries []indexEntry) error {
 // renumbered them).
 func (s *Store) recoverIndex(ctx context.Context) error {
 	for after := int64(-1); ; {
-		rows, err := s.db.Read.QueryContext(ctx, `SELECT c.seq, c.id, c.method, c.target, c.headers, c.body
+		rows, err := s.db.Read.QueryContext(ctx, `SELECT c.seq, c.id, c.method, c.target, c.headers, c.body, c.body_codec
 			FROM capture_unindexed u JOIN captures c ON c.seq = u.seq
 			WHERE u.seq > ? ORDER BY u.seq LIMIT 1000`, after)
 		if err != nil {
@@ -152,9 +152,14 @@ func (s *Store) recoverIndex(ctx context.Context) error {
 		for rows.Next() {
 			var e indexEntry
 			var hdr, body []byte
-			if err := rows.Scan(&e.seq, &e.id, &e.method, &e.target, &hdr, &body); err != nil {
+			var codec int
+			if err := rows.Scan(&e.seq, &e.id, &e.method, &e.target, &hdr, &body, &codec); err != nil {
 				rows.Close()
 				return fmt.Errorf("rebuild search index: %w", err)
+			}
+			if body, err = unpackBody(body, codec); err != nil {
+				rows.Close()
+				return fmt.Errorf("rebuild search index: capture %s: %w", e.id, err)
 			}
 			h, _ := decodeHeaders(hdr)
 			e.headers, e.body = headerText(h), searchText(h, body)
