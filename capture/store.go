@@ -148,9 +148,9 @@ type Store struct {
 	maxSeq      int64              // no capture has a higher seq (see seqFor)
 	recent      map[int64]struct{} // seqs placed above recentFloor
 	recentFloor int64
-	unindexed []indexEntry
-	timer     *time.Timer // indexDelay after the oldest unindexed entry
-	timerOn   bool
+	unindexed   []indexEntry
+	timer       *time.Timer // indexDelay after the oldest unindexed entry
+	timerOn     bool
 }
 
 // op is one unit of work for the writer: an append (req set) or another write.
