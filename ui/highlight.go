@@ -157,56 +157,106 @@ func highlightWrapped(text, lang string, st *styles, width int) []widget.TextGri
 	if width != noWrap {
 		text = wrapLines(text, width)
 	}
-	rows := make([]widget.TextGridRow, 0, strings.Count(text, "\n")+1)
-	// The cells of all rows share one slab sized by the rune count: 24
-	// bytes a character, with no regrowth of a long row.
-	slab := make([]widget.TextGridCell, 0, utf8.RuneCountInString(text)+16)
-	start := 0 // where the open row begins in slab
-	push := func(c widget.TextGridCell) {
-		if len(slab) == cap(slab) {
-			// More cells than runes (a lexer added a newline): a new
-			// slab, carrying the open row over.
-			n := make([]widget.TextGridCell, len(slab)-start, 2*(len(slab)-start)+1024)
-			copy(n, slab[start:])
-			slab, start = n, 0
-		}
-		slab = append(slab, c)
+	b := newRowBuilder(text, st)
+	switch {
+	case lang == "" || lang == "plaintext" || len(text) > pretty.HighlightLimit:
+		b.emit(text, st.plain)
+	case lang == "json" && b.json(text):
+		// Our own scanner gave the token classes chroma's JSON lexer would.
+	default:
+		b.reset()
+		chromaEmit(b, text, lang)
 	}
-	endRow := func() {
-		var r widget.TextGridRow
-		if len(slab) > start {
-			r.Cells = slab[start:len(slab):len(slab)]
-		}
-		rows = append(rows, r)
-		start = len(slab)
+	return b.finish()
+}
+
+// chromaEmit tokenises text with chroma's lexer for lang into b, plain
+// when the lexer fails.
+func chromaEmit(b *rowBuilder, text, lang string) {
+	it, err := pretty.Lexer(lang).Tokenise(nil, text)
+	if err != nil {
+		b.emit(text, b.st.plain)
+		return
 	}
-	emit := func(s string, style widget.TextGridStyle) {
-		for _, r := range s {
-			if r == '\n' {
-				endRow()
-				continue
+	for tok := it(); tok != chroma.EOF; tok = it() {
+		b.emit(tok.Value, b.st.forToken(tok.Type))
+	}
+}
+
+// rowBuilder collects TextGrid rows whose cells share one slab sized by
+// the rune count: 24 bytes a character, with no regrowth of a long row.
+type rowBuilder struct {
+	st    *styles
+	rows  []widget.TextGridRow
+	slab  []widget.TextGridCell
+	start int // where the open row begins in slab
+}
+
+func newRowBuilder(text string, st *styles) *rowBuilder {
+	return &rowBuilder{
+		st:   st,
+		rows: make([]widget.TextGridRow, 0, strings.Count(text, "\n")+1),
+		slab: make([]widget.TextGridCell, 0, utf8.RuneCountInString(text)+16),
+	}
+}
+
+// reset drops what was built, keeping the memory.
+func (b *rowBuilder) reset() {
+	clear(b.rows)
+	b.rows, b.slab, b.start = b.rows[:0], b.slab[:0], 0
+}
+
+func (b *rowBuilder) push(c widget.TextGridCell) {
+	if len(b.slab) == cap(b.slab) {
+		// More cells than runes (a lexer added a newline): a new slab,
+		// carrying the open row over.
+		n := make([]widget.TextGridCell, len(b.slab)-b.start, 2*(len(b.slab)-b.start)+1024)
+		copy(n, b.slab[b.start:])
+		b.slab, b.start = n, 0
+	}
+	b.slab = append(b.slab, c)
+}
+
+func (b *rowBuilder) endRow() {
+	var r widget.TextGridRow
+	if len(b.slab) > b.start {
+		r.Cells = b.slab[b.start:len(b.slab):len(b.slab)]
+	}
+	b.rows = append(b.rows, r)
+	b.start = len(b.slab)
+}
+
+// emit adds s in one style: a newline ends the row, a tab is a space and
+// an underscore is drawn as styles.underscore says.
+func (b *rowBuilder) emit(s string, style widget.TextGridStyle) {
+	var under widget.TextGridCell // style's underscore, looked up once
+	for i := 0; i < len(s); {
+		r, n := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, n = utf8.DecodeRuneInString(s[i:])
+		}
+		i += n
+		switch r {
+		case '\n':
+			b.endRow()
+			continue
+		case '\t':
+			r = ' '
+		case '_':
+			if under.Style == nil {
+				under = b.st.underscore(style)
 			}
-			if r == '\t' {
-				r = ' '
-			}
-			if r == '_' {
-				push(st.underscore(style))
-				continue
-			}
-			push(widget.TextGridCell{Rune: r, Style: style})
+			b.push(under)
+			continue
 		}
+		b.push(widget.TextGridCell{Rune: r, Style: style})
 	}
-	if lang == "" || lang == "plaintext" || len(text) > pretty.HighlightLimit {
-		emit(text, st.plain)
-	} else if it, err := pretty.Lexer(lang).Tokenise(nil, text); err != nil {
-		emit(text, st.plain)
-	} else {
-		for tok := it(); tok != chroma.EOF; tok = it() {
-			emit(tok.Value, st.forToken(tok.Type))
-		}
-	}
-	endRow()
-	return rows
+}
+
+// finish closes the last row and returns the rows.
+func (b *rowBuilder) finish() []widget.TextGridRow {
+	b.endRow()
+	return b.rows
 }
 
 // wholeLine marks a row that wrapRows leaves whole, the grid scrolling
