@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"image/color"
 	"math"
 	"strings"
@@ -153,22 +154,43 @@ const noWrap = 0
 // highlightWrapped is highlightRows with lines wrapped at width runes, or
 // left whole with noWrap.
 func highlightWrapped(text, lang string, st *styles, width int) []widget.TextGridRow {
+	rows, _ := highlightCtx(context.Background(), text, lang, st, width)
+	return rows
+}
+
+// highlightCtx is highlightWrapped that stops, returning ctx's error, once
+// ctx is done: a body view superseded by another click costs no more.
+func highlightCtx(ctx context.Context, text, lang string, st *styles, width int) ([]widget.TextGridRow, error) {
 	text = strings.ReplaceAll(text, "\r\n", "\n")
 	if width != noWrap {
 		text = wrapLines(text, width)
 	}
 	b := newRowBuilder(text, st)
+	b.ctx = ctx
 	switch {
 	case lang == "" || lang == "plaintext" || len(text) > pretty.HighlightLimit:
 		b.emit(text, st.plain)
 	case lang == "json" && b.json(text):
 		// Our own scanner gave the token classes chroma's JSON lexer would.
 	default:
+		if err := ctx.Err(); err != nil {
+			return nil, err // the scanner stopped for this, not for chroma
+		}
 		b.reset()
 		chromaEmit(b, text, lang)
 	}
-	return b.finish()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return b.finish(), nil
 }
+
+// How much is scanned between looks at the context: bytes for the JSON
+// scanner, tokens for chroma.
+const (
+	checkEvery       = 1 << 14
+	checkEveryTokens = 1 << 10
+)
 
 // chromaEmit tokenises text with chroma's lexer for lang into b, plain
 // when the lexer fails.
@@ -178,7 +200,11 @@ func chromaEmit(b *rowBuilder, text, lang string) {
 		b.emit(text, b.st.plain)
 		return
 	}
-	for tok := it(); tok != chroma.EOF; tok = it() {
+	for n := 1; ; n++ {
+		tok := it()
+		if tok == chroma.EOF || n%checkEveryTokens == 0 && b.ctx.Err() != nil {
+			return
+		}
 		b.emit(tok.Value, b.st.forToken(tok.Type))
 	}
 }
@@ -186,6 +212,7 @@ func chromaEmit(b *rowBuilder, text, lang string) {
 // rowBuilder collects TextGrid rows whose cells share one slab sized by
 // the rune count: 24 bytes a character, with no regrowth of a long row.
 type rowBuilder struct {
+	ctx   context.Context // the scanners stop early once it is done
 	st    *styles
 	rows  []widget.TextGridRow
 	slab  []widget.TextGridCell
@@ -194,6 +221,7 @@ type rowBuilder struct {
 
 func newRowBuilder(text string, st *styles) *rowBuilder {
 	return &rowBuilder{
+		ctx:  context.Background(),
 		st:   st,
 		rows: make([]widget.TextGridRow, 0, strings.Count(text, "\n")+1),
 		slab: make([]widget.TextGridCell, 0, utf8.RuneCountInString(text)+16),

@@ -23,7 +23,8 @@ const (
 // classes could decide a match (\s, \d, \b next to a non-ASCII
 // character), json stops and returns false, having emitted part of the
 // text: the caller resets b and runs chroma instead. Valid JSON, and
-// our indenter's output cut at any line, never stops.
+// our indenter's output cut at any line, never stops. It also stops once
+// b.ctx is done.
 func (b *rowBuilder) json(text string) bool {
 	st := b.st
 	var (
@@ -140,7 +141,14 @@ func (b *rowBuilder) json(text string) bool {
 		b.emit(text[i:end], style)
 		i = end
 	}
+	check := checkEvery
 	for i < n && !failed {
+		if i >= check {
+			if b.ctx.Err() != nil {
+				return false
+			}
+			check = i + checkEvery
+		}
 		s := stack[len(stack)-1]
 		c := text[i]
 		// whitespace: \s+ (every state tries it first)

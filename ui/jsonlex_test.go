@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -159,6 +161,73 @@ func FuzzJSONScanner(f *testing.F) {
 	f.Fuzz(func(t *testing.T, text string) {
 		if msg := sameCells(highlightWrapped(text, "json", st, noWrap), chromaHighlight(text, "json", st, noWrap)); msg != "" {
 			t.Errorf("%q: %s", text, msg)
+		}
+	})
+}
+
+// TestHighlightStopsWhenCancelled checks that a body view nobody waits
+// for any more stops being computed: the scanners look at the context as
+// they go, not only at the end.
+func TestHighlightStopsWhenCancelled(t *testing.T) {
+	st := newStyles(darkPalette)
+	big := string(bigJSON(1 << 20))
+	xml := "<a>" + strings.Repeat(`<order id="ord_1"><name>Cliente</name></order>`, 20000) + "</a>"
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, c := range []struct {
+		name, text, lang string
+		scan             func(b *rowBuilder, text string)
+	}{
+		{"json scanner", big, "json", func(b *rowBuilder, text string) { b.json(text) }},
+		{"chroma", xml, "xml", func(b *rowBuilder, text string) { chromaEmit(b, text, "xml") }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			b := newRowBuilder(c.text, st)
+			b.ctx = cancelled
+			c.scan(b, c.text)
+			if len(b.slab) > 4*checkEvery {
+				t.Errorf("built %d cells of %d after the context was cancelled", len(b.slab), len(c.text))
+			}
+			rows, err := highlightCtx(cancelled, c.text, c.lang, st, noWrap)
+			if !errors.Is(err, context.Canceled) || rows != nil {
+				t.Errorf("highlightCtx = %d rows, %v; want none, context.Canceled", len(rows), err)
+			}
+			rows, err = rowsCtx(cancelled, rendered{text: c.text}, c.lang, st, noWrap)
+			if !errors.Is(err, context.Canceled) || rows != nil {
+				t.Errorf("rowsCtx = %d rows, %v; want none, context.Canceled", len(rows), err)
+			}
+		})
+	}
+}
+
+// TestRenderSupersededIsCancelled checks that asking for another body
+// view (another capture, or another mode) cancels the one in flight.
+func TestRenderSupersededIsCancelled(t *testing.T) {
+	h := newHarness(t)
+	a := h.add(t, "POST", "/a", "application/json", bigJSON(1<<20))
+	b := h.add(t, "POST", "/b", "application/json", []byte(`{"b":1}`))
+	var first context.Context
+	got := make(chan string, 8)
+	h.do(func() {
+		h.m.renderAsync(a, modePretty, func(rendered) { got <- "a" })
+		first = h.m.renderCtx
+		h.m.renderAsync(b, modePretty, func(v rendered) {
+			if len(v.rows) > 0 {
+				got <- "b"
+			}
+		})
+	})
+	if first.Err() == nil {
+		t.Fatal("the first body view is still being computed after another was asked for")
+	}
+	for s := range got {
+		if s == "b" {
+			break
+		}
+	}
+	h.do(func() {
+		if _, ok := h.m.cache[a.ID+"/"+modePretty]; ok {
+			t.Error("the superseded view was finished and cached")
 		}
 	})
 }
