@@ -165,10 +165,16 @@ func highlightCtx(ctx context.Context, text, lang string, st *styles, width int)
 	if width != noWrap {
 		text = wrapLines(text, width)
 	}
+	plain := lang == "" || lang == "plaintext" || len(text) > pretty.HighlightLimit
+	if !plain && strings.IndexByte(text, '\r') >= 0 {
+		// As chroma's EnsureLF does before lexing (to the text folded
+		// above: "\r\r\n" is "\r\n" now): CR LF is LF, a lone CR is LF.
+		text = strings.ReplaceAll(strings.ReplaceAll(text, "\r\n", "\n"), "\r", "\n")
+	}
 	b := newRowBuilder(text, st)
 	b.ctx = ctx
 	switch {
-	case lang == "" || lang == "plaintext" || len(text) > pretty.HighlightLimit:
+	case plain:
 		b.emit(text, st.plain)
 	case lang == "json" && b.json(text):
 		// Our own scanner gave the token classes chroma's JSON lexer would.
