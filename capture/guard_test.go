@@ -80,6 +80,51 @@ func TestDedupeWindow(t *testing.T) {
 	}
 }
 
+// The window's memory must not grow with sightings: retries of one
+// delivery (or a load test posting one body) keep one entry, and more
+// distinct deliveries than maxDedupeKeys within the window forget the
+// oldest instead of growing without end.
+func TestDedupeMemoryBounded(t *testing.T) {
+	t0 := time.Unix(1e9, 0)
+	cases := []struct {
+		name      string
+		sightings int
+		key       func(i int) string
+		maxKeys   int
+		maxQueued int
+	}{
+		{"one key seen 100k times", 100_000, func(int) string { return "same" }, 1, 2},
+		{"more distinct keys than the cap", maxDedupeKeys + 20_000, func(i int) string { return fmt.Sprint(i) }, maxDedupeKeys, maxDedupeKeys * 2},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var d dedupe
+			for i := range tc.sightings {
+				// 1 ms apart: all within one window.
+				d.check(tc.key(i), fmt.Sprint("id", i), t0.Add(time.Duration(i)*time.Millisecond))
+			}
+			if len(d.seen) > tc.maxKeys || len(d.order)-d.head > tc.maxQueued {
+				t.Errorf("%d keys, %d queued after %d sightings; want at most %d and %d",
+					len(d.seen), len(d.order)-d.head, tc.sightings, tc.maxKeys, tc.maxQueued)
+			}
+			// The newest delivery is still recognised.
+			last := tc.sightings - 1
+			if got := d.check(tc.key(last), "again", t0.Add(time.Duration(last+1)*time.Millisecond)); got == "" {
+				t.Error("the newest delivery was forgotten")
+			}
+		})
+	}
+	// A key re-queued at its last sighting still expires once quiet.
+	var d dedupe
+	d.check("k", "A", t0)
+	d.check("k", "B", t0.Add(9*time.Minute))
+	d.check("other", "C", t0.Add(11*time.Minute)) // k re-queued at 9 min
+	d.check("other", "C", t0.Add(30*time.Minute))
+	if _, ok := d.seen["k"]; ok {
+		t.Error("a key quiet for 21 minutes is still kept")
+	}
+}
+
 type failingStore struct{}
 
 func (failingStore) Append(context.Context, *Request) error { return errors.New("disk full") }
