@@ -14,8 +14,10 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -29,6 +31,12 @@ type Config struct {
 	// Rate, when positive, sends that many requests per second in all,
 	// spread over Conns (open loop); 0 sends as fast as answers come.
 	Rate float64
+	// Requests, when positive, ends the run once that many requests were
+	// sent (Duration still bounds it).
+	Requests int
+	// Unique adds a query parameter counting the requests (?n=1, ?n=2…),
+	// so no two are the same delivery to a duplicate check.
+	Unique bool
 }
 
 // Result is what a run measured. Only 2xx answers count as requests;
@@ -83,6 +91,7 @@ func Run(ctx context.Context, c Config) Result {
 	errs := make([]int, c.Conns)
 	start := time.Now()
 	deadline := start.Add(c.Duration)
+	var sent, seq atomic.Int64
 	var wg sync.WaitGroup
 	for w := range c.Conns {
 		wg.Add(1)
@@ -114,7 +123,18 @@ func Run(ctx context.Context, c Config) Result {
 					}
 					due = time.Now()
 				}
-				ok := post(ctx, client, c.URL, c.ContentType, c.Body)
+				if c.Requests > 0 && sent.Add(1) > int64(c.Requests) {
+					return
+				}
+				url := c.URL
+				if c.Unique {
+					sep := "?"
+					if strings.Contains(url, "?") {
+						sep = "&"
+					}
+					url += sep + "n=" + strconv.FormatInt(seq.Add(1), 10)
+				}
+				ok := post(ctx, client, url, c.ContentType, c.Body)
 				if ctx.Err() != nil && !ok {
 					return // cut off by the end of the run, not the server's fault
 				}
