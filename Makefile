@@ -12,7 +12,7 @@ APT_PKGS := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-d
             libxinerama-dev libxi-dev libxxf86vm-dev
 SHOT_PKGS := xvfb imagemagick x11-utils xdotool
 
-.PHONY: run build headless test bench deps deps-system screenshots lint clean
+.PHONY: run build headless test bench bench-peer deps deps-system screenshots lint clean
 
 run: build
 	./$(BIN)
@@ -38,6 +38,13 @@ bench: deps
 	$(GO) test -run '^$$' -bench 'BenchmarkRelayLatency' -benchtime 5000x ./relay/
 	$(GO) test -run '^$$' -bench 'BenchmarkRelayCatchUp' -benchtime 1x ./relay/
 	$(GO) test -run '^$$' -bench 'BenchmarkOpen1MiBJSON|BenchmarkFirstPaint100k' -benchtime 3x ./ui/
+
+# Capture vs a no-op net/http handler vs tarampampam/webhook-tester, three
+# rounds side by side. The peer is built from a checkout of its tag v2.3.0:
+# make bench-peer PEER_SRC=../webhook-tester (or PEER_BIN=path); without
+# either, gancho is compared with the no-op handler only. See the README.
+bench-peer: deps
+	$(GO) run ./tools/benchpeer $(BENCH_PEER_FLAGS)
 
 deps: deps-system
 	$(GO) mod download
