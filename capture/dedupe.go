@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"sync"
 	"time"
 )
@@ -25,7 +26,7 @@ var deliveryHeaders = []string{"webhook-id", "svix-id", "X-GitHub-Delivery"}
 // are not compared: two bare GETs are not the same delivery. Keys are
 // hashed: ids are sender-controlled and may be huge.
 func dedupeKey(r *Request, path string) string {
-	kind, id := "id", ""
+	id := ""
 	for _, h := range deliveryHeaders {
 		if v := r.Headers.Get(h); v != "" {
 			id = v
@@ -35,18 +36,30 @@ func dedupeKey(r *Request, path string) string {
 	if id == "" {
 		id = stripeEventID(r)
 	}
+	// Written straight into the hash: this runs on every capture.
 	sum := sha256.New()
+	var kind string
 	if id != "" {
-		fmt.Fprintf(sum, "%s\n%s", path, id)
+		kind = "id:"
+		io.WriteString(sum, path)
+		io.WriteString(sum, "\n")
+		io.WriteString(sum, id)
 	} else {
 		if len(r.Body) == 0 {
 			return ""
 		}
-		kind = "body"
-		fmt.Fprintf(sum, "%s %s\n", r.Method, r.Target)
+		kind = "body:"
+		io.WriteString(sum, r.Method)
+		io.WriteString(sum, " ")
+		io.WriteString(sum, r.Target)
+		io.WriteString(sum, "\n")
 		sum.Write(r.Body)
 	}
-	return kind + ":" + hex.EncodeToString(sum.Sum(nil)[:16])
+	var d [sha256.Size]byte
+	var out [len("body:") + 32]byte
+	n := copy(out[:], kind)
+	n += hex.Encode(out[n:], sum.Sum(d[:0])[:16])
+	return string(out[:n])
 }
 
 // stripeEventID returns the event id ("evt_…") of a Stripe delivery, whose

@@ -2,6 +2,8 @@ package capture
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http/httptest"
@@ -122,6 +124,34 @@ func TestDedupeMemoryBounded(t *testing.T) {
 	d.check("other", "C", t0.Add(30*time.Minute))
 	if _, ok := d.seen["k"]; ok {
 		t.Error("a key quiet for 21 minutes is still kept")
+	}
+}
+
+// Keys are stored with each capture and seed the window after a restart:
+// their form must not change between versions.
+func TestDedupeKeyStable(t *testing.T) {
+	old := func(kind, text string) string {
+		sum := sha256.Sum256([]byte(text))
+		return kind + ":" + hex.EncodeToString(sum[:16])
+	}
+	withID := &Request{Method: "POST", Target: "/k3y/hooks?x=1", Headers: Headers{{Name: "Webhook-Id", Value: "msg_1"}}, Body: []byte("{}")}
+	byBody := &Request{Method: "POST", Target: "/hooks?x=1", Body: []byte(`{"a":1}`)}
+	cases := []struct {
+		name string
+		r    *Request
+		path string
+		want string
+	}{
+		{"delivery id", withID, "/hooks", old("id", "/hooks\nmsg_1")},
+		{"body", byBody, "/hooks", old("body", "POST /hooks?x=1\n{\"a\":1}")},
+		{"empty body", &Request{Method: "GET", Target: "/"}, "/", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := dedupeKey(tc.r, tc.path); got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
 	}
 }
 

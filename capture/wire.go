@@ -269,7 +269,14 @@ func (c *wireConn) take(method, target string) (wireBlock, bool) {
 	defer c.mu.Unlock()
 	for len(c.f.queue) > 0 {
 		blk := c.f.queue[0]
-		c.f.queue = c.f.queue[1:]
+		if len(c.f.queue) == 1 {
+			// The usual case (no pipelining): keep the array for the
+			// next request instead of allocating one per request.
+			c.f.queue[0] = wireBlock{}
+			c.f.queue = c.f.queue[:0]
+		} else {
+			c.f.queue = c.f.queue[1:]
+		}
 		if blk.method == method && blk.target == target {
 			return blk, true
 		}
