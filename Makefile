@@ -31,7 +31,7 @@ test: deps
 
 # Capture throughput: capture server + durable store vs a no-op handler, one run.
 bench: deps
-	$(GO) test -run '^$$' -bench 'BenchmarkLoad|BenchmarkAppendParallel|BenchmarkHeadOnlyFlood|BenchmarkListAll' -benchtime 1x ./capture/
+	$(GO) test -run '^$$' -bench 'BenchmarkLoad|BenchmarkAppendParallel|BenchmarkHeadOnlyFlood|BenchmarkListAll|BenchmarkCaptureMemory' -benchtime 1x ./capture/
 	$(GO) test -run '^$$' -bench 'BenchmarkHandlerPolicy' -benchmem ./capture/
 	$(GO) test -run '^$$' -bench 'BenchmarkBulkReplay' -benchtime 1x ./replay/
 	$(GO) test -run '^$$' -bench 'BenchmarkFanOut' -benchtime 20x ./outbound/
