@@ -12,7 +12,7 @@ APT_PKGS := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-d
             libxinerama-dev libxi-dev libxxf86vm-dev
 SHOT_PKGS := xvfb imagemagick x11-utils xdotool
 
-.PHONY: run build headless test bench deps deps-system screenshots lint clean
+.PHONY: run build headless test bench bench-peer deps deps-system screenshots lint clean
 
 run: build
 	./$(BIN)
@@ -31,7 +31,7 @@ test: deps
 
 # Capture throughput: capture server + durable store vs a no-op handler, one run.
 bench: deps
-	$(GO) test -run '^$$' -bench 'BenchmarkLoad|BenchmarkAppendParallel|BenchmarkHeadOnlyFlood|BenchmarkListAll|BenchmarkExportStream|BenchmarkFullStore|BenchmarkDisk' -benchtime 1x ./capture/
+	$(GO) test -run '^$$' -bench 'BenchmarkLoad|BenchmarkAppendParallel|BenchmarkHeadOnlyFlood|BenchmarkListAll|BenchmarkExportStream|BenchmarkFullStore|BenchmarkDisk|BenchmarkCaptureMemory' -benchtime 1x ./capture/
 	$(GO) test -run '^$$' -bench 'BenchmarkSearchScale' -benchtime 1x -timeout 30m ./capture/
 	$(GO) test -run '^$$' -bench 'BenchmarkHandlerPolicy' -benchmem ./capture/
 	$(GO) test -run '^$$' -bench 'BenchmarkBulkReplay' -benchtime 1x ./replay/
@@ -39,6 +39,13 @@ bench: deps
 	$(GO) test -run '^$$' -bench 'BenchmarkRelayLatency' -benchtime 5000x ./relay/
 	$(GO) test -run '^$$' -bench 'BenchmarkRelayCatchUp' -benchtime 1x ./relay/
 	$(GO) test -run '^$$' -bench 'BenchmarkOpen1MiBJSON|BenchmarkHighlightSteps|BenchmarkFirstPaint100k' -benchtime 3x ./ui/
+
+# Capture vs a no-op net/http handler vs tarampampam/webhook-tester, three
+# rounds side by side. The peer is built from a checkout of its tag v2.3.0:
+# make bench-peer PEER_SRC=../webhook-tester (or PEER_BIN=path); without
+# either, gancho is compared with the no-op handler only. See the README.
+bench-peer: deps
+	$(GO) run ./tools/benchpeer $(BENCH_PEER_FLAGS)
 
 deps: deps-system
 	$(GO) mod download
