@@ -350,9 +350,28 @@ func (s *Store) insert(tx *sql.Tx, batch []*op) (writeResult, error) {
 		return writeResult{}, fmt.Errorf("insert capture: %w", err)
 	}
 	defer waiting.Close()
+	var dup *sql.Stmt // prepared when a batch holds a duplicate
 	var res writeResult
 	for _, o := range batch {
 		r := o.req
+		if r.DuplicateOf != "" {
+			// Checked here, in the commit that stores r, rather than by the
+			// handler beforehand: no query per duplicate on the request's
+			// path, and no delete can slip in between.
+			if dup == nil {
+				if dup, err = tx.Prepare(`SELECT 1 FROM captures WHERE id = ?`); err != nil {
+					return writeResult{}, fmt.Errorf("insert capture: %w", err)
+				}
+				defer dup.Close()
+			}
+			var one int
+			switch err := dup.QueryRow(r.DuplicateOf).Scan(&one); {
+			case errors.Is(err, sql.ErrNoRows):
+				r.DuplicateOf = "" // the original is gone: r is the first now
+			case err != nil:
+				return writeResult{}, fmt.Errorf("insert capture %s: %w", r.ID, err)
+			}
+		}
 		respBody := r.Response.Body
 		if respBody == nil {
 			respBody = []byte{}
