@@ -448,6 +448,9 @@ func BenchmarkDrivers(b *testing.B) {
 	if dir == "" {
 		dir = b.TempDir()
 	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		b.Fatal(err)
+	}
 	var stores []*store
 	for _, d := range drivers {
 		os.Remove(filepath.Join(dir, d.name+".db"))
@@ -656,6 +659,17 @@ func BenchmarkDrivers(b *testing.B) {
 	}
 
 	table := report(results)
+	var avgBody, avgHdr float64
+	must(stores[0].r.QueryRow(`SELECT avg(length(body)), avg(length(headers)) FROM captures`).Scan(&avgBody, &avgHdr))
+	var sizes []string
+	for _, s := range stores {
+		var pages, size int64
+		must(s.r.QueryRow(`PRAGMA page_count`).Scan(&pages))
+		must(s.r.QueryRow(`PRAGMA page_size`).Scan(&size))
+		sizes = append(sizes, fmt.Sprintf("%s %.0f MiB", s.drv, float64(pages*size)/(1<<20)))
+	}
+	table += fmt.Sprintf("\nStore: %d captures, bodies %.0f B and headers %.0f B on average; database file %s.\n",
+		stores[0].count, avgBody, avgHdr, strings.Join(sizes, ", "))
 	fmt.Println()
 	fmt.Print(table)
 	if *flagOut != "" {
@@ -665,7 +679,7 @@ func BenchmarkDrivers(b *testing.B) {
 
 func report(results []*result) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "| workload | modernc (median) | mattn/C (median) | C/modernc time | C speedup | note |\n")
+	fmt.Fprintf(&b, "| workload | modernc (median) | mattn/C (median) | C/modernc time | C speedup | note (max modernc / C) |\n")
 	fmt.Fprintf(&b, "| --- | ---: | ---: | ---: | ---: | --- |\n")
 	for _, r := range results {
 		m, c := median(r.samples["modernc"]), median(r.samples["mattn"])
@@ -681,7 +695,9 @@ func report(results []*result) string {
 			ratio = fmt.Sprintf("%.2f", float64(c)/float64(m))
 			speed = fmt.Sprintf("%.2f×", float64(m)/float64(c))
 		}
-		note := fmt.Sprintf("n=%d", len(r.samples["modernc"]))
+		note := fmt.Sprintf("n=%d, max %s / %s", len(r.samples["modernc"]),
+			fmtDur(slices.Max(append([]time.Duration{0}, r.samples["modernc"]...))),
+			fmtDur(slices.Max(append([]time.Duration{0}, r.samples["mattn"]...))))
 		if r.note != "" {
 			note = r.note + ", " + note
 		}
