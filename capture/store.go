@@ -354,8 +354,9 @@ func (s *Store) insert(tx *sql.Tx, batch []*op) (writeResult, error) {
 	var res writeResult
 	for _, o := range batch {
 		r := o.req
-		if r.DuplicateOf != "" {
-			// Checked here, in the commit that stores r, rather than by the
+		if r.DuplicateOf != "" && r.dedupeKey != "" {
+			// A live capture's duplicate check (imports and relayed
+			// captures keep what their record says). Checked here, in the commit that stores r, rather than by the
 			// handler beforehand: no query per duplicate on the request's
 			// path, and no delete can slip in between.
 			if dup == nil {
