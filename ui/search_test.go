@@ -101,9 +101,9 @@ func (s *slowStore) Get(context.Context, string) (*capture.Request, error) {
 	return nil, capture.ErrNotFound
 }
 func (s *slowStore) Methods(context.Context) ([]string, error) { return []string{"POST"}, nil }
-func (s *slowStore) Delete(context.Context, string) error     { return nil }
-func (s *slowStore) Clear(context.Context) (int, error)       { return 0, nil }
-func (s *slowStore) Stats() (int, int64)                      { return 1, 0 }
+func (s *slowStore) Delete(context.Context, string) error      { return nil }
+func (s *slowStore) Clear(context.Context) (int, error)        { return 0, nil }
+func (s *slowStore) Stats() (int, int64)                       { return 1, 0 }
 
 // TestSearchAsYouType: keys typed in a burst run one query, after the
 // debounce and off the UI goroutine; a newer query cancels the one it
