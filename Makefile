@@ -30,6 +30,8 @@ test: deps
 	CGO_ENABLED=0 $(GO) build -tags headless -o /dev/null .
 
 # Capture throughput: capture server + durable store vs a no-op handler, one run.
+# GANCHO_BENCH_1M=1 make bench also opens the window on, and searches, a 1,000,000-capture
+# store (seeded once, ~4 min, kept in $TMPDIR/gancho-bench-window-1000000).
 bench: deps
 	$(GO) test -run '^$$' -bench 'BenchmarkLoad|BenchmarkAppendParallel|BenchmarkHeadOnlyFlood|BenchmarkListAll' -benchtime 1x ./capture/
 	$(GO) test -run '^$$' -bench 'BenchmarkHandlerPolicy' -benchmem ./capture/
@@ -37,7 +39,7 @@ bench: deps
 	$(GO) test -run '^$$' -bench 'BenchmarkFanOut' -benchtime 20x ./outbound/
 	$(GO) test -run '^$$' -bench 'BenchmarkRelayLatency' -benchtime 5000x ./relay/
 	$(GO) test -run '^$$' -bench 'BenchmarkRelayCatchUp' -benchtime 1x ./relay/
-	$(GO) test -run '^$$' -bench 'BenchmarkOpen1MiBJSON|BenchmarkFirstPaint100k' -benchtime 3x ./ui/
+	$(GO) test -run '^$$' -bench 'BenchmarkOpen1MiBJSON|BenchmarkFirstPaint|BenchmarkSearch1M' -benchtime 3x ./ui/
 
 deps: deps-system
 	$(GO) mod download
