@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -35,6 +36,63 @@ type reloadState struct {
 	again         bool               // the store changed meanwhile: reload once more after it
 	loadingMore   bool               // a next page is being read
 	matched       int                // how many match listQ; -1 while unknown
+	// What the store's events changed while a page was being read, which
+	// that page may predate: captures added (newest last) and ids gone.
+	arrived []*capture.Request
+	gone    map[string]bool
+}
+
+// busy reports whether a page is being read.
+func (rl *reloadState) busy() bool { return rl.running || rl.loadingMore }
+
+// noteArrived remembers a capture added while a first page is being read
+// (at most a page of them: the newest are the ones shown).
+func (rl *reloadState) noteArrived(r *capture.Request) {
+	if !rl.running {
+		return
+	}
+	rl.arrived = append(rl.arrived, r)
+	if len(rl.arrived) > pageSize {
+		rl.arrived = rl.arrived[len(rl.arrived)-pageSize:]
+	}
+}
+
+// noteGone remembers a capture deleted while a page is being read.
+func (rl *reloadState) noteGone(id string) {
+	if !rl.busy() {
+		return
+	}
+	if rl.gone == nil {
+		rl.gone = map[string]bool{}
+	}
+	rl.gone[id] = true
+}
+
+// settle forgets the events remembered once no page is being read.
+func (rl *reloadState) settle() {
+	if !rl.busy() {
+		rl.arrived, rl.gone = nil, nil
+	}
+}
+
+// merge brings a page read from the store up to date with the events
+// applied while it was read: deleted rows go, and (newest first, for an
+// unfiltered first page) captures newer than the page's newest row join it.
+func (rl *reloadState) merge(page []*capture.Request, first bool) []*capture.Request {
+	if len(rl.gone) > 0 {
+		page = slices.DeleteFunc(page, func(r *capture.Request) bool { return rl.gone[r.ID] })
+	}
+	if !first || isFiltered(rl.listQ) {
+		return page
+	}
+	var newer []*capture.Request
+	for _, r := range rl.arrived {
+		if !rl.gone[r.ID] && (len(page) == 0 || r.ID > page[0].ID) {
+			newer = append(newer, r)
+		}
+	}
+	slices.Reverse(newer)
+	return append(newer, page...)
 }
 
 // searchChanged reloads once typing pauses (UI goroutine).
@@ -72,6 +130,7 @@ func (m *Main) reloadAfter(d time.Duration) {
 	ctx, cancel := context.WithCancel(context.Background())
 	rl.cancel = cancel
 	rl.running, rl.again, rl.loadingMore = true, false, false
+	rl.arrived, rl.gone = nil, nil // a page read from now on sees what came before
 	q := m.query()
 	run := func() { m.fetch(ctx, gen, q) }
 	if d <= 0 {
@@ -114,6 +173,7 @@ func (m *Main) reloadDone(gen uint64, matched int) {
 	}
 	m.rl.running = false
 	m.rl.cancel = nil
+	m.rl.settle()
 	if matched >= 0 {
 		m.rl.matched = matched
 		m.updateCount()
@@ -133,11 +193,11 @@ func (m *Main) showPage(gen uint64, q capture.Query, items []*capture.Request, e
 	if err != nil {
 		items = nil
 	}
-	m.items = items
 	m.more = len(items) == q.Limit
 	m.rl.itemsGen, m.rl.listQ, m.rl.matched = gen, q, -1
+	m.items = m.rl.merge(items, true)
 	if !m.more {
-		m.rl.matched = len(items)
+		m.rl.matched = len(m.items)
 	}
 	m.hidePill() // the rows are read afresh: what it counted may be gone
 	m.sel = -1
@@ -177,10 +237,12 @@ func (m *Main) loadMore() {
 			m.rl.loadingMore = false
 			if err != nil {
 				m.more = false
+				m.rl.settle()
 				return
 			}
-			m.items = append(m.items, page...)
 			m.more = len(page) == q.Limit
+			m.items = append(m.items, m.rl.merge(page, false)...)
+			m.rl.settle()
 			m.list.Refresh()
 		})
 	}()

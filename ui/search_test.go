@@ -287,3 +287,61 @@ func checkOnce(t *testing.T, what string, ids []string, want map[string]bool) {
 		t.Fatalf("%s touched %d of the %d matching captures", what, len(seen), len(want))
 	}
 }
+
+// heldStore answers the first List (the window's first page) at once
+// and holds every later one until released.
+type heldStore struct {
+	slowStore
+	mu    sync.Mutex
+	first bool
+	page  []*capture.Request
+}
+
+func (s *heldStore) List(ctx context.Context, q capture.Query) ([]*capture.Request, error) {
+	s.mu.Lock()
+	first := !s.first
+	s.first = true
+	s.mu.Unlock()
+	if first {
+		return s.page, nil
+	}
+	h := &heldQuery{ctx: ctx, q: q, release: make(chan struct{})}
+	s.calls <- h
+	<-h.release
+	return s.page, nil
+}
+
+// TestEventsDuringReload: a capture that arrives, and one deleted, while
+// a page is being read are not lost or kept by that page when it lands
+// (the page may have been read before either).
+func TestEventsDuringReload(t *testing.T) {
+	test.NewTempApp(t)
+	old := &capture.Request{ID: "01OLD", Method: "POST", Target: "/old"}
+	all := &capture.Request{ID: "01ALL", Method: "POST", Target: "/all"}
+	st := &heldStore{slowStore: slowStore{calls: make(chan *heldQuery, 8)}, page: []*capture.Request{old, all}}
+	m := NewMain(Options{URL: "http://127.0.0.1:4665", Captures: st}, nil)
+	m.applied = make(chan struct{}, 1)
+	events := make(chan capture.Event)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); m.Pump(ctx, events) }()
+	t.Cleanup(func() { cancel(); <-done })
+	h := &harness{m: m}
+
+	h.do(m.reload)
+	held := <-st.calls
+	events <- capture.Event{Kind: capture.Added, Request: &capture.Request{ID: "01ZZNEW", Method: "POST", Target: "/new"}}
+	events <- capture.Event{Kind: capture.Deleted, IDs: []string{"01OLD"}}
+	h.waitFor(t, "the events applied", func() bool { return len(m.items) == 2 && m.items[0].ID == "01ZZNEW" })
+	close(held.release) // the page still holds 01OLD and lacks 01ZZNEW
+	h.waitFor(t, "the page", func() bool { return !m.rl.running })
+	var ids []string
+	h.do(func() {
+		for _, r := range m.items {
+			ids = append(ids, r.ID)
+		}
+	})
+	if fmt.Sprint(ids) != "[01ZZNEW 01ALL]" {
+		t.Fatalf("list %v after the page landed, want [01ZZNEW 01ALL]", ids)
+	}
+}

@@ -920,12 +920,14 @@ func (m *Main) apply(ev capture.Event) {
 			m.refresh() // the store decides what matches
 			return
 		}
-		if slices.ContainsFunc(m.items, func(r *capture.Request) bool { return r.ID == ev.Request.ID }) {
-			return // already there from the first load
+		// Only the newest rows can hold it already (from the first load).
+		if slices.ContainsFunc(m.items[:min(len(m.items), pageSize)], func(r *capture.Request) bool { return r.ID == ev.Request.ID }) {
+			return
 		}
 		// The list keeps summaries only; the detail loads the body on demand.
 		row := *ev.Request
 		row.Body, row.Response.Body = nil, nil
+		m.rl.noteArrived(&row)
 		// Where the user is is read before anything moves the list: moving
 		// the selection down scrolls to it, which used to carry a list at
 		// the top away from it and count every arrival after.
@@ -957,6 +959,7 @@ func (m *Main) apply(ev capture.Event) {
 		for _, id := range ev.IDs {
 			gone[id] = true
 			delete(m.picked, id)
+			m.rl.noteGone(id)
 		}
 		selID := m.selectedID()
 		// The rows being read stay put (eviction runs as captures arrive):
