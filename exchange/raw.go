@@ -20,23 +20,30 @@ func writeRaw(w io.Writer, reqs []*capture.Request) error {
 		return err
 	}
 	for _, r := range reqs {
-		b := rawBytes(r)
-		id := r.ID
-		if id == "" || strings.ContainsAny(id, " \t\r\n") {
-			id = "-"
-		}
-		if _, err := fmt.Fprintf(w, "%s%s received=%s length=%d\n", rawSeparator, id,
-			r.ReceivedAt.UTC().Format(time.RFC3339Nano), len(b)); err != nil {
-			return err
-		}
-		if _, err := w.Write(b); err != nil {
-			return err
-		}
-		if _, err := io.WriteString(w, "\n"); err != nil {
+		if err := writeRawRecord(w, r); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// writeRawRecord writes r as one request of a multi-request raw export:
+// the separator line, then its wire bytes.
+func writeRawRecord(w io.Writer, r *capture.Request) error {
+	b := rawBytes(r)
+	id := r.ID
+	if id == "" || strings.ContainsAny(id, " \t\r\n") {
+		id = "-"
+	}
+	if _, err := fmt.Fprintf(w, "%s%s received=%s length=%d\n", rawSeparator, id,
+		r.ReceivedAt.UTC().Format(time.RFC3339Nano), len(b)); err != nil {
+		return err
+	}
+	if _, err := w.Write(b); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
 }
 
 // rawBytes is r as HTTP/1.x wire bytes. HTTP/2 and later captures get an

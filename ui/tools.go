@@ -116,20 +116,6 @@ func (m *Main) eachIn(ctx context.Context, s scope, withBodies bool, fn func(*ca
 	return nil
 }
 
-// load reads a scope's captures with bodies, oldest first (off the UI
-// goroutine).
-func (m *Main) load(s scope) ([]*capture.Request, error) {
-	var out []*capture.Request
-	err := m.eachIn(context.Background(), s, true, func(r *capture.Request) error {
-		out = append(out, r)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
 // toolsMenu offers export, import and bulk replay for the picked captures,
 // or what the list shows.
 func (m *Main) toolsMenu() *fyne.Menu {
@@ -255,23 +241,27 @@ func (m *Main) exportTo(path string, f exchange.Format, opts exchange.ExportOpti
 	if st, err := os.Stat(filepath.Dir(path)); err != nil || !st.IsDir() {
 		return 0, "", fmt.Errorf("the folder %s does not exist: create it, or choose another with Folder…", filepath.Dir(path))
 	}
-	reqs, err := m.load(sc)
-	if err != nil {
-		return 0, "", fmt.Errorf("could not read the captures: %w", err)
-	}
 	// 0600: an export with secrets included holds credentials.
 	out, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return 0, "", fmt.Errorf("could not create %s: %w; choose another file or folder", path, err)
 	}
-	err = exchange.Export(out, f, reqs, opts)
+	// One capture at a time from one streaming read: an export of any size
+	// holds one body in memory.
+	enc, err := exchange.NewEncoder(out, f, opts)
+	if err == nil {
+		err = m.eachIn(context.Background(), sc, true, enc.Encode)
+		if err == nil {
+			err = enc.Close()
+		}
+	}
 	if cerr := out.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
 		return 0, "", fmt.Errorf("export to %s failed: %w", path, err)
 	}
-	return len(reqs), path, nil
+	return enc.Count(), path, nil
 }
 
 func (m *Main) showImport() {
