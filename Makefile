@@ -39,7 +39,7 @@ bench: deps
 	$(GO) test -run '^$$' -bench 'BenchmarkFanOut' -benchtime 20x ./outbound/
 	$(GO) test -run '^$$' -bench 'BenchmarkRelayLatency' -benchtime 5000x ./relay/
 	$(GO) test -run '^$$' -bench 'BenchmarkRelayCatchUp' -benchtime 1x ./relay/
-	$(GO) test -run '^$$' -bench 'BenchmarkOpen1MiBJSON|BenchmarkFirstPaint|BenchmarkSearch1M' -benchtime 3x ./ui/
+	$(GO) test -run '^$$' -bench 'BenchmarkOpen1MiBJSON|BenchmarkFirstPaint|BenchmarkSearch1M|BenchmarkBulkExport1M' -benchtime 3x ./ui/
 
 deps: deps-system
 	$(GO) mod download

@@ -18,6 +18,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/gancho-app/gancho/capture"
+	"github.com/gancho-app/gancho/exchange"
 	"github.com/gancho-app/gancho/internal/database"
 )
 
@@ -264,4 +265,69 @@ func BenchmarkSearch1M(b *testing.B) {
 		}
 		b.ReportMetric(float64(after.Microseconds())/1e3/float64(b.N), "ms-wasted-after-cancel")
 	})
+}
+
+// BenchmarkBulkExport1M exports, from the window, the 125,000 captures a
+// search matches on the 1M store (JSON lines), and reports rows per
+// second and the most heap in use while it ran: one streaming read and
+// one capture in memory, so the heap stays flat. Runs with
+// GANCHO_BENCH_1M=1.
+func BenchmarkBulkExport1M(b *testing.B) {
+	if os.Getenv("GANCHO_BENCH_1M") == "" {
+		b.Skip("set GANCHO_BENCH_1M=1 to export from a 1,000,000-capture store")
+	}
+	test.NewTempApp(b)
+	dir := seededStore(b, 1_000_000)
+	db, err := database.Open(dir, database.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	st, err := capture.NewStore(context.Background(), db, capture.StoreConfig{MaxCaptures: -1, MaxBodyBytes: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	m := NewMain(Options{URL: "http://127.0.0.1:4665", Captures: st}, nil)
+	sc := scope{q: capture.Query{Search: "souza"}}
+	out := filepath.Join(b.TempDir(), "out.jsonl")
+	runtime.GC()
+	var base runtime.MemStats
+	runtime.ReadMemStats(&base)
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		t := time.NewTicker(20 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				var ms runtime.MemStats
+				runtime.ReadMemStats(&ms)
+				if ms.HeapInuse > peak.Load() {
+					peak.Store(ms.HeapInuse)
+				}
+			}
+		}
+	}()
+	b.ResetTimer()
+	rows := 0
+	for i := 0; i < b.N; i++ {
+		n, _, err := m.exportTo(out, exchange.JSONL, exchange.ExportOptions{}, sc)
+		if err != nil {
+			b.Fatal(err)
+		}
+		rows += n
+	}
+	b.StopTimer()
+	close(stop)
+	<-sampled
+	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+	b.ReportMetric(float64(rows/b.N), "rows")
+	b.ReportMetric(float64(base.HeapInuse)/(1<<20), "MiB-heap-before")
+	b.ReportMetric(float64(peak.Load())/(1<<20), "MiB-heap-peak")
 }
