@@ -95,8 +95,20 @@ func (rl *reloadState) merge(page []*capture.Request, first bool) []*capture.Req
 	return append(newer, page...)
 }
 
-// searchChanged reloads once typing pauses (UI goroutine).
-func (m *Main) searchChanged() { m.reloadAfter(searchDebounce) }
+// searchChanged reloads once typing pauses (UI goroutine). The count
+// says a search is coming until its first page replaces the rows shown.
+func (m *Main) searchChanged() {
+	m.reloadAfter(searchDebounce)
+	m.count.SetText("Searching…")
+}
+
+// methodChanged reloads for the method picked, at once (UI goroutine).
+func (m *Main) methodChanged() {
+	m.reload()
+	if m.root != nil {
+		m.count.SetText("Searching…")
+	}
+}
 
 // reload re-reads the first page for the current filter, off the UI
 // goroutine, cancelling a reload under way (UI goroutine).

@@ -155,8 +155,8 @@ func TestSearchAsYouType(t *testing.T) {
 	if older.ctx.Err() == nil {
 		t.Fatal("the superseded query's context was not cancelled")
 	}
-	if h.eval(func() bool { return m.items[0].ID != "01ALL" }) {
-		t.Fatal("the list changed before any search answered")
+	if h.eval(func() bool { return m.items[0].ID != "01ALL" || m.count.Text != "Searching…" }) {
+		t.Fatalf("before any search answered: list %s, count %q (want the old rows, Searching…)", m.items[0].ID, m.count.Text)
 	}
 	close(newer.release)
 	h.waitFor(t, "the newer result", func() bool { return m.items[0].ID == "01anab" })

@@ -208,7 +208,7 @@ func NewMain(opts Options, w fyne.Window) *Main {
 	m.search.OnChanged = func(string) { m.searchChanged() }
 	// The methods offered are those stored (PROPFIND, PURGE and custom
 	// ones too), kept current as captures arrive and go.
-	m.method = widget.NewSelect([]string{allMethods}, func(string) { m.reload() })
+	m.method = widget.NewSelect([]string{allMethods}, func(string) { m.methodChanged() })
 	m.method.SetSelected(allMethods)
 	m.refreshMethods()
 
