@@ -345,3 +345,36 @@ func TestEventsDuringReload(t *testing.T) {
 		t.Fatalf("list %v after the page landed, want [01ZZNEW 01ALL]", ids)
 	}
 }
+
+// blockedClear holds Clear until released.
+type blockedClear struct {
+	slowStore
+	started, release chan struct{}
+}
+
+func (s *blockedClear) Clear(context.Context) (int, error) {
+	close(s.started)
+	<-s.release
+	return 0, fmt.Errorf("disk full")
+}
+
+// TestClearOffUIGoroutine: clearing a big store takes a while; the
+// window stays live meanwhile and says how it went.
+func TestClearOffUIGoroutine(t *testing.T) {
+	test.NewTempApp(t)
+	st := &blockedClear{slowStore: slowStore{calls: make(chan *heldQuery, 1)}, started: make(chan struct{}), release: make(chan struct{})}
+	m := NewMain(Options{URL: "http://127.0.0.1:4665", Captures: st}, nil)
+	m.applied = make(chan struct{}, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); m.Pump(ctx, make(chan capture.Event)) }()
+	t.Cleanup(func() { cancel(); <-done })
+	h := &harness{m: m}
+	h.do(m.confirmClear) // returns while Clear is still running
+	<-st.started
+	if !h.eval(func() bool { return m.count.Text == "Clearing…" }) {
+		t.Fatalf("count %q while clearing", m.count.Text)
+	}
+	close(st.release)
+	h.waitFor(t, "the failure shown", func() bool { return m.count.Text == "Clear failed: disk full" })
+}

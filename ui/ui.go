@@ -772,9 +772,14 @@ func (m *Main) confirmClear() {
 		if !ok {
 			return
 		}
-		if _, err := m.opts.Captures.Clear(context.Background()); err != nil {
-			m.count.SetText("Clear failed: " + err.Error())
-		}
+		// Off the UI goroutine: clearing a big store takes a while. The
+		// Cleared event from the store empties the list.
+		m.count.SetText("Clearing…")
+		go func() {
+			if _, err := m.opts.Captures.Clear(context.Background()); err != nil {
+				m.post(func() { m.count.SetText("Clear failed: " + err.Error()) })
+			}
+		}()
 	}
 	if m.win == nil {
 		do(true)
