@@ -18,6 +18,10 @@ import (
 // searchDebounce is how long the search field waits after the last key.
 const searchDebounce = 200 * time.Millisecond
 
+// refreshDelay spaces the re-reads a filtered list does as captures
+// arrive: a flood costs at most a few queries a second.
+const refreshDelay = 250 * time.Millisecond
+
 // afterFunc runs f on its own goroutine once d has passed, unless the
 // returned stop is called first (time.AfterFunc; tests inject a clock).
 type afterFunc func(d time.Duration, f func()) (stop func() bool)
@@ -115,14 +119,15 @@ func (m *Main) methodChanged() {
 func (m *Main) reload() { m.reloadAfter(0) }
 
 // refresh re-reads the first page because the store changed under a
-// filter. A reload under way is not cancelled (a flood of captures would
-// starve it): it is repeated once, when it is done (UI goroutine).
+// filter, refreshDelay from now. A reload under way is not cancelled (a
+// flood of captures would starve it): it is repeated once, refreshDelay
+// after it is done (UI goroutine).
 func (m *Main) refresh() {
 	if m.rl.running {
 		m.rl.again = true
 		return
 	}
-	m.reloadAfter(0)
+	m.reloadAfter(refreshDelay)
 }
 
 func (m *Main) reloadAfter(d time.Duration) {
@@ -191,7 +196,7 @@ func (m *Main) reloadDone(gen uint64, matched int) {
 		m.updateCount()
 	}
 	if m.rl.again {
-		m.reload()
+		m.reloadAfter(refreshDelay)
 	}
 }
 

@@ -378,3 +378,47 @@ func TestClearOffUIGoroutine(t *testing.T) {
 	close(st.release)
 	h.waitFor(t, "the failure shown", func() bool { return m.count.Text == "Clear failed: disk full" })
 }
+
+// TestFloodUnderFilterCoalesced: captures arriving while a filtered list
+// is being read cost one more read, refreshDelay after it, not one each.
+func TestFloodUnderFilterCoalesced(t *testing.T) {
+	test.NewTempApp(t)
+	st := &heldStore{slowStore: slowStore{calls: make(chan *heldQuery, 8)}, page: []*capture.Request{{ID: "01A", Method: "POST", Target: "/a"}}}
+	clock := &fakeClock{}
+	m := NewMain(Options{URL: "http://127.0.0.1:4665", Captures: st}, nil)
+	m.rl.after = clock.after
+	m.applied = make(chan struct{}, 1)
+	events := make(chan capture.Event)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); m.Pump(ctx, events) }()
+	t.Cleanup(func() { cancel(); <-done })
+	h := &harness{m: m}
+
+	h.do(func() { m.search.SetText("ana") })
+	clock.fire(t, 0)
+	held := <-st.calls
+	for i := range 50 {
+		events <- capture.Event{Kind: capture.Added, Request: &capture.Request{ID: fmt.Sprintf("01Z%02d", i), Method: "POST", Target: "/ana"}}
+	}
+	if n, _ := clock.state(); n != 1 {
+		t.Fatalf("%d timers after 50 arrivals during a read, want the search's one", n)
+	}
+	close(held.release)
+	h.waitFor(t, "one re-read scheduled", func() bool { n, _ := clock.state(); return n == 2 })
+	if d := clock.timers[1].d; d != refreshDelay {
+		t.Fatalf("re-read after %s, want %s", d, refreshDelay)
+	}
+	select {
+	case c := <-st.calls:
+		t.Fatalf("read %q before the delay ran out", c.q.Search)
+	default:
+	}
+	clock.fire(t, 1)
+	again := <-st.calls
+	close(again.release)
+	h.waitFor(t, "the re-read done", func() bool { return !m.rl.running })
+	if n, _ := clock.state(); n != 2 {
+		t.Fatalf("%d timers once the flood was read, want 2", n)
+	}
+}
