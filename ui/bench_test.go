@@ -247,6 +247,24 @@ func BenchmarkSearch1M(b *testing.B) {
 			b.ReportMetric(float64(matched), "matches")
 		})
 	}
+	// Load more: the page after the 100,000th match of a search, by
+	// cursor, costs what the first page does.
+	b.Run("souza page at 100k", func(b *testing.B) {
+		q := capture.Query{Search: "souza", Summary: true, Limit: 100_000}
+		var last string
+		if err := st.Each(context.Background(), q, func(r *capture.Request) error { last = r.ID; return nil }); err != nil {
+			b.Fatal(err)
+		}
+		q.Limit, q.Before = pageSize, last
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			page, err := st.List(context.Background(), q)
+			if err != nil || len(page) != pageSize {
+				b.Fatalf("page: %d rows, %v", len(page), err)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Microseconds())/1e3/float64(b.N), "ms-page")
+	})
 	// A superseded search is cancelled: how soon its query gives the
 	// connection and the CPU back, for the costliest prefix.
 	b.Run("cancelled c", func(b *testing.B) {
