@@ -12,7 +12,7 @@ APT_PKGS := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-d
             libxinerama-dev libxi-dev libxxf86vm-dev
 SHOT_PKGS := xvfb imagemagick x11-utils xdotool
 
-.PHONY: run build headless test bench deps deps-system screenshots lint clean
+.PHONY: run build headless test bench bench-peer deps deps-system screenshots lint clean
 
 run: build
 	./$(BIN)
@@ -33,13 +33,21 @@ test: deps
 # GANCHO_BENCH_1M=1 make bench also opens the window on, and searches, a 1,000,000-capture
 # store (seeded once, ~4 min, kept in $TMPDIR/gancho-bench-window-1000000).
 bench: deps
-	$(GO) test -run '^$$' -bench 'BenchmarkLoad|BenchmarkAppendParallel|BenchmarkHeadOnlyFlood|BenchmarkListAll' -benchtime 1x ./capture/
+	$(GO) test -run '^$$' -bench 'BenchmarkLoad|BenchmarkAppendParallel|BenchmarkHeadOnlyFlood|BenchmarkListAll|BenchmarkExportStream|BenchmarkFullStore|BenchmarkDisk|BenchmarkCaptureMemory' -benchtime 1x ./capture/
+	$(GO) test -run '^$$' -bench 'BenchmarkSearchScale' -benchtime 1x -timeout 30m ./capture/
 	$(GO) test -run '^$$' -bench 'BenchmarkHandlerPolicy' -benchmem ./capture/
 	$(GO) test -run '^$$' -bench 'BenchmarkBulkReplay' -benchtime 1x ./replay/
 	$(GO) test -run '^$$' -bench 'BenchmarkFanOut' -benchtime 20x ./outbound/
 	$(GO) test -run '^$$' -bench 'BenchmarkRelayLatency' -benchtime 5000x ./relay/
 	$(GO) test -run '^$$' -bench 'BenchmarkRelayCatchUp' -benchtime 1x ./relay/
-	$(GO) test -run '^$$' -bench 'BenchmarkOpen1MiBJSON|BenchmarkFirstPaint|BenchmarkSearch1M|BenchmarkBulkExport1M' -benchtime 3x ./ui/
+	$(GO) test -run '^$$' -bench 'BenchmarkOpen1MiBJSON|BenchmarkHighlightSteps|BenchmarkFirstPaint|BenchmarkSearch1M|BenchmarkBulkExport1M' -benchtime 3x ./ui/
+
+# Capture vs a no-op net/http handler vs tarampampam/webhook-tester, three
+# rounds side by side. The peer is built from a checkout of its tag v2.3.0:
+# make bench-peer PEER_SRC=../webhook-tester (or PEER_BIN=path); without
+# either, gancho is compared with the no-op handler only. See the README.
+bench-peer: deps
+	$(GO) run ./tools/benchpeer $(BENCH_PEER_FLAGS)
 
 deps: deps-system
 	$(GO) mod download

@@ -44,7 +44,7 @@ func cmdExport(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer e.Close()
-	reqs, err := selectCaptures(e.Captures, capture.Query{Search: *search, Method: methodFlag(*method)}, *limit)
+	q, err := oldestFirst(e.Captures, capture.Query{Search: *search, Method: methodFlag(*method)}, *limit)
 	if err != nil {
 		return err
 	}
@@ -69,11 +69,19 @@ func cmdExport(args []string, stdout, stderr io.Writer) error {
 	if *redactQ != "" {
 		opts.RedactQuery = strings.Split(*redactQ, ",")
 	}
-	if err := exchange.Export(w, f, reqs, opts); err != nil {
+	// Streamed: one capture in memory at a time, whatever the store holds.
+	ew, err := exchange.NewWriter(w, f, opts)
+	if err != nil {
+		return err
+	}
+	if err := e.Captures.Each(context.Background(), q, ew.Write); err != nil {
+		return err
+	}
+	if err := ew.Close(); err != nil {
 		return err
 	}
 	if *out != "" {
-		fmt.Fprintf(stderr, "Exported %s to %s (%s%s).\n", text.N(len(reqs), "capture", "captures"), *out, f, map[bool]string{true: ", secrets included", false: ", secrets redacted"}[*secrets])
+		fmt.Fprintf(stderr, "Exported %s to %s (%s%s).\n", text.N(ew.Count(), "capture", "captures"), *out, f, map[bool]string{true: ", secrets included", false: ", secrets redacted"}[*secrets])
 	}
 	return nil
 }
@@ -95,18 +103,21 @@ func secretPrefixes(st *capture.Store, saved settings.Settings, extra ...string)
 	return out, nil
 }
 
-// selectCaptures loads the captures matching q, oldest first, the newest
-// limit of them when limit > 0.
-func selectCaptures(st *capture.Store, q capture.Query, limit int) ([]*capture.Request, error) {
-	var out []*capture.Request
-	q.Limit = limit
-	err := st.Each(context.Background(), q, func(r *capture.Request) error {
-		out = append(out, r)
-		return nil
-	})
-	if err != nil {
-		return nil, err
+// oldestFirst turns q into the query that streams, oldest first, the
+// captures matching q: all of them, or the newest limit when limit > 0
+// (the query then starts after the newest capture left out).
+func oldestFirst(st *capture.Store, q capture.Query, limit int) (capture.Query, error) {
+	if limit > 0 {
+		probe := q
+		probe.Limit, probe.Offset, probe.Summary = 1, limit, true
+		older, err := st.List(context.Background(), probe)
+		if err != nil {
+			return q, err
+		}
+		if len(older) > 0 {
+			q.After = older[0].ID
+		}
 	}
-	slices.Reverse(out)
-	return out, nil
+	q.Oldest, q.Limit = true, limit
+	return q, nil
 }

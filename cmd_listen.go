@@ -57,6 +57,7 @@ func cmdListen(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer a.Close()
+	startProfiling(stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := a.Start(ctx); err != nil {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -229,5 +231,49 @@ func TestCountsAgree(t *testing.T) {
 		if want == "Imported 0 captures from" && !strings.Contains(out, "1 was already there") {
 			t.Errorf("second import: %q", out)
 		}
+	}
+}
+
+// TestExportLimitStreamsNewestOldestFirst: export streams the newest
+// --limit captures (of a search too), oldest first, and every one with
+// --limit 0.
+func TestExportLimitStreamsNewestOldestFirst(t *testing.T) {
+	var ids capture.IDGen
+	var rs []*capture.Request
+	for i := range 6 {
+		r := sample(&ids, fmt.Sprintf("/n%d", i), fmt.Sprintf(`{"n":%d,"kind":"%s"}`, i, []string{"odd", "even"}[(i+1)%2]))
+		r.ReceivedAt = time.Date(2026, 2, 3, 4, 5, i, 0, time.UTC)
+		r.ID = ids.New(r.ReceivedAt)
+		rs = append(rs, r)
+	}
+	dir := seed(t, rs...)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--limit", "0"}, "/n0 /n1 /n2 /n3 /n4 /n5"},
+		{[]string{"--limit", "2"}, "/n4 /n5"},
+		{[]string{"--limit", "2", "--search", "even"}, "/n2 /n4"},
+		{[]string{"--limit", "9"}, "/n0 /n1 /n2 /n3 /n4 /n5"},
+	} {
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			out, stderr, code := runCmd(t, append([]string{"export", "--format", "jsonl", "--data", dir}, c.args...)...)
+			if code != 0 {
+				t.Fatal(stderr)
+			}
+			var got []string
+			for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+				var rec struct {
+					Target string `json:"target"`
+				}
+				if err := json.Unmarshal([]byte(line), &rec); err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, rec.Target)
+			}
+			if strings.Join(got, " ") != c.want {
+				t.Fatalf("exported %v, want %s", got, c.want)
+			}
+		})
 	}
 }

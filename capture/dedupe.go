@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"sync"
 	"time"
 )
@@ -25,7 +26,7 @@ var deliveryHeaders = []string{"webhook-id", "svix-id", "X-GitHub-Delivery"}
 // are not compared: two bare GETs are not the same delivery. Keys are
 // hashed: ids are sender-controlled and may be huge.
 func dedupeKey(r *Request, path string) string {
-	kind, id := "id", ""
+	id := ""
 	for _, h := range deliveryHeaders {
 		if v := r.Headers.Get(h); v != "" {
 			id = v
@@ -35,18 +36,30 @@ func dedupeKey(r *Request, path string) string {
 	if id == "" {
 		id = stripeEventID(r)
 	}
+	// Written straight into the hash: this runs on every capture.
 	sum := sha256.New()
+	var kind string
 	if id != "" {
-		fmt.Fprintf(sum, "%s\n%s", path, id)
+		kind = "id:"
+		io.WriteString(sum, path)
+		io.WriteString(sum, "\n")
+		io.WriteString(sum, id)
 	} else {
 		if len(r.Body) == 0 {
 			return ""
 		}
-		kind = "body"
-		fmt.Fprintf(sum, "%s %s\n", r.Method, r.Target)
+		kind = "body:"
+		io.WriteString(sum, r.Method)
+		io.WriteString(sum, " ")
+		io.WriteString(sum, r.Target)
+		io.WriteString(sum, "\n")
 		sum.Write(r.Body)
 	}
-	return kind + ":" + hex.EncodeToString(sum.Sum(nil)[:16])
+	var d [sha256.Size]byte
+	var out [len("body:") + 32]byte
+	n := copy(out[:], kind)
+	n += hex.Encode(out[n:], sum.Sum(d[:0])[:16])
+	return string(out[:n])
 }
 
 // stripeEventID returns the event id ("evt_…") of a Stripe delivery, whose
@@ -68,17 +81,28 @@ func stripeEventID(r *Request) string {
 	return ev.ID
 }
 
-// dedupe remembers recent delivery keys. Safe for concurrent use.
+// maxDedupeKeys bounds the duplicate window's memory (about 200 bytes a
+// key): past it the oldest deliveries are forgotten before their window
+// ends. Retries come within minutes; a sender of more than 80 distinct
+// deliveries a second for 10 minutes gets a shorter window, not a
+// growing process.
+const maxDedupeKeys = 50_000
+
+// dedupe remembers recent delivery keys. Safe for concurrent use. Its
+// memory is one map entry and at most one queue entry per key, whatever
+// the number of sightings: a sender retrying the same delivery (or a load
+// test posting one body) must not grow it.
 type dedupe struct {
 	mu    sync.Mutex
 	seen  map[string]seenEntry
-	order []orderEntry // sightings in arrival order, for expiry…
-	head  int          // …of which order[:head] are already expired
+	order []orderEntry // keys by when they were queued, for expiry…
+	head  int          // …of which order[:head] are already consumed
 }
 
 type seenEntry struct {
-	id string
-	at time.Time
+	id     string    // the first delivery
+	at     time.Time // the last sighting
+	queued time.Time // at of this key's live order entry
 }
 
 type orderEntry struct {
@@ -95,11 +119,9 @@ func (d *dedupe) check(key, id string, now time.Time) string {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.expire(now)
-	if d.seen == nil {
-		d.seen = make(map[string]seenEntry)
-	}
+	e, ok := d.seen[key]
 	var prev string
-	if e, ok := d.seen[key]; ok && now.Sub(e.at) <= DedupeWindow {
+	if ok && now.Sub(e.at) <= DedupeWindow {
 		prev = e.id
 	}
 	// Keep pointing at the first delivery, not at the latest retry, so
@@ -109,26 +131,64 @@ func (d *dedupe) check(key, id string, now time.Time) string {
 	if orig == "" {
 		orig = id
 	}
-	d.seen[key] = seenEntry{id: orig, at: now}
-	d.order = append(d.order, orderEntry{key: key, at: now})
+	d.put(key, orig, now)
 	return prev
 }
 
-func (d *dedupe) expire(now time.Time) {
-	for d.head < len(d.order) && now.Sub(d.order[d.head].at) > DedupeWindow {
-		o := d.order[d.head]
-		// A key seen again since keeps its entry: only its last
-		// sighting expires it.
-		if e, ok := d.seen[o.key]; ok && !e.at.After(o.at) {
-			delete(d.seen, o.key)
-		}
-		d.order[d.head] = orderEntry{}
-		d.head++
+// put sets key's entry, queueing the key for expiry if it is new. Called
+// with mu held.
+func (d *dedupe) put(key, id string, now time.Time) {
+	if d.seen == nil {
+		d.seen = make(map[string]seenEntry)
 	}
-	// Compact once half is dead: amortised O(1) per sighting.
+	e, ok := d.seen[key]
+	if !ok {
+		for len(d.seen) >= maxDedupeKeys && d.pop(now, true) {
+		}
+		e.queued = now
+		d.order = append(d.order, orderEntry{key: key, at: now})
+	}
+	e.id, e.at = id, now
+	d.seen[key] = e
+}
+
+// pop consumes the oldest order entry. A stale one (its key forgotten or
+// queued again since) is just dropped. A live one is dropped with its key
+// when force is set or the key was last seen more than DedupeWindow before
+// now; otherwise the key is queued again at its last sighting. It reports
+// false once the queue is empty.
+func (d *dedupe) pop(now time.Time, force bool) bool {
+	if d.head >= len(d.order) {
+		return false
+	}
+	o := d.order[d.head]
+	d.order[d.head] = orderEntry{}
+	d.head++
+	if e, ok := d.seen[o.key]; ok && e.queued.Equal(o.at) {
+		if force || now.Sub(e.at) > DedupeWindow {
+			delete(d.seen, o.key)
+		} else {
+			e.queued = e.at
+			d.seen[o.key] = e
+			d.order = append(d.order, orderEntry{key: o.key, at: e.at})
+		}
+	}
+	// Compact once half is consumed: amortised O(1) per entry.
 	if d.head > 0 && d.head >= len(d.order)/2 {
 		d.order = append(d.order[:0], d.order[d.head:]...)
 		d.head = 0
+	}
+	return true
+}
+
+// expire forgets the keys last seen more than DedupeWindow before now. A
+// key seen again since it was queued is queued again at its last
+// sighting, so a key behind it in the queue may be forgotten up to one
+// window late: that costs memory only, since check compares the sighting
+// times itself.
+func (d *dedupe) expire(now time.Time) {
+	for d.head < len(d.order) && now.Sub(d.order[d.head].at) > DedupeWindow {
+		d.pop(now, false)
 	}
 }
 
@@ -136,11 +196,12 @@ func (d *dedupe) expire(now time.Time) {
 func (d *dedupe) restart(key, id string, now time.Time) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.seen[key] = seenEntry{id: id, at: now}
+	d.put(key, id, now)
 }
 
 // forget undoes check for a capture that was never stored, so a retry is
-// not called a duplicate of nothing.
+// not called a duplicate of nothing. Its queue entry goes stale and is
+// dropped when reached.
 func (d *dedupe) forget(key, id string) {
 	if key == "" {
 		return
@@ -194,11 +255,7 @@ func (s *Store) RecentDeliveries(ctx context.Context, since time.Time) ([]Dedupe
 func (d *dedupe) seed(entries []DedupeEntry) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.seen == nil {
-		d.seen = make(map[string]seenEntry)
-	}
 	for _, e := range entries {
-		d.seen[e.Key] = seenEntry{id: e.ID, at: e.At}
-		d.order = append(d.order, orderEntry{key: e.Key, at: e.At})
+		d.put(e.Key, e.ID, e.At)
 	}
 }

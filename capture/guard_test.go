@@ -2,6 +2,8 @@ package capture
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http/httptest"
@@ -77,6 +79,79 @@ func TestDedupeWindow(t *testing.T) {
 	d.forget("9999", "x")
 	if got := d.check("9999", "y", t0.Add(time.Hour+9999*time.Second)); got != "" {
 		t.Errorf("forgotten key still seen as %q", got)
+	}
+}
+
+// The window's memory must not grow with sightings: retries of one
+// delivery (or a load test posting one body) keep one entry, and more
+// distinct deliveries than maxDedupeKeys within the window forget the
+// oldest instead of growing without end.
+func TestDedupeMemoryBounded(t *testing.T) {
+	t0 := time.Unix(1e9, 0)
+	cases := []struct {
+		name      string
+		sightings int
+		key       func(i int) string
+		maxKeys   int
+		maxQueued int
+	}{
+		{"one key seen 100k times", 100_000, func(int) string { return "same" }, 1, 2},
+		{"more distinct keys than the cap", maxDedupeKeys + 20_000, func(i int) string { return fmt.Sprint(i) }, maxDedupeKeys, maxDedupeKeys * 2},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var d dedupe
+			for i := range tc.sightings {
+				// 1 ms apart: all within one window.
+				d.check(tc.key(i), fmt.Sprint("id", i), t0.Add(time.Duration(i)*time.Millisecond))
+			}
+			if len(d.seen) > tc.maxKeys || len(d.order)-d.head > tc.maxQueued {
+				t.Errorf("%d keys, %d queued after %d sightings; want at most %d and %d",
+					len(d.seen), len(d.order)-d.head, tc.sightings, tc.maxKeys, tc.maxQueued)
+			}
+			// The newest delivery is still recognised.
+			last := tc.sightings - 1
+			if got := d.check(tc.key(last), "again", t0.Add(time.Duration(last+1)*time.Millisecond)); got == "" {
+				t.Error("the newest delivery was forgotten")
+			}
+		})
+	}
+	// A key re-queued at its last sighting still expires once quiet.
+	var d dedupe
+	d.check("k", "A", t0)
+	d.check("k", "B", t0.Add(9*time.Minute))
+	d.check("other", "C", t0.Add(11*time.Minute)) // k re-queued at 9 min
+	d.check("other", "C", t0.Add(30*time.Minute))
+	if _, ok := d.seen["k"]; ok {
+		t.Error("a key quiet for 21 minutes is still kept")
+	}
+}
+
+// Keys are stored with each capture and seed the window after a restart:
+// their form must not change between versions.
+func TestDedupeKeyStable(t *testing.T) {
+	old := func(kind, text string) string {
+		sum := sha256.Sum256([]byte(text))
+		return kind + ":" + hex.EncodeToString(sum[:16])
+	}
+	withID := &Request{Method: "POST", Target: "/k3y/hooks?x=1", Headers: Headers{{Name: "Webhook-Id", Value: "msg_1"}}, Body: []byte("{}")}
+	byBody := &Request{Method: "POST", Target: "/hooks?x=1", Body: []byte(`{"a":1}`)}
+	cases := []struct {
+		name string
+		r    *Request
+		path string
+		want string
+	}{
+		{"delivery id", withID, "/hooks", old("id", "/hooks\nmsg_1")},
+		{"body", byBody, "/hooks", old("body", "POST /hooks?x=1\n{\"a\":1}")},
+		{"empty body", &Request{Method: "GET", Target: "/"}, "/", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := dedupeKey(tc.r, tc.path); got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
 	}
 }
 

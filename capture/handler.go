@@ -27,6 +27,9 @@ const TruncatedKeep = 64 << 10
 
 // Appender stores a capture durably. Append returns only after the record is
 // committed; the handler answers 2xx only then. Called on any goroutine.
+// Append may clear r.DuplicateOf when the capture it names is no longer
+// stored (Store does, in the same transaction), so "duplicate of" never
+// names a deleted capture.
 type Appender interface {
 	Append(ctx context.Context, r *Request) error
 }
@@ -186,11 +189,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		req.dedupeKey = dedupeKey(req, path)
 		req.DuplicateOf = h.dedupe.check(req.dedupeKey, req.ID, now)
-		if req.DuplicateOf != "" && !h.stored(r.Context(), req.DuplicateOf) {
-			// The original was deleted or cleared: this one is the first now.
-			h.dedupe.restart(req.dedupeKey, req.ID, now)
-			req.DuplicateOf = ""
-		}
 		req.Response = defaultResponse(req.ID)
 		if pol.Respond != nil {
 			if a, ok := pol.Respond.Match(r.Method, path); ok {
@@ -201,12 +199,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
+	dupOf := req.DuplicateOf
 	if err := h.store.Append(r.Context(), req); err != nil {
 		// A rule's sequence step stays used: the sender did get an answer.
 		h.dedupe.forget(req.dedupeKey, req.ID)
 		writeResponse(w, textResponse(http.StatusServiceUnavailable, "", fmt.Sprintf(
 			"Gancho received the request but could not store it (%v). Check free disk space and the data directory, then send again.\n", err)))
 		return
+	}
+	if dupOf != "" && req.DuplicateOf == "" {
+		// The original was deleted or cleared: this one is the first now.
+		h.dedupe.restart(req.dedupeKey, req.ID, now)
 	}
 	if act != nil {
 		h.perform(w, r, *act, req.Response)
@@ -301,22 +304,6 @@ func (h *Handler) perform(w http.ResponseWriter, r *http.Request, a rules.Action
 	default:
 		writeResponse(w, resp)
 	}
-}
-
-// existence is implemented by stores that can say whether a capture is
-// still there (Store does), so "duplicate of" never names a deleted one.
-type existence interface {
-	Exists(ctx context.Context, id string) (bool, error)
-}
-
-// stored reports whether capture id is still stored (true when unknown).
-func (h *Handler) stored(ctx context.Context, id string) bool {
-	e, ok := h.store.(existence)
-	if !ok {
-		return true
-	}
-	yes, err := e.Exists(ctx, id)
-	return err != nil || yes
 }
 
 func textResponse(status int, id, text string) Response {

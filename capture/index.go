@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -16,7 +17,10 @@ import (
 const (
 	indexBatch = 2048                   // index when this many are waiting…
 	indexDelay = 100 * time.Millisecond // …or when the oldest waited this long
-	indexChunk = 512                    // rows per index transaction
+	indexChunk = 512                    // rows per index transaction, at most…
+	// …and about this long: captures wait while an index transaction
+	// runs, so it stops early on a slow or busy machine (p99 latency).
+	indexBudget = 3 * time.Millisecond
 )
 
 // indexEntry is a committed capture whose text is not yet in the FTS index.
@@ -67,73 +71,80 @@ func (s *Store) drainIndex() {
 	}
 }
 
-// flushIndex writes the waiting search text in one transaction. Rows
-// deleted meanwhile are skipped. On failure the entries are dropped and
-// rebuilt at the next open (the watermark did not move).
+// flushIndex writes waiting search text in one transaction of at most
+// indexChunk rows and about indexBudget. Rows deleted meanwhile are
+// skipped. On failure the entries are dropped here and indexed at the next
+// open (they stay listed in capture_unindexed).
 func (s *Store) flushIndex() {
 	if len(s.unindexed) == 0 {
 		return
 	}
-	// A bounded chunk per transaction: captures wait while it runs.
 	n := min(len(s.unindexed), indexChunk)
 	entries := s.unindexed[:n:n]
-	s.unindexed = s.unindexed[n:]
-	if len(s.unindexed) == 0 {
-		s.unindexed = nil
-	}
-	_, err := s.inTx(func(tx *sql.Tx) (writeResult, error) { return writeResult{}, indexRows(tx, entries) })
+	done := n
+	_, err := s.inTx(func(tx *sql.Tx) (writeResult, error) {
+		var err error
+		done, err = indexRows(tx, entries, indexBudget)
+		return writeResult{}, err
+	})
 	if err != nil {
 		// Search misses these until restart; capture itself is unaffected.
 		s.indexErr.Store(err.Error())
+		done = n
+	}
+	s.unindexed = s.unindexed[done:]
+	if len(s.unindexed) == 0 {
+		s.unindexed = nil
 	}
 }
 
-func indexRows(tx *sql.Tx, entries []indexEntry) error {
-	// Skip rows deleted since they committed. The check is a separate query,
-	// not INSERT … SELECT … WHERE EXISTS: that form opens a statement
-	// savepoint, and FTS5 flushes a segment to disk at every savepoint,
-	// which made indexing ten times slower.
-	lo, hi := entries[0].seq, entries[0].seq
-	for _, e := range entries {
-		lo, hi = min(lo, e.seq), max(hi, e.seq)
-	}
-	rows, err := tx.Query(`SELECT seq, id FROM captures WHERE seq BETWEEN ? AND ?`, lo, hi)
+// indexRows indexes entries in order until budget has passed (checked
+// every 16 rows; 0: no limit) and returns how many it took.
+func indexRows(tx *sql.Tx, entries []indexEntry, budget time.Duration) (int, error) {
+	start := time.Now()
+	// Rows deleted since they committed are skipped: their seq may even
+	// hold another capture now. The check is a query of its own, not
+	// INSERT … SELECT … WHERE EXISTS: that form opens a statement savepoint,
+	// and FTS5 flushes a segment to disk at every savepoint, which made
+	// indexing ten times slower. One lookup per row, not one range query:
+	// seqs are times, and an imported capture's is far from the others'.
+	live, err := tx.Prepare(`SELECT id FROM captures WHERE seq = ?`)
 	if err != nil {
-		return fmt.Errorf("index: %w", err)
+		return 0, fmt.Errorf("index: %w", err)
 	}
-	live := make(map[int64]string, len(entries))
-	for rows.Next() {
-		var seq int64
-		var id string
-		if err := rows.Scan(&seq, &id); err != nil {
-			rows.Close()
-			return fmt.Errorf("index: %w", err)
-		}
-		live[seq] = id
-	}
-	rows.Close()
+	defer live.Close()
 	st, err := tx.Prepare(`INSERT INTO captures_fts(rowid, method, target, headers, body) VALUES(?, ?, ?, ?, ?)`)
 	if err != nil {
-		return fmt.Errorf("index: %w", err)
+		return 0, fmt.Errorf("index: %w", err)
 	}
 	defer st.Close()
 	done, err := tx.Prepare(`DELETE FROM capture_unindexed WHERE seq = ?`)
 	if err != nil {
-		return fmt.Errorf("index: %w", err)
+		return 0, fmt.Errorf("index: %w", err)
 	}
 	defer done.Close()
-	for _, e := range entries {
-		if live[e.seq] != e.id {
-			continue // deleted since it committed (its seq may be reused)
+	for i, e := range entries {
+		if budget > 0 && i > 0 && i%16 == 0 && time.Since(start) > budget {
+			return i, nil
+		}
+		var id string
+		switch err := live.QueryRow(e.seq).Scan(&id); {
+		case errors.Is(err, sql.ErrNoRows):
+			continue
+		case err != nil:
+			return 0, fmt.Errorf("index capture %d: %w", e.seq, err)
+		}
+		if id != e.id {
+			continue // deleted since it committed, its seq reused
 		}
 		if _, err := st.Exec(e.seq, e.method, e.target, e.headers, e.body); err != nil {
-			return fmt.Errorf("index capture %d: %w", e.seq, err)
+			return 0, fmt.Errorf("index capture %d: %w", e.seq, err)
 		}
 		if _, err := done.Exec(e.seq); err != nil {
-			return fmt.Errorf("index capture %d: %w", e.seq, err)
+			return 0, fmt.Errorf("index capture %d: %w", e.seq, err)
 		}
 	}
-	return nil
+	return len(entries), nil
 }
 
 // recoverIndex indexes the captures still listed in capture_unindexed (the
@@ -141,7 +152,7 @@ func indexRows(tx *sql.Tx, entries []indexEntry) error {
 // renumbered them).
 func (s *Store) recoverIndex(ctx context.Context) error {
 	for after := int64(-1); ; {
-		rows, err := s.db.Read.QueryContext(ctx, `SELECT c.seq, c.id, c.method, c.target, c.headers, c.body
+		rows, err := s.db.Read.QueryContext(ctx, `SELECT c.seq, c.id, c.method, c.target, c.headers, c.body, c.body_codec
 			FROM capture_unindexed u JOIN captures c ON c.seq = u.seq
 			WHERE u.seq > ? ORDER BY u.seq LIMIT 1000`, after)
 		if err != nil {
@@ -151,9 +162,14 @@ func (s *Store) recoverIndex(ctx context.Context) error {
 		for rows.Next() {
 			var e indexEntry
 			var hdr, body []byte
-			if err := rows.Scan(&e.seq, &e.id, &e.method, &e.target, &hdr, &body); err != nil {
+			var codec int
+			if err := rows.Scan(&e.seq, &e.id, &e.method, &e.target, &hdr, &body, &codec); err != nil {
 				rows.Close()
 				return fmt.Errorf("rebuild search index: %w", err)
+			}
+			if body, err = unpackBody(body, codec); err != nil {
+				rows.Close()
+				return fmt.Errorf("rebuild search index: capture %s: %w", e.id, err)
 			}
 			h, _ := decodeHeaders(hdr)
 			e.headers, e.body = headerText(h), searchText(h, body)
@@ -164,7 +180,10 @@ func (s *Store) recoverIndex(ctx context.Context) error {
 		if len(entries) == 0 {
 			return nil
 		}
-		if _, err := s.inTx(func(tx *sql.Tx) (writeResult, error) { return writeResult{}, indexRows(tx, entries) }); err != nil {
+		if _, err := s.inTx(func(tx *sql.Tx) (writeResult, error) {
+			_, err := indexRows(tx, entries, 0)
+			return writeResult{}, err
+		}); err != nil {
 			return fmt.Errorf("rebuild search index: %w", err)
 		}
 	}
@@ -172,7 +191,7 @@ func (s *Store) recoverIndex(ctx context.Context) error {
 
 // syncIndex waits until every capture committed so far is searchable.
 func (s *Store) syncIndex(ctx context.Context, q Query) error {
-	if ftsQuery(q.Search) == "" {
+	if ftsQuery(q.Search, false) == "" {
 		return nil
 	}
 	err := s.submit(ctx, &op{})
@@ -212,22 +231,49 @@ func headerText(h Headers) string {
 
 // ftsQuery turns what a person types into an FTS5 query: each word becomes
 // a quoted phrase (so "ana@example.com" or "+55 11" match as written, and
-// FTS syntax characters are inert); the last word matches as a prefix, so
-// results narrow while typing. Words without letters or digits are ignored.
-func ftsQuery(q string) string {
+// FTS syntax characters are inert). Words without letters or digits are
+// ignored. With prefix (search as you type), a last word of three or more
+// characters also matches longer words, so results narrow while typing.
+//
+// Whole words are what keeps a search's first page fast at any size: the
+// index walks a word's list of captures newest first and stops after the
+// page. A prefix has no such list: FTS5 merges the lists of every word it
+// begins, so its cost grows with its matches (at 1M captures, ~10 ms for
+// "souz", ~0.5 s for "con", which begins a header name in every capture).
+func ftsQuery(q string, prefix bool) string {
 	var parts []string
 	// NUL splits words too: FTS5 reads a query string only up to a NUL,
 	// so one inside a quoted word left it unterminated (a syntax error).
 	words := strings.FieldsFunc(q, func(r rune) bool { return unicode.IsSpace(r) || r == 0 })
+	var last string
 	for _, w := range words {
 		if !strings.ContainsFunc(w, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) {
 			continue
 		}
 		parts = append(parts, `"`+strings.ReplaceAll(w, `"`, `""`)+`"`)
+		last = w
 	}
 	if len(parts) == 0 {
 		return ""
 	}
-	parts[len(parts)-1] += "*"
+	if prefix && lastTokenLen(last) >= 3 {
+		parts[len(parts)-1] += "*"
+	}
 	return strings.Join(parts, " ")
+}
+
+// lastTokenLen is the length in letters and digits of the word's last
+// token (the part FTS5's prefix applies to: "/hooks/crm/7" ends in "7").
+func lastTokenLen(w string) int {
+	n := 0
+	for _, r := range slices.Backward([]rune(w)) {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			if n > 0 {
+				break
+			}
+			continue
+		}
+		n++
+	}
+	return n
 }

@@ -103,10 +103,10 @@ func TestSearchWithNUL(t *testing.T) {
 	defer db.Close()
 	defer st.Close()
 	mustAppend(t, st, textReq("/a", "hello world"))
-	if got := ftsQuery("hello\x00wor"); got != `"hello" "wor"*` {
+	if got := ftsQuery("hello\x00wor", true); got != `"hello" "wor"*` {
 		t.Errorf("ftsQuery = %q", got)
 	}
-	if n, err := st.Count(context.Background(), Query{Search: "hello\x00wor"}); err != nil || n != 1 {
+	if n, err := st.Count(context.Background(), Query{Search: "hello\x00wor", Prefix: true}); err != nil || n != 1 {
 		t.Fatalf("search with NUL: %d, %v", n, err)
 	}
 }

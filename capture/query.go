@@ -23,7 +23,11 @@ type Query struct {
 	// Oldest lists oldest first (with After: what arrived since a point,
 	// in arrival order).
 	Oldest bool
-	Search string // full-text: every word must appear (last word as a prefix)
+	Search string // full-text: every word must appear
+	// Prefix lets the last word of Search (three or more characters) match
+	// longer words too, for search as you type. Its cost grows with the
+	// words it begins; whole words stay fast at any store size.
+	Prefix bool
 	Method string // exact method
 	// Summary leaves Body and Response.Body nil, for lists of many rows.
 	Summary bool
@@ -31,15 +35,14 @@ type Query struct {
 
 // selectFrom builds the FROM, WHERE and ORDER BY of a List, Each or Count
 // of q (cols are the selected columns; "" for count(*)). Rows are ordered
-// by seq, which is the arrival millisecond shifted left 16 bits (see
-// seqFor): the list order. A search drives the query from the full-text
+// by seq, which is the arrival microsecond (see seqFor): the list order. A search drives the query from the full-text
 // index, whose rowids are those seqs, so the newest page of a search walks
 // the index newest first and stops after LIMIT rows, however many match.
 func (s *Store) selectFrom(ctx context.Context, q Query, cols string) (string, []any, error) {
 	var conds []string
 	var args []any
 	key, from := "c.seq", " FROM captures c"
-	if m := ftsQuery(q.Search); m != "" {
+	if m := ftsQuery(q.Search, q.Prefix); m != "" {
 		key, from = "f.rowid", " FROM captures_fts f JOIN captures c ON c.seq = f.rowid"
 		conds = append(conds, "f.captures_fts MATCH ?")
 		args = append(args, m)
@@ -101,7 +104,7 @@ func (s *Store) cursor(ctx context.Context, key, id string, before bool) (string
 	if !ok {
 		return "c.id " + op + " ?", []any{id}, nil
 	}
-	lo, hi := seqBase(ms), seqBase(ms+1)
+	lo, hi := ms*1000, (ms+1)*1000 // the millisecond's microseconds
 	if before {
 		return "(" + key + " < ? OR (" + key + " < ? AND c.id < ?))", []any{lo, hi, id}, nil
 	}
@@ -179,7 +182,7 @@ func (s *Store) Count(ctx context.Context, q Query) (int, error) {
 	}
 	var query string
 	var args []any
-	if m := ftsQuery(q.Search); m != "" && q.Method == "" && q.Before == "" && q.After == "" {
+	if m := ftsQuery(q.Search, q.Prefix); m != "" && q.Method == "" && q.Before == "" && q.After == "" {
 		// Every row of the index is a stored capture: deletes remove theirs.
 		query, args = `SELECT count(*) FROM captures_fts WHERE captures_fts MATCH ?`, []any{m}
 	} else {
@@ -293,7 +296,8 @@ func (s *Store) Get(ctx context.Context, id string) (*Request, error) {
 
 const selectCols = `c.id, c.received_at, c.method, c.target, c.proto, c.host, c.remote_addr,
 	c.headers, c.body_size, c.truncated, c.declared_size, c.headers_from_wire, c.error,
-	c.resp_status, c.resp_headers, c.verification, c.duplicate_of, c.refused, c.rule, c.origin`
+	c.resp_status, c.resp_headers, c.verification, c.duplicate_of, c.refused, c.rule, c.origin,
+	c.body_codec`
 
 func scanRequest(sc interface{ Scan(...any) error }) (*Request, error) {
 	var (
@@ -302,10 +306,11 @@ func scanRequest(sc interface{ Scan(...any) error }) (*Request, error) {
 		hdr, respHdr   []byte
 		body, respBody []byte
 		ver            string
+		codec          int
 	)
 	err := sc.Scan(&r.ID, &ns, &r.Method, &r.Target, &r.Proto, &r.Host, &r.RemoteAddr, &hdr,
 		&r.BodySize, &r.Truncated, &r.DeclaredSize, &r.HeadersFromWire, &r.Error,
-		&r.Response.Status, &respHdr, &ver, &r.DuplicateOf, &r.Refused, &r.Rule, &r.Origin, &body, &respBody)
+		&r.Response.Status, &respHdr, &ver, &r.DuplicateOf, &r.Refused, &r.Rule, &r.Origin, &codec, &body, &respBody)
 	if err != nil {
 		return nil, err
 	}
@@ -321,6 +326,11 @@ func scanRequest(sc interface{ Scan(...any) error }) (*Request, error) {
 	}
 	if r.Response.Headers, err = decodeHeaders(respHdr); err != nil {
 		return nil, fmt.Errorf("capture %s response headers: %w", r.ID, err)
+	}
+	if body != nil {
+		if body, err = unpackBody(body, codec); err != nil {
+			return nil, fmt.Errorf("capture %s: %w", r.ID, err)
+		}
 	}
 	r.Body, r.Response.Body = body, respBody
 	return &r, nil

@@ -77,11 +77,13 @@ func BenchmarkSearchScale(b *testing.B) {
 		{"newest, no filter", capture.Query{}},
 		{"search souza (1/8 match)", capture.Query{Search: "souza"}},
 		{"search ana souza", capture.Query{Search: "ana souza"}},
-		{"search prefix souz", capture.Query{Search: "souz"}},
+		{"as you type: souz*", capture.Query{Search: "souz", Prefix: true}},
+		{"as you type: negot* (all)", capture.Query{Search: "negot", Prefix: true}},
 		{"search c12345 (one match)", capture.Query{Search: "c12345"}},
 		{"search absent word", capture.Query{Search: "zzzqqq"}},
 		{"method PUT (1/10)", capture.Query{Method: "PUT"}},
 		{"path /hooks/crm/7", capture.Query{Search: "/hooks/crm/7"}},
+		{"method PUT + search souza", capture.Query{Search: "souza", Method: "PUT"}},
 		{"page 2 of souza", capture.Query{Search: "souza", Before: "cursor"}},
 	}
 	sizes := []int{10_000, 100_000, 1_000_000}

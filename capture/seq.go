@@ -9,62 +9,59 @@ import (
 )
 
 // A capture's seq (its rowid, and the rowid of its full-text entry) is the
-// millisecond it arrived, shifted left seqShift bits, plus its place among
-// the captures of that millisecond. Ordering by seq is therefore ordering
-// by arrival time whatever order the commits came in (a slow body, an
-// import of older captures), and the index can answer "the newest 100
-// matches" by walking its rowids backwards.
-const seqShift = 16
+// microsecond it arrived (Unix time; before 1970 counts as 1970), or the
+// next free one. Ordering by seq is therefore ordering by arrival time
+// whatever order the commits came in (a slow body, an import of older
+// captures), and the index can answer "the newest 100 matches" by walking
+// its rowids backwards. Microseconds keep the gaps between neighbours
+// small: the index stores each rowid as a varint delta from the previous.
 
-// seqBase is the first seq of millisecond ms (before 1970 counts as 1970).
-func seqBase(ms int64) int64 { return max(ms, 0) << seqShift }
+// seqAt is the first candidate seq for time t.
+func seqAt(t time.Time) int64 { return max(t.UnixMicro(), 0) }
 
 // seqFor picks the seq of a capture received at t. Called on the writer
-// only (maxSeq and slotTop are its state; slotTop holds the highest seq
-// given out in each recent millisecond). In live capture t is at or after the newest
-// capture's millisecond and no query is needed; an older t (an import, a
-// body that took long to arrive) looks for the next free seq of its
-// millisecond.
+// only (maxSeq, recent and recentFloor are its state). In live capture t
+// is after the newest capture and no query is needed; an older t (a
+// concurrent sender that committed later, an import) takes the first free
+// seq from its microsecond on.
 func (s *Store) seqFor(tx *sql.Tx, t time.Time) (int64, error) {
-	base := seqBase(t.UnixMilli())
-	next := base
-	switch {
-	case base > s.maxSeq:
-	case s.maxSeq < base+1<<seqShift-1:
-		next = s.maxSeq + 1 // the newest millisecond again
-	case s.slotTop[base] != 0:
-		// A recent millisecond this writer already placed a capture in
-		// (concurrent senders commit a little out of order).
-		next = s.slotTop[base] + 1
-	default:
-		var top sql.NullInt64
-		if err := tx.QueryRow(`SELECT max(seq) FROM captures WHERE seq >= ? AND seq < ?`,
-			base, base+1<<seqShift).Scan(&top); err != nil {
-			return 0, fmt.Errorf("place capture: %w", err)
-		}
-		if top.Valid {
-			next = top.Int64 + 1
-		}
-		// More than 65,536 captures in one millisecond spill into the
-		// next one's seqs: step to a free one.
+	next := seqAt(t)
+	if next <= s.maxSeq {
 		for {
-			var one int
-			err := tx.QueryRow(`SELECT 1 FROM captures WHERE seq = ?`, next).Scan(&one)
-			if errors.Is(err, sql.ErrNoRows) {
-				break
-			}
+			taken, err := s.seqTaken(tx, next)
 			if err != nil {
 				return 0, fmt.Errorf("place capture: %w", err)
+			}
+			if !taken {
+				break
 			}
 			next++
 		}
 	}
 	s.maxSeq = max(s.maxSeq, next)
-	if len(s.slotTop) >= 4096 {
-		clear(s.slotTop) // a hint only: a missing slot is looked up
+	if len(s.recent) >= 8192 {
+		clear(s.recent)
+		s.recentFloor = s.maxSeq
 	}
-	s.slotTop[base] = max(s.slotTop[base], next)
+	s.recent[next] = struct{}{}
 	return next, nil
+}
+
+// seqTaken reports whether a capture has seq. Above recentFloor every
+// capture was placed by this writer since the floor was set, so recent
+// answers without a query (a capture deleted since only makes it skip a
+// free seq).
+func (s *Store) seqTaken(tx *sql.Tx, seq int64) (bool, error) {
+	if seq > s.recentFloor {
+		_, ok := s.recent[seq]
+		return ok, nil
+	}
+	var one int
+	err := tx.QueryRow(`SELECT 1 FROM captures WHERE seq = ?`, seq).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // ulidTime returns the millisecond a ULID names.

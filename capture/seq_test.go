@@ -3,6 +3,7 @@ package capture
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -46,7 +47,7 @@ func TestMigrationRenumbersByArrival(t *testing.T) {
 	st, db := openTestStore(t, dir, StoreConfig{})
 	defer db.Close()
 	defer st.Close()
-	for _, q := range []Query{{}, {Search: "tatu*"}, {Method: "POST"}} {
+	for _, q := range []Query{{}, {Search: "tatu*", Prefix: true}, {Method: "POST"}} {
 		got, err := st.List(ctx, q)
 		if err != nil {
 			t.Fatal(err)
@@ -117,4 +118,66 @@ func TestCursorPastDeletedCapture(t *testing.T) {
 			})
 		}
 	}
+}
+
+// Bodies come back byte for byte whether stored deflated or as they are,
+// and are searchable either way (also after the index is rebuilt).
+func TestBodyCodecRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	st, db := openTestStore(t, dir, StoreConfig{})
+	ctx := context.Background()
+	json := `{"cliente":"Joana Prado","itens":[` + strings.Repeat(`{"sku":"SKU-1","qtd":1},`, 40) + `{}]}`
+	bodies := map[string]string{
+		"small":          `{"a":1}`,
+		"json":           json,
+		"binary":         string([]byte{0, 0xff, 0xfe, 1, 2, 3}) + strings.Repeat("\x00\x01", 300),
+		"incompressible": string(incompressibleBytes(600)),
+		"empty":          "",
+	}
+	ids := map[string]string{}
+	for name, body := range bodies {
+		r := textReq("/"+name, body)
+		mustAppend(t, st, r)
+		ids[name] = r.ID
+	}
+	var deflated int
+	if err := db.Read.QueryRow(`SELECT count(*) FROM captures WHERE body_codec = 1`).Scan(&deflated); err != nil {
+		t.Fatal(err)
+	}
+	if deflated != 2 {
+		t.Errorf("%d bodies stored deflated, want 2 (json, binary)", deflated)
+	}
+	check := func(when string) {
+		for name, body := range bodies {
+			got, err := st.Get(ctx, ids[name])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got.Body) != body {
+				t.Errorf("%s: %s body differs (%d bytes, want %d)", when, name, len(got.Body), len(body))
+			}
+		}
+		if n, err := st.Count(ctx, Query{Search: "joana prado"}); err != nil || n != 1 {
+			t.Errorf("%s: search in a deflated body: %d, %v", when, n, err)
+		}
+	}
+	check("stored")
+	st.Close()
+	if _, err := db.Write.Exec(`INSERT INTO captures_fts(captures_fts) VALUES('delete-all');
+		INSERT INTO capture_unindexed SELECT seq FROM captures`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	st, db = openTestStore(t, dir, StoreConfig{})
+	defer db.Close()
+	defer st.Close()
+	check("index rebuilt")
+}
+
+func incompressibleBytes(n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(i*7919 ^ i>>3*104729 ^ i*i)
+	}
+	return b
 }

@@ -92,22 +92,26 @@ var migrations = []string{
 		prefix     TEXT PRIMARY KEY,
 		first_used INTEGER NOT NULL
 	);`,
-	// 7: seq becomes the arrival millisecond << 16 plus a count (see
+	// 7: seq becomes the arrival microsecond, or the next free one (see
 	// seqFor), so list order is rowid order and a search's newest page
 	// walks the index instead of building its match set. Every capture is
-	// renumbered (negated first so old and new values never collide) and
-	// re-indexed at the next open. Captures waiting for the index are
-	// listed in capture_unindexed: with seqs no longer rising, one mark
-	// cannot say which are missing. capture_stats keeps the count and the
-	// body bytes, so opening does not scan every row. deletemerge 100: a
+	// renumbered in (received_at, id) order: seq_i = i + max over j <= i of
+	// (us_j - j) is at least its own microsecond and above its
+	// predecessor's seq. Old seqs are negated first so old and new values
+	// never collide, and every capture is re-indexed at the next open.
+	// Captures waiting for the index are listed in capture_unindexed: with
+	// seqs no longer rising, one mark cannot say which are missing.
+	// capture_stats keeps the count and the body bytes as stored, so
+	// opening does not scan every row. Bodies may be stored deflated (body_codec, see packBody). deletemerge 100: a
 	// segment of the index is rewritten for its deleted rows only once all
 	// of them are deleted (then it is dropped, not rewritten); at the
 	// default 10%, retention deleting the oldest rows kept rewriting the
 	// biggest segments and a full store captured at 0.6x an empty one.
 	`CREATE TEMP TABLE capture_renumber AS
-		SELECT seq AS old, (max(received_at / 1000000, 0) << 16)
-			+ row_number() OVER (PARTITION BY max(received_at / 1000000, 0) ORDER BY id) - 1 AS new
-		FROM captures;
+		SELECT old, i + max(us - i) OVER (ORDER BY i ROWS UNBOUNDED PRECEDING) AS new FROM (
+			SELECT seq AS old, max(received_at / 1000, 0) AS us,
+				row_number() OVER (ORDER BY received_at, id) AS i
+			FROM captures);
 	CREATE UNIQUE INDEX temp.capture_renumber_old ON capture_renumber(old);
 	UPDATE captures SET seq = -seq;
 	UPDATE captures SET seq = (SELECT new FROM capture_renumber WHERE old = -captures.seq);
@@ -118,6 +122,7 @@ var migrations = []string{
 	DROP TABLE capture_fts_state;
 	CREATE TABLE capture_unindexed (seq INTEGER PRIMARY KEY);
 	INSERT INTO capture_unindexed SELECT seq FROM captures;
+	ALTER TABLE captures ADD COLUMN body_codec INTEGER NOT NULL DEFAULT 0;
 	CREATE TABLE capture_stats (count INTEGER NOT NULL, bytes INTEGER NOT NULL);
 	INSERT INTO capture_stats SELECT count(*), coalesce(sum(length(body)), 0) FROM captures;
 	INSERT INTO captures_fts(captures_fts, rank) VALUES('deletemerge', 100);`,
@@ -140,17 +145,20 @@ type Store struct {
 	indexErr atomic.Value // string
 
 	// Owned by the writer goroutine.
-	maxSeq    int64           // no capture has a higher seq (see seqFor)
-	slotTop   map[int64]int64 // seqFor's cache: base seq -> highest given
-	unindexed []indexEntry
-	timer     *time.Timer // indexDelay after the oldest unindexed entry
-	timerOn   bool
+	maxSeq      int64              // no capture has a higher seq (see seqFor)
+	recent      map[int64]struct{} // seqs placed above recentFloor
+	recentFloor int64
+	unindexed   []indexEntry
+	timer       *time.Timer // indexDelay after the oldest unindexed entry
+	timerOn     bool
 }
 
 // op is one unit of work for the writer: an append (req set) or another write.
 type op struct {
 	req                  *Request
 	headersJSON, respHdr []byte
+	body                 []byte // as stored (see packBody)
+	codec                int
 	verification         string
 	ftsHeaders, ftsBody  string
 	write                func(tx *sql.Tx, st *Store) (writeResult, error)
@@ -172,11 +180,12 @@ func NewStore(ctx context.Context, db *database.DB, cfg StoreConfig) (*Store, er
 	if err := db.Migrate(ctx, "capture", migrations); err != nil {
 		return nil, err
 	}
-	s := &Store{db: db, cfg: cfg, events: fanout.New(0, dropped), slotTop: map[int64]int64{}}
+	s := &Store{db: db, cfg: cfg, events: fanout.New(0, dropped), recent: map[int64]struct{}{}}
 	if err := db.Read.QueryRowContext(ctx, `SELECT count, bytes, (SELECT coalesce(max(seq), 0) FROM captures)
 		FROM capture_stats`).Scan(&s.count, &s.bytes, &s.maxSeq); err != nil {
 		return nil, fmt.Errorf("open capture store: %w", err)
 	}
+	s.recentFloor = s.maxSeq
 	if err := s.recoverIndex(ctx); err != nil {
 		return nil, fmt.Errorf("open capture store: %w", err)
 	}
@@ -224,8 +233,12 @@ func (s *Store) Append(ctx context.Context, r *Request) error {
 		}
 		ver = string(b)
 	}
+	body, codec := packBody(r.Body)
+	if body == nil {
+		body = []byte{}
+	}
 	o := &op{
-		req: r, headersJSON: hj, respHdr: rh, verification: ver,
+		req: r, headersJSON: hj, respHdr: rh, verification: ver, body: body, codec: codec,
 		ftsHeaders: headerText(r.Headers),
 		ftsBody:    searchText(r.Headers, r.Body),
 	}
@@ -326,8 +339,8 @@ func (s *Store) insert(tx *sql.Tx, batch []*op) (writeResult, error) {
 	ins, err := tx.Prepare(`INSERT INTO captures(seq, id, received_at, method, target, proto, host,
 		remote_addr, headers, content_type, body, body_size, truncated, declared_size,
 		headers_from_wire, error, resp_status, resp_headers, resp_body,
-		verification, duplicate_of, refused, rule, dedupe_key, origin)
-		VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
+		verification, duplicate_of, refused, rule, dedupe_key, origin, body_codec)
+		VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
 	if err != nil {
 		return writeResult{}, fmt.Errorf("insert capture: %w", err)
 	}
@@ -337,12 +350,27 @@ func (s *Store) insert(tx *sql.Tx, batch []*op) (writeResult, error) {
 		return writeResult{}, fmt.Errorf("insert capture: %w", err)
 	}
 	defer waiting.Close()
+	var dup *sql.Stmt // prepared when a batch holds a duplicate
 	var res writeResult
 	for _, o := range batch {
 		r := o.req
-		body := r.Body
-		if body == nil {
-			body = []byte{}
+		if r.DuplicateOf != "" {
+			// Checked here, in the commit that stores r, rather than by the
+			// handler beforehand: no query per duplicate on the request's
+			// path, and no delete can slip in between.
+			if dup == nil {
+				if dup, err = tx.Prepare(`SELECT 1 FROM captures WHERE id = ?`); err != nil {
+					return writeResult{}, fmt.Errorf("insert capture: %w", err)
+				}
+				defer dup.Close()
+			}
+			var one int
+			switch err := dup.QueryRow(r.DuplicateOf).Scan(&one); {
+			case errors.Is(err, sql.ErrNoRows):
+				r.DuplicateOf = "" // the original is gone: r is the first now
+			case err != nil:
+				return writeResult{}, fmt.Errorf("insert capture %s: %w", r.ID, err)
+			}
 		}
 		respBody := r.Response.Body
 		if respBody == nil {
@@ -353,9 +381,9 @@ func (s *Store) insert(tx *sql.Tx, batch []*op) (writeResult, error) {
 			return writeResult{}, err
 		}
 		if _, err := ins.Exec(seq, r.ID, r.ReceivedAt.UnixNano(), r.Method, r.Target, r.Proto, r.Host,
-			r.RemoteAddr, o.headersJSON, r.ContentType(), body, r.BodySize, r.Truncated,
+			r.RemoteAddr, o.headersJSON, r.ContentType(), o.body, r.BodySize, r.Truncated,
 			r.DeclaredSize, r.HeadersFromWire, r.Error, r.Response.Status, o.respHdr, respBody,
-			o.verification, r.DuplicateOf, r.Refused, r.Rule, r.dedupeKey, r.Origin); err != nil {
+			o.verification, r.DuplicateOf, r.Refused, r.Rule, r.dedupeKey, r.Origin, o.codec); err != nil {
 			return writeResult{}, fmt.Errorf("insert capture %s: %w", r.ID, err)
 		}
 		if _, err := waiting.Exec(seq); err != nil {
@@ -364,7 +392,7 @@ func (s *Store) insert(tx *sql.Tx, batch []*op) (writeResult, error) {
 		res.index = append(res.index, indexEntry{seq: seq, id: r.ID, method: r.Method, target: r.Target,
 			headers: o.ftsHeaders, body: o.ftsBody})
 		res.countDelta++
-		res.bytesDelta += int64(len(body))
+		res.bytesDelta += int64(len(o.body))
 		res.events = append(res.events, Event{Kind: Added, Request: r})
 	}
 	return res, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"sync"
 	"testing"
@@ -35,6 +36,16 @@ func appendAll(t *testing.T, st *capture.Store, rs ...*capture.Request) {
 	}
 }
 
+// incompressible returns n random bytes: stored as they are (see
+// packBody), so byte budgets count them exactly.
+func incompressible(n int) string {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(rand.Uint32())
+	}
+	return string(b)
+}
+
 // syncStore waits for the store's deferred work: indexing and retention.
 func syncStore(t *testing.T, st *capture.Store) {
 	t.Helper()
@@ -64,32 +75,40 @@ func TestSearch(t *testing.T) {
 	gz.Body = gzipped(`{"hidden":"inside-gzip-token"}`)
 	appendAll(t, st, gz)
 	cases := []struct {
-		q    string
-		want []string
+		q      string
+		want   []string
+		prefix bool
 	}{
-		{"ana.souza@example.com.br", []string{"/a"}},
-		{"+55 11 91234-5678", []string{"/a"}},
-		{"joao", []string{"/b"}}, // diacritics folded
-		{"negociação", []string{"/b"}},
-		{"ord_12", []string{"/orders/ord_123"}}, // last word is a prefix
-		{"1500.00", []string{"/orders/ord_123"}},
-		{"trace-/c", []string{"/c"}},           // header values
-		{"inside-gzip-token", []string{"/gz"}}, // decoded bodies
-		{"POST nothing", []string{"/c"}},       // method column, words ANDed
-		{`"quoted" AND NOT (`, nil},            // FTS syntax is inert
-		{"absent", nil},
-		{"   ", []string{"/gz", "/orders/ord_123", "/c", "/b", "/a"}}, // no words: everything
+		{"ana.souza@example.com.br", []string{"/a"}, false},
+		{"+55 11 91234-5678", []string{"/a"}, false},
+		{"joao", []string{"/b"}, false}, // diacritics folded
+		{"negociação", []string{"/b"}, false},
+		{"ord_12", nil, false}, // whole words only…
+		{"ord_12", nil, true},  // "12": too short to be a prefix
+		{"ord_123", []string{"/orders/ord_123"}, false},
+		{"ord_123", []string{"/orders/ord_123"}, true}, // a whole word still matches
+		{"negocia", []string{"/b"}, true},              // as you type, a last word of three or more characters is a prefix
+		{"negocia", nil, false},
+		{"ana.so", nil, true}, // "so": too short a prefix to be one
+		{"ana.sou", []string{"/a"}, true},
+		{"1500.00", []string{"/orders/ord_123"}, false},
+		{"trace-/c", []string{"/c"}, false},           // header values
+		{"inside-gzip-token", []string{"/gz"}, false}, // decoded bodies
+		{"POST nothing", []string{"/c"}, false},       // method column, words ANDed
+		{`"quoted" AND NOT (`, nil, false},            // FTS syntax is inert
+		{"absent", nil, false},
+		{"   ", []string{"/gz", "/orders/ord_123", "/c", "/b", "/a"}, false}, // no words: everything
 	}
 	for _, c := range cases {
-		t.Run(c.q, func(t *testing.T) {
-			got, err := st.List(context.Background(), capture.Query{Search: c.q, Summary: true})
+		t.Run(fmt.Sprintf("%s/prefix=%v", c.q, c.prefix), func(t *testing.T) {
+			got, err := st.List(context.Background(), capture.Query{Search: c.q, Prefix: c.prefix, Summary: true})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if fmt.Sprint(targets(got)) != fmt.Sprint(c.want) {
 				t.Fatalf("got %v, want %v", targets(got), c.want)
 			}
-			n, err := st.Count(context.Background(), capture.Query{Search: c.q})
+			n, err := st.Count(context.Background(), capture.Query{Search: c.q, Prefix: c.prefix})
 			if err != nil || n != len(c.want) {
 				t.Fatalf("count %d (%v), want %d", n, err, len(c.want))
 			}
@@ -157,7 +176,7 @@ func TestRetention(t *testing.T) {
 	t.Run("bytes", func(t *testing.T) {
 		st := newStore(t, capture.StoreConfig{MaxBodyBytes: 1000})
 		for i := 0; i < 5; i++ {
-			appendAll(t, st, req(fmt.Sprintf("/%d", i), "text/plain", string(make([]byte, 300))))
+			appendAll(t, st, req(fmt.Sprintf("/%d", i), "text/plain", incompressible(300)))
 		}
 		syncStore(t, st)
 		got, _ := st.List(context.Background(), capture.Query{Summary: true})
@@ -174,7 +193,7 @@ func TestRetention(t *testing.T) {
 // budget is still there when its sender is answered.
 func TestRetentionNeverEvictsTheAcknowledged(t *testing.T) {
 	st := newStore(t, capture.StoreConfig{MaxBodyBytes: 100})
-	big := req("/big", "text/plain", string(make([]byte, 500)))
+	big := req("/big", "text/plain", incompressible(500))
 	appendAll(t, st, big)
 	if _, err := st.Get(context.Background(), big.ID); err != nil {
 		t.Fatalf("acknowledged capture gone: %v", err)

@@ -3,12 +3,15 @@ package capture_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/gancho-app/gancho/capture"
+	"github.com/gancho-app/gancho/exchange"
 )
 
 // seedStore appends n captures with increasing ids, in a shuffled order
@@ -139,6 +142,45 @@ func BenchmarkListAll(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "rows/s")
+		})
+	}
+}
+
+// BenchmarkExportStream streams every capture, bodies included, through
+// the export writer (what gancho export does) from stores of 20k and 100k
+// captures, and reports rows/s and the Go heap in use at its highest
+// (sampled every 1,000 rows): the goal is ≥ 20,000 rows/s and the same
+// heap at both sizes.
+func BenchmarkExportStream(b *testing.B) {
+	for _, n := range []int{20_000, 100_000} {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			st := newStore(b, capture.StoreConfig{MaxCaptures: -1})
+			fill(b, st, n)
+			runtime.GC()
+			b.ResetTimer()
+			var peak uint64
+			for b.Loop() {
+				w, err := exchange.NewWriter(io.Discard, exchange.JSONL, exchange.ExportOptions{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				var ms runtime.MemStats
+				err = st.Each(context.Background(), capture.Query{Oldest: true}, func(r *capture.Request) error {
+					if w.Count()%1000 == 0 {
+						runtime.ReadMemStats(&ms)
+						peak = max(peak, ms.HeapInuse)
+					}
+					return w.Write(r)
+				})
+				if err == nil {
+					err = w.Close()
+				}
+				if err != nil || w.Count() != n {
+					b.Fatalf("exported %d of %d: %v", w.Count(), n, err)
+				}
+			}
+			b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "rows/s")
+			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
 		})
 	}
 }

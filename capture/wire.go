@@ -192,16 +192,26 @@ func HeadEnd(b []byte) (int, int) {
 // parseHead splits a head into request line and header lines and works out
 // how the body is framed: "chunked", "fixed" (with size) or "none".
 func parseHead(head []byte) (blk wireBlock, framing string, size int64, ok bool) {
-	lines := strings.Split(string(head), "\n")
-	for i := range lines {
-		lines[i] = strings.TrimSuffix(lines[i], "\r")
+	// One string for the whole head, which every name and value slices
+	// into, and the header list sized once: this runs on every request.
+	rest := string(head)
+	line := func() string {
+		l, after, _ := strings.Cut(rest, "\n")
+		rest = after
+		return strings.TrimSuffix(l, "\r")
 	}
-	parts := strings.SplitN(lines[0], " ", 3)
-	if len(parts) != 3 {
+	first := line()
+	method, after, ok1 := strings.Cut(first, " ")
+	target, proto, ok2 := strings.Cut(after, " ")
+	if !ok1 || !ok2 {
 		return blk, "", 0, false
 	}
-	blk.method, blk.target, blk.proto = parts[0], parts[1], parts[2]
-	for _, l := range lines[1:] {
+	blk.method, blk.target, blk.proto = method, target, proto
+	if rest != "" {
+		blk.headers = make(Headers, 0, strings.Count(rest, "\n")+1)
+	}
+	for rest != "" {
+		l := line()
 		if l == "" {
 			continue
 		}
@@ -269,7 +279,14 @@ func (c *wireConn) take(method, target string) (wireBlock, bool) {
 	defer c.mu.Unlock()
 	for len(c.f.queue) > 0 {
 		blk := c.f.queue[0]
-		c.f.queue = c.f.queue[1:]
+		if len(c.f.queue) == 1 {
+			// The usual case (no pipelining): keep the array for the
+			// next request instead of allocating one per request.
+			c.f.queue[0] = wireBlock{}
+			c.f.queue = c.f.queue[:0]
+		} else {
+			c.f.queue = c.f.queue[1:]
+		}
 		if blk.method == method && blk.target == target {
 			return blk, true
 		}

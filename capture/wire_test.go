@@ -571,3 +571,17 @@ func FuzzFramer(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkParseHead measures the wire parse every captured request pays.
+// Run: go test -run '^$' -bench BenchmarkParseHead -benchmem ./capture/
+func BenchmarkParseHead(b *testing.B) {
+	head := []byte("POST /hooks/crm?x=1 HTTP/1.1\r\nHost: 127.0.0.1:4665\r\nUser-Agent: Go-http-client/1.1\r\n" +
+		"Content-Length: 1017\r\nContent-Type: application/json\r\nWebhook-Id: msg_2KWPBgLlAfxdpx2AI54pPJ85f4W\r\n" +
+		"Webhook-Timestamp: 1700000000\r\nWebhook-Signature: v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=\r\nAccept-Encoding: gzip")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, framing, _, ok := parseHead(head); !ok || framing != "fixed" {
+			b.Fatal("not parsed")
+		}
+	}
+}

@@ -3,27 +3,12 @@ package exchange
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/gancho-app/gancho/capture"
 )
-
-func writeCurl(w io.Writer, reqs []*capture.Request, o ExportOptions) error {
-	for i, r := range reqs {
-		if i > 0 {
-			if _, err := io.WriteString(w, "\n"); err != nil {
-				return err
-			}
-		}
-		if _, err := io.WriteString(w, curlCommand(r, o.baseFor(r))); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 // curlCommand writes r as one bash command ending in a newline. ParseCurl
 // reads it back to the same method, target, headers (but Content-Length,

@@ -154,47 +154,121 @@ func isAbsoluteTarget(t string) bool {
 // Export writes reqs to w in format f, redacted unless o.IncludeSecrets. The
 // requests need their bodies (as capture.Store.Get returns them).
 func Export(w io.Writer, f Format, reqs []*capture.Request, o ExportOptions) error {
-	if !f.valid() {
-		return fmt.Errorf("export: unknown format %q: want har, jsonl, curl or raw", f)
+	ew, err := NewWriter(w, f, o)
+	if err != nil {
+		return err
 	}
-	if _, err := o.base(); err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	red := make([]*capture.Request, len(reqs))
 	for i, r := range reqs {
 		if r == nil {
 			return fmt.Errorf("export: capture %d of %d is missing (nil)", i+1, len(reqs))
 		}
-		red[i] = Redact(r, o)
-	}
-	bw := bufio.NewWriter(w)
-	var err error
-	switch f {
-	case HAR:
-		err = writeHAR(bw, red, o, o.Version)
-	case JSONL:
-		err = writeJSONL(bw, red)
-	case Curl:
-		err = writeCurl(bw, red, o)
-	case Raw:
-		err = writeRaw(bw, red)
-	}
-	if err == nil {
-		err = bw.Flush()
-	}
-	if err != nil {
-		return fmt.Errorf("export %s: %w", f, err)
-	}
-	return nil
-}
-
-func writeJSONL(w io.Writer, reqs []*capture.Request) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false) // bodies and targets stay readable: this is not HTML
-	for _, r := range reqs {
-		if err := enc.Encode(r.ToRecord()); err != nil {
-			return fmt.Errorf("capture %s: %w", r.ID, err)
+		if err := ew.Write(r); err != nil {
+			return err
 		}
 	}
-	return nil
+	return ew.Close()
+}
+
+// Writer exports captures one at a time, in constant memory whatever
+// their number: what `gancho export` streams from the store. Not safe for
+// concurrent use.
+type Writer struct {
+	bw    *bufio.Writer
+	f     Format
+	o     ExportOptions
+	n     int
+	first *capture.Request // raw: held until a second one decides the framing
+	err   error
+}
+
+// NewWriter starts an export to w in format f, redacted unless
+// o.IncludeSecrets. Write each capture (with its body), then Close.
+func NewWriter(w io.Writer, f Format, o ExportOptions) (*Writer, error) {
+	if !f.valid() {
+		return nil, fmt.Errorf("export: unknown format %q: want har, jsonl, curl or raw", f)
+	}
+	if _, err := o.base(); err != nil {
+		return nil, fmt.Errorf("export: %w", err)
+	}
+	return &Writer{bw: bufio.NewWriter(w), f: f, o: o}, nil
+}
+
+// Write exports r (redacted unless the options say otherwise).
+func (e *Writer) Write(r *capture.Request) error {
+	if e.err != nil {
+		return e.err
+	}
+	r = Redact(r, e.o)
+	var err error
+	switch e.f {
+	case HAR:
+		if e.n == 0 {
+			err = writeHARStart(e.bw, e.o.Version)
+		}
+		if err == nil {
+			err = writeHAREntry(e.bw, r, e.o.baseFor(r), e.n == 0)
+		}
+	case JSONL:
+		err = writeJSONL(e.bw, r)
+	case Curl:
+		if e.n > 0 {
+			_, err = io.WriteString(e.bw, "\n")
+		}
+		if err == nil {
+			_, err = io.WriteString(e.bw, curlCommand(r, e.o.baseFor(r)))
+		}
+	case Raw:
+		// One request is written bare; several each get a separator line.
+		switch e.n {
+		case 0:
+			e.first = r
+		case 1:
+			if err = writeRawFramed(e.bw, e.first); err == nil {
+				err = writeRawFramed(e.bw, r)
+			}
+			e.first = nil
+		default:
+			err = writeRawFramed(e.bw, r)
+		}
+	}
+	e.n++
+	if err != nil {
+		e.err = fmt.Errorf("export %s: capture %s: %w", e.f, r.ID, err)
+	}
+	return e.err
+}
+
+// Count is how many captures were written so far.
+func (e *Writer) Count() int { return e.n }
+
+// Close ends the document (HAR's closing brackets) and flushes. It does
+// not close the underlying writer.
+func (e *Writer) Close() error {
+	if e.err != nil {
+		return e.err
+	}
+	var err error
+	switch {
+	case e.f == HAR && e.n == 0:
+		if err = writeHARStart(e.bw, e.o.Version); err == nil {
+			err = writeHAREnd(e.bw, true)
+		}
+	case e.f == HAR:
+		err = writeHAREnd(e.bw, false)
+	case e.f == Raw && e.first != nil:
+		_, err = e.bw.Write(rawBytes(e.first))
+	}
+	if err == nil {
+		err = e.bw.Flush()
+	}
+	if err != nil {
+		e.err = fmt.Errorf("export %s: %w", e.f, err)
+	}
+	return e.err
+}
+
+func writeJSONL(w io.Writer, r *capture.Request) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false) // bodies and targets stay readable: this is not HTML
+	return enc.Encode(r.ToRecord())
 }

@@ -1,6 +1,7 @@
 package exchange
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -22,17 +23,6 @@ type harNV struct {
 
 // The export side: every field HAR 1.2 requires, in a fixed order, so the
 // same captures always give the same bytes.
-type harOut struct {
-	Log harLogOut `json:"log"`
-}
-
-type harLogOut struct {
-	Version string        `json:"version"`
-	Creator harCreator    `json:"creator"`
-	Pages   []struct{}    `json:"pages"` // optional in HAR 1.2; some importers insist on the array
-	Entries []harEntryOut `json:"entries"`
-}
-
 type harCreator struct {
 	Name    string `json:"name"`
 	Version string `json:"version"`
@@ -109,23 +99,51 @@ type harTimings struct {
 
 const binaryPostDataComment = "text is the body in base64 (_encoding): it is not UTF-8 text"
 
-func writeHAR(w io.Writer, reqs []*capture.Request, o ExportOptions, version string) error {
+// A HAR export is written entry by entry, laid out as json.Encoder with
+// two-space indentation lays out the whole document, so it streams in
+// constant memory.
+func writeHARStart(w io.Writer, version string) error {
 	if version == "" {
 		version = "dev"
 	}
-	doc := harOut{Log: harLogOut{
-		Version: "1.2",
-		Creator: harCreator{Name: "Gancho", Version: version},
-		Pages:   []struct{}{},
-		Entries: make([]harEntryOut, 0, len(reqs)),
-	}}
-	for _, r := range reqs {
-		doc.Log.Entries = append(doc.Log.Entries, harEntry(r, o.baseFor(r)))
+	creator, err := json.Marshal(harCreator{Name: "Gancho", Version: version})
+	if err != nil {
+		return err
 	}
-	enc := json.NewEncoder(w)
+	var ind bytes.Buffer
+	if err := json.Indent(&ind, creator, "    ", "  "); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "{\n  \"log\": {\n    \"version\": \"1.2\",\n    \"creator\": %s,\n    \"pages\": [],\n    \"entries\": [", ind.Bytes())
+	return err
+}
+
+func writeHAREntry(w io.Writer, r *capture.Request, base baseURL, first bool) error {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	return enc.Encode(doc)
+	enc.SetIndent("      ", "  ")
+	if err := enc.Encode(harEntry(r, base)); err != nil {
+		return err
+	}
+	sep := ",\n      "
+	if first {
+		sep = "\n      "
+	}
+	if _, err := io.WriteString(w, sep); err != nil {
+		return err
+	}
+	_, err := w.Write(bytes.TrimSuffix(b.Bytes(), []byte("\n")))
+	return err
+}
+
+func writeHAREnd(w io.Writer, empty bool) error {
+	end := "\n    ]\n  }\n}\n"
+	if empty {
+		end = "]\n  }\n}\n"
+	}
+	_, err := io.WriteString(w, end)
+	return err
 }
 
 func harEntry(r *capture.Request, base baseURL) harEntryOut {

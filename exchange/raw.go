@@ -14,22 +14,9 @@ import (
 // rawSeparator starts each request of a multi-request raw export.
 const rawSeparator = "### gancho "
 
-func writeRaw(w io.Writer, reqs []*capture.Request) error {
-	if len(reqs) == 1 {
-		_, err := w.Write(rawBytes(reqs[0]))
-		return err
-	}
-	for _, r := range reqs {
-		if err := writeRawRecord(w, r); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// writeRawRecord writes r as one request of a multi-request raw export:
-// the separator line, then its wire bytes.
-func writeRawRecord(w io.Writer, r *capture.Request) error {
+// writeRawFramed writes r after a separator line naming it, for a raw
+// export of several requests.
+func writeRawFramed(w io.Writer, r *capture.Request) error {
 	b := rawBytes(r)
 	id := r.ID
 	if id == "" || strings.ContainsAny(id, " \t\r\n") {

@@ -2,8 +2,8 @@ package replay
 
 import (
 	"context"
+	"errors"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/gancho-app/gancho/capture"
@@ -36,20 +36,55 @@ type Summary struct {
 // counts what was sent.
 //
 // s is normally a *Sender and h a *History (nil: attempts not stored).
-func Bulk(ctx context.Context, s interface {
+func Bulk(ctx context.Context, s sender, h history, reqs []*capture.Request, o BulkOptions) Summary {
+	sum, _ := BulkEach(ctx, s, h, func(fn func(*capture.Request) error) error {
+		for _, r := range reqs {
+			if err := fn(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, len(reqs), o)
+	return sum
+}
+
+type sender interface {
 	Send(context.Context, Request, Options) Result
-}, h interface {
+}
+
+type history interface {
 	Add(context.Context, *Attempt) error
-}, reqs []*capture.Request, o BulkOptions) Summary {
+}
+
+// BulkEach is Bulk over the captures each produces (normally a
+// capture.Store.Each call, which streams them from the store), holding
+// at most Concurrency+1 of them in memory whatever their number. total
+// (0 if unknown) is what Progress is told. The error is each's, if it
+// failed for another reason than ctx ending.
+func BulkEach(ctx context.Context, s sender, h history, each func(func(*capture.Request) error) error, total int, o BulkOptions) (Summary, error) {
 	if o.Concurrency <= 0 {
 		o.Concurrency = 4
 	}
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
 	sum := Summary{Failed: map[Class]int{}}
 	start := time.Now()
+	in := make(chan *capture.Request)
+	var srcErr error
+	go func() {
+		defer close(in)
+		srcErr = each(func(r *capture.Request) error {
+			select {
+			case in <- r:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+	}()
 	var (
-		mu   sync.Mutex
-		next atomic.Int64
-		wg   sync.WaitGroup
+		mu sync.Mutex
+		wg sync.WaitGroup
 	)
 	var tick <-chan time.Time
 	if o.RatePerSec > 0 {
@@ -69,14 +104,19 @@ func Bulk(ctx context.Context, s interface {
 						return
 					}
 				}
+				var c *capture.Request
+				select {
+				case r, ok := <-in:
+					if !ok {
+						return
+					}
+					c = r
+				case <-ctx.Done():
+					return
+				}
 				if ctx.Err() != nil {
 					return
 				}
-				i := int(next.Add(1)) - 1
-				if i >= len(reqs) {
-					return
-				}
-				c := reqs[i]
 				req, err := FromCapture(c, o.Target, o.KeepHost)
 				a := &Attempt{CaptureID: c.ID, Kind: KindBulk, Request: req}
 				if err != nil {
@@ -99,13 +139,19 @@ func Bulk(ctx context.Context, s interface {
 				}
 				done := sum.Sent
 				if o.Progress != nil {
-					o.Progress(done, len(reqs))
+					o.Progress(done, max(total, done))
 				}
 				mu.Unlock()
 			}
 		}()
 	}
 	wg.Wait()
+	stop()
+	for range in { // let the producer see ctx end and return
+	}
 	sum.Elapsed = time.Since(start)
-	return sum
+	if errors.Is(srcErr, context.Canceled) {
+		srcErr = nil // the caller's ctx or our stop: not the source failing
+	}
+	return sum, srcErr
 }

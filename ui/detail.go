@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"image/color"
 	"strings"
@@ -39,20 +40,28 @@ type rendered struct {
 // fitGrid, which wraps them at its own width; multipart parts each get a
 // header block and their own language.
 func bodyRows(v rendered, lang string, st *styles) []widget.TextGridRow {
-	return rowsWrapped(v, lang, st, noWrap)
+	rows, _ := rowsCtx(context.Background(), v, lang, st, noWrap)
+	return rows
 }
 
 // rowsWrapped is bodyRows with lines wrapped at width runes (or noWrap).
 func rowsWrapped(v rendered, lang string, st *styles, width int) []widget.TextGridRow {
+	rows, _ := rowsCtx(context.Background(), v, lang, st, width)
+	return rows
+}
+
+// rowsCtx is rowsWrapped that gives up with ctx's error once ctx is done.
+func rowsCtx(ctx context.Context, v rendered, lang string, st *styles, width int) ([]widget.TextGridRow, error) {
 	highlightRows := func(text, lang string, st *styles) []widget.TextGridRow {
-		return highlightWrapped(text, lang, st, width)
+		rows, _ := highlightCtx(ctx, text, lang, st, width)
+		return rows
 	}
 	if v.parts == nil {
-		rows := highlightRows(v.text, lang, st)
+		rows, err := highlightCtx(ctx, v.text, lang, st, width)
 		if v.hex {
 			keepWhole(rows)
 		}
-		return rows
+		return rows, err
 	}
 	var rows []widget.TextGridRow
 	for i, p := range v.parts {
@@ -76,8 +85,11 @@ func rowsWrapped(v rendered, lang string, st *styles, width int) []widget.TextGr
 		}
 		rows = append(rows, view...)
 		rows = append(rows, widget.TextGridRow{})
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 	}
-	return rows
+	return rows, nil
 }
 
 // firstScreenLines is how much is highlighted first, so a big body shows

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"image/color"
 	"math"
 	"strings"
@@ -153,60 +154,143 @@ const noWrap = 0
 // highlightWrapped is highlightRows with lines wrapped at width runes, or
 // left whole with noWrap.
 func highlightWrapped(text, lang string, st *styles, width int) []widget.TextGridRow {
+	rows, _ := highlightCtx(context.Background(), text, lang, st, width)
+	return rows
+}
+
+// highlightCtx is highlightWrapped that stops, returning ctx's error, once
+// ctx is done: a body view superseded by another click costs no more.
+func highlightCtx(ctx context.Context, text, lang string, st *styles, width int) ([]widget.TextGridRow, error) {
 	text = strings.ReplaceAll(text, "\r\n", "\n")
 	if width != noWrap {
 		text = wrapLines(text, width)
 	}
-	rows := make([]widget.TextGridRow, 0, strings.Count(text, "\n")+1)
-	// The cells of all rows share one slab sized by the rune count: 24
-	// bytes a character, with no regrowth of a long row.
-	slab := make([]widget.TextGridCell, 0, utf8.RuneCountInString(text)+16)
-	start := 0 // where the open row begins in slab
-	push := func(c widget.TextGridCell) {
-		if len(slab) == cap(slab) {
-			// More cells than runes (a lexer added a newline): a new
-			// slab, carrying the open row over.
-			n := make([]widget.TextGridCell, len(slab)-start, 2*(len(slab)-start)+1024)
-			copy(n, slab[start:])
-			slab, start = n, 0
-		}
-		slab = append(slab, c)
+	plain := lang == "" || lang == "plaintext" || len(text) > pretty.HighlightLimit
+	if !plain && strings.IndexByte(text, '\r') >= 0 {
+		// As chroma's EnsureLF does before lexing (to the text folded
+		// above: "\r\r\n" is "\r\n" now): CR LF is LF, a lone CR is LF.
+		text = strings.ReplaceAll(strings.ReplaceAll(text, "\r\n", "\n"), "\r", "\n")
 	}
-	endRow := func() {
-		var r widget.TextGridRow
-		if len(slab) > start {
-			r.Cells = slab[start:len(slab):len(slab)]
+	b := newRowBuilder(text, st)
+	b.ctx = ctx
+	switch {
+	case plain:
+		b.emit(text, st.plain)
+	case lang == "json" && b.json(text):
+		// Our own scanner gave the token classes chroma's JSON lexer would.
+	default:
+		if err := ctx.Err(); err != nil {
+			return nil, err // the scanner stopped for this, not for chroma
 		}
-		rows = append(rows, r)
-		start = len(slab)
+		b.reset()
+		chromaEmit(b, text, lang)
 	}
-	emit := func(s string, style widget.TextGridStyle) {
-		for _, r := range s {
-			if r == '\n' {
-				endRow()
-				continue
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return b.finish(), nil
+}
+
+// How much is scanned between looks at the context: bytes for the JSON
+// scanner, tokens for chroma.
+const (
+	checkEvery       = 1 << 14
+	checkEveryTokens = 1 << 10
+)
+
+// chromaEmit tokenises text with chroma's lexer for lang into b, plain
+// when the lexer fails.
+func chromaEmit(b *rowBuilder, text, lang string) {
+	it, err := pretty.Lexer(lang).Tokenise(nil, text)
+	if err != nil {
+		b.emit(text, b.st.plain)
+		return
+	}
+	for n := 1; ; n++ {
+		tok := it()
+		if tok == chroma.EOF || n%checkEveryTokens == 0 && b.ctx.Err() != nil {
+			return
+		}
+		b.emit(tok.Value, b.st.forToken(tok.Type))
+	}
+}
+
+// rowBuilder collects TextGrid rows whose cells share one slab sized by
+// the rune count: 24 bytes a character, with no regrowth of a long row.
+type rowBuilder struct {
+	ctx   context.Context // the scanners stop early once it is done
+	st    *styles
+	rows  []widget.TextGridRow
+	slab  []widget.TextGridCell
+	start int // where the open row begins in slab
+}
+
+func newRowBuilder(text string, st *styles) *rowBuilder {
+	return &rowBuilder{
+		ctx:  context.Background(),
+		st:   st,
+		rows: make([]widget.TextGridRow, 0, strings.Count(text, "\n")+1),
+		slab: make([]widget.TextGridCell, 0, utf8.RuneCountInString(text)+16),
+	}
+}
+
+// reset drops what was built, keeping the memory.
+func (b *rowBuilder) reset() {
+	clear(b.rows)
+	b.rows, b.slab, b.start = b.rows[:0], b.slab[:0], 0
+}
+
+func (b *rowBuilder) push(c widget.TextGridCell) {
+	if len(b.slab) == cap(b.slab) {
+		// More cells than runes (a lexer added a newline): a new slab,
+		// carrying the open row over.
+		n := make([]widget.TextGridCell, len(b.slab)-b.start, 2*(len(b.slab)-b.start)+1024)
+		copy(n, b.slab[b.start:])
+		b.slab, b.start = n, 0
+	}
+	b.slab = append(b.slab, c)
+}
+
+func (b *rowBuilder) endRow() {
+	var r widget.TextGridRow
+	if len(b.slab) > b.start {
+		r.Cells = b.slab[b.start:len(b.slab):len(b.slab)]
+	}
+	b.rows = append(b.rows, r)
+	b.start = len(b.slab)
+}
+
+// emit adds s in one style: a newline ends the row, a tab is a space and
+// an underscore is drawn as styles.underscore says.
+func (b *rowBuilder) emit(s string, style widget.TextGridStyle) {
+	var under widget.TextGridCell // style's underscore, looked up once
+	for i := 0; i < len(s); {
+		r, n := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, n = utf8.DecodeRuneInString(s[i:])
+		}
+		i += n
+		switch r {
+		case '\n':
+			b.endRow()
+			continue
+		case '\t':
+			r = ' '
+		case '_':
+			if under.Style == nil {
+				under = b.st.underscore(style)
 			}
-			if r == '\t' {
-				r = ' '
-			}
-			if r == '_' {
-				push(st.underscore(style))
-				continue
-			}
-			push(widget.TextGridCell{Rune: r, Style: style})
+			b.push(under)
+			continue
 		}
+		b.push(widget.TextGridCell{Rune: r, Style: style})
 	}
-	if lang == "" || lang == "plaintext" || len(text) > pretty.HighlightLimit {
-		emit(text, st.plain)
-	} else if it, err := pretty.Lexer(lang).Tokenise(nil, text); err != nil {
-		emit(text, st.plain)
-	} else {
-		for tok := it(); tok != chroma.EOF; tok = it() {
-			emit(tok.Value, st.forToken(tok.Type))
-		}
-	}
-	endRow()
-	return rows
+}
+
+// finish closes the last row and returns the rows.
+func (b *rowBuilder) finish() []widget.TextGridRow {
+	b.endRow()
+	return b.rows
 }
 
 // wholeLine marks a row that wrapRows leaves whole, the grid scrolling

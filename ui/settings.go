@@ -17,6 +17,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/internal/text"
 	"github.com/gancho-app/gancho/rules"
 	"github.com/gancho-app/gancho/settings"
@@ -53,6 +54,8 @@ type settingsForm struct {
 
 	rules    *widget.Entry
 	rulesMsg *widget.Label
+
+	keep, keepBytes *widget.Entry
 
 	tabs *container.AppTabs
 }
@@ -211,11 +214,36 @@ func newSettingsForm(cur settings.Settings, copyFn func(string)) *settingsForm {
 		"or hang 30s; or close. The last step repeats; end with loop to start over. * matches within a path segment, ** across segments.")
 	respTab := container.NewBorder(help, f.rulesMsg, nil, nil, f.rules)
 
+	// Storage.
+	f.keep = widget.NewEntry()
+	f.keep.SetPlaceHolder(fmt.Sprintf("%d (the default); 0: no limit", capture.DefaultMaxCaptures))
+	if c := cur.Retention.Captures; c != nil {
+		f.keep.SetText(strconv.Itoa(*c))
+	}
+	f.keepBytes = widget.NewEntry()
+	f.keepBytes.SetPlaceHolder(capture.FormatSize(capture.DefaultMaxBodyBytes) + " (the default); 0: no limit")
+	if b := cur.Retention.Bytes; b != nil {
+		// Rounded forms ("4.7 GiB") only where they read back exactly, so
+		// saving the dialog unchanged keeps the setting.
+		text := strconv.FormatInt(*b, 10)
+		if back, err := capture.ParseSize(capture.FormatSize(*b)); err == nil && back == *b && *b > 0 {
+			text = capture.FormatSize(*b)
+		}
+		f.keepBytes.SetText(text)
+	}
+	storageTab := widget.NewForm(
+		widget.NewFormItem("Captures", container.NewBorder(nil, nil, nil, widget.NewLabel("newest kept"), f.keep)),
+		widget.NewFormItem("Bodies", container.NewBorder(nil, nil, nil, widget.NewLabel("at most, as stored"), f.keepBytes)),
+		widget.NewFormItem("", note("The oldest captures are evicted first. A change applies at once, and to every "+
+			"gancho command on this data directory (same as --keep and --keep-bytes).")),
+	)
+
 	f.tabs = container.NewAppTabs(
 		container.NewTabItem("Tunnel", container.NewVScroll(tunnelTab)),
 		container.NewTabItem("Protection", container.NewVScroll(protTab)),
 		container.NewTabItem("Signatures", sigTab),
 		container.NewTabItem("Responses", respTab),
+		container.NewTabItem("Storage", container.NewVScroll(storageTab)),
 	)
 	return f
 }
@@ -319,6 +347,21 @@ func (f *settingsForm) result() (settings.Settings, error) {
 	s.Inbound.DropRefused = !f.recordRefused.Checked
 	s.Verifiers = f.verifiers
 	s.Rules = f.rules.Text
+	s.Retention = settings.Retention{}
+	if t := strings.ReplaceAll(strings.TrimSpace(f.keep.Text), "_", ""); t != "" {
+		n, err := strconv.Atoi(t)
+		if err != nil || n < 0 {
+			return s, errors.New("captures kept: enter a whole number (0 for no limit)")
+		}
+		s.Retention.Captures = &n
+	}
+	if t := strings.TrimSpace(f.keepBytes.Text); t != "" {
+		b, err := capture.ParseSize(t)
+		if err != nil {
+			return s, errors.New("bodies kept: enter a size such as 5GiB (0 for no limit)")
+		}
+		s.Retention.Bytes = &b
+	}
 	return s, nil
 }
 

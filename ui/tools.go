@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -248,9 +247,9 @@ func (m *Main) exportTo(path string, f exchange.Format, opts exchange.ExportOpti
 	}
 	// One capture at a time from one streaming read: an export of any size
 	// holds one body in memory.
-	enc, err := exchange.NewEncoder(out, f, opts)
+	enc, err := exchange.NewWriter(out, f, opts)
 	if err == nil {
-		err = m.eachIn(context.Background(), sc, true, enc.Encode)
+		err = m.eachIn(context.Background(), sc, true, enc.Write)
 		if err == nil {
 			err = enc.Close()
 		}
@@ -425,18 +424,13 @@ func (m *Main) showBulk() {
 	d.Show()
 }
 
-// bulkChunk is how many captures, bodies included, a bulk replay holds
-// in memory at once.
-const bulkChunk = 64
-
 // replayScope replays a scope's captures oldest first (off the UI
 // goroutine) and returns the summary and how many it set out to send. The
-// ids come from one streaming read of summaries; the bodies are read
-// bulkChunk at a time as the replay reaches them, so memory holds the ids
-// and one chunk, and no read of the store stays open while requests are
-// out. A capture deleted meanwhile is skipped (counted as done).
+// ids come from one streaming read of summaries; each body is read as the
+// replay reaches it, so memory holds the ids and the few captures in
+// flight, and no read of the store stays open while requests are out
+// (a paced replay can last hours). A capture deleted meanwhile is skipped.
 func (m *Main) replayScope(ctx context.Context, sc scope, o replay.BulkOptions, progress func(done, total int)) (replay.Summary, int, error) {
-	sum := replay.Summary{Failed: map[replay.Class]int{}}
 	ids := sc.picked
 	if ids == nil {
 		err := m.eachIn(ctx, sc, false, func(r *capture.Request) error {
@@ -444,40 +438,26 @@ func (m *Main) replayScope(ctx context.Context, sc scope, o replay.BulkOptions, 
 			return nil
 		})
 		if err != nil {
-			return sum, 0, err
+			return replay.Summary{Failed: map[replay.Class]int{}}, 0, err
 		}
 	}
-	total, done := len(ids), 0
-	t0 := time.Now()
-	for len(ids) > 0 && ctx.Err() == nil {
-		n := min(bulkChunk, len(ids))
-		chunk := make([]*capture.Request, 0, n)
-		for _, id := range ids[:n] {
+	o.Progress = progress
+	sum, err := replay.BulkEach(ctx, m.opts.Sender, m.opts.Replays, func(fn func(*capture.Request) error) error {
+		for _, id := range ids {
 			r, err := m.opts.Captures.Get(ctx, id)
-			switch {
-			case errors.Is(err, capture.ErrNotFound):
-				done++
-			case err != nil:
-				sum.Elapsed = time.Since(t0)
-				return sum, total, err
-			default:
-				chunk = append(chunk, r)
+			if errors.Is(err, capture.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if err := fn(r); err != nil {
+				return err
 			}
 		}
-		ids = ids[n:]
-		base := done
-		o.Progress = func(d, _ int) { progress(base+d, total) }
-		s := replay.Bulk(ctx, m.opts.Sender, m.opts.Replays, chunk, o)
-		done += s.Sent
-		sum.Sent += s.Sent
-		sum.OK += s.OK
-		sum.Other += s.Other
-		for c, k := range s.Failed {
-			sum.Failed[c] += k
-		}
-	}
-	sum.Elapsed = time.Since(t0)
-	return sum, total, nil
+		return nil
+	}, len(ids), o)
+	return sum, len(ids), err
 }
 
 // bulkSummary is the outcome of a bulk replay in one sentence.

@@ -107,34 +107,38 @@ const pageSize = 300
 // Main is the inspector window: top bar, the capture list with search,
 // and the detail of the selected capture.
 type Main struct {
-	opts    Options
-	win     fyne.Window
-	items   []*capture.Request // summaries, newest first
-	more    bool               // the store may hold rows past items
-	total   int
-	sel     int // index in items, -1 for none
-	list    *widget.List
-	search  *widget.Entry
-	method  *widget.Select
-	count   *widget.Label
-	detail  *Detail
-	split   *container.Split
-	empty   fyne.CanvasObject
-	noSel   fyne.CanvasObject
-	right   *fyne.Container
-	root    *fyne.Container
-	styles  *styles
-	cache   map[string]rendered
-	cacheQ  []string
-	results chan func()   // UI updates computed off the UI goroutine
-	quit    chan struct{} // closed when Pump returns: nothing applies results any more
-	paused  bool          // the list is frozen while the user reads
-	waiting int           // captures that arrived while paused
-	pause   *widget.Button
-	capture *widget.Check // nil without a Recorder
-	urlLbl  *midLabel
-	tbar    *tunnelBar   // nil without a Tunnel
-	replays *replayPanel // nil without a Sender
+	opts   Options
+	win    fyne.Window
+	items  []*capture.Request // summaries, newest first
+	more   bool               // the store may hold rows past items
+	total  int
+	sel    int // index in items, -1 for none
+	list   *widget.List
+	search *widget.Entry
+	method *widget.Select
+	count  *widget.Label
+	detail *Detail
+	split  *container.Split
+	empty  fyne.CanvasObject
+	noSel  fyne.CanvasObject
+	right  *fyne.Container
+	root   *fyne.Container
+	styles *styles
+	cache  map[string]rendered
+	// renderCtx is the body view being computed; cancelled when another
+	// is asked for, so a superseded 1 MiB view stops costing CPU.
+	renderCtx    context.Context
+	renderCancel context.CancelFunc
+	cacheQ       []string
+	results      chan func()   // UI updates computed off the UI goroutine
+	quit         chan struct{} // closed when Pump returns: nothing applies results any more
+	paused       bool          // the list is frozen while the user reads
+	waiting      int           // captures that arrived while paused
+	pause        *widget.Button
+	capture      *widget.Check // nil without a Recorder
+	urlLbl       *midLabel
+	tbar         *tunnelBar   // nil without a Tunnel
+	replays      *replayPanel // nil without a Sender
 	// outbound is the Outbound section, nil without Options.Outbound.
 	outbound *outboundPanel
 	sections *container.AppTabs
@@ -583,7 +587,7 @@ func (m *Main) addMethod(method string) {
 }
 
 func (m *Main) query() capture.Query {
-	q := capture.Query{Search: m.search.Text, Summary: true, Limit: pageSize}
+	q := capture.Query{Search: m.search.Text, Prefix: true, Summary: true, Limit: pageSize}
 	if m.method.Selected != "" && m.method.Selected != allMethods {
 		q.Method = m.method.Selected
 	}
@@ -797,21 +801,39 @@ func (m *Main) copy(s string) {
 // renderAsync computes a body view off the UI goroutine (cached per capture
 // and mode) and applies it through the pump.
 func (m *Main) renderAsync(r *capture.Request, mode string, apply func(rendered)) {
+	if m.renderCancel != nil {
+		m.renderCancel() // the view asked for before is superseded
+	}
+	m.renderCtx, m.renderCancel = context.WithCancel(context.Background())
 	key := r.ID + "/" + mode
 	if v, ok := m.cache[key]; ok {
 		apply(v)
 		return
 	}
-	st := m.styles
+	st, ctx := m.styles, m.renderCtx
 	go func() {
 		v, lang := prepareBody(r, mode)
+		if ctx.Err() != nil {
+			return
+		}
 		if first, ok := firstScreen(v, lang, st); ok {
-			if !m.post(func() { apply(first) }) {
+			if ctx.Err() != nil || !m.post(func() {
+				if ctx.Err() == nil {
+					apply(first)
+				}
+			}) {
 				return
 			}
 		}
-		v.rows = bodyRows(v, lang, st) // whole lines: the grid wraps them at its width
+		rows, err := rowsCtx(ctx, v, lang, st, noWrap) // whole lines: the grid wraps them at its width
+		if err != nil {
+			return
+		}
+		v.rows = rows
 		m.post(func() {
+			if ctx.Err() != nil {
+				return // superseded while it waited for the pump
+			}
 			m.remember(key, v)
 			apply(v)
 		})
