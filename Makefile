@@ -30,6 +30,8 @@ test: deps
 	CGO_ENABLED=0 $(GO) build -tags headless -o /dev/null .
 
 # Capture throughput: capture server + durable store vs a no-op handler, one run.
+# GANCHO_BENCH_1M=1 make bench also opens the window on, and searches, a 1,000,000-capture
+# store (seeded once, ~4 min, kept in $TMPDIR/gancho-bench-window-1000000).
 bench: deps
 	$(GO) test -run '^$$' -bench 'BenchmarkLoad|BenchmarkAppendParallel|BenchmarkHeadOnlyFlood|BenchmarkListAll|BenchmarkExportStream|BenchmarkFullStore|BenchmarkDisk|BenchmarkCaptureMemory' -benchtime 1x ./capture/
 	$(GO) test -run '^$$' -bench 'BenchmarkSearchScale' -benchtime 1x -timeout 30m ./capture/
@@ -38,7 +40,7 @@ bench: deps
 	$(GO) test -run '^$$' -bench 'BenchmarkFanOut' -benchtime 20x ./outbound/
 	$(GO) test -run '^$$' -bench 'BenchmarkRelayLatency' -benchtime 5000x ./relay/
 	$(GO) test -run '^$$' -bench 'BenchmarkRelayCatchUp' -benchtime 1x ./relay/
-	$(GO) test -run '^$$' -bench 'BenchmarkOpen1MiBJSON|BenchmarkHighlightSteps|BenchmarkFirstPaint100k' -benchtime 3x ./ui/
+	$(GO) test -run '^$$' -bench 'BenchmarkOpen1MiBJSON|BenchmarkHighlightSteps|BenchmarkFirstPaint|BenchmarkSearch1M|BenchmarkBulkExport1M' -benchtime 3x ./ui/
 
 # Capture vs a no-op net/http handler vs tarampampam/webhook-tester, three
 # rounds side by side. The peer is built from a checkout of its tag v2.3.0:

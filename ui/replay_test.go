@@ -260,7 +260,8 @@ func TestPickForExportAndBulk(t *testing.T) {
 	}) {
 		t.Errorf("count %q", h.m.count.Text)
 	}
-	rs, err := h.m.load(sc)
+	var rs []*capture.Request
+	err := h.m.eachIn(context.Background(), sc, true, func(r *capture.Request) error { rs = append(rs, r); return nil })
 	if err != nil || len(rs) != 2 || string(rs[1].Body) != "{}" {
 		t.Fatalf("load: %d, %v", len(rs), err)
 	}

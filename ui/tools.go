@@ -30,26 +30,6 @@ type Importer interface {
 	Import(ctx context.Context, rs []*capture.Request) (added, skipped int, err error)
 }
 
-// matching loads every capture matching the list's filter, oldest first,
-// with bodies (off the UI goroutine: it may be many).
-func (m *Main) matching(q capture.Query) ([]*capture.Request, error) {
-	q.Summary, q.Limit, q.Before = false, 500, ""
-	var out []*capture.Request
-	for {
-		page, err := m.opts.Captures.List(context.Background(), q)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, page...)
-		if len(page) < q.Limit {
-			break
-		}
-		q.Before = page[len(page)-1].ID
-	}
-	slices.Reverse(out)
-	return out, nil
-}
-
 // scope is what export and bulk replay work on: the picked captures when
 // there are any, else what the list shows (UI goroutine).
 type scope struct {
@@ -76,40 +56,63 @@ func (m *Main) describe(s scope) string {
 	return "all captures"
 }
 
-// scopeCount is how many captures a scope covers (UI goroutine).
+// scopeCount is how many captures a scope covers, or -1 while a search's
+// count is still coming: it is read from what the list knows, never
+// counted on the UI goroutine (UI goroutine).
 func (m *Main) scopeCount(s scope) int {
 	switch {
 	case s.picked != nil:
 		return len(s.picked)
 	case m.filtered():
-		n, _ := m.opts.Captures.Count(context.Background(), s.q)
-		return n
+		if m.rl.itemsGen != m.rl.gen {
+			return -1 // the list is being re-read for a newer filter
+		}
+		return m.rl.matched
 	}
 	n, _ := m.opts.Captures.Stats()
 	return n
 }
 
-// captures is "1 capture" or "N captures".
-func captures(n int) string { return text.N(n, "capture", "captures") }
-
-// load reads a scope's captures with bodies, oldest first (off the UI
-// goroutine). A picked capture deleted since is skipped.
-func (m *Main) load(s scope) ([]*capture.Request, error) {
-	if s.picked == nil {
-		return m.matching(s.q)
+// captures is "1 capture" or "N captures"; n < 0 (not counted yet) is
+// "the matching captures".
+func captures(n int) string {
+	if n < 0 {
+		return "the matching captures"
 	}
-	out := make([]*capture.Request, 0, len(s.picked))
+	return text.N(n, "capture", "captures")
+}
+
+// inParens is " (N captures)", or "" while they are being counted.
+func inParens(n int) string {
+	if n < 0 {
+		return ""
+	}
+	return " (" + captures(n) + ")"
+}
+
+// eachIn calls fn with every capture of a scope, oldest first (off the UI
+// goroutine). A query runs as one streaming read (capture.Store.Each), so
+// time is linear in the rows and memory one row at a time; withBodies
+// false reads summaries. A picked capture deleted since is skipped.
+func (m *Main) eachIn(ctx context.Context, s scope, withBodies bool, fn func(*capture.Request) error) error {
+	if s.picked == nil {
+		q := s.q
+		q.Summary, q.Limit, q.Offset, q.Before, q.After, q.Oldest = !withBodies, 0, 0, "", "", true
+		return m.opts.Captures.Each(ctx, q, fn)
+	}
 	for _, id := range s.picked {
-		r, err := m.opts.Captures.Get(context.Background(), id)
+		r, err := m.opts.Captures.Get(ctx, id)
 		if errors.Is(err, capture.ErrNotFound) {
 			continue
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
-		out = append(out, r)
+		if err := fn(r); err != nil {
+			return err
+		}
 	}
-	return out, nil
+	return nil
 }
 
 // toolsMenu offers export, import and bulk replay for the picked captures,
@@ -120,7 +123,11 @@ func (m *Main) toolsMenu() *fyne.Menu {
 		what = "picked"
 	}
 	n := m.scopeCount(m.scope())
-	what = strings.Replace(captures(n), " ", " "+what+" ", 1) // "12 listed captures"
+	if n >= 0 {
+		what = strings.Replace(captures(n), " ", " "+what+" ", 1) // "12 listed captures"
+	} else {
+		what += " captures" // a search still being counted
+	}
 	items := []*fyne.MenuItem{
 		fyne.NewMenuItem("Export "+what+"…", m.showExport),
 	}
@@ -168,7 +175,7 @@ func (m *Main) showExport() {
 	})
 	form := widget.NewForm(widget.NewFormItem("Format", format), widget.NewFormItem("", secrets),
 		widget.NewFormItem("Save to", container.NewBorder(nil, nil, nil, folder, path)),
-		widget.NewFormItem("", widget.NewLabel("Exports "+m.describe(sc)+" ("+captures(n)+"), oldest first.")))
+		widget.NewFormItem("", widget.NewLabel("Exports "+m.describe(sc)+inParens(n)+", oldest first.")))
 	d := dialog.NewCustomConfirm("Export", "Export "+captures(n), "Cancel", form, func(ok bool) {
 		if !ok {
 			return
@@ -233,23 +240,27 @@ func (m *Main) exportTo(path string, f exchange.Format, opts exchange.ExportOpti
 	if st, err := os.Stat(filepath.Dir(path)); err != nil || !st.IsDir() {
 		return 0, "", fmt.Errorf("the folder %s does not exist: create it, or choose another with Folder…", filepath.Dir(path))
 	}
-	reqs, err := m.load(sc)
-	if err != nil {
-		return 0, "", fmt.Errorf("could not read the captures: %w", err)
-	}
 	// 0600: an export with secrets included holds credentials.
 	out, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return 0, "", fmt.Errorf("could not create %s: %w; choose another file or folder", path, err)
 	}
-	err = exchange.Export(out, f, reqs, opts)
+	// One capture at a time from one streaming read: an export of any size
+	// holds one body in memory.
+	enc, err := exchange.NewWriter(out, f, opts)
+	if err == nil {
+		err = m.eachIn(context.Background(), sc, true, enc.Write)
+		if err == nil {
+			err = enc.Close()
+		}
+	}
 	if cerr := out.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
 		return 0, "", fmt.Errorf("export to %s failed: %w", path, err)
 	}
-	return len(reqs), path, nil
+	return enc.Count(), path, nil
 }
 
 func (m *Main) showImport() {
@@ -340,37 +351,32 @@ func (m *Main) showBulk() {
 		msg.SetText("Loading " + m.describe(sc) + "…")
 		to := strings.TrimSpace(target.Text) // read here, on the UI goroutine
 		go func() {
-			reqs, err := m.load(sc)
-			if err != nil {
-				m.post(func() {
-					msg.SetText("Could not read the captures: " + err.Error())
-					start.Enable()
-					stop.Disable()
-				})
-				return
-			}
-			sum := replay.Bulk(ctx, m.opts.Sender, m.opts.Replays, reqs, replay.BulkOptions{
+			sum, total, err := m.replayScope(ctx, sc, replay.BulkOptions{
 				Target: to, Concurrency: n, RatePerSec: r,
 				Send: replay.Options{Timeout: replay.DefaultTimeout},
-				Progress: func(done, total int) {
-					// Only every 1% reaches the UI: a fast bulk must not flood the pump.
-					if total > 100 && done%(total/100) != 0 && done != total {
-						return
-					}
-					m.post(func() {
-						bar.SetValue(float64(done) / float64(total))
-						msg.SetText(fmt.Sprintf("%d of %d sent", done, total))
-					})
-				},
+			}, func(done, total int) {
+				// Only every 1% reaches the UI: a fast bulk must not flood the pump.
+				if total > 100 && done%(total/100) != 0 && done != total {
+					return
+				}
+				m.post(func() {
+					bar.SetValue(float64(done) / float64(total))
+					msg.SetText(fmt.Sprintf("%d of %d sent", done, total))
+				})
 			})
 			m.post(func() {
 				stop.Disable()
 				start.Enable()
+				if err != nil {
+					msg.Importance = widget.DangerImportance
+					msg.SetText("Could not read the captures: " + err.Error())
+					return
+				}
 				msg.Importance = widget.SuccessImportance
 				if len(sum.Failed) > 0 || sum.Other > 0 {
 					msg.Importance = widget.WarningImportance
 				}
-				msg.SetText(bulkSummary(sum, len(reqs)))
+				msg.SetText(bulkSummary(sum, total))
 				if m.replays != nil {
 					m.replays.reload() // the open capture's Replays tab counts these too
 				}
@@ -404,7 +410,7 @@ func (m *Main) showBulk() {
 		widget.NewFormItem("Concurrency", conc),
 		widget.NewFormItem("Requests/s", rate),
 	)
-	content := container.NewVBox(widget.NewLabel("Replays "+m.describe(sc)+" ("+captures(n)+"), oldest first, unchanged."), form,
+	content := container.NewVBox(widget.NewLabel("Replays "+m.describe(sc)+inParens(n)+", oldest first, unchanged."), form,
 		container.NewHBox(start, stop), bar, msg)
 	d := dialog.NewCustom("Bulk replay", "Close", content, m.win)
 	d.SetOnClosed(func() {
@@ -416,6 +422,42 @@ func (m *Main) showBulk() {
 	})
 	d.Resize(fyne.NewSize(640, 360))
 	d.Show()
+}
+
+// replayScope replays a scope's captures oldest first (off the UI
+// goroutine) and returns the summary and how many it set out to send. The
+// ids come from one streaming read of summaries; each body is read as the
+// replay reaches it, so memory holds the ids and the few captures in
+// flight, and no read of the store stays open while requests are out
+// (a paced replay can last hours). A capture deleted meanwhile is skipped.
+func (m *Main) replayScope(ctx context.Context, sc scope, o replay.BulkOptions, progress func(done, total int)) (replay.Summary, int, error) {
+	ids := sc.picked
+	if ids == nil {
+		err := m.eachIn(ctx, sc, false, func(r *capture.Request) error {
+			ids = append(ids, r.ID)
+			return nil
+		})
+		if err != nil {
+			return replay.Summary{Failed: map[replay.Class]int{}}, 0, err
+		}
+	}
+	o.Progress = progress
+	sum, err := replay.BulkEach(ctx, m.opts.Sender, m.opts.Replays, func(fn func(*capture.Request) error) error {
+		for _, id := range ids {
+			r, err := m.opts.Captures.Get(ctx, id)
+			if errors.Is(err, capture.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if err := fn(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, len(ids), o)
+	return sum, len(ids), err
 }
 
 // bulkSummary is the outcome of a bulk replay in one sentence.

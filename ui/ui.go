@@ -36,6 +36,8 @@ const AppID = "io.github.gancho_app.gancho"
 type Captures interface {
 	Subscribe(ctx context.Context) (<-chan capture.Event, func())
 	List(ctx context.Context, q capture.Query) ([]*capture.Request, error)
+	// Each streams every capture matching q in one read (bulk actions).
+	Each(ctx context.Context, q capture.Query, fn func(*capture.Request) error) error
 	Count(ctx context.Context, q capture.Query) (int, error)
 	Get(ctx context.Context, id string) (*capture.Request, error)
 	Methods(ctx context.Context) ([]string, error)
@@ -163,13 +165,16 @@ type Main struct {
 	// settling is set while apply moves the list itself, so the row
 	// updates that causes are not taken for the user scrolling to the top.
 	settling bool
+	// rl runs the list's queries off the UI goroutine (search.go).
+	rl reloadState
 }
 
 // NewMain builds the window's content; call Pump to make it live. w may be
 // nil (tests): dialogs and the clipboard then do nothing.
 func NewMain(opts Options, w fyne.Window) *Main {
 	m := &Main{opts: opts, win: w, sel: -1, cache: map[string]rendered{}, picked: map[string]bool{}, results: make(chan func(), 16),
-		quit: make(chan struct{}), tunSig: make(chan struct{}, 1), fwdSig: make(chan struct{}, 1), now: time.Now}
+		quit: make(chan struct{}), tunSig: make(chan struct{}, 1), fwdSig: make(chan struct{}, 1), now: time.Now,
+		rl: reloadState{after: realAfter, matched: -1}}
 	m.ageAt = m.now()
 	m.styles = newStyles(darkPalette)
 	if fyne.CurrentApp() != nil && fyne.CurrentApp().Settings().ThemeVariant() == theme.VariantLight {
@@ -204,10 +209,10 @@ func NewMain(opts Options, w fyne.Window) *Main {
 
 	m.search = widget.NewEntry()
 	m.search.SetPlaceHolder("Search bodies, headers, paths… (e-mail, phone, id)")
-	m.search.OnChanged = func(string) { m.reload() }
+	m.search.OnChanged = func(string) { m.searchChanged() }
 	// The methods offered are those stored (PROPFIND, PURGE and custom
 	// ones too), kept current as captures arrive and go.
-	m.method = widget.NewSelect([]string{allMethods}, func(string) { m.reload() })
+	m.method = widget.NewSelect([]string{allMethods}, func(string) { m.methodChanged() })
 	m.method.SetSelected(allMethods)
 	m.refreshMethods()
 
@@ -286,7 +291,12 @@ func NewMain(opts Options, w fyne.Window) *Main {
 		m.outbound.reload()
 	}
 	m.root = container.NewBorder(bars, nil, nil, nil, body)
-	m.reload()
+	// The first page is read here, before the window shows: newest first by
+	// the store's order key, it costs the same at any store size.
+	q := m.query()
+	items, err := opts.Captures.List(context.Background(), q)
+	m.rl.gen = 1
+	m.showPage(1, q, items, err)
 	return m
 }
 
@@ -584,63 +594,19 @@ func (m *Main) query() capture.Query {
 	return q
 }
 
-func (m *Main) filtered() bool {
-	q := m.query()
-	return strings.TrimSpace(q.Search) != "" || q.Method != ""
-}
-
-// reload re-reads the first page for the current filter (UI goroutine).
-func (m *Main) reload() {
-	if m.root == nil {
-		return // still constructing
-	}
-	selID := m.selectedID()
-	ctx := context.Background()
-	items, err := m.opts.Captures.List(ctx, m.query())
-	failed := err != nil
-	if failed {
-		items = nil
-	}
-	m.items = items
-	m.more = len(items) == pageSize
-	m.hidePill() // the rows are read afresh: what it counted may be gone
-	m.sel = -1
-	m.list.UnselectAll()
-	m.refreshList()
-	for i, r := range m.items {
-		if r.ID == selID {
-			m.selectQuietly(i)
-			break
-		}
-	}
-	m.updateCount()
-	if failed {
-		m.count.SetText("Search failed: " + err.Error())
-	}
-	m.updateRight()
-}
-
-func (m *Main) loadMore() {
-	if len(m.items) == 0 {
-		return
-	}
-	q := m.query()
-	q.Before = m.items[len(m.items)-1].ID
-	page, err := m.opts.Captures.List(context.Background(), q)
-	if err != nil {
-		m.more = false
-		return
-	}
-	m.items = append(m.items, page...)
-	m.more = len(page) == pageSize
-}
+// filtered reports whether the search field or the method filter narrows
+// the list (what the user asked for, even while its rows are coming).
+func (m *Main) filtered() bool { return isFiltered(m.query()) }
 
 func (m *Main) updateCount() {
 	n, b := m.opts.Captures.Stats()
 	m.total = n
-	if m.filtered() {
-		shown, _ := m.opts.Captures.Count(context.Background(), m.query())
-		m.count.SetText(fmt.Sprintf("%d of %s", shown, text.N(n, "capture", "captures")))
+	if isFiltered(m.rl.listQ) {
+		shown := fmt.Sprint(m.rl.matched)
+		if m.rl.matched < 0 {
+			shown = fmt.Sprintf("%d+", len(m.items)) // counting: more than a page match
+		}
+		m.count.SetText(fmt.Sprintf("%s of %s", shown, text.N(n, "capture", "captures")))
 		return
 	}
 	line := fmt.Sprintf("%s · %s", text.N(n, "capture", "captures"), capture.FormatSize(b))
@@ -810,9 +776,14 @@ func (m *Main) confirmClear() {
 		if !ok {
 			return
 		}
-		if _, err := m.opts.Captures.Clear(context.Background()); err != nil {
-			m.count.SetText("Clear failed: " + err.Error())
-		}
+		// Off the UI goroutine: clearing a big store takes a while. The
+		// Cleared event from the store empties the list.
+		m.count.SetText("Clearing…")
+		go func() {
+			if _, err := m.opts.Captures.Clear(context.Background()); err != nil {
+				m.post(func() { m.count.SetText("Clear failed: " + err.Error()) })
+			}
+		}()
 	}
 	if m.win == nil {
 		do(true)
@@ -973,15 +944,17 @@ func (m *Main) apply(ev capture.Event) {
 			return
 		}
 		if m.filtered() {
-			m.reload() // the store decides what matches
+			m.refresh() // the store decides what matches
 			return
 		}
-		if slices.ContainsFunc(m.items, func(r *capture.Request) bool { return r.ID == ev.Request.ID }) {
-			return // already there from the first load
+		// Only the newest rows can hold it already (from the first load).
+		if slices.ContainsFunc(m.items[:min(len(m.items), pageSize)], func(r *capture.Request) bool { return r.ID == ev.Request.ID }) {
+			return
 		}
 		// The list keeps summaries only; the detail loads the body on demand.
 		row := *ev.Request
 		row.Body, row.Response.Body = nil, nil
+		m.rl.noteArrived(&row)
 		// Where the user is is read before anything moves the list: moving
 		// the selection down scrolls to it, which used to carry a list at
 		// the top away from it and count every arrival after.
@@ -1013,6 +986,7 @@ func (m *Main) apply(ev capture.Event) {
 		for _, id := range ev.IDs {
 			gone[id] = true
 			delete(m.picked, id)
+			m.rl.noteGone(id)
 		}
 		selID := m.selectedID()
 		// The rows being read stay put (eviction runs as captures arrive):
@@ -1025,7 +999,13 @@ func (m *Main) apply(ev capture.Event) {
 			}
 		}
 		m.settling = true
+		before := len(m.items)
 		m.items = slices.DeleteFunc(m.items, func(r *capture.Request) bool { return gone[r.ID] })
+		if m.rl.matched > 0 {
+			// Matches gone past the rows read are not known: the count
+			// is corrected at the next reload.
+			m.rl.matched = max(len(m.items), m.rl.matched-(before-len(m.items)))
+		}
 		m.sel = -1
 		m.list.UnselectAll()
 		if selID != "" && !gone[selID] {

@@ -47,6 +47,7 @@ func newHarnessWith(t *testing.T, opt func(*Options)) *harness {
 	}
 	m := NewMain(opts, nil)
 	m.applied = make(chan struct{}, 1)
+	m.rl.after = noDelay // tests wait for results, never for a debounce
 	w := test.NewWindow(m.Content())
 	w.Resize(w.Canvas().Size().Max(m.Content().MinSize()).AddWidthHeight(600, 400))
 	done := make(chan struct{})
@@ -187,15 +188,11 @@ func TestSearchAndMethodFilter(t *testing.T) {
 	h.add(t, "POST", "/c", "text/plain", []byte("nothing"))
 	h.waitFor(t, "list", func() bool { return len(h.m.items) == 3 })
 	h.do(func() { h.m.search.SetText("ana@example.com.br") })
-	if !h.eval(func() bool {
+	h.waitFor(t, "the search's one match", func() bool {
 		return len(h.m.items) == 1 && h.m.items[0].Target == "/a" && h.m.count.Text == "1 of 3 captures"
-	}) {
-		t.Fatal("search did not filter")
-	}
+	})
 	h.do(func() { h.m.search.SetText(""); h.m.method.SetSelected("PUT") })
-	if !h.eval(func() bool { return len(h.m.items) == 1 && h.m.items[0].Target == "/b" }) {
-		t.Fatal("method filter did not filter")
-	}
+	h.waitFor(t, "the method filter's one match", func() bool { return len(h.m.items) == 1 && h.m.items[0].Target == "/b" })
 }
 
 func TestDeleteKeyRemovesSelected(t *testing.T) {
@@ -246,9 +243,7 @@ func TestPauseFreezesList(t *testing.T) {
 		t.Fatal("list changed while paused")
 	}
 	h.do(h.m.togglePause)
-	if !h.eval(func() bool { return len(h.m.items) == 2 && h.m.pause.Text == "Pause list" }) {
-		t.Fatal("resume did not catch up")
-	}
+	h.waitFor(t, "resume catching up", func() bool { return len(h.m.items) == 2 && h.m.pause.Text == "Pause list" })
 }
 
 // TestClickSelects taps a row as a user would (the row also has a
@@ -290,6 +285,12 @@ func walk(o fyne.CanvasObject, f func(fyne.CanvasObject)) {
 			walk(k, f)
 		}
 	}
+}
+
+// noDelay is an afterFunc that does not wait.
+func noDelay(_ time.Duration, f func()) func() bool {
+	go f()
+	return func() bool { return false }
 }
 
 type fakeRecorder struct{ paused bool }

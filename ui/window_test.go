@@ -427,9 +427,7 @@ func TestMethodFilterListsStoredMethods(t *testing.T) {
 		return fmt.Sprint(h.m.method.Options) == "[All methods POST PROPFIND X-SYNC]"
 	})
 	h.do(func() { h.m.method.SetSelected("PROPFIND") })
-	if !h.eval(func() bool { return len(h.m.items) == 1 && h.m.items[0].Target == "/dav" }) {
-		t.Fatal("PROPFIND did not filter")
-	}
+	h.waitFor(t, "PROPFIND filtering", func() bool { return len(h.m.items) == 1 && h.m.items[0].Target == "/dav" })
 	h.do(func() { h.m.method.SetSelected(allMethods) })
 	if err := h.store.Delete(context.Background(), custom.ID); err != nil {
 		t.Fatal(err)
