@@ -107,6 +107,8 @@ var migrations = []string{
 	// of them are deleted (then it is dropped, not rewritten); at the
 	// default 10%, retention deleting the oldest rows kept rewriting the
 	// biggest segments and a full store captured at 0.6x an empty one.
+	// automerge 0: segments are merged a slice per index transaction
+	// instead (flushIndex), which bounds the writer's stalls (p99).
 	`CREATE TEMP TABLE capture_renumber AS
 		SELECT old, i + max(us - i) OVER (ORDER BY i ROWS UNBOUNDED PRECEDING) AS new FROM (
 			SELECT seq AS old, max(received_at / 1000, 0) AS us,
@@ -125,7 +127,8 @@ var migrations = []string{
 	ALTER TABLE captures ADD COLUMN body_codec INTEGER NOT NULL DEFAULT 0;
 	CREATE TABLE capture_stats (count INTEGER NOT NULL, bytes INTEGER NOT NULL);
 	INSERT INTO capture_stats SELECT count(*), coalesce(sum(length(body)), 0) FROM captures;
-	INSERT INTO captures_fts(captures_fts, rank) VALUES('deletemerge', 100);`,
+	INSERT INTO captures_fts(captures_fts, rank) VALUES('deletemerge', 100);
+	INSERT INTO captures_fts(captures_fts, rank) VALUES('automerge', 0);`,
 }
 
 // Store keeps captures in SQLite. Appends from many goroutines are grouped
