@@ -18,15 +18,25 @@ func appendRate(tb testing.TB, st *capture.Store, n int) float64 {
 	body := string(sampleJSON(1024))
 	var gen capture.IDGen
 	start := time.Now()
+	appendParallel(tb, st, 32, n, func(_, i int) *capture.Request {
+		r := req("/bench", "application/json", body)
+		r.ReceivedAt = time.Now()
+		r.ID = gen.New(r.ReceivedAt)
+		return r
+	})
+	return float64(n) / time.Since(start).Seconds()
+}
+
+// appendParallel appends next(w, i) for i in [0, n) from workers
+// goroutines (worker w takes i = w, w+workers, …), each waiting for its
+// commit so the store's group commit batches them, then syncs the store.
+func appendParallel(tb testing.TB, st *capture.Store, workers, n int, next func(w, i int) *capture.Request) {
+	tb.Helper()
 	var wg sync.WaitGroup
-	const clients = 32
-	for c := range clients {
+	for w := range workers {
 		wg.Go(func() {
-			for i := c; i < n; i += clients {
-				r := req("/bench", "application/json", body)
-				r.ReceivedAt = time.Now()
-				r.ID = gen.New(r.ReceivedAt)
-				if err := st.Append(context.Background(), r); err != nil {
+			for i := w; i < n; i += workers {
+				if err := st.Append(context.Background(), next(w, i)); err != nil {
 					tb.Error(err)
 					return
 				}
@@ -37,7 +47,6 @@ func appendRate(tb testing.TB, st *capture.Store, n int) float64 {
 	if err := st.Sync(context.Background()); err != nil {
 		tb.Fatal(err)
 	}
-	return float64(n) / time.Since(start).Seconds()
 }
 
 // BenchmarkFullStore compares capture into an empty store with capture into

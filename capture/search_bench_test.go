@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sort"
-	"sync"
 	"testing"
 	"time"
 
@@ -44,24 +43,14 @@ func fill(tb testing.TB, st *capture.Store, n int) {
 	have, _ := st.Stats()
 	base := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC).Add(time.Duration(have) * time.Millisecond)
 	var gen capture.IDGen
-	var wg sync.WaitGroup
 	const workers = 64
-	for w := range workers {
-		wg.Go(func() {
-			rng := rand.New(rand.NewPCG(uint64(w), uint64(have)))
-			for i := have + w; i < n; i += workers {
-				r := crmCapture(i, base.Add(time.Duration(i-have)*time.Millisecond), &gen, rng)
-				if err := st.Append(context.Background(), r); err != nil {
-					tb.Error(err)
-					return
-				}
-			}
-		})
+	rngs := make([]*rand.Rand, workers)
+	for w := range rngs {
+		rngs[w] = rand.New(rand.NewPCG(uint64(w), uint64(have)))
 	}
-	wg.Wait()
-	if err := st.Sync(context.Background()); err != nil {
-		tb.Fatal(err)
-	}
+	appendParallel(tb, st, workers, n-have, func(w, i int) *capture.Request {
+		return crmCapture(have+i, base.Add(time.Duration(i)*time.Millisecond), &gen, rngs[w])
+	})
 }
 
 // BenchmarkSearchScale times the window's first page (100 newest matches)
