@@ -10,7 +10,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -538,12 +537,10 @@ func (p *outboundPanel) setEnabled(s outbound.Subscription, on bool) {
 }
 
 func (p *outboundPanel) confirmDelete(s outbound.Subscription) {
-	dialog.ShowConfirm("Delete "+subLabel(s)+"?",
-		"This deletes the subscription and its delivery log; pending retries stop. It cannot be undone.",
-		func(ok bool) {
-			if !ok {
-				return
-			}
+	confirmDanger(p.m.win, "Delete this subscription?",
+		"This deletes the subscription "+subLabel(s)+" and its delivery log; pending retries stop.\nIt cannot be undone.",
+		"Delete subscription “"+elideMiddle(text.Line(subLabel(s)), 40)+"”",
+		func() {
 			go func() {
 				err := p.o.Store.Delete(context.Background(), s.ID)
 				p.m.post(func() {
@@ -553,7 +550,7 @@ func (p *outboundPanel) confirmDelete(s outbound.Subscription) {
 					p.reload()
 				})
 			}()
-		}, p.m.win)
+		})
 }
 
 // chartSpan and chartBars shape the outcome chart: the last hour in

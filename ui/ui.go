@@ -16,7 +16,6 @@ import (
 	"fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -84,18 +83,18 @@ func Run(opts Options) {
 	m := NewMain(opts, w)
 	w.SetContent(m.Content())
 	prefs := a.Preferences()
-	w.Resize(fyne.NewSize(float32(prefs.FloatWithFallback("width", float64(defaultSize.Width))),
-		float32(prefs.FloatWithFallback("height", float64(defaultSize.Height)))))
-	// A size saved on a bigger screen must not open past this one.
-	a.Lifecycle().SetOnStarted(func() { fitToScreen(w) })
-	m.split.Offset = prefs.FloatWithFallback("split", 0.38)
+	w.Resize(defaultSize)
+	// Size and splits are remembered per screen (winlayout.go); the screen
+	// is known once the driver runs.
+	var sc screen
+	a.Lifecycle().SetOnStarted(func() {
+		sc = primaryScreen(w)
+		m.applyLayout(w, prefs, sc)
+	})
 	w.Canvas().SetOnTypedKey(m.typedKey)
 	w.SetOnClosed(func() {
 		cancel() // stop the pump before the UI loop ends
-		s := w.Canvas().Size()
-		prefs.SetFloat("width", float64(s.Width))
-		prefs.SetFloat("height", float64(s.Height))
-		prefs.SetFloat("split", m.split.Offset)
+		m.keepLayout(w, prefs, sc)
 	})
 	go m.Pump(ctx, events)
 	w.ShowAndRun()
@@ -156,6 +155,9 @@ type Main struct {
 	// age at that one instant, so a newer row never looks older.
 	now   func() time.Time
 	ageAt time.Time
+	// after runs short UI timers (the Settings "Saved" note fading); tests
+	// inject one.
+	after afterFunc
 	// newPill, shown while the list is scrolled down, counts the captures
 	// that arrived since the user left the top (unseen); it goes when they
 	// are back there, and tapping it takes them there.
@@ -173,7 +175,7 @@ type Main struct {
 // nil (tests): dialogs and the clipboard then do nothing.
 func NewMain(opts Options, w fyne.Window) *Main {
 	m := &Main{opts: opts, win: w, sel: -1, cache: map[string]rendered{}, picked: map[string]bool{}, results: make(chan func(), 16),
-		quit: make(chan struct{}), tunSig: make(chan struct{}, 1), fwdSig: make(chan struct{}, 1), now: time.Now,
+		quit: make(chan struct{}), tunSig: make(chan struct{}, 1), fwdSig: make(chan struct{}, 1), now: time.Now, after: realAfter,
 		rl: reloadState{after: realAfter, matched: -1}}
 	m.ageAt = m.now()
 	m.styles = newStyles(darkPalette)
@@ -493,7 +495,7 @@ func setFlags(box *fyne.Container, r *capture.Request) {
 			continue
 		}
 		t := box.Objects[n].(*canvas.Text)
-		t.Text, t.Color = c.short, flagColor(c.imp)
+		t.Text, t.Color = c.short, c.sev.color()
 		t.Show()
 		t.Refresh()
 		n++
@@ -752,10 +754,17 @@ func (m *Main) deleteID(id string) {
 	if id == "" {
 		return
 	}
-	if err := m.opts.Captures.Delete(context.Background(), id); err != nil {
-		m.count.SetText("Delete failed: " + err.Error())
+	del := func() {
+		if err := m.opts.Captures.Delete(context.Background(), id); err != nil {
+			m.count.SetText("Delete failed: " + err.Error())
+		}
+		// The Deleted event from the store updates the list.
 	}
-	// The Deleted event from the store updates the list.
+	if m.win == nil {
+		del()
+		return
+	}
+	confirmDanger(m.win, "Delete this capture?", m.captureLine(id)+"\nIt cannot be undone.", "Delete capture", del)
 }
 
 func (m *Main) togglePause() {
@@ -772,10 +781,7 @@ func (m *Main) togglePause() {
 }
 
 func (m *Main) confirmClear() {
-	do := func(ok bool) {
-		if !ok {
-			return
-		}
+	do := func() {
 		// Off the UI goroutine: clearing a big store takes a while. The
 		// Cleared event from the store empties the list.
 		m.count.SetText("Clearing…")
@@ -786,10 +792,12 @@ func (m *Main) confirmClear() {
 		}()
 	}
 	if m.win == nil {
-		do(true)
+		do()
 		return
 	}
-	dialog.ShowConfirm("Clear all captures?", fmt.Sprintf("This deletes %s from %s. It cannot be undone.", text.N(m.total, "capture", "captures"), m.opts.DataDir), do, m.win)
+	n := text.N(m.total, "capture", "captures")
+	confirmDanger(m.win, "Clear all captures?", fmt.Sprintf("This deletes all %s from %s.\nIt cannot be undone.", n, m.opts.DataDir),
+		"Delete "+n, do)
 }
 
 func (m *Main) copy(s string) {
