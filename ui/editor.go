@@ -444,7 +444,7 @@ func (e *editor) chooseFile() {
 	if e.m.win == nil {
 		return
 	}
-	dialog.ShowFileOpen(func(rc fyne.URIReadCloser, err error) {
+	showFileOpen(e.m.win, bodyChoice, func(rc fyne.URIReadCloser, err error) {
 		if err != nil {
 			e.fail(fmt.Errorf("open the body file: %w", err))
 			return
@@ -466,7 +466,7 @@ func (e *editor) chooseFile() {
 				}
 			})
 		}()
-	}, e.m.win)
+	})
 }
 
 // replaceBody makes a file's bytes the body (UI goroutine).
