@@ -266,11 +266,11 @@ func TestSettingsFormRejectsBadInput(t *testing.T) {
 		t.Errorf("short bare standard key accepted: %v %q", f.verifiers, f.addErr.Text)
 	}
 	f.rules.SetText("* ** -> 200\nPOST nope -> 200")
-	if f.rulesMsg.Importance != widget.DangerImportance || !strings.Contains(f.rulesMsg.Text, "line 2") {
+	if f.rulesMsg.notes[0].sev != sevError || !strings.Contains(f.rulesMsg.Text, "line 2") {
 		t.Errorf("rules message %q", f.rulesMsg.Text)
 	}
 	f.rules.SetText("* ** -> 200")
-	if f.rulesMsg.Importance != widget.SuccessImportance {
+	if f.rulesMsg.notes[0].sev != sevSuccess {
 		t.Errorf("rules message %q", f.rulesMsg.Text)
 	}
 }

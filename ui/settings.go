@@ -46,6 +46,7 @@ type settingsForm struct {
 
 	verifiers []verify.Config
 	verList   *widget.List
+	verEmpty  func() // shows or hides the "no verifiers" note
 	scheme    *widget.Select
 	secret    *widget.Entry
 	vpath     *widget.Entry
@@ -58,7 +59,7 @@ type settingsForm struct {
 	hmacRows  []fyne.CanvasObject // the generic HMAC fields, shown for that scheme only
 
 	rules    *widget.Entry
-	rulesMsg *widget.Label
+	rulesMsg *sevText
 
 	keep, keepBytes *widget.Entry
 
@@ -156,7 +157,7 @@ func newSettingsForm(cur settings.Settings, copyFn func(string)) *settingsForm {
 			c.Objects[0].(*widget.Label).SetText(txt)
 			c.Objects[1].(*widget.Button).OnTapped = func() {
 				f.verifiers = slices.Delete(f.verifiers, i, i+1)
-				f.verList.Refresh()
+				f.refreshVerifiers()
 			}
 		},
 	)
@@ -203,7 +204,11 @@ func newSettingsForm(cur settings.Settings, copyFn func(string)) *settingsForm {
 		addForm.Refresh()
 	}
 	f.scheme.OnChanged(f.scheme.Selected)
-	sigTab := container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), addForm), nil, nil, f.verList)
+	noVer := container.NewVBox(note("No verifiers: signatures are not checked. Add one below for each sender that signs."))
+	showNone := func() { noVer.Hidden = len(f.verifiers) > 0 }
+	f.verEmpty = showNone
+	showNone()
+	sigTab := container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), addForm), nil, nil, container.NewStack(f.verList, noVer))
 
 	// Responses.
 	f.rules = widget.NewMultiLineEntry()
@@ -211,17 +216,19 @@ func newSettingsForm(cur settings.Settings, copyFn func(string)) *settingsForm {
 	f.rules.SetText(cur.Rules)
 	// No example in the field itself: grey rules there read as rules in
 	// force. The examples sit below, labelled as such.
-	f.rules.SetPlaceHolder("No rules: every capture is answered 200. Type rules here, one per line.")
+	f.rules.SetPlaceHolder("Type rules here, one per line.")
 	f.rules.SetMinRowsVisible(8)
-	f.rulesMsg = widget.NewLabel("")
-	f.rulesMsg.Wrapping = fyne.TextWrapWord
+	f.rulesMsg = newSevText()
 	f.rules.OnChanged = func(string) { f.checkRules() }
 	f.checkRules()
 	help := note("One rule per line, first match wins: METHOD PATH -> STEP then STEP …  " +
 		"A step is a status with optional xN, delay=2s, retry-after=5, header='Name: value', body='…' ({{id}} is the capture id); " +
 		"or hang 30s; or close. The last step repeats; end with loop to start over. * matches within a path segment, ** across segments.")
-	examples := widget.NewLabelWithStyle(rulesExample, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
-	examples.Importance = widget.LowImportance
+	examples := widget.NewRichText()
+	for _, l := range strings.Split(rulesExample, "\n") {
+		examples.Segments = append(examples.Segments, &widget.TextSegment{Text: l, Style: widget.RichTextStyle{
+			ColorName: theme.ColorNamePlaceHolder, TextStyle: fyne.TextStyle{Monospace: true}}})
+	}
 	exampleBox := container.NewVBox(note("Examples (not in force; copy a line into the field above to use it):"), examples)
 	respTab := container.NewBorder(help, container.NewVBox(f.rulesMsg, widget.NewSeparator(), exampleBox), nil, nil, f.rules)
 
@@ -243,18 +250,18 @@ func newSettingsForm(cur settings.Settings, copyFn func(string)) *settingsForm {
 		f.keepBytes.SetText(text)
 	}
 	storageTab := alignedForm(
-		row("Captures", container.NewBorder(nil, nil, nil, widget.NewLabel("newest kept"), f.keep)),
-		row("Bodies", container.NewBorder(nil, nil, nil, widget.NewLabel("at most, as stored"), f.keepBytes)),
+		row("Captures", container.NewBorder(nil, nil, nil, units("newest kept", "at most, as stored"), f.keep)),
+		row("Bodies", container.NewBorder(nil, nil, nil, units("at most, as stored", "newest kept"), f.keepBytes)),
 		row("", note("The oldest captures are evicted first. A change applies at once, and to every "+
 			"gancho command on this data directory (same as --keep and --keep-bytes).")),
 	)
 
 	f.tabs = container.NewAppTabs(
-		container.NewTabItem("Tunnel", container.NewVScroll(tunnelTab)),
-		container.NewTabItem("Protection", container.NewVScroll(protTab)),
+		container.NewTabItem("Tunnel", formScroll(tunnelTab)),
+		container.NewTabItem("Protection", formScroll(protTab)),
 		container.NewTabItem("Signatures", sigTab),
 		container.NewTabItem("Responses", respTab),
-		container.NewTabItem("Storage", container.NewVScroll(storageTab)),
+		container.NewTabItem("Storage", formScroll(storageTab)),
 	)
 	return f
 }
@@ -314,8 +321,34 @@ func row(label string, field fyne.CanvasObject) fyne.CanvasObject {
 	return container.NewBorder(nil, nil, container.NewStack(strut, container.NewVBox(l)), nil, field)
 }
 
+// units is a unit label after a field, as wide as the widest of all, so
+// the fields above one another end at the same x.
+func units(s string, others ...string) fyne.CanvasObject {
+	w := float32(0)
+	for _, o := range append(others, s) {
+		w = max(w, fyne.MeasureText(o, theme.TextSize(), fyne.TextStyle{}).Width+2*theme.InnerPadding())
+	}
+	strut := canvas.NewRectangle(color.Transparent)
+	strut.SetMinSize(fyne.NewSize(w, 0))
+	return container.NewStack(strut, widget.NewLabel(s))
+}
+
+// formScroll scrolls a form vertically, keeping the scroll bar's width
+// free on the right so the bar never covers a field's end or a button.
+func formScroll(form fyne.CanvasObject) *container.Scroll {
+	room := canvas.NewRectangle(color.Transparent)
+	room.SetMinSize(fyne.NewSize(theme.Size(theme.SizeNameScrollBar)+theme.Padding(), 0))
+	return container.NewVScroll(container.NewBorder(nil, nil, nil, room, form))
+}
+
 // alignedForm stacks rows made by row.
 func alignedForm(rows ...fyne.CanvasObject) *fyne.Container { return container.NewVBox(rows...) }
+
+// refreshVerifiers redraws the verifier list and its empty note (UI goroutine).
+func (f *settingsForm) refreshVerifiers() {
+	f.verList.Refresh()
+	f.verEmpty()
+}
 
 // addVerifier validates the add form and appends its verifier.
 func (f *settingsForm) addVerifier() {
@@ -331,7 +364,7 @@ func (f *settingsForm) addVerifier() {
 	}
 	f.verifiers = slices.DeleteFunc(f.verifiers, func(v verify.Config) bool { return v.Scheme == c.Scheme && v.Path == c.Path })
 	f.verifiers = append(f.verifiers, c)
-	f.verList.Refresh()
+	f.refreshVerifiers()
 	f.secret.SetText("")
 	f.addErr.Importance = widget.SuccessImportance
 	f.addErr.SetText("Added " + c.String() + ". Save to apply.")
@@ -342,14 +375,11 @@ func (f *settingsForm) checkRules() {
 	rs, err := rules.Parse(f.rules.Text)
 	switch {
 	case err != nil:
-		f.rulesMsg.Importance = widget.DangerImportance
-		f.rulesMsg.SetText(err.Error())
+		f.rulesMsg.set(sevNote{err.Error(), sevError})
 	case len(rs) == 0:
-		f.rulesMsg.Importance = widget.LowImportance
-		f.rulesMsg.SetText("No rules: every capture is answered 200 {\"ok\":true,\"id\":…}.")
+		f.rulesMsg.set(sevNote{"No rules: every capture is answered 200 {\"ok\":true,\"id\":…}.", sevNeutral})
 	default:
-		f.rulesMsg.Importance = widget.SuccessImportance
-		f.rulesMsg.SetText(text.N(len(rs), "rule", "rules") + ". Requests matching none get the default 200.")
+		f.rulesMsg.set(sevNote{text.N(len(rs), "rule", "rules") + ". Requests matching none get the default 200.", sevSuccess})
 	}
 }
 
@@ -394,7 +424,7 @@ func (f *settingsForm) result() (settings.Settings, error) {
 	s.Tunnel.BasicAuth = lines(f.edgeAuth.Text)
 	s.Tunnel.AllowCIDRs = lines(f.allowCIDRs.Text)
 	if _, err := tunnel.BuildPolicy(s.Tunnel.BasicAuth, s.Tunnel.AllowCIDRs); err != nil {
-		return s, fmt.Errorf("tunnel settings: %w", err)
+		return s, err // it says "invalid tunnel settings: …" itself
 	}
 	s.Inbound.SecretPrefix = strings.Trim(strings.TrimSpace(f.prefix.Text), "/")
 	s.Inbound.BasicAuth = strings.TrimSpace(f.basicAuth.Text)
@@ -466,6 +496,7 @@ func (m *Main) newSettingsDialog() (dialog.Dialog, *settingsDialog) {
 	sd.errLbl = widget.NewLabel("")
 	sd.errLbl.Importance = widget.DangerImportance
 	sd.errLbl.Wrapping = fyne.TextWrapWord
+	sd.errLbl.Hide() // no empty line above the buttons
 	sd.saved = widget.NewLabelWithStyle("✓ Saved", fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
 	sd.saved.Importance = widget.SuccessImportance
 	sd.saved.Hide()
@@ -475,7 +506,7 @@ func (m *Main) newSettingsDialog() (dialog.Dialog, *settingsDialog) {
 		if _, err := rules.Parse(f.rules.Text); err != nil {
 			// The Responses tab already says what is wrong, under the
 			// field: show it there, not a second time here.
-			sd.errLbl.SetText("")
+			sd.showErr("")
 			f.selectTab("Responses")
 			return
 		}
@@ -484,10 +515,10 @@ func (m *Main) newSettingsDialog() (dialog.Dialog, *settingsDialog) {
 			err = m.opts.Settings.Update(next)
 		}
 		if err != nil {
-			sd.errLbl.SetText(err.Error())
+			sd.showErr(err.Error())
 			return
 		}
-		sd.errLbl.SetText("")
+		sd.showErr("")
 		f.saved(m.opts.Settings.Saved())
 		m.settingsChanged()
 		sd.saved.Show()
@@ -522,6 +553,13 @@ func (m *Main) newSettingsDialog() (dialog.Dialog, *settingsDialog) {
 	return d, sd
 }
 
+// showErr shows why Save refused, or nothing (UI goroutine).
+func (sd *settingsDialog) showErr(s string) {
+	sd.errLbl.SetText(s)
+	sd.errLbl.Hidden = s == ""
+	sd.errLbl.Refresh()
+}
+
 // selectTab shows the tab called name (UI goroutine).
 func (f *settingsForm) selectTab(name string) {
 	for _, it := range f.tabs.Items {
@@ -542,5 +580,5 @@ func (f *settingsForm) saved(s settings.Settings) {
 	f.relayToken.SetText("")
 	f.relayToken.SetPlaceHolder("the relay's token (current: " + tunnel.Redact(s.Relay.Token) + ")")
 	f.verifiers = slices.Clone(s.Verifiers)
-	f.verList.Refresh()
+	f.refreshVerifiers()
 }
