@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"net/http"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -108,13 +109,21 @@ func (h *reqHeader) show(r *capture.Request) {
 type cappedLayout struct {
 	content fyne.CanvasObject
 	lines   int
+	// most is the height of lines lines and the label's top padding,
+	// measured on a label (wrapped lines sit closer than MeasureText and
+	// LineSpacing tell), for the text size it was measured at.
+	most, at float32
 }
 
 func (l *cappedLayout) MinSize([]fyne.CanvasObject) fyne.Size {
-	line := fyne.MeasureText("M", theme.TextSize(), fyne.TextStyle{Monospace: true}).Height // wrapped lines sit this far apart
-	// Top padding only: the next line starts at the edge, never half shown.
-	most := line*float32(l.lines) + theme.InnerPadding()
-	return fyne.NewSize(0, min(l.content.MinSize().Height, most))
+	if ts := theme.TextSize(); l.at != ts {
+		probe := widget.NewLabel(strings.TrimSuffix(strings.Repeat("M\n", l.lines), "\n"))
+		probe.TextStyle = fyne.TextStyle{Monospace: true}
+		// Top padding and the gap under the last line only: the next line
+		// starts past the edge, never half shown, and descenders stay whole.
+		l.most, l.at = probe.MinSize().Height-theme.InnerPadding()+theme.LineSpacing()/2, ts
+	}
+	return fyne.NewSize(0, min(l.content.MinSize().Height, l.most))
 }
 
 func (l *cappedLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
