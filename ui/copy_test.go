@@ -449,3 +449,22 @@ func TestCompareMark(t *testing.T) {
 	}
 	h.waitFor(t, "the mark gone", func() bool { return len(h.m.items) == 1 && h.m.compareBase == "" })
 }
+
+// TestRowElidesTargetInTheMiddle: a target longer than the row keeps its
+// start and its end (the resource, the query), losing the middle.
+func TestRowElidesTargetInTheMiddle(t *testing.T) {
+	h := newHarness(t)
+	target := "/api/v2/organizations/" + strings.Repeat("segment/", 30) + "invoices/inv_42?expand=lines"
+	r := h.store1(t, &capture.Request{Method: "GET", Target: target, Response: capture.Response{Status: 200}})
+	h.waitFor(t, "list", func() bool { return len(h.m.items) == 1 })
+	var shown string
+	h.do(func() {
+		h.win.Resize(fyne.NewSize(1200, 700)) // a list narrower than the target
+		if row := rowOf(h.m, r.ID); row != nil {
+			shown = row.content.(*fyne.Container).Objects[0].(*fyne.Container).Objects[0].(*midLabel).label.Text
+		}
+	})
+	if !strings.HasPrefix(shown, "/api/v2/") || !strings.HasSuffix(shown, "?expand=lines") || !strings.Contains(shown, "…") || len(shown) >= len(target) {
+		t.Fatalf("row shows %q", shown)
+	}
+}
