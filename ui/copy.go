@@ -8,6 +8,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
@@ -99,8 +100,25 @@ func (m *Main) copyEncoded(id string, f exchange.Format) {
 				return
 			}
 			m.copy(s)
+			// Short: the count line is narrow at 1024 px. The copy itself
+			// says REDACTED where a credential was.
+			m.notify(map[exchange.Format]string{copyTarget: "✓ Target copied", exchange.Curl: "✓ cURL copied",
+				exchange.HAR: "✓ HAR entry copied", exchange.Raw: "✓ Raw HTTP copied"}[f])
 		})
 	}()
+}
+
+// notify says in the count line what an action did, for a few seconds,
+// then the count comes back (UI goroutine).
+func (m *Main) notify(msg string) {
+	m.count.SetText(msg)
+	m.rl.after(4*time.Second, func() {
+		m.post(func() {
+			if m.count.Text == msg {
+				m.updateCount()
+			}
+		})
+	})
 }
 
 // saveBody offers to save capture id's body, the bytes as received (still
