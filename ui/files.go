@@ -70,3 +70,11 @@ func showFolderOpen(win fyne.Window, c fileChoice, cb func(fyne.ListableURI, err
 	d.Show()
 	return d
 }
+
+// showFileSave asks where to write a file, proposing c.name (UI goroutine).
+func showFileSave(win fyne.Window, c fileChoice, cb func(fyne.URIWriteCloser, error)) *dialog.FileDialog {
+	d := dialog.NewFileSave(cb, win)
+	c.setUp(d, win)
+	d.Show()
+	return d
+}
