@@ -133,6 +133,22 @@ func TestConfirmDanger(t *testing.T) {
 		tapOverlay("Delete capture")
 		h.waitFor(t, "one left", func() bool { return len(h.m.items) == 1 })
 	})
+	t.Run("the row menu's Delete… asks too", func(t *testing.T) {
+		var r *capture.Request
+		h.do(func() { r = h.m.items[0] })
+		s := open("Delete capture", func() {
+			if openMenu(h, "row", r) {
+				tapMenuItem(h.win.Canvas(), "Delete…")
+			}
+		})
+		if !s.danger || !s.cancel {
+			t.Fatalf("dialog buttons: %+v", s)
+		}
+		tapOverlay("Cancel")
+		if n, _ := h.store.Count(context.Background(), capture.Query{}); n != 1 {
+			t.Fatalf("%d captures after Cancel", n)
+		}
+	})
 	t.Run("confirming Clear all deletes everything", func(t *testing.T) {
 		h.waitFor(t, "count", func() bool { return h.m.total == 1 })
 		if s := open("Delete 1 capture", clickClear); !s.danger {

@@ -461,7 +461,7 @@ func (r *rowWidget) TappedSecondary(ev *fyne.PointEvent) {
 	if r.m.outbound != nil {
 		items = append(items, fyne.NewMenuItem("Save as event template…", func() { r.m.saveTemplateFor(id) }))
 	}
-	items = append(items, fyne.NewMenuItem("Delete", func() { r.m.deleteID(id) }))
+	items = append(items, fyne.NewMenuItem("Delete…", func() { r.m.deleteID(id) })) // asks first
 	menu := fyne.NewMenu("", items...)
 	widget.ShowPopUpMenuAtPosition(menu, r.m.win.Canvas(), ev.AbsolutePosition)
 }
