@@ -61,12 +61,12 @@ type Attempt struct {
 	// older than this field); RequestBodySize is the whole body's size.
 	RequestBody     []byte
 	RequestBodySize int64
-	Status         int // 0: no response
-	Latency        time.Duration
-	Headers        capture.Headers // the response's
-	Body           []byte          // the first MaxBodyExcerpt bytes of the response body
-	BodySize       int64           // the whole response body's size
-	Class          replay.Class    // "" when a response arrived
+	Status          int // 0: no response
+	Latency         time.Duration
+	Headers         capture.Headers // the response's
+	Body            []byte          // the first MaxBodyExcerpt bytes of the response body
+	BodySize        int64           // the whole response body's size
+	Class           replay.Class    // "" when a response arrived
 	// Err says what went wrong, in one sentence: the failure, or for a
 	// non-2xx response what the receiver answered. "" for a success.
 	Err string
