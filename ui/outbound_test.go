@@ -244,10 +244,14 @@ func TestOutboundFireAndLog(t *testing.T) {
 	oh.waitFor(t, "a succeeded delivery in the log", func() bool {
 		return len(oh.p.dels) == 1 && oh.p.dels[0].Outcome == outbound.OutcomeSucceeded &&
 			strings.Contains(f.msg.Text, "Fired client.created to 1 subscription") &&
-			strings.Contains(oh.p.chartLbl.Text, "1 succeeded")
+			oh.p.chart.items[0].label.Text == "delivered 1"
 	})
 	oh.do(func() { oh.p.delList.Select(0) })
 	oh.waitFor(t, "the attempt", func() bool { return strings.Contains(oh.p.attempts.Text(), "HTTP 204") })
+	// The body sent is shown with the headers, highlighted as JSON.
+	if txt := oh.p.attempts.Text(); !strings.Contains(txt, "Body sent (") || !strings.Contains(txt, `"type": "client.created"`) {
+		t.Errorf("the attempt does not show the body sent:\n%s", txt)
+	}
 	if txt := oh.p.attempts.Text(); strings.Contains(txt, "supersecretvalue99") || !strings.Contains(txt, "webhook-signature: v1,") {
 		t.Errorf("credential shown or signature hidden:\n%s", txt)
 	}
@@ -280,7 +284,7 @@ func TestOutboundRetryNowAndDisable(t *testing.T) {
 	<-oh.got
 	oh.waitFor(t, "a retrying delivery", func() bool {
 		return len(oh.p.dels) == 1 && oh.p.dels[0].Outcome == outbound.OutcomeRetrying &&
-			strings.Contains(deliveryLine(oh.p.dels[0]), "next in")
+			strings.Contains(deliveryLine(oh.p.dels[0], oh.p.totals[oh.p.dels[0].SubscriptionID], time.Now()), "retrying (attempt 2 of 4 in ")
 	})
 	oh.do(func() {
 		oh.p.delList.Select(0)
