@@ -92,13 +92,14 @@ func timeTicks(g chartGrid, tick time.Duration) []time.Time {
 }
 
 // countTicks are the count axis's labels for a tallest bar of most: 0 and
-// up to four round steps (1, 2, 5, 10, 20, 50…) that reach most.
+// up to three round steps (1, 2, 5, 10, 20, 50…) that reach most, few
+// enough to read in a short plot.
 func countTicks(most int) []int {
 	step := 1
 steps:
 	for mult := 1; ; mult *= 10 {
 		for _, s := range []int{1, 2, 5} {
-			if step = s * mult; (most+step-1)/step <= 4 {
+			if step = s * mult; (most+step-1)/step <= 3 {
 				break steps
 			}
 		}
@@ -283,7 +284,7 @@ func (r *stackRenderer) Layout(size fyne.Size) {
 // MinSize leaves room for the labels and a readable plot.
 func (r *stackRenderer) MinSize() fyne.Size {
 	textH := fyne.MeasureText("0", chartTextSize(), fyne.TextStyle{}).Height
-	return fyne.NewSize(160, 3*textH+chartPad+48)
+	return fyne.NewSize(160, 2*textH+chartPad+80)
 }
 
 func (r *stackRenderer) Refresh() {

@@ -154,13 +154,17 @@ type outboundHarness struct {
 	fail  atomic.Int32 // answer 500 this many times first
 }
 
-func newOutboundHarness(t *testing.T) *outboundHarness {
+func newOutboundHarness(t *testing.T) *outboundHarness { return newOutboundHarnessAt(t, nil) }
+
+// newOutboundHarnessAt is newOutboundHarness whose store, dispatcher and
+// window read now (nil: the real clock).
+func newOutboundHarnessAt(t *testing.T, now func() time.Time) *outboundHarness {
 	t.Helper()
 	db, err := database.Open(t.TempDir(), database.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs, err := outbound.NewStore(context.Background(), db, outbound.StoreConfig{})
+	rs, err := outbound.NewStore(context.Background(), db, outbound.StoreConfig{Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +180,7 @@ func newOutboundHarness(t *testing.T) *outboundHarness {
 		w.WriteHeader(http.StatusNoContent)
 	}))
 	changed := make(chan struct{}, 1)
-	d := &outbound.Dispatcher{Store: rs, OnChange: func(string) {
+	d := &outbound.Dispatcher{Store: rs, Now: now, OnChange: func(string) {
 		select {
 		case changed <- struct{}{}:
 		default:
@@ -195,6 +199,9 @@ func newOutboundHarness(t *testing.T) *outboundHarness {
 		db.Close()
 	})
 	oh.p = oh.m.outbound
+	if now != nil {
+		oh.do(func() { oh.m.now = now })
+	}
 	return oh
 }
 
