@@ -218,6 +218,7 @@ func (p *outboundPanel) showFire(event, only string) {
 	}
 	f := newFireForm(p, event, only)
 	d := dialog.NewCustom("Fire an event", "Close", f.content, p.m.win)
+	closeOnEsc(d, p.m.win.Canvas())
 	d.Resize(fyne.NewSize(860, 660))
 	d.Show()
 }

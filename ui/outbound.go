@@ -94,6 +94,8 @@ type outboundPanel struct {
 	// ticking is set while a timer will redraw the countdowns ("in 30 s")
 	// of retrying deliveries.
 	ticking bool
+	// detail is the delivery in the attempts pane; nil when none is.
+	detail *shownDetail
 }
 
 func newOutboundPanel(m *Main, o Outbound) *outboundPanel {
@@ -317,6 +319,7 @@ func (p *outboundPanel) applyLog(dels []outbound.Delivery, err error, win chartW
 			return
 		}
 	}
+	p.detail = nil
 	if len(dels) == 0 {
 		p.attempts.setText("No deliveries match. Fire event… sends a sample to the subscriptions.", p.m.styles)
 	} else {
@@ -344,6 +347,9 @@ func (p *outboundPanel) tick() {
 			p.ticking = false
 			p.delList.Refresh()
 			p.subList.Refresh()
+			if p.detail != nil && p.detail.d.ID == p.delSel && waits(p.detail.d) {
+				p.showDetail()
+			}
 			p.tick()
 		})
 	})
@@ -361,7 +367,7 @@ func (p *outboundPanel) waiting() bool {
 			return true
 		}
 	}
-	return false
+	return p.detail != nil && waits(p.detail.d)
 }
 
 func waits(d outbound.Delivery) bool {
@@ -380,10 +386,10 @@ func (p *outboundPanel) showAttempts(d outbound.Delivery) {
 	st := p.m.styles
 	go func() {
 		as, err := p.o.Store.Attempts(context.Background(), d.ID)
-		var rows []widget.TextGridRow
+		var rest []widget.TextGridRow
 		if err == nil {
-			for _, c := range attemptsText(d, as, total, now) {
-				rows = append(rows, highlightWrapped(c.text, c.lang, st, noWrap)...)
+			for _, c := range attemptsText(d, as, total, now)[1:] { // the head is drawn by showDetail
+				rest = append(rest, highlightWrapped(c.text, c.lang, st, noWrap)...)
 			}
 		}
 		p.m.post(func() {
@@ -391,12 +397,32 @@ func (p *outboundPanel) showAttempts(d outbound.Delivery) {
 				return
 			}
 			if err != nil {
+				p.detail = nil
 				p.attempts.setText("Could not read the attempts: "+err.Error(), p.m.styles)
 				return
 			}
-			p.attempts.setRows(rows)
+			p.detail = &shownDetail{d: d, rest: rest}
+			p.showDetail()
 		})
 	}()
+}
+
+// shownDetail is the delivery whose attempts are shown, and their rows
+// after the head.
+type shownDetail struct {
+	d    outbound.Delivery
+	rest []widget.TextGridRow
+}
+
+// showDetail draws the shown delivery's head, told from the clock now,
+// above its attempts (UI goroutine).
+func (p *outboundPanel) showDetail() {
+	if p.detail == nil {
+		return
+	}
+	d := p.detail.d
+	head := highlightWrapped(text.Block(deliveryHead(d, p.totals[d.SubscriptionID], p.m.now())), "plaintext", p.m.styles, noWrap)
+	p.attempts.setRows(append(head[:len(head):len(head)], p.detail.rest...))
 }
 
 func (p *outboundPanel) retryNow() {
@@ -542,7 +568,8 @@ func attemptsText(d outbound.Delivery, as []outbound.Attempt, total int, now tim
 		}
 	}
 	loc := now.Location()
-	fmt.Fprintf(&b, "Delivery %s (webhook-id)  %s → %s\n%s\n", d.ID, d.Event, d.SubscriptionName, deliveryState(d, total, now))
+	b.WriteString(deliveryHead(d, total, now))
+	flush() // the head is redrawn alone as its countdown runs
 	if len(as) == 0 {
 		b.WriteString("\nNo attempt yet.\n")
 		if d.LastError != "" {
@@ -598,6 +625,12 @@ func attemptsText(d outbound.Delivery, as []outbound.Attempt, total int, now tim
 	}
 	flush()
 	return out
+}
+
+// deliveryHead is the first lines of a delivery's detail: which it is,
+// and where it stands.
+func deliveryHead(d outbound.Delivery, total int, now time.Time) string {
+	return fmt.Sprintf("Delivery %s (webhook-id)  %s → %s\n%s\n", d.ID, d.Event, d.SubscriptionName, deliveryState(d, total, now))
 }
 
 // bodyLang is the highlighter's language for a body of content type ct.
@@ -739,6 +772,7 @@ func (p *outboundPanel) showHistory(s outbound.Subscription, last bool) {
 			ds, err := p.o.Store.Deliveries(context.Background(), outbound.DeliveryQuery{SubscriptionID: s.ID, Limit: 1})
 			p.m.post(func() {
 				if err != nil || len(ds) == 0 {
+					p.detail = nil
 					p.attempts.setText(s.Name+" has not been executed yet.", p.m.styles)
 					return
 				}
