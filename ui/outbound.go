@@ -140,17 +140,10 @@ func newOutboundPanel(m *Main, o Outbound) *outboundPanel {
 	p.fOutcome.SetSelected(anyOutcome)
 	p.delList = widget.NewList(
 		func() int { return len(p.dels) },
-		func() fyne.CanvasObject {
-			l := widget.NewLabel("")
-			l.Truncation = fyne.TextTruncateEllipsis
-			return l
-		},
+		func() fyne.CanvasObject { return newDelRow() },
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			if i < len(p.dels) {
-				d := p.dels[i]
-				l := o.(*widget.Label)
-				l.Importance = stateImportance(d.Outcome)
-				l.SetText(deliveryLine(d, p.totals[d.SubscriptionID], p.m.now()))
+				o.(*delRow).set(p.dels[i], p.totals[p.dels[i].SubscriptionID], p.m.now())
 			}
 		})
 	p.delList.OnSelected = func(i widget.ListItemID) {
@@ -529,17 +522,58 @@ func dueIn(d time.Duration) string {
 	return fmt.Sprintf("in %d h %d min", s/3600, s%3600/60)
 }
 
-// deliveryLine is one row of the log.
+// deliveryLine is one row of the log, as its three columns read: when
+// it fired, where it stands (with the last answer) and what went where.
 func deliveryLine(d outbound.Delivery, total int, now time.Time) string {
-	when := d.CreatedAt.In(now.Location()).Format("Jan 2 15:04:05")
-	s := fmt.Sprintf("%s  %s → %s  %s", when, d.Event, d.SubscriptionName, deliveryState(d, total, now))
+	when, state, names := deliveryCols(d, total, now)
+	return when + "  " + state + "  " + names
+}
+
+func deliveryCols(d outbound.Delivery, total int, now time.Time) (when, state, names string) {
+	// Today's deliveries by time alone: the row's room goes to the state
+	// and the names.
+	at := d.CreatedAt.In(now.Location())
+	when = at.Format("Jan 2 15:04")
+	if y, m, dd := at.Date(); y == now.Year() && m == now.Month() && dd == now.Day() {
+		when = at.Format("15:04:05")
+	}
+	state = deliveryState(d, total, now)
 	switch {
 	case d.LastStatus != 0:
-		s += fmt.Sprintf(" · last %d", d.LastStatus)
+		state += fmt.Sprintf(" · last %d", d.LastStatus)
 	case d.LastError != "":
-		s += " · " + lastProblem(d)
+		state += " · " + lastProblem(d)
 	}
-	return s
+	return when, state, d.Event + " → " + d.SubscriptionName
+}
+
+// delRow is one delivery in the log: its time, its state in the state's
+// colour (never cut), and the event and subscription, which give way
+// with an ellipsis only in a very narrow window.
+type delRow struct {
+	widget.BaseWidget
+	when, state, names *widget.Label
+	content            fyne.CanvasObject
+}
+
+func newDelRow() *delRow {
+	r := &delRow{when: widget.NewLabel(""), state: widget.NewLabel(""), names: widget.NewLabel("")}
+	r.when.TextStyle = fyne.TextStyle{Monospace: true} // times line up
+	r.names.Truncation = fyne.TextTruncateEllipsis
+	r.content = container.NewBorder(nil, nil, container.New(layout.NewCustomPaddedHBoxLayout(0), r.when, r.state), nil, r.names)
+	r.ExtendBaseWidget(r)
+	return r
+}
+
+// CreateRenderer implements fyne.Widget.
+func (r *delRow) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(r.content) }
+
+func (r *delRow) set(d outbound.Delivery, total int, now time.Time) {
+	when, state, names := deliveryCols(d, total, now)
+	r.when.SetText(when)
+	r.state.Importance = stateImportance(d.Outcome)
+	r.state.SetText(state)
+	r.names.SetText(names)
 }
 
 // lastProblem is what stopped d's last attempt short of a response: the

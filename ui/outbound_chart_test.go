@@ -266,8 +266,8 @@ func TestDeliveryStateConsistent(t *testing.T) {
 		for i := range oh.p.dels {
 			o := oh.p.delList.CreateItem()
 			oh.p.delList.UpdateItem(i, o)
-			l := o.(*widget.Label)
-			logRows = append(logRows, shown{l.Text, l.Importance})
+			r := o.(*delRow)
+			logRows = append(logRows, shown{r.state.Text + " " + r.names.Text, r.state.Importance})
 		}
 		for i := range oh.p.subs {
 			o := oh.p.subList.CreateItem()

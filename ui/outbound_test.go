@@ -439,4 +439,14 @@ func TestSubFormEsc(t *testing.T) {
 	if shown() {
 		t.Error("Esc in the URL entry left the form open")
 	}
+
+	f = open()
+	oh.do(func() {
+		f.tabs.SelectIndex(3)
+		oh.win.Canvas().Focus(f.signing) // a tapped Select takes the focus
+		oh.win.Canvas().Focused().TypedKey(esc)
+	})
+	if shown() {
+		t.Error("Esc in the Signing select left the form open")
+	}
 }

@@ -34,19 +34,19 @@ type subForm struct {
 	eventOf  map[string]string // check label → machine name
 	url      *escEntry
 	method   *widget.RadioGroup
-	format   *widget.Select
+	format   *escSelect
 	hdrs     *headerTable
 	rename   *escEntry
 	exclude  *escEntry
 	add      *escEntry
-	signing  *widget.Select
+	signing  *escSelect
 	signQ    *widget.Check
 	secret   string // the secret to save
 	secretL  *widget.Label
 	newSec   *widget.Button
 	copySec  *widget.Button
 	timeout  *escEntry
-	retry    *widget.Select
+	retry    *escSelect
 	retryArg *escEntry
 	compress *escEntry
 	enabled  *widget.Check
@@ -89,6 +89,29 @@ func newEscEntry(f *subForm, multi bool) *escEntry {
 	return e
 }
 
+// escSelect is a Select that hands Esc to its dialog: a Select takes the
+// focus when tapped, and would otherwise swallow the key.
+type escSelect struct {
+	widget.Select
+	esc *func() // the dialog's closer, set once the dialog exists
+}
+
+func newEscSelect(esc *func(), options []string, changed func(string)) *escSelect {
+	s := &escSelect{esc: esc}
+	s.Options, s.OnChanged, s.PlaceHolder = options, changed, "(Select one)"
+	s.ExtendBaseWidget(s)
+	return s
+}
+
+// TypedKey closes the dialog on Esc; other keys work the Select.
+func (s *escSelect) TypedKey(ev *fyne.KeyEvent) {
+	if ev.Name == fyne.KeyEscape && s.esc != nil && *s.esc != nil {
+		(*s.esc)()
+		return
+	}
+	s.Select.TypedKey(ev)
+}
+
 // TypedKey closes the form on Esc; other keys edit as usual.
 func (e *escEntry) TypedKey(ev *fyne.KeyEvent) {
 	if ev.Name == fyne.KeyEscape && e.form != nil && e.form.onEsc != nil {
@@ -127,7 +150,7 @@ func newSubForm(s outbound.Subscription, isNew bool, copyFn func(string)) *subFo
 	f.url.SetText(s.URL)
 	f.method = widget.NewRadioGroup([]string{"POST", "GET"}, nil)
 	f.method.Horizontal = true
-	f.format = widget.NewSelect([]string{string(outbound.FormatJSON), string(outbound.FormatXML), string(outbound.FormatForm)}, nil)
+	f.format = newEscSelect(&f.onEsc, []string{string(outbound.FormatJSON), string(outbound.FormatXML), string(outbound.FormatForm)}, nil)
 	f.method.OnChanged = func(m string) {
 		if m == "GET" {
 			f.format.Disable() // GET sends the fields as query parameters
@@ -153,7 +176,7 @@ func newSubForm(s outbound.Subscription, isNew bool, copyFn func(string)) *subFo
 	f.secretL.TextStyle = fyne.TextStyle{Monospace: true}
 	f.copySec = widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() { f.copy(f.secret) })
 	f.newSec = widget.NewButton("New secret", func() { f.generateSecret(f.signing.Selected) })
-	f.signing = widget.NewSelect([]string{string(outbound.SignStandard), string(outbound.SignStripe), string(outbound.SignGitHub), string(outbound.SignNone)},
+	f.signing = newEscSelect(&f.onEsc, []string{string(outbound.SignStandard), string(outbound.SignStripe), string(outbound.SignGitHub), string(outbound.SignNone)},
 		func(v string) { f.signingChanged(v) })
 	f.signing.SetSelected(string(s.Signing))
 	f.signQ = widget.NewCheck("GET: sign the query string too (the receiver verifies it as the body)", nil)
@@ -166,7 +189,7 @@ func newSubForm(s outbound.Subscription, isNew bool, copyFn func(string)) *subFo
 
 	f.timeout = newEscEntry(f, false)
 	f.timeout.SetText(durationOr(s.Timeout, 30*time.Second).String())
-	f.retry = widget.NewSelect([]string{"standard", "svix", "linear", "custom", "none"}, nil)
+	f.retry = newEscSelect(&f.onEsc, []string{"standard", "svix", "linear", "custom", "none"}, nil)
 	f.retryArg = newEscEntry(f, false)
 	f.retryArg.SetPlaceHolder("linear: 5x30s · custom: 1s,10s,1m")
 	f.retry.OnChanged = func(k string) {
