@@ -96,6 +96,9 @@ type outboundPanel struct {
 	ticking bool
 	// detail is the delivery in the attempts pane; nil when none is.
 	detail *shownDetail
+	// stateW is the width of the log's state column: its widest state, so
+	// the names after it line up.
+	stateW float32
 }
 
 func newOutboundPanel(m *Main, o Outbound) *outboundPanel {
@@ -140,7 +143,7 @@ func newOutboundPanel(m *Main, o Outbound) *outboundPanel {
 	p.fOutcome.SetSelected(anyOutcome)
 	p.delList = widget.NewList(
 		func() int { return len(p.dels) },
-		func() fyne.CanvasObject { return newDelRow() },
+		func() fyne.CanvasObject { return newDelRow(&p.stateW) },
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			if i < len(p.dels) {
 				o.(*delRow).set(p.dels[i], p.totals[p.dels[i].SubscriptionID], p.m.now())
@@ -172,7 +175,7 @@ func newOutboundPanel(m *Main, o Outbound) *outboundPanel {
 	logSplit.Offset = 0.5
 	right := container.NewBorder(logTop, nil, nil, nil, logSplit)
 	split := container.NewHSplit(left, right)
-	split.Offset = 0.4
+	split.Offset = 0.34 // the log's rows are the longer
 	p.root = split
 	return p
 }
@@ -303,6 +306,7 @@ func (p *outboundPanel) applyLog(dels []outbound.Delivery, err error, win chartW
 		p.chart.set(win, g, buckets)
 	}
 	p.dels = dels
+	p.measureStates()
 	p.delList.Refresh()
 	p.tick()
 	for i, d := range dels {
@@ -338,6 +342,7 @@ func (p *outboundPanel) tick() {
 	time.AfterFunc(time.Second, func() {
 		p.m.post(func() {
 			p.ticking = false
+			p.measureStates()
 			p.delList.Refresh()
 			p.subList.Refresh()
 			if p.detail != nil && p.detail.d.ID == p.delSel && waits(p.detail.d) {
@@ -556,17 +561,43 @@ type delRow struct {
 	content            fyne.CanvasObject
 }
 
-func newDelRow() *delRow {
+func newDelRow(stateW *float32) *delRow {
 	r := &delRow{when: widget.NewLabel(""), state: widget.NewLabel(""), names: widget.NewLabel("")}
 	r.when.TextStyle = fyne.TextStyle{Monospace: true} // times line up
 	r.names.Truncation = fyne.TextTruncateEllipsis
-	r.content = container.NewBorder(nil, nil, container.New(layout.NewCustomPaddedHBoxLayout(0), r.when, r.state), nil, r.names)
+	r.content = container.NewBorder(nil, nil, container.New(layout.NewCustomPaddedHBoxLayout(0), r.when,
+		container.New(minWidth{stateW}, r.state)), nil, r.names)
 	r.ExtendBaseWidget(r)
 	return r
 }
 
 // CreateRenderer implements fyne.Widget.
 func (r *delRow) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(r.content) }
+
+// minWidth lays out one object at least *w wide: a column whose width
+// the panel sets.
+type minWidth struct{ w *float32 }
+
+func (l minWidth) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	objs[0].Move(fyne.NewPos(0, 0))
+	objs[0].Resize(size)
+}
+
+func (l minWidth) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	m := objs[0].MinSize()
+	return fyne.NewSize(max(m.Width, *l.w), m.Height)
+}
+
+// measureStates sets the state column's width to fit every shown state.
+func (p *outboundPanel) measureStates() {
+	w := float32(0)
+	now, pad := p.m.now(), 2*theme.InnerPadding()
+	for _, d := range p.dels {
+		_, state, _ := deliveryCols(d, p.totals[d.SubscriptionID], now)
+		w = max(w, fyne.MeasureText(state, theme.TextSize(), fyne.TextStyle{}).Width+pad)
+	}
+	p.stateW = w
+}
 
 func (r *delRow) set(d outbound.Delivery, total int, now time.Time) {
 	when, state, names := deliveryCols(d, total, now)
@@ -721,25 +752,30 @@ func (r *subRow) set(i int, s outbound.Subscription) {
 	if len(s.Events) > 2 {
 		events = fmt.Sprintf("%s, %s +%d", s.Events[0], s.Events[1], len(s.Events)-2)
 	}
-	r.detail.SetText(fmt.Sprintf("%s %s · %s", s.Method, s.URL, events))
-	r.status.Text, r.status.Color = subStatus(s, r.p.lastDel[s.ID], r.p.totals[s.ID], r.p.m.now())
+	now := r.p.m.now()
+	detail := fmt.Sprintf("%s %s · %s", s.Method, s.URL, events)
+	if !s.LastAt.IsZero() {
+		// The age leads the second line, so the state beside the name
+		// has the room to be read whole.
+		detail = "ran " + relTime(now.Sub(s.LastAt)) + " · " + detail
+	}
+	r.detail.SetText(detail)
+	r.status.Text, r.status.Color = subStatus(s, r.p.lastDel[s.ID], r.p.totals[s.ID], now)
 	r.status.Refresh()
 }
 
-// subStatus is a subscription row's status: when it was last executed
-// and the state of its newest delivery, in the log's words and colours.
+// subStatus is a subscription row's status: the state of its newest
+// delivery, in the log's words and colours.
 func subStatus(s outbound.Subscription, last outbound.Delivery, total int, now time.Time) (string, color.Color) {
-	if s.LastAt.IsZero() {
+	switch {
+	case s.LastAt.IsZero():
 		return "never executed", theme.Color(theme.ColorNamePlaceHolder)
+	case last.ID != "":
+		return deliveryState(last, total, now), importanceColor(stateImportance(last.Outcome))
+	case s.LastStatus == 0: // not read (past maxRowStates, or deleted meanwhile): the last answer
+		return "no response", theme.Color(theme.ColorNamePlaceHolder)
 	}
-	age := relTime(now.Sub(s.LastAt))
-	if last.ID == "" { // not read (past maxRowStates, or deleted meanwhile): the last answer
-		if s.LastStatus == 0 {
-			return age + " · no response", theme.Color(theme.ColorNamePlaceHolder)
-		}
-		return fmt.Sprintf("%s · %d", age, s.LastStatus), theme.Color(theme.ColorNamePlaceHolder)
-	}
-	return age + " · " + deliveryState(last, total, now), importanceColor(stateImportance(last.Outcome))
+	return fmt.Sprintf("last answer %d", s.LastStatus), theme.Color(theme.ColorNamePlaceHolder)
 }
 
 // importanceColor is the theme's colour for a label of importance imp, so
