@@ -121,10 +121,12 @@ func newOutboundPanel(m *Main, o Outbound) *outboundPanel {
 	})
 	fire := widget.NewButtonWithIcon("Fire event…", theme.MailSendIcon(), func() { p.showFire("", "") })
 	fire.Importance = widget.HighImportance
+	// The buttons under the title, not beside it: the pane can then give
+	// the delivery log the width its rows need in a small window.
 	left := container.NewBorder(
-		container.NewVBox(container.NewHBox(
+		container.NewVBox(
 			widget.NewLabelWithStyle("Subscriptions", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-			layout.NewSpacer(), newSub, fire), p.subMsg),
+			container.NewHBox(newSub, fire), p.subMsg),
 		nil, nil, nil, p.subList)
 
 	p.fSub = widget.NewSelect([]string{anySub}, func(string) { p.reload() })
