@@ -179,7 +179,9 @@ func (r *stackRenderer) rebuild() {
 	r.tickVal = countTicks(most)
 	r.objs = r.objs[:0]
 	r.grid, r.counts, r.times, r.bars = nil, nil, nil, nil
-	sep, dim := theme.Color(theme.ColorNameSeparator), theme.Color(theme.ColorNamePlaceHolder)
+	// The labels in the text colour: the placeholder grey is too faint to
+	// read on the light theme at caption size.
+	sep, dim := theme.Color(theme.ColorNameSeparator), theme.Color(theme.ColorNameForeground)
 	for _, v := range r.tickVal {
 		l := canvas.NewLine(sep)
 		l.StrokeWidth = 1
@@ -215,7 +217,7 @@ func (r *stackRenderer) rebuild() {
 	}
 	r.empty = nil
 	if most == 0 && d.empty != "" {
-		r.empty = canvas.NewText(d.empty, dim)
+		r.empty = canvas.NewText(d.empty, theme.Color(theme.ColorNamePlaceHolder)) // a neutral note
 		r.empty.TextSize = theme.TextSize()
 		r.objs = append(r.objs, r.empty)
 	}

@@ -389,7 +389,8 @@ func (p *outboundPanel) showAttempts(d outbound.Delivery) {
 		var rest []widget.TextGridRow
 		if err == nil {
 			for _, c := range attemptsText(d, as, total, now)[1:] { // the head is drawn by showDetail
-				rest = append(rest, highlightWrapped(c.text, c.lang, st, noWrap)...)
+				// A chunk's last line end would be an empty row of its own.
+				rest = append(rest, highlightWrapped(strings.TrimSuffix(c.text, "\n"), c.lang, st, noWrap)...)
 			}
 		}
 		p.m.post(func() {
@@ -421,7 +422,7 @@ func (p *outboundPanel) showDetail() {
 		return
 	}
 	d := p.detail.d
-	head := highlightWrapped(text.Block(deliveryHead(d, p.totals[d.SubscriptionID], p.m.now())), "plaintext", p.m.styles, noWrap)
+	head := highlightWrapped(strings.TrimSuffix(text.Block(deliveryHead(d, p.totals[d.SubscriptionID], p.m.now())), "\n"), "plaintext", p.m.styles, noWrap)
 	p.attempts.setRows(append(head[:len(head):len(head)], p.detail.rest...))
 }
 
@@ -697,7 +698,7 @@ func attemptsText(d outbound.Delivery, as []outbound.Attempt, total int, now tim
 // deliveryHead is the first lines of a delivery's detail: which it is,
 // and where it stands.
 func deliveryHead(d outbound.Delivery, total int, now time.Time) string {
-	return fmt.Sprintf("Delivery %s (webhook-id)  %s → %s\n%s\n", d.ID, d.Event, d.SubscriptionName, deliveryState(d, total, now))
+	return fmt.Sprintf("%s → %s: %s\nwebhook-id %s\n", d.Event, d.SubscriptionName, deliveryState(d, total, now), d.ID)
 }
 
 // bodyLang is the highlighter's language for a body of content type ct.
