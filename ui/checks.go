@@ -39,12 +39,9 @@ func checksOf(r *capture.Request) []check {
 		out = append(out, check{short: "duplicate", long: "Duplicate delivery: repeats capture " + r.DuplicateOf, imp: widget.WarningImportance})
 	}
 	if r.Rule != "" {
-		// The row shows what the sender got, which is what a retry test watches.
-		short := "→ " + fmt.Sprint(r.Response.Status)
-		if r.Response.Status == 0 {
-			short = "→ dropped"
-		}
-		out = append(out, check{short: short, long: "Answered by " + r.Rule, imp: widget.MediumImportance})
+		// What the sender got is the row's status column; the flag says a
+		// rule, not the default response, gave it.
+		out = append(out, check{short: "rule", long: "Answered by " + r.Rule, imp: widget.MediumImportance})
 	}
 	if ch, seq, ok := strings.Cut(strings.TrimPrefix(r.Origin, "relay:"), "#"); ok && strings.HasPrefix(r.Origin, "relay:") {
 		out = append(out, check{short: "relay", long: "Received by the team relay, channel " + ch + ", hook #" + seq, imp: widget.MediumImportance})

@@ -294,6 +294,11 @@ type Detail struct {
 	// Info tab and the list row always show the same age.
 	received *widget.Label
 	ageAt    func() time.Time
+
+	// head is the request line above everything; menu, when set, gives
+	// its Copy ▾ items for the capture shown.
+	head *reqHeader
+	menu func(*capture.Request) []*fyne.MenuItem
 }
 
 func newDetail(copyFn func(string), render func(*capture.Request, string, func(rendered))) *Detail {
@@ -373,19 +378,26 @@ func newDetail(copyFn func(string), render func(*capture.Request, string, func(r
 	)
 	d.checks = container.NewVBox()
 	d.checks.Hide()
-	d.root = container.NewBorder(d.checks, nil, nil, nil, d.tabs)
+	d.head = newReqHeader(func() []*fyne.MenuItem {
+		if d.menu == nil || d.req == nil {
+			return nil
+		}
+		return d.menu(d.req)
+	})
+	d.root = container.NewBorder(container.NewVBox(d.head.root, d.checks), nil, nil, nil, d.tabs)
 	return d
 }
 
 // addReplay puts the replay bar above the checks and its tab last.
 func (d *Detail) addReplay(actions fyne.CanvasObject, tab *container.TabItem) {
 	d.tabs.Append(tab)
-	d.root = container.NewBorder(container.NewVBox(actions, d.checks), nil, nil, nil, d.tabs)
+	d.root = container.NewBorder(container.NewVBox(d.head.root, actions, d.checks), nil, nil, nil, d.tabs)
 }
 
 // Show displays r (with its body) on the UI goroutine.
 func (d *Detail) Show(r *capture.Request) {
 	d.req = r
+	d.head.show(r)
 	d.params = queryParams(r.Target)
 	d.nameW = 0
 	for _, h := range r.Headers {

@@ -181,21 +181,15 @@ func (m *Main) showExport() {
 			return
 		}
 		f := exchange.Format(format.Selected)
-		// No BaseURL: each capture's URL is the address it came to.
-		opts := exchange.ExportOptions{IncludeSecrets: secrets.Checked} // read here, on the UI goroutine
-		if m.opts.Settings != nil {
-			_, opts.SecretHeaders = m.opts.Settings.Get().ExportRedactions()
-		}
-		to := path.Text
+		withSecrets, to := secrets.Checked, path.Text // read here, on the UI goroutine
 		go func() {
 			var (
 				written int
 				where   string
-				err     error
 			)
-			if opts.SecretPrefixes, err = m.secretPrefixes(); err != nil {
-				err = fmt.Errorf("could not read the secret prefixes to redact: %w", err)
-			} else {
+			// No BaseURL: each capture's URL is the address it came to.
+			opts, err := m.exportOptions(withSecrets)
+			if err == nil {
 				written, where, err = m.exportTo(to, f, opts, sc)
 			}
 			m.post(func() {
