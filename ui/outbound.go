@@ -781,20 +781,6 @@ func subStatus(s outbound.Subscription, last outbound.Delivery, total int, now t
 	return fmt.Sprintf("last answer %d", s.LastStatus), theme.Color(theme.ColorNamePlaceHolder)
 }
 
-// importanceColor is the theme's colour for a label of importance imp, so
-// canvas text and labels of one meaning share one colour.
-func importanceColor(imp widget.Importance) color.Color {
-	switch imp {
-	case widget.SuccessImportance:
-		return theme.Color(theme.ColorNameSuccess)
-	case widget.WarningImportance:
-		return theme.Color(theme.ColorNameWarning)
-	case widget.DangerImportance:
-		return theme.Color(theme.ColorNameError)
-	}
-	return theme.Color(theme.ColorNameForeground)
-}
-
 // Tapped selects the row (a row with a context menu must handle the tap).
 func (r *subRow) Tapped(*fyne.PointEvent) { r.p.subList.Select(r.i) }
 
