@@ -82,6 +82,15 @@ type headerTable struct {
 	box  *fyne.Container
 	// namePH and valuePH are the empty rows' placeholders.
 	namePH, valuePH string
+	// changed, if set, runs when a row is edited, added or removed (a form
+	// validating as the user types).
+	changed func()
+}
+
+func (t *headerTable) notify() {
+	if t.changed != nil {
+		t.changed()
+	}
 }
 
 func newHeaderTable(namePH, valuePH string) *headerTable {
@@ -95,6 +104,8 @@ func (t *headerTable) add(name, value string) *headerRow {
 	r.value.SetPlaceHolder(t.valuePH)
 	r.name.SetText(name)
 	r.value.SetText(value)
+	r.name.OnChanged = func(string) { t.notify() }
+	r.value.OnChanged = func(string) { t.notify() }
 	remove := widget.NewButtonWithIcon("", theme.DeleteIcon(), func() { t.remove(r) })
 	split := container.NewHSplit(r.name, r.value)
 	split.Offset = 0.3
@@ -112,6 +123,7 @@ func (t *headerTable) remove(r *headerRow) {
 		}
 	}
 	t.box.Remove(r.obj)
+	t.notify()
 }
 
 // headers are the rows as headers, or a sentence saying what to fix.

@@ -74,6 +74,7 @@ type Options struct {
 func Run(opts Options) {
 	a := app.NewWithID(AppID)
 	a.SetIcon(fyne.NewStaticResource("gancho.svg", assets.Icon))
+	a.Settings().SetTheme(newAppTheme())
 	w := a.NewWindow("Gancho")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
