@@ -44,7 +44,7 @@ func (s severity) colorName() fyne.ThemeColorName {
 func (s severity) color() color.Color { return theme.Color(s.colorName()) }
 
 // severityOf maps a widget importance onto a severity, for code that still
-// speaks importances (flagColor).
+// speaks importances (importanceColor).
 func severityOf(imp widget.Importance) severity {
 	switch imp {
 	case widget.DangerImportance:
@@ -56,10 +56,6 @@ func severityOf(imp widget.Importance) severity {
 	}
 	return sevNeutral
 }
-
-// flagColor is the colour of a small status word drawn with canvas.Text
-// (list-row flags and the like), by importance.
-func flagColor(imp widget.Importance) color.Color { return severityOf(imp).color() }
 
 // warningNotes are the parts of a body note that mean the view does not
 // show everything (cut, capped, degraded); any other note that is not an
