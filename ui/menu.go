@@ -17,6 +17,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/gancho-app/gancho/assets"
+	"github.com/gancho-app/gancho/exchange"
 )
 
 // repoURL is the project's home: the module path in go.mod (a test keeps
@@ -49,6 +50,7 @@ var (
 	keyOutbound   = cmdKey(fyne.Key2)
 	keyImport     = cmdKey(fyne.KeyO)
 	keyExport     = cmdShiftKey(fyne.KeyE)
+	keySaveBody   = cmdKey(fyne.KeyS)
 	keySettings   = cmdKey(fyne.KeyComma)
 	keyShortcuts  = cmdKey(fyne.KeySlash)
 	keyQuit       = cmdKey(fyne.KeyQ)
@@ -134,7 +136,8 @@ func (m *Main) MainMenu() *fyne.MainMenu {
 	if m.opts.Importer != nil {
 		file = append(file, item("Import HAR, JSON lines, cURL or raw HTTP…", keyImport, m.showImport))
 	}
-	file = append(file, item("Export…", keyExport, m.showExport))
+	saveBody := item("Save body to file…", keySaveBody, func() { m.onSelected(m.saveBody) })
+	file = append(file, saveBody, item("Export…", keyExport, m.showExport))
 	if m.opts.Settings != nil {
 		file = append(file, sep(), item("Settings…", keySettings, m.showSettings))
 	}
@@ -145,14 +148,20 @@ func (m *Main) MainMenu() *fyne.MainMenu {
 	file = append(file, sep(), quit)
 
 	del := item("Delete capture", deleteHint(), m.deleteSelected)
+	copyAs := func(label string, f exchange.Format) *fyne.MenuItem {
+		return item(label, nil, func() { m.onSelected(func(id string) { m.copyEncoded(id, f) }) })
+	}
+	asCurl, asHAR, asRaw := copyAs("Copy as cURL", exchange.Curl), copyAs("Copy as HAR entry", exchange.HAR), copyAs("Copy as raw HTTP", exchange.Raw)
 	edit := []*fyne.MenuItem{
 		item("Copy capture URL", keyCopyURL, m.copyURL),
+		asCurl, asHAR, asRaw,
+		sep(),
 		item("Search captures", keySearch, m.focusSearch),
 		sep(),
 		del,
 		item("Clear all…", keyClear, m.confirmClear),
 	}
-	m.menu.needSel = append(m.menu.needSel, del)
+	m.menu.needSel = append(m.menu.needSel, saveBody, del, asCurl, asHAR, asRaw)
 
 	var view []*fyne.MenuItem
 	if m.sections != nil {
@@ -261,6 +270,13 @@ func (m *Main) updateMenu() {
 	}
 	if changed && m.win != nil && m.win.MainMenu() == m.menu.main {
 		m.menu.main.Refresh()
+	}
+}
+
+// onSelected calls f with the selected capture's id, if one is.
+func (m *Main) onSelected(f func(id string)) {
+	if id := m.selectedID(); id != "" {
+		f(id)
 	}
 }
 
@@ -420,7 +436,7 @@ const (
 	themeLight  = "light"
 )
 
-// fixedVariant is the default theme held to one variant.
+// fixedVariant is the app's theme held to one variant.
 type fixedVariant struct {
 	fyne.Theme
 	v fyne.ThemeVariant
@@ -447,9 +463,9 @@ func (m *Main) themeName() string {
 func applyTheme(a fyne.App, name string) {
 	switch name {
 	case themeDark, themeLight:
-		a.Settings().SetTheme(fixedVariant{theme.DefaultTheme(), variantOf(a, name)})
+		a.Settings().SetTheme(fixedVariant{newAppTheme(), variantOf(a, name)})
 	default:
-		a.Settings().SetTheme(theme.DefaultTheme())
+		a.Settings().SetTheme(newAppTheme())
 	}
 }
 

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"bufio"
-	"context"
 	"net/url"
 	"os"
 	"regexp"
@@ -17,13 +16,8 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/replay"
 )
-
-type nopImporter struct{}
-
-func (nopImporter) Import(context.Context, []*capture.Request) (int, int, error) { return 0, 0, nil }
 
 // menuHarness is the full window with an importer, the window set (so
 // dialogs and the clipboard work) and the menu installed on the test
@@ -82,10 +76,14 @@ func TestMainMenuStructure(t *testing.T) {
 		key         fyne.Shortcut // nil: none
 	}{
 		{"File", "Import HAR, JSON lines, cURL or raw HTTP…", keyImport},
+		{"File", "Save body to file…", keySaveBody},
 		{"File", "Export…", keyExport},
 		{"File", "Settings…", keySettings},
 		{"File", "Quit", keyQuit},
 		{"Edit", "Copy capture URL", keyCopyURL},
+		{"Edit", "Copy as cURL", nil},
+		{"Edit", "Copy as HAR entry", nil},
+		{"Edit", "Copy as raw HTTP", nil},
 		{"Edit", "Search captures", keySearch},
 		{"Edit", "Delete capture", deleteHint()},
 		{"Edit", "Clear all…", keyClear},
@@ -210,6 +208,17 @@ func TestMenuClickThrough(t *testing.T) {
 		t.Error("Copy capture URL did not copy the URL")
 	}
 
+	click("Edit", "Copy as cURL")
+	h.waitFor(t, "the cURL command", func() bool {
+		return strings.HasPrefix(fyne.CurrentApp().Clipboard().Content(), "curl ") &&
+			strings.Contains(fyne.CurrentApp().Clipboard().Content(), "/hooks/menu?x=1")
+	})
+	saver := &fakeSaver{}
+	h.do(func() { h.m.saver = saver })
+	click("File", "Save body to file…")
+	h.waitFor(t, "the body saved", func() bool { return saver.n == 1 && string(saver.data) == `{"a":1}` })
+	closeDialogs()
+
 	click("Edit", "Search captures")
 	if !h.eval(func() bool { return h.win.Canvas().Focused() == h.m.search }) {
 		t.Error("Search captures did not focus the search field")
@@ -282,13 +291,36 @@ func TestMenuClickThrough(t *testing.T) {
 	if !h.eval(func() bool { return h.win.Canvas().Overlays().Top() != nil }) {
 		t.Error("Clear all did not ask first")
 	}
-	closeDialogs()
+	tapDialogButton(h, "Cancel")
 
 	click("Edit", "Delete capture")
+	if !tapDialogButton(h, "Delete capture") {
+		t.Fatal("Delete capture did not ask first")
+	}
 	h.waitFor(t, "the capture deleted", func() bool { return len(h.m.items) == 0 })
 	if !h.eval(func() bool { return menuItem(h.m.MainMenu(), "Edit", "Delete capture").Disabled }) {
 		t.Error("Delete capture stays enabled with nothing selected")
 	}
+}
+
+// tapDialogButton taps the button labelled label in the dialog on top.
+func tapDialogButton(h *harness, label string) bool {
+	return h.eval(func() bool {
+		top := h.win.Canvas().Overlays().Top()
+		if top == nil {
+			return false
+		}
+		var b *dialogButton
+		walk(top, func(o fyne.CanvasObject) {
+			if d, ok := o.(*dialogButton); ok && d.Text == label {
+				b = d
+			}
+		})
+		if b != nil {
+			test.Tap(b)
+		}
+		return b != nil
+	})
 }
 
 // typeShortcut sends a shortcut to the canvas as the window's driver
@@ -366,7 +398,7 @@ func TestShortcutsThroughCanvas(t *testing.T) {
 	if overlays() != 1 {
 		t.Error("Ctrl+Shift+Delete did not ask to clear")
 	}
-	h.do(func() { c.Overlays().Remove(c.Overlays().Top()) })
+	tapDialogButton(h, "Cancel")
 
 	// Ctrl+K puts the cursor in the search field; Delete typed there edits
 	// the search and deletes no capture.
@@ -387,6 +419,9 @@ func TestShortcutsThroughCanvas(t *testing.T) {
 	}
 	// Out of the field, Delete deletes the selected capture.
 	h.do(func() { h.m.list.Select(0); typeKey(c, fyne.KeyDelete) })
+	if !tapDialogButton(h, "Delete capture") {
+		t.Fatal("Delete did not ask first")
+	}
 	h.waitFor(t, "the capture deleted", func() bool { return len(h.m.items) == 1 })
 }
 
