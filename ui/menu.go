@@ -283,8 +283,12 @@ func (m *Main) onSelected(f func(id string)) {
 // copyURL copies the capture URL.
 func (m *Main) copyURL() { m.copy(m.localURL()) }
 
-// focusSearch puts the cursor in the list's search field.
+// focusSearch puts the cursor in the list's search field, showing the
+// Inbound section first if Outbound is in front.
 func (m *Main) focusSearch() {
+	if m.sections != nil {
+		m.sections.SelectIndex(0)
+	}
 	if m.win != nil {
 		m.win.Canvas().Focus(m.search)
 	}

@@ -219,9 +219,10 @@ func TestMenuClickThrough(t *testing.T) {
 	h.waitFor(t, "the body saved", func() bool { return saver.n == 1 && string(saver.data) == `{"a":1}` })
 	closeDialogs()
 
+	h.do(func() { h.m.sections.SelectIndex(1) })
 	click("Edit", "Search captures")
-	if !h.eval(func() bool { return h.win.Canvas().Focused() == h.m.search }) {
-		t.Error("Search captures did not focus the search field")
+	if !h.eval(func() bool { return h.win.Canvas().Focused() == h.m.search && h.m.sections.SelectedIndex() == 0 }) {
+		t.Error("Search captures did not bring the Inbound section and focus its search field")
 	}
 	h.do(func() { h.win.Canvas().Unfocus() })
 
