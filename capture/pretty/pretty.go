@@ -414,10 +414,7 @@ func position(data []byte, off int64) (int, int) {
 // xmlView re-indents XML token by token, writing names, attributes,
 // comments, processing instructions and the DOCTYPE as they were.
 func xmlView(data []byte) View {
-	dec := xml.NewDecoder(bytes.NewReader(data))
-	dec.Strict = true
-	dec.Entity = xml.HTMLEntity
-	dec.CharsetReader = func(_ string, in io.Reader) (io.Reader, error) { return in, nil }
+	dec := newXMLDecoder(data)
 	out := newCapped(len(data))
 	depth, maxDepth := 0, 0
 	indent := func() {
@@ -445,13 +442,8 @@ func xmlView(data []byte) View {
 			}
 		}
 		if err != nil {
-			line, col := position(data, dec.InputOffset()+1)
-			var se *xml.SyntaxError
-			if errors.As(err, &se) {
-				line = se.Line
-			}
 			v := rawView(XML, "xml", data)
-			v.Err = &SyntaxError{Lang: "XML", Line: line, Column: col, Msg: err.Error()}
+			v.Err = xmlError(data, dec, err)
 			return v
 		}
 		switch t := tok.(type) {
@@ -521,6 +513,26 @@ func xmlView(data []byte) View {
 		return v
 	}
 	return out.view(XML, "xml", maxDepth)
+}
+
+// newXMLDecoder reads data as the XML views do: strictly, with HTML's
+// entities known, and any declared charset read as it is.
+func newXMLDecoder(data []byte) *xml.Decoder {
+	dec := xml.NewDecoder(bytes.NewReader(data))
+	dec.Strict = true
+	dec.Entity = xml.HTMLEntity
+	dec.CharsetReader = func(_ string, in io.Reader) (io.Reader, error) { return in, nil }
+	return dec
+}
+
+// xmlError locates err, met by dec reading data.
+func xmlError(data []byte, dec *xml.Decoder, err error) *SyntaxError {
+	line, col := position(data, dec.InputOffset()+1)
+	var se *xml.SyntaxError
+	if errors.As(err, &se) {
+		line = se.Line
+	}
+	return &SyntaxError{Lang: "XML", Line: line, Column: col, Msg: err.Error()}
 }
 
 func qname(n xml.Name) string {
