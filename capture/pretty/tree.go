@@ -350,7 +350,7 @@ func (b *jsonBuilder) value(i int, key string, parent, pos int32, depth int) int
 	}
 	idx := len(t.Nodes)
 	t.Nodes = append(t.Nodes, Node{Key: key, Parent: parent, Pos: pos, Start: int32(i)})
-	end := i + 1
+	var end int
 	var typ NodeType
 	var count int32
 	switch c := src[i]; c {
