@@ -58,8 +58,6 @@ func tapBranchIcon(c fyne.Canvas, r shownRow) {
 	test.TapCanvas(c, r.at.Add(fyne.NewPos(-theme.IconInlineSize()/2-theme.Padding(), r.Size().Height/2)))
 }
 
-func clipboard() string { return fyne.CurrentApp().Clipboard().Content() }
-
 const crmPayload = `{"event":"client.updated","data":{"client":{"email":"ana@example.com.br","city":"S\u00e3o Paulo"},
 "items":[{"sku":"A-1"},{"sku":"B-2"},{"sku":"C-3"},{"sku":"D-4"}],"odd key":{"x":1}}}`
 

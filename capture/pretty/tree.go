@@ -121,7 +121,7 @@ func ParseTree(contentType string, data []byte) (*Tree, error) {
 // notes are the notes for the bounds t reached.
 func (t *Tree) notes() {
 	if t.Deep {
-		t.Notes = append(t.Notes, fmt.Sprintf("nested deeper than %d levels: those values are not in the tree (the Pretty and Raw views show them)", MaxDepth))
+		t.Notes = append(t.Notes, fmt.Sprintf("nested deeper than %d levels: those values are not shown in the tree (the Pretty and Raw views show them)", MaxDepth))
 	}
 	if t.Cut {
 		t.Notes = append(t.Notes, fmt.Sprintf("the tree holds the first %s values; later ones are counted but not shown (the Pretty and Raw views show them)", fmtCount(MaxTreeNodes)))
