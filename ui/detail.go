@@ -271,6 +271,7 @@ type Detail struct {
 	mode    string
 	grid    *widget.TextGrid // fitted's grid
 	fitted  *fitGrid         // the body, wrapped at the pane's width
+	find    *finder          // the body's find bar (find.go)
 	banner  *widget.Label
 	modes   *widget.RadioGroup
 	body    string
@@ -314,7 +315,8 @@ func newDetail(copyFn func(string), render func(*capture.Request, string, func(r
 	d.modes.Horizontal = true
 	d.modes.SetSelected(modePretty)
 	copyBody := widget.NewButtonWithIcon("Copy body", theme.ContentCopyIcon(), func() { d.copyFn(d.body) })
-	bodyTab := container.NewBorder(container.NewVBox(container.NewHBox(d.modes, copyBody), d.banner), nil, nil, nil, d.fitted.box)
+	d.find = newFinder(d.fitted)
+	bodyTab := container.NewBorder(container.NewVBox(container.NewHBox(d.modes, copyBody, d.find.button), d.banner), d.find.bar, nil, nil, d.fitted.box)
 
 	var hdrs capture.Headers
 	d.headers = widget.NewList(
@@ -421,6 +423,7 @@ func (d *Detail) refreshBody() {
 		}
 		d.fitted.setRows(v.rows)
 		d.grid.ScrollToTop()
+		d.find.bodyShown(v.rows)
 		if v.banner == "" {
 			d.banner.Hide()
 		} else {

@@ -182,6 +182,10 @@ func NewMain(opts Options, w fyne.Window) *Main {
 	}
 	m.detail = newDetail(m.copy, m.renderAsync)
 	m.detail.ageAt = func() time.Time { return m.ageAt }
+	m.detail.find.post = m.post
+	if w != nil {
+		m.bindFind(w.Canvas())
+	}
 	if opts.Sender != nil {
 		m.replays = newReplayPanel(m)
 		m.detail.addReplay(m.replays.actions, m.replays.tab)
@@ -743,6 +747,8 @@ func (m *Main) typedKey(ev *fyne.KeyEvent) {
 		m.deleteSelected()
 	case fyne.KeySpace:
 		m.togglePick(m.selectedID())
+	case fyne.KeyF3:
+		m.detail.find.step(1)
 	}
 }
 
