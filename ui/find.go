@@ -286,7 +286,7 @@ func newFinder(grid *fitGrid) *finder {
 	f := &finder{grid: grid, cur: -1}
 	f.entry = newFindEntry(f)
 	f.entry.SetPlaceHolder("Find in body")
-	f.entry.OnChanged = func(string) { f.refind() }
+	f.entry.OnChanged = f.typed
 	f.count = widget.NewLabel("")
 	f.prev = widget.NewButtonWithIcon("", theme.MoveUpIcon(), func() { f.step(-1) })
 	f.next = widget.NewButtonWithIcon("", theme.MoveDownIcon(), func() { f.step(1) })
@@ -363,24 +363,36 @@ func (f *finder) terms() []string {
 func (f *finder) open() {
 	if !f.bar.Visible() {
 		f.bar.Show()
-		f.refind() // the term typed before it was closed counts again
+		f.refind() // the list search's matches get a current one
 	}
-	if c := fyne.CurrentApp().Driver().CanvasForObject(f.entry); c != nil {
+	if c := f.canvas(); c != nil {
 		c.Focus(f.entry)
 	}
 	f.entry.TypedShortcut(&fyne.ShortcutSelectAll{}) // typing replaces the term
 }
 
-// close hides the bar and its highlight; the list search's words, if any,
-// are highlighted again.
+// canvas is the window's canvas, or nil. It is looked up from the grid:
+// the entry of a bar just shown is not known to the driver until drawn.
+func (f *finder) canvas() fyne.Canvas {
+	return fyne.CurrentApp().Driver().CanvasForObject(f.grid.TextGrid)
+}
+
+func (f *finder) typed(string) { f.refind() }
+
+// close hides the bar, forgets its term and takes its highlight off; the
+// list search's words, if any, are highlighted again (and are what the
+// bar steps through when opened again).
 func (f *finder) close() {
 	if !f.bar.Visible() {
 		return
 	}
-	if c := fyne.CurrentApp().Driver().CanvasForObject(f.entry); c != nil && c.Focused() == f.entry {
+	if c := f.canvas(); c != nil && c.Focused() == f.entry {
 		c.Unfocus()
 	}
 	f.bar.Hide()
+	f.entry.OnChanged = nil // one search below, not one for the emptying too
+	f.entry.SetText("")
+	f.entry.OnChanged = f.typed
 	f.refind()
 }
 
@@ -477,7 +489,7 @@ func (f *finder) apply(r findResult) {
 // step moves the current match by delta, wrapping around.
 func (f *finder) step(delta int) {
 	if !f.bar.Visible() {
-		f.open() // F3 with the bar closed: the term it had, from where it was
+		f.open() // F3 with the bar closed: the list search's matches, if any
 		return
 	}
 	n := len(f.spans)
@@ -492,7 +504,7 @@ func (f *finder) step(delta int) {
 	}
 	f.setCurrent(i)
 	f.updateControls()
-	if c := fyne.CurrentApp().Driver().CanvasForObject(f.entry); c != nil {
+	if c := f.canvas(); c != nil {
 		c.Focus(f.entry) // Enter steps on after a click on the arrows
 	}
 }

@@ -165,9 +165,13 @@ func TestFindSteppingWrapsAndEscClears(t *testing.T) {
 	if s := h.findState(); s.open || s.cells != 0 {
 		t.Fatalf("after Esc: %+v", s)
 	}
-	// F3 on the window (focus elsewhere) reopens and steps.
+	// F3 on the window (focus elsewhere) opens the bar, its term gone.
 	h.do(func() { h.m.typedKey(&fyne.KeyEvent{Name: fyne.KeyF3}) })
-	if s := h.findState(); !s.open || s.cells != 9 || s.curCel != 3 {
+	if s := h.findState(); !s.open || s.cells != 0 || s.count != "" {
+		t.Fatalf("F3 on the window: %+v", s)
+	}
+	h.do(func() { h.m.detail.find.entry.SetText("ana") })
+	if s := h.findState(); s.count != "2 of 3" { // the match nearest the last one
 		t.Fatalf("F3 on the window: %+v", s)
 	}
 }
@@ -243,6 +247,11 @@ func TestListSearchHighlightedInBody(t *testing.T) {
 	if s := h.findState(); s.open || s.cells != len("ana@example.com.br") {
 		t.Fatalf("after Esc: %+v", s)
 	}
+	h.do(h.m.detail.OpenFind)
+	if s := h.findState(); s.count != "1 of 1 (list search)" {
+		t.Fatalf("reopened after Esc: %+v", s)
+	}
+	h.do(h.m.detail.find.close)
 	// A new list search re-highlights the body shown.
 	h.do(func() { h.m.search.SetText("ana souza") })
 	h.waitFor(t, "the new search", func() bool { return h.m.rl.listQ.Search == "ana souza" })
@@ -349,4 +358,18 @@ func TestFind1MiBOffUIGoroutine(t *testing.T) {
 	if s := h.findState(); s.curCel != 1 || s.cells != maxMatches {
 		t.Fatalf("capped: %+v", s)
 	}
+}
+
+// TestFindGolden pins the detail with the find bar open on a match.
+func TestFindGolden(t *testing.T) {
+	h := newHarness(t)
+	h.openBody(t, "application/json", `{"event":"client.created","client":{"name":"Ana","email":"ana@example.com"}}`, "client.created")
+	h.do(func() {
+		h.m.detail.OpenFind()
+		h.m.detail.find.entry.SetText("ana")
+		d := test.NewWindow(h.m.detail.root)
+		d.Resize(fyne.NewSize(700, 400))
+		test.AssertRendersToMarkup(t, "detail_find.xml", d.Canvas())
+		d.Close()
+	})
 }
