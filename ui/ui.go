@@ -747,8 +747,10 @@ func (m *Main) typedKey(ev *fyne.KeyEvent) {
 		m.deleteSelected()
 	case fyne.KeySpace:
 		m.togglePick(m.selectedID())
-	case fyne.KeyF3:
-		m.detail.find.step(1)
+	case fyne.KeyF3: // the find bar's next match (find.go)
+		if m.sel >= 0 {
+			m.detail.find.step(1)
+		}
 	}
 }
 
