@@ -137,6 +137,24 @@ func writeHAREntry(w io.Writer, r *capture.Request, base baseURL, first bool) er
 	return err
 }
 
+// HAREntry writes r as one HAR 1.2 entry, the JSON object a log's
+// "entries" array holds (what Copy as HAR entry puts on the clipboard),
+// redacted unless o.IncludeSecrets, exactly as Export writes it. Safe for
+// concurrent use.
+func HAREntry(w io.Writer, r *capture.Request, o ExportOptions) error {
+	if _, err := o.base(); err != nil {
+		return fmt.Errorf("HAR entry: %w", err)
+	}
+	r = Redact(r, o)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(harEntry(r, o.baseFor(r))); err != nil {
+		return fmt.Errorf("HAR entry: capture %s: %w", r.ID, err)
+	}
+	return nil
+}
+
 func writeHAREnd(w io.Writer, empty bool) error {
 	end := "\n    ]\n  }\n}\n"
 	if empty {

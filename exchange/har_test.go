@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -258,6 +259,46 @@ func TestHARImportProblems(t *testing.T) {
 			}
 			if tc.name == "base64 postData" && string(res.Requests[0].Body) != "\x00\x01" {
 				t.Errorf("body %q", res.Requests[0].Body)
+			}
+		})
+	}
+}
+
+// TestHAREntryIsExportsEntry: one entry alone is the same JSON value as
+// that capture's entry in a whole export, redaction included.
+func TestHAREntryIsExportsEntry(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		o    ExportOptions
+	}{
+		{"redacted", ExportOptions{}},
+		{"with secrets", ExportOptions{IncludeSecrets: true}},
+		{"secret prefix", ExportOptions{SecretPrefixes: []string{"s3cr3t"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, r := range sampleCaptures() {
+				var doc struct {
+					Log struct {
+						Entries []json.RawMessage `json:"entries"`
+					} `json:"log"`
+				}
+				if err := json.Unmarshal(export(t, HAR, []*capture.Request{r}, tc.o), &doc); err != nil || len(doc.Log.Entries) != 1 {
+					t.Fatalf("export: %v, %d entries", err, len(doc.Log.Entries))
+				}
+				var one bytes.Buffer
+				if err := HAREntry(&one, r, tc.o); err != nil {
+					t.Fatal(err)
+				}
+				var a, b any
+				if err := json.Unmarshal(doc.Log.Entries[0], &a); err != nil {
+					t.Fatal(err)
+				}
+				if err := json.Unmarshal(one.Bytes(), &b); err != nil {
+					t.Fatalf("HAREntry wrote invalid JSON: %v\n%s", err, one.Bytes())
+				}
+				if !reflect.DeepEqual(a, b) {
+					t.Fatalf("%s: entry differs from the export's:\n%s\n---\n%s", r.Target, doc.Log.Entries[0], one.Bytes())
+				}
 			}
 		})
 	}

@@ -189,6 +189,7 @@ func send(ctx context.Context, sender Sender, s Subscription, req replay.Request
 	res := sender.Send(ctx, req, replay.Options{Timeout: s.timeout(), MaxBody: MaxBodyExcerpt})
 	a := Attempt{
 		DeliveryID: id, N: n, At: now, URL: req.URL, RequestHeaders: req.Headers,
+		RequestBody: req.Body[:min(len(req.Body), MaxRequestExcerpt)], RequestBodySize: int64(len(req.Body)),
 		Status: res.Status, Latency: res.Timings.Total, Headers: res.Headers, Body: res.Body,
 		BodySize: res.BodySize, Class: res.Class, Err: res.Err,
 	}

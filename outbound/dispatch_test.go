@@ -60,6 +60,9 @@ func TestRetryRules(t *testing.T) {
 				if as[1].RequestHeaders.Get("webhook-signature") != hits[1].header.Get("webhook-signature") {
 					t.Error("the attempt does not record the signature sent")
 				}
+				if string(as[1].RequestBody) != string(hits[1].body) || as[1].RequestBodySize != int64(len(hits[1].body)) || len(hits[1].body) == 0 {
+					t.Errorf("the attempt records body %q (%d bytes); the receiver got %q", as[1].RequestBody, as[1].RequestBodySize, hits[1].body)
+				}
 				s, err := h.st.Subscription(context.Background(), sub.ID)
 				if err != nil || !s.LastAt.Equal(t0.Add(5*time.Second)) || s.LastStatus != 200 || s.LastError != "" {
 					t.Errorf("subscription last: %v %d %q (%v)", s.LastAt, s.LastStatus, s.LastError, err)

@@ -62,6 +62,11 @@ var storeMigrations = []string{
 		created_at INTEGER NOT NULL,
 		PRIMARY KEY (event, name)
 	) WITHOUT ROWID;`,
+	// The body each attempt sent (its first MaxRequestExcerpt bytes), so the
+	// log shows what the receiver got, not only the headers. Attempts made
+	// before this step have none recorded.
+	`ALTER TABLE relay_attempts ADD COLUMN request_body BLOB NOT NULL DEFAULT x'';
+	ALTER TABLE relay_attempts ADD COLUMN request_body_size INTEGER NOT NULL DEFAULT 0;`,
 }
 
 // Store keeps subscriptions, deliveries with their attempts, and custom

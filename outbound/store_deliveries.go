@@ -56,12 +56,17 @@ type Attempt struct {
 	URL        string // as requested, with a GET's query
 	// RequestHeaders are the headers sent, signature included.
 	RequestHeaders capture.Headers
-	Status         int // 0: no response
-	Latency        time.Duration
-	Headers        capture.Headers // the response's
-	Body           []byte          // the first MaxBodyExcerpt bytes of the response body
-	BodySize       int64           // the whole response body's size
-	Class          replay.Class    // "" when a response arrived
+	// RequestBody is the first MaxRequestExcerpt bytes of the body sent
+	// (none for a GET, and none recorded for attempts stored by a Gancho
+	// older than this field); RequestBodySize is the whole body's size.
+	RequestBody     []byte
+	RequestBodySize int64
+	Status          int // 0: no response
+	Latency         time.Duration
+	Headers         capture.Headers // the response's
+	Body            []byte          // the first MaxBodyExcerpt bytes of the response body
+	BodySize        int64           // the whole response body's size
+	Class           replay.Class    // "" when a response arrived
 	// Err says what went wrong, in one sentence: the failure, or for a
 	// non-2xx response what the receiver answered. "" for a success.
 	Err string
@@ -74,6 +79,11 @@ func (a Attempt) Succeeded() bool { return a.Class == "" && a.Status >= 200 && a
 
 // MaxBodyExcerpt is how much of a response body an Attempt keeps.
 const MaxBodyExcerpt = 4 << 10
+
+// MaxRequestExcerpt is how much of the body it sent an Attempt keeps: a
+// whole CRM payload in practice, bounded so that a retried huge event
+// does not grow the log by its size at every attempt.
+const MaxRequestExcerpt = 64 << 10
 
 // DeliveryQuery filters Store.Deliveries; zero fields match everything.
 type DeliveryQuery struct {
@@ -172,7 +182,8 @@ func (s *Store) Delivery(ctx context.Context, id string) (Delivery, error) {
 // unknown id).
 func (s *Store) Attempts(ctx context.Context, deliveryID string) ([]Attempt, error) {
 	rows, err := s.db.Read.QueryContext(ctx, `SELECT delivery_id, n, at, url, request_headers, status, latency,
-		headers, body, body_size, class, err, next_at FROM relay_attempts WHERE delivery_id = ? ORDER BY n`, deliveryID)
+		headers, body, body_size, class, err, next_at, request_body, request_body_size FROM relay_attempts
+		WHERE delivery_id = ? ORDER BY n`, deliveryID)
 	if err != nil {
 		return nil, fmt.Errorf("relay: attempts of %s: %w", deliveryID, err)
 	}
@@ -185,7 +196,7 @@ func (s *Store) Attempts(ctx context.Context, deliveryID string) ([]Attempt, err
 			reqHdr, hdr, class string
 		)
 		if err := rows.Scan(&a.DeliveryID, &a.N, &at, &a.URL, &reqHdr, &a.Status, &latency, &hdr, &a.Body,
-			&a.BodySize, &class, &a.Err, &next); err != nil {
+			&a.BodySize, &class, &a.Err, &next, &a.RequestBody, &a.RequestBodySize); err != nil {
 			return nil, fmt.Errorf("relay: attempts of %s: %w", deliveryID, err)
 		}
 		a.At, a.NextAt, a.Latency, a.Class = fromNanos(at), fromNanos(next), time.Duration(latency), replay.Class(class)

@@ -154,8 +154,8 @@ func (s *Store) commitChanges(ctx context.Context, batch []update) ([]string, er
 			}
 			if ins == nil {
 				if ins, err = tx.PrepareContext(ctx, `INSERT OR REPLACE INTO relay_attempts(delivery_id, n, at, url,
-					request_headers, status, latency, headers, body, body_size, class, err, next_at)
-					VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)`); err != nil {
+					request_headers, status, latency, headers, body, body_size, class, err, next_at, request_body,
+					request_body_size) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`); err != nil {
 					return err
 				}
 				defer ins.Close()
@@ -172,8 +172,13 @@ func (s *Store) commitChanges(ctx context.Context, batch []update) ([]string, er
 			if body == nil {
 				body = []byte{}
 			}
+			reqBody := a.RequestBody
+			if reqBody == nil {
+				reqBody = []byte{}
+			}
 			if _, err := ins.ExecContext(ctx, a.DeliveryID, a.N, nanos(a.At), a.URL, string(reqHdr), a.Status,
-				int64(a.Latency), string(hdr), body, a.BodySize, string(a.Class), a.Err, nanos(a.NextAt)); err != nil {
+				int64(a.Latency), string(hdr), body, a.BodySize, string(a.Class), a.Err, nanos(a.NextAt), reqBody,
+				a.RequestBodySize); err != nil {
 				return fmt.Errorf("attempt %d of %s: %w", a.N, a.DeliveryID, err)
 			}
 			if l, ok := lasts[d.SubscriptionID]; !ok || !a.At.Before(l.at) {

@@ -2,10 +2,7 @@ package ui
 
 import (
 	"fmt"
-	"image/color"
 	"strings"
-
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/gancho-app/gancho/capture"
 )
@@ -15,7 +12,7 @@ import (
 type check struct {
 	short string // list row flag
 	long  string // detail line
-	imp   widget.Importance
+	sev   severity
 }
 
 // checksOf lists r's conclusions, most important first.
@@ -25,44 +22,30 @@ func checksOf(r *capture.Request) []check {
 		out = append(out, check{
 			short: "refused",
 			long:  fmt.Sprintf("Refused (answered %d): %s", r.Response.Status, r.Refused),
-			imp:   widget.DangerImportance,
+			sev:   sevError,
 		})
 	}
 	if v := r.Verification; v != nil {
 		if v.OK {
-			out = append(out, check{short: v.Scheme + " ✓", long: fmt.Sprintf("Signature verified (%s): %s", v.Scheme, v.Reason), imp: widget.SuccessImportance})
+			out = append(out, check{short: v.Scheme + " ✓", long: fmt.Sprintf("Signature verified (%s): %s", v.Scheme, v.Reason), sev: sevSuccess})
 		} else {
-			out = append(out, check{short: v.Scheme + " ✗", long: fmt.Sprintf("Signature failed (%s): %s", v.Scheme, v.Reason), imp: widget.DangerImportance})
+			out = append(out, check{short: v.Scheme + " ✗", long: fmt.Sprintf("Signature failed (%s): %s", v.Scheme, v.Reason), sev: sevError})
 		}
 	}
 	if r.DuplicateOf != "" {
-		out = append(out, check{short: "duplicate", long: "Duplicate delivery: repeats capture " + r.DuplicateOf, imp: widget.WarningImportance})
+		// A sender retrying is how at-least-once delivery works, not a
+		// fault: information, in the neutral colour.
+		out = append(out, check{short: "duplicate", long: "Duplicate delivery: repeats capture " + r.DuplicateOf, sev: sevNeutral})
 	}
 	if r.Rule != "" {
-		// The row shows what the sender got, which is what a retry test watches.
-		short := "→ " + fmt.Sprint(r.Response.Status)
-		if r.Response.Status == 0 {
-			short = "→ dropped"
-		}
-		out = append(out, check{short: short, long: "Answered by " + r.Rule, imp: widget.MediumImportance})
+		// What the sender got is the row's status column; the flag says a
+		// rule, not the default response, gave it.
+		out = append(out, check{short: "rule", long: "Answered by " + r.Rule, sev: sevNeutral})
 	}
 	if ch, seq, ok := strings.Cut(strings.TrimPrefix(r.Origin, "relay:"), "#"); ok && strings.HasPrefix(r.Origin, "relay:") {
-		out = append(out, check{short: "relay", long: "Received by the team relay, channel " + ch + ", hook #" + seq, imp: widget.MediumImportance})
+		out = append(out, check{short: "relay", long: "Received by the team relay, channel " + ch + ", hook #" + seq, sev: sevNeutral})
 	} else if r.Origin != "" {
-		out = append(out, check{short: "imported", long: "Not received live: " + r.Origin, imp: widget.MediumImportance})
+		out = append(out, check{short: "imported", long: "Not received live: " + r.Origin, sev: sevNeutral})
 	}
 	return out
-}
-
-// flagColor is the list-row colour of a check.
-func flagColor(imp widget.Importance) color.Color {
-	switch imp {
-	case widget.DangerImportance:
-		return color.NRGBA{0xe5, 0x39, 0x35, 0xff}
-	case widget.SuccessImportance:
-		return color.NRGBA{0x43, 0xa0, 0x47, 0xff}
-	case widget.WarningImportance:
-		return color.NRGBA{0xf5, 0x9e, 0x0b, 0xff}
-	}
-	return color.NRGBA{0x90, 0x90, 0x90, 0xff}
 }

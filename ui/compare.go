@@ -4,6 +4,7 @@ import (
 	"context"
 	"image/color"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -80,8 +81,51 @@ func attemptAsCapture(a *replay.Attempt) *capture.Request {
 	return &capture.Request{ID: a.ID, Method: a.Request.Method, Target: target, Headers: a.Request.Headers, Body: a.Request.Body}
 }
 
-// markCompare remembers id as the left side of the next comparison.
-func (m *Main) markCompare(id string) { m.compareBase = id }
+// compareItems are a row's comparison actions: mark it (or unmark it),
+// and compare it with the capture marked, named by method, path and time.
+func (m *Main) compareItems(id string) []*fyne.MenuItem {
+	if m.compareBase == id {
+		return []*fyne.MenuItem{fyne.NewMenuItem("Unmark for comparison", func() { m.markCompare("") })}
+	}
+	items := []*fyne.MenuItem{fyne.NewMenuItem("Mark for comparison", func() { m.markCompare(id) })}
+	if m.compareBase != "" {
+		items = append(items, fyne.NewMenuItem("Compare with marked: "+m.compareName, func() { m.compareWithMarked(id) }))
+	}
+	return items
+}
+
+// captureName names a capture for people: method, path (elided in the
+// middle) and the time it arrived, with the day when it is not today.
+func captureName(r *capture.Request, now time.Time) string {
+	at := r.ReceivedAt.Local()
+	when := at.Format("15:04:05")
+	if y, mo, d := now.Local().Date(); at.Year() != y || at.Month() != mo || at.Day() != d {
+		when = at.Format("Jan 2 15:04:05")
+	}
+	return r.Method + " " + elideMiddle(text.Line(r.Target), 48) + " · " + when
+}
+
+// markCompare remembers id as the left side of the next comparison ("":
+// none) and marks its row (UI goroutine).
+func (m *Main) markCompare(id string) {
+	m.compareBase, m.compareName = id, ""
+	for _, r := range m.items {
+		if r.ID == id {
+			m.compareName = captureName(r, m.now())
+		}
+	}
+	if id != "" && m.compareName == "" {
+		m.compareName = id // not listed (filtered out meanwhile): the ID is all there is
+	}
+	m.refreshList()
+}
+
+// forgetCompare drops the mark when its capture is gone (UI goroutine).
+func (m *Main) forgetCompare(gone func(id string) bool) {
+	if m.compareBase != "" && gone(m.compareBase) {
+		m.compareBase, m.compareName = "", ""
+	}
+}
 
 // compareWithMarked compares the marked capture with id.
 func (m *Main) compareWithMarked(id string) {
@@ -91,7 +135,7 @@ func (m *Main) compareWithMarked(id string) {
 	ctx := context.Background()
 	a, err := m.opts.Captures.Get(ctx, m.compareBase)
 	if err != nil {
-		m.count.SetText("Could not open " + m.compareBase + ": " + err.Error())
+		m.count.SetText("Could not open the marked capture: " + err.Error())
 		return
 	}
 	b, err := m.opts.Captures.Get(ctx, id)
@@ -99,5 +143,6 @@ func (m *Main) compareWithMarked(id string) {
 		m.count.SetText("Could not open " + id + ": " + err.Error())
 		return
 	}
-	m.showCompare("Compare "+a.ID+" with "+b.ID, a, b)
+	now := m.now()
+	m.showCompare("Compare "+captureName(a, now)+" with "+captureName(b, now), a, b)
 }

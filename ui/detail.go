@@ -32,6 +32,7 @@ type rendered struct {
 	text    string        // what is shown, and what Copy copies unless copyAll is set
 	copyAll string        // the whole body when text was cut
 	banner  string        // notes and errors, "" for none
+	notes   noteList      // the same, each with its severity (colour)
 	isErr   bool
 	hex     bool // text is a hex dump: its lines are never wrapped
 }
@@ -191,7 +192,7 @@ func short(s string) string {
 
 // prepareBody works out the text, language and banner of a body view.
 func prepareBody(r *capture.Request, mode string) (out rendered, lang string) {
-	var notes []string
+	var notes noteList
 	lang = "plaintext"
 	viewCut := false // the view itself stopped at pretty.MaxOutput
 	switch mode {
@@ -199,19 +200,23 @@ func prepareBody(r *capture.Request, mode string) (out rendered, lang string) {
 		out.hex = true
 		out.text = pretty.Hex(r.Body, hexViewLimit)
 		if len(r.Body) > hexViewLimit {
-			notes = append(notes, "hex dump of the first "+capture.FormatSize(hexViewLimit))
+			notes.add("hex dump of the first " + capture.FormatSize(hexViewLimit))
 		}
 	case modeRaw:
 		d, err := capture.Decode(r.Headers, r.Body, pretty.DecodeLimit)
 		if err != nil {
-			notes = append(notes, err.Error())
+			notes.err(err.Error())
 		} else if d.Encoding != "" {
-			notes = append(notes, "decoded from "+d.Encoding+" (as received it is compressed)")
+			notes.add("decoded from " + d.Encoding + " (as received it is compressed)")
 		}
 		if !capture.IsText(d.Data) {
 			out.hex = true
 			out.text = pretty.Hex(d.Data, hexViewLimit)
-			notes = append(notes, "binary: hex dump of the first "+capture.FormatSize(min(int64(len(d.Data)), hexViewLimit)))
+			if len(d.Data) > hexViewLimit {
+				notes.add("binary: hex dump of the first " + capture.FormatSize(hexViewLimit))
+			} else {
+				notes.add("binary: shown as a hex dump")
+			}
 		} else {
 			out.text = strings.ToValidUTF8(string(d.Data), "\uFFFD")
 		}
@@ -220,33 +225,33 @@ func prepareBody(r *capture.Request, mode string) (out rendered, lang string) {
 		if ok {
 			parts, cut := capParts(pv.Parts)
 			out.parts = parts
-			out.text = string(r.Body)          // Copy body copies the body as received
-			notes = append(notes, pv.Notes...) // the count of every part, shown or not
+			out.text = string(r.Body) // Copy body copies the body as received
+			notes.add(pv.Notes...)    // the count of every part, shown or not
 			if cut != "" {
-				notes = append(notes, cut)
+				notes.add(cut)
 			}
 			if pv.Err != nil {
-				notes = append(notes, pv.Err.Error())
+				notes.err(pv.Err.Error())
 				out.isErr = true
 			}
 			break
 		}
-		notes = append(notes, pv.Notes...) // why the parts are not shown
+		notes.add(pv.Notes...) // why the parts are not shown
 		v := pretty.Body(r)
 		out.text = v.Text
 		out.hex = v.Kind == pretty.Binary
 		viewCut = v.Cut
-		notes = append(notes, v.Notes...)
+		notes.add(v.Notes...)
 		if v.Err != nil {
-			notes = append(notes, v.Err.Error())
+			notes.err(v.Err.Error())
 			out.isErr = true
 		}
 		if v.Kind == pretty.Empty {
 			out.text = ""
-			notes = append(notes, "empty body")
+			notes.add("empty body")
 		}
 		if len(v.Text) > pretty.HighlightLimit {
-			notes = append(notes, fmt.Sprintf("larger than %s: shown without highlighting", capture.FormatSize(pretty.HighlightLimit)))
+			notes.add(fmt.Sprintf("larger than %s: shown without highlighting", capture.FormatSize(pretty.HighlightLimit)))
 		}
 		lang = v.Lang
 		if v.Err != nil {
@@ -256,13 +261,35 @@ func prepareBody(r *capture.Request, mode string) (out rendered, lang string) {
 	if out.parts == nil {
 		shown, cut := capText(out.text, strings.ToLower(mode), viewCut, r.BodySize)
 		if cut != "" {
-			notes = append(notes, cut)
+			notes.add(cut)
 			out.copyAll = string(r.Body)
 		}
 		out.text = shown
 	}
-	out.banner = strings.Join(notes, " · ")
+	out.notes = notes
+	out.banner = notes.String()
 	return out, lang
+}
+
+// noteList is a body view's notes in order, each with its severity.
+type noteList []sevNote
+
+// add appends notes whose severity is read from their words (noteSeverity).
+func (l *noteList) add(notes ...string) {
+	for _, n := range notes {
+		*l = append(*l, sevNote{n, noteSeverity(n)})
+	}
+}
+
+// err appends an error.
+func (l *noteList) err(n string) { *l = append(*l, sevNote{n, sevError}) }
+
+func (l noteList) String() string {
+	s := make([]string, len(l))
+	for i, n := range l {
+		s[i] = n.text
+	}
+	return strings.Join(s, " · ")
 }
 
 // Detail shows one capture: Body, Headers, Query and Info tabs.
@@ -272,7 +299,7 @@ type Detail struct {
 	grid    *widget.TextGrid // fitted's grid
 	fitted  *fitGrid         // the body, wrapped at the pane's width
 	find    *finder          // the body's find bar (find.go)
-	banner  *widget.Label
+	banner  *sevText
 	modes   *widget.RadioGroup
 	body    string
 	headers *widget.List
@@ -295,15 +322,18 @@ type Detail struct {
 	// Info tab and the list row always show the same age.
 	received *widget.Label
 	ageAt    func() time.Time
+
+	// head is the request line above everything; menu, when set, gives
+	// its Copy ▾ items for the capture shown.
+	head *reqHeader
+	menu func(*capture.Request) []*fyne.MenuItem
 }
 
 func newDetail(copyFn func(string), render func(*capture.Request, string, func(rendered))) *Detail {
 	d := &Detail{mode: modePretty, copyFn: copyFn, render: render}
 	d.fitted = newFitGrid()
 	d.grid = d.fitted.TextGrid
-	d.banner = widget.NewLabel("")
-	d.banner.Wrapping = fyne.TextWrapWord
-	d.banner.Importance = widget.WarningImportance
+	d.banner = newSevText()
 	d.banner.Hide()
 	d.modes = widget.NewRadioGroup([]string{modePretty, modeRaw, modeHex}, func(m string) {
 		if m == "" || m == d.mode {
@@ -375,19 +405,26 @@ func newDetail(copyFn func(string), render func(*capture.Request, string, func(r
 	)
 	d.checks = container.NewVBox()
 	d.checks.Hide()
-	d.root = container.NewBorder(d.checks, nil, nil, nil, d.tabs)
+	d.head = newReqHeader(func() []*fyne.MenuItem {
+		if d.menu == nil || d.req == nil {
+			return nil
+		}
+		return d.menu(d.req)
+	})
+	d.root = container.NewBorder(container.NewVBox(d.head.root, d.checks), nil, nil, nil, d.tabs)
 	return d
 }
 
 // addReplay puts the replay bar above the checks and its tab last.
 func (d *Detail) addReplay(actions fyne.CanvasObject, tab *container.TabItem) {
 	d.tabs.Append(tab)
-	d.root = container.NewBorder(container.NewVBox(actions, d.checks), nil, nil, nil, d.tabs)
+	d.root = container.NewBorder(container.NewVBox(d.head.root, actions, d.checks), nil, nil, nil, d.tabs)
 }
 
 // Show displays r (with its body) on the UI goroutine.
 func (d *Detail) Show(r *capture.Request) {
 	d.req = r
+	d.head.show(r)
 	d.params = queryParams(r.Target)
 	d.nameW = 0
 	for _, h := range r.Headers {
@@ -424,17 +461,11 @@ func (d *Detail) refreshBody() {
 		d.fitted.setRows(v.rows)
 		d.grid.ScrollToTop()
 		d.find.bodyShown(v.rows)
-		if v.banner == "" {
+		if len(v.notes) == 0 {
 			d.banner.Hide()
 		} else {
-			d.banner.SetText(v.banner)
-			if v.isErr {
-				d.banner.Importance = widget.DangerImportance
-			} else {
-				d.banner.Importance = widget.WarningImportance
-			}
+			d.banner.set(v.notes...) // each note in its severity's colour
 			d.banner.Show()
-			d.banner.Refresh()
 		}
 	})
 }
@@ -444,12 +475,9 @@ func (d *Detail) refreshBody() {
 func (d *Detail) fillChecks() {
 	d.checks.Objects = nil
 	for _, c := range checksOf(d.req) {
-		l := widget.NewLabel(short(c.long))
-		l.Importance = c.imp
-		l.Wrapping = fyne.TextWrapWord
-		if c.imp != widget.MediumImportance {
-			l.TextStyle = fyne.TextStyle{Bold: true}
-		}
+		l := newSevText()
+		l.bold = c.sev != sevNeutral
+		l.set(sevNote{short(c.long), c.sev})
 		d.checks.Add(l)
 	}
 	d.checks.Hidden = len(d.checks.Objects) == 0 // no gap above the tabs

@@ -82,6 +82,15 @@ type headerTable struct {
 	box  *fyne.Container
 	// namePH and valuePH are the empty rows' placeholders.
 	namePH, valuePH string
+	// changed, if set, runs when a row is edited, added or removed (a form
+	// validating as the user types).
+	changed func()
+}
+
+func (t *headerTable) notify() {
+	if t.changed != nil {
+		t.changed()
+	}
 }
 
 func newHeaderTable(namePH, valuePH string) *headerTable {
@@ -95,6 +104,8 @@ func (t *headerTable) add(name, value string) *headerRow {
 	r.value.SetPlaceHolder(t.valuePH)
 	r.name.SetText(name)
 	r.value.SetText(value)
+	r.name.OnChanged = func(string) { t.notify() }
+	r.value.OnChanged = func(string) { t.notify() }
 	remove := widget.NewButtonWithIcon("", theme.DeleteIcon(), func() { t.remove(r) })
 	split := container.NewHSplit(r.name, r.value)
 	split.Offset = 0.3
@@ -112,6 +123,7 @@ func (t *headerTable) remove(r *headerRow) {
 		}
 	}
 	t.box.Remove(r.obj)
+	t.notify()
 }
 
 // headers are the rows as headers, or a sentence saying what to fix.
@@ -444,7 +456,7 @@ func (e *editor) chooseFile() {
 	if e.m.win == nil {
 		return
 	}
-	dialog.ShowFileOpen(func(rc fyne.URIReadCloser, err error) {
+	showFileOpen(e.m.win, bodyChoice, func(rc fyne.URIReadCloser, err error) {
 		if err != nil {
 			e.fail(fmt.Errorf("open the body file: %w", err))
 			return
@@ -466,7 +478,7 @@ func (e *editor) chooseFile() {
 				}
 			})
 		}()
-	}, e.m.win)
+	})
 }
 
 // replaceBody makes a file's bytes the body (UI goroutine).

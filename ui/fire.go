@@ -29,20 +29,21 @@ const allSubscribed = "Every enabled subscription for the event"
 // and fires it.
 type fireForm struct {
 	p         *outboundPanel
-	event     *widget.Select
+	event     *escSelect
 	eventOf   map[string]string // label → machine name
-	source    *widget.Select
+	source    *escSelect
 	templates []outbound.Template
 	body      *widget.Entry
 	view      *fitGrid // the payload highlighted, wrapped at the pane's width
 	tabs      *container.AppTabs
-	to        *widget.Select
+	to        *escSelect
 	toIDs     map[string]string // label → subscription id
 	send      *widget.Button
 	msg       *widget.Label
 	content   fyne.CanvasObject
 	gen       *events.Generator
 	fired     []outbound.Delivery // the last fire, for tests
+	onEsc     func()              // closes the dialog (Esc in a Select)
 }
 
 func newFireForm(p *outboundPanel, event, only string) *fireForm {
@@ -69,8 +70,8 @@ func newFireForm(p *outboundPanel, event, only string) *fireForm {
 			f.highlight()
 		}
 	}
-	f.source = widget.NewSelect([]string{sourceSample}, func(string) { f.fill() })
-	f.event = widget.NewSelect(labels, func(string) { f.eventChanged() })
+	f.source = newEscSelect(&f.onEsc, []string{sourceSample}, func(string) { f.fill() })
+	f.event = newEscSelect(&f.onEsc, labels, func(string) { f.eventChanged() })
 	var to []string
 	to = append(to, allSubscribed)
 	toSel := allSubscribed
@@ -82,7 +83,7 @@ func newFireForm(p *outboundPanel, event, only string) *fireForm {
 			toSel = l
 		}
 	}
-	f.to = widget.NewSelect(to, nil)
+	f.to = newEscSelect(&f.onEsc, to, nil)
 	f.to.SetSelected(toSel)
 	f.msg = widget.NewLabel("")
 	f.msg.Wrapping = fyne.TextWrapWord
@@ -218,6 +219,8 @@ func (p *outboundPanel) showFire(event, only string) {
 	}
 	f := newFireForm(p, event, only)
 	d := dialog.NewCustom("Fire an event", "Close", f.content, p.m.win)
+	f.onEsc = d.Hide
+	closeOnEsc(d, p.m.win.Canvas())
 	d.Resize(fyne.NewSize(860, 660))
 	d.Show()
 }

@@ -378,16 +378,22 @@ func (f *fitGrid) fit(width float32) {
 	f.Refresh()
 }
 
-// fitLayout gives the grid all its space and re-fits it to the new width.
+// fitLayout gives the grid its space and re-fits it to the new width. The
+// text starts one inner padding in from the pane's edge, where a label's
+// text starts, so a body lines up with the tabs and notes above it; the
+// right side already keeps the scroll bar's width free (gridCols).
 type fitLayout struct{ f *fitGrid }
 
 func (l fitLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
-	objs[0].Move(fyne.NewPos(0, 0))
-	objs[0].Resize(size)
-	l.f.fit(size.Width)
+	inset := l.f.Theme().Size(theme.SizeNameInnerPadding)
+	objs[0].Move(fyne.NewPos(inset, 0))
+	objs[0].Resize(size.SubtractWidthHeight(inset, 0))
+	l.f.fit(size.Width - inset)
 }
 
-func (l fitLayout) MinSize(objs []fyne.CanvasObject) fyne.Size { return objs[0].MinSize() }
+func (l fitLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	return objs[0].MinSize().AddWidthHeight(l.f.Theme().Size(theme.SizeNameInnerPadding), 0)
+}
 
 // gridCols is how many cells of g fit across width: the TextGrid's cell is
 // the rounded width of "M" in its monospace text size; the vertical scroll

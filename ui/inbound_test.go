@@ -31,12 +31,12 @@ func TestChecksInListAndDetail(t *testing.T) {
 	h.do(func() { h.m.list.Select(0) })
 	h.waitFor(t, "detail", func() bool { return len(h.m.detail.checks.Objects) == 3 })
 	var texts []string
-	var imps []widget.Importance
+	var sevs []severity
 	h.do(func() {
 		for _, o := range h.m.detail.checks.Objects {
-			l := o.(*widget.Label)
+			l := o.(*sevText)
 			texts = append(texts, l.Text)
-			imps = append(imps, l.Importance)
+			sevs = append(sevs, l.notes[0].sev)
 		}
 	})
 	want := []string{
@@ -49,8 +49,9 @@ func TestChecksInListAndDetail(t *testing.T) {
 			t.Errorf("check %d: %q, want %q", i, texts[i], want[i])
 		}
 	}
-	if imps[0] != widget.DangerImportance || imps[1] != widget.DangerImportance || imps[2] != widget.WarningImportance {
-		t.Errorf("importances %v", imps)
+	// A duplicate is information (a sender retrying), not a warning.
+	if sevs[0] != sevError || sevs[1] != sevError || sevs[2] != sevNeutral {
+		t.Errorf("severities %v", sevs)
 	}
 	// The row carries the same news in short.
 	flags := h.eval(func() bool {
@@ -265,11 +266,11 @@ func TestSettingsFormRejectsBadInput(t *testing.T) {
 		t.Errorf("short bare standard key accepted: %v %q", f.verifiers, f.addErr.Text)
 	}
 	f.rules.SetText("* ** -> 200\nPOST nope -> 200")
-	if f.rulesMsg.Importance != widget.DangerImportance || !strings.Contains(f.rulesMsg.Text, "line 2") {
+	if f.rulesMsg.notes[0].sev != sevError || !strings.Contains(f.rulesMsg.Text, "line 2") {
 		t.Errorf("rules message %q", f.rulesMsg.Text)
 	}
 	f.rules.SetText("* ** -> 200")
-	if f.rulesMsg.Importance != widget.SuccessImportance {
+	if f.rulesMsg.notes[0].sev != sevSuccess {
 		t.Errorf("rules message %q", f.rulesMsg.Text)
 	}
 }

@@ -10,11 +10,11 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/events"
 	"github.com/gancho-app/gancho/exchange"
 	"github.com/gancho-app/gancho/internal/text"
@@ -72,6 +72,11 @@ type outboundPanel struct {
 	subSel  int
 	subMsg  *widget.Label
 
+	// lastDel is each subscription's newest delivery (by id), whose state
+	// its row shows; totals is how many attempts its retry policy allows.
+	lastDel map[string]outbound.Delivery
+	totals  map[string]int
+
 	// Delivery log.
 	fSub, fEvent, fOutcome *widget.Select
 	subIDs                 map[string]string // filter label → subscription id
@@ -81,12 +86,22 @@ type outboundPanel struct {
 	attempts               *fitGrid
 	retry                  *widget.Button
 	chart                  *outcomeChart
-	chartLbl               *widget.Label
-	loading, dirty         bool
+	// logMsg says what went wrong reading the log or retrying (red); hidden
+	// when nothing did.
+	logMsg         *widget.Label
+	loading, dirty bool
+	// ticking is set while a timer will redraw the countdowns ("in 30 s")
+	// of retrying deliveries.
+	ticking bool
+	// detail is the delivery in the attempts pane; nil when none is.
+	detail *shownDetail
+	// stateW is the width of the log's state column: its widest state, so
+	// the names after it line up.
+	stateW float32
 }
 
 func newOutboundPanel(m *Main, o Outbound) *outboundPanel {
-	p := &outboundPanel{m: m, o: o, subSel: -1, subIDs: map[string]string{}}
+	p := &outboundPanel{m: m, o: o, subSel: -1, subIDs: map[string]string{}, lastDel: map[string]outbound.Delivery{}, totals: map[string]int{}}
 	p.subMsg = widget.NewLabel("")
 	p.subMsg.Wrapping = fyne.TextWrapWord
 	p.subMsg.Hide()
@@ -105,10 +120,12 @@ func newOutboundPanel(m *Main, o Outbound) *outboundPanel {
 	})
 	fire := widget.NewButtonWithIcon("Fire event…", theme.MailSendIcon(), func() { p.showFire("", "") })
 	fire.Importance = widget.HighImportance
+	// The buttons under the title, not beside it: the pane can then give
+	// the delivery log the width its rows need in a small window.
 	left := container.NewBorder(
-		container.NewVBox(container.NewHBox(
+		container.NewVBox(
 			widget.NewLabelWithStyle("Subscriptions", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-			layout.NewSpacer(), newSub, fire), p.subMsg),
+			container.NewHBox(newSub, fire), p.subMsg),
 		nil, nil, nil, p.subList)
 
 	p.fSub = widget.NewSelect([]string{anySub}, func(string) { p.reload() })
@@ -119,22 +136,18 @@ func newOutboundPanel(m *Main, o Outbound) *outboundPanel {
 	}
 	p.fEvent = widget.NewSelect(names, func(string) { p.reload() })
 	p.fEvent.SetSelected(anyEvent)
-	p.fOutcome = widget.NewSelect([]string{anyOutcome, string(outbound.OutcomeSucceeded), string(outbound.OutcomeRetrying),
-		string(outbound.OutcomeFailed), string(outbound.OutcomePending)}, func(string) { p.reload() })
+	outcomes := []string{anyOutcome}
+	for _, o := range outcomeOrder {
+		outcomes = append(outcomes, stateWord(o))
+	}
+	p.fOutcome = widget.NewSelect(outcomes, func(string) { p.reload() })
 	p.fOutcome.SetSelected(anyOutcome)
 	p.delList = widget.NewList(
 		func() int { return len(p.dels) },
-		func() fyne.CanvasObject {
-			l := widget.NewLabel("")
-			l.Truncation = fyne.TextTruncateEllipsis
-			return l
-		},
+		func() fyne.CanvasObject { return newDelRow(&p.stateW) },
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			if i < len(p.dels) {
-				l := o.(*widget.Label)
-				l.SetText(deliveryLine(p.dels[i]))
-				l.Importance = outcomeImportance(p.dels[i].Outcome)
-				l.Refresh()
+				o.(*delRow).set(p.dels[i], p.totals[p.dels[i].SubscriptionID], p.m.now())
 			}
 		})
 	p.delList.OnSelected = func(i widget.ListItemID) {
@@ -146,21 +159,24 @@ func newOutboundPanel(m *Main, o Outbound) *outboundPanel {
 	p.attempts = newFitGrid() // errors wrap at the pane's width
 	p.retry = widget.NewButtonWithIcon("Retry now", theme.ViewRefreshIcon(), p.retryNow)
 	p.retry.Disable()
-	p.chart = newOutcomeChart()
-	p.chartLbl = widget.NewLabel("")
-	p.chartLbl.Wrapping = fyne.TextWrapWord // "Retry failed: <error>" is read whole
+	p.chart = newOutcomeChart(func() { p.reload() })
+	p.logMsg = widget.NewLabel("")
+	p.logMsg.Wrapping = fyne.TextWrapWord // "Retry failed: <error>" is read whole
+	p.logMsg.Importance = widget.DangerImportance
+	p.logMsg.Hide()
 	// Three equal columns that shrink with the window: in a scrolled row
 	// the last filter was cut off in a small window.
 	filters := container.NewGridWithColumns(3, p.fSub, p.fEvent, p.fOutcome)
 	logTop := container.NewVBox(
-		container.NewBorder(nil, nil, widget.NewLabelWithStyle("Delivery log", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, p.chartLbl),
-		p.chart.root, filters)
+		container.NewBorder(nil, nil, widget.NewLabelWithStyle("Delivery log", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+			p.chart.picker.box, p.chart.legend),
+		p.chart.plot, p.logMsg, filters)
 	detail := container.NewBorder(container.NewHBox(p.retry), nil, nil, nil, p.attempts.box)
 	logSplit := container.NewVSplit(p.delList, detail)
 	logSplit.Offset = 0.5
 	right := container.NewBorder(logTop, nil, nil, nil, logSplit)
 	split := container.NewHSplit(left, right)
-	split.Offset = 0.4
+	split.Offset = 0.34 // the log's rows are the longer
 	p.root = split
 	return p
 }
@@ -179,16 +195,18 @@ func (p *outboundPanel) reload() {
 	}
 	p.loading = true
 	q := p.query()
+	win := p.chart.window()
+	g := gridAt(win, p.m.now())
 	go func() {
 		ctx := context.Background()
 		subs, serr := p.o.Store.Subscriptions(ctx)
+		last := p.lastDeliveries(ctx, subs)
 		dels, derr := p.o.Store.Deliveries(ctx, q)
-		now := time.Now()
-		buckets, berr := p.o.Store.Outcomes(ctx, now.Add(-chartSpan), chartSpan/chartBars)
+		buckets, berr := p.o.Store.Outcomes(ctx, g.start, g.step)
 		p.m.post(func() {
 			p.loading = false
-			p.applySubs(subs, serr)
-			p.applyLog(dels, derr, buckets, berr)
+			p.applySubs(subs, last, serr)
+			p.applyLog(dels, derr, win, g, buckets, berr)
 			if p.dirty {
 				p.dirty = false
 				p.reload()
@@ -197,12 +215,36 @@ func (p *outboundPanel) reload() {
 	}()
 }
 
-func (p *outboundPanel) applySubs(subs []outbound.Subscription, err error) {
+// maxRowStates bounds the per-subscription reads of lastDeliveries.
+const maxRowStates = 200
+
+// lastDeliveries reads each subscription's newest delivery, whose state
+// its row shows (off the UI goroutine; one indexed read each, for the
+// first maxRowStates subscriptions).
+func (p *outboundPanel) lastDeliveries(ctx context.Context, subs []outbound.Subscription) map[string]outbound.Delivery {
+	out := map[string]outbound.Delivery{}
+	for _, s := range subs[:min(len(subs), maxRowStates)] {
+		if s.LastAt.IsZero() {
+			continue // never executed
+		}
+		ds, err := p.o.Store.Deliveries(ctx, outbound.DeliveryQuery{SubscriptionID: s.ID, Limit: 1})
+		if err == nil && len(ds) == 1 {
+			out[s.ID] = ds[0]
+		}
+	}
+	return out
+}
+
+func (p *outboundPanel) applySubs(subs []outbound.Subscription, last map[string]outbound.Delivery, err error) {
 	if err != nil {
 		p.showSubMsg(widget.DangerImportance, "Could not read the subscriptions: "+err.Error())
 		return
 	}
-	p.subs = subs
+	p.subs, p.lastDel = subs, last
+	p.totals = make(map[string]int, len(subs))
+	for _, s := range subs {
+		p.totals[s.ID] = 1 + len(s.Retry.Schedule())
+	}
 	p.subList.Refresh()
 	opts := []string{anySub}
 	p.subIDs = map[string]string{}
@@ -248,22 +290,26 @@ func (p *outboundPanel) query() outbound.DeliveryQuery {
 		q.Event = v
 	}
 	if v := p.fOutcome.Selected; v != anyOutcome && v != "" {
-		q.Outcome = outbound.Outcome(v)
+		q.Outcome = outcomeOf(v)
 	}
 	return q
 }
 
-func (p *outboundPanel) applyLog(dels []outbound.Delivery, err error, buckets []outbound.Bucket, berr error) {
-	if err != nil {
-		p.chartLbl.SetText("Could not read the log: " + err.Error())
+func (p *outboundPanel) applyLog(dels []outbound.Delivery, err error, win chartWindow, g chartGrid, buckets []outbound.Bucket, berr error) {
+	switch {
+	case err != nil:
+		p.showLogMsg("Could not read the log: " + err.Error() + ". Reopen the window; if it persists, check the data directory's disk.")
 		return
+	case berr != nil:
+		p.showLogMsg("Could not count the deliveries for the chart: " + berr.Error() + ".")
+	default:
+		p.logMsg.Hide()
+		p.chart.set(win, g, buckets)
 	}
 	p.dels = dels
+	p.measureStates()
 	p.delList.Refresh()
-	if berr == nil {
-		p.chart.set(buckets)
-		p.chartLbl.SetText(chartSummary(buckets))
-	}
+	p.tick()
 	for i, d := range dels {
 		if d.ID == p.delSel {
 			p.showAttempts(d)
@@ -271,6 +317,7 @@ func (p *outboundPanel) applyLog(dels []outbound.Delivery, err error, buckets []
 			return
 		}
 	}
+	p.detail = nil
 	if len(dels) == 0 {
 		p.attempts.setText("No deliveries match. Fire event… sends a sample to the subscriptions.", p.m.styles)
 	} else {
@@ -279,27 +326,103 @@ func (p *outboundPanel) applyLog(dels []outbound.Delivery, err error, buckets []
 	p.retry.Disable()
 }
 
+func (p *outboundPanel) showLogMsg(text string) {
+	p.logMsg.SetText(text)
+	p.logMsg.Show()
+}
+
+// tick keeps the countdowns of waiting deliveries ("in 30 s") current:
+// while the log or the subscriptions show one, their rows are redrawn
+// each second from the clock (UI goroutine). It stops by itself when no
+// delivery waits.
+func (p *outboundPanel) tick() {
+	if p.ticking || !p.waiting() {
+		return
+	}
+	p.ticking = true
+	time.AfterFunc(time.Second, func() {
+		p.m.post(func() {
+			p.ticking = false
+			p.measureStates()
+			p.delList.Refresh()
+			p.subList.Refresh()
+			if p.detail != nil && p.detail.d.ID == p.delSel && waits(p.detail.d) {
+				p.showDetail()
+			}
+			p.tick()
+		})
+	})
+}
+
+// waiting reports whether a shown delivery has an attempt scheduled.
+func (p *outboundPanel) waiting() bool {
+	for _, d := range p.dels {
+		if waits(d) {
+			return true
+		}
+	}
+	for _, d := range p.lastDel {
+		if waits(d) {
+			return true
+		}
+	}
+	return p.detail != nil && waits(p.detail.d)
+}
+
+func waits(d outbound.Delivery) bool {
+	return !d.NextAt.IsZero() && (d.Outcome == outbound.OutcomeRetrying || d.Outcome == outbound.OutcomePending)
+}
+
 // showAttempts loads and shows one delivery's attempts (UI goroutine).
 func (p *outboundPanel) showAttempts(d outbound.Delivery) {
 	p.retry.Enable()
+	total, now := p.totals[d.SubscriptionID], p.m.now()
 	if d.Outcome == outbound.OutcomeSucceeded {
 		p.retry.SetText("Send again")
 	} else {
 		p.retry.SetText("Retry now")
 	}
+	st := p.m.styles
 	go func() {
 		as, err := p.o.Store.Attempts(context.Background(), d.ID)
+		var rest []widget.TextGridRow
+		if err == nil {
+			for _, c := range attemptsText(d, as, total, now)[1:] { // the head is drawn by showDetail
+				// A chunk's last line end would be an empty row of its own.
+				rest = append(rest, highlightWrapped(strings.TrimSuffix(c.text, "\n"), c.lang, st, noWrap)...)
+			}
+		}
 		p.m.post(func() {
 			if p.delSel != d.ID {
 				return
 			}
 			if err != nil {
+				p.detail = nil
 				p.attempts.setText("Could not read the attempts: "+err.Error(), p.m.styles)
 				return
 			}
-			p.attempts.setText(text.Block(attemptsText(d, as)), p.m.styles)
+			p.detail = &shownDetail{d: d, rest: rest}
+			p.showDetail()
 		})
 	}()
+}
+
+// shownDetail is the delivery whose attempts are shown, and their rows
+// after the head.
+type shownDetail struct {
+	d    outbound.Delivery
+	rest []widget.TextGridRow
+}
+
+// showDetail draws the shown delivery's head, told from the clock now,
+// above its attempts (UI goroutine).
+func (p *outboundPanel) showDetail() {
+	if p.detail == nil {
+		return
+	}
+	d := p.detail.d
+	head := highlightWrapped(strings.TrimSuffix(text.Block(deliveryHead(d, p.totals[d.SubscriptionID], p.m.now())), "\n"), "plaintext", p.m.styles, noWrap)
+	p.attempts.setRows(append(head[:len(head):len(head)], p.detail.rest...))
 }
 
 func (p *outboundPanel) retryNow() {
@@ -311,39 +434,39 @@ func (p *outboundPanel) retryNow() {
 		err := p.o.Dispatch.RetryNow(context.Background(), id)
 		p.m.post(func() {
 			if err != nil {
-				p.chartLbl.SetText("Retry failed: " + err.Error())
+				p.showLogMsg("Retry failed: " + sentence(err))
 			}
 		})
 	}()
 }
 
-// deliveryLine is one row of the log.
-func deliveryLine(d outbound.Delivery) string {
-	when := d.CreatedAt.Local().Format("Jan 2 15:04:05")
-	s := fmt.Sprintf("%s  %s → %s  %s", when, d.Event, d.SubscriptionName, d.Outcome)
-	if d.Attempts > 0 {
-		s += " · " + text.N(d.Attempts, "attempt", "attempts")
+// outcomeOrder is the order outcomes are offered and stacked in.
+var outcomeOrder = []outbound.Outcome{outbound.OutcomeSucceeded, outbound.OutcomeRetrying, outbound.OutcomeFailed, outbound.OutcomePending}
+
+// stateWord is an outcome's one name in the window: the log, the filter,
+// the chart's legend, the attempt detail and the subscriptions list all
+// say it so.
+func stateWord(o outbound.Outcome) string {
+	if o == outbound.OutcomeSucceeded {
+		return "delivered"
 	}
-	switch {
-	case d.LastStatus != 0:
-		s += fmt.Sprintf(" · last %d", d.LastStatus)
-	case d.LastError != "":
-		s += " · " + string(d.LastClass)
-	}
-	if !d.NextAt.IsZero() && d.Outcome != outbound.OutcomeSucceeded && d.Outcome != outbound.OutcomeFailed {
-		s += " · next " + relFuture(time.Until(d.NextAt))
-	}
-	return s
+	return string(o)
 }
 
-func relFuture(d time.Duration) string {
-	if d <= time.Second {
-		return "now"
+// outcomeOf is the outcome stateWord names.
+func outcomeOf(word string) outbound.Outcome {
+	for _, o := range outcomeOrder {
+		if stateWord(o) == word {
+			return o
+		}
 	}
-	return "in " + d.Round(time.Second).String()
+	return outbound.Outcome(word)
 }
 
-func outcomeImportance(o outbound.Outcome) widget.Importance {
+// stateImportance is an outcome's colour: one meaning per colour, so a
+// failed attempt with a retry to come is orange (a warning), and only
+// a delivery whose retries are exhausted is red.
+func stateImportance(o outbound.Outcome) widget.Importance {
 	switch o {
 	case outbound.OutcomeSucceeded:
 		return widget.SuccessImportance
@@ -355,28 +478,200 @@ func outcomeImportance(o outbound.Outcome) widget.Importance {
 	return widget.MediumImportance
 }
 
-// attemptsText is a delivery and each of its attempts, in order.
-func attemptsText(d outbound.Delivery, as []outbound.Attempt) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "Delivery %s (webhook-id)  %s → %s\n%s", d.ID, d.Event, d.SubscriptionName, d.Outcome)
-	if !d.NextAt.IsZero() && d.Outcome != outbound.OutcomeSucceeded && d.Outcome != outbound.OutcomeFailed {
-		fmt.Fprintf(&b, ", next attempt %s", d.NextAt.Local().Format("15:04:05"))
+// deliveryState is where d stands, in the words every view uses:
+// "delivered", "retrying (attempt 2 of 5 in 30 s)", "failed after 5
+// attempts", "pending (attempt 1 due now)". total is how many attempts
+// the subscription's policy allows (0: unknown); now is the clock's
+// reading the countdown is told from.
+func deliveryState(d outbound.Delivery, total int, now time.Time) string {
+	word := stateWord(d.Outcome)
+	switch d.Outcome {
+	case outbound.OutcomeSucceeded:
+		if d.Attempts > 1 {
+			return fmt.Sprintf("%s on attempt %d", word, d.Attempts)
+		}
+		return word
+	case outbound.OutcomeFailed:
+		if d.Attempts > 0 {
+			return word + " after " + text.N(d.Attempts, "attempt", "attempts")
+		}
+		return word
+	case outbound.OutcomeRetrying, outbound.OutcomePending:
+		if d.NextAt.IsZero() {
+			return word
+		}
+		n := fmt.Sprintf("attempt %d", d.Attempts+1)
+		if total > d.Attempts {
+			n += fmt.Sprintf(" of %d", total)
+		}
+		return fmt.Sprintf("%s (%s %s)", word, n, dueIn(d.NextAt.Sub(now)))
 	}
-	b.WriteString("\n")
+	return word
+}
+
+// dueIn words the wait before a scheduled attempt: "in 30 s", "in 4 min",
+// "in 2 h 5 min", or "due now" once it has come.
+func dueIn(d time.Duration) string {
+	if d < time.Second {
+		return "due now"
+	}
+	s := int((d + time.Second/2) / time.Second)
+	switch {
+	case s < 60:
+		return fmt.Sprintf("in %d s", s)
+	case s < 3600 && s%60 == 0:
+		return fmt.Sprintf("in %d min", s/60)
+	case s < 3600:
+		return fmt.Sprintf("in %d min %d s", s/60, s%60)
+	case s%3600 < 60:
+		return fmt.Sprintf("in %d h", s/3600)
+	}
+	return fmt.Sprintf("in %d h %d min", s/3600, s%3600/60)
+}
+
+// deliveryLine is one row of the log, as its three columns read: when
+// it fired, where it stands (with the last answer) and what went where.
+func deliveryLine(d outbound.Delivery, total int, now time.Time) string {
+	when, state, names := deliveryCols(d, total, now)
+	return when + "  " + state + "  " + names
+}
+
+func deliveryCols(d outbound.Delivery, total int, now time.Time) (when, state, names string) {
+	// Today's deliveries by time alone: the row's room goes to the state
+	// and the names.
+	at := d.CreatedAt.In(now.Location())
+	when = at.Format("Jan 2 15:04")
+	if y, m, dd := at.Date(); y == now.Year() && m == now.Month() && dd == now.Day() {
+		when = at.Format("15:04:05")
+	}
+	state = deliveryState(d, total, now)
+	switch {
+	case d.LastStatus != 0:
+		state += fmt.Sprintf(" · last %d", d.LastStatus)
+	case d.LastError != "":
+		state += " · " + lastProblem(d)
+	}
+	return when, state, d.Event + " → " + d.SubscriptionName
+}
+
+// delRow is one delivery in the log: its time, its state in the state's
+// colour (never cut), and the event and subscription, which give way
+// with an ellipsis only in a very narrow window.
+type delRow struct {
+	widget.BaseWidget
+	when, state, names *widget.Label
+	content            fyne.CanvasObject
+}
+
+func newDelRow(stateW *float32) *delRow {
+	r := &delRow{when: widget.NewLabel(""), state: widget.NewLabel(""), names: widget.NewLabel("")}
+	r.when.TextStyle = fyne.TextStyle{Monospace: true} // times line up
+	r.names.Truncation = fyne.TextTruncateEllipsis
+	r.content = container.NewBorder(nil, nil, container.New(layout.NewCustomPaddedHBoxLayout(0), r.when,
+		container.New(minWidth{stateW}, r.state)), nil, r.names)
+	r.ExtendBaseWidget(r)
+	return r
+}
+
+// CreateRenderer implements fyne.Widget.
+func (r *delRow) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(r.content) }
+
+// minWidth lays out one object at least *w wide: a column whose width
+// the panel sets.
+type minWidth struct{ w *float32 }
+
+func (l minWidth) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	objs[0].Move(fyne.NewPos(0, 0))
+	objs[0].Resize(size)
+}
+
+func (l minWidth) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	m := objs[0].MinSize()
+	return fyne.NewSize(max(m.Width, *l.w), m.Height)
+}
+
+// measureStates sets the state column's width to fit every shown state.
+func (p *outboundPanel) measureStates() {
+	w := float32(0)
+	now, pad := p.m.now(), 2*theme.InnerPadding()
+	for _, d := range p.dels {
+		_, state, _ := deliveryCols(d, p.totals[d.SubscriptionID], now)
+		w = max(w, fyne.MeasureText(state, theme.TextSize(), fyne.TextStyle{}).Width+pad)
+	}
+	p.stateW = w
+}
+
+func (r *delRow) set(d outbound.Delivery, total int, now time.Time) {
+	when, state, names := deliveryCols(d, total, now)
+	r.when.SetText(when)
+	r.state.Importance = stateImportance(d.Outcome)
+	r.state.SetText(state)
+	r.names.SetText(names)
+}
+
+// lastProblem is what stopped d's last attempt short of a response: the
+// failure's class, or the reason no attempt was made.
+func lastProblem(d outbound.Delivery) string {
+	if d.LastClass != "" {
+		return string(d.LastClass)
+	}
+	return d.LastError
+}
+
+// chunk is a run of the attempt detail in one language.
+type chunk struct{ text, lang string }
+
+// attemptsText is a delivery and each of its attempts, in order: what was
+// sent (headers and body) and what came back. Each attempt's outcome is
+// told in the delivery's words: an attempt that failed with a retry to
+// come says "retrying", not "failed".
+func attemptsText(d outbound.Delivery, as []outbound.Attempt, total int, now time.Time) []chunk {
+	var out []chunk
+	var b strings.Builder
+	flush := func() {
+		if b.Len() > 0 {
+			out = append(out, chunk{text.Block(b.String()), "plaintext"})
+			b.Reset()
+		}
+	}
+	loc := now.Location()
+	b.WriteString(deliveryHead(d, total, now))
+	flush() // the head is redrawn alone as its countdown runs
 	if len(as) == 0 {
 		b.WriteString("\nNo attempt yet.\n")
+		if d.LastError != "" {
+			fmt.Fprintf(&b, "No attempt was made: %s.\n", d.LastError)
+		}
 	}
 	for _, a := range as {
-		fmt.Fprintf(&b, "\n#%d  %s  %s\n", a.N, a.At.Local().Format("15:04:05.000"), a.URL)
+		fmt.Fprintf(&b, "\n#%d  %s  %s\n", a.N, a.At.In(loc).Format("15:04:05.000"), a.URL)
 		for _, h := range a.RequestHeaders {
 			fmt.Fprintf(&b, "  > %s: %s\n", h.Name, maskCredential(h.Name, h.Value))
 		}
+		switch {
+		case len(a.RequestBody) > 0:
+			fmt.Fprintf(&b, "Body sent (%s):\n", capture.FormatSize(a.RequestBodySize))
+			flush()
+			out = append(out, chunk{strings.ToValidUTF8(string(a.RequestBody), "\uFFFD"), bodyLang(a.RequestHeaders.Get("Content-Type"))})
+			if a.RequestBodySize > int64(len(a.RequestBody)) {
+				fmt.Fprintf(&b, "… (the first %s of %s)", capture.FormatSize(int64(len(a.RequestBody))), capture.FormatSize(a.RequestBodySize))
+			}
+			b.WriteString("\n")
+		case a.RequestHeaders.Get("Content-Type") == "":
+			b.WriteString("No body: a GET sends the fields in the URL's query.\n")
+		default:
+			b.WriteString("Body sent: not recorded (the attempt was made by an older Gancho).\n")
+		}
+		next := "failed"
+		if !a.NextAt.IsZero() {
+			next = "retrying"
+		}
 		if a.Class != "" {
-			fmt.Fprintf(&b, "FAILED (%s): %s\n", a.Class, a.Err)
+			fmt.Fprintf(&b, "No response, %s (%s): %s\n", next, a.Class, a.Err)
 		} else {
 			fmt.Fprintf(&b, "HTTP %d in %s", a.Status, a.Latency.Round(10*time.Microsecond))
 			if a.Err != "" {
-				fmt.Fprintf(&b, " (%s)", a.Err)
+				fmt.Fprintf(&b, ", %s (%s)", next, a.Err)
 			}
 			b.WriteString("\n")
 			for _, h := range a.Headers {
@@ -392,10 +687,29 @@ func attemptsText(d outbound.Delivery, as []outbound.Attempt) string {
 			}
 		}
 		if !a.NextAt.IsZero() {
-			fmt.Fprintf(&b, "→ next attempt at %s\n", a.NextAt.Local().Format("15:04:05"))
+			fmt.Fprintf(&b, "→ attempt %d at %s\n", a.N+1, a.NextAt.In(loc).Format("15:04:05"))
 		}
 	}
-	return b.String()
+	flush()
+	return out
+}
+
+// deliveryHead is the first lines of a delivery's detail: which it is,
+// and where it stands.
+func deliveryHead(d outbound.Delivery, total int, now time.Time) string {
+	return fmt.Sprintf("%s → %s: %s\nwebhook-id %s\n", d.Event, d.SubscriptionName, deliveryState(d, total, now), d.ID)
+}
+
+// bodyLang is the highlighter's language for a body of content type ct.
+func bodyLang(ct string) string {
+	ct = strings.ToLower(ct)
+	switch {
+	case strings.Contains(ct, "json"):
+		return "json"
+	case strings.Contains(ct, "xml"):
+		return "xml"
+	}
+	return "plaintext"
 }
 
 // subRow is one subscription in the list, with its context menu.
@@ -440,20 +754,30 @@ func (r *subRow) set(i int, s outbound.Subscription) {
 	if len(s.Events) > 2 {
 		events = fmt.Sprintf("%s, %s +%d", s.Events[0], s.Events[1], len(s.Events)-2)
 	}
-	r.detail.SetText(fmt.Sprintf("%s %s · %s", s.Method, s.URL, events))
+	now := r.p.m.now()
+	detail := fmt.Sprintf("%s %s · %s", s.Method, s.URL, events)
+	if !s.LastAt.IsZero() {
+		// The age leads the second line, so the state beside the name
+		// has the room to be read whole.
+		detail = "ran " + relTime(now.Sub(s.LastAt)) + " · " + detail
+	}
+	r.detail.SetText(detail)
+	r.status.Text, r.status.Color = subStatus(s, r.p.lastDel[s.ID], r.p.totals[s.ID], now)
+	r.status.Refresh()
+}
+
+// subStatus is a subscription row's status: the state of its newest
+// delivery, in the log's words and colours.
+func subStatus(s outbound.Subscription, last outbound.Delivery, total int, now time.Time) (string, color.Color) {
 	switch {
 	case s.LastAt.IsZero():
-		r.status.Text, r.status.Color = "never executed", theme.Color(theme.ColorNamePlaceHolder)
-	case s.LastError != "" && s.LastStatus == 0:
-		r.status.Text, r.status.Color = relTime(time.Since(s.LastAt))+" · failed", flagColor(widget.DangerImportance)
-	default:
-		imp := widget.SuccessImportance
-		if s.LastStatus >= 300 {
-			imp = widget.DangerImportance
-		}
-		r.status.Text, r.status.Color = fmt.Sprintf("%s · %d", relTime(time.Since(s.LastAt)), s.LastStatus), flagColor(imp)
+		return "never executed", theme.Color(theme.ColorNamePlaceHolder)
+	case last.ID != "":
+		return deliveryState(last, total, now), importanceColor(stateImportance(last.Outcome))
+	case s.LastStatus == 0: // not read (past maxRowStates, or deleted meanwhile): the last answer
+		return "no response", theme.Color(theme.ColorNamePlaceHolder)
 	}
-	r.status.Refresh()
+	return fmt.Sprintf("last answer %d", s.LastStatus), theme.Color(theme.ColorNamePlaceHolder)
 }
 
 // Tapped selects the row (a row with a context menu must handle the tap).
@@ -506,6 +830,7 @@ func (p *outboundPanel) showHistory(s outbound.Subscription, last bool) {
 			ds, err := p.o.Store.Deliveries(context.Background(), outbound.DeliveryQuery{SubscriptionID: s.ID, Limit: 1})
 			p.m.post(func() {
 				if err != nil || len(ds) == 0 {
+					p.detail = nil
 					p.attempts.setText(s.Name+" has not been executed yet.", p.m.styles)
 					return
 				}
@@ -538,12 +863,10 @@ func (p *outboundPanel) setEnabled(s outbound.Subscription, on bool) {
 }
 
 func (p *outboundPanel) confirmDelete(s outbound.Subscription) {
-	dialog.ShowConfirm("Delete "+subLabel(s)+"?",
-		"This deletes the subscription and its delivery log; pending retries stop. It cannot be undone.",
-		func(ok bool) {
-			if !ok {
-				return
-			}
+	confirmDanger(p.m.win, "Delete this subscription?",
+		"This deletes the subscription "+subLabel(s)+" and its delivery log; pending retries stop.\nIt cannot be undone.",
+		"Delete subscription “"+elideMiddle(text.Line(subLabel(s)), 40)+"”",
+		func() {
 			go func() {
 				err := p.o.Store.Delete(context.Background(), s.ID)
 				p.m.post(func() {
@@ -553,90 +876,103 @@ func (p *outboundPanel) confirmDelete(s outbound.Subscription) {
 					p.reload()
 				})
 			}()
-		}, p.m.win)
+		})
 }
 
-// chartSpan and chartBars shape the outcome chart: the last hour in
-// 5-minute bars.
-const (
-	chartSpan = time.Hour
-	chartBars = 12
-)
-
-// outcomeChart is a small stacked bar chart: succeeded, retrying, failed.
-type outcomeChart struct {
-	bars []*fyne.Container
-	root fyne.CanvasObject
-}
-
-var (
-	colSucceeded = color.NRGBA{0x2e, 0x9d, 0x4f, 0xff}
-	colRetrying  = color.NRGBA{0xd9, 0x8c, 0x00, 0xff}
-	colFailed    = color.NRGBA{0xd3, 0x2f, 0x2f, 0xff}
-)
-
-func newOutcomeChart() *outcomeChart {
-	c := &outcomeChart{}
-	row := container.New(layout.NewGridLayoutWithColumns(chartBars))
-	for range chartBars {
-		b := container.New(&barLayout{})
-		for _, col := range []color.Color{colFailed, colRetrying, colSucceeded} {
-			b.Add(canvas.NewRectangle(col))
-		}
-		c.bars = append(c.bars, b)
-		row.Add(b)
+// outcomeSeries are the chart's layers, bottom up, in the log's words
+// and colours.
+var outcomeSeries = func() []chartSeries {
+	colors := map[outbound.Outcome]fyne.ThemeColorName{
+		outbound.OutcomeSucceeded: theme.ColorNameSuccess, outbound.OutcomeRetrying: theme.ColorNameWarning,
+		outbound.OutcomeFailed: theme.ColorNameError, outbound.OutcomePending: theme.ColorNamePlaceHolder,
 	}
-	base := canvas.NewRectangle(theme.Color(theme.ColorNameSeparator))
-	base.SetMinSize(fyne.NewSize(0, 1))
-	c.root = container.NewBorder(nil, base, nil, nil, row)
+	var out []chartSeries
+	for _, o := range outcomeOrder {
+		out = append(out, chartSeries{name: stateWord(o), color: colors[o]})
+	}
+	return out
+}()
+
+// outcomeChart is the delivery log's chart: deliveries by when they
+// fired, stacked by where they stand now, over the window the user picks.
+type outcomeChart struct {
+	plot   *stackChart
+	items  []*legendItem
+	legend *fyne.Container
+	picker *segmented
+}
+
+// defaultWindow is the chart's window at start: the last hour.
+const defaultWindow = 1
+
+func newOutcomeChart(onPick func()) *outcomeChart {
+	c := &outcomeChart{plot: newStackChart(outcomeSeries)}
+	c.legend = container.NewHBox()
+	for _, s := range outcomeSeries {
+		it := newLegendItem(s)
+		c.items = append(c.items, it)
+		c.legend.Add(it.box)
+	}
+	labels := make([]string, len(chartWindows))
+	for i, w := range chartWindows {
+		labels[i] = w.label
+	}
+	c.picker = newSegmented(labels, defaultWindow, func(int) { onPick() })
+	c.set(chartWindows[defaultWindow], gridAt(chartWindows[defaultWindow], time.Time{}), nil)
 	return c
 }
 
-// set draws buckets (oldest first), each bar scaled to the busiest one.
-func (c *outcomeChart) set(buckets []outbound.Bucket) {
-	most := 1
+// window is the span picked.
+func (c *outcomeChart) window() chartWindow { return chartWindows[c.picker.sel] }
+
+// set draws the store's buckets (Outcomes from g.start by g.step) on g.
+func (c *outcomeChart) set(w chartWindow, g chartGrid, buckets []outbound.Bucket) {
+	vals := outcomeColumns(g, buckets)
+	totals := make([]int, len(outcomeSeries))
+	for _, bar := range vals {
+		for s, v := range bar {
+			totals[s] += v
+		}
+	}
+	for i, it := range c.items {
+		it.label.SetText(fmt.Sprintf("%s %d", outcomeSeries[i].name, totals[i]))
+		if outcomeOrder[i] == outbound.OutcomePending && totals[i] == 0 {
+			it.box.Hide() // a passing state: named only while some wait
+		} else {
+			it.box.Show()
+		}
+	}
+	c.plot.data = chartData{grid: g, tick: w.tick, vals: vals, empty: "No deliveries in the last " + w.label}
+	c.plot.Refresh()
+}
+
+// outcomeColumns places the store's buckets on g's bars, by their start
+// (one value per outcomeOrder entry per bar); buckets off the grid are
+// left out, bars without a bucket are 0.
+func outcomeColumns(g chartGrid, buckets []outbound.Bucket) [][]int {
+	vals := make([][]int, g.n)
+	for i := range vals {
+		vals[i] = make([]int, len(outcomeOrder))
+	}
 	for _, b := range buckets {
-		most = max(most, b.Succeeded+b.Retrying+b.Failed)
-	}
-	off := chartBars - len(buckets) // the newest bucket is the right-most bar
-	for i, bar := range c.bars {
-		l := bar.Layout.(*barLayout)
-		l.shares = [3]float32{}
-		if j := i - off; j >= 0 && j < len(buckets) {
-			b := buckets[j]
-			l.shares = [3]float32{float32(b.Failed) / float32(most), float32(b.Retrying) / float32(most), float32(b.Succeeded) / float32(most)}
+		i, ok := g.index(b.Start)
+		if !ok {
+			continue
 		}
-		bar.Refresh()
-	}
-}
-
-// barLayout stacks a bar's three rectangles from the bottom, each as tall
-// as its share of the bar's height.
-type barLayout struct{ shares [3]float32 }
-
-func (*barLayout) MinSize([]fyne.CanvasObject) fyne.Size { return fyne.NewSize(8, 40) }
-
-func (l *barLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
-	const pad = 2
-	y := size.Height
-	for i, o := range objs {
-		h := l.shares[i%3] * size.Height
-		y -= h
-		o.Move(fyne.NewPos(pad, y))
-		o.Resize(fyne.NewSize(size.Width-2*pad, h))
-		o.Show()
-		if h == 0 {
-			o.Hide()
+		for s, o := range outcomeOrder {
+			switch o {
+			case outbound.OutcomeSucceeded:
+				vals[i][s] += b.Succeeded
+			case outbound.OutcomeRetrying:
+				vals[i][s] += b.Retrying
+			case outbound.OutcomeFailed:
+				vals[i][s] += b.Failed
+			case outbound.OutcomePending:
+				vals[i][s] += b.Pending
+			}
 		}
 	}
-}
-
-func chartSummary(bs []outbound.Bucket) string {
-	var s, r, f int
-	for _, b := range bs {
-		s, r, f = s+b.Succeeded, r+b.Retrying, f+b.Failed
-	}
-	return fmt.Sprintf("last hour: %d succeeded · %d retrying · %d failed", s, r, f)
+	return vals
 }
 
 // maskCredential hides the value of a header that carries a credential

@@ -10,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/internal/database"
@@ -154,13 +156,17 @@ type outboundHarness struct {
 	fail  atomic.Int32 // answer 500 this many times first
 }
 
-func newOutboundHarness(t *testing.T) *outboundHarness {
+func newOutboundHarness(t *testing.T) *outboundHarness { return newOutboundHarnessAt(t, nil) }
+
+// newOutboundHarnessAt is newOutboundHarness whose store, dispatcher and
+// window read now (nil: the real clock).
+func newOutboundHarnessAt(t *testing.T, now func() time.Time) *outboundHarness {
 	t.Helper()
 	db, err := database.Open(t.TempDir(), database.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs, err := outbound.NewStore(context.Background(), db, outbound.StoreConfig{})
+	rs, err := outbound.NewStore(context.Background(), db, outbound.StoreConfig{Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +182,7 @@ func newOutboundHarness(t *testing.T) *outboundHarness {
 		w.WriteHeader(http.StatusNoContent)
 	}))
 	changed := make(chan struct{}, 1)
-	d := &outbound.Dispatcher{Store: rs, OnChange: func(string) {
+	d := &outbound.Dispatcher{Store: rs, Now: now, OnChange: func(string) {
 		select {
 		case changed <- struct{}{}:
 		default:
@@ -195,6 +201,9 @@ func newOutboundHarness(t *testing.T) *outboundHarness {
 		db.Close()
 	})
 	oh.p = oh.m.outbound
+	if now != nil {
+		oh.do(func() { oh.m.now = now })
+	}
 	return oh
 }
 
@@ -244,10 +253,14 @@ func TestOutboundFireAndLog(t *testing.T) {
 	oh.waitFor(t, "a succeeded delivery in the log", func() bool {
 		return len(oh.p.dels) == 1 && oh.p.dels[0].Outcome == outbound.OutcomeSucceeded &&
 			strings.Contains(f.msg.Text, "Fired client.created to 1 subscription") &&
-			strings.Contains(oh.p.chartLbl.Text, "1 succeeded")
+			oh.p.chart.items[0].label.Text == "delivered 1"
 	})
 	oh.do(func() { oh.p.delList.Select(0) })
 	oh.waitFor(t, "the attempt", func() bool { return strings.Contains(oh.p.attempts.Text(), "HTTP 204") })
+	// The body sent is shown with the headers, highlighted as JSON.
+	if txt := oh.p.attempts.Text(); !strings.Contains(txt, "Body sent (") || !strings.Contains(txt, `"type": "client.created"`) {
+		t.Errorf("the attempt does not show the body sent:\n%s", txt)
+	}
 	if txt := oh.p.attempts.Text(); strings.Contains(txt, "supersecretvalue99") || !strings.Contains(txt, "webhook-signature: v1,") {
 		t.Errorf("credential shown or signature hidden:\n%s", txt)
 	}
@@ -280,7 +293,7 @@ func TestOutboundRetryNowAndDisable(t *testing.T) {
 	<-oh.got
 	oh.waitFor(t, "a retrying delivery", func() bool {
 		return len(oh.p.dels) == 1 && oh.p.dels[0].Outcome == outbound.OutcomeRetrying &&
-			strings.Contains(deliveryLine(oh.p.dels[0]), "next in")
+			strings.Contains(deliveryLine(oh.p.dels[0], oh.p.totals[oh.p.dels[0].SubscriptionID], time.Now()), "retrying (attempt 2 of 4 in ")
 	})
 	oh.do(func() {
 		oh.p.delList.Select(0)
@@ -300,5 +313,140 @@ func TestOutboundRetryNowAndDisable(t *testing.T) {
 	menu := oh.p.subMenu(oh.p.subs[0])
 	if menu.Items[3].Label != "Enable" {
 		t.Errorf("menu offers %q for a disabled subscription", menu.Items[3].Label)
+	}
+}
+
+// TestSubFormFieldErrors: a field's problem shows under it once the
+// field is changed, clears as soon as it is fixed, and leaves untouched
+// fields alone; Save shows every problem and opens the tab of the first.
+func TestSubFormFieldErrors(t *testing.T) {
+	test.NewTempApp(t)
+	f := newSubForm(outbound.NewSubscription(), true, func(string) {})
+	shown := func() string {
+		var keys []string
+		for _, k := range []string{fName, fURL, fMethod, fEvents, fHeaders, fRename, fExclude, fAdd, fSigning, fSecret, fSignQuery, fTimeout, fRetry, fComp} {
+			if f.errs[k].Visible() {
+				keys = append(keys, k)
+			}
+		}
+		return strings.Join(keys, " ")
+	}
+	if s := shown(); s != "" {
+		t.Fatalf("a new form shows problems before any typing: %s", s)
+	}
+	steps := []struct {
+		name  string
+		edit  func()
+		shown string
+		field string // whose message must contain want
+		want  string
+	}{
+		{"bad URL typed", func() { test.Type(f.url, "localhost:3000") }, "URL", fURL, "http://"},
+		{"URL fixed", func() { f.url.SetText("http://127.0.0.1:3000/in") }, "", "", ""},
+		{"event ticked then unticked", func() {
+			f.events.SetSelected([]string{f.events.Options[9]})
+			f.events.SetSelected(nil)
+		}, "Events", fEvents, "Pick at least one event"},
+		{"event ticked", func() { f.events.SetSelected([]string{f.events.Options[9]}) }, "", "", ""},
+		{"bad rename line", func() { test.Type(f.rename, "client.name nome") }, "Rename", fRename, "Rename line 1"},
+		{"bad timeout too", func() { f.timeout.SetText(""); test.Type(f.timeout, "soon") }, "Rename Timeout", fTimeout, "30s"},
+		{"rename fixed", func() { f.rename.SetText("client.name -> nome") }, "Timeout", "", ""},
+		{"timeout fixed", func() { f.timeout.SetText("10s") }, "", "", ""},
+		{"bad header name", func() { f.hdrs.add("", "").name.SetText("X Bad") }, "Headers", fHeaders, "not a header name"},
+		{"header fixed", func() { f.hdrs.rows[0].name.SetText("X-Ok") }, "", "", ""},
+		{"bad compression", func() { f.compress.SetText("fast") }, "Compress", fComp, "not a number"},
+		{"compression fixed", func() { f.compress.SetText("60") }, "", "", ""},
+	}
+	for _, st := range steps {
+		st.edit()
+		if got := shown(); got != st.shown {
+			t.Errorf("%s: problems shown under %q, want %q", st.name, got, st.shown)
+		}
+		if st.field != "" && !strings.Contains(f.errs[st.field].Text, st.want) {
+			t.Errorf("%s: %s says %q, want %q", st.name, st.field, f.errs[st.field].Text, st.want)
+		}
+	}
+	if f.tabs.Items[1].Text != "Headers" {
+		t.Errorf("tab title %q after the fix", f.tabs.Items[1].Text)
+	}
+}
+
+// TestSubFormSaveShowsAll taps Save on an empty form: each problem shows
+// under its field, the tab is marked, and nothing is saved.
+func TestSubFormSaveShowsAll(t *testing.T) {
+	oh := newOutboundHarness(t)
+	var f *subForm
+	var save *widget.Button
+	oh.do(func() {
+		oh.m.win = oh.win
+		s := outbound.NewSubscription()
+		f = oh.p.showForm(&s, true)
+		f.tabs.SelectIndex(3)
+		walk(oh.win.Canvas().Overlays().Top(), func(o fyne.CanvasObject) {
+			if b, ok := o.(*widget.Button); ok && b.Text == "Save" {
+				save = b
+			}
+		})
+		test.Tap(save)
+	})
+	var urlErr, evErr, tab, title string
+	oh.do(func() {
+		urlErr, evErr = f.errs[fURL].Text, f.errs[fEvents].Text
+		tab, title = f.tabs.Selected().Text, f.tabs.Items[0].Text
+	})
+	if !strings.Contains(urlErr, "URL") || !strings.Contains(evErr, "event") || tab != title || !strings.HasPrefix(title, "General · ") {
+		t.Errorf("after Save: URL %q, events %q, tab %q (General's title %q)", urlErr, evErr, tab, title)
+	}
+	if subs, _ := oh.store.Subscriptions(context.Background()); len(subs) != 0 {
+		t.Errorf("saved %d", len(subs))
+	}
+}
+
+// TestSubFormEsc: Esc closes the New subscription dialog, with or without
+// an entry focused, and gives the window its key handler back.
+func TestSubFormEsc(t *testing.T) {
+	oh := newOutboundHarness(t)
+	esc := &fyne.KeyEvent{Name: fyne.KeyEscape}
+	open := func() *subForm {
+		var f *subForm
+		oh.do(func() {
+			oh.m.win = oh.win
+			s := outbound.NewSubscription()
+			f = oh.p.showForm(&s, true)
+		})
+		return f
+	}
+	shown := func() bool { return oh.eval(func() bool { return oh.win.Canvas().Overlays().Top() != nil }) }
+
+	open()
+	if !shown() {
+		t.Fatal("the form did not open")
+	}
+	oh.do(func() { oh.win.Canvas().OnTypedKey()(esc) })
+	if shown() {
+		t.Error("Esc with nothing focused left the form open")
+	}
+	if oh.eval(func() bool { return oh.win.Canvas().OnTypedKey() != nil }) {
+		t.Error("the window's key handler was not given back")
+	}
+
+	f := open()
+	oh.do(func() {
+		oh.win.Canvas().Focus(f.url)
+		test.Type(f.url, "http://x")
+		oh.win.Canvas().Focused().TypedKey(esc)
+	})
+	if shown() {
+		t.Error("Esc in the URL entry left the form open")
+	}
+
+	f = open()
+	oh.do(func() {
+		f.tabs.SelectIndex(3)
+		oh.win.Canvas().Focus(f.signing) // a tapped Select takes the focus
+		oh.win.Canvas().Focused().TypedKey(esc)
+	})
+	if shown() {
+		t.Error("Esc in the Signing select left the form open")
 	}
 }

@@ -63,27 +63,6 @@ func fitSize(want, area, least fyne.Size) fyne.Size {
 	return want.Max(least)
 }
 
-// fitToScreen shrinks w to the primary monitor's work area when a saved or
-// default size is larger (a smaller screen than last time). It runs on the
-// main thread once the driver has started, where GLFW may be asked.
-func fitToScreen(w fyne.Window) {
-	mon := glfw.GetPrimaryMonitor()
-	if mon == nil {
-		return
-	}
-	_, _, pw, ph := mon.GetWorkarea()
-	scale := w.Canvas().Scale()
-	if pw <= 0 || ph <= 0 || scale <= 0 {
-		return
-	}
-	area := fyne.NewSize(float32(pw)/scale, float32(ph)/scale)
-	cur := w.Canvas().Size()
-	if got := fitSize(cur, area, w.Content().MinSize()); got != cur {
-		w.Resize(got)
-		w.CenterOnScreen()
-	}
-}
-
 // midLabel is a one-line monospace label that, when short of room, cuts
 // the middle of its text rather than the end: a URL keeps its scheme and
 // host and the end of its path. Copy actions use the whole text.

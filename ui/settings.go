@@ -3,14 +3,17 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"image/color"
 	"net/url"
 	"os"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
@@ -34,6 +37,7 @@ type settingsForm struct {
 	token, domain        *widget.Entry
 	edgeAuth, allowCIDRs *widget.Entry
 	forgetToken          bool
+	forget               *widget.Button // disabled while no token is saved
 
 	relayURL, relayChannel, relayToken *widget.Entry
 
@@ -42,6 +46,7 @@ type settingsForm struct {
 
 	verifiers []verify.Config
 	verList   *widget.List
+	verEmpty  func() // shows or hides the "no verifiers" note
 	scheme    *widget.Select
 	secret    *widget.Entry
 	vpath     *widget.Entry
@@ -51,9 +56,10 @@ type settingsForm struct {
 	hPrefix   *widget.Entry
 	hTS       *widget.Entry
 	addErr    *widget.Label
+	hmacRows  []fyne.CanvasObject // the generic HMAC fields, shown for that scheme only
 
 	rules    *widget.Entry
-	rulesMsg *widget.Label
+	rulesMsg *sevText
 
 	keep, keepBytes *widget.Entry
 
@@ -65,12 +71,12 @@ func newSettingsForm(cur settings.Settings, copyFn func(string)) *settingsForm {
 
 	// Tunnel.
 	f.token = widget.NewPasswordEntry()
-	f.token.SetPlaceHolder("paste your ngrok authtoken (current: " + tunnel.Redact(cur.Tunnel.Authtoken) + ")")
-	forget := widget.NewButton("Forget saved token", func() {
+	f.forget = widget.NewButton("Forget saved token", func() {
 		f.forgetToken = true
 		f.token.SetText("")
-		f.token.SetPlaceHolder("paste your ngrok authtoken (current: " + tunnel.Redact("") + ")")
+		f.showToken("")
 	})
+	f.showToken(cur.Tunnel.Authtoken)
 	tokenNote := "Stored in the data directory with mode 0600; never shown in full."
 	if os.Getenv("NGROK_AUTHTOKEN") != "" {
 		tokenNote = "NGROK_AUTHTOKEN is set in the environment and is used instead of this one."
@@ -78,21 +84,17 @@ func newSettingsForm(cur settings.Settings, copyFn func(string)) *settingsForm {
 	f.domain = widget.NewEntry()
 	f.domain.SetPlaceHolder("optional fixed domain, e.g. team.ngrok.app")
 	f.domain.SetText(cur.Tunnel.Domain)
-	f.edgeAuth = widget.NewMultiLineEntry()
-	f.edgeAuth.SetPlaceHolder("user:password, one per line (checked at ngrok's edge)")
+	f.edgeAuth = growingEntry("user:password, one per line (checked at ngrok's edge)")
 	f.edgeAuth.SetText(strings.Join(cur.Tunnel.BasicAuth, "\n"))
-	f.edgeAuth.SetMinRowsVisible(2)
-	f.allowCIDRs = widget.NewMultiLineEntry()
-	f.allowCIDRs.SetPlaceHolder("203.0.113.0/24, one per line: only these reach the URL")
+	f.allowCIDRs = growingEntry("203.0.113.0/24, one per line: only these reach the URL")
 	f.allowCIDRs.SetText(strings.Join(cur.Tunnel.AllowCIDRs, "\n"))
-	f.allowCIDRs.SetMinRowsVisible(2)
-	ngrokForm := widget.NewForm(
-		widget.NewFormItem("Authtoken", container.NewBorder(nil, nil, nil, forget, f.token)),
-		widget.NewFormItem("", note(tokenNote)),
-		widget.NewFormItem("Domain", f.domain),
-		widget.NewFormItem("Basic auth", f.edgeAuth),
-		widget.NewFormItem("Allowed IPs", f.allowCIDRs),
-		widget.NewFormItem("", note("Changes apply the next time the public URL is turned on.")),
+	ngrokForm := alignedForm(
+		row("Authtoken", container.NewBorder(nil, nil, nil, f.forget, f.token)),
+		row("", note(tokenNote)),
+		row("Domain", f.domain),
+		row("Basic auth", f.edgeAuth),
+		row("Allowed IPs", f.allowCIDRs),
+		row("", note("Changes apply the next time the public URL is turned on.")),
 	)
 	f.relayURL = widget.NewEntry()
 	f.relayURL.SetPlaceHolder("https://hooks.example.com (empty: use ngrok)")
@@ -102,16 +104,17 @@ func newSettingsForm(cur settings.Settings, copyFn func(string)) *settingsForm {
 	f.relayChannel.SetText(cur.Relay.Channel)
 	f.relayToken = widget.NewPasswordEntry()
 	f.relayToken.SetPlaceHolder("the relay's token (current: " + tunnel.Redact(cur.Relay.Token) + ")")
-	relayForm := widget.NewForm(
-		widget.NewFormItem("Relay URL", f.relayURL),
-		widget.NewFormItem("Channel", f.relayChannel),
-		widget.NewFormItem("Token", f.relayToken),
-		widget.NewFormItem("", note("A team relay (gancho relay serve) gives one stable public URL on a server you control; "+
+	relayForm := alignedForm(
+		row("Relay URL", f.relayURL),
+		row("Channel", f.relayChannel),
+		row("Token", f.relayToken),
+		row("", note("A team relay (gancho relay serve) gives one stable public URL on a server you control; "+
 			"hooks reach every desktop on the channel, including those that were offline. With a relay URL, "+
 			"the public URL switch uses the relay instead of ngrok.")),
 	)
 	tunnelTab := container.NewVBox(ngrokForm, widget.NewSeparator(),
-		widget.NewLabelWithStyle("Team relay (instead of ngrok)", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), relayForm)
+		alignedForm(row("", widget.NewLabelWithStyle("Team relay (instead of ngrok)", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))),
+		relayForm)
 
 	// Protection.
 	f.prefix = widget.NewEntry()
@@ -128,12 +131,12 @@ func newSettingsForm(cur settings.Settings, copyFn func(string)) *settingsForm {
 	}
 	f.recordRefused = widget.NewCheck("List refused requests (marked, with the reason)", nil)
 	f.recordRefused.SetChecked(!cur.Inbound.DropRefused)
-	protTab := widget.NewForm(
-		widget.NewFormItem("Secret path", container.NewBorder(nil, nil, nil, gen, f.prefix)),
-		widget.NewFormItem("", note("Senders must put it first in the path: /SECRET/anything. Others get 404.")),
-		widget.NewFormItem("Basic auth", f.basicAuth),
-		widget.NewFormItem("Rate limit", container.NewBorder(nil, nil, nil, widget.NewLabel("requests per minute per IP"), f.rate)),
-		widget.NewFormItem("", f.recordRefused),
+	protTab := alignedForm(
+		row("Secret path", container.NewBorder(nil, nil, nil, gen, f.prefix)),
+		row("", note("Senders must put it first in the path: /SECRET/anything. Others get 404.")),
+		row("Basic auth", f.basicAuth),
+		row("Rate limit", container.NewBorder(nil, nil, nil, widget.NewLabel("requests per minute per IP"), f.rate)),
+		row("", f.recordRefused),
 	)
 
 	// Signatures.
@@ -154,7 +157,7 @@ func newSettingsForm(cur settings.Settings, copyFn func(string)) *settingsForm {
 			c.Objects[0].(*widget.Label).SetText(txt)
 			c.Objects[1].(*widget.Button).OnTapped = func() {
 				f.verifiers = slices.Delete(f.verifiers, i, i+1)
-				f.verList.Refresh()
+				f.refreshVerifiers()
 			}
 		},
 	)
@@ -184,35 +187,50 @@ func newSettingsForm(cur settings.Settings, copyFn func(string)) *settingsForm {
 	f.addErr = widget.NewLabel("")
 	f.addErr.Wrapping = fyne.TextWrapWord
 	add := widget.NewButtonWithIcon("Add verifier", theme.ContentAddIcon(), f.addVerifier)
-	hmacHdr := widget.NewFormItem("Header", container.NewGridWithColumns(2, f.hHeader, f.hTS))
-	hmacAlg := widget.NewFormItem("Digest", container.NewGridWithColumns(3, f.hAlgo, f.hEnc, f.hPrefix))
-	addForm := widget.NewForm(
-		widget.NewFormItem("Scheme", f.scheme),
-		widget.NewFormItem("Secret", container.NewBorder(nil, nil, nil, newSecret, f.secret)),
-		widget.NewFormItem("Path", f.vpath),
-	)
-	hmacForm := widget.NewForm(hmacHdr, hmacAlg)
+	f.hmacRows = []fyne.CanvasObject{
+		row("Header", container.NewGridWithColumns(2, f.hHeader, f.hTS)),
+		row("Digest", container.NewGridWithColumns(3, f.hAlgo, f.hEnc, f.hPrefix)),
+	}
+	addForm := alignedForm(append([]fyne.CanvasObject{
+		row("Scheme", f.scheme),
+		row("Secret", container.NewBorder(nil, nil, nil, newSecret, f.secret)),
+		row("Path", f.vpath)},
+		append(f.hmacRows, row("", container.NewHBox(add, layout.NewSpacer())), row("", f.addErr))...)...)
 	// The generic HMAC fields only mean something for that scheme.
-	f.scheme.OnChanged = func(sc string) { hmacForm.Hidden = sc != "hmac"; hmacForm.Refresh() }
+	f.scheme.OnChanged = func(sc string) {
+		for _, r := range f.hmacRows {
+			r.(*fyne.Container).Hidden = sc != "hmac"
+		}
+		addForm.Refresh()
+	}
 	f.scheme.OnChanged(f.scheme.Selected)
-	sigTab := container.NewBorder(nil,
-		container.NewVBox(widget.NewSeparator(), addForm, hmacForm, container.NewHBox(add, layout.NewSpacer()), f.addErr),
-		nil, nil, f.verList)
+	noVer := container.NewVBox(note("No verifiers: signatures are not checked. Add one below for each sender that signs."))
+	showNone := func() { noVer.Hidden = len(f.verifiers) > 0 }
+	f.verEmpty = showNone
+	showNone()
+	sigTab := container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), addForm), nil, nil, container.NewStack(f.verList, noVer))
 
 	// Responses.
 	f.rules = widget.NewMultiLineEntry()
 	f.rules.TextStyle = fyne.TextStyle{Monospace: true}
 	f.rules.SetText(cur.Rules)
-	f.rules.SetPlaceHolder("POST /stripe/** -> 503 x3 then 200\n* /slow -> hang 30s\n* ** -> 200")
+	// No example in the field itself: grey rules there read as rules in
+	// force. The examples sit below, labelled as such.
+	f.rules.SetPlaceHolder("Type rules here, one per line.")
 	f.rules.SetMinRowsVisible(8)
-	f.rulesMsg = widget.NewLabel("")
-	f.rulesMsg.Wrapping = fyne.TextWrapWord
+	f.rulesMsg = newSevText()
 	f.rules.OnChanged = func(string) { f.checkRules() }
 	f.checkRules()
 	help := note("One rule per line, first match wins: METHOD PATH -> STEP then STEP …  " +
 		"A step is a status with optional xN, delay=2s, retry-after=5, header='Name: value', body='…' ({{id}} is the capture id); " +
 		"or hang 30s; or close. The last step repeats; end with loop to start over. * matches within a path segment, ** across segments.")
-	respTab := container.NewBorder(help, f.rulesMsg, nil, nil, f.rules)
+	examples := widget.NewRichText()
+	for _, l := range strings.Split(rulesExample, "\n") {
+		examples.Segments = append(examples.Segments, &widget.TextSegment{Text: l, Style: widget.RichTextStyle{
+			ColorName: theme.ColorNamePlaceHolder, TextStyle: fyne.TextStyle{Monospace: true}}})
+	}
+	exampleBox := container.NewVBox(note("Examples (not in force; copy a line into the field above to use it):"), examples)
+	respTab := container.NewBorder(help, container.NewVBox(f.rulesMsg, widget.NewSeparator(), exampleBox), nil, nil, f.rules)
 
 	// Storage.
 	f.keep = widget.NewEntry()
@@ -231,28 +249,105 @@ func newSettingsForm(cur settings.Settings, copyFn func(string)) *settingsForm {
 		}
 		f.keepBytes.SetText(text)
 	}
-	storageTab := widget.NewForm(
-		widget.NewFormItem("Captures", container.NewBorder(nil, nil, nil, widget.NewLabel("newest kept"), f.keep)),
-		widget.NewFormItem("Bodies", container.NewBorder(nil, nil, nil, widget.NewLabel("at most, as stored"), f.keepBytes)),
-		widget.NewFormItem("", note("The oldest captures are evicted first. A change applies at once, and to every "+
+	storageTab := alignedForm(
+		row("Captures", container.NewBorder(nil, nil, nil, units("newest kept", "at most, as stored"), f.keep)),
+		row("Bodies", container.NewBorder(nil, nil, nil, units("at most, as stored", "newest kept"), f.keepBytes)),
+		row("", note("The oldest captures are evicted first. A change applies at once, and to every "+
 			"gancho command on this data directory (same as --keep and --keep-bytes).")),
 	)
 
 	f.tabs = container.NewAppTabs(
-		container.NewTabItem("Tunnel", container.NewVScroll(tunnelTab)),
-		container.NewTabItem("Protection", container.NewVScroll(protTab)),
+		container.NewTabItem("Tunnel", formScroll(tunnelTab)),
+		container.NewTabItem("Protection", formScroll(protTab)),
 		container.NewTabItem("Signatures", sigTab),
 		container.NewTabItem("Responses", respTab),
-		container.NewTabItem("Storage", container.NewVScroll(storageTab)),
+		container.NewTabItem("Storage", formScroll(storageTab)),
 	)
 	return f
 }
 
-func note(s string) *widget.Label {
-	l := widget.NewLabel(s)
-	l.Wrapping = fyne.TextWrapWord
-	l.Importance = widget.LowImportance
-	return l
+// rulesExample is shown under the rules field, never in it.
+const rulesExample = "POST /stripe/** -> 503 x3 then 200\n* /slow -> hang 30s\n* ** -> 200"
+
+// note is a wrapping line of help in the secondary text colour (the
+// neutral severity: LowImportance is the disabled colour, too faint to
+// read in the dark theme).
+func note(s string) fyne.CanvasObject {
+	t := newSevText()
+	t.set(sevNote{s, sevNeutral})
+	return t
+}
+
+// showToken says which ngrok token is saved, and offers to forget it only
+// when there is one (UI goroutine).
+func (f *settingsForm) showToken(saved string) {
+	f.token.SetPlaceHolder("paste your ngrok authtoken (current: " + tunnel.Redact(saved) + ")")
+	if saved == "" {
+		f.forget.Disable()
+	} else {
+		f.forget.Enable()
+	}
+}
+
+// growingEntry is a multi-line entry without a scroller of its own: it
+// grows a line at a time, so the wheel over it scrolls the form around
+// it instead of being swallowed by a field that has nothing to scroll.
+func growingEntry(placeholder string) *widget.Entry {
+	e := widget.NewMultiLineEntry()
+	e.Wrapping = fyne.TextWrapOff
+	e.Scroll = fyne.ScrollNone
+	e.SetPlaceHolder(placeholder)
+	return e
+}
+
+// formLabelWidth is the label column of every Settings form, so fields
+// start at the same x on every tab (widget.Form sizes its column to its
+// own labels).
+func formLabelWidth() float32 {
+	w := float32(0)
+	for _, l := range []string{"Authtoken", "Domain", "Basic auth", "Allowed IPs", "Relay URL", "Channel", "Token",
+		"Secret path", "Rate limit", "Scheme", "Secret", "Path", "Header", "Digest", "Captures", "Bodies"} {
+		w = max(w, fyne.MeasureText(l, theme.TextSize(), fyne.TextStyle{Bold: true}).Width)
+	}
+	return w + 2*theme.InnerPadding()
+}
+
+// row is one line of an aligned form: a bold label in the label column
+// ("" for none) and its field filling the rest.
+func row(label string, field fyne.CanvasObject) fyne.CanvasObject {
+	strut := canvas.NewRectangle(color.Transparent)
+	strut.SetMinSize(fyne.NewSize(formLabelWidth(), 0))
+	l := widget.NewLabelWithStyle(label, fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
+	return container.NewBorder(nil, nil, container.NewStack(strut, container.NewVBox(l)), nil, field)
+}
+
+// units is a unit label after a field, as wide as the widest of all, so
+// the fields above one another end at the same x.
+func units(s string, others ...string) fyne.CanvasObject {
+	w := float32(0)
+	for _, o := range append(others, s) {
+		w = max(w, fyne.MeasureText(o, theme.TextSize(), fyne.TextStyle{}).Width+2*theme.InnerPadding())
+	}
+	strut := canvas.NewRectangle(color.Transparent)
+	strut.SetMinSize(fyne.NewSize(w, 0))
+	return container.NewStack(strut, widget.NewLabel(s))
+}
+
+// formScroll scrolls a form vertically, keeping the scroll bar's width
+// free on the right so the bar never covers a field's end or a button.
+func formScroll(form fyne.CanvasObject) *container.Scroll {
+	room := canvas.NewRectangle(color.Transparent)
+	room.SetMinSize(fyne.NewSize(theme.Size(theme.SizeNameScrollBar)+theme.Padding(), 0))
+	return container.NewVScroll(container.NewBorder(nil, nil, nil, room, form))
+}
+
+// alignedForm stacks rows made by row.
+func alignedForm(rows ...fyne.CanvasObject) *fyne.Container { return container.NewVBox(rows...) }
+
+// refreshVerifiers redraws the verifier list and its empty note (UI goroutine).
+func (f *settingsForm) refreshVerifiers() {
+	f.verList.Refresh()
+	f.verEmpty()
 }
 
 // addVerifier validates the add form and appends its verifier.
@@ -269,7 +364,7 @@ func (f *settingsForm) addVerifier() {
 	}
 	f.verifiers = slices.DeleteFunc(f.verifiers, func(v verify.Config) bool { return v.Scheme == c.Scheme && v.Path == c.Path })
 	f.verifiers = append(f.verifiers, c)
-	f.verList.Refresh()
+	f.refreshVerifiers()
 	f.secret.SetText("")
 	f.addErr.Importance = widget.SuccessImportance
 	f.addErr.SetText("Added " + c.String() + ". Save to apply.")
@@ -280,14 +375,11 @@ func (f *settingsForm) checkRules() {
 	rs, err := rules.Parse(f.rules.Text)
 	switch {
 	case err != nil:
-		f.rulesMsg.Importance = widget.DangerImportance
-		f.rulesMsg.SetText(err.Error())
+		f.rulesMsg.set(sevNote{err.Error(), sevError})
 	case len(rs) == 0:
-		f.rulesMsg.Importance = widget.LowImportance
-		f.rulesMsg.SetText("No rules: every capture is answered 200 {\"ok\":true,\"id\":…}.")
+		f.rulesMsg.set(sevNote{"No rules: every capture is answered 200 {\"ok\":true,\"id\":…}.", sevNeutral})
 	default:
-		f.rulesMsg.Importance = widget.SuccessImportance
-		f.rulesMsg.SetText(text.N(len(rs), "rule", "rules") + ". Requests matching none get the default 200.")
+		f.rulesMsg.set(sevNote{text.N(len(rs), "rule", "rules") + ". Requests matching none get the default 200.", sevSuccess})
 	}
 }
 
@@ -332,7 +424,7 @@ func (f *settingsForm) result() (settings.Settings, error) {
 	s.Tunnel.BasicAuth = lines(f.edgeAuth.Text)
 	s.Tunnel.AllowCIDRs = lines(f.allowCIDRs.Text)
 	if _, err := tunnel.BuildPolicy(s.Tunnel.BasicAuth, s.Tunnel.AllowCIDRs); err != nil {
-		return s, fmt.Errorf("tunnel settings: %w", err)
+		return s, err // it says "invalid tunnel settings: …" itself
 	}
 	s.Inbound.SecretPrefix = strings.Trim(strings.TrimSpace(f.prefix.Text), "/")
 	s.Inbound.BasicAuth = strings.TrimSpace(f.basicAuth.Text)
@@ -376,30 +468,68 @@ func lines(s string) []string {
 	return out
 }
 
-// showSettings opens the Settings dialog (UI goroutine).
+// savedFor is how long the Settings dialog says "Saved" after a save.
+const savedFor = 3 * time.Second
+
+// showSettings opens the Settings dialog (UI goroutine). Save applies and
+// keeps the dialog open, saying so for a few seconds; Close leaves it.
 func (m *Main) showSettings() {
 	if m.opts.Settings == nil || m.win == nil {
 		return
 	}
+	d, _ := m.newSettingsDialog()
+	d.Show()
+}
+
+// settingsDialog is the dialog's parts a test taps and reads.
+type settingsDialog struct {
+	form        *settingsForm
+	save, close *widget.Button
+	errLbl      *widget.Label
+	saved       *widget.Label // "Saved", shown for savedFor after a save
+}
+
+func (m *Main) newSettingsDialog() (dialog.Dialog, *settingsDialog) {
 	f := newSettingsForm(m.opts.Settings.Saved(), m.copy)
+	sd := &settingsDialog{form: f}
 	var d dialog.Dialog
-	errLbl := widget.NewLabel("")
-	errLbl.Importance = widget.DangerImportance
-	errLbl.Wrapping = fyne.TextWrapWord
-	save := widget.NewButtonWithIcon("Save", theme.ConfirmIcon(), func() {
+	sd.errLbl = widget.NewLabel("")
+	sd.errLbl.Importance = widget.DangerImportance
+	sd.errLbl.Wrapping = fyne.TextWrapWord
+	sd.errLbl.Hide() // no empty line above the buttons
+	sd.saved = widget.NewLabelWithStyle("✓ Saved", fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
+	sd.saved.Importance = widget.SuccessImportance
+	sd.saved.Hide()
+	var stopFade func() bool
+	sd.save = widget.NewButtonWithIcon("Save", theme.ConfirmIcon(), func() {
+		sd.saved.Hide()
+		if _, err := rules.Parse(f.rules.Text); err != nil {
+			// The Responses tab already says what is wrong, under the
+			// field: show it there, not a second time here.
+			sd.showErr("")
+			f.selectTab("Responses")
+			return
+		}
 		next, err := f.result()
 		if err == nil {
 			err = m.opts.Settings.Update(next)
 		}
 		if err != nil {
-			errLbl.SetText(err.Error())
+			sd.showErr(err.Error())
 			return
 		}
-		d.Hide()
+		sd.showErr("")
+		f.saved(m.opts.Settings.Saved())
 		m.settingsChanged()
+		sd.saved.Show()
+		if stopFade != nil {
+			stopFade()
+		}
+		shown := sd.saved
+		stopFade = m.after(savedFor, func() { m.post(shown.Hide) })
 	})
-	save.Importance = widget.HighImportance
-	cancel := widget.NewButton("Cancel", func() { d.Hide() })
+	sd.save.Importance = widget.HighImportance
+	sd.close = widget.NewButton("Close", func() { d.Hide() })
 	var top fyne.CanvasObject
 	if eff, saved := m.opts.Settings.Get(), m.opts.Settings.Saved(); eff.Inbound != saved.Inbound ||
 		eff.Rules != saved.Rules || eff.Tunnel.Domain != saved.Tunnel.Domain {
@@ -411,8 +541,44 @@ func (m *Main) showSettings() {
 		warn.Importance = widget.WarningImportance
 		top = warn
 	}
-	content := container.NewBorder(top, container.NewVBox(errLbl, container.NewHBox(layout.NewSpacer(), cancel, save)), nil, nil, f.tabs)
+	buttons := container.NewBorder(nil, nil, nil, container.NewHBox(sd.saved, sd.close, sd.save))
+	content := container.NewBorder(top, container.NewVBox(sd.errLbl, buttons), nil, nil, f.tabs)
 	d = dialog.NewCustomWithoutButtons("Settings", content, m.win)
+	d.SetOnClosed(func() {
+		if stopFade != nil {
+			stopFade()
+		}
+	})
 	d.Resize(fyne.NewSize(760, 560))
-	d.Show()
+	return d, sd
+}
+
+// showErr shows why Save refused, or nothing (UI goroutine).
+func (sd *settingsDialog) showErr(s string) {
+	sd.errLbl.SetText(s)
+	sd.errLbl.Hidden = s == ""
+	sd.errLbl.Refresh()
+}
+
+// selectTab shows the tab called name (UI goroutine).
+func (f *settingsForm) selectTab(name string) {
+	for _, it := range f.tabs.Items {
+		if it.Text == name {
+			f.tabs.Select(it)
+		}
+	}
+}
+
+// saved takes s as the new starting point after a save: later saves
+// compare with it, and the token fields say what is now saved (UI
+// goroutine).
+func (f *settingsForm) saved(s settings.Settings) {
+	f.cur = s
+	f.forgetToken = false
+	f.token.SetText("")
+	f.showToken(s.Tunnel.Authtoken)
+	f.relayToken.SetText("")
+	f.relayToken.SetPlaceHolder("the relay's token (current: " + tunnel.Redact(s.Relay.Token) + ")")
+	f.verifiers = slices.Clone(s.Verifiers)
+	f.refreshVerifiers()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -17,38 +18,107 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/gancho-app/gancho/events"
+	"github.com/gancho-app/gancho/internal/text"
 	"github.com/gancho-app/gancho/outbound"
 	"github.com/gancho-app/gancho/tunnel"
 	"github.com/gancho-app/gancho/verify"
 )
 
-// subForm edits one subscription; build validates it.
+// subForm edits one subscription; build validates it. Each field's
+// problem is shown under it once the field has been changed (or Save
+// pressed), and goes as soon as the field is fixed.
 type subForm struct {
 	orig     outbound.Subscription
-	name     *widget.Entry
+	name     *escEntry
 	events   *widget.CheckGroup
 	eventOf  map[string]string // check label → machine name
-	url      *widget.Entry
+	url      *escEntry
 	method   *widget.RadioGroup
-	format   *widget.Select
+	format   *escSelect
 	hdrs     *headerTable
-	rename   *widget.Entry
-	exclude  *widget.Entry
-	add      *widget.Entry
-	signing  *widget.Select
+	rename   *escEntry
+	exclude  *escEntry
+	add      *escEntry
+	signing  *escSelect
 	signQ    *widget.Check
 	secret   string // the secret to save
 	secretL  *widget.Label
 	newSec   *widget.Button
 	copySec  *widget.Button
-	timeout  *widget.Entry
-	retry    *widget.Select
-	retryArg *widget.Entry
-	compress *widget.Entry
+	timeout  *escEntry
+	retry    *escSelect
+	retryArg *escEntry
+	compress *escEntry
 	enabled  *widget.Check
-	msg      *widget.Label
-	content  fyne.CanvasObject
-	copy     func(string)
+	// msg says what went wrong saving, or a problem that belongs to no
+	// field; the fields' own problems sit under them (errs).
+	msg     *widget.Label
+	content fyne.CanvasObject
+	copy    func(string)
+
+	tabs      *container.AppTabs
+	tabTitles []string
+	errs      map[string]*widget.Label // field key → its problem, under it
+	tabOf     map[string]int           // field key → the tab it is on
+	touched   map[string]bool          // fields the user changed
+	showAll   bool                     // Save was pressed: every problem shows
+	// onEsc closes the form's dialog; a focused entry hands Esc to it.
+	onEsc func()
+}
+
+// The form's field keys: outbound.Problem's Field names, with the mapping
+// split by line kind and the retry's compression on its own.
+const (
+	fName, fURL, fEvents, fMethod, fFormat, fHeaders       = "Name", "URL", "Events", "Method", "Format", "Headers"
+	fRename, fExclude, fAdd                                = "Rename", "Exclude", "Add"
+	fSigning, fSecret, fSignQuery, fTimeout, fRetry, fComp = "Signing", "Secret", "SignQuery", "Timeout", "Retry", "Compress"
+)
+
+// escEntry is an Entry that hands Esc to its form, which closes the
+// dialog: a focused Entry would otherwise swallow the key.
+type escEntry struct {
+	widget.Entry
+	form *subForm
+}
+
+func newEscEntry(f *subForm, multi bool) *escEntry {
+	e := &escEntry{form: f}
+	e.Wrapping = fyne.TextWrap(fyne.TextTruncateClip)
+	e.MultiLine = multi
+	e.ExtendBaseWidget(e)
+	return e
+}
+
+// escSelect is a Select that hands Esc to its dialog: a Select takes the
+// focus when tapped, and would otherwise swallow the key.
+type escSelect struct {
+	widget.Select
+	esc *func() // the dialog's closer, set once the dialog exists
+}
+
+func newEscSelect(esc *func(), options []string, changed func(string)) *escSelect {
+	s := &escSelect{esc: esc}
+	s.Options, s.OnChanged, s.PlaceHolder = options, changed, "(Select one)"
+	s.ExtendBaseWidget(s)
+	return s
+}
+
+// TypedKey closes the dialog on Esc; other keys work the Select.
+func (s *escSelect) TypedKey(ev *fyne.KeyEvent) {
+	if ev.Name == fyne.KeyEscape && s.esc != nil && *s.esc != nil {
+		(*s.esc)()
+		return
+	}
+	s.Select.TypedKey(ev)
+}
+
+// TypedKey closes the form on Esc; other keys edit as usual.
+func (e *escEntry) TypedKey(ev *fyne.KeyEvent) {
+	if ev.Name == fyne.KeyEscape && e.form != nil && e.form.onEsc != nil {
+		e.form.onEsc()
+		return
+	}
+	e.Entry.TypedKey(ev)
 }
 
 // eventLabel is an event as the form lists it.
@@ -57,8 +127,9 @@ func eventLabel(e events.Event) string {
 }
 
 func newSubForm(s outbound.Subscription, isNew bool, copyFn func(string)) *subForm {
-	f := &subForm{orig: s, eventOf: map[string]string{}, copy: copyFn}
-	f.name = widget.NewEntry()
+	f := &subForm{orig: s, eventOf: map[string]string{}, copy: copyFn,
+		errs: map[string]*widget.Label{}, tabOf: map[string]int{}, touched: map[string]bool{}}
+	f.name = newEscEntry(f, false)
 	f.name.SetPlaceHolder("e.g. ERP – new sales")
 	f.name.SetText(s.Name)
 	var labels, checked []string
@@ -74,12 +145,12 @@ func newSubForm(s outbound.Subscription, isNew bool, copyFn func(string)) *subFo
 	}
 	f.events = widget.NewCheckGroup(labels, nil)
 	f.events.SetSelected(checked)
-	f.url = widget.NewEntry()
+	f.url = newEscEntry(f, false)
 	f.url.SetPlaceHolder("https://erp.example.com/webhooks/crm")
 	f.url.SetText(s.URL)
 	f.method = widget.NewRadioGroup([]string{"POST", "GET"}, nil)
 	f.method.Horizontal = true
-	f.format = widget.NewSelect([]string{string(outbound.FormatJSON), string(outbound.FormatXML), string(outbound.FormatForm)}, nil)
+	f.format = newEscSelect(&f.onEsc, []string{string(outbound.FormatJSON), string(outbound.FormatXML), string(outbound.FormatForm)}, nil)
 	f.method.OnChanged = func(m string) {
 		if m == "GET" {
 			f.format.Disable() // GET sends the fields as query parameters
@@ -95,9 +166,9 @@ func newSubForm(s outbound.Subscription, isNew bool, copyFn func(string)) *subFo
 	}
 	addHdr := widget.NewButtonWithIcon("Add header", theme.ContentAddIcon(), func() { f.hdrs.add("", "") })
 
-	f.rename = multiLine("client.name -> nome_cliente (one per line)", mapLines(s.Mapping.Rename))
-	f.exclude = multiLine("client.cnpj (one field per line)", strings.Join(s.Mapping.Exclude, "\n"))
-	f.add = multiLine("origem=crm (one per line; dotted names nest)", constLines(s.Mapping.Add))
+	f.rename = f.multiLine("client.name -> nome_cliente (one per line)", mapLines(s.Mapping.Rename))
+	f.exclude = f.multiLine("client.cnpj (one field per line)", strings.Join(s.Mapping.Exclude, "\n"))
+	f.add = f.multiLine("origem=crm (one per line; dotted names nest)", constLines(s.Mapping.Add))
 
 	f.secret = s.Secret
 	f.secretL = widget.NewLabel("")
@@ -105,7 +176,7 @@ func newSubForm(s outbound.Subscription, isNew bool, copyFn func(string)) *subFo
 	f.secretL.TextStyle = fyne.TextStyle{Monospace: true}
 	f.copySec = widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() { f.copy(f.secret) })
 	f.newSec = widget.NewButton("New secret", func() { f.generateSecret(f.signing.Selected) })
-	f.signing = widget.NewSelect([]string{string(outbound.SignStandard), string(outbound.SignStripe), string(outbound.SignGitHub), string(outbound.SignNone)},
+	f.signing = newEscSelect(&f.onEsc, []string{string(outbound.SignStandard), string(outbound.SignStripe), string(outbound.SignGitHub), string(outbound.SignNone)},
 		func(v string) { f.signingChanged(v) })
 	f.signing.SetSelected(string(s.Signing))
 	f.signQ = widget.NewCheck("GET: sign the query string too (the receiver verifies it as the body)", nil)
@@ -116,10 +187,10 @@ func newSubForm(s outbound.Subscription, isNew bool, copyFn func(string)) *subFo
 		f.hideSecret()
 	}
 
-	f.timeout = widget.NewEntry()
+	f.timeout = newEscEntry(f, false)
 	f.timeout.SetText(durationOr(s.Timeout, 30*time.Second).String())
-	f.retry = widget.NewSelect([]string{"standard", "svix", "linear", "custom", "none"}, nil)
-	f.retryArg = widget.NewEntry()
+	f.retry = newEscSelect(&f.onEsc, []string{"standard", "svix", "linear", "custom", "none"}, nil)
+	f.retryArg = newEscEntry(f, false)
 	f.retryArg.SetPlaceHolder("linear: 5x30s · custom: 1s,10s,1m")
 	f.retry.OnChanged = func(k string) {
 		if k == "linear" || k == "custom" {
@@ -130,7 +201,7 @@ func newSubForm(s outbound.Subscription, isNew bool, copyFn func(string)) *subFo
 	}
 	f.retry.SetSelected(s.Retry.Kind)
 	f.retryArg.SetText(retryArg(s.Retry))
-	f.compress = widget.NewEntry()
+	f.compress = newEscEntry(f, false)
 	f.compress.SetText("1")
 	if s.Retry.Compress > 1 {
 		f.compress.SetText(fmt.Sprint(s.Retry.Compress))
@@ -145,42 +216,152 @@ func newSubForm(s outbound.Subscription, isNew bool, copyFn func(string)) *subFo
 	eventsScroll.SetMinSize(fyne.NewSize(0, 220))
 	hdrScroll := container.NewVScroll(f.hdrs.box)
 	hdrScroll.SetMinSize(fyne.NewSize(0, 90))
+	const tGeneral, tHeaders, tMapping, tDelivery = 0, 1, 2, 3
 	general := widget.NewForm(
-		widget.NewFormItem("Name", f.name),
-		widget.NewFormItem("URL", f.url),
-		widget.NewFormItem("Method", container.NewHBox(f.method, widget.NewLabel("Body"), f.format)),
+		widget.NewFormItem("Name", f.field(fName, tGeneral, f.name)),
+		widget.NewFormItem("URL", f.field(fURL, tGeneral, f.url)),
+		widget.NewFormItem("Method", f.field(fMethod, tGeneral, container.NewHBox(f.method, widget.NewLabel("Body"), f.format))),
 		widget.NewFormItem("", f.enabled),
 	)
+	f.field(fFormat, tGeneral, nil) // shown with the method's
+	f.errs[fFormat] = f.errs[fMethod]
 	secretRow := container.NewBorder(nil, nil, nil, container.NewHBox(f.copySec, f.newSec), f.secretL)
 	delivery := widget.NewForm(
-		widget.NewFormItem("Signing", f.signing),
-		widget.NewFormItem("Secret", secretRow),
-		widget.NewFormItem("", f.signQ),
-		widget.NewFormItem("Timeout", f.timeout),
-		widget.NewFormItem("Retries", container.NewBorder(nil, nil, f.retry, nil, f.retryArg)),
-		widget.NewFormItem("Time compression", container.NewBorder(nil, nil, nil,
-			widget.NewLabel("× (60: an hour of retries in a minute)"), f.compress)),
+		widget.NewFormItem("Signing", f.field(fSigning, tDelivery, f.signing)),
+		widget.NewFormItem("Secret", f.field(fSecret, tDelivery, secretRow)),
+		widget.NewFormItem("", f.field(fSignQuery, tDelivery, f.signQ)),
+		widget.NewFormItem("Timeout", f.field(fTimeout, tDelivery, f.timeout)),
+		widget.NewFormItem("Retries", f.field(fRetry, tDelivery, container.NewBorder(nil, nil, f.retry, nil, f.retryArg))),
+		widget.NewFormItem("Time compression", f.field(fComp, tDelivery, container.NewBorder(nil, nil, nil,
+			widget.NewLabel("× (60: an hour of retries in a minute)"), f.compress))),
 	)
 	mapping := widget.NewForm(
-		widget.NewFormItem("Rename", f.rename),
-		widget.NewFormItem("Exclude", f.exclude),
-		widget.NewFormItem("Add", f.add),
+		widget.NewFormItem("Rename", f.field(fRename, tMapping, f.rename)),
+		widget.NewFormItem("Exclude", f.field(fExclude, tMapping, f.exclude)),
+		widget.NewFormItem("Add", f.field(fAdd, tMapping, f.add)),
 	)
-	tabs := container.NewAppTabs(
-		container.NewTabItem("General", container.NewBorder(general, nil, nil, nil,
-			container.NewBorder(widget.NewLabelWithStyle("Events", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, nil, nil, eventsScroll))),
-		container.NewTabItem("Headers", container.NewBorder(container.NewHBox(
-			widget.NewLabel("Sent with every delivery, beside the signature headers."), layout.NewSpacer(), addHdr), nil, nil, nil, hdrScroll)),
-		container.NewTabItem("Field mapping", container.NewVBox(
+	eventsHead := container.NewVBox(widget.NewLabelWithStyle("Events", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		f.field(fEvents, tGeneral, nil))
+	hdrHead := container.NewVBox(container.NewHBox(
+		widget.NewLabel("Sent with every delivery, beside the signature headers."), layout.NewSpacer(), addHdr),
+		f.field(fHeaders, tHeaders, nil))
+	f.tabTitles = []string{"General", "Headers", "Field mapping", "Signing and retries"}
+	f.tabs = container.NewAppTabs(
+		container.NewTabItem(f.tabTitles[tGeneral], container.NewBorder(general, nil, nil, nil,
+			container.NewBorder(eventsHead, nil, nil, nil, eventsScroll))),
+		container.NewTabItem(f.tabTitles[tHeaders], container.NewBorder(hdrHead, nil, nil, nil, hdrScroll)),
+		container.NewTabItem(f.tabTitles[tMapping], container.NewVBox(
 			widget.NewLabel("Paths are under data, e.g. client.name; lists by index: tags.0."), mapping)),
-		container.NewTabItem("Signing and retries", delivery),
+		container.NewTabItem(f.tabTitles[tDelivery], delivery),
 	)
-	f.content = container.NewBorder(nil, f.msg, nil, nil, tabs)
+	f.content = container.NewBorder(nil, f.msg, nil, nil, f.tabs)
+	f.watch()
 	return f
 }
 
-func multiLine(placeholder, text string) *widget.Entry {
-	e := widget.NewMultiLineEntry()
+// field puts key's problem label under w (or alone, for w nil) and
+// remembers the tab it is on.
+func (f *subForm) field(key string, tab int, w fyne.CanvasObject) fyne.CanvasObject {
+	l := widget.NewLabel("")
+	l.Importance = widget.DangerImportance
+	l.Wrapping = fyne.TextWrapWord
+	l.SizeName = theme.SizeNameCaptionText
+	l.Hide()
+	f.errs[key], f.tabOf[key] = l, tab
+	if w == nil {
+		return l
+	}
+	return container.New(layout.NewCustomPaddedVBoxLayout(0), w, l)
+}
+
+// watch re-validates as the user edits: the field changed shows its
+// problem, and every shown problem that is fixed goes.
+func (f *subForm) watch() {
+	on := func(key string) func() {
+		return func() {
+			f.touched[key] = true
+			f.validate()
+		}
+	}
+	for key, e := range map[string]*escEntry{fName: f.name, fURL: f.url, fRename: f.rename, fExclude: f.exclude,
+		fAdd: f.add, fTimeout: f.timeout, fRetry: f.retryArg, fComp: f.compress} {
+		changed := on(key)
+		e.OnChanged = func(string) { changed() }
+	}
+	events := on(fEvents)
+	f.events.OnChanged = func([]string) { events() }
+	chain := func(prev func(string), key string) func(string) {
+		changed := on(key)
+		return func(v string) {
+			if prev != nil {
+				prev(v)
+			}
+			changed()
+		}
+	}
+	f.method.OnChanged = chain(f.method.OnChanged, fMethod)
+	f.format.OnChanged = chain(f.format.OnChanged, fFormat)
+	f.signing.OnChanged = chain(f.signing.OnChanged, fSigning)
+	f.retry.OnChanged = chain(f.retry.OnChanged, fRetry)
+	signQ := on(fSignQuery)
+	f.signQ.OnChanged = func(bool) { signQ() }
+	f.hdrs.changed = on(fHeaders)
+}
+
+// validate shows each field's problem, for the fields changed (all after
+// Save), and marks the tabs that hold one.
+func (f *subForm) validate() {
+	_, probs := f.collect()
+	perTab := make([]int, len(f.tabTitles))
+	for key, l := range f.errs {
+		if key == fFormat {
+			continue // shares the method's label
+		}
+		msgs := probs[key]
+		if key == fMethod {
+			msgs = append(msgs, probs[fFormat]...)
+		}
+		if len(msgs) == 0 || !(f.showAll || f.touched[key] || (key == fMethod && f.touched[fFormat])) {
+			l.Hide()
+			continue
+		}
+		l.SetText(strings.Join(msgs, "\n"))
+		l.Show()
+		perTab[f.tabOf[key]]++
+	}
+	if f.tabs == nil {
+		return
+	}
+	for i, it := range f.tabs.Items {
+		title := f.tabTitles[i]
+		if perTab[i] > 0 {
+			title += " · " + text.N(perTab[i], "problem", "problems")
+		}
+		if it.Text != title {
+			it.Text = title
+			f.tabs.Refresh()
+		}
+	}
+	if len(probs[""]) > 0 && f.showAll {
+		f.msg.SetText(strings.Join(probs[""], "\n"))
+	} else {
+		f.msg.SetText("")
+	}
+}
+
+// firstProblemTab is the first tab with a problem shown, or -1.
+func (f *subForm) firstProblemTab() int {
+	first := -1
+	for key, l := range f.errs {
+		if l.Visible() && (first < 0 || f.tabOf[key] < first) {
+			first = f.tabOf[key]
+		}
+	}
+	return first
+}
+
+func (f *subForm) multiLine(placeholder, text string) *escEntry {
+	e := newEscEntry(f, true)
 	e.SetPlaceHolder(placeholder)
 	e.SetText(text)
 	e.SetMinRowsVisible(3)
@@ -283,8 +464,29 @@ func (f *subForm) hideSecret() {
 	f.copySec.Disable() // shown once means once
 }
 
-// build is the subscription the form describes, validated.
+// build is the subscription the form describes, validated: the error
+// lists every problem (an *outbound.InvalidError).
 func (f *subForm) build() (outbound.Subscription, error) {
+	s, probs := f.collect()
+	var all []outbound.Problem
+	for _, key := range []string{fName, fURL, fMethod, fFormat, fEvents, fHeaders, fRename, fExclude, fAdd,
+		fSigning, fSecret, fSignQuery, fTimeout, fRetry, fComp, ""} {
+		for _, m := range probs[key] {
+			all = append(all, outbound.Problem{Field: key, Message: m})
+		}
+	}
+	if len(all) > 0 {
+		return s, &outbound.InvalidError{What: "subscription", Problems: all}
+	}
+	return s, nil
+}
+
+// collect reads the form into a subscription and every problem with it,
+// by field key ("" for one that belongs to no field). Cheap enough to run
+// at each keystroke: the form's text is what the user typed.
+func (f *subForm) collect() (outbound.Subscription, map[string][]string) {
+	probs := map[string][]string{}
+	add := func(key, msg string) { probs[key] = append(probs[key], msg) }
 	s := f.orig
 	s.Name = strings.TrimSpace(f.name.Text)
 	s.URL = strings.TrimSpace(f.url.Text)
@@ -294,16 +496,17 @@ func (f *subForm) build() (outbound.Subscription, error) {
 	for _, l := range f.events.Selected {
 		s.Events = append(s.Events, f.eventOf[l])
 	}
-	h, err := f.hdrs.headers()
-	if err != nil {
-		return s, err
+	if h, err := f.hdrs.headers(); err != nil {
+		add(fHeaders, sentence(err))
+	} else {
+		s.Headers = h
 	}
-	s.Headers = h
 	s.Mapping = outbound.Mapping{}
 	for i, line := range lines(f.rename.Text) {
 		from, to, ok := strings.Cut(line, "->")
 		if !ok || strings.TrimSpace(from) == "" || strings.TrimSpace(to) == "" {
-			return s, fmt.Errorf("rename line %d: write it as field -> new_name, e.g. client.name -> nome", i+1)
+			add(fRename, fmt.Sprintf("Rename line %d: write it as field -> new_name, e.g. client.name -> nome.", i+1))
+			continue
 		}
 		s.Mapping.Rename = append(s.Mapping.Rename, outbound.Rename{From: strings.TrimSpace(from), To: strings.TrimSpace(to)})
 	}
@@ -311,7 +514,8 @@ func (f *subForm) build() (outbound.Subscription, error) {
 	for i, line := range lines(f.add.Text) {
 		name, value, ok := strings.Cut(line, "=")
 		if !ok || strings.TrimSpace(name) == "" {
-			return s, fmt.Errorf("add line %d: write it as name=value, e.g. origem=crm", i+1)
+			add(fAdd, fmt.Sprintf("Add line %d: write it as name=value, e.g. origem=crm.", i+1))
+			continue
 		}
 		s.Mapping.Add = append(s.Mapping.Add, outbound.Constant{Name: strings.TrimSpace(name), Value: value})
 	}
@@ -323,34 +527,75 @@ func (f *subForm) build() (outbound.Subscription, error) {
 	// The box only means something for a signed GET; elsewhere it is ignored
 	// rather than refused, so switching the method keeps the form valid.
 	s.SignQuery = f.signQ.Checked && s.Method == "GET" && s.Signing != outbound.SignNone
-	d, err := time.ParseDuration(strings.TrimSpace(f.timeout.Text))
-	if err != nil {
-		return s, fmt.Errorf("timeout %q: write a duration such as 30s or 1m", f.timeout.Text)
+	if d, err := time.ParseDuration(strings.TrimSpace(f.timeout.Text)); err != nil {
+		add(fTimeout, fmt.Sprintf("Timeout %q: write a duration such as 30s or 1m.", f.timeout.Text))
+	} else {
+		s.Timeout = d
 	}
-	s.Timeout = d
 	spec := f.retry.Selected
 	if arg := strings.TrimSpace(f.retryArg.Text); arg != "" && (spec == "linear" || spec == "custom") {
 		spec += ":" + arg
 	}
-	if c := strings.TrimSpace(f.compress.Text); c != "" && c != "1" {
+	c := strings.TrimSpace(f.compress.Text)
+	if _, err := strconv.ParseFloat(c, 64); c != "" && err != nil {
+		add(fComp, fmt.Sprintf("Compression %q is not a number; write 1 for real time, or 60 to make an hour last a minute.", c))
+	} else if c != "" && c != "1" {
 		spec += ",compress=" + c
 	}
-	rp, err := outbound.ParseRetry(spec)
-	if err != nil {
-		return s, err
+	if rp, err := outbound.ParseRetry(spec); err != nil {
+		if len(probs[fComp]) == 0 {
+			add(fRetry, retryProblem(err))
+		}
+	} else {
+		s.Retry = rp
 	}
-	s.Retry = rp
 	s.Enabled = f.enabled.Checked
 	if s.Enabled {
 		s.DisabledReason = ""
 	}
-	return s, s.Validate()
+	var inv *outbound.InvalidError
+	if err := s.Validate(); errors.As(err, &inv) {
+		for _, p := range inv.Problems {
+			key := p.Field
+			switch {
+			case key == "Mapping" && strings.HasPrefix(p.Message, "Rename"):
+				key = fRename
+			case key == "Mapping" && strings.HasPrefix(p.Message, "Exclude"):
+				key = fExclude
+			case key == "Mapping":
+				key = fAdd
+			case key == "Retry" && strings.HasPrefix(p.Message, "Compression"):
+				key = fComp
+			case key == fHeaders && len(probs[fHeaders]) > 0, key == fRetry && len(probs[fRetry]) > 0,
+				key == fTimeout && len(probs[fTimeout]) > 0:
+				continue // the form's own reading already said it
+			}
+			if _, known := f.errs[key]; !known {
+				key = ""
+			}
+			add(key, p.Message)
+		}
+	} else if err != nil {
+		add("", sentence(err))
+	}
+	return s, probs
 }
 
-// showForm opens the subscription form; Save validates and stores.
-func (p *outboundPanel) showForm(s *outbound.Subscription, isNew bool) {
+// retryProblem words a ParseRetry error for the form: the problem alone,
+// without the command line's usage.
+func retryProblem(err error) string {
+	msg, _, _ := strings.Cut(err.Error(), "; want ")
+	if i := strings.Index(msg, "\": "); i >= 0 {
+		msg = msg[i+3:]
+	}
+	return sentence(errors.New(msg))
+}
+
+// showForm opens the subscription form; Save validates and stores. It
+// returns the form (nil without a window), for tests.
+func (p *outboundPanel) showForm(s *outbound.Subscription, isNew bool) *subForm {
 	if p.m.win == nil {
-		return
+		return nil
 	}
 	f := newSubForm(*s, isNew, p.m.copy)
 	title := "New subscription"
@@ -358,11 +603,17 @@ func (p *outboundPanel) showForm(s *outbound.Subscription, isNew bool) {
 		title = "Subscription " + subLabel(*s)
 	}
 	d := dialog.NewCustomWithoutButtons(title, f.content, p.m.win)
+	f.onEsc = d.Hide
+	closeOnEsc(d, p.m.win.Canvas())
 	var save *widget.Button
 	save = widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), func() {
 		sub, err := f.build()
 		if err != nil {
-			f.msg.SetText(sentence(err))
+			f.showAll = true
+			f.validate()
+			if i := f.firstProblemTab(); i >= 0 {
+				f.tabs.SelectIndex(i)
+			}
 			return
 		}
 		save.Disable()
@@ -383,6 +634,24 @@ func (p *outboundPanel) showForm(s *outbound.Subscription, isNew bool) {
 	d.SetButtons([]fyne.CanvasObject{widget.NewButton("Cancel", d.Hide), save})
 	d.Resize(fyne.NewSize(900, 660))
 	d.Show()
+	return f
+}
+
+// closeOnEsc makes Esc close d while it is shown on c (when no entry
+// has the focus; the form's entries pass Esc on themselves), and gives
+// the window its own key handler back when d closes.
+func closeOnEsc(d dialog.Dialog, c fyne.Canvas) {
+	prev := c.OnTypedKey()
+	c.SetOnTypedKey(func(ev *fyne.KeyEvent) {
+		if ev.Name == fyne.KeyEscape {
+			d.Hide()
+			return
+		}
+		if prev != nil {
+			prev(ev)
+		}
+	})
+	d.SetOnClosed(func() { c.SetOnTypedKey(prev) })
 }
 
 // sentence is err as a message: capitalised, without the package prefix.

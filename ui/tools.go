@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -154,16 +155,16 @@ func (m *Main) showExport() {
 	// A path typed here is used as it is: Fyne's save dialog took a typed
 	// full path as a name inside its folder and failed without a word.
 	path := widget.NewEntry()
-	path.SetText(filepath.Join(homeDir(), "gancho.har"))
+	path.SetText(filepath.Join(homeDir(), exportName(m.now(), exchange.HAR)))
 	format.OnChanged = func(f string) {
 		dir, base := filepath.Split(path.Text)
 		if ext := filepath.Ext(base); ext != "" {
-			path.SetText(dir + strings.TrimSuffix(base, ext) + "." + f)
+			path.SetText(dir + strings.TrimSuffix(base, ext) + exchange.Format(f).Ext())
 		}
 	}
 	format.SetSelected("har")
 	folder := widget.NewButton("Folder…", func() {
-		dialog.ShowFolderOpen(func(u fyne.ListableURI, err error) {
+		showFolderOpen(m.win, fileChoice{title: "Export to folder", dir: filepath.Dir(path.Text)}, func(u fyne.ListableURI, err error) {
 			if err != nil {
 				dialog.ShowError(fmt.Errorf("could not open that folder: %w", err), m.win)
 				return
@@ -171,7 +172,7 @@ func (m *Main) showExport() {
 			if u != nil {
 				path.SetText(filepath.Join(u.Path(), filepath.Base(path.Text)))
 			}
-		}, m.win)
+		})
 	})
 	form := widget.NewForm(widget.NewFormItem("Format", format), widget.NewFormItem("", secrets),
 		widget.NewFormItem("Save to", container.NewBorder(nil, nil, nil, folder, path)),
@@ -181,21 +182,15 @@ func (m *Main) showExport() {
 			return
 		}
 		f := exchange.Format(format.Selected)
-		// No BaseURL: each capture's URL is the address it came to.
-		opts := exchange.ExportOptions{IncludeSecrets: secrets.Checked} // read here, on the UI goroutine
-		if m.opts.Settings != nil {
-			_, opts.SecretHeaders = m.opts.Settings.Get().ExportRedactions()
-		}
-		to := path.Text
+		withSecrets, to := secrets.Checked, path.Text // read here, on the UI goroutine
 		go func() {
 			var (
 				written int
 				where   string
-				err     error
 			)
-			if opts.SecretPrefixes, err = m.secretPrefixes(); err != nil {
-				err = fmt.Errorf("could not read the secret prefixes to redact: %w", err)
-			} else {
+			// No BaseURL: each capture's URL is the address it came to.
+			opts, err := m.exportOptions(withSecrets)
+			if err == nil {
 				written, where, err = m.exportTo(to, f, opts, sc)
 			}
 			m.post(func() {
@@ -209,6 +204,12 @@ func (m *Main) showExport() {
 	}, m.win)
 	d.Resize(fyne.NewSize(620, 0))
 	d.Show()
+}
+
+// exportName is the file an export proposes: dated, so a second export
+// does not overwrite the first, with the format's extension.
+func exportName(now time.Time, f exchange.Format) string {
+	return "gancho-" + now.Format("2006-01-02-1504") + f.Ext()
 }
 
 // homeDir is where a relative export path starts.
@@ -267,7 +268,7 @@ func (m *Main) showImport() {
 	if m.win == nil {
 		return
 	}
-	dialog.ShowFileOpen(func(r fyne.URIReadCloser, err error) {
+	showFileOpen(m.win, importChoice, func(r fyne.URIReadCloser, err error) {
 		if err != nil {
 			dialog.ShowError(fmt.Errorf("could not open that file: %w; pick it again from its folder", err), m.win)
 			return
@@ -300,7 +301,7 @@ func (m *Main) showImport() {
 				dialog.ShowInformation("Imported", short(msg), m.win)
 			})
 		}()
-	}, m.win)
+	})
 }
 
 // showBulk replays every listed capture to a target with concurrency and

@@ -16,7 +16,6 @@ import (
 	"fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -75,6 +74,7 @@ type Options struct {
 func Run(opts Options) {
 	a := app.NewWithID(AppID)
 	a.SetIcon(fyne.NewStaticResource("gancho.svg", assets.Icon))
+	a.Settings().SetTheme(newAppTheme())
 	w := a.NewWindow("Gancho")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -84,18 +84,18 @@ func Run(opts Options) {
 	m := NewMain(opts, w)
 	w.SetContent(m.Content())
 	prefs := a.Preferences()
-	w.Resize(fyne.NewSize(float32(prefs.FloatWithFallback("width", float64(defaultSize.Width))),
-		float32(prefs.FloatWithFallback("height", float64(defaultSize.Height)))))
-	// A size saved on a bigger screen must not open past this one.
-	a.Lifecycle().SetOnStarted(func() { fitToScreen(w) })
-	m.split.Offset = prefs.FloatWithFallback("split", 0.38)
+	w.Resize(defaultSize)
+	// Size and splits are remembered per screen (winlayout.go); the screen
+	// is known once the driver runs.
+	var sc screen
+	a.Lifecycle().SetOnStarted(func() {
+		sc = primaryScreen(w)
+		m.applyLayout(w, prefs, sc)
+	})
 	w.Canvas().SetOnTypedKey(m.typedKey)
 	w.SetOnClosed(func() {
 		cancel() // stop the pump before the UI loop ends
-		s := w.Canvas().Size()
-		prefs.SetFloat("width", float64(s.Width))
-		prefs.SetFloat("height", float64(s.Height))
-		prefs.SetFloat("split", m.split.Offset)
+		m.keepLayout(w, prefs, sc)
 	})
 	go m.Pump(ctx, events)
 	w.ShowAndRun()
@@ -142,8 +142,13 @@ type Main struct {
 	// outbound is the Outbound section, nil without Options.Outbound.
 	outbound *outboundPanel
 	sections *container.AppTabs
-	// compareBase is the capture marked as the left side of a comparison.
+	// compareBase is the capture marked as the left side of a comparison;
+	// compareName names it in menus (method, path, time), never by ID.
 	compareBase string
+	compareName string
+	// saver asks where to save a body and writes it (copy.go); tests
+	// replace it to catch the bytes without a dialog.
+	saver fileSaver
 	// picked are the captures picked for export and bulk replay (by id).
 	picked  map[string]bool
 	tunSig  chan struct{} // a new tunnel status is waiting in tunLast
@@ -156,6 +161,9 @@ type Main struct {
 	// age at that one instant, so a newer row never looks older.
 	now   func() time.Time
 	ageAt time.Time
+	// after runs short UI timers (the Settings "Saved" note fading); tests
+	// inject one.
+	after afterFunc
 	// newPill, shown while the list is scrolled down, counts the captures
 	// that arrived since the user left the top (unseen); it goes when they
 	// are back there, and tapping it takes them there.
@@ -173,7 +181,7 @@ type Main struct {
 // nil (tests): dialogs and the clipboard then do nothing.
 func NewMain(opts Options, w fyne.Window) *Main {
 	m := &Main{opts: opts, win: w, sel: -1, cache: map[string]rendered{}, picked: map[string]bool{}, results: make(chan func(), 16),
-		quit: make(chan struct{}), tunSig: make(chan struct{}, 1), fwdSig: make(chan struct{}, 1), now: time.Now,
+		quit: make(chan struct{}), tunSig: make(chan struct{}, 1), fwdSig: make(chan struct{}, 1), now: time.Now, after: realAfter,
 		rl: reloadState{after: realAfter, matched: -1}}
 	m.ageAt = m.now()
 	m.styles = newStyles(darkPalette)
@@ -182,6 +190,8 @@ func NewMain(opts Options, w fyne.Window) *Main {
 	}
 	m.detail = newDetail(m.copy, m.renderAsync)
 	m.detail.ageAt = func() time.Time { return m.ageAt }
+	m.detail.menu = m.copyItems
+	m.saver = dialogSaver{m}
 	m.detail.find.post = m.post
 	if w != nil {
 		m.bindFind(w.Canvas())
@@ -205,7 +215,7 @@ func NewMain(opts Options, w fyne.Window) *Main {
 			if i < len(m.items) {
 				rw := o.(*rowWidget)
 				rw.id, rw.index = m.items[i].ID, i
-				updateRow(rw.content, m.items[i], m.picked[m.items[i].ID], m.ageAt)
+				updateRow(rw.content, m.items[i], rowMarks{picked: m.picked[m.items[i].ID], compare: m.compareBase == m.items[i].ID}, m.ageAt)
 			}
 		},
 	)
@@ -441,10 +451,13 @@ func (r *rowWidget) TappedSecondary(ev *fyne.PointEvent) {
 	if id == "" || r.m.win == nil {
 		return
 	}
-	items := []*fyne.MenuItem{
-		fyne.NewMenuItem("Copy id", func() { r.m.copy(id) }),
-		fyne.NewMenuItem("Mark for comparison", func() { r.m.markCompare(id) }),
+	var items []*fyne.MenuItem
+	if r.index < len(r.m.items) && r.m.items[r.index].ID == id {
+		items = append(items, r.m.copyItems(r.m.items[r.index])...)
+		items = append(items, fyne.NewMenuItemSeparator())
 	}
+	items = append(items, fyne.NewMenuItem("Copy id", func() { r.m.copy(id) }))
+	items = append(items, r.m.compareItems(id)...)
 	pick := "Pick for export or bulk replay (Space)"
 	if r.m.picked[id] {
 		pick = "Unpick (Space)"
@@ -453,14 +466,16 @@ func (r *rowWidget) TappedSecondary(ev *fyne.PointEvent) {
 	if r.m.outbound != nil {
 		items = append(items, fyne.NewMenuItem("Save as event template…", func() { r.m.saveTemplateFor(id) }))
 	}
-	if base := r.m.compareBase; base != "" && base != id {
-		items = append(items, fyne.NewMenuItem("Compare with marked "+base, func() { r.m.compareWithMarked(id) }))
-	}
-	items = append(items, fyne.NewMenuItem("Delete", func() { r.m.deleteID(id) }))
+	items = append(items, fyne.NewMenuItem("Delete…", func() { r.m.deleteID(id) })) // asks first
 	menu := fyne.NewMenu("", items...)
 	widget.ShowPopUpMenuAtPosition(menu, r.m.win.Canvas(), ev.AbsolutePosition)
 }
 
+// newRow builds a list row: the method badge (after the comparison
+// mark's side bar), the target elided in the middle over its meta line,
+// and the status column with the "compare" label under it. updateRow and
+// the tests find the parts by position: content's Objects are lines,
+// left, right.
 func newRow() fyne.CanvasObject {
 	bg := canvas.NewRectangle(color.Black)
 	bg.CornerRadius = 4
@@ -469,15 +484,31 @@ func newRow() fyne.CanvasObject {
 	txt.TextSize = theme.TextSize() - 2
 	txt.Alignment = fyne.TextAlignCenter
 	badge := container.NewStack(bg, container.NewPadded(txt))
-	target := widget.NewLabel("")
-	target.TextStyle = fyne.TextStyle{Monospace: true}
-	target.Truncation = fyne.TextTruncateEllipsis
+	// The middle goes when short of room: a path's end (the resource, the
+	// query) is what tells two hooks apart; the detail shows it whole.
+	target := newMidLabel("", 8)
 	bg.SetMinSize(fyne.NewSize(84, 0)) // every badge as wide: targets line up
 	meta := canvas.NewText("", theme.Color(theme.ColorNamePlaceHolder))
 	meta.TextSize = theme.TextSize() - 2
 	flags := container.NewHBox()
 	lines := container.New(layout.NewCustomPaddedVBoxLayout(0), target, container.NewHBox(flags, layout.NewSpacer(), meta))
-	return container.NewBorder(nil, nil, container.NewCenter(badge), nil, lines)
+	bar := canvas.NewRectangle(color.Transparent)
+	bar.SetMinSize(fyne.NewSize(4, 0))
+	left := container.New(layout.NewCustomPaddedHBoxLayout(theme.Padding()), bar, container.NewCenter(badge))
+	status := canvas.NewText("", theme.Color(theme.ColorNameForeground))
+	status.TextStyle = fyne.TextStyle{Bold: true}
+	status.Alignment = fyne.TextAlignTrailing
+	strut := canvas.NewRectangle(color.Transparent)
+	strut.SetMinSize(fyne.NewSize(fyne.MeasureText("5000", theme.TextSize(), status.TextStyle).Width, 0))
+	tag := canvas.NewText("compare", compareMark())
+	tag.TextSize = theme.TextSize() - 2
+	tag.TextStyle = fyne.TextStyle{Bold: true}
+	tag.Alignment = fyne.TextAlignTrailing
+	tag.Hide()
+	right := container.New(layout.NewCustomPaddedVBoxLayout(0),
+		container.New(layout.NewCustomPaddedLayout(theme.InnerPadding(), 0, 0, theme.InnerPadding()), container.NewStack(strut, status)),
+		container.New(layout.NewCustomPaddedLayout(0, 0, 0, theme.InnerPadding()), tag))
+	return container.NewBorder(nil, nil, left, right, lines)
 }
 
 // maxFlags is how many check flags a row shows (refused, signature, duplicate, rule, imported).
@@ -497,7 +528,7 @@ func setFlags(box *fyne.Container, r *capture.Request) {
 			continue
 		}
 		t := box.Objects[n].(*canvas.Text)
-		t.Text, t.Color = c.short, flagColor(c.imp)
+		t.Text, t.Color = c.short, c.sev.color()
 		t.Show()
 		t.Refresh()
 		n++
@@ -507,14 +538,26 @@ func setFlags(box *fyne.Container, r *capture.Request) {
 	}
 }
 
-func updateRow(o fyne.CanvasObject, r *capture.Request, picked bool, now time.Time) {
+// rowMarks are a row's marks that are the user's, not the capture's.
+type rowMarks struct {
+	picked  bool // picked for export or bulk replay
+	compare bool // marked as the left side of a comparison
+}
+
+// rowTargetRunes bounds what a row hands its label: a row never shows
+// more, and a hostile 1 MiB target must not be measured on every layout.
+const rowTargetRunes = 300
+
+func updateRow(o fyne.CanvasObject, r *capture.Request, marks rowMarks, now time.Time) {
 	c := o.(*fyne.Container)
 	lines := c.Objects[0].(*fyne.Container)
-	target := lines.Objects[0].(*widget.Label)
+	target := lines.Objects[0].(*midLabel)
 	metaLine := lines.Objects[1].(*fyne.Container)
 	meta := metaLine.Objects[2].(*canvas.Text)
 	setFlags(metaLine.Objects[0].(*fyne.Container), r)
-	badge := c.Objects[1].(*fyne.Container).Objects[0].(*fyne.Container)
+	left := c.Objects[1].(*fyne.Container)
+	bar := left.Objects[0].(*canvas.Rectangle)
+	badge := left.Objects[1].(*fyne.Container).Objects[0].(*fyne.Container)
 	bg := badge.Objects[0].(*canvas.Rectangle)
 	txt := badge.Objects[1].(*fyne.Container).Objects[0].(*canvas.Text)
 	method := r.Method
@@ -525,15 +568,28 @@ func updateRow(o fyne.CanvasObject, r *capture.Request, picked bool, now time.Ti
 	bg.FillColor = methodColor(r.Method)
 	txt.Refresh()
 	bg.Refresh()
-	shown := elideMiddle(text.Line(r.Target), 90)
-	if picked {
+	shown := elideMiddle(text.Line(r.Target), rowTargetRunes)
+	if marks.picked {
 		shown = "✔ " + shown
 	}
 	target.SetText(shown)
-	ct := r.ContentType()
-	if i := strings.IndexByte(ct, ';'); i >= 0 {
-		ct = ct[:i]
+	right := c.Objects[2].(*fyne.Container)
+	status := rowStatus(right)
+	status.Text = statusShort(r)
+	status.Color = importanceColor(statusImportance(r))
+	status.Refresh()
+	tag := right.Objects[1].(*fyne.Container).Objects[0].(*canvas.Text)
+	if marks.compare {
+		bar.FillColor = compareMark()
+		tag.Color = compareMark()
+		tag.Show()
+	} else {
+		bar.FillColor = color.Transparent
+		tag.Hide()
 	}
+	bar.Refresh()
+	tag.Refresh()
+	ct := shortType(r.ContentType())
 	size := capture.FormatSize(r.BodySize)
 	if r.Truncated {
 		size += " ✂"
@@ -545,6 +601,30 @@ func updateRow(o fyne.CanvasObject, r *capture.Request, picked bool, now time.Ti
 	meta.Text = strings.Join(parts, " · ")
 	meta.Color = theme.Color(theme.ColorNamePlaceHolder)
 	meta.Refresh()
+}
+
+// shortType is a content type as a row's meta line names it: without
+// parameters and the "application/" every other type starts with, so the
+// line fits beside the row's flags in a narrow list.
+func shortType(ct string) string {
+	if i := strings.IndexByte(ct, ';'); i >= 0 {
+		ct = ct[:i]
+	}
+	ct = strings.ToLower(strings.TrimSpace(ct))
+	switch ct {
+	case "application/x-www-form-urlencoded":
+		return "form"
+	case "multipart/form-data":
+		return "multipart"
+	case "application/octet-stream":
+		return "binary"
+	}
+	return elideMiddle(text.Line(strings.TrimPrefix(ct, "application/")), 24)
+}
+
+// rowStatus is the status text of a row's right column.
+func rowStatus(right *fyne.Container) *canvas.Text {
+	return right.Objects[0].(*fyne.Container).Objects[0].(*fyne.Container).Objects[1].(*canvas.Text)
 }
 
 // elideMiddle keeps the start and the end of s, which is where paths and
@@ -730,7 +810,7 @@ func (m *Main) selectIndex(i int) {
 }
 
 // typedKey: up/down move the selection, Delete removes the selected
-// capture, Space picks it.
+// capture, Space picks it, F3 steps the find bar.
 func (m *Main) typedKey(ev *fyne.KeyEvent) {
 	switch ev.Name {
 	case fyne.KeyDown:
@@ -760,10 +840,17 @@ func (m *Main) deleteID(id string) {
 	if id == "" {
 		return
 	}
-	if err := m.opts.Captures.Delete(context.Background(), id); err != nil {
-		m.count.SetText("Delete failed: " + err.Error())
+	del := func() {
+		if err := m.opts.Captures.Delete(context.Background(), id); err != nil {
+			m.count.SetText("Delete failed: " + err.Error())
+		}
+		// The Deleted event from the store updates the list.
 	}
-	// The Deleted event from the store updates the list.
+	if m.win == nil {
+		del()
+		return
+	}
+	confirmDanger(m.win, "Delete this capture?", m.captureLine(id)+"\nIt cannot be undone.", "Delete capture", del)
 }
 
 func (m *Main) togglePause() {
@@ -780,10 +867,7 @@ func (m *Main) togglePause() {
 }
 
 func (m *Main) confirmClear() {
-	do := func(ok bool) {
-		if !ok {
-			return
-		}
+	do := func() {
 		// Off the UI goroutine: clearing a big store takes a while. The
 		// Cleared event from the store empties the list.
 		m.count.SetText("Clearing…")
@@ -794,10 +878,12 @@ func (m *Main) confirmClear() {
 		}()
 	}
 	if m.win == nil {
-		do(true)
+		do()
 		return
 	}
-	dialog.ShowConfirm("Clear all captures?", fmt.Sprintf("This deletes %s from %s. It cannot be undone.", text.N(m.total, "capture", "captures"), m.opts.DataDir), do, m.win)
+	n := text.N(m.total, "capture", "captures")
+	confirmDanger(m.win, "Clear all captures?", fmt.Sprintf("This deletes all %s from %s.\nIt cannot be undone.", n, m.opts.DataDir),
+		"Delete "+n, do)
 }
 
 func (m *Main) copy(s string) {
@@ -996,6 +1082,7 @@ func (m *Main) apply(ev capture.Event) {
 			delete(m.picked, id)
 			m.rl.noteGone(id)
 		}
+		m.forgetCompare(func(id string) bool { return gone[id] })
 		selID := m.selectedID()
 		// The rows being read stay put (eviction runs as captures arrive):
 		// only rows gone from above them move them up.
@@ -1031,6 +1118,7 @@ func (m *Main) apply(ev capture.Event) {
 	default: // Cleared, Dropped: re-read
 		if ev.Kind == capture.Cleared {
 			clear(m.picked)
+			m.forgetCompare(func(string) bool { return true })
 		}
 		m.refreshMethods()
 		m.reload()
