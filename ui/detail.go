@@ -347,6 +347,7 @@ func newDetail(copyFn func(string), render func(*capture.Request, string, func(r
 	copyBody := widget.NewButtonWithIcon("Copy body", theme.ContentCopyIcon(), func() { d.copyFn(d.body) })
 	d.find = newFinder(d.fitted)
 	bodyTab := container.NewBorder(container.NewVBox(container.NewHBox(d.modes, copyBody, d.find.button), d.banner), d.find.bar, nil, nil, d.fitted.box)
+	d.find.box = bodyTab
 
 	var hdrs capture.Headers
 	d.headers = widget.NewList(

@@ -260,6 +260,7 @@ type finder struct {
 	hook func()
 
 	bar      *fyne.Container // under the body; hidden until opened
+	box      *fyne.Container // what holds the bar, re-laid out when it hides
 	button   *widget.Button  // the body bar's Find button
 	entry    *findEntry
 	count    *widget.Label
@@ -363,6 +364,9 @@ func (f *finder) terms() []string {
 func (f *finder) open() {
 	if !f.bar.Visible() {
 		f.bar.Show()
+		if f.box != nil {
+			f.box.Refresh() // room for the bar
+		}
 		f.refind() // the list search's matches get a current one
 	}
 	if c := f.canvas(); c != nil {
@@ -390,6 +394,9 @@ func (f *finder) close() {
 		c.Unfocus()
 	}
 	f.bar.Hide()
+	if f.box != nil {
+		f.box.Refresh() // a hidden bar's room goes back to the body only on a re-layout
+	}
 	f.entry.OnChanged = nil // one search below, not one for the emptying too
 	f.entry.SetText("")
 	f.entry.OnChanged = f.typed

@@ -373,3 +373,18 @@ func TestFindGolden(t *testing.T) {
 		d.Close()
 	})
 }
+
+// Closing the bar gives its room back to the body.
+func TestFindBarRoomGivenBack(t *testing.T) {
+	h := newHarness(t)
+	h.openBody(t, "text/plain", "one two", "two")
+	var before, open, after float32
+	h.do(func() { before = h.m.detail.grid.Size().Height })
+	h.do(h.m.detail.OpenFind)
+	h.do(func() { open = h.m.detail.grid.Size().Height })
+	h.do(h.m.detail.find.close)
+	h.do(func() { after = h.m.detail.grid.Size().Height })
+	if open >= before || after != before {
+		t.Fatalf("grid height %v, with the bar open %v, after closing it %v", before, open, after)
+	}
+}
