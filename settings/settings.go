@@ -36,6 +36,9 @@ type Settings struct {
 	// so comments and layout survive.
 	Rules     string    `json:"rules,omitempty"`
 	Retention Retention `json:"retention,omitzero"`
+	// NoNotifications turns off the desktop notification the window
+	// shows when a capture arrives while it is in the background.
+	NoNotifications bool `json:"no_notifications,omitempty"`
 }
 
 // Retention is how much the capture store keeps before it evicts its

@@ -84,7 +84,8 @@ func newReplayPanel(m *Main) *replayPanel {
 			p.m.showEditor(p.cur, p.target.Text)
 		}
 	})
-	buttons := container.NewHBox(send, edit)
+	buttons := container.NewHBox(m.tips.wrap(send, withKey("Send this capture again, unchanged", keyReplay)),
+		m.tips.wrap(edit, withKey("Change it, then send", keyEdit)))
 	p.liveLbl = widget.NewLabel("")
 	p.liveLbl.Truncation = fyne.TextTruncateEllipsis
 	p.liveLbl.Hide()

@@ -63,6 +63,8 @@ type settingsForm struct {
 
 	keep, keepBytes *widget.Entry
 
+	notify *widget.Check
+
 	tabs *container.AppTabs
 }
 
@@ -256,12 +258,18 @@ func newSettingsForm(cur settings.Settings, copyFn func(string)) *settingsForm {
 			"gancho command on this data directory (same as --keep and --keep-bytes).")),
 	)
 
+	f.notify = widget.NewCheck("Notify me when a hook arrives while Gancho is in the background", nil)
+	f.notify.SetChecked(!cur.NoNotifications)
+	windowTab := widget.NewForm(widget.NewFormItem("", f.notify),
+		widget.NewFormItem("", note("One notification at once, then at most one every few seconds that counts the rest.")))
+
 	f.tabs = container.NewAppTabs(
 		container.NewTabItem("Tunnel", formScroll(tunnelTab)),
 		container.NewTabItem("Protection", formScroll(protTab)),
 		container.NewTabItem("Signatures", sigTab),
 		container.NewTabItem("Responses", respTab),
 		container.NewTabItem("Storage", formScroll(storageTab)),
+		container.NewTabItem("Window", formScroll(windowTab)),
 	)
 	return f
 }
@@ -439,6 +447,7 @@ func (f *settingsForm) result() (settings.Settings, error) {
 	s.Inbound.DropRefused = !f.recordRefused.Checked
 	s.Verifiers = f.verifiers
 	s.Rules = f.rules.Text
+	s.NoNotifications = !f.notify.Checked
 	s.Retention = settings.Retention{}
 	if t := strings.ReplaceAll(strings.TrimSpace(f.keep.Text), "_", ""); t != "" {
 		n, err := strconv.Atoi(t)

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"image/color"
+	"net/url"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -74,7 +75,7 @@ type Options struct {
 func Run(opts Options) {
 	a := app.NewWithID(AppID)
 	a.SetIcon(fyne.NewStaticResource("gancho.svg", assets.Icon))
-	a.Settings().SetTheme(newAppTheme())
+	applyTheme(a, a.Preferences().String(prefTheme)) // newAppTheme, in the variant chosen in View > Theme
 	w := a.NewWindow("Gancho")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -93,6 +94,11 @@ func Run(opts Options) {
 		m.applyLayout(w, prefs, sc)
 	})
 	w.Canvas().SetOnTypedKey(m.typedKey)
+	w.SetMainMenu(m.MainMenu())
+	m.installShortcuts(w.Canvas())
+	// Hooks that arrive while another window has the focus are announced.
+	a.Lifecycle().SetOnExitedForeground(func() { m.alerts.setBackground(true) })
+	a.Lifecycle().SetOnEnteredForeground(func() { m.alerts.setBackground(false) })
 	w.SetOnClosed(func() {
 		cancel() // stop the pump before the UI loop ends
 		m.keepLayout(w, prefs, sc)
@@ -175,6 +181,16 @@ type Main struct {
 	settling bool
 	// rl runs the list's queries off the UI goroutine (search.go).
 	rl reloadState
+	// content is root with the tooltips' layer over it (tooltip.go).
+	content fyne.CanvasObject
+	tips    *tips
+	// spark is the top bar's requests per minute (sparkline.go).
+	spark *sparkline
+	// alerts notify of captures arriving in the background (notify.go).
+	alerts *hookAlerts
+	// menu is the main menu (menu.go); openURL, if set (tests), opens its links.
+	menu    menuState
+	openURL func(*url.URL) error
 }
 
 // NewMain builds the window's content; call Pump to make it live. w may be
@@ -185,8 +201,18 @@ func NewMain(opts Options, w fyne.Window) *Main {
 		rl: reloadState{after: realAfter, matched: -1}}
 	m.ageAt = m.now()
 	m.styles = newStyles(darkPalette)
-	if fyne.CurrentApp() != nil && fyne.CurrentApp().Settings().ThemeVariant() == theme.VariantLight {
-		m.styles = newStyles(lightPalette)
+	if a := fyne.CurrentApp(); a != nil {
+		m.styles = newStyles(paletteFor(variantOf(a, m.themeName())))
+	}
+	m.tips = newTips(m.post)
+	clock := func() time.Time { return m.now() } // tests set m.now after NewMain
+	m.spark = newSparkline(clock, m.tips)
+	m.spark.after, m.spark.post = realAfter, m.post
+	m.alerts = &hookAlerts{now: clock, after: realAfter, post: m.post, enabled: func() bool {
+		return m.opts.Settings == nil || !m.opts.Settings.Get().NoNotifications
+	}}
+	if a := fyne.CurrentApp(); a != nil {
+		m.alerts.n = a
 	}
 	m.detail = newDetail(m.copy, m.renderAsync)
 	m.detail.ageAt = func() time.Time { return m.ageAt }
@@ -233,7 +259,7 @@ func NewMain(opts Options, w fyne.Window) *Main {
 	// The URL takes the room left and, when short of it, loses the middle
 	// of its secret prefix, never the scheme and host; Copy copies it whole.
 	m.urlLbl = newMidLabel(m.localURL(), 16)
-	copyURL := widget.NewButtonWithIcon("", theme.ContentCopyIcon(), func() { m.copy(m.localURL()) })
+	copyURL := widget.NewButtonWithIcon("", theme.ContentCopyIcon(), m.copyURL)
 	clear := widget.NewButtonWithIcon("Clear all", theme.DeleteIcon(), m.confirmClear)
 	// Capture itself never pauses (a sender must not see errors); the
 	// list does, so a flood does not scroll what you are reading away.
@@ -252,13 +278,8 @@ func NewMain(opts Options, w fyne.Window) *Main {
 		top.Add(m.capture)
 	}
 	if opts.Sender != nil {
-		top.Add(widget.NewButtonWithIcon("New request", theme.ContentAddIcon(), func() {
-			target := ""
-			if m.replays != nil {
-				target = m.replays.target.Text
-			}
-			m.showEditor(nil, target)
-		}))
+		top.Add(m.tips.wrap(widget.NewButtonWithIcon("New request", theme.ContentAddIcon(), m.newRequest),
+			withKey("Compose a request and send it", keyNewRequest)))
 	}
 	var tools *widget.Button
 	tools = widget.NewButtonWithIcon("Tools", theme.MenuIcon(), func() {
@@ -267,12 +288,13 @@ func NewMain(opts Options, w fyne.Window) *Main {
 			widget.ShowPopUpMenuAtPosition(m.toolsMenu(), m.win.Canvas(), pos)
 		}
 	})
-	top.Add(tools)
+	top.Add(m.tips.wrap(tools, "Export, import and bulk replay of the listed or picked captures"))
 	if opts.Settings != nil {
-		top.Add(widget.NewButtonWithIcon("Settings", theme.SettingsIcon(), m.showSettings))
+		top.Add(m.tips.wrap(widget.NewButtonWithIcon("Settings", theme.SettingsIcon(), m.showSettings),
+			withKey("Settings", keySettings)))
 	}
 	bars := container.NewVBox(container.NewBorder(nil, nil,
-		container.NewHBox(widget.NewLabel("Capture URL"), copyURL), top, m.urlLbl))
+		container.NewHBox(widget.NewLabel("Capture URL"), m.tips.wrap(copyURL, withKey("Copy the capture URL", keyCopyURL))), top, m.urlLbl))
 	if opts.Tunnel != nil {
 		m.tbar = newTunnelBar(m, opts.Tunnel)
 		bars.Add(m.tbar.root)
@@ -282,7 +304,8 @@ func NewMain(opts Options, w fyne.Window) *Main {
 	// What acts on the list sits above it, which leaves the top bar's room
 	// to the URL.
 	m.count.Truncation = fyne.TextTruncateEllipsis
-	listBar := container.NewBorder(nil, nil, nil, container.NewHBox(m.pause, clear), m.count)
+	listBar := container.NewBorder(nil, nil, nil, container.NewHBox(m.tips.wrap(m.pause, "Freeze the list while you read; capture goes on"),
+		m.tips.wrap(clear, withKey("Delete every capture, after asking", keyClear))), m.count)
 	filters := container.NewVBox(listBar, container.NewBorder(nil, nil, nil, m.method, m.search))
 	m.newPill = widget.NewButtonWithIcon("", theme.MoveUpIcon(), m.showNewest)
 	m.newPill.Importance = widget.HighImportance
@@ -301,8 +324,14 @@ func NewMain(opts Options, w fyne.Window) *Main {
 		m.sections = container.NewAppTabs(
 			container.NewTabItemWithIcon("Inbound: captures", theme.DownloadIcon(), m.split),
 			container.NewTabItemWithIcon("Outbound: events and subscriptions", theme.UploadIcon(), m.outbound.root))
-		body = m.sections
+		// The sparkline sits at the right end of the tabs' row, which is
+		// empty there: in the top row it took the room the capture URL
+		// needs at 1024 px.
+		m.spark.height = theme.IconInlineSize() + 2*theme.InnerPadding() // a tab's height
+		body = container.NewStack(m.sections, container.NewVBox(container.NewHBox(layout.NewSpacer(), m.spark)))
 		m.outbound.reload()
+	} else {
+		top.Objects = append([]fyne.CanvasObject{m.spark}, top.Objects...)
 	}
 	m.root = container.NewBorder(bars, nil, nil, nil, body)
 	// The first page is read here, before the window shows: newest first by
@@ -311,11 +340,13 @@ func NewMain(opts Options, w fyne.Window) *Main {
 	items, err := opts.Captures.List(context.Background(), q)
 	m.rl.gen = 1
 	m.showPage(1, q, items, err)
+	m.spark.seed(m.items, m.more)
+	m.content = container.NewStack(m.root, m.tips.layer)
 	return m
 }
 
 // Content returns the root object.
-func (m *Main) Content() fyne.CanvasObject { return m.root }
+func (m *Main) Content() fyne.CanvasObject { return m.content }
 
 // prefix is the secret path prefix senders must use, or "".
 func (m *Main) prefix() string {
@@ -716,6 +747,7 @@ func (m *Main) tickAges() {
 		m.hidePill()
 	}
 	m.refreshList()
+	m.spark.tick()
 }
 
 // showNewest scrolls to the newest capture (the pill's action).
@@ -773,6 +805,7 @@ func (m *Main) updateRight() {
 		m.right.Objects = []fyne.CanvasObject{want}
 		m.right.Refresh()
 	}
+	m.updateMenu()
 }
 
 func (m *Main) selectedID() string {
@@ -855,6 +888,7 @@ func (m *Main) deleteID(id string) {
 
 func (m *Main) togglePause() {
 	m.paused = !m.paused
+	defer m.updateMenu()
 	if m.paused {
 		m.pause.SetText("Resume list")
 		m.pause.SetIcon(theme.MediaPlayIcon())
@@ -1031,6 +1065,8 @@ func (m *Main) Pump(ctx context.Context, events <-chan capture.Event) {
 func (m *Main) apply(ev capture.Event) {
 	switch ev.Kind {
 	case capture.Added:
+		m.spark.arrived(ev.Request) // counted and told even while the list is paused
+		m.alerts.arrived(ev.Request)
 		m.addMethod(ev.Request.Method) // filterable even while the list is paused
 		if m.paused {
 			m.waiting++
