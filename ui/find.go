@@ -31,8 +31,8 @@ import (
 // accents of Latin and Greek letters ("sao" finds "São"), as the list's
 // search index does; matches do not overlap and never span lines.
 
-// findShortcut opens the find bar: registered on the window canvas by
-// bindFind, and the one to show in a menu next to (*Detail).OpenFind.
+// findShortcut opens the find bar: the Edit menu's Find in body, which
+// installShortcuts also binds on the window canvas.
 var findShortcut = &desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault}
 
 const (
@@ -310,15 +310,6 @@ func (d *Detail) OpenFind() {
 	}
 	d.tabs.SelectIndex(0) // Body
 	d.find.open()
-}
-
-// bindFind registers Ctrl+F on the window canvas c.
-func (m *Main) bindFind(c fyne.Canvas) {
-	c.AddShortcut(findShortcut, func(fyne.Shortcut) {
-		if m.sel >= 0 {
-			m.detail.OpenFind()
-		}
-	})
 }
 
 // bodyShown is told the rows the grid now shows for a new body or mode;

@@ -233,7 +233,7 @@ func TestListSearchHighlightedInBody(t *testing.T) {
 		t.Fatalf("list term in the body: %+v", s)
 	}
 	// Ctrl+F with nothing typed steps through the list's matches.
-	h.do(func() { h.m.bindFind(h.win.Canvas()) })
+	h.do(func() { h.m.installShortcuts(h.win.Canvas()) })
 	h.do(func() { h.win.Canvas().(fyne.Shortcutable).TypedShortcut(findShortcut) })
 	if s := h.findState(); !s.open || s.count != "1 of 1 (list search)" || s.cur != "ana@example.com.br" {
 		t.Fatalf("Ctrl+F after a list search: %+v", s)
@@ -386,5 +386,25 @@ func TestFindBarRoomGivenBack(t *testing.T) {
 	h.do(func() { after = h.m.detail.grid.Size().Height })
 	if open >= before || after != before {
 		t.Fatalf("grid height %v, with the bar open %v, after closing it %v", before, open, after)
+	}
+}
+
+// Edit → Find in body: disabled without a capture, opens the bar with one.
+func TestFindMenuItem(t *testing.T) {
+	h, _ := menuHarness(t)
+	var it *fyne.MenuItem
+	h.do(func() { it = menuItem(h.m.MainMenu(), "Edit", "Find in body") })
+	if it == nil || it.Shortcut != findShortcut {
+		t.Fatalf("no Edit → Find in body with Ctrl+F: %+v", it)
+	}
+	if !h.eval(func() bool { return it.Disabled }) {
+		t.Fatal("Find in body enabled with no capture shown")
+	}
+	h.openBody(t, "text/plain", "one two one", "two")
+	h.waitFor(t, "the item enabled", func() bool { return !it.Disabled })
+	h.do(it.Action)
+	h.do(func() { h.m.detail.find.entry.SetText("one") })
+	if s := h.findState(); !s.open || s.count != "1 of 2" {
+		t.Fatalf("after the menu item: %+v", s)
 	}
 }

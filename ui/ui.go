@@ -219,9 +219,6 @@ func NewMain(opts Options, w fyne.Window) *Main {
 	m.detail.menu = m.copyItems
 	m.saver = dialogSaver{m}
 	m.detail.find.post = m.post
-	if w != nil {
-		m.bindFind(w.Canvas())
-	}
 	if opts.Sender != nil {
 		m.replays = newReplayPanel(m)
 		m.detail.addReplay(m.replays.actions, m.replays.tab)
