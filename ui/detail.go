@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"image/color"
 	"strings"
@@ -23,6 +24,9 @@ const (
 	modePretty = "Pretty"
 	modeRaw    = "Raw"
 	modeHex    = "Hex"
+	// modePrettyUnescaped is Pretty with the Unescape toggle on: a view of
+	// its own, so it is rendered and cached apart from the wire text.
+	modePrettyUnescaped = "Pretty, unescaped"
 )
 
 // rendered is a body view ready for the grid, computed off the UI goroutine.
@@ -34,7 +38,8 @@ type rendered struct {
 	banner  string        // notes and errors, "" for none
 	notes   noteList      // the same, each with its severity (colour)
 	isErr   bool
-	hex     bool // text is a hex dump: its lines are never wrapped
+	hex     bool         // text is a hex dump: its lines are never wrapped
+	tree    *pretty.Tree // modeTree: the parsed body, nil when there is none
 }
 
 // bodyRows highlights a prepared view with lines left whole, for a
@@ -196,6 +201,19 @@ func prepareBody(r *capture.Request, mode string) (out rendered, lang string) {
 	lang = "plaintext"
 	viewCut := false // the view itself stopped at pretty.MaxOutput
 	switch mode {
+	case modeTree:
+		t, err := pretty.TreeOf(r)
+		out.tree = t
+		out.copyAll = string(r.Body) // Copy body copies the body as received
+		switch {
+		case errors.Is(err, pretty.ErrNoTree):
+			notes = append(notes, sevNote{err.Error(), sevNeutral}) // a fact about the body, not a fault
+		case err != nil:
+			notes.err(err.Error())
+			out.isErr = true
+		default:
+			notes.add(t.Notes...)
+		}
 	case modeHex:
 		out.hex = true
 		out.text = pretty.Hex(r.Body, hexViewLimit)
@@ -237,7 +255,7 @@ func prepareBody(r *capture.Request, mode string) (out rendered, lang string) {
 			break
 		}
 		notes.add(pv.Notes...) // why the parts are not shown
-		v := pretty.Body(r)
+		v := pretty.BodyWith(r, pretty.Options{Unescape: mode == modePrettyUnescaped})
 		out.text = v.Text
 		out.hex = v.Kind == pretty.Binary
 		viewCut = v.Cut
@@ -301,6 +319,8 @@ type Detail struct {
 	find    *finder          // the body's find bar (find.go)
 	banner  *sevText
 	modes   *widget.RadioGroup
+	unesc   *widget.Check // Pretty shows \u00e3 as ã
+	tree    *treeView     // the body in modeTree, in place of fitted
 	body    string
 	headers *widget.List
 	query   *widget.List
@@ -335,18 +355,27 @@ func newDetail(copyFn func(string), render func(*capture.Request, string, func(r
 	d.grid = d.fitted.TextGrid
 	d.banner = newSevText()
 	d.banner.Hide()
-	d.modes = widget.NewRadioGroup([]string{modePretty, modeRaw, modeHex}, func(m string) {
+	d.unesc = widget.NewCheck("Unescape", func(bool) { d.refreshBody() })
+	d.modes = widget.NewRadioGroup([]string{modePretty, modeRaw, modeHex, modeTree}, func(m string) {
 		if m == "" || m == d.mode {
 			return
 		}
 		d.mode = m
+		if m == modePretty {
+			d.unesc.Enable()
+		} else {
+			d.unesc.Disable() // it changes only the Pretty view
+		}
 		d.refreshBody()
 	})
 	d.modes.Horizontal = true
 	d.modes.SetSelected(modePretty)
+	d.tree = newTreeView(copyFn)
+	d.tree.root.Hide()
 	copyBody := widget.NewButtonWithIcon("Copy body", theme.ContentCopyIcon(), func() { d.copyFn(d.body) })
 	d.find = newFinder(d.fitted)
-	bodyTab := container.NewBorder(container.NewVBox(container.NewHBox(d.modes, copyBody, d.find.button), d.banner), d.find.bar, nil, nil, d.fitted.box)
+	bodyTab := container.NewBorder(container.NewVBox(container.NewHBox(d.modes, d.unesc, copyBody, d.find.button), d.banner), d.find.bar, nil, nil,
+		container.NewStack(d.fitted.box, d.tree.root))
 	d.find.box = bodyTab
 
 	var hdrs capture.Headers
@@ -450,17 +479,26 @@ func (d *Detail) refreshBody() {
 	if r == nil {
 		return
 	}
-	mode := d.mode
+	mode := d.viewMode()
 	d.render(r, mode, func(v rendered) {
-		if d.req != r || d.mode != mode {
+		if d.req != r || d.viewMode() != mode {
 			return // the user moved on while it was computed
 		}
 		d.body = v.text
 		if v.copyAll != "" {
 			d.body = v.copyAll
 		}
+		if mode == modeTree {
+			d.tree.show(v.tree, "No tree for this body: see the note above.")
+			d.fitted.box.Hide()
+			d.tree.root.Show()
+		} else {
+			d.tree.root.Hide()
+			d.fitted.box.Show()
+		}
 		d.fitted.setRows(v.rows)
 		d.grid.ScrollToTop()
+		d.find.enable(mode != modeTree) // it finds in the text views
 		d.find.bodyShown(v.rows)
 		if len(v.notes) == 0 {
 			d.banner.Hide()
@@ -469,6 +507,15 @@ func (d *Detail) refreshBody() {
 			d.banner.Show()
 		}
 	})
+}
+
+// viewMode is the view the body pane shows: the mode, with Pretty split
+// by the Unescape toggle.
+func (d *Detail) viewMode() string {
+	if d.mode == modePretty && d.unesc.Checked {
+		return modePrettyUnescaped
+	}
+	return d.mode
 }
 
 // fillChecks shows what Gancho concluded about the capture above the tabs,

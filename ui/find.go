@@ -302,6 +302,17 @@ func newFinder(grid *fitGrid) *finder {
 	return f
 }
 
+// enable lets the bar be used, or closes it and disables its button (the
+// Tree view has no grid to find in).
+func (f *finder) enable(on bool) {
+	if on {
+		f.button.Enable()
+		return
+	}
+	f.close()
+	f.button.Disable()
+}
+
 // OpenFind shows the body and opens its find bar, the term selected; the
 // Ctrl+F shortcut and menus call it (UI goroutine).
 func (d *Detail) OpenFind() {
@@ -309,7 +320,9 @@ func (d *Detail) OpenFind() {
 		return
 	}
 	d.tabs.SelectIndex(0) // Body
-	d.find.open()
+	if !d.find.button.Disabled() {
+		d.find.open()
+	}
 }
 
 // bodyShown is told the rows the grid now shows for a new body or mode;

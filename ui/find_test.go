@@ -408,3 +408,26 @@ func TestFindMenuItem(t *testing.T) {
 		t.Fatalf("after the menu item: %+v", s)
 	}
 }
+
+// The Tree view has no text to find in: the bar closes, Find is disabled
+// until a text view is back.
+func TestFindOffInTreeView(t *testing.T) {
+	h := newHarness(t)
+	h.openBody(t, "application/json", `{"a":"xyz"}`, "xyz")
+	h.do(func() {
+		h.m.detail.OpenFind()
+		h.m.detail.find.entry.SetText("xyz")
+		h.m.detail.modes.SetSelected(modeTree)
+	})
+	h.waitFor(t, "the tree", func() bool { return h.m.detail.mode == modeTree && h.m.detail.find.button.Disabled() })
+	h.do(h.m.detail.OpenFind)
+	if s := h.findState(); s.open || s.cells != 0 {
+		t.Fatalf("find in the tree view: %+v", s)
+	}
+	h.do(func() { h.m.detail.modes.SetSelected(modePretty) })
+	h.waitFor(t, "pretty", func() bool { return !h.m.detail.find.button.Disabled() })
+	h.do(h.m.detail.OpenFind)
+	if s := h.findState(); !s.open {
+		t.Fatalf("find back in pretty: %+v", s)
+	}
+}

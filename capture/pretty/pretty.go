@@ -80,17 +80,30 @@ type View struct {
 	Cut bool
 }
 
+// Options change how a view reads; the zero value shows the body as sent.
+type Options struct {
+	// Unescape shows the \uXXXX escapes of printable characters in JSON
+	// strings (and "\/") as the characters: "S\u00e3o" reads "São". The
+	// escapes JSON needs (\" \\ and control characters) and those of
+	// invisible characters (U+200B, U+2028, lone surrogates) stay, so the
+	// view is still the same JSON value and nothing hidden is hidden.
+	Unescape bool
+}
+
 // Body renders r's body: Content-Encoding undone, then by Content-Type (or
 // by sniffing when the type is missing or generic).
-func Body(r *capture.Request) View {
+func Body(r *capture.Request) View { return BodyWith(r, Options{}) }
+
+// BodyWith is Body laid out as o says.
+func BodyWith(r *capture.Request, o Options) View {
 	d, notes, err := decode(r)
 	if err != nil {
-		v := Bytes(r.ContentType(), r.Body)
+		v := BytesWith(r.ContentType(), r.Body, o)
 		v.Notes = append(notes, v.Notes...)
 		v.Err = err
 		return v
 	}
-	v := Bytes(r.ContentType(), d.Data)
+	v := BytesWith(r.ContentType(), d.Data, o)
 	v.Notes = append(notes, v.Notes...)
 	return v
 }
@@ -126,7 +139,10 @@ func sizeOr(r *capture.Request) string {
 }
 
 // Bytes renders already-decoded data of the given Content-Type.
-func Bytes(contentType string, data []byte) View {
+func Bytes(contentType string, data []byte) View { return BytesWith(contentType, data, Options{}) }
+
+// BytesWith is Bytes laid out as o says.
+func BytesWith(contentType string, data []byte, o Options) View {
 	if len(data) == 0 {
 		return View{Kind: Empty, Lang: "plaintext"}
 	}
@@ -134,7 +150,7 @@ func Bytes(contentType string, data []byte) View {
 	mt = strings.ToLower(mt)
 	switch {
 	case mt == "application/json" || strings.HasSuffix(mt, "+json") || mt == "text/json":
-		return jsonView(data)
+		return jsonView(data, o)
 	case mt == "application/xml" || mt == "text/xml" || strings.HasSuffix(mt, "+xml"):
 		return xmlView(data)
 	case mt == "application/x-www-form-urlencoded" && capture.IsText(data):
@@ -147,7 +163,7 @@ func Bytes(contentType string, data []byte) View {
 	// Generic or missing type: sniff.
 	trimmed := bytes.TrimLeft(data, " \t\r\n\ufeff")
 	if len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[') && json.Valid(data) {
-		return jsonView(data)
+		return jsonView(data, o)
 	}
 	if len(trimmed) > 0 && trimmed[0] == '<' {
 		if v := xmlView(data); v.Err == nil {
@@ -197,7 +213,9 @@ func Hex(data []byte, limit int) string {
 // (key order, number text, string escapes) as written. Nesting past
 // MaxDepth shows the raw text; indentation stops at MaxIndent levels and
 // the output at MaxOutput, so the cost is bounded by the input size.
-func jsonView(data []byte) View {
+// o.Unescape rewrites string escapes as unescapeString says: the text only
+// gets shorter, so the bounds hold.
+func jsonView(data []byte, o Options) View {
 	if !json.Valid(data) {
 		// Unmarshal checks validity before decoding and reports the
 		// error with its offset, allocating nothing for the value.
@@ -225,14 +243,19 @@ func jsonView(data []byte) View {
 			i++
 			continue
 		case '"':
-			j := i + 1
+			j, esc := i+1, false
 			for data[j] != '"' {
 				if data[j] == '\\' {
 					j++
+					esc = true
 				}
 				j++
 			}
-			out.Write(data[i : j+1])
+			if esc && o.Unescape {
+				unescapeString(out, data[i:j+1])
+			} else {
+				out.Write(data[i : j+1])
+			}
 			i = j + 1
 			continue
 		case '{', '[':
@@ -391,10 +414,7 @@ func position(data []byte, off int64) (int, int) {
 // xmlView re-indents XML token by token, writing names, attributes,
 // comments, processing instructions and the DOCTYPE as they were.
 func xmlView(data []byte) View {
-	dec := xml.NewDecoder(bytes.NewReader(data))
-	dec.Strict = true
-	dec.Entity = xml.HTMLEntity
-	dec.CharsetReader = func(_ string, in io.Reader) (io.Reader, error) { return in, nil }
+	dec := newXMLDecoder(data)
 	out := newCapped(len(data))
 	depth, maxDepth := 0, 0
 	indent := func() {
@@ -403,7 +423,8 @@ func xmlView(data []byte) View {
 		}
 		out.Indent(depth)
 	}
-	lastStart := false // the previous token opened an element: text stays inline
+	lastStart := false  // the previous token opened an element: text stays inline
+	selfClosed := false // the previous token was "<a/>": its end is already written
 	// Open elements: RawToken does not check that end tags match.
 	var open []xml.Name
 	for !out.Full() {
@@ -421,13 +442,8 @@ func xmlView(data []byte) View {
 			}
 		}
 		if err != nil {
-			line, col := position(data, dec.InputOffset()+1)
-			var se *xml.SyntaxError
-			if errors.As(err, &se) {
-				line = se.Line
-			}
 			v := rawView(XML, "xml", data)
-			v.Err = &SyntaxError{Lang: "XML", Line: line, Column: col, Msg: err.Error()}
+			v.Err = xmlError(data, dec, err)
 			return v
 		}
 		switch t := tok.(type) {
@@ -439,7 +455,14 @@ func xmlView(data []byte) View {
 				_ = xml.EscapeText(out, []byte(a.Value))
 				out.WriteString(`"`)
 			}
-			out.WriteString(">")
+			// A self-closing tag stays one: the decoder reports "<a/>" as
+			// a start and an end, and "<a></a>" is not what was sent.
+			if off := dec.InputOffset(); off >= 2 && data[off-2] == '/' {
+				out.WriteString("/>")
+				selfClosed = true
+			} else {
+				out.WriteString(">")
+			}
 			open = append(open, t.Name)
 			depth++
 			if depth > MaxDepth {
@@ -449,6 +472,11 @@ func xmlView(data []byte) View {
 			lastStart = true
 		case xml.EndElement:
 			depth--
+			if selfClosed {
+				selfClosed = false
+				lastStart = false
+				continue
+			}
 			if !lastStart {
 				indent()
 			}
@@ -485,6 +513,26 @@ func xmlView(data []byte) View {
 		return v
 	}
 	return out.view(XML, "xml", maxDepth)
+}
+
+// newXMLDecoder reads data as the XML views do: strictly, with HTML's
+// entities known, and any declared charset read as it is.
+func newXMLDecoder(data []byte) *xml.Decoder {
+	dec := xml.NewDecoder(bytes.NewReader(data))
+	dec.Strict = true
+	dec.Entity = xml.HTMLEntity
+	dec.CharsetReader = func(_ string, in io.Reader) (io.Reader, error) { return in, nil }
+	return dec
+}
+
+// xmlError locates err, met by dec reading data.
+func xmlError(data []byte, dec *xml.Decoder, err error) *SyntaxError {
+	line, col := position(data, dec.InputOffset()+1)
+	var se *xml.SyntaxError
+	if errors.As(err, &se) {
+		line = se.Line
+	}
+	return &SyntaxError{Lang: "XML", Line: line, Column: col, Msg: err.Error()}
 }
 
 func qname(n xml.Name) string {

@@ -48,7 +48,7 @@ const xmlPretty = `<?xml version="1.0" encoding="UTF-8"?>
     <m:Get xmlns:m="urn:m" id="1" q="a&#34;b">
       <m:Item>fish &amp; chips</m:Item>
       <!-- inner -->
-      <m:Empty></m:Empty>
+      <m:Empty/>
       <?php echo 1; ?>
     </m:Get>
   </soap:Body>
@@ -170,7 +170,7 @@ var bytesCases = []bytesCase{
 		name: "xml sniffed without content type",
 		data: []byte("<a><b>t</b><c/></a>"),
 		kind: XML, lang: "xml",
-		text: str("<a>\n  <b>t</b>\n  <c></c>\n</a>"),
+		text: str("<a>\n  <b>t</b>\n  <c/>\n</a>"),
 	},
 	{
 		name: "malformed xml: unquoted attribute",
@@ -533,4 +533,24 @@ func FuzzBytes(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestXMLSelfClosing(t *testing.T) {
+	cases := []struct{ name, in, want string }{
+		{"attributes", `<lead><stage from="new" to="qualified"/></lead>`, "<lead>\n  <stage from=\"new\" to=\"qualified\"/>\n</lead>"},
+		{"space before the slash", `<a><b x="1" /><c /></a>`, "<a>\n  <b x=\"1\"/>\n  <c/>\n</a>"},
+		{"an empty pair stays a pair", `<a><b></b></a>`, "<a>\n  <b></b>\n</a>"},
+		{"root", `<a/>`, "<a/>"},
+		{"namespaced", `<m:a xmlns:m="urn:m"><m:e/></m:a>`, "<m:a xmlns:m=\"urn:m\">\n  <m:e/>\n</m:a>"},
+		{"slash in an attribute value", `<a><b href="/x/"></b><c href="/"/></a>`, "<a>\n  <b href=\"/x/\"></b>\n  <c href=\"/\"/>\n</a>"},
+		{"then text and siblings", `<a><b/>t<c>u</c></a>`, "<a>\n  <b/>\n  t\n  <c>u</c>\n</a>"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			v := Bytes("application/xml", []byte(c.in))
+			if v.Err != nil || v.Text != c.want {
+				t.Fatalf("got %q (%v), want %q", v.Text, v.Err, c.want)
+			}
+		})
+	}
 }
