@@ -40,7 +40,7 @@ bench: deps
 	$(GO) test -run '^$$' -bench 'BenchmarkFanOut' -benchtime 20x ./outbound/
 	$(GO) test -run '^$$' -bench 'BenchmarkRelayLatency' -benchtime 5000x ./relay/
 	$(GO) test -run '^$$' -bench 'BenchmarkRelayCatchUp' -benchtime 1x ./relay/
-	$(GO) test -run '^$$' -bench 'BenchmarkOpen1MiBJSON|BenchmarkHighlightSteps|BenchmarkFirstPaint|BenchmarkSearch1M|BenchmarkBulkExport1M' -benchtime 3x ./ui/
+	$(GO) test -run '^$$' -bench 'BenchmarkOpen1MiBJSON|BenchmarkHighlightSteps|BenchmarkFirstPaint|BenchmarkSearch1M|BenchmarkBulkExport1M|BenchmarkFind1MiB' -benchtime 3x ./ui/
 
 # Capture vs a no-op net/http handler vs tarampampam/webhook-tester, three
 # rounds side by side. The peer is built from a checkout of its tag v2.3.0:

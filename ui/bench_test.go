@@ -438,3 +438,56 @@ func BenchmarkHighlightSteps(b *testing.B) {
 	b.ReportMetric(ms(set), "ms-set-grid")
 	b.ReportMetric(ms(draw), "ms-draw-screen")
 }
+
+// BenchmarkFind1MiB times a find in the pretty view of a 1 MiB JSON
+// capture, off the UI goroutine as the find bar runs it: the first term
+// (folding the body's cells into the text searched, once per body, then
+// finding and painting the matches), a second term on the same body, and
+// a one-letter term that stops at maxMatches; and the UI goroutine's
+// share, showing the painted rows and stepping to the next match.
+func BenchmarkFind1MiB(b *testing.B) {
+	test.NewTempApp(b)
+	r := &capture.Request{ID: "01BIG", Headers: capture.Headers{{Name: "Content-Type", Value: "application/json"}}, Body: bigJSON(1 << 20)}
+	st := newStyles(darkPalette)
+	v, lang := prepareBody(r, modePretty)
+	rows := bodyRows(v, lang, st)
+	g := newFitGrid()
+	w := test.NewWindow(g.box)
+	defer w.Close()
+	w.Resize(fyne.NewSize(1200, 760))
+	g.setRows(rows)
+	f := newFinder(g)
+	f.bar.Show()
+	var first, again, capped, show time.Duration
+	find := func(src *findSource, term string, want int, more bool) findResult {
+		spans, m, err := findSpans(context.Background(), src, foldTerms([]string{term}), maxMatches)
+		if err != nil || len(spans) < want || m != more {
+			b.Fatalf("%q: %d matches (more %v), %v; want %d or more", term, len(spans), m, err, want)
+		}
+		return findResult{spans, m, paint(src.rows, spans, &f.hl)}
+	}
+	for i := 0; i < b.N; i++ {
+		runtime.GC()
+		t0 := time.Now()
+		src := newFindSource(rows)
+		_ = find(src, "cliente 12", 111, false)
+		t1 := time.Now()
+		res := find(src, "EXAMPLE.com.br", 5000, false)
+		t2 := time.Now()
+		_ = find(src, "e", maxMatches, true)
+		t3 := time.Now()
+		f.src = src
+		f.apply(res)
+		f.step(1)
+		t4 := time.Now()
+		first += t1.Sub(t0)
+		again += t2.Sub(t1)
+		capped += t3.Sub(t2)
+		show += t4.Sub(t3)
+	}
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / float64(b.N) }
+	b.ReportMetric(ms(first), "ms-first-term")
+	b.ReportMetric(ms(again), "ms-next-term")
+	b.ReportMetric(ms(capped), "ms-10k-matches")
+	b.ReportMetric(ms(show), "ms-ui-show+step")
+}

@@ -316,6 +316,7 @@ type Detail struct {
 	mode    string
 	grid    *widget.TextGrid // fitted's grid
 	fitted  *fitGrid         // the body, wrapped at the pane's width
+	find    *finder          // the body's find bar (find.go)
 	banner  *sevText
 	modes   *widget.RadioGroup
 	unesc   *widget.Check // Pretty shows \u00e3 as ã
@@ -372,8 +373,10 @@ func newDetail(copyFn func(string), render func(*capture.Request, string, func(r
 	d.tree = newTreeView(copyFn)
 	d.tree.root.Hide()
 	copyBody := widget.NewButtonWithIcon("Copy body", theme.ContentCopyIcon(), func() { d.copyFn(d.body) })
-	bodyTab := container.NewBorder(container.NewVBox(container.NewHBox(d.modes, d.unesc, copyBody), d.banner), nil, nil, nil,
+	d.find = newFinder(d.fitted)
+	bodyTab := container.NewBorder(container.NewVBox(container.NewHBox(d.modes, d.unesc, copyBody, d.find.button), d.banner), d.find.bar, nil, nil,
 		container.NewStack(d.fitted.box, d.tree.root))
+	d.find.box = bodyTab
 
 	var hdrs capture.Headers
 	d.headers = widget.NewList(
@@ -495,6 +498,8 @@ func (d *Detail) refreshBody() {
 		}
 		d.fitted.setRows(v.rows)
 		d.grid.ScrollToTop()
+		d.find.enable(mode != modeTree) // it finds in the text views
+		d.find.bodyShown(v.rows)
 		if len(v.notes) == 0 {
 			d.banner.Hide()
 		} else {

@@ -152,16 +152,18 @@ func (m *Main) MainMenu() *fyne.MainMenu {
 		return item(label, nil, func() { m.onSelected(func(id string) { m.copyEncoded(id, f) }) })
 	}
 	asCurl, asHAR, asRaw := copyAs("Copy as cURL", exchange.Curl), copyAs("Copy as HAR entry", exchange.HAR), copyAs("Copy as raw HTTP", exchange.Raw)
+	find := item("Find in body", findShortcut, func() { m.onSelected(func(string) { m.detail.OpenFind() }) })
 	edit := []*fyne.MenuItem{
 		item("Copy capture URL", keyCopyURL, m.copyURL),
 		asCurl, asHAR, asRaw,
 		sep(),
 		item("Search captures", keySearch, m.focusSearch),
+		find,
 		sep(),
 		del,
 		item("Clear all…", keyClear, m.confirmClear),
 	}
-	m.menu.needSel = append(m.menu.needSel, saveBody, del, asCurl, asHAR, asRaw)
+	m.menu.needSel = append(m.menu.needSel, saveBody, del, asCurl, asHAR, asRaw, find)
 
 	var view []*fyne.MenuItem
 	if m.sections != nil {
@@ -421,6 +423,7 @@ func (m *Main) showShortcuts() {
 	}
 	form.Append("↑ ↓", widget.NewLabel("Move through the list"))
 	form.Append("Space", widget.NewLabel("Pick or unpick the capture (export, bulk replay)"))
+	form.Append("F3, Enter", widget.NewLabel("Next match in the body (Shift: previous)"))
 	if deleteHint() == nil {
 		form.Append("Delete", widget.NewLabel("Delete capture"))
 	}

@@ -212,6 +212,7 @@ func (m *Main) showPage(gen uint64, q capture.Query, items []*capture.Request, e
 	}
 	m.more = len(items) == q.Limit
 	m.rl.itemsGen, m.rl.listQ, m.rl.matched = gen, q, -1
+	m.detail.find.setListTerm(q.Search) // the body shown highlights what the list matched
 	m.items = m.rl.merge(items, true)
 	if !m.more {
 		m.rl.matched = len(m.items)

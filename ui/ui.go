@@ -218,6 +218,7 @@ func NewMain(opts Options, w fyne.Window) *Main {
 	m.detail.ageAt = func() time.Time { return m.ageAt }
 	m.detail.menu = m.copyItems
 	m.saver = dialogSaver{m}
+	m.detail.find.post = m.post
 	if opts.Sender != nil {
 		m.replays = newReplayPanel(m)
 		m.detail.addReplay(m.replays.actions, m.replays.tab)
@@ -839,7 +840,7 @@ func (m *Main) selectIndex(i int) {
 }
 
 // typedKey: up/down move the selection, Delete removes the selected
-// capture, Space picks it.
+// capture, Space picks it, F3 steps the find bar.
 func (m *Main) typedKey(ev *fyne.KeyEvent) {
 	switch ev.Name {
 	case fyne.KeyDown:
@@ -856,6 +857,10 @@ func (m *Main) typedKey(ev *fyne.KeyEvent) {
 		m.deleteSelected()
 	case fyne.KeySpace:
 		m.togglePick(m.selectedID())
+	case fyne.KeyF3: // the find bar's next match (find.go)
+		if m.sel >= 0 {
+			m.detail.find.step(1)
+		}
 	}
 }
 
