@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -79,11 +80,14 @@ func TestPanelGoldens(t *testing.T) {
 		})
 	})
 	t.Run("outbound empty", func(t *testing.T) {
+		// The subscriptions side: the log's chart has its own golden
+		// (TestOutboundChartGolden), and its time labels are local times.
 		oh := newOutboundHarnessAt(t, func() time.Time { return goldenAt })
 		oh.do(func() {
-			oh.m.sections.SelectIndex(1)
-			oh.win.Resize(fyne.NewSize(1200, 760))
-			test.AssertRendersToMarkup(t, "outbound_empty.xml", oh.win.Canvas())
+			d := test.NewWindow(oh.p.root.(*container.Split).Leading)
+			d.Resize(fyne.NewSize(420, 500))
+			test.AssertRendersToMarkup(t, "outbound_empty.xml", d.Canvas())
+			d.Close()
 		})
 	})
 	t.Run("subscription form errors", func(t *testing.T) {
