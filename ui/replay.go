@@ -70,7 +70,7 @@ type replayPanel struct {
 func newReplayPanel(m *Main) *replayPanel {
 	p := &replayPanel{m: m, fwdIDs: map[string]bool{}}
 	p.target = widget.NewEntry()
-	p.target.SetPlaceHolder("replay target, e.g. http://localhost:3000/webhooks")
+	p.target.SetPlaceHolder("e.g. http://localhost:3000/hooks")
 	if a := fyne.CurrentApp(); a != nil {
 		p.target.SetText(a.Preferences().String(prefTarget))
 	}

@@ -245,7 +245,7 @@ func NewMain(opts Options, w fyne.Window) *Main {
 	m.list.OnSelected = func(i widget.ListItemID) { m.selectIndex(i) }
 
 	m.search = widget.NewEntry()
-	m.search.SetPlaceHolder("Search bodies, headers, paths… (e-mail, phone, id)")
+	m.search.SetPlaceHolder("Search e-mail, phone, id, path…")
 	m.search.OnChanged = func(string) { m.searchChanged() }
 	// The methods offered are those stored (PROPFIND, PURGE and custom
 	// ones too), kept current as captures arrive and go.
