@@ -11,11 +11,13 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/capture/pretty"
+	"github.com/gancho-app/gancho/i18n"
 	"github.com/gancho-app/gancho/internal/text"
 )
 
@@ -71,18 +73,18 @@ func rowsCtx(ctx context.Context, v rendered, lang string, st *styles, width int
 	}
 	var rows []widget.TextGridRow
 	for i, p := range v.parts {
-		title := fmt.Sprintf("── part %d of %d ──", i+1, len(v.parts))
+		title := partTitle(i+1, len(v.parts))
 		rows = append(rows, highlightRows(title, "plaintext", &styles{plain: st.comment})...)
 		for _, h := range p.Headers {
 			rows = append(rows, highlightRows(h.Name+": "+h.Value, "plaintext", &styles{plain: st.key})...)
 		}
 		rows = append(rows, widget.TextGridRow{})
 		for _, n := range p.View.Notes {
-			rows = append(rows, highlightRows("# "+n, "plaintext", &styles{plain: st.comment})...)
+			rows = append(rows, highlightRows("# "+trNote(n), "plaintext", &styles{plain: st.comment})...)
 		}
 		l := p.View.Lang
 		if p.View.Err != nil {
-			rows = append(rows, highlightRows("# "+p.View.Err.Error(), "plaintext", &styles{plain: st.errc})...)
+			rows = append(rows, highlightRows("# "+trErr(p.View.Err), "plaintext", &styles{plain: st.errc})...)
 			l = "plaintext"
 		}
 		view := highlightRows(p.View.Text, l, st)
@@ -96,6 +98,11 @@ func rowsCtx(ctx context.Context, v rendered, lang string, st *styles, width int
 		}
 	}
 	return rows, nil
+}
+
+// partTitle heads part n of a multipart body's view.
+func partTitle(n, total int) string {
+	return "── " + lang.L("part {{.N}} of {{.Total}}", map[string]any{"N": loc.Int(int64(n)), "Total": loc.Int(int64(total))}) + " ──"
 }
 
 // firstScreenLines is how much is highlighted first, so a big body shows
@@ -151,12 +158,14 @@ func capText(s, what string, viewCut bool, body int64) (string, string) {
 		}
 		return n
 	}
-	of := fmt.Sprintf("%s lines (%s bytes)", commas(lines(s)), commas(len(s)))
-	if viewCut {
-		of = "the first " + of + " the view was cut to"
+	data := map[string]any{
+		"Shown": loc.Size(int64(cut)), "View": what, "Lines": loc.Int(int64(lines(s[:cut]))), "Bytes": loc.Int(int64(cut)),
+		"Of": loc.Int(int64(lines(s))), "OfBytes": loc.Int(int64(len(s))), "Body": loc.Size(body), "BodyBytes": loc.Int(body),
 	}
-	return s[:cut], fmt.Sprintf("the window shows the first %s of the %s view: lines 1–%s (%s bytes) of %s; the body is %s (%s bytes) and Copy body copies all of it",
-		capture.FormatSize(int64(cut)), what, commas(lines(s[:cut])), commas(cut), of, capture.FormatSize(body), commas(int(body)))
+	if viewCut {
+		return s[:cut], lang.L("the window shows the first {{.Shown}} of the {{.View}} view: lines 1–{{.Lines}} ({{.Bytes}} bytes) of the first {{.Of}} lines ({{.OfBytes}} bytes) the view was cut to; the body is {{.Body}} ({{.BodyBytes}} bytes) and Copy body copies all of it", data)
+	}
+	return s[:cut], lang.L("the window shows the first {{.Shown}} of the {{.View}} view: lines 1–{{.Lines}} ({{.Bytes}} bytes) of {{.Of}} lines ({{.OfBytes}} bytes); the body is {{.Body}} ({{.BodyBytes}} bytes) and Copy body copies all of it", data)
 }
 
 // commas writes n with thousands separators: 2,097,152.
@@ -180,8 +189,9 @@ func capParts(parts []pretty.Part) ([]pretty.Part, string) {
 		}
 		p.View.Text = p.View.Text[:text.RuneCut(p.View.Text, room)]
 		out := append(parts[:i:i], p)
-		return out, fmt.Sprintf("the window shows the first %s of the parts: part %d of %d is cut and %s not shown; Copy body copies the whole body",
-			capture.FormatSize(textViewLimit), i+1, len(parts), text.N(len(parts)-i-1, "part after it is", "parts after it are"))
+		after := len(parts) - i - 1
+		return out, lang.N("the window shows the first {{.Shown}} of the parts: part {{.N}} of {{.Total}} is cut and {{.Count}} parts after it are not shown; Copy body copies the whole body",
+			after, map[string]any{"Shown": loc.Size(textViewLimit), "N": loc.Int(int64(i + 1)), "Total": loc.Int(int64(len(parts))), "Count": loc.Int(int64(after))})
 	}
 	return parts, ""
 }
@@ -192,13 +202,13 @@ func short(s string) string {
 	if len(s) <= n {
 		return text.Line(s)
 	}
-	return text.Line(s[:text.RuneCut(s, n)]) + fmt.Sprintf("… (%d bytes)", len(s))
+	return text.Line(s[:text.RuneCut(s, n)]) + "… " + lang.L("({{.N}} bytes)", map[string]any{"N": loc.Int(int64(len(s)))})
 }
 
 // prepareBody works out the text, language and banner of a body view.
-func prepareBody(r *capture.Request, mode string) (out rendered, lang string) {
+func prepareBody(r *capture.Request, mode string) (out rendered, lexer string) {
 	var notes noteList
-	lang = "plaintext"
+	lexer = "plaintext"
 	viewCut := false // the view itself stopped at pretty.MaxOutput
 	switch mode {
 	case modeTree:
@@ -207,9 +217,9 @@ func prepareBody(r *capture.Request, mode string) (out rendered, lang string) {
 		out.copyAll = string(r.Body) // Copy body copies the body as received
 		switch {
 		case errors.Is(err, pretty.ErrNoTree):
-			notes = append(notes, sevNote{err.Error(), sevNeutral}) // a fact about the body, not a fault
+			notes = append(notes, sevNote{trErr(err), sevNeutral}) // a fact about the body, not a fault
 		case err != nil:
-			notes.err(err.Error())
+			notes.err(trErr(err))
 			out.isErr = true
 		default:
 			notes.add(t.Notes...)
@@ -218,22 +228,22 @@ func prepareBody(r *capture.Request, mode string) (out rendered, lang string) {
 		out.hex = true
 		out.text = pretty.Hex(r.Body, hexViewLimit)
 		if len(r.Body) > hexViewLimit {
-			notes.add("hex dump of the first " + capture.FormatSize(hexViewLimit))
+			notes.put("hex dump of the first {{.Size}}", map[string]any{"Size": loc.Size(hexViewLimit)})
 		}
 	case modeRaw:
 		d, err := capture.Decode(r.Headers, r.Body, pretty.DecodeLimit)
 		if err != nil {
-			notes.err(err.Error())
+			notes.err(trErr(err))
 		} else if d.Encoding != "" {
-			notes.add("decoded from " + d.Encoding + " (as received it is compressed)")
+			notes.put("decoded from {{.Enc}} (as received it is compressed)", map[string]any{"Enc": d.Encoding})
 		}
 		if !capture.IsText(d.Data) {
 			out.hex = true
 			out.text = pretty.Hex(d.Data, hexViewLimit)
 			if len(d.Data) > hexViewLimit {
-				notes.add("binary: hex dump of the first " + capture.FormatSize(hexViewLimit))
+				notes.put("binary: hex dump of the first {{.Size}}", map[string]any{"Size": loc.Size(hexViewLimit)})
 			} else {
-				notes.add("binary: shown as a hex dump")
+				notes.put("binary: shown as a hex dump", nil)
 			}
 		} else {
 			out.text = strings.ToValidUTF8(string(d.Data), "\uFFFD")
@@ -246,10 +256,10 @@ func prepareBody(r *capture.Request, mode string) (out rendered, lang string) {
 			out.text = string(r.Body) // Copy body copies the body as received
 			notes.add(pv.Notes...)    // the count of every part, shown or not
 			if cut != "" {
-				notes.add(cut)
+				notes.addTr(cut)
 			}
 			if pv.Err != nil {
-				notes.err(pv.Err.Error())
+				notes.err(trErr(pv.Err))
 				out.isErr = true
 			}
 			break
@@ -261,43 +271,80 @@ func prepareBody(r *capture.Request, mode string) (out rendered, lang string) {
 		viewCut = v.Cut
 		notes.add(v.Notes...)
 		if v.Err != nil {
-			notes.err(v.Err.Error())
+			notes.err(trErr(v.Err))
 			out.isErr = true
 		}
 		if v.Kind == pretty.Empty {
 			out.text = ""
-			notes.add("empty body")
+			notes.put("empty body", nil)
 		}
 		if len(v.Text) > pretty.HighlightLimit {
-			notes.add(fmt.Sprintf("larger than %s: shown without highlighting", capture.FormatSize(pretty.HighlightLimit)))
+			notes.put("larger than {{.Size}}: shown without highlighting", map[string]any{"Size": loc.Size(pretty.HighlightLimit)})
 		}
-		lang = v.Lang
+		lexer = v.Lang
 		if v.Err != nil {
-			lang = "plaintext"
+			lexer = "plaintext"
 		}
 	}
 	if out.parts == nil {
-		shown, cut := capText(out.text, strings.ToLower(mode), viewCut, r.BodySize)
+		shown, cut := capText(out.text, viewName(mode), viewCut, r.BodySize)
 		if cut != "" {
-			notes.add(cut)
+			notes.addTr(cut)
 			out.copyAll = string(r.Body)
 		}
 		out.text = shown
 	}
 	out.notes = notes
 	out.banner = notes.String()
-	return out, lang
+	return out, lexer
+}
+
+// viewName is a body view's name inside a sentence ("the pretty view").
+func viewName(mode string) string {
+	switch mode {
+	case modePretty:
+		return lang.L("pretty")
+	case modePrettyUnescaped:
+		return lang.L("pretty, unescaped")
+	case modeRaw:
+		return lang.L("raw")
+	case modeHex:
+		return lang.L("hex")
+	}
+	return strings.ToLower(mode)
+}
+
+// modeLabel is the label of a body mode's radio option.
+func modeLabel(mode string) string {
+	switch mode {
+	case modePretty:
+		return lang.L("Pretty")
+	case modeTree:
+		return lang.L("Tree")
+	}
+	return mode // Raw and Hex are the same words in every language
 }
 
 // noteList is a body view's notes in order, each with its severity.
 type noteList []sevNote
 
-// add appends notes whose severity is read from their words (noteSeverity).
+// add appends engine notes (English) whose severity is read from their
+// words (noteSeverity), each shown translated (trNote).
 func (l *noteList) add(notes ...string) {
 	for _, n := range notes {
-		*l = append(*l, sevNote{n, noteSeverity(n)})
+		*l = append(*l, sevNote{trNote(n), noteSeverity(n)})
 	}
 }
+
+// put appends the note key translated with data, its severity read from
+// the English key.
+func (l *noteList) put(key string, data map[string]any) {
+	*l = append(*l, sevNote{lang.L(key, data), noteSeverity(key)})
+}
+
+// addTr appends a note already translated, as a warning: the notes built
+// here that way say the window cut the view.
+func (l *noteList) addTr(n string) { *l = append(*l, sevNote{n, sevWarning}) }
 
 // err appends an error.
 func (l *noteList) err(n string) { *l = append(*l, sevNote{n, sevError}) }
@@ -318,22 +365,25 @@ type Detail struct {
 	fitted  *fitGrid         // the body, wrapped at the pane's width
 	find    *finder          // the body's find bar (find.go)
 	banner  *sevText
-	modes   *widget.RadioGroup
-	unesc   *widget.Check // Pretty shows \u00e3 as ã
-	tree    *treeView     // the body in modeTree, in place of fitted
-	body    string
-	headers *widget.List
-	query   *widget.List
-	rawQ    *widget.Label
-	info    *widget.Form
-	infoBox *container.Scroll // holds info; a new form per capture
-	infoID  string            // the ID the Info tab shows, what its Copy copies
-	tabs    *container.AppTabs
-	checks  *fyne.Container // signature, duplicate, refusal, rule lines
-	params  [][2]string
-	nameW   float32 // width of the longest header name
-	root    fyne.CanvasObject
-	copyFn  func(string)
+	modes   *modeRadio
+	unesc   *widget.Check   // Pretty shows \u00e3 as ã
+	bodyBar *fyne.Container // modes, Unescape, Copy body, Find
+	// copyBody copies the whole body as received (or the view's text).
+	copyBody *widget.Button
+	tree     *treeView // the body in modeTree, in place of fitted
+	body     string
+	headers  *widget.List
+	query    *widget.List
+	rawQ     *widget.Label
+	info     *widget.Form
+	infoBox  *container.Scroll // holds info; a new form per capture
+	infoID   string            // the ID the Info tab shows, what its Copy copies
+	tabs     *container.AppTabs
+	checks   *fyne.Container // signature, duplicate, refusal, rule lines
+	params   [][2]string
+	nameW    float32 // width of the longest header name
+	root     fyne.CanvasObject
+	copyFn   func(string)
 	// render asks for a body view off the UI goroutine; apply runs on it.
 	render func(r *capture.Request, mode string, apply func(rendered))
 
@@ -355,8 +405,15 @@ func newDetail(copyFn func(string), render func(*capture.Request, string, func(r
 	d.grid = d.fitted.TextGrid
 	d.banner = newSevText()
 	d.banner.Hide()
-	d.unesc = widget.NewCheck("Unescape", func(bool) { d.refreshBody() })
-	d.modes = widget.NewRadioGroup([]string{modePretty, modeRaw, modeHex, modeTree}, func(m string) {
+	d.unesc = widget.NewCheck(lang.L("Unescape"), func(bool) { d.refreshBody() })
+	labels := map[string]string{} // radio label → mode
+	var opts []string
+	for _, m := range []string{modePretty, modeRaw, modeHex, modeTree} {
+		labels[modeLabel(m)] = m
+		opts = append(opts, modeLabel(m))
+	}
+	d.modes = newModeRadio(opts, func(l string) {
+		m := labels[l]
 		if m == "" || m == d.mode {
 			return
 		}
@@ -368,13 +425,16 @@ func newDetail(copyFn func(string), render func(*capture.Request, string, func(r
 		}
 		d.refreshBody()
 	})
-	d.modes.Horizontal = true
-	d.modes.SetSelected(modePretty)
+	d.modes.SetSelected(modeLabel(modePretty))
 	d.tree = newTreeView(copyFn)
 	d.tree.root.Hide()
-	copyBody := widget.NewButtonWithIcon("Copy body", theme.ContentCopyIcon(), func() { d.copyFn(d.body) })
+	// Copy body and Find are icons (their tooltips say what they do, see
+	// useTips): with their words the row did not fit a 1024 px window in
+	// Portuguese.
+	d.copyBody = widget.NewButtonWithIcon("", theme.ContentCopyIcon(), func() { d.copyFn(d.body) })
 	d.find = newFinder(d.fitted)
-	bodyTab := container.NewBorder(container.NewVBox(container.NewHBox(d.modes, d.unesc, copyBody, d.find.button), d.banner), d.find.bar, nil, nil,
+	d.bodyBar = container.NewHBox(d.modes.Container, d.unesc, d.copyBody, d.find.button)
+	bodyTab := container.NewBorder(container.NewVBox(d.bodyBar, d.banner), d.find.bar, nil, nil,
 		container.NewStack(d.fitted.box, d.tree.root))
 	d.find.box = bodyTab
 
@@ -428,10 +488,10 @@ func newDetail(copyFn func(string), render func(*capture.Request, string, func(r
 	d.info = widget.NewForm()
 	d.infoBox = container.NewVScroll(d.info)
 	d.tabs = container.NewAppTabs(
-		container.NewTabItem("Body", bodyTab),
-		container.NewTabItem("Headers", d.headers),
-		container.NewTabItem("Query", container.NewBorder(d.rawQ, nil, nil, nil, d.query)),
-		container.NewTabItem("Info", d.infoBox),
+		container.NewTabItem(lang.L("Body"), bodyTab),
+		container.NewTabItem(lang.L("Headers"), d.headers),
+		container.NewTabItem(lang.L("Query"), container.NewBorder(d.rawQ, nil, nil, nil, d.query)),
+		container.NewTabItem(lang.L("Info"), d.infoBox),
 	)
 	d.checks = container.NewVBox()
 	d.checks.Hide()
@@ -443,6 +503,57 @@ func newDetail(copyFn func(string), render func(*capture.Request, string, func(r
 	})
 	d.root = container.NewBorder(container.NewVBox(d.head.root, d.checks), nil, nil, nil, d.tabs)
 	return d
+}
+
+// useTips gives the body row's icon buttons their tooltips.
+func (d *Detail) useTips(t *tips) {
+	d.bodyBar.Objects = []fyne.CanvasObject{d.modes.Container, d.unesc, t.wrap(d.copyBody, lang.L("Copy body")),
+		t.wrap(d.find.button, withKey(lang.L("Find in body"), findShortcut))}
+	d.bodyBar.Refresh()
+}
+
+// modeRadio is a row of radio buttons each as wide as its own label: a
+// horizontal widget.RadioGroup gives every option the width of the widest,
+// and "Formatado" made the body's mode row too wide for a 1024 px window.
+type modeRadio struct {
+	*fyne.Container
+	groups   []*widget.RadioGroup // one option each
+	selected string
+	changed  func(string)
+}
+
+func newModeRadio(opts []string, changed func(string)) *modeRadio {
+	m := &modeRadio{Container: container.NewHBox(), changed: changed}
+	for _, o := range opts {
+		g := widget.NewRadioGroup([]string{o}, nil)
+		g.Required = true // tapping the chosen one keeps it chosen
+		g.OnChanged = func(s string) {
+			if s != "" {
+				m.SetSelected(s)
+			}
+		}
+		m.groups = append(m.groups, g)
+		m.Add(g)
+	}
+	return m
+}
+
+// SetSelected chooses option o (UI goroutine), as RadioGroup.SetSelected.
+func (m *modeRadio) SetSelected(o string) {
+	if o == m.selected {
+		return
+	}
+	m.selected = o
+	for _, g := range m.groups {
+		want := ""
+		if g.Options[0] == o {
+			want = o
+		}
+		if g.Selected != want {
+			g.SetSelected(want)
+		}
+	}
+	m.changed(o)
 }
 
 // addReplay puts the replay bar above the checks and its tab last.
@@ -463,7 +574,7 @@ func (d *Detail) Show(r *capture.Request) {
 	}
 	_, rawQuery, _ := strings.Cut(r.Target, "?")
 	if rawQuery == "" {
-		d.rawQ.SetText("No query string.")
+		d.rawQ.SetText(lang.L("No query string."))
 	} else {
 		d.rawQ.SetText(short("?" + rawQuery))
 	}
@@ -489,7 +600,7 @@ func (d *Detail) refreshBody() {
 			d.body = v.copyAll
 		}
 		if mode == modeTree {
-			d.tree.show(v.tree, "No tree for this body: see the note above.")
+			d.tree.show(v.tree, lang.L("No tree for this body: see the note above."))
 			d.fitted.box.Hide()
 			d.tree.root.Show()
 		} else {
@@ -549,43 +660,45 @@ func (d *Detail) fillInfo() {
 	d.info.Append("ID", container.NewBorder(nil, nil, nil, copyID, idLbl))
 	d.received = widget.NewLabel(d.receivedText())
 	d.received.Wrapping = fyne.TextWrapBreak
-	d.info.Append("Received", d.received)
-	add("Remote address", r.RemoteAddr)
+	d.info.Append(lang.L("Received"), d.received)
+	add(lang.L("Remote address"), r.RemoteAddr)
 	add("Host", r.Host)
-	add("Protocol", r.Proto)
-	size := fmt.Sprintf("%s (%d bytes)", capture.FormatSize(r.BodySize), r.BodySize)
-	add("Body size", size)
-	trunc := "no"
+	add(lang.L("Protocol"), r.Proto)
+	add(lang.L("Body size"), loc.Size(r.BodySize)+" "+lang.L("({{.N}} bytes)", map[string]any{"N": loc.Int(r.BodySize)}))
+	trunc := lang.L("no")
 	if r.Truncated {
-		trunc = "yes — only the first " + capture.FormatSize(int64(len(r.Body))) + " were kept"
+		data := map[string]any{"Kept": loc.Size(int64(len(r.Body))), "Declared": loc.Size(r.DeclaredSize)}
 		if r.DeclaredSize >= 0 {
-			trunc += fmt.Sprintf(" of %s declared", capture.FormatSize(r.DeclaredSize))
+			trunc = lang.L("yes — only the first {{.Kept}} of {{.Declared}} declared were kept", data)
+		} else {
+			trunc = lang.L("yes — only the first {{.Kept}} were kept", data)
 		}
 	}
-	add("Truncated", trunc)
+	add(lang.L("Truncated"), trunc)
 	if r.Error != "" {
-		add("Error", r.Error)
+		add(lang.L("Error"), r.Error)
 	}
+	sig := lang.L("Signature")
 	switch v := r.Verification; {
 	case v == nil && r.Refused != "":
-		add("Signature", "not checked: the request was refused")
+		add(sig, lang.L("not checked: the request was refused"))
 	case v == nil && (r.Truncated || r.Error != ""):
-		add("Signature", "not checked: the body is incomplete")
+		add(sig, lang.L("not checked: the body is incomplete"))
 	case v == nil:
-		add("Signature", "not checked: no verifier applies to this path (Settings → Signatures)")
+		add(sig, lang.L("not checked: no verifier applies to this path (Settings → Signatures)"))
 	case v.OK:
-		add("Signature", "verified, "+v.Scheme+": "+v.Reason)
+		add(sig, lang.L("verified, {{.Scheme}}: {{.Reason}}", map[string]any{"Scheme": v.Scheme, "Reason": v.Reason}))
 	default:
-		add("Signature", "FAILED, "+v.Scheme+": "+v.Reason)
+		add(sig, lang.L("FAILED, {{.Scheme}}: {{.Reason}}", map[string]any{"Scheme": v.Scheme, "Reason": v.Reason}))
 	}
 	if r.DuplicateOf != "" {
-		add("Duplicate of", r.DuplicateOf)
+		add(lang.L("Duplicate of"), r.DuplicateOf)
 	}
 	if r.Refused != "" {
-		add("Refused", r.Refused)
+		add(lang.L("Refused"), r.Refused)
 	}
 	if r.Rule != "" {
-		add("Response rule", r.Rule)
+		add(lang.L("Response rule"), r.Rule)
 	}
 	resp := fmt.Sprintf("%d", r.Response.Status)
 	for _, h := range r.Response.Headers {
@@ -594,7 +707,7 @@ func (d *Detail) fillInfo() {
 	if len(r.Response.Body) > 0 {
 		resp += "\n\n" + strings.ToValidUTF8(string(r.Response.Body), "\uFFFD")
 	}
-	add("Response sent", resp)
+	add(lang.L("Response sent"), resp)
 	d.infoBox.Content = d.info
 	d.infoBox.Refresh()
 	d.infoBox.ScrollToTop()
@@ -607,7 +720,11 @@ func (d *Detail) receivedText() string {
 		now = d.ageAt()
 	}
 	at := d.req.ReceivedAt
-	return fmt.Sprintf("%s (%s)", at.Local().Format("2006-01-02 15:04:05.000 MST"), relTime(now.Sub(at)))
+	layout := "2006-01-02 15:04:05.000 MST"
+	if loc.Lang() == i18n.Portuguese {
+		layout = "02/01/2006 15:04:05.000 MST"
+	}
+	return fmt.Sprintf("%s (%s)", at.Local().Format(layout), loc.Ago(now.Sub(at)))
 }
 
 // refreshAge moves the Info tab's age on; it touches that one label, and

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"fmt"
 	"image/color"
 	"math"
 	"slices"
@@ -13,6 +12,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"golang.org/x/text/unicode/norm"
@@ -286,7 +286,7 @@ type finder struct {
 func newFinder(grid *fitGrid) *finder {
 	f := &finder{grid: grid, cur: -1}
 	f.entry = newFindEntry(f)
-	f.entry.SetPlaceHolder("Find in body")
+	f.entry.SetPlaceHolder(lang.L("Find in body"))
 	f.entry.OnChanged = f.typed
 	f.count = widget.NewLabel("")
 	f.prev = widget.NewButtonWithIcon("", theme.MoveUpIcon(), func() { f.step(-1) })
@@ -297,7 +297,7 @@ func newFinder(grid *fitGrid) *finder {
 	}
 	f.bar = container.NewBorder(nil, nil, nil, container.NewHBox(f.count, f.prev, f.next, f.closeBtn), f.entry)
 	f.bar.Hide()
-	f.button = widget.NewButtonWithIcon("Find", theme.SearchIcon(), f.open)
+	f.button = widget.NewButtonWithIcon("", theme.SearchIcon(), f.open) // an icon: its tooltip says Find in body
 	f.updateControls()
 	return f
 }
@@ -544,25 +544,25 @@ func (f *finder) paintSpan(s span, current bool) {
 // updateControls writes the counter and enables the arrows.
 func (f *finder) updateControls() {
 	n := len(f.spans)
-	total := commas(n)
+	total := loc.Int(int64(n))
 	if f.more {
 		total += "+"
 	}
 	var s string
 	switch {
 	case f.busy:
-		s = "Searching…"
+		s = lang.L("Searching…")
 	case len(f.terms()) == 0:
 		s = ""
 	case n == 0:
-		s = "No matches"
+		s = lang.L("No matches")
 	case f.cur < 0:
 		s = text0(n, total)
 	default:
-		s = fmt.Sprintf("%s of %s", commas(f.cur+1), total)
+		s = lang.L("{{.N}} of {{.Total}}", map[string]any{"N": loc.Int(int64(f.cur + 1)), "Total": total})
 	}
 	if s != "" && !f.ownTerm() {
-		s += " (list search)"
+		s += " " + lang.L("(list search)")
 	}
 	f.count.SetText(s)
 	if n == 0 || f.busy {
@@ -576,10 +576,7 @@ func (f *finder) updateControls() {
 
 // text0 is a match count with no current match.
 func text0(n int, total string) string {
-	if n == 1 {
-		return "1 match"
-	}
-	return total + " matches"
+	return lang.N("{{.Count}} matches", n, map[string]any{"Count": total})
 }
 
 // restyle puts lines, the same text as the grid's lines with other

@@ -10,6 +10,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -70,22 +71,22 @@ type replayPanel struct {
 func newReplayPanel(m *Main) *replayPanel {
 	p := &replayPanel{m: m, fwdIDs: map[string]bool{}}
 	p.target = widget.NewEntry()
-	p.target.SetPlaceHolder("e.g. http://localhost:3000/hooks")
+	p.target.SetPlaceHolder(lang.L("e.g. http://localhost:3000/hooks"))
 	if a := fyne.CurrentApp(); a != nil {
 		p.target.SetText(a.Preferences().String(prefTarget))
 	}
 	p.status = widget.NewLabel("")
 	p.status.Wrapping = fyne.TextWrapWord // a failure is read whole
 	p.status.Hide()                       // shown with the outcome of a send
-	send := widget.NewButtonWithIcon("Replay", theme.MediaPlayIcon(), func() { p.replay() })
+	send := widget.NewButtonWithIcon(lang.L("Replay"), theme.MediaPlayIcon(), func() { p.replay() })
 	send.Importance = widget.HighImportance
-	edit := widget.NewButtonWithIcon("Edit and send…", theme.DocumentCreateIcon(), func() {
+	edit := widget.NewButtonWithIcon(lang.L("Edit and send…"), theme.DocumentCreateIcon(), func() {
 		if p.cur != nil {
 			p.m.showEditor(p.cur, p.target.Text)
 		}
 	})
-	buttons := container.NewHBox(m.tips.wrap(send, withKey("Send this capture again, unchanged", keyReplay)),
-		m.tips.wrap(edit, withKey("Change it, then send", keyEdit)))
+	buttons := container.NewHBox(m.tips.wrap(send, withKey(lang.L("Send this capture again, unchanged"), keyReplay)),
+		m.tips.wrap(edit, withKey(lang.L("Change it, then send"), keyEdit)))
 	p.liveLbl = widget.NewLabel("")
 	p.liveLbl.Truncation = fyne.TextTruncateEllipsis
 	p.liveLbl.Hide()
@@ -94,7 +95,7 @@ func newReplayPanel(m *Main) *replayPanel {
 	p.fwdLine.Hide()
 	if m.opts.Forwarding != nil {
 		m.opts.Forwarding.Watch(p.forwarded)
-		p.live = widget.NewCheck("Forward live", func(on bool) { p.setLive(on) })
+		p.live = widget.NewCheck(lang.L("Forward live"), func(on bool) { p.setLive(on) })
 		if t := m.opts.Forwarding.Target(); t != "" { // --forward on the command line
 			p.target.SetText(t)
 			p.live.Checked = true
@@ -108,7 +109,7 @@ func newReplayPanel(m *Main) *replayPanel {
 		}
 	}
 	p.actions = container.NewVBox(
-		container.NewBorder(nil, nil, widget.NewLabel("To"), buttons, p.target),
+		container.NewBorder(nil, nil, widget.NewLabel(lang.L("To")), buttons, p.target),
 		p.liveLbl, p.fwdLine, p.status)
 	p.resp = newFitGrid()
 	p.list = widget.NewList(
@@ -142,29 +143,49 @@ func newReplayPanel(m *Main) *replayPanel {
 			}()
 		}
 	}
-	compare := widget.NewButton("Compare with the capture", func() {
+	compare := widget.NewButton(lang.L("Compare with the capture"), func() {
 		if i := p.selected; p.cur != nil && i >= 0 && i < len(p.attempts) {
-			p.m.showCompare("Capture "+p.cur.ID+" vs what was sent", p.cur, attemptAsCapture(p.attempts[i]))
+			p.m.showCompare(lang.L("Capture {{.ID}} vs what was sent", map[string]any{"ID": p.cur.ID}), p.cur, attemptAsCapture(p.attempts[i]))
 		}
 	})
 	split := container.NewVSplit(p.list, container.NewBorder(container.NewHBox(compare), nil, nil, nil, p.resp.box))
 	split.Offset = 0.35
-	p.tab = container.NewTabItem("Replays", split)
+	p.tab = container.NewTabItem(lang.L("Replays"), split)
 	return p
 }
 
 // attemptLine is one attempt in the Replays list.
 func attemptLine(a *replay.Attempt) string {
 	when := a.Result.SentAt.Local().Format("15:04:05")
-	kind := a.Kind
+	kind := kindName(a.Kind)
 	if a.Modified {
-		kind += " (modified)"
+		kind += " " + lang.L("(modified)")
 	}
 	// The outcome before the URL: a long URL is what gets cut, never why.
 	if a.Result.Class != "" {
-		return fmt.Sprintf("%s  %s  FAILED (%s): %s  → %s", when, kind, a.Result.Class, a.Result.Err, a.Request.URL)
+		return when + "  " + kind + "  " + failedText(a.Result) + "  → " + a.Request.URL
 	}
-	return fmt.Sprintf("%s  %s  %d in %s  → %s", when, kind, a.Result.Status, a.Result.Timings.Total.Round(10*time.Microsecond), a.Request.URL)
+	return when + "  " + kind + "  " + lang.L("{{.Status}} in {{.Time}}", map[string]any{"Status": a.Result.Status, "Time": a.Result.Timings.Total.Round(10 * time.Microsecond)}) + "  → " + a.Request.URL
+}
+
+// kindName is an attempt's kind as the Replays list says it.
+func kindName(k string) string {
+	switch k {
+	case replay.KindReplay:
+		return lang.L("replay")
+	case replay.KindEdit:
+		return lang.L("edit")
+	case replay.KindForward:
+		return lang.L("forward")
+	case replay.KindBulk:
+		return lang.L("bulk")
+	}
+	return k
+}
+
+// failedText says a send failed, its class and error.
+func failedText(res replay.Result) string {
+	return lang.L("FAILED ({{.Class}}): {{.Err}}", map[string]any{"Class": res.Class, "Err": res.Err})
 }
 
 func attemptImportance(a *replay.Attempt) widget.Importance {
@@ -189,10 +210,10 @@ func attemptText(a *replay.Attempt) string {
 	if capture.IsText(res.Body) {
 		b.WriteString(strings.ToValidUTF8(string(res.Body), "\uFFFD"))
 	} else {
-		fmt.Fprintf(&b, "(binary body, %s)", capture.FormatSize(res.BodySize))
+		b.WriteString(lang.L("(binary body, {{.Size}})", map[string]any{"Size": loc.Size(res.BodySize)}))
 	}
 	if res.Truncated {
-		fmt.Fprintf(&b, "\n… cut at %s of %s", capture.FormatSize(int64(len(res.Body))), capture.FormatSize(res.BodySize))
+		b.WriteString("\n… " + lang.L("cut at {{.Kept}} of {{.Size}}", map[string]any{"Kept": loc.Size(int64(len(res.Body))), "Size": loc.Size(res.BodySize)}))
 	}
 	return text.Block(b.String())
 }
@@ -206,7 +227,7 @@ func attemptHead(a *replay.Attempt) string {
 	for _, h := range r.Headers {
 		fmt.Fprintf(&b, "%s: %s\n", h.Name, h.Value)
 	}
-	fmt.Fprintf(&b, "(%s body)\n\n", capture.FormatSize(int64(len(r.Body))))
+	b.WriteString(lang.L("({{.Size}} body)", map[string]any{"Size": loc.Size(int64(len(r.Body)))}) + "\n\n")
 	b.WriteString(responseHead(a.Result))
 	return b.String()
 }
@@ -216,13 +237,13 @@ func attemptHead(a *replay.Attempt) string {
 func responseHead(res replay.Result) string {
 	var b strings.Builder
 	if res.Class != "" {
-		fmt.Fprintf(&b, "FAILED (%s): %s\n", res.Class, res.Err)
+		b.WriteString(failedText(res) + "\n")
 		return b.String()
 	}
 	t := res.Timings
-	fmt.Fprintf(&b, "HTTP %d   total %s · dns %s · connect %s · tls %s · first byte %s\n", res.Status,
-		t.Total.Round(10*time.Microsecond), t.DNS.Round(time.Microsecond), t.Connect.Round(time.Microsecond),
-		t.TLS.Round(time.Microsecond), t.FirstByte.Round(10*time.Microsecond))
+	fmt.Fprintf(&b, "HTTP %d   %s\n", res.Status, lang.L("total {{.Total}} · dns {{.DNS}} · connect {{.Connect}} · tls {{.TLS}} · first byte {{.First}}", map[string]any{
+		"Total": t.Total.Round(10 * time.Microsecond), "DNS": t.DNS.Round(time.Microsecond), "Connect": t.Connect.Round(time.Microsecond),
+		"TLS": t.TLS.Round(time.Microsecond), "First": t.FirstByte.Round(10 * time.Microsecond)}))
 	for _, h := range res.Headers {
 		fmt.Fprintf(&b, "%s: %s\n", h.Name, h.Value)
 	}
@@ -244,7 +265,7 @@ func (p *replayPanel) setLive(on bool) {
 	if err := replay.CheckTarget(target); err != nil {
 		p.live.SetChecked(false) // calls setLive(false)
 		p.status.Importance = widget.DangerImportance
-		p.status.SetText("Cannot forward: " + err.Error() + ". Type a URL such as http://localhost:3000/webhooks in To.")
+		p.status.SetText(lang.L("Cannot forward: {{.Err}}. Type a URL such as http://localhost:3000/webhooks in To.", map[string]any{"Err": trNote(err.Error())}))
 		p.status.Show()
 		return
 	}
@@ -257,7 +278,7 @@ func (p *replayPanel) setLive(on bool) {
 			p.m.post(func() {
 				p.live.SetChecked(false)
 				p.status.Importance = widget.DangerImportance
-				p.status.SetText("Cannot forward: " + err.Error())
+				p.status.SetText(lang.L("Cannot forward: {{.Err}}", map[string]any{"Err": trNote(err.Error())}))
 				p.status.Show()
 			})
 		}
@@ -281,7 +302,7 @@ func (p *replayPanel) liveOp(op func()) {
 // showLive shows where forwarding goes (UI goroutine).
 func (p *replayPanel) showLive(target string) {
 	p.liveLbl.Importance = widget.HighImportance
-	p.liveLbl.SetText("Forwarding each new capture to " + target)
+	p.liveLbl.SetText(lang.L("Forwarding each new capture to {{.URL}}", map[string]any{"URL": target}))
 	p.liveLbl.Show()
 }
 
@@ -331,7 +352,7 @@ func (p *replayPanel) reload() {
 				return
 			}
 			if err != nil {
-				p.status.SetText("Could not read the replays: " + err.Error())
+				p.status.SetText(lang.L("Could not read the replays: {{.Err}}", map[string]any{"Err": err.Error()}))
 				p.status.Show()
 				return
 			}
@@ -340,7 +361,7 @@ func (p *replayPanel) reload() {
 			p.list.UnselectAll()
 			p.list.Refresh()
 			p.resp.setRows(nil)
-			p.tab.Text = fmt.Sprintf("Replays (%d)", len(as))
+			p.tab.Text = lang.L("Replays ({{.N}})", map[string]any{"N": loc.Int(int64(len(as)))})
 			p.showForwarded(as)
 			p.m.detail.tabs.Refresh()
 		})
@@ -354,9 +375,9 @@ func (p *replayPanel) showForwarded(as []*replay.Attempt) {
 		if a.Kind == replay.KindForward {
 			p.fwdLine.Importance = attemptImportance(a)
 			if a.Result.Class != "" {
-				p.fwdLine.SetText(fmt.Sprintf("Forwarding to %s FAILED, %s: %s", a.Request.URL, a.Result.Class, a.Result.Err))
+				p.fwdLine.SetText(lang.L("Forwarding to {{.URL}} FAILED, {{.Class}}: {{.Err}}", map[string]any{"URL": a.Request.URL, "Class": a.Result.Class, "Err": a.Result.Err}))
 			} else {
-				p.fwdLine.SetText(fmt.Sprintf("Forwarded to %s: %d in %s", a.Request.URL, a.Result.Status, a.Result.Timings.Total.Round(10*time.Microsecond)))
+				p.fwdLine.SetText(lang.L("Forwarded to {{.URL}}: {{.Status}} in {{.Time}}", map[string]any{"URL": a.Request.URL, "Status": a.Result.Status, "Time": a.Result.Timings.Total.Round(10 * time.Microsecond)}))
 			}
 			p.fwdLine.Show()
 			return
@@ -374,7 +395,7 @@ func (p *replayPanel) replay() {
 	req, err := replay.FromCapture(c, target, false)
 	if err != nil {
 		p.status.Importance = widget.DangerImportance
-		p.status.SetText(err.Error())
+		p.status.SetText(trNote(err.Error()))
 		p.status.Show()
 		return
 	}
@@ -382,7 +403,7 @@ func (p *replayPanel) replay() {
 		a.Preferences().SetString(prefTarget, target)
 	}
 	p.status.Importance = widget.MediumImportance
-	p.status.SetText("Sending to " + req.URL + "…")
+	p.status.SetText(lang.L("Sending to {{.URL}}…", map[string]any{"URL": req.URL}))
 	p.status.Show()
 	p.m.sendAttempt(&replay.Attempt{CaptureID: c.ID, Kind: replay.KindReplay, Request: req}, func(a *replay.Attempt) {
 		if p.cur == c {
@@ -403,7 +424,7 @@ func (m *Main) sendAttempt(a *replay.Attempt, done func(*replay.Attempt)) {
 		a.Result = m.opts.Sender.Send(context.Background(), a.Request, replay.Options{Timeout: 30 * time.Second})
 		if m.opts.Replays != nil {
 			if err := m.opts.Replays.Add(context.Background(), a); err != nil {
-				a.Result.Err += " (attempt not stored: " + err.Error() + ")"
+				a.Result.Err += " " + lang.L("(attempt not stored: {{.Err}})", map[string]any{"Err": err.Error()})
 			}
 		}
 		m.post(func() { done(a) })

@@ -1,12 +1,12 @@
 package ui
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -57,18 +57,18 @@ func newTreeView(copyFn func(string)) *treeView {
 	tv.w.HideSeparators = true // a dense list, as JSON viewers show it
 	tv.w.OnSelected = tv.selected
 	tv.w.OnUnselected = func(widget.TreeNodeID) { tv.selected("") }
-	tv.copyPath = widget.NewButtonWithIcon("Copy path", theme.ContentCopyIcon(), func() {
+	tv.copyPath = widget.NewButtonWithIcon(lang.L("Copy path"), theme.ContentCopyIcon(), func() {
 		if tv.sel >= 0 {
 			tv.copyFn(tv.t.Path(tv.sel))
 		}
 	})
-	tv.copyValue = widget.NewButtonWithIcon("Copy value", theme.ContentCopyIcon(), func() {
+	tv.copyValue = widget.NewButtonWithIcon(lang.L("Copy value"), theme.ContentCopyIcon(), func() {
 		if tv.sel >= 0 {
 			tv.copyFn(tv.t.Value(tv.sel))
 		}
 	})
-	tv.expand = widget.NewButtonWithIcon("Expand all", theme.MenuExpandIcon(), tv.expandAll)
-	tv.collapse = widget.NewButtonWithIcon("Collapse all", theme.MenuDropUpIcon(), func() {
+	tv.expand = widget.NewButtonWithIcon(lang.L("Expand all"), theme.MenuExpandIcon(), tv.expandAll)
+	tv.collapse = widget.NewButtonWithIcon(lang.L("Collapse all"), theme.MenuDropUpIcon(), func() {
 		tv.w.CloseAllBranches()
 		tv.w.ScrollToTop()
 	})
@@ -193,7 +193,7 @@ func (tv *treeView) expandAll() {
 	tv.opening = nil
 	tv.w.Refresh() // the branches left shut are branches again
 	if tv.sel < 0 {
-		tv.path.SetText(fmt.Sprintf("Opened the first %s rows; open the rest one branch at a time.", commas(expandAllRows)))
+		tv.path.SetText(lang.L("Opened the first {{.N}} rows; open the rest one branch at a time.", map[string]any{"N": loc.Int(expandAllRows)}))
 	}
 }
 
@@ -206,7 +206,7 @@ func (tv *treeView) selected(uid widget.TreeNodeID) {
 		tv.copyValue.Disable()
 		tv.path.TextStyle = fyne.TextStyle{}
 		tv.path.Importance = widget.LowImportance
-		tv.path.SetText("Select a row to copy its path or value, or right-click it.")
+		tv.path.SetText(lang.L("Select a row to copy its path or value, or right-click it."))
 		return
 	}
 	tv.path.TextStyle = fyne.TextStyle{Monospace: true}
@@ -215,7 +215,7 @@ func (tv *treeView) selected(uid widget.TreeNodeID) {
 	tv.copyValue.Enable()
 	p := tv.t.Path(tv.sel)
 	if p == "" {
-		p = "(the whole document)"
+		p = lang.L("(the whole document)")
 	}
 	tv.path.SetText(short(p))
 }
@@ -223,8 +223,8 @@ func (tv *treeView) selected(uid widget.TreeNodeID) {
 // menu is the right-click menu of node i.
 func (tv *treeView) menu(i int) *fyne.Menu {
 	return fyne.NewMenu("",
-		fyne.NewMenuItemWithIcon("Copy path", theme.ContentCopyIcon(), func() { tv.copyFn(tv.t.Path(i)) }),
-		fyne.NewMenuItemWithIcon("Copy value", theme.ContentCopyIcon(), func() { tv.copyFn(tv.t.Value(i)) }),
+		fyne.NewMenuItemWithIcon(lang.L("Copy path"), theme.ContentCopyIcon(), func() { tv.copyFn(tv.t.Path(i)) }),
+		fyne.NewMenuItemWithIcon(lang.L("Copy value"), theme.ContentCopyIcon(), func() { tv.copyFn(tv.t.Value(i)) }),
 	)
 }
 
@@ -267,10 +267,10 @@ func (r *treeRow) set(uid string) {
 		r.key.SetText("…")
 		r.setType("")
 		if t.Nodes[i].Deep {
-			r.value.SetText(fmt.Sprintf("nested deeper than %d levels: see the Pretty or Raw view", pretty.MaxDepth))
+			r.value.SetText(lang.L("nested deeper than {{.N}} levels: see the Pretty or Raw view", map[string]any{"N": pretty.MaxDepth}))
 		} else {
-			r.value.SetText(fmt.Sprintf("%s more not in the tree (it holds the first %s values): see the Pretty or Raw view",
-				commas(t.Hidden(i)), commas(pretty.MaxTreeNodes)))
+			r.value.SetText(lang.L("{{.N}} more not in the tree (it holds the first {{.Max}} values): see the Pretty or Raw view",
+				map[string]any{"N": loc.Int(int64(t.Hidden(i))), "Max": loc.Int(pretty.MaxTreeNodes)}))
 		}
 		return
 	}
@@ -284,7 +284,7 @@ func (r *treeRow) set(uid string) {
 	case n.Parent >= 0 && t.Nodes[n.Parent].Type == pretty.NodeArray:
 		key = "[" + strconv.Itoa(int(n.Pos)) + "]"
 	case key == "" && n.Parent < 0:
-		key = "(value)"
+		key = lang.L("(value)")
 	case key == "":
 		key = `""`
 	}

@@ -215,6 +215,7 @@ func NewMain(opts Options, w fyne.Window) *Main {
 		m.alerts.n = a
 	}
 	m.detail = newDetail(m.copy, m.renderAsync)
+	m.detail.useTips(m.tips)
 	m.detail.ageAt = func() time.Time { return m.ageAt }
 	m.detail.menu = m.copyItems
 	m.saver = dialogSaver{m}
