@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/gancho-app/gancho/capture"
@@ -57,7 +58,7 @@ func (m *Main) showCompare(title string, a, b *capture.Request) {
 	grid := widget.NewTextGrid()
 	grid.Scroll = fyne.ScrollBoth
 	ignore := widget.NewEntry()
-	ignore.SetPlaceHolder("ignore: timestamp, webhook-id, webhook-signature, data.updated_at")
+	ignore.SetPlaceHolder(lang.L("ignore: timestamp, webhook-id, webhook-signature, data.updated_at"))
 	run := func() {
 		r := diff.Compare(a, b, diff.Options{Ignore: strings.Split(ignore.Text, ",")})
 		grid.Rows = diffRows(r.String())
@@ -65,7 +66,7 @@ func (m *Main) showCompare(title string, a, b *capture.Request) {
 	}
 	ignore.OnChanged = func(string) { run() }
 	run()
-	d := dialog.NewCustom(title, "Close", container.NewBorder(ignore, nil, nil, nil, grid), m.win)
+	d := dialog.NewCustom(title, lang.L("Close"), container.NewBorder(ignore, nil, nil, nil, grid), m.win)
 	d.Resize(fyne.NewSize(860, 600))
 	d.Show()
 }
@@ -85,11 +86,11 @@ func attemptAsCapture(a *replay.Attempt) *capture.Request {
 // and compare it with the capture marked, named by method, path and time.
 func (m *Main) compareItems(id string) []*fyne.MenuItem {
 	if m.compareBase == id {
-		return []*fyne.MenuItem{fyne.NewMenuItem("Unmark for comparison", func() { m.markCompare("") })}
+		return []*fyne.MenuItem{fyne.NewMenuItem(lang.L("Unmark for comparison"), func() { m.markCompare("") })}
 	}
-	items := []*fyne.MenuItem{fyne.NewMenuItem("Mark for comparison", func() { m.markCompare(id) })}
+	items := []*fyne.MenuItem{fyne.NewMenuItem(lang.L("Mark for comparison"), func() { m.markCompare(id) })}
 	if m.compareBase != "" {
-		items = append(items, fyne.NewMenuItem("Compare with marked: "+m.compareName, func() { m.compareWithMarked(id) }))
+		items = append(items, fyne.NewMenuItem(lang.L("Compare with marked: {{.Name}}", map[string]any{"Name": m.compareName}), func() { m.compareWithMarked(id) }))
 	}
 	return items
 }
@@ -100,7 +101,7 @@ func captureName(r *capture.Request, now time.Time) string {
 	at := r.ReceivedAt.Local()
 	when := at.Format("15:04:05")
 	if y, mo, d := now.Local().Date(); at.Year() != y || at.Month() != mo || at.Day() != d {
-		when = at.Format("Jan 2 15:04:05")
+		when = loc.Date(at) + at.Format(":05")
 	}
 	return r.Method + " " + elideMiddle(text.Line(r.Target), 48) + " · " + when
 }
@@ -135,14 +136,14 @@ func (m *Main) compareWithMarked(id string) {
 	ctx := context.Background()
 	a, err := m.opts.Captures.Get(ctx, m.compareBase)
 	if err != nil {
-		m.count.SetText("Could not open the marked capture: " + err.Error())
+		m.count.SetText(lang.L("Could not open the marked capture: {{.Err}}", map[string]any{"Err": err.Error()}))
 		return
 	}
 	b, err := m.opts.Captures.Get(ctx, id)
 	if err != nil {
-		m.count.SetText("Could not open " + id + ": " + err.Error())
+		m.count.SetText(lang.L("Could not open {{.ID}}: {{.Err}}", map[string]any{"ID": id, "Err": err.Error()}))
 		return
 	}
 	now := m.now()
-	m.showCompare("Compare "+captureName(a, now)+" with "+captureName(b, now), a, b)
+	m.showCompare(lang.L("Compare {{.A}} with {{.B}}", map[string]any{"A": captureName(a, now), "B": captureName(b, now)}), a, b)
 }

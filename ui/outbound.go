@@ -14,7 +14,6 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/events"
 	"github.com/gancho-app/gancho/exchange"
 	"github.com/gancho-app/gancho/internal/text"
@@ -540,7 +539,7 @@ func deliveryCols(d outbound.Delivery, total int, now time.Time) (when, state, n
 	// Today's deliveries by time alone: the row's room goes to the state
 	// and the names.
 	at := d.CreatedAt.In(now.Location())
-	when = at.Format("Jan 2 15:04")
+	when = loc.Date(at)
 	if y, m, dd := at.Date(); y == now.Year() && m == now.Month() && dd == now.Day() {
 		when = at.Format("15:04:05")
 	}
@@ -634,7 +633,7 @@ func attemptsText(d outbound.Delivery, as []outbound.Attempt, total int, now tim
 			b.Reset()
 		}
 	}
-	loc := now.Location()
+	tz := now.Location()
 	b.WriteString(deliveryHead(d, total, now))
 	flush() // the head is redrawn alone as its countdown runs
 	if len(as) == 0 {
@@ -644,17 +643,17 @@ func attemptsText(d outbound.Delivery, as []outbound.Attempt, total int, now tim
 		}
 	}
 	for _, a := range as {
-		fmt.Fprintf(&b, "\n#%d  %s  %s\n", a.N, a.At.In(loc).Format("15:04:05.000"), a.URL)
+		fmt.Fprintf(&b, "\n#%d  %s  %s\n", a.N, a.At.In(tz).Format("15:04:05.000"), a.URL)
 		for _, h := range a.RequestHeaders {
 			fmt.Fprintf(&b, "  > %s: %s\n", h.Name, maskCredential(h.Name, h.Value))
 		}
 		switch {
 		case len(a.RequestBody) > 0:
-			fmt.Fprintf(&b, "Body sent (%s):\n", capture.FormatSize(a.RequestBodySize))
+			fmt.Fprintf(&b, "Body sent (%s):\n", loc.Size(a.RequestBodySize))
 			flush()
 			out = append(out, chunk{strings.ToValidUTF8(string(a.RequestBody), "\uFFFD"), bodyLang(a.RequestHeaders.Get("Content-Type"))})
 			if a.RequestBodySize > int64(len(a.RequestBody)) {
-				fmt.Fprintf(&b, "… (the first %s of %s)", capture.FormatSize(int64(len(a.RequestBody))), capture.FormatSize(a.RequestBodySize))
+				fmt.Fprintf(&b, "… (the first %s of %s)", loc.Size(int64(len(a.RequestBody))), loc.Size(a.RequestBodySize))
 			}
 			b.WriteString("\n")
 		case a.RequestHeaders.Get("Content-Type") == "":
@@ -687,7 +686,7 @@ func attemptsText(d outbound.Delivery, as []outbound.Attempt, total int, now tim
 			}
 		}
 		if !a.NextAt.IsZero() {
-			fmt.Fprintf(&b, "→ attempt %d at %s\n", a.N+1, a.NextAt.In(loc).Format("15:04:05"))
+			fmt.Fprintf(&b, "→ attempt %d at %s\n", a.N+1, a.NextAt.In(tz).Format("15:04:05"))
 		}
 	}
 	flush()
@@ -759,7 +758,7 @@ func (r *subRow) set(i int, s outbound.Subscription) {
 	if !s.LastAt.IsZero() {
 		// The age leads the second line, so the state beside the name
 		// has the room to be read whole.
-		detail = "ran " + relTime(now.Sub(s.LastAt)) + " · " + detail
+		detail = "ran " + loc.Ago(now.Sub(s.LastAt)) + " · " + detail
 	}
 	r.detail.SetText(detail)
 	r.status.Text, r.status.Color = subStatus(s, r.p.lastDel[s.ID], r.p.totals[s.ID], now)

@@ -428,7 +428,7 @@ func TestMethodFilterListsStoredMethods(t *testing.T) {
 	})
 	h.do(func() { h.m.method.SetSelected("PROPFIND") })
 	h.waitFor(t, "PROPFIND filtering", func() bool { return len(h.m.items) == 1 && h.m.items[0].Target == "/dav" })
-	h.do(func() { h.m.method.SetSelected(allMethods) })
+	h.do(func() { h.m.method.SetSelected(allMethods()) })
 	if err := h.store.Delete(context.Background(), custom.ID); err != nil {
 		t.Fatal(err)
 	}
