@@ -49,6 +49,41 @@ func diffRows(s string) []widget.TextGridRow {
 	return rows
 }
 
+// compareText is diff.Result.String in the window's language: the same
+// lines, the changes themselves (+, -, ~ and the values) as they are.
+func compareText(r diff.Result) string {
+	var b strings.Builder
+	note := ""
+	if r.Note != "" {
+		note = lang.L(r.Note) // diff's notes are in the catalogue
+	}
+	if r.Equal() {
+		if note != "" {
+			return lang.L("No differences ({{.Note}}).", map[string]any{"Note": note}) + "\n"
+		}
+		return lang.L("No differences.") + "\n"
+	}
+	mode := map[string]any{"Mode": lang.X("diff."+r.Mode, r.Mode)}
+	count := func(none, some string, n int) string {
+		if n == 0 { // Portuguese puts 0 in the singular: zero has its own text
+			return lang.L(none, mode)
+		}
+		return plural(some, n, mode)
+	}
+	b.WriteString(count("Headers: no differences", "Headers: {{.Count}} differences", len(r.Headers)) + "\n")
+	for _, c := range r.Headers {
+		b.WriteString("  " + c.String() + "\n")
+	}
+	b.WriteString("\n" + count("Body ({{.Mode}}): no differences", "Body ({{.Mode}}): {{.Count}} differences", len(r.Body)) + "\n")
+	if note != "" {
+		b.WriteString("  # " + note + "\n")
+	}
+	for _, c := range r.Body {
+		b.WriteString("  " + c.String() + "\n")
+	}
+	return b.String()
+}
+
 // showCompare opens a comparison of a (the original) with b, with a field
 // to ignore headers and JSON fields such as timestamps.
 func (m *Main) showCompare(title string, a, b *capture.Request) {
@@ -61,7 +96,7 @@ func (m *Main) showCompare(title string, a, b *capture.Request) {
 	ignore.SetPlaceHolder(lang.L("ignore: timestamp, webhook-id, webhook-signature, data.updated_at"))
 	run := func() {
 		r := diff.Compare(a, b, diff.Options{Ignore: strings.Split(ignore.Text, ",")})
-		grid.Rows = diffRows(r.String())
+		grid.Rows = diffRows(compareText(r))
 		grid.Refresh()
 	}
 	ignore.OnChanged = func(string) { run() }

@@ -9,9 +9,11 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/gancho-app/gancho/capture"
+	"github.com/gancho-app/gancho/diff"
 	"github.com/gancho-app/gancho/i18n"
 )
 
@@ -83,7 +85,7 @@ func TestMainWindowInPortuguese(t *testing.T) {
 		found := h.eval(func() bool {
 			var b *widget.Button
 			walk(h.m.Content(), func(o fyne.CanvasObject) {
-				if w, ok := o.(*widget.Button); ok && w.Text == "Limpar tudo" {
+				if w, ok := o.(*widget.Button); ok && w.Text == "Limpar" {
 					b = w
 				}
 			})
@@ -93,12 +95,12 @@ func TestMainWindowInPortuguese(t *testing.T) {
 			return b != nil
 		})
 		if !found {
-			t.Fatal(`no "Limpar tudo" button`)
+			t.Fatal(`no "Limpar" button`)
 		}
 	}
 
-	if l := read(""); l.count != "Nenhuma captura" || l.pause != "Pausar lista" {
-		t.Errorf("empty store: count %q, pause button %q; want \"Nenhuma captura\", \"Pausar lista\"", l.count, l.pause)
+	if l := read(""); l.count != "Nenhuma captura" || l.pause != "Pausar" {
+		t.Errorf("empty store: count %q, pause button %q; want \"Nenhuma captura\", \"Pausar\"", l.count, l.pause)
 	}
 
 	one := add("/hooks/crm")
@@ -110,6 +112,17 @@ func TestMainWindowInPortuguese(t *testing.T) {
 	}
 	if !strings.HasPrefix(l.meta, "há 2 min · 1,4 MiB") {
 		t.Errorf("row meta %q, want it to start with %q", l.meta, "há 2 min · 1,4 MiB")
+	}
+	// At the smallest window (1000×640 on a 1024×700 screen) the count
+	// line is drawn whole beside the list's buttons.
+	var need, has float32
+	h.do(func() {
+		h.win.Resize(fyne.NewSize(1000, 640))
+		need = fyne.MeasureText(h.m.count.Text, theme.TextSize(), fyne.TextStyle{}).Width + 2*theme.InnerPadding()
+		has = h.m.count.Size().Width
+	})
+	if need > has+0.5 {
+		t.Errorf("count line %q cut at 1000×640: needs %.0f px, has %.0f", l.count, need, has)
 	}
 	clearAll()
 	if l := read(""); l.buttons != "Cancelar | Excluir 1 captura" || l.msg != "Isso exclui a 1 captura de /tmp/x.\nNão é possível desfazer." {
@@ -130,4 +143,35 @@ func TestMainWindowInPortuguese(t *testing.T) {
 		t.Fatal("no Excluir 2 capturas button")
 	}
 	h.waitFor(t, "the list cleared", func() bool { return len(h.m.items) == 0 && h.m.count.Text == "Nenhuma captura" })
+}
+
+// TestCompareTextInLanguages: the comparison's headings follow the
+// language, singular, plural and zero right in both; the changes
+// themselves stay as they are.
+func TestCompareTextInLanguages(t *testing.T) {
+	one := []diff.Change{{Kind: diff.Changed, Path: "X-A", Old: "1", New: "2"}}
+	two := []diff.Change{{Kind: diff.Added, Path: "data.tags[1]", New: `"sp"`}, {Kind: diff.Removed, Path: "old", Old: "true"}}
+	for _, c := range []struct {
+		lang string
+		r    diff.Result
+		want string
+	}{
+		{i18n.English, diff.Result{Mode: "json"}, "No differences.\n"},
+		{i18n.Portuguese, diff.Result{Mode: "json"}, "Nenhuma diferença.\n"},
+		{i18n.Portuguese, diff.Result{Mode: "text", Note: "not valid JSON on both sides: compared as text"},
+			"Nenhuma diferença (JSON inválido em um dos lados: comparado como texto).\n"},
+		{i18n.English, diff.Result{Headers: one, Mode: "json", Body: two},
+			"Headers: 1 difference\n  ~ X-A: 1 → 2\n\nBody (json): 2 differences\n  + data.tags[1]: \"sp\"\n  - old: true\n"},
+		{i18n.Portuguese, diff.Result{Headers: one, Mode: "json", Body: two},
+			"Cabeçalhos: 1 diferença\n  ~ X-A: 1 → 2\n\nCorpo (JSON): 2 diferenças\n  + data.tags[1]: \"sp\"\n  - old: true\n"},
+		{i18n.Portuguese, diff.Result{Mode: "text", Body: one},
+			"Cabeçalhos: nenhuma diferença\n\nCorpo (texto): 1 diferença\n  ~ X-A: 1 → 2\n"},
+	} {
+		t.Run(c.lang+"/"+strings.SplitN(c.want, "\n", 2)[0], func(t *testing.T) {
+			inLanguage(t, c.lang)
+			if got := compareText(c.r); got != c.want {
+				t.Errorf("got\n%s\nwant\n%s", got, c.want)
+			}
+		})
+	}
 }

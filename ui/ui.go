@@ -258,10 +258,13 @@ func NewMain(opts Options, w fyne.Window) *Main {
 	// of its secret prefix, never the scheme and host; Copy copies it whole.
 	m.urlLbl = newMidLabel(m.localURL(), 16)
 	copyURL := widget.NewButtonWithIcon("", theme.ContentCopyIcon(), m.copyURL)
-	clear := widget.NewButtonWithIcon(lang.L("Clear all"), theme.DeleteIcon(), m.confirmClear)
+	// The list bar's buttons say it in one word where a language needs the
+	// room (Portuguese): with the count beside them they share a third of
+	// a 1024 px window. The menu keeps the longer names.
+	clear := widget.NewButtonWithIcon(lang.X("list.clear", "Clear all"), theme.DeleteIcon(), m.confirmClear)
 	// Capture itself never pauses (a sender must not see errors); the
 	// list does, so a flood does not scroll what you are reading away.
-	m.pause = widget.NewButtonWithIcon(lang.L("Pause list"), theme.MediaPauseIcon(), m.togglePause)
+	m.pause = widget.NewButtonWithIcon(lang.X("list.pause", "Pause list"), theme.MediaPauseIcon(), m.togglePause)
 	top := container.NewHBox()
 	if opts.Recorder != nil {
 		m.capture = widget.NewCheck(lang.L("Capture on"), func(on bool) {
@@ -898,12 +901,12 @@ func (m *Main) togglePause() {
 	m.paused = !m.paused
 	defer m.updateMenu()
 	if m.paused {
-		m.pause.SetText(lang.L("Resume list"))
+		m.pause.SetText(lang.X("list.resume", "Resume list"))
 		m.pause.SetIcon(theme.MediaPlayIcon())
 		return
 	}
 	m.waiting = 0
-	m.pause.SetText(lang.L("Pause list"))
+	m.pause.SetText(lang.X("list.pause", "Pause list"))
 	m.pause.SetIcon(theme.MediaPauseIcon())
 	m.reload()
 }
@@ -1081,7 +1084,7 @@ func (m *Main) apply(ev capture.Event) {
 		m.addMethod(ev.Request.Method) // filterable even while the list is paused
 		if m.paused {
 			m.waiting++
-			m.pause.SetText(plural("Resume list ({{.Count}} new)", m.waiting))
+			m.pause.SetText(lang.XN("list.resume.new", "Resume list ({{.Count}} new)", m.waiting, map[string]any{"Count": loc.Int(int64(m.waiting))}))
 			return
 		}
 		if m.filtered() {
