@@ -125,7 +125,7 @@ func TestMainWindowInPortuguese(t *testing.T) {
 		t.Errorf("count line %q cut at 1000×640: needs %.0f px, has %.0f", l.count, need, has)
 	}
 	clearAll()
-	if l := read(""); l.buttons != "Cancelar | Excluir 1 captura" || l.msg != "Isso exclui a 1 captura de /tmp/x.\nNão é possível desfazer." {
+	if l := read(""); l.buttons != "Cancelar | Excluir 1 captura" || l.msg != "Isso exclui 1 captura de /tmp/x.\nNão é possível desfazer." {
 		t.Errorf("Clear all with one capture: buttons %q, message %q", l.buttons, l.msg)
 	}
 	tapDialogButton(h, "Cancelar")
