@@ -52,7 +52,7 @@ func TestEventLabelsByLanguage(t *testing.T) {
 		})
 	}
 	inLanguage(t, i18n.Portuguese)
-	if got := eventLabel(events.All()[0]); got != "1. client.phase_changed — Mudança de fase do cliente" {
+	if got := eventLabel(events.All()[0]); got != "1. Mudança de fase do cliente — client.phase_changed" {
 		t.Errorf("first event in the form: %q", got)
 	}
 }

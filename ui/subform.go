@@ -121,11 +121,9 @@ func (e *escEntry) TypedKey(ev *fyne.KeyEvent) {
 	e.Entry.TypedKey(ev)
 }
 
-// eventLabel is an event as the form lists it: its number, its machine
-// name (what the receiver gets), and its label in the window's language.
-func eventLabel(e events.Event) string {
-	return fmt.Sprintf("%d. %s — %s", e.Number, e.Name, eventTitle(e))
-}
+// eventLabel is an event as the form lists it: as the event pickers do,
+// the CRM menu's words first, then the machine name the receiver gets.
+func eventLabel(e events.Event) string { return eventChoice(e) }
 
 func newSubForm(s outbound.Subscription, isNew bool, copyFn func(string)) *subForm {
 	f := &subForm{orig: s, eventOf: map[string]string{}, copy: copyFn,
