@@ -22,9 +22,9 @@ func cmdEvents(args []string, stdout, stderr io.Writer) error {
 	}
 	var c common
 	fs := newFlags("events", stderr, &c)
-	asJSON := fs.Bool("json", false, "list the events as JSON (number, name, labels, fields)")
-	asXML := fs.Bool("xml", false, "sample: print the XML rendering instead of JSON")
-	seed := fs.Uint64("seed", 0, "sample: a seed for repeatable data (0: random)")
+	asJSON := fs.Bool("json", false, tr.T("list the events as JSON (number, name, labels, fields)"))
+	asXML := fs.Bool("xml", false, tr.T("sample: print the XML rendering instead of JSON"))
+	seed := fs.Uint64("seed", 0, tr.T("sample: a seed for repeatable data (0: random)"))
 	rest, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -32,12 +32,12 @@ func cmdEvents(args []string, stdout, stderr io.Writer) error {
 	switch sub {
 	case "":
 		if len(rest) > 0 {
-			return usageError{fmt.Errorf("events: unexpected %q; use \"gancho events sample NAME\" for a sample", rest[0])}
+			return usageError{errors.New("events: " + tr.T(`unexpected "{{.Arg}}"; use "gancho events sample NAME" for a sample`, vars("Arg", rest[0])))}
 		}
 		return listEvents(stdout, *asJSON)
 	case "show", "sample":
 		if len(rest) != 1 {
-			return usageError{fmt.Errorf("events %s: name one event, e.g. \"gancho events %s client.created\" (\"gancho events\" lists them)", sub, sub)}
+			return usageError{fmt.Errorf("events %s: %s", sub, tr.T(`name one event, e.g. "gancho events {{.Sub}} client.created" ("gancho events" lists them)`, vars("Sub", sub)))}
 		}
 		ev, ok := events.Lookup(rest[0])
 		if !ok {
@@ -83,7 +83,7 @@ func listEvents(w io.Writer, asJSON bool) error {
 }
 
 func showEvent(w io.Writer, e events.Event) error {
-	fmt.Fprintf(w, "%d. %s — %s / %s\n%s\n\nFields of data:\n", e.Number, e.Name, e.Label, e.LabelPT, e.Description)
+	fmt.Fprintf(w, "%d. %s — %s / %s\n%s\n\n%s\n", e.Number, e.Name, e.Label, e.LabelPT, e.Description, tr.T("Fields of data:"))
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, f := range e.Fields {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\n", f.Name, f.Type, f.Doc)
@@ -94,7 +94,7 @@ func showEvent(w io.Writer, e events.Event) error {
 // explainRelay adds the next step to send (outbound) errors.
 func explainRelay(err error) string {
 	if errors.Is(err, events.ErrUnknown) {
-		return err.Error() + `; run "gancho events" to see the 30 names.`
+		return err.Error() + "; " + tr.T(`run "gancho events" to see the 30 names.`)
 	}
 	return ""
 }

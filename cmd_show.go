@@ -25,7 +25,7 @@ func cmdShow(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if len(pos) != 1 {
-		return usageError{errors.New(`show needs one capture id: run "gancho list" to see them`)}
+		return usageError{errors.New(tr.T(`show needs one capture id: run "gancho list" to see them`))}
 	}
 	e, err := app.OpenData(c.data)
 	if err != nil {
