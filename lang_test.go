@@ -77,8 +77,8 @@ func TestCLILanguage(t *testing.T) {
 func TestCLILanguageFromSettings(t *testing.T) {
 	for _, c := range []struct {
 		name, setting, lang string
-		args              []string
-		want              string
+		args                []string
+		want                string
 	}{
 		{"setting pt over LANG en", "pt-BR", "en_US.UTF-8", nil, "Uso de gancho list:"},
 		{"setting en over LANG pt", "en", "pt_BR.UTF-8", nil, "Usage of gancho list:"},
