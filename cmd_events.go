@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/gancho-app/gancho/events"
+	"github.com/gancho-app/gancho/i18n"
 )
 
 // cmdEvents lists the catalogue, describes one event, or prints a sample.
@@ -74,16 +75,31 @@ func listEvents(w io.Writer, asJSON bool) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(evs)
 	}
+	// A table for people (--json is for scripts): the labels of the
+	// chosen language first, the CRM menu's own words.
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "#\tNAME\tEVENT\tEVENTO")
+	pt := tr.Lang() == i18n.Portuguese
+	if pt {
+		fmt.Fprintln(tw, "#\tNOME\tEVENTO\tEVENT")
+	} else {
+		fmt.Fprintln(tw, "#\tNAME\tEVENT\tEVENTO")
+	}
 	for _, e := range evs {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", e.Number, e.Name, e.Label, e.LabelPT)
+		first, second := e.Label, e.LabelPT
+		if pt {
+			first, second = second, first
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", e.Number, e.Name, first, second)
 	}
 	return tw.Flush()
 }
 
 func showEvent(w io.Writer, e events.Event) error {
-	fmt.Fprintf(w, "%d. %s — %s / %s\n%s\n\n%s\n", e.Number, e.Name, e.Label, e.LabelPT, e.Description, tr.T("Fields of data:"))
+	first, second := e.Label, e.LabelPT
+	if tr.Lang() == i18n.Portuguese {
+		first, second = second, first
+	}
+	fmt.Fprintf(w, "%d. %s — %s / %s\n%s\n\n%s\n", e.Number, e.Name, first, second, e.Description, tr.T("Fields of data:"))
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, f := range e.Fields {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\n", f.Name, f.Type, f.Doc)

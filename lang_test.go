@@ -58,6 +58,8 @@ func TestCLILanguage(t *testing.T) {
 		{"listen -h LANG en_US", []string{"LANG", "en_US.UTF-8"}, []string{"listen", "-h"}, enListen, ptListen},
 		{"listen -h --lang en over LANG pt_BR", []string{"LANG", "pt_BR.UTF-8"}, []string{"listen", "-h", "--lang", "en"}, enListen, ptListen},
 		{"listen -h default translated", []string{"LANG", "pt_BR.UTF-8"}, []string{"listen", "-h"}, `(padrão "25MiB")`, "(default"},
+		{"events table pt labels first", []string{"LANG", "pt_BR.UTF-8"}, []string{"events"}, "Novo cliente", "#   NAME"},
+		{"events table en labels first", []string{"LANG", "en_US.UTF-8"}, []string{"events"}, "New client", "#   NOME"},
 		{"subscriptions help pt", []string{"LANG", "pt_BR.UTF-8"}, []string{"subscriptions"}, "os webhooks de saída", "the outbound webhooks"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
