@@ -101,8 +101,9 @@ func TestCLILanguageFromSettings(t *testing.T) {
 	}
 }
 
-// TestCLIMachineOutputSameInBothLanguages: list --json and export are
-// for scripts: byte-identical whatever the language.
+// TestCLIMachineOutputSameInBothLanguages: list (--json or its capture
+// lines), export and events --json are for scripts: byte-identical
+// whatever the language.
 func TestCLIMachineOutputSameInBothLanguages(t *testing.T) {
 	inEnv(t)
 	dir := t.TempDir()
@@ -121,6 +122,7 @@ func TestCLIMachineOutputSameInBothLanguages(t *testing.T) {
 	}
 	for _, args := range [][]string{
 		{"list", "--json"},
+		{"list"}, // capture.Line, the format listen and tail print: grepped by scripts
 		{"export", "--format", "har"},
 		{"export", "--format", "jsonl"},
 		{"export", "--format", "curl"},
