@@ -162,6 +162,7 @@ func newFlags(name string, stderr io.Writer, c *common) *flag.FlagSet {
 // positional. Every command parses its arguments with it.
 func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	var flags, pos []string
+	dangling := false // the last flag lacks its value
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if a == "--" {
@@ -187,20 +188,26 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 		if i+1 < len(args) {
 			i++
 			flags = append(flags, args[i])
+		} else {
+			dangling = true
 		}
 	}
 	// The flag package would print the error and then the usage, and run
 	// the error again: print nothing here but -h's usage.
 	out := fs.Output()
 	fs.SetOutput(io.Discard)
-	err := fs.Parse(append(append(flags, "--"), pos...))
+	parse := append(append(flags, "--"), pos...)
+	if dangling { // else "--" would be taken for its value
+		parse = flags
+	}
+	err := fs.Parse(parse)
 	fs.SetOutput(out)
 	if errors.Is(err, flag.ErrHelp) {
 		fs.Usage()
 		return nil, err
 	}
 	if err != nil {
-		return nil, usageError{fmt.Errorf("%w %s", err, tr.T(`("{{.Cmd}} -h" lists the flags)`, vars("Cmd", fs.Name())))}
+		return nil, usageError{fmt.Errorf("%s %s", flagError(err), tr.T(`("{{.Cmd}} -h" lists the flags)`, vars("Cmd", fs.Name())))}
 	}
 	return fs.Args(), nil
 }
@@ -243,4 +250,18 @@ func noArgs(cmd string, pos []string) error {
 		return usageError{fmt.Errorf("%s: %s", cmd, tr.T(`unexpected argument "{{.Arg}}" ("gancho {{.Cmd}} -h" lists the flags)`, vars("Arg", pos[0], "Cmd", cmd)))}
 	}
 	return nil
+}
+
+// flagError is the flag package's error in the chosen language: its two
+// usual sentences (an unknown flag, a flag without its value) are
+// translated; the others keep the package's English.
+func flagError(err error) string {
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
+		return tr.T("flag provided but not defined: {{.Flag}}", vars("Flag", name))
+	}
+	if name, ok := strings.CutPrefix(msg, "flag needs an argument: "); ok {
+		return tr.T("flag needs an argument: {{.Flag}}", vars("Flag", name))
+	}
+	return msg
 }
