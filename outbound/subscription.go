@@ -33,6 +33,13 @@ var (
 type Problem struct {
 	Field   string
 	Message string
+	// Key is Message's source text with {{.A1}}, {{.A2}}… where the
+	// values go, and Data those values, already formatted: a window
+	// translates Key (a catalogue key) and fills it with Data, so this
+	// package needs no translation layer. Key is "" for a problem made
+	// without one; Message is then all there is.
+	Key  string
+	Data map[string]any
 }
 
 // InvalidError is the error Validate methods return: every problem found,
@@ -62,7 +69,59 @@ func (e *InvalidError) Unwrap() error { return ErrInvalid }
 type problems []Problem
 
 func (ps *problems) add(field, format string, a ...any) {
-	*ps = append(*ps, Problem{Field: field, Message: fmt.Sprintf(format, a...)})
+	*ps = append(*ps, newProblem(field, format, a...))
+}
+
+// newProblem is the problem that format and a describe, with its Key and Data:
+// each verb of format becomes a placeholder ({{.A1}} for the first), filled
+// with the argument as the verb formats it ("%q" quotes), and "%%" a "%".
+func newProblem(field, format string, a ...any) Problem {
+	var key strings.Builder
+	data := map[string]any{}
+	n := 0
+	for i := 0; i < len(format); i++ {
+		c := format[i]
+		if c != '%' || i+1 == len(format) {
+			key.WriteByte(c)
+			continue
+		}
+		if format[i+1] == '%' {
+			key.WriteByte('%')
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(format) && strings.IndexByte("+-# 0123456789.", format[j]) >= 0 {
+			j++
+		}
+		if j == len(format) || n >= len(a) {
+			key.WriteString(format[i:])
+			break
+		}
+		name := "A" + strconv.Itoa(n+1)
+		data[name] = fmt.Sprintf(format[i:j+1], a[n])
+		fmt.Fprintf(&key, "{{.%s}}", name)
+		n++
+		i = j
+	}
+	if len(data) == 0 {
+		data = nil
+	}
+	return Problem{Field: field, Message: fmt.Sprintf(format, a...), Key: key.String(), Data: data}
+}
+
+// ProblemsOf is the problems err lists one by one: an *InvalidError's, or
+// a *SpecError's (ParseRetry); nil for any other error.
+func ProblemsOf(err error) []Problem {
+	var inv *InvalidError
+	if errors.As(err, &inv) {
+		return inv.Problems
+	}
+	var se *SpecError
+	if errors.As(err, &se) {
+		return se.Problems
+	}
+	return nil
 }
 
 func (ps problems) err(what string) error {

@@ -17,7 +17,6 @@ import (
 
 	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/capture/pretty"
-	"github.com/gancho-app/gancho/i18n"
 	"github.com/gancho-app/gancho/internal/text"
 )
 
@@ -166,15 +165,6 @@ func capText(s, what string, viewCut bool, body int64) (string, string) {
 		return s[:cut], lang.L("the window shows the first {{.Shown}} of the {{.View}} view: lines 1–{{.Lines}} ({{.Bytes}} bytes) of the first {{.Of}} lines ({{.OfBytes}} bytes) the view was cut to; the body is {{.Body}} ({{.BodyBytes}} bytes) and Copy body copies all of it", data)
 	}
 	return s[:cut], lang.L("the window shows the first {{.Shown}} of the {{.View}} view: lines 1–{{.Lines}} ({{.Bytes}} bytes) of {{.Of}} lines ({{.OfBytes}} bytes); the body is {{.Body}} ({{.BodyBytes}} bytes) and Copy body copies all of it", data)
-}
-
-// commas writes n with thousands separators: 2,097,152.
-func commas(n int) string {
-	s := fmt.Sprint(n)
-	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }
 
 // capParts keeps the parts of a multipart view under textViewLimit all
@@ -720,11 +710,7 @@ func (d *Detail) receivedText() string {
 		now = d.ageAt()
 	}
 	at := d.req.ReceivedAt
-	layout := "2006-01-02 15:04:05.000 MST"
-	if loc.Lang() == i18n.Portuguese {
-		layout = "02/01/2006 15:04:05.000 MST"
-	}
-	return fmt.Sprintf("%s (%s)", at.Local().Format(layout), loc.Ago(now.Sub(at)))
+	return fmt.Sprintf("%s (%s)", loc.Date(at.Local())+at.Local().Format(":05.000 MST"), loc.Ago(now.Sub(at)))
 }
 
 // refreshAge moves the Info tab's age on; it touches that one label, and
@@ -749,19 +735,4 @@ func queryParams(target string) [][2]string {
 		out = append(out, [2]string{f.Name, f.Value})
 	}
 	return out
-}
-
-// relTime renders an age for people: "just now", "5 s ago", "3 min ago".
-func relTime(d time.Duration) string {
-	switch {
-	case d < 2*time.Second:
-		return "just now"
-	case d < time.Minute:
-		return fmt.Sprintf("%d s ago", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%d min ago", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%d h ago", int(d.Hours()))
-	}
-	return fmt.Sprintf("%d days ago", int(d.Hours()/24))
 }

@@ -100,7 +100,7 @@ func TestTrNote(t *testing.T) {
 		{"multipart part 2: unexpected EOF: showing the body as text", "parte 2 do multipart: fim inesperado do documento: mostrando o corpo como texto"},
 		{"truncated: only the first 1 MiB of 3 MiB declared were kept", "truncado: só os primeiros 1 MiB dos 3 MiB declarados foram guardados"},
 		{"replay target \"ftp://x\": scheme \"ftp\" is not supported; use http:// or https://",
-			"destino \"ftp://x\": o esquema \"ftp\" não é suportado; use http:// ou https://"},
+			"alvo \"ftp://x\": o esquema \"ftp\" não é suportado; use http:// ou https://"},
 		{"something new from the engine", "something new from the engine"},
 	}
 	for _, c := range cases {

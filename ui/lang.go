@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"maps"
 	"os"
 	"strings"
 
@@ -47,4 +48,17 @@ func UseLanguage(l string) {
 	if err := lang.AddTranslationsFS(assets.Lang, assets.LangDir); err != nil {
 		fyne.LogError("translations", err)
 	}
+}
+
+// plural is key (a text with {{.Count}}, its plural forms in the
+// catalogues) in n's plural form, {{.Count}} written in the language's
+// digits ("1.234 capturas"); more fills the key's other placeholders. For
+// n = 0 call sites show their own text: Portuguese puts 0 in the "one"
+// form ("0 captura"), which reads wrong.
+func plural(key string, n int, more ...map[string]any) string {
+	data := map[string]any{"Count": loc.Int(int64(n))}
+	for _, m := range more {
+		maps.Copy(data, m)
+	}
+	return lang.N(key, n, data)
 }

@@ -241,7 +241,7 @@ func newSettingsForm(cur settings.Settings, copyFn func(string)) *settingsForm {
 		f.keep.SetText(strconv.Itoa(*c))
 	}
 	f.keepBytes = widget.NewEntry()
-	f.keepBytes.SetPlaceHolder(capture.FormatSize(capture.DefaultMaxBodyBytes) + " (the default); 0: no limit")
+	f.keepBytes.SetPlaceHolder(loc.Size(capture.DefaultMaxBodyBytes) + " (the default); 0: no limit")
 	if b := cur.Retention.Bytes; b != nil {
 		// Rounded forms ("4.7 GiB") only where they read back exactly, so
 		// saving the dialog unchanged keeps the setting.

@@ -18,6 +18,7 @@ import (
 
 	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/exchange"
+	"github.com/gancho-app/gancho/i18n"
 	"github.com/gancho-app/gancho/internal/database"
 	"github.com/gancho-app/gancho/outbound"
 	"github.com/gancho-app/gancho/replay"
@@ -428,7 +429,7 @@ func TestMethodFilterListsStoredMethods(t *testing.T) {
 	})
 	h.do(func() { h.m.method.SetSelected("PROPFIND") })
 	h.waitFor(t, "PROPFIND filtering", func() bool { return len(h.m.items) == 1 && h.m.items[0].Target == "/dav" })
-	h.do(func() { h.m.method.SetSelected(allMethods) })
+	h.do(func() { h.m.method.SetSelected(allMethods()) })
 	if err := h.store.Delete(context.Background(), custom.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -444,6 +445,15 @@ func TestMethodFilterListsStoredMethods(t *testing.T) {
 // screen opens at) every single-line field's placeholder is drawn whole,
 // in the Inbound and the Outbound section. A cut hint reads like a bug.
 func TestPlaceholdersFit(t *testing.T) {
+	for _, l := range []string{i18n.English, i18n.Portuguese} {
+		t.Run(l, func(t *testing.T) {
+			inLanguage(t, l)
+			placeholdersFit(t)
+		})
+	}
+}
+
+func placeholdersFit(t *testing.T) {
 	h := fullHarness(t)
 	h.add(t, "POST", "/hooks/a", "application/json", []byte(`{"a":1}`))
 	h.waitFor(t, "list", func() bool { return len(h.m.items) == 1 })
