@@ -3,15 +3,12 @@ package ui
 import (
 	"bytes"
 	"compress/gzip"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/theme"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/i18n"
@@ -184,45 +181,32 @@ func TestReplayClickThroughPortuguese(t *testing.T) {
 			t.Errorf("response view lacks %q:\n%s", want, resp)
 		}
 	}
-	if findButton(t, p.actions, "Editar e enviar…") == nil {
-		t.Error("no Editar e enviar…")
+	if findButton(t, p.actions, "Editar…") == nil {
+		t.Error("no Editar…")
 	}
 }
 
-// TestPlaceholdersFitPortuguese is TestPlaceholdersFit for the Inbound
-// section in Portuguese: the longer words of the replay bar and the body's
-// mode row must leave the replay target's hint whole at 1000×640.
-func TestPlaceholdersFitPortuguese(t *testing.T) {
-	inLanguage(t, i18n.Portuguese)
-	h := fullHarness(t)
-	h.add(t, "POST", "/hooks/a", "application/json", []byte(`{"a":1}`))
-	h.waitFor(t, "list", func() bool { return len(h.m.items) == 1 })
-	h.do(func() {
-		h.win.Resize(fyne.NewSize(1000, 640))
-		h.m.list.Select(0)
-	})
-	h.waitFor(t, "the detail", func() bool { return h.m.selectedID() != "" })
-	var cut []string
-	var seen int
-	h.do(func() {
-		walk(h.m.root, func(o fyne.CanvasObject) {
-			e, ok := o.(*widget.Entry)
-			if !ok || e.PlaceHolder == "" || e.MultiLine || !e.Visible() || e.Size().Width == 0 {
-				return
-			}
-			if e == h.m.replays.target {
-				seen++
-			}
-			need := fyne.MeasureText(e.PlaceHolder, theme.TextSize(), fyne.TextStyle{}).Width + 2*theme.InnerPadding()
-			if need > e.Size().Width+0.5 {
-				cut = append(cut, fmt.Sprintf("%q needs %.0f px, has %.0f", e.PlaceHolder, need, e.Size().Width))
-			}
-		})
-	})
-	if seen != 1 {
-		t.Errorf("the replay target was not checked")
+// TestTreePreviewPortuguese: the tree's counts ("{2 keys}") are words of
+// the window's language, singular and plural.
+func TestTreePreviewPortuguese(t *testing.T) {
+	r := &capture.Request{Headers: capture.Headers{{Name: "Content-Type", Value: "application/json"}},
+		Body: []byte(`{"a":{"b":1,"c":2},"l":[1],"e":{}}`)}
+	previews := func() []string {
+		v, _ := prepareBody(r, modeTree)
+		var out []string
+		for i := range v.tree.Nodes {
+			out = append(out, preview(v.tree, i))
+		}
+		return out
 	}
-	for _, c := range cut {
-		t.Errorf("placeholder cut: %s", c)
+	if got := strings.Join(previews(), " "); !strings.Contains(got, "{2 keys}") || !strings.Contains(got, "[1 item]") {
+		t.Errorf("English previews %q", got)
+	}
+	inLanguage(t, i18n.Portuguese)
+	got := strings.Join(previews(), " ")
+	for _, want := range []string{"{3 chaves}", "{2 chaves}", "[1 item]", "{}"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("Portuguese previews %q lack %q", got, want)
+		}
 	}
 }

@@ -80,7 +80,7 @@ func newReplayPanel(m *Main) *replayPanel {
 	p.status.Hide()                       // shown with the outcome of a send
 	send := widget.NewButtonWithIcon(lang.L("Replay"), theme.MediaPlayIcon(), func() { p.replay() })
 	send.Importance = widget.HighImportance
-	edit := widget.NewButtonWithIcon(lang.L("Edit and send…"), theme.DocumentCreateIcon(), func() {
+	edit := widget.NewButtonWithIcon(lang.X("replay.edit", "Edit and send…"), theme.DocumentCreateIcon(), func() {
 		if p.cur != nil {
 			p.m.showEditor(p.cur, p.target.Text)
 		}

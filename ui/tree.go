@@ -293,7 +293,26 @@ func (r *treeRow) set(uid string) {
 	}
 	r.key.SetText(text.Line(key))
 	r.setType(n.Type.String())
-	r.value.SetText(t.Preview(i))
+	r.value.SetText(preview(t, i))
+}
+
+// preview is pretty.Tree.Preview in the window's language: the counts of
+// objects, arrays and elements are words; values are shown as they are.
+func preview(t *pretty.Tree, i int) string {
+	n := &t.Nodes[i]
+	c := int(n.Count)
+	data := map[string]any{"Count": loc.Int(int64(c))}
+	switch {
+	case n.Type == pretty.NodeObject && c > 0:
+		return "{" + lang.N("{{.Count}} keys", c, data) + "}"
+	case n.Type == pretty.NodeArray && c > 0:
+		return "[" + lang.N("{{.Count}} items", c, data) + "]"
+	case n.Type == pretty.NodeElement && c > 0:
+		return "<" + lang.N("{{.Count}} children", c, data) + ">"
+	case n.Type == pretty.NodeElement && n.Value == "":
+		return lang.L("(empty)")
+	}
+	return t.Preview(i)
 }
 
 // Tapped selects the row, as a click on the tree's own row does.
