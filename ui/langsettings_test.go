@@ -1,12 +1,20 @@
 package ui
 
 import (
+	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"strconv"
 	"testing"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"github.com/gancho-app/gancho/assets"
 	"github.com/gancho-app/gancho/i18n"
+	"github.com/gancho-app/gancho/internal/text"
 	"github.com/gancho-app/gancho/settings"
 )
 
@@ -50,6 +58,50 @@ func TestLanguageSetting(t *testing.T) {
 				t.Errorf("picked %q: saved Language %q, want %q", c.pick, got, c.want)
 			}
 		})
+	}
+}
+
+// TestRuleMessagesTranslated: every message of the rules parser, read
+// from its source, has a Portuguese text, so a new one cannot slip by.
+func TestRuleMessagesTranslated(t *testing.T) {
+	pt := map[string]any{}
+	files, _ := fs.Glob(assets.Lang, assets.LangDir+"/*.pt_BR.json")
+	for _, name := range files {
+		b, err := assets.Lang.ReadFile(name)
+		if err == nil {
+			err = json.Unmarshal(b, &pt)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	f, err := parser.ParseFile(token.NewFileSet(), "../rules/parse.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	ast.Inspect(f, func(nd ast.Node) bool {
+		c, ok := nd.(*ast.CallExpr)
+		if !ok {
+			return true
+		}
+		if sel, ok := c.Fun.(*ast.SelectorExpr); !ok || sel.Sel.Name != "errAt" || len(c.Args) < 2 {
+			return true
+		}
+		lit, ok := c.Args[1].(*ast.BasicLit) // not "header %s "+msg
+		if !ok {
+			return true
+		}
+		format, _ := strconv.Unquote(lit.Value)
+		key, _ := text.Keyed(format, make([]any, len(c.Args)-2)...)
+		n++
+		if _, ok := pt[key]; !ok {
+			t.Errorf("no Portuguese text for the rules parser's %q", key)
+		}
+		return true
+	})
+	if n < 40 {
+		t.Errorf("found %d parser messages: the scan is broken", n)
 	}
 }
 
@@ -102,6 +154,27 @@ func TestTunnelReasonPortuguese(t *testing.T) {
 		t.Run(c.in, func(t *testing.T) {
 			if got := tunnelReason(c.in); got != c.want {
 				t.Errorf("got %q, want %q", got, c.want)
+			}
+		})
+	}
+}
+
+// TestRuleErrorsPortuguese: a rule that does not parse is explained in
+// Portuguese under the rules field, with its place and the parser's
+// values.
+func TestRuleErrorsPortuguese(t *testing.T) {
+	inLanguage(t, i18n.Portuguese)
+	newHarness(t)
+	for _, c := range []struct{ rules, want string }{
+		{"POST /x -> banana", "linha 1, coluna 12: esperava um status (200–599), hang ou close depois de '->'"},
+		{"* /a\nGET /b -> 700", "linha 1, coluna 5: esperava '->' e uma resposta depois do caminho, como * /a -> 503"},
+		{"GET /b -> 200 x0", "linha 1, coluna 15: a repetição tem de ser pelo menos 1, como x3"},
+	} {
+		t.Run(c.rules, func(t *testing.T) {
+			f := newSettingsForm(settings.Settings{}, func(string) {})
+			f.rules.SetText(c.rules)
+			if got := f.rulesMsg.Text; got != c.want {
+				t.Errorf("got  %q\nwant %q", got, c.want)
 			}
 		})
 	}

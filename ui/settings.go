@@ -471,17 +471,21 @@ func (f *settingsForm) checkRules() {
 	}
 }
 
-// ruleErrText is a rules parse error with its place in the window's
-// language. The parser's message itself stays English for now.
+// ruleErrText is a rules parse error in the window's language: its place,
+// and its message by the parser's key (English when a key is unknown).
 func ruleErrText(err error) string {
 	var se *rules.SyntaxError
 	if !errors.As(err, &se) {
 		return err.Error()
 	}
-	if se.Line > 0 {
-		return lang.L("line {{.Line}}, column {{.Col}}: {{.Msg}}", map[string]any{"Line": se.Line, "Col": se.Col, "Msg": se.Msg})
+	msg := se.Msg
+	if se.Key != "" {
+		msg = lang.X(se.Key, se.Msg, se.Data)
 	}
-	return lang.L("column {{.Col}}: {{.Msg}}", map[string]any{"Col": se.Col, "Msg": se.Msg})
+	if se.Line > 0 {
+		return lang.L("line {{.Line}}, column {{.Col}}: {{.Msg}}", map[string]any{"Line": se.Line, "Col": se.Col, "Msg": msg})
+	}
+	return lang.L("column {{.Col}}: {{.Msg}}", map[string]any{"Col": se.Col, "Msg": msg})
 }
 
 // checkRelay says what is missing or wrong in relay settings (none when
