@@ -11,6 +11,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/gancho-app/gancho/assets"
 	"github.com/gancho-app/gancho/i18n"
@@ -177,5 +178,28 @@ func TestRuleErrorsPortuguese(t *testing.T) {
 				t.Errorf("got  %q\nwant %q", got, c.want)
 			}
 		})
+	}
+}
+
+// TestVerifierErrorPortuguese: Add verifier, tapped with a form the
+// verifier package refuses, says why in Portuguese.
+func TestVerifierErrorPortuguese(t *testing.T) {
+	inLanguage(t, i18n.Portuguese)
+	newHarness(t)
+	f := newSettingsForm(settings.Settings{}, func(string) {})
+	f.scheme.SetSelected("hmac")
+	f.secret.SetText("s3cret")
+	var add *widget.Button
+	walk(f.tabs.Items[2].Content, func(o fyne.CanvasObject) {
+		if b, ok := o.(*widget.Button); ok && b.Text == "Adicionar verificador" {
+			add = b
+		}
+	})
+	if add == nil {
+		t.Fatal("no Adicionar verificador button")
+	}
+	test.Tap(add)
+	if want := "o hmac precisa do nome do cabeçalho da assinatura, p. ex. header=X-Signature"; f.addErr.Text != want {
+		t.Errorf("got %q, want %q", f.addErr.Text, want)
 	}
 }

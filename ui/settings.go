@@ -447,7 +447,7 @@ func (f *settingsForm) addVerifier() {
 	}
 	if err := c.ValidateNew(); err != nil { // strict: the user is typing this secret
 		f.addErr.Importance = widget.DangerImportance
-		f.addErr.SetText(err.Error())
+		f.addErr.SetText(verifierErrText(err))
 		return
 	}
 	f.verifiers = slices.DeleteFunc(f.verifiers, func(v verify.Config) bool { return v.Scheme == c.Scheme && v.Path == c.Path })
@@ -486,6 +486,16 @@ func ruleErrText(err error) string {
 		return lang.L("line {{.Line}}, column {{.Col}}: {{.Msg}}", map[string]any{"Line": se.Line, "Col": se.Col, "Msg": msg})
 	}
 	return lang.L("column {{.Col}}: {{.Msg}}", map[string]any{"Col": se.Col, "Msg": msg})
+}
+
+// verifierErrText is why a verifier cannot be added, in the window's
+// language (English when its key is unknown).
+func verifierErrText(err error) string {
+	var ce *verify.ConfigError
+	if !errors.As(err, &ce) || ce.Key == "" {
+		return err.Error()
+	}
+	return lang.X(ce.Key, ce.Msg, ce.Data)
 }
 
 // checkRelay says what is missing or wrong in relay settings (none when
