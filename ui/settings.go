@@ -267,7 +267,8 @@ func newSettingsForm(cur settings.Settings, copyFn func(string)) *settingsForm {
 	windowTab := alignedForm(
 		// Labelled in the field's column: the bilingual label would widen
 		// every tab's label column.
-		row("", container.NewHBox(widget.NewLabelWithStyle(languageLabel, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), f.language)),
+		row("", container.NewHBox(widget.NewLabelWithStyle(languageLabel, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+			container.NewStack(selectStrut(f.language.Options), f.language))),
 		row("", note(lang.L("Applies the next time Gancho opens."))),
 		row("", f.notify),
 		row("", note(lang.L("One notification at once, then at most one every few seconds that counts the rest."))),
@@ -340,6 +341,18 @@ var (
 
 // hmacHeaderExample is a header name: the same in every language.
 const hmacHeaderExample = "X-Signature"
+
+// selectStrut keeps a select as wide as its widest option (a Select sizes
+// itself to its placeholder, and cut "Português (Brasil)" short).
+func selectStrut(options []string) fyne.CanvasObject {
+	w := float32(0)
+	for _, o := range options {
+		w = max(w, fyne.MeasureText(o, theme.TextSize(), fyne.TextStyle{}).Width)
+	}
+	strut := canvas.NewRectangle(color.Transparent)
+	strut.SetMinSize(fyne.NewSize(w+4*theme.InnerPadding()+theme.IconInlineSize(), 0))
+	return strut
+}
 
 // redactToken is tunnel.Redact in the window's language.
 func redactToken(token string) string {
