@@ -213,7 +213,7 @@ func newEditor(m *Main, c *capture.Request, target string) *editor {
 			e.m.win.Canvas().Focus(r.name)
 		}
 	})
-	e.format = widget.NewButton(lang.L("Format"), func() {
+	e.format = widget.NewButton(lang.X("editor.format", "Format"), func() {
 		if e.bodyMode != bodyText {
 			return
 		}

@@ -499,7 +499,8 @@ func bulkSummary(s replay.Summary, total int) string {
 		"OK": loc.Int(int64(s.OK)), "Other": loc.Int(int64(s.Other))}
 	var failed []string
 	for c, n := range s.Failed {
-		failed = append(failed, loc.Int(int64(n))+" "+string(c)) // the class is a machine name (refused, timeout)
+		failed = append(failed, lang.L("{{.Count}} {{.Class}}", map[string]any{"Count": loc.Int(int64(n)),
+			"Class": lang.X("bulk.failure."+string(c), string(c))}))
 	}
 	if len(failed) == 0 {
 		return lang.L("Sent {{.Sent}} of {{.Total}} in {{.Elapsed}}: {{.OK}} answered 2xx, {{.Other}} answered otherwise.", data)
