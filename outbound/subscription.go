@@ -11,6 +11,7 @@ import (
 
 	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/events"
+	"github.com/gancho-app/gancho/internal/text"
 	"github.com/gancho-app/gancho/verify"
 )
 
@@ -72,42 +73,11 @@ func (ps *problems) add(field, format string, a ...any) {
 	*ps = append(*ps, newProblem(field, format, a...))
 }
 
-// newProblem is the problem that format and a describe, with its Key and Data:
-// each verb of format becomes a placeholder ({{.A1}} for the first), filled
-// with the argument as the verb formats it ("%q" quotes), and "%%" a "%".
+// newProblem is the problem that format and a describe, with its Key and Data
+// (text.Keyed).
 func newProblem(field, format string, a ...any) Problem {
-	var key strings.Builder
-	data := map[string]any{}
-	n := 0
-	for i := 0; i < len(format); i++ {
-		c := format[i]
-		if c != '%' || i+1 == len(format) {
-			key.WriteByte(c)
-			continue
-		}
-		if format[i+1] == '%' {
-			key.WriteByte('%')
-			i++
-			continue
-		}
-		j := i + 1
-		for j < len(format) && strings.IndexByte("+-# 0123456789.", format[j]) >= 0 {
-			j++
-		}
-		if j == len(format) || n >= len(a) {
-			key.WriteString(format[i:])
-			break
-		}
-		name := "A" + strconv.Itoa(n+1)
-		data[name] = fmt.Sprintf(format[i:j+1], a[n])
-		fmt.Fprintf(&key, "{{.%s}}", name)
-		n++
-		i = j
-	}
-	if len(data) == 0 {
-		data = nil
-	}
-	return Problem{Field: field, Message: fmt.Sprintf(format, a...), Key: key.String(), Data: data}
+	key, data := text.Keyed(format, a...)
+	return Problem{Field: field, Message: fmt.Sprintf(format, a...), Key: key, Data: data}
 }
 
 // ProblemsOf is the problems err lists one by one: an *InvalidError's, or
