@@ -3,8 +3,10 @@ package ui
 import (
 	"bytes"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -13,6 +15,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -136,10 +139,10 @@ func (t *headerTable) headers() ([]capture.Header, error) {
 			continue // an empty row is no header
 		}
 		if name == "" || strings.ContainsAny(name, " \t:\r\n") {
-			return nil, fmt.Errorf("header %d: %q is not a header name (letters, digits and -, no spaces or colons)", i+1, name)
+			return nil, errors.New(lang.L("header {{.N}}: {{.Name}} is not a header name (letters, digits and -, no spaces or colons)", map[string]any{"N": i + 1, "Name": strconv.Quote(name)}))
 		}
 		if strings.ContainsAny(value, "\r\n") {
-			return nil, fmt.Errorf("header %s: a value cannot hold a line break", name)
+			return nil, errors.New(lang.L("header {{.Name}}: a value cannot hold a line break", map[string]any{"Name": name}))
 		}
 		out = append(out, capture.Header{Name: name, Value: value})
 	}
@@ -151,8 +154,8 @@ func newEditor(m *Main, c *capture.Request, target string) *editor {
 	e := &editor{m: m, c: c}
 	e.method = widget.NewSelectEntry([]string{"POST", "PUT", "PATCH", "GET", "DELETE"})
 	e.url = widget.NewEntry()
-	e.url.SetPlaceHolder("http://localhost:3000/webhooks")
-	e.hdrs = newHeaderTable("Name", "value")
+	e.url.SetPlaceHolder(exampleTarget)
+	e.hdrs = newHeaderTable(lang.L("Name"), lang.L("value"))
 	e.body = widget.NewMultiLineEntry()
 	e.body.TextStyle = fyne.TextStyle{Monospace: true}
 	e.body.Wrapping = fyne.TextWrapOff
@@ -164,14 +167,14 @@ func newEditor(m *Main, c *capture.Request, target string) *editor {
 	e.hexEdit = widget.NewMultiLineEntry()
 	e.hexEdit.TextStyle = fyne.TextStyle{Monospace: true}
 	e.hexEdit.Wrapping = fyne.TextWrapOff
-	e.hexBtn = widget.NewButton("Edit as hex", e.editAsHex)
-	e.hexPane = container.NewBorder(widget.NewLabel("Hex, two digits a byte; spaces and line breaks are ignored."), nil, nil, nil, e.hexEdit)
+	e.hexBtn = widget.NewButton(lang.L("Edit as hex"), e.editAsHex)
+	e.hexPane = container.NewBorder(widget.NewLabel(lang.L("Hex, two digits a byte; spaces and line breaks are ignored.")), nil, nil, nil, e.hexEdit)
 	e.bodyBin = container.NewBorder(container.NewVBox(e.binNote, container.NewHBox(e.hexBtn)), nil, nil, nil, e.binHex.box)
 	e.bodyBox = container.NewStack(e.body)
 	e.out = newFitGrid() // the timing line and long headers wrap at the pane's width
 	e.msg = widget.NewLabel("")
 	e.msg.Wrapping = fyne.TextWrapWord
-	e.msg.SetText("Send, and the answer shows here: status, timings, headers and the body.")
+	e.msg.SetText(lang.L("Send, and the answer shows here: status, timings, headers and the body."))
 
 	if c != nil {
 		r, err := replay.FromCapture(c, target, false)
@@ -204,13 +207,13 @@ func newEditor(m *Main, c *capture.Request, target string) *editor {
 		e.addHeader("Content-Type", "application/json")
 	}
 
-	add := widget.NewButtonWithIcon("Add header", theme.ContentAddIcon(), func() {
+	add := widget.NewButtonWithIcon(lang.L("Add header"), theme.ContentAddIcon(), func() {
 		r := e.addHeader("", "")
 		if e.m.win != nil {
 			e.m.win.Canvas().Focus(r.name)
 		}
 	})
-	e.format = widget.NewButton("Format", func() {
+	e.format = widget.NewButton(lang.X("editor.format", "Format"), func() {
 		if e.bodyMode != bodyText {
 			return
 		}
@@ -219,33 +222,33 @@ func newEditor(m *Main, c *capture.Request, target string) *editor {
 		}
 		e.highlight()
 	})
-	e.file = widget.NewButtonWithIcon("From file…", theme.FolderOpenIcon(), e.chooseFile)
+	e.file = widget.NewButtonWithIcon(lang.L("From file…"), theme.FolderOpenIcon(), e.chooseFile)
 	e.tabs = container.NewAppTabs(
-		container.NewTabItem("Edit", e.bodyBox),
-		container.NewTabItem("Highlighted", e.view.box))
+		container.NewTabItem(lang.L("Edit"), e.bodyBox),
+		container.NewTabItem(lang.L("Highlighted"), e.view.box))
 	e.tabs.OnSelected = func(t *container.TabItem) {
 		if t.Content == e.view.box {
 			e.highlight()
 		}
 	}
 	e.syncBodyButtons()
-	e.send = widget.NewButtonWithIcon("Send", theme.MailSendIcon(), e.sendNow)
+	e.send = widget.NewButtonWithIcon(lang.L("Send"), theme.MailSendIcon(), e.sendNow)
 	e.send.Importance = widget.HighImportance
 
 	// The signature choice sits above the response, by Send: under the
 	// body it took the room the header rows need in a small window.
-	respTop := container.NewVBox(widget.NewLabelWithStyle("Response", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), e.msg)
+	respTop := container.NewVBox(widget.NewLabelWithStyle(lang.L("Response"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), e.msg)
 	if e.signer != nil {
-		e.sign = widget.NewRadioGroup([]string{signKeep, signResign}, nil)
-		e.sign.SetSelected(signKeep)
-		respTop.Objects = append([]fyne.CanvasObject{widget.NewLabel("Signature (" + e.signer.String() + ")"), e.sign}, respTop.Objects...)
+		e.sign = widget.NewRadioGroup([]string{lang.L(signKeep), lang.L(signResign)}, nil)
+		e.sign.SetSelected(lang.L(signKeep))
+		respTop.Objects = append([]fyne.CanvasObject{widget.NewLabel(lang.L("Signature ({{.Scheme}})", map[string]any{"Scheme": e.signer.String()})), e.sign}, respTop.Objects...)
 	}
 	e.hdrView = container.NewVScroll(e.hdrs.box)
 	e.hdrView.SetMinSize(fyne.NewSize(0, 90))
-	hdrBar := container.NewHBox(widget.NewLabelWithStyle("Headers", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), layout.NewSpacer(), add)
+	hdrBar := container.NewHBox(widget.NewLabelWithStyle(lang.L("Headers"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), layout.NewSpacer(), add)
 	headers := container.NewBorder(hdrBar, nil, nil, nil, e.hdrView)
 	bodyPane := container.NewBorder(
-		container.NewHBox(widget.NewLabelWithStyle("Body", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), layout.NewSpacer(), e.file, e.format),
+		container.NewHBox(widget.NewLabelWithStyle(lang.L("Body"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), layout.NewSpacer(), e.file, e.format),
 		nil, nil, nil, e.tabs)
 	top := container.NewVSplit(headers, bodyPane)
 	top.Offset = 0.3
@@ -293,7 +296,7 @@ func (e *editor) request() (replay.Request, error) {
 	req := replay.Request{Method: strings.ToUpper(strings.TrimSpace(e.method.Text)),
 		URL: strings.TrimSpace(e.url.Text)}
 	if req.Method == "" || req.URL == "" {
-		return req, fmt.Errorf("give a method and a URL")
+		return req, errors.New(lang.L("give a method and a URL"))
 	}
 	body, err := e.bodyBytes()
 	if err != nil {
@@ -338,13 +341,13 @@ func (e *editor) setBody(b []byte) {
 	} else {
 		e.bodyMode = bodyBinary
 		e.shown = ""
-		size := fmt.Sprintf("%d bytes", len(b))
+		size := lang.N("{{.Count}} bytes", len(b), map[string]any{"Count": loc.Int(int64(len(b)))})
 		if len(b) >= 1024 {
 			size = loc.Size(int64(len(b))) + " (" + size + ")"
 		}
-		note := "Binary body, " + size + ": sent unchanged. Change it with Edit as hex, or replace it with From file…"
+		note := lang.L("Binary body, {{.Size}}: sent unchanged. Change it with Edit as hex, or replace it with From file…", map[string]any{"Size": size})
 		if len(b) > hexEditLimit {
-			note = "Binary body, " + size + ": sent unchanged. It is too large to edit as hex here; replace it with From file…"
+			note = lang.L("Binary body, {{.Size}}: sent unchanged. It is too large to edit as hex here; replace it with From file…", map[string]any{"Size": size})
 		}
 		e.binNote.SetText(note)
 		e.binHex.setRows(nil)
@@ -352,7 +355,7 @@ func (e *editor) setBody(b []byte) {
 		go func() {
 			dump := pretty.Hex(b, hexViewLimit)
 			if len(b) > hexViewLimit {
-				dump += fmt.Sprintf("… the first %s of %s shown; all of it is sent\n", loc.Size(hexViewLimit), loc.Size(int64(len(b))))
+				dump += lang.L("… the first {{.Shown}} of {{.Size}} shown; all of it is sent", map[string]any{"Shown": loc.Size(hexViewLimit), "Size": loc.Size(int64(len(b)))}) + "\n"
 			}
 			rows := keepWhole(highlightWrapped(dump, "plaintext", st, noWrap)) // dump lines scroll, never wrap
 			e.m.post(func() {
@@ -419,11 +422,11 @@ func parseHex(s string) ([]byte, error) {
 		return r
 	}, s)
 	if len(clean)%2 != 0 {
-		return nil, fmt.Errorf("the body's hex has an odd number of digits (%d): each byte is two digits", len(clean))
+		return nil, errors.New(lang.L("the body's hex has an odd number of digits ({{.Count}}): each byte is two digits", map[string]any{"Count": loc.Int(int64(len(clean)))}))
 	}
 	out, err := hex.DecodeString(clean)
 	if err != nil {
-		return nil, fmt.Errorf("the body's hex: %w; use only 0-9, a-f and spaces", err)
+		return nil, wrapL("the body's hex: {{.Err}}; use only 0-9, a-f and spaces", err, nil)
 	}
 	return out, nil
 }
@@ -458,7 +461,7 @@ func (e *editor) chooseFile() {
 	}
 	showFileOpen(e.m.win, bodyChoice, func(rc fyne.URIReadCloser, err error) {
 		if err != nil {
-			e.fail(fmt.Errorf("open the body file: %w", err))
+			e.fail(wrapL("open the body file: {{.Err}}", err, nil))
 			return
 		}
 		if rc == nil {
@@ -470,9 +473,9 @@ func (e *editor) chooseFile() {
 			e.m.post(func() {
 				switch {
 				case err != nil:
-					e.fail(fmt.Errorf("read %s: %w", rc.URI().Name(), err))
+					e.fail(wrapL("read {{.File}}: {{.Err}}", err, map[string]any{"File": rc.URI().Name()}))
 				case len(b) > fileBodyLimit:
-					e.fail(fmt.Errorf("%s is larger than %s; send it with curl --data-binary instead", rc.URI().Name(), loc.Size(fileBodyLimit)))
+					e.fail(errors.New(lang.L("{{.File}} is larger than {{.Size}}; send it with curl --data-binary instead", map[string]any{"File": rc.URI().Name(), "Size": loc.Size(fileBodyLimit)})))
 				default:
 					e.replaceBody(rc.URI().Name(), b)
 				}
@@ -486,7 +489,7 @@ func (e *editor) replaceBody(name string, b []byte) {
 	e.setBody(b)
 	e.highlight()
 	e.msg.Importance = widget.MediumImportance
-	e.msg.SetText(fmt.Sprintf("The body is now %s (%s); Send sends it byte for byte.", name, loc.Size(int64(len(b)))))
+	e.msg.SetText(lang.L("The body is now {{.File}} ({{.Size}}); Send sends it byte for byte.", map[string]any{"File": name, "Size": loc.Size(int64(len(b)))}))
 }
 
 // sendNow sends the form (UI goroutine); the answer shows below.
@@ -501,7 +504,7 @@ func (e *editor) sendNow() {
 		a.CaptureID = e.c.ID
 		a.Modified = !sameRequest(e.orig, req)
 	}
-	if e.sign != nil && e.sign.Selected == signResign {
+	if e.sign != nil && e.sign.Selected == lang.L(signResign) {
 		if err := replay.Resign(&a.Request, *e.signer, time.Now()); err != nil {
 			e.fail(err)
 			return
@@ -510,7 +513,7 @@ func (e *editor) sendNow() {
 	}
 	e.send.Disable()
 	e.msg.Importance = widget.MediumImportance
-	e.msg.SetText("Sending to " + req.URL + "…")
+	e.msg.SetText(lang.L("Sending to {{.URL}}…", map[string]any{"URL": req.URL}))
 	st := e.m.styles
 	e.m.sendAttempt(a, func(a *replay.Attempt) {
 		e.send.Enable()
@@ -563,11 +566,11 @@ func (m *Main) showEditor(c *capture.Request, target string) *editor {
 		return nil
 	}
 	e := newEditor(m, c, target)
-	title := "New request"
+	title := lang.L("New request")
 	if c != nil {
-		title = "Edit and send " + c.ID
+		title = lang.L("Edit and send {{.ID}}", map[string]any{"ID": c.ID})
 	}
-	d := dialog.NewCustom(title, "Close", e.content, m.win)
+	d := dialog.NewCustom(title, lang.L("Close"), e.content, m.win)
 	d.Resize(fyne.NewSize(1160, 730)) // the window's size bounds it
 	d.Show()
 	return e
@@ -590,13 +593,13 @@ func attemptRowsWrapped(a *replay.Attempt, st *styles, responseOnly bool, width 
 		return highlightRows(text.Block(strings.TrimSuffix(head, "\n")), "plaintext", st)
 	}
 	rows := highlightRows(text.Block(strings.TrimSuffix(head, "\n")), "plaintext", st)
-	v, lang := prepareBody(&capture.Request{Headers: res.Headers, Body: res.Body}, modePretty)
+	v, syntax := prepareBody(&capture.Request{Headers: res.Headers, Body: res.Body}, modePretty)
 	if v.banner != "" {
 		rows = append(rows, highlightRows("("+v.banner+")", "plaintext", st)...)
 	}
-	rows = append(rows, rowsWrapped(v, lang, st, width)...)
+	rows = append(rows, rowsWrapped(v, syntax, st, width)...)
 	if res.Truncated {
-		rows = append(rows, highlightRows(fmt.Sprintf("… cut at %s of %s", loc.Size(int64(len(res.Body))), loc.Size(res.BodySize)), "plaintext", st)...)
+		rows = append(rows, highlightRows(lang.L("… cut at {{.Kept}} of {{.Size}}", map[string]any{"Kept": loc.Size(int64(len(res.Body))), "Size": loc.Size(res.BodySize)}), "plaintext", st)...)
 	}
 	return rows
 }

@@ -1,7 +1,7 @@
 package ui
 
 import (
-	"fmt"
+	"errors"
 	"image/color"
 	"net/url"
 	"runtime"
@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -126,7 +127,7 @@ func (m *Main) MainMenu() *fyne.MainMenu {
 		return m.menu.main
 	}
 	item := func(label string, sc fyne.Shortcut, f func()) *fyne.MenuItem {
-		it := fyne.NewMenuItem(label, m.unlessDialog(f))
+		it := fyne.NewMenuItem(lang.L(label), m.unlessDialog(f))
 		it.Shortcut = sc
 		return it
 	}
@@ -143,7 +144,7 @@ func (m *Main) MainMenu() *fyne.MainMenu {
 	}
 	// Quit closes the window like its close button, so the window's size
 	// and split are saved; the driver fills in the action.
-	quit := fyne.NewMenuItem("Quit", nil)
+	quit := fyne.NewMenuItem(lang.L("Quit"), nil)
 	quit.IsQuit, quit.Shortcut = true, keyQuit
 	file = append(file, sep(), quit)
 
@@ -178,7 +179,7 @@ func (m *Main) MainMenu() *fyne.MainMenu {
 		m.menu.themes[t.name] = it
 		themeItems = append(themeItems, it)
 	}
-	themes := fyne.NewMenuItem("Theme", nil)
+	themes := fyne.NewMenuItem(lang.L("Theme"), nil)
 	themes.ChildMenu = fyne.NewMenu("", themeItems...)
 	view = append(view, m.menu.pause, themes)
 
@@ -201,11 +202,11 @@ func (m *Main) MainMenu() *fyne.MainMenu {
 		item("About Gancho", nil, m.showAbout))
 
 	m.menu.main = fyne.NewMainMenu(
-		fyne.NewMenu("File", file...),
-		fyne.NewMenu("Edit", edit...),
-		fyne.NewMenu("View", view...),
-		fyne.NewMenu("Tools", tools...),
-		fyne.NewMenu("Help", help...),
+		fyne.NewMenu(lang.L("File"), file...),
+		fyne.NewMenu(lang.L("Edit"), edit...),
+		fyne.NewMenu(lang.L("View"), view...),
+		fyne.NewMenu(lang.L("Tools"), tools...),
+		fyne.NewMenu(lang.L("Help"), help...),
 	)
 	m.updateMenu()
 	return m.menu.main
@@ -333,7 +334,7 @@ func (m *Main) openLink(s string) {
 		}
 	}
 	if err != nil && m.win != nil {
-		dialog.ShowError(fmt.Errorf("could not open %s: %w; open it in a browser by hand", s, err), m.win)
+		dialog.ShowError(errors.New(lang.L("could not open {{.URL}}: {{.Err}}; open it in a browser by hand", map[string]any{"URL": s, "Err": err.Error()})), m.win)
 	}
 }
 
@@ -342,7 +343,7 @@ func (m *Main) openLink(s string) {
 // version and platform.
 func buildVersion(bi *debug.BuildInfo, ok bool) string {
 	if !ok || bi == nil {
-		return "devel (no build information) · " + runtime.Version()
+		return lang.L("devel (no build information)") + " · " + runtime.Version()
 	}
 	v := bi.Main.Version
 	if v == "" || v == "(devel)" {
@@ -367,7 +368,7 @@ func buildVersion(bi *debug.BuildInfo, ok bool) string {
 			notes = append(notes, strings.Replace(strings.TrimSuffix(at, "Z"), "T", " ", 1)+" UTC")
 		}
 		if dirty {
-			notes = append(notes, "with local changes")
+			notes = append(notes, lang.L("with local changes"))
 		}
 		if len(notes) > 0 {
 			v += " (" + strings.Join(notes, ", ") + ")"
@@ -390,14 +391,14 @@ func (m *Main) showAbout() {
 	icon.FillMode = canvas.ImageFillContain
 	icon.SetMinSize(fyne.NewSquareSize(72))
 	name := widget.NewLabelWithStyle("Gancho", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
-	what := widget.NewLabelWithStyle("Capture, inspect, replay and emit webhooks.", fyne.TextAlignCenter, fyne.TextStyle{})
+	what := widget.NewLabelWithStyle(lang.L("Capture, inspect, replay and emit webhooks."), fyne.TextAlignCenter, fyne.TextStyle{})
 	ver := widget.NewLabelWithStyle(version, fyne.TextAlignCenter, fyne.TextStyle{Monospace: true})
 	ver.Selectable = true
 	home, _ := url.Parse(repoURL)
 	link := widget.NewHyperlinkWithStyle(repoURL, home, fyne.TextAlignCenter, fyne.TextStyle{})
 	link.OnTapped = func() { m.openLink(repoURL) }
-	copyVer := widget.NewButtonWithIcon("Copy version", theme.ContentCopyIcon(), func() { m.copy("Gancho " + version) })
-	dialog.ShowCustom("About Gancho", "Close", container.NewVBox(icon, name, what, ver, link,
+	copyVer := widget.NewButtonWithIcon(lang.L("Copy version"), theme.ContentCopyIcon(), func() { m.copy("Gancho " + version) })
+	dialog.ShowCustom(lang.L("About Gancho"), lang.L("Close"), container.NewVBox(icon, name, what, ver, link,
 		container.NewCenter(copyVer)), m.win)
 }
 
@@ -421,15 +422,15 @@ func (m *Main) showShortcuts() {
 	for _, menu := range m.MainMenu().Items {
 		add(menu.Items)
 	}
-	form.Append("↑ ↓", widget.NewLabel("Move through the list"))
-	form.Append("Space", widget.NewLabel("Pick or unpick the capture (export, bulk replay)"))
-	form.Append("F3, Enter", widget.NewLabel("Next match in the body (Shift: previous)"))
+	form.Append("↑ ↓", widget.NewLabel(lang.L("Move through the list")))
+	form.Append(lang.L("Space"), widget.NewLabel(lang.L("Pick or unpick the capture (export, bulk replay)")))
+	form.Append("F3, Enter", widget.NewLabel(lang.L("Next match in the body (Shift: previous)")))
 	if deleteHint() == nil {
-		form.Append("Delete", widget.NewLabel("Delete capture"))
+		form.Append("Delete", widget.NewLabel(lang.L("Delete capture")))
 	}
-	note := widget.NewLabel("The list's keys work while no text field has the cursor.")
+	note := widget.NewLabel(lang.L("The list's keys work while no text field has the cursor."))
 	note.Importance = widget.LowImportance
-	d := dialog.NewCustom("Keyboard shortcuts", "Close", container.NewBorder(nil, note, nil, nil, container.NewVScroll(form)), m.win)
+	d := dialog.NewCustom(lang.L("Keyboard shortcuts"), lang.L("Close"), container.NewBorder(nil, note, nil, nil, container.NewVScroll(form)), m.win)
 	d.Resize(fyne.NewSize(520, 560))
 	d.Show()
 }

@@ -256,7 +256,7 @@ func TestPickForExportAndBulk(t *testing.T) {
 		t.Fatalf("picked %v, want the oldest and the newest, oldest first", sc.picked)
 	}
 	if !h.eval(func() bool {
-		return strings.HasPrefix(h.m.count.Text, "2 picked") && strings.Contains(h.m.describe(sc), "2 picked")
+		return strings.HasPrefix(h.m.count.Text, "2 picked") && strings.Contains(h.m.scopeNote("Exports", sc, h.m.scopeCount(sc)), "2 picked")
 	}) {
 		t.Errorf("count %q", h.m.count.Text)
 	}

@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"maps"
 	"os"
@@ -17,11 +16,11 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/exchange"
-	"github.com/gancho-app/gancho/internal/text"
 	"github.com/gancho-app/gancho/replay"
 )
 
@@ -30,6 +29,14 @@ import (
 type Importer interface {
 	Import(ctx context.Context, rs []*capture.Request) (added, skipped int, err error)
 }
+
+// exampleTarget is the placeholder of a target URL: a URL, the same in
+// every language.
+const exampleTarget = "http://localhost:3000/webhooks"
+
+// exportFormats are the export dialog's choices: format names (file
+// extensions), the same in every language.
+var exportFormats = []string{string(exchange.HAR), string(exchange.JSONL), string(exchange.Curl), string(exchange.Raw)}
 
 // scope is what export and bulk replay work on: the picked captures when
 // there are any, else what the list shows (UI goroutine).
@@ -46,15 +53,35 @@ func (m *Main) scope() scope {
 	return scope{picked: ids}
 }
 
-// describe says what a scope covers, for dialogs.
-func (m *Main) describe(s scope) string {
+// scopeNote says what a scope of n captures (-1: not counted yet) covers,
+// in one of a dialog's sentences: verb is "Exports" or "Replays", and
+// the English keys read "Exports the 3 picked captures, oldest first."
+func (m *Main) scopeNote(verb string, s scope, n int) string {
+	data := map[string]any{"Count": loc.Int(int64(n))}
 	switch {
 	case s.picked != nil:
-		return "the " + text.N(len(s.picked), "picked capture", "picked captures")
+		return lang.N(verb+" the {{.Count}} picked captures, oldest first.", n, data)
+	case m.filtered() && n < 0:
+		return lang.L(verb + " the captures matching the current search and method, oldest first.")
+	case m.filtered() && n == 0:
+		return lang.L("No capture matches the current search and method.")
 	case m.filtered():
-		return "the captures matching the current search and method"
+		return lang.N(verb+" the {{.Count}} captures matching the current search and method, oldest first.", n, data)
+	case n == 0:
+		return lang.L("There are no captures yet.")
 	}
-	return "all captures"
+	return lang.N(verb+" all {{.Count}} captures, oldest first.", n, data)
+}
+
+// loadingNote is the bulk replay's line while it reads a scope.
+func (m *Main) loadingNote(s scope) string {
+	switch {
+	case s.picked != nil:
+		return lang.L("Loading the picked captures…")
+	case m.filtered():
+		return lang.L("Loading the matching captures…")
+	}
+	return lang.L("Loading all captures…")
 }
 
 // scopeCount is how many captures a scope covers, or -1 while a search's
@@ -74,21 +101,22 @@ func (m *Main) scopeCount(s scope) int {
 	return n
 }
 
-// captures is "1 capture" or "N captures"; n < 0 (not counted yet) is
-// "the matching captures".
-func captures(n int) string {
-	if n < 0 {
-		return "the matching captures"
+// countText is a text with a count of captures: key's plural forms for
+// n > 0, zero for none and unknown while they are being counted (n < 0);
+// data gets the count as Count (Portuguese's "one" form takes 0 too, so
+// 0 has its own text).
+func countText(key, zero, unknown string, n int, data map[string]any) string {
+	if data == nil {
+		data = map[string]any{}
 	}
-	return text.N(n, "capture", "captures")
-}
-
-// inParens is " (N captures)", or "" while they are being counted.
-func inParens(n int) string {
-	if n < 0 {
-		return ""
+	switch {
+	case n < 0:
+		return lang.L(unknown, data)
+	case n == 0:
+		return lang.L(zero, data)
 	}
-	return " (" + captures(n) + ")"
+	data["Count"] = loc.Int(int64(n))
+	return lang.N(key, n, data)
 }
 
 // eachIn calls fn with every capture of a scope, oldest first (off the UI
@@ -119,27 +147,24 @@ func (m *Main) eachIn(ctx context.Context, s scope, withBodies bool, fn func(*ca
 // toolsMenu offers export, import and bulk replay for the picked captures,
 // or what the list shows.
 func (m *Main) toolsMenu() *fyne.Menu {
-	what := "listed"
-	if len(m.picked) > 0 {
-		what = "picked"
-	}
 	n := m.scopeCount(m.scope())
-	if n >= 0 {
-		what = strings.Replace(captures(n), " ", " "+what+" ", 1) // "12 listed captures"
-	} else {
-		what += " captures" // a search still being counted
+	label := func(verb string) string {
+		if len(m.picked) > 0 {
+			return countText(verb+" {{.Count}} picked captures…", verb+" picked captures…", verb+" picked captures…", n, nil)
+		}
+		return countText(verb+" {{.Count}} listed captures…", verb+" listed captures…", verb+" listed captures…", n, nil)
 	}
 	items := []*fyne.MenuItem{
-		fyne.NewMenuItem("Export "+what+"…", m.showExport),
+		fyne.NewMenuItem(label("Export"), m.showExport),
 	}
 	if m.opts.Importer != nil {
-		items = append(items, fyne.NewMenuItem("Import HAR, JSON lines, cURL or raw HTTP…", m.showImport))
+		items = append(items, fyne.NewMenuItem(lang.L("Import HAR, JSON lines, cURL or raw HTTP…"), m.showImport))
 	}
 	if m.opts.Sender != nil {
-		items = append(items, fyne.NewMenuItem("Replay "+what+"…", m.showBulk))
+		items = append(items, fyne.NewMenuItem(label("Replay"), m.showBulk))
 	}
 	if len(m.picked) > 0 {
-		items = append(items, fyne.NewMenuItem(fmt.Sprintf("Unpick all (%d)", len(m.picked)), m.clearPicks))
+		items = append(items, fyne.NewMenuItem(lang.L("Unpick all ({{.Count}})", map[string]any{"Count": loc.Int(int64(len(m.picked)))}), m.clearPicks))
 	}
 	return fyne.NewMenu("", items...)
 }
@@ -150,8 +175,8 @@ func (m *Main) showExport() {
 	}
 	sc := m.scope()
 	n := m.scopeCount(sc)
-	format := widget.NewSelect([]string{"har", "jsonl", "curl", "raw"}, nil)
-	secrets := widget.NewCheck("Include secrets (Authorization, cookies, tokens, signatures)", nil)
+	format := widget.NewSelect(exportFormats, nil)
+	secrets := widget.NewCheck(lang.L("Include secrets (Authorization, cookies, tokens, signatures)"), nil)
 	// A path typed here is used as it is: Fyne's save dialog took a typed
 	// full path as a name inside its folder and failed without a word.
 	path := widget.NewEntry()
@@ -163,10 +188,10 @@ func (m *Main) showExport() {
 		}
 	}
 	format.SetSelected("har")
-	folder := widget.NewButton("Folder…", func() {
-		showFolderOpen(m.win, fileChoice{title: "Export to folder", dir: filepath.Dir(path.Text)}, func(u fyne.ListableURI, err error) {
+	folder := widget.NewButton(lang.L("Folder…"), func() {
+		showFolderOpen(m.win, fileChoice{title: lang.L("Export to folder"), dir: filepath.Dir(path.Text)}, func(u fyne.ListableURI, err error) {
 			if err != nil {
-				dialog.ShowError(fmt.Errorf("could not open that folder: %w", err), m.win)
+				dialog.ShowError(wrapL("could not open that folder: {{.Err}}", err, nil), m.win)
 				return
 			}
 			if u != nil {
@@ -174,10 +199,13 @@ func (m *Main) showExport() {
 			}
 		})
 	})
-	form := widget.NewForm(widget.NewFormItem("Format", format), widget.NewFormItem("", secrets),
-		widget.NewFormItem("Save to", container.NewBorder(nil, nil, nil, folder, path)),
-		widget.NewFormItem("", widget.NewLabel("Exports "+m.describe(sc)+inParens(n)+", oldest first.")))
-	d := dialog.NewCustomConfirm("Export", "Export "+captures(n), "Cancel", form, func(ok bool) {
+	note := widget.NewLabel(m.scopeNote("Exports", sc, n))
+	note.Wrapping = fyne.TextWrapWord
+	form := widget.NewForm(widget.NewFormItem(lang.L("Format"), format), widget.NewFormItem("", secrets),
+		widget.NewFormItem(lang.L("Save to"), container.NewBorder(nil, nil, nil, folder, path)),
+		widget.NewFormItem("", note))
+	exportLabel := countText("Export {{.Count}} captures", "Export", "Export the matching captures", n, nil)
+	d := dialog.NewCustomConfirm(lang.L("Export"), exportLabel, lang.L("Cancel"), form, func(ok bool) {
 		if !ok {
 			return
 		}
@@ -198,7 +226,8 @@ func (m *Main) showExport() {
 					dialog.ShowError(err, m.win)
 					return
 				}
-				dialog.ShowInformation("Exported", fmt.Sprintf("%s written to %s.", captures(written), where), m.win)
+				dialog.ShowInformation(lang.L("Export done"), countText("{{.Count}} captures written to {{.Path}}.",
+					"No captures to export: {{.Path}} holds none.", "", written, map[string]any{"Path": where}), m.win)
 			})
 		}()
 	}, m.win)
@@ -227,7 +256,7 @@ func homeDir() string {
 func (m *Main) exportTo(path string, f exchange.Format, opts exchange.ExportOptions, sc scope) (int, string, error) {
 	path = strings.TrimSpace(path)
 	if path == "" {
-		return 0, "", errors.New("type the file to export to, such as ~/gancho.har")
+		return 0, "", errors.New(lang.L("type the file to export to, such as ~/gancho.har"))
 	}
 	if path == "~" || strings.HasPrefix(path, "~/") {
 		path = filepath.Join(homeDir(), path[1:])
@@ -236,15 +265,15 @@ func (m *Main) exportTo(path string, f exchange.Format, opts exchange.ExportOpti
 		path = filepath.Join(homeDir(), path)
 	}
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return 0, "", fmt.Errorf("%s is a folder: add a file name, such as %s", path, filepath.Join(path, "gancho."+string(f)))
+		return 0, "", errors.New(lang.L("{{.Path}} is a folder: add a file name, such as {{.Example}}", map[string]any{"Path": path, "Example": filepath.Join(path, "gancho."+string(f))}))
 	}
 	if st, err := os.Stat(filepath.Dir(path)); err != nil || !st.IsDir() {
-		return 0, "", fmt.Errorf("the folder %s does not exist: create it, or choose another with Folder…", filepath.Dir(path))
+		return 0, "", errors.New(lang.L("the folder {{.Path}} does not exist: create it, or choose another with Folder…", map[string]any{"Path": filepath.Dir(path)}))
 	}
 	// 0600: an export with secrets included holds credentials.
 	out, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
-		return 0, "", fmt.Errorf("could not create %s: %w; choose another file or folder", path, err)
+		return 0, "", wrapL("could not create {{.Path}}: {{.Err}}; choose another file or folder", err, map[string]any{"Path": path})
 	}
 	// One capture at a time from one streaming read: an export of any size
 	// holds one body in memory.
@@ -259,7 +288,7 @@ func (m *Main) exportTo(path string, f exchange.Format, opts exchange.ExportOpti
 		err = cerr
 	}
 	if err != nil {
-		return 0, "", fmt.Errorf("export to %s failed: %w", path, err)
+		return 0, "", wrapL("export to {{.Path}} failed: {{.Err}}", err, map[string]any{"Path": path})
 	}
 	return enc.Count(), path, nil
 }
@@ -270,7 +299,7 @@ func (m *Main) showImport() {
 	}
 	showFileOpen(m.win, importChoice, func(r fyne.URIReadCloser, err error) {
 		if err != nil {
-			dialog.ShowError(fmt.Errorf("could not open that file: %w; pick it again from its folder", err), m.win)
+			dialog.ShowError(wrapL("could not open that file: {{.Err}}; pick it again from its folder", err, nil), m.win)
 			return
 		}
 		if r == nil {
@@ -288,17 +317,18 @@ func (m *Main) showImport() {
 			}
 			m.post(func() {
 				if err != nil {
-					dialog.ShowError(fmt.Errorf("import failed: %w", err), m.win)
+					dialog.ShowError(wrapL("import failed: {{.Err}}", err, nil), m.win)
 					return
 				}
-				msg := fmt.Sprintf("%s imported from %s (%s).", captures(added), r.URI().Name(), res.Source)
+				from := map[string]any{"File": r.URI().Name(), "Source": string(res.Source)}
+				msg := countText("{{.Count}} captures imported from {{.File}} ({{.Source}}).", "No captures imported from {{.File}} ({{.Source}}).", "", added, from)
 				if skipped > 0 {
-					msg += fmt.Sprintf(" %s already there.", text.N(skipped, "was", "were"))
+					msg += " " + countText("{{.Count}} were already there.", "", "", skipped, nil)
 				}
 				if len(res.Warnings) > 0 {
 					msg += "\n\n" + strings.Join(res.Warnings, "\n")
 				}
-				dialog.ShowInformation("Imported", short(msg), m.win)
+				dialog.ShowInformation(lang.L("Import done"), short(msg), m.win)
 			})
 		}()
 	})
@@ -314,11 +344,11 @@ func (m *Main) showBulk() {
 	if m.replays != nil {
 		target.SetText(m.replays.target.Text)
 	}
-	target.SetPlaceHolder("http://localhost:3000/webhooks")
+	target.SetPlaceHolder(exampleTarget)
 	conc := widget.NewEntry()
 	conc.SetText("4")
 	rate := widget.NewEntry()
-	rate.SetPlaceHolder("0: as fast as the target answers")
+	rate.SetPlaceHolder(lang.L("0: as fast as the target answers"))
 	bar := widget.NewProgressBar()
 	msg := widget.NewLabel("")
 	msg.Wrapping = fyne.TextWrapWord
@@ -334,7 +364,7 @@ func (m *Main) showBulk() {
 		r, err2 := strconv.ParseFloat(strings.TrimSpace("0"+rate.Text), 64)
 		if err1 != nil || n < 1 || n > 256 || err2 != nil || r < 0 {
 			msg.Importance = widget.DangerImportance
-			msg.SetText("Concurrency is a whole number from 1 to 256; the rate a number of requests per second (0: no pacing).")
+			msg.SetText(lang.L("Concurrency is a whole number from 1 to 256; the rate a number of requests per second (0: no pacing)."))
 			return
 		}
 		if err := replay.CheckTarget(target.Text); err != nil {
@@ -349,7 +379,7 @@ func (m *Main) showBulk() {
 		start.Disable()
 		stop.Enable()
 		msg.Importance = widget.MediumImportance
-		msg.SetText("Loading " + m.describe(sc) + "…")
+		msg.SetText(m.loadingNote(sc))
 		to := strings.TrimSpace(target.Text) // read here, on the UI goroutine
 		go func() {
 			sum, total, err := m.replayScope(ctx, sc, replay.BulkOptions{
@@ -362,7 +392,7 @@ func (m *Main) showBulk() {
 				}
 				m.post(func() {
 					bar.SetValue(float64(done) / float64(total))
-					msg.SetText(fmt.Sprintf("%d of %d sent", done, total))
+					msg.SetText(lang.L("{{.Done}} of {{.Total}} sent", map[string]any{"Done": loc.Int(int64(done)), "Total": loc.Int(int64(total))}))
 				})
 			})
 			m.post(func() {
@@ -370,7 +400,7 @@ func (m *Main) showBulk() {
 				start.Enable()
 				if err != nil {
 					msg.Importance = widget.DangerImportance
-					msg.SetText("Could not read the captures: " + err.Error())
+					msg.SetText(lang.L("Could not read the captures: {{.Err}}", map[string]any{"Err": err.Error()}))
 					return
 				}
 				msg.Importance = widget.SuccessImportance
@@ -391,14 +421,14 @@ func (m *Main) showBulk() {
 		if to == "" {
 			to = "…"
 		}
-		start.SetText("Replay " + captures(n) + " to " + elideMiddle(to, 48))
+		start.SetText(countText("Replay {{.Count}} captures to {{.Target}}", "No captures to replay", "Replay the matching captures to {{.Target}}", n, map[string]any{"Target": elideMiddle(to, 48)}))
 	}
 	label(target.Text)
 	target.OnChanged = label
 	if n == 0 {
 		start.Disable()
 	}
-	stop = widget.NewButton("Cancel", func() {
+	stop = widget.NewButton(lang.L("Cancel"), func() {
 		mu.Lock()
 		if cancel != nil {
 			cancel()
@@ -407,13 +437,15 @@ func (m *Main) showBulk() {
 	})
 	stop.Disable()
 	form := widget.NewForm(
-		widget.NewFormItem("To", target),
-		widget.NewFormItem("Concurrency", conc),
-		widget.NewFormItem("Requests/s", rate),
+		widget.NewFormItem(lang.L("To"), target),
+		widget.NewFormItem(lang.L("Concurrency"), conc),
+		widget.NewFormItem(lang.L("Requests/s"), rate),
 	)
-	content := container.NewVBox(widget.NewLabel("Replays "+m.describe(sc)+inParens(n)+", oldest first, unchanged."), form,
+	note := widget.NewLabel(m.scopeNote("Replays", sc, n))
+	note.Wrapping = fyne.TextWrapWord
+	content := container.NewVBox(note, form,
 		container.NewHBox(start, stop), bar, msg)
-	d := dialog.NewCustom("Bulk replay", "Close", content, m.win)
+	d := dialog.NewCustom(lang.L("Bulk replay"), lang.L("Close"), content, m.win)
 	d.SetOnClosed(func() {
 		mu.Lock()
 		if cancel != nil {
@@ -463,13 +495,34 @@ func (m *Main) replayScope(ctx context.Context, sc scope, o replay.BulkOptions, 
 
 // bulkSummary is the outcome of a bulk replay in one sentence.
 func bulkSummary(s replay.Summary, total int) string {
-	out := fmt.Sprintf("Sent %d of %d in %s: %d answered 2xx, %d answered otherwise", s.Sent, total, s.Elapsed.Round(1e6), s.OK, s.Other)
+	data := map[string]any{"Sent": loc.Int(int64(s.Sent)), "Total": loc.Int(int64(total)), "Elapsed": s.Elapsed.Round(1e6).String(),
+		"OK": loc.Int(int64(s.OK)), "Other": loc.Int(int64(s.Other))}
 	var failed []string
 	for c, n := range s.Failed {
-		failed = append(failed, fmt.Sprintf("%d %s", n, c))
+		failed = append(failed, lang.L("{{.Count}} {{.Class}}", map[string]any{"Count": loc.Int(int64(n)),
+			"Class": lang.X("bulk.failure."+string(c), string(c))}))
 	}
-	if len(failed) > 0 {
-		out += ", failed: " + strings.Join(failed, ", ")
+	if len(failed) == 0 {
+		return lang.L("Sent {{.Sent}} of {{.Total}} in {{.Elapsed}}: {{.OK}} answered 2xx, {{.Other}} answered otherwise.", data)
 	}
-	return out + "."
+	data["Failed"] = strings.Join(failed, ", ")
+	return lang.L("Sent {{.Sent}} of {{.Total}} in {{.Elapsed}}: {{.OK}} answered 2xx, {{.Other}} answered otherwise, failed: {{.Failed}}.", data)
 }
+
+// wrapL is a translated error message (key with {{.Err}} for err's text,
+// and data's other fields) that still wraps err for errors.Is.
+func wrapL(key string, err error, data map[string]any) error {
+	if data == nil {
+		data = map[string]any{}
+	}
+	data["Err"] = err.Error()
+	return &translatedError{msg: lang.L(key, data), err: err}
+}
+
+type translatedError struct {
+	msg string
+	err error
+}
+
+func (e *translatedError) Error() string { return e.msg }
+func (e *translatedError) Unwrap() error { return e.err }
