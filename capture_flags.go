@@ -47,23 +47,23 @@ func (m *multiFlag) String() string     { return strings.Join(*m, ", ") }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
 func (l *listenFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&l.addr, "addr", capture.DefaultAddr, "address to capture on (host:port)")
-	fs.StringVar(&l.maxBody, "max-body", "25MiB", "largest body accepted; bigger ones get 413 and are kept truncated")
-	fs.StringVar(&l.tunnel, "tunnel", "", `open a public URL too: "ngrok" (token from NGROK_AUTHTOKEN or Settings)`)
-	fs.StringVar(&l.domain, "domain", "", "fixed ngrok domain for --tunnel (e.g. team.ngrok.app)")
-	fs.Var(&l.verify, "verify", "verify signatures, SCHEME:SECRET[,path=/p]; schemes standard, svix, stripe, github,\n"+
-		"hmac:SECRET,header=H[,algo=sha256][,encoding=hex][,prefix=P][,timestamp=H]; repeatable; saved in the settings")
-	fs.Var(&l.respond, "respond", `response rule for this run, e.g. 'POST /hooks/** -> 503 x3 then 200'; repeatable`)
-	fs.StringVar(&l.prefix, "secret-prefix", "", `require this first path segment (unguessable URL); "random" makes one`)
-	fs.StringVar(&l.basicAuth, "basic-auth", "", "require HTTP basic auth, user:password")
-	fs.IntVar(&l.rateLimit, "rate-limit", 0, "most requests per minute from one client IP (0: no limit)")
-	fs.BoolVar(&l.noRefused, "no-refused", false, "do not record requests that protection refuses")
-	fs.StringVar(&l.relay, "relay", "", "also receive the hooks of a team relay (gancho relay serve) at this base URL, e.g. https://hooks.example.com")
-	fs.StringVar(&l.channel, "channel", "", "the relay channel to receive, with --relay")
-	fs.StringVar(&l.relayTok, "token", "", "the relay's token, with --relay (default $GANCHO_RELAY_TOKEN)")
-	fs.StringVar(&l.forward, "forward", "", "also send each capture, as it arrives, to this URL (e.g. http://localhost:3000/webhooks) and print its answer")
-	fs.StringVar(&l.keep, "keep", "", "keep the newest N captures, evicting older ones (0: no limit; default: the saved setting, else 100000); saved in the settings")
-	fs.StringVar(&l.keepBytes, "keep-bytes", "", "keep at most this many bytes of bodies, e.g. 5GiB (0: no limit; default: the saved setting, else 2GiB); saved in the settings")
+	fs.StringVar(&l.addr, "addr", capture.DefaultAddr, tr.T("address to capture on (host:port)"))
+	fs.StringVar(&l.maxBody, "max-body", "25MiB", tr.T("largest body accepted; bigger ones get 413 and are kept truncated"))
+	fs.StringVar(&l.tunnel, "tunnel", "", tr.T(`open a public URL too: "ngrok" (token from NGROK_AUTHTOKEN or Settings)`))
+	fs.StringVar(&l.domain, "domain", "", tr.T("fixed ngrok domain for --tunnel (e.g. team.ngrok.app)"))
+	fs.Var(&l.verify, "verify", tr.T("verify signatures, SCHEME:SECRET[,path=/p]; schemes standard, svix, stripe, github,\n"+
+		"hmac:SECRET,header=H[,algo=sha256][,encoding=hex][,prefix=P][,timestamp=H]; repeatable; saved in the settings"))
+	fs.Var(&l.respond, "respond", tr.T(`response rule for this run, e.g. 'POST /hooks/** -> 503 x3 then 200'; repeatable`))
+	fs.StringVar(&l.prefix, "secret-prefix", "", tr.T(`require this first path segment (unguessable URL); "random" makes one`))
+	fs.StringVar(&l.basicAuth, "basic-auth", "", tr.T("require HTTP basic auth, user:password"))
+	fs.IntVar(&l.rateLimit, "rate-limit", 0, tr.T("most requests per minute from one client IP (0: no limit)"))
+	fs.BoolVar(&l.noRefused, "no-refused", false, tr.T("do not record requests that protection refuses"))
+	fs.StringVar(&l.relay, "relay", "", tr.T("also receive the hooks of a team relay (gancho relay serve) at this base URL, e.g. https://hooks.example.com"))
+	fs.StringVar(&l.channel, "channel", "", tr.T("the relay channel to receive, with --relay"))
+	fs.StringVar(&l.relayTok, "token", "", tr.T("the relay's token, with --relay (default $GANCHO_RELAY_TOKEN)"))
+	fs.StringVar(&l.forward, "forward", "", tr.T("also send each capture, as it arrives, to this URL (e.g. http://localhost:3000/webhooks) and print its answer"))
+	fs.StringVar(&l.keep, "keep", "", tr.T("keep the newest N captures, evicting older ones (0: no limit; default: the saved setting, else 100000); saved in the settings"))
+	fs.StringVar(&l.keepBytes, "keep-bytes", "", tr.T("keep at most this many bytes of bodies, e.g. 5GiB (0: no limit; default: the saved setting, else 2GiB); saved in the settings"))
 	l.limits.register(fs)
 }
 
@@ -73,14 +73,14 @@ func (l *listenFlags) retention() (settings.Retention, error) {
 	if l.keep != "" {
 		n, err := strconv.Atoi(strings.ReplaceAll(strings.TrimSpace(l.keep), "_", ""))
 		if err != nil || n < 0 {
-			return r, fmt.Errorf("--keep %q: give a number of captures, or 0 for no limit", l.keep)
+			return r, fmt.Errorf("--keep %q: %s", l.keep, tr.T("give a number of captures, or 0 for no limit"))
 		}
 		r.Captures = &n
 	}
 	if l.keepBytes != "" {
 		b, err := capture.ParseSize(l.keepBytes)
 		if err != nil || b < 0 {
-			return r, fmt.Errorf("--keep-bytes %q: give a size such as 5GiB, or 0 for no limit", l.keepBytes)
+			return r, fmt.Errorf("--keep-bytes %q: %s", l.keepBytes, tr.T("give a size such as 5GiB, or 0 for no limit"))
 		}
 		r.Bytes = &b
 	}
@@ -101,7 +101,7 @@ func (l *listenFlags) config(cmd string) (app.Config, error) {
 		return app.Config{}, fmt.Errorf("--max-body: %w", err)
 	}
 	if l.tunnel != "" && l.tunnel != "ngrok" {
-		return app.Config{}, fmt.Errorf("--tunnel %q: the only tunnel is \"ngrok\"", l.tunnel)
+		return app.Config{}, fmt.Errorf("--tunnel %q: %s", l.tunnel, tr.T(`the only tunnel is "ngrok"`))
 	}
 	lim, err := l.limits.limits()
 	if err != nil {
@@ -140,10 +140,10 @@ func (l *listenFlags) check(cmd string) error {
 	}
 	if l.relay != "" || l.channel != "" {
 		if cmd != "listen" {
-			return errors.New("--relay: in the window, set the relay in Settings → Tunnel → Team relay; --relay is for gancho listen")
+			return errors.New("--relay: " + tr.T("in the window, set the relay in Settings → Tunnel → Team relay; --relay is for gancho listen"))
 		}
 		if l.relay == "" || l.channel == "" || l.relayTok == "" {
-			return errors.New("--relay: give --relay URL, --channel C and --token T (or GANCHO_RELAY_TOKEN) together")
+			return errors.New("--relay: " + tr.T("give --relay URL, --channel C and --token T (or GANCHO_RELAY_TOKEN) together"))
 		}
 	}
 	if l.forward != "" {
@@ -165,7 +165,7 @@ func captureConfig(name string, args []string, stderr io.Writer) (app.Config, *l
 		return app.Config{}, nil, err
 	}
 	if name == "" && len(pos) > 0 { // "gancho --data D list"
-		return app.Config{}, nil, usageError{fmt.Errorf("unexpected %q: the command comes first, e.g. \"gancho list --data DIR\" (\"gancho help\" lists them)", pos[0])}
+		return app.Config{}, nil, usageError{errors.New(tr.T(`unexpected "{{.Arg}}": the command comes first, e.g. "gancho list --data DIR" ("gancho help" lists them)`, vars("Arg", pos[0])))}
 	}
 	if err := noArgs(name, pos); err != nil {
 		return app.Config{}, nil, err

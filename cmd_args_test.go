@@ -141,6 +141,7 @@ func TestFlagErrorOnce(t *testing.T) {
 		{"tail", "--nope"},
 		{"relay", "serve", "--nope"},
 		{"list", "--limit", "many"},
+		{"list", "--limit"}, // not "invalid value \"--\""
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			out, errOut, code := runCmd(t, args...)

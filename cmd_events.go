@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/gancho-app/gancho/events"
+	"github.com/gancho-app/gancho/i18n"
 )
 
 // cmdEvents lists the catalogue, describes one event, or prints a sample.
@@ -22,9 +23,9 @@ func cmdEvents(args []string, stdout, stderr io.Writer) error {
 	}
 	var c common
 	fs := newFlags("events", stderr, &c)
-	asJSON := fs.Bool("json", false, "list the events as JSON (number, name, labels, fields)")
-	asXML := fs.Bool("xml", false, "sample: print the XML rendering instead of JSON")
-	seed := fs.Uint64("seed", 0, "sample: a seed for repeatable data (0: random)")
+	asJSON := fs.Bool("json", false, tr.T("list the events as JSON (number, name, labels, fields)"))
+	asXML := fs.Bool("xml", false, tr.T("sample: print the XML rendering instead of JSON"))
+	seed := fs.Uint64("seed", 0, tr.T("sample: a seed for repeatable data (0: random)"))
 	rest, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -32,12 +33,12 @@ func cmdEvents(args []string, stdout, stderr io.Writer) error {
 	switch sub {
 	case "":
 		if len(rest) > 0 {
-			return usageError{fmt.Errorf("events: unexpected %q; use \"gancho events sample NAME\" for a sample", rest[0])}
+			return usageError{errors.New("events: " + tr.T(`unexpected "{{.Arg}}"; use "gancho events sample NAME" for a sample`, vars("Arg", rest[0])))}
 		}
 		return listEvents(stdout, *asJSON)
 	case "show", "sample":
 		if len(rest) != 1 {
-			return usageError{fmt.Errorf("events %s: name one event, e.g. \"gancho events %s client.created\" (\"gancho events\" lists them)", sub, sub)}
+			return usageError{fmt.Errorf("events %s: %s", sub, tr.T(`name one event, e.g. "gancho events {{.Sub}} client.created" ("gancho events" lists them)`, vars("Sub", sub)))}
 		}
 		ev, ok := events.Lookup(rest[0])
 		if !ok {
@@ -74,16 +75,31 @@ func listEvents(w io.Writer, asJSON bool) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(evs)
 	}
+	// A table for people (--json is for scripts): the labels of the
+	// chosen language first, the CRM menu's own words.
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "#\tNAME\tEVENT\tEVENTO")
+	pt := tr.Lang() == i18n.Portuguese
+	if pt {
+		fmt.Fprintln(tw, "#\tNOME\tEVENTO\tEVENT")
+	} else {
+		fmt.Fprintln(tw, "#\tNAME\tEVENT\tEVENTO")
+	}
 	for _, e := range evs {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", e.Number, e.Name, e.Label, e.LabelPT)
+		first, second := e.Label, e.LabelPT
+		if pt {
+			first, second = second, first
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", e.Number, e.Name, first, second)
 	}
 	return tw.Flush()
 }
 
 func showEvent(w io.Writer, e events.Event) error {
-	fmt.Fprintf(w, "%d. %s — %s / %s\n%s\n\nFields of data:\n", e.Number, e.Name, e.Label, e.LabelPT, e.Description)
+	first, second := e.Label, e.LabelPT
+	if tr.Lang() == i18n.Portuguese {
+		first, second = second, first
+	}
+	fmt.Fprintf(w, "%d. %s — %s / %s\n%s\n\n%s\n", e.Number, e.Name, first, second, e.Description, tr.T("Fields of data:"))
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, f := range e.Fields {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\n", f.Name, f.Type, f.Doc)
@@ -94,7 +110,7 @@ func showEvent(w io.Writer, e events.Event) error {
 // explainRelay adds the next step to send (outbound) errors.
 func explainRelay(err error) string {
 	if errors.Is(err, events.ErrUnknown) {
-		return err.Error() + `; run "gancho events" to see the 30 names.`
+		return err.Error() + "; " + tr.T(`run "gancho events" to see the 30 names.`)
 	}
 	return ""
 }

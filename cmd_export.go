@@ -11,23 +11,22 @@ import (
 	"github.com/gancho-app/gancho/app"
 	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/exchange"
-	"github.com/gancho-app/gancho/internal/text"
 	"github.com/gancho-app/gancho/settings"
 )
 
 func cmdExport(args []string, stdout, stderr io.Writer) error {
 	var c common
 	fs := newFlags("export", stderr, &c)
-	format := fs.String("format", "jsonl", "har, jsonl (the export record), curl or raw")
-	out := fs.String("out", "", "write to this file instead of stdout")
-	search := fs.String("search", "", "only captures matching this full-text search")
-	method := fs.String("method", "", "only this method")
-	limit := fs.Int("limit", 0, "at most this many (the newest); 0: all")
-	secrets := fs.Bool("include-secrets", false, "keep Authorization, Cookie, tokens, signatures and secret query parameters")
-	redactQ := fs.String("redact-query", "", "more query parameters to redact, comma-separated")
+	format := fs.String("format", "jsonl", tr.T("har, jsonl (the export record), curl or raw"))
+	out := fs.String("out", "", tr.T("write to this file instead of stdout"))
+	search := fs.String("search", "", tr.T("only captures matching this full-text search"))
+	method := fs.String("method", "", tr.T("only this method"))
+	limit := fs.Int("limit", 0, tr.T("at most this many (the newest); 0: all"))
+	secrets := fs.Bool("include-secrets", false, tr.T("keep Authorization, Cookie, tokens, signatures and secret query parameters"))
+	redactQ := fs.String("redact-query", "", tr.T("more query parameters to redact, comma-separated"))
 	var prefixes multiFlag
-	fs.Var(&prefixes, "secret-prefix", "another secret path prefix to redact (the saved one and every one gancho listen or the window used here always are); repeatable")
-	base := fs.String("base-url", "", "base URL for HAR and cURL URLs, e.g. http://localhost:3000 (the capture's target is appended); default: the scheme and host each capture came to")
+	fs.Var(&prefixes, "secret-prefix", tr.T("another secret path prefix to redact (the saved one and every one gancho listen or the window used here always are); repeatable"))
+	base := fs.String("base-url", "", tr.T("base URL for HAR and cURL URLs, e.g. http://localhost:3000 (the capture's target is appended); default: the scheme and host each capture came to"))
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -81,7 +80,12 @@ func cmdExport(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *out != "" {
-		fmt.Fprintf(stderr, "Exported %s to %s (%s%s).\n", text.N(ew.Count(), "capture", "captures"), *out, f, map[bool]string{true: ", secrets included", false: ", secrets redacted"}[*secrets])
+		n, data := ew.Count(), vars("Count", ew.Count(), "File", *out, "Format", f)
+		if *secrets {
+			fmt.Fprintln(stderr, tr.N("Exported {{.Count}} captures to {{.File}} ({{.Format}}, secrets included).", pluralOf(n), data))
+		} else {
+			fmt.Fprintln(stderr, tr.N("Exported {{.Count}} captures to {{.File}} ({{.Format}}, secrets redacted).", pluralOf(n), data))
+		}
 	}
 	return nil
 }

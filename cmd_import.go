@@ -21,7 +21,7 @@ func cmdImport(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if len(files) == 0 {
-		return usageError{errors.New("import needs a file: gancho import capture.har (HAR, JSON lines, cURL or raw HTTP)")}
+		return usageError{errors.New(tr.T("import needs a file: gancho import capture.har (HAR, JSON lines, cURL or raw HTTP)"))}
 	}
 	e, err := app.OpenData(c.data)
 	if err != nil {
@@ -48,11 +48,11 @@ func cmdImport(args []string, stdout, stderr io.Writer) error {
 		for _, w := range res.Warnings {
 			fmt.Fprintf(stderr, "%s: %s\n", name, text.Line(w))
 		}
-		fmt.Fprintf(stdout, "Imported %s from %s (%s)", text.N(added, "capture", "captures"), name, res.Source)
+		line := tr.N("Imported {{.Count}} captures from {{.File}} ({{.Format}})", pluralOf(added), vars("Count", added, "File", name, "Format", res.Source))
 		if skipped > 0 {
-			fmt.Fprintf(stdout, "; %s already there", text.N(skipped, "was", "were"))
+			line += "; " + tr.N("{{.Count}} were already there", skipped, vars("Count", skipped))
 		}
-		fmt.Fprintln(stdout, ".")
+		fmt.Fprintln(stdout, line+".")
 	}
 	return nil
 }

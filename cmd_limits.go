@@ -20,13 +20,13 @@ type limitFlags struct {
 }
 
 func (l *limitFlags) register(fs *flag.FlagSet) {
-	fs.IntVar(&l.conns, "max-conns", 0, fmt.Sprintf("most open sender connections in all (0: %d; -1: no limit)", capture.DefaultMaxConns))
-	fs.IntVar(&l.connsPerAddr, "max-conns-per-addr", 0, fmt.Sprintf("most open connections from one client address (0: %d; -1: no limit);\n"+
-		"behind a reverse proxy or TLS terminator every sender has the proxy's address: raise it or pass -1", capture.DefaultMaxConnsPerAddr))
-	fs.StringVar(&l.inflight, "max-inflight", "", "most request-body bytes buffered at once in all, e.g. 512MiB (0: "+
-		capture.FormatSize(capture.DefaultBodyInFlight)+" or twice --max-body; -1: no limit)")
-	fs.StringVar(&l.inflightPerAddr, "max-inflight-per-addr", "", "most request-body bytes buffered at once for one client address (0: "+
-		capture.FormatSize(capture.DefaultBodyInFlightPerAddr)+" or --max-body; -1: no limit; behind a proxy, as --max-conns-per-addr)")
+	fs.IntVar(&l.conns, "max-conns", 0, tr.T("most open sender connections in all (0: {{.N}}; -1: no limit)", vars("N", capture.DefaultMaxConns)))
+	fs.IntVar(&l.connsPerAddr, "max-conns-per-addr", 0, tr.T("most open connections from one client address (0: {{.N}}; -1: no limit);\n"+
+		"behind a reverse proxy or TLS terminator every sender has the proxy's address: raise it or pass -1", vars("N", capture.DefaultMaxConnsPerAddr)))
+	fs.StringVar(&l.inflight, "max-inflight", "", tr.T("most request-body bytes buffered at once in all, e.g. 512MiB (0: {{.Size}} or twice --max-body; -1: no limit)",
+		vars("Size", capture.FormatSize(capture.DefaultBodyInFlight))))
+	fs.StringVar(&l.inflightPerAddr, "max-inflight-per-addr", "", tr.T("most request-body bytes buffered at once for one client address (0: {{.Size}} or --max-body; -1: no limit; behind a proxy, as --max-conns-per-addr)",
+		vars("Size", capture.FormatSize(capture.DefaultBodyInFlightPerAddr))))
 }
 
 // limits maps the flags onto capture.Limits (zero: default, negative: no
@@ -34,7 +34,7 @@ func (l *limitFlags) register(fs *flag.FlagSet) {
 func (l *limitFlags) limits() (capture.Limits, error) {
 	count := func(name string, v int) (int, error) {
 		if v < -1 {
-			return 0, usageError{fmt.Errorf("--%s %d: want a number of connections, 0 for the default or -1 for no limit", name, v)}
+			return 0, usageError{fmt.Errorf("--%s %d: %s", name, v, tr.T("want a number of connections, 0 for the default or -1 for no limit"))}
 		}
 		return v, nil
 	}
@@ -47,7 +47,7 @@ func (l *limitFlags) limits() (capture.Limits, error) {
 		}
 		n, err := capture.ParseSize(v)
 		if err != nil {
-			return 0, usageError{fmt.Errorf("--%s %q: want a size such as 256MiB, 0 for the default or -1 for no limit", name, v)}
+			return 0, usageError{fmt.Errorf("--%s %q: %s", name, v, tr.T("want a size such as 256MiB, 0 for the default or -1 for no limit"))}
 		}
 		return n, nil
 	}
@@ -90,9 +90,9 @@ func (f durationFlag) Set(s string) error {
 	d, err := time.ParseDuration(s)
 	if err != nil {
 		if _, nerr := strconv.ParseFloat(s, 64); nerr == nil {
-			return errors.New("a duration needs a unit: write e.g. 72h or 30m, or -1 for no limit")
+			return errors.New(tr.T("a duration needs a unit: write e.g. 72h or 30m, or -1 for no limit"))
 		}
-		return errors.New("want a duration such as 72h or 30m, or -1 for no limit")
+		return errors.New(tr.T("want a duration such as 72h or 30m, or -1 for no limit"))
 	}
 	*f.d = d
 	return nil

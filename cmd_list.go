@@ -13,10 +13,10 @@ import (
 func cmdList(args []string, stdout, stderr io.Writer) error {
 	var c common
 	fs := newFlags("list", stderr, &c)
-	asJSON := fs.Bool("json", false, "print export records, one JSON object per line")
-	limit := fs.Int("limit", 100, "at most this many captures (0: all)")
-	search := fs.String("search", "", "full-text search: every word must appear")
-	method := fs.String("method", "", "only this method")
+	asJSON := fs.Bool("json", false, tr.T("print export records, one JSON object per line"))
+	limit := fs.Int("limit", 100, tr.T("at most this many captures (0: all)"))
+	search := fs.String("search", "", tr.T("full-text search: every word must appear"))
+	method := fs.String("method", "", tr.T("only this method"))
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err

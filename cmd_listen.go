@@ -31,16 +31,16 @@ func cmdListen(args []string, stdout, stderr io.Writer) error {
 			case capture.Added:
 				fmt.Fprintln(stdout, capture.Line(ev.Request))
 			case capture.Dropped:
-				fmt.Fprintf(stdout, "(%s not shown: the terminal was too slow; run \"gancho list\")\n", text.N(ev.Count, "event", "events"))
+				fmt.Fprintln(stdout, tr.N(`({{.Count}} events not shown: the terminal was too slow; run "gancho list")`, ev.Count, vars("Count", ev.Count)))
 			}
 		},
 		Tunnel: tunnelPrinter(stderr),
 		Relay: func(st relay.ClientState) {
 			switch st.Kind {
 			case relay.Online:
-				fmt.Fprintf(stdout, "Relay online: senders post to %s (%s to catch up)\n", st.HookURL, text.N(int(st.Backlog), "waiting hook", "waiting hooks"))
+				fmt.Fprintln(stdout, tr.N("Relay online: senders post to {{.URL}} ({{.Count}} waiting hooks to catch up)", pluralOf(int(st.Backlog)), vars("URL", st.HookURL, "Count", st.Backlog)))
 			case relay.Reconnecting:
-				fmt.Fprintf(stdout, "Relay reconnecting: %s; next try %s\n", st.Reason, st.Retry.Local().Format("15:04:05"))
+				fmt.Fprintln(stdout, tr.T("Relay reconnecting: {{.Reason}}; next try {{.At}}", vars("Reason", st.Reason, "At", st.Retry.Local().Format("15:04:05"))))
 			}
 		},
 		Forwarded: func(c *capture.Request, a *replay.Attempt) {
@@ -64,22 +64,24 @@ func cmdListen(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	cur := a.Settings.Get()
-	fmt.Fprintf(stdout, "Capturing at %s (data in %s). Press Ctrl-C to stop.\n", app.CaptureURL(a.Server.URL(), cur), a.DB.Dir)
+	// The first line's third word is the URL, in both languages: tests
+	// and scripts read it there.
+	fmt.Fprintln(stdout, tr.T("Capturing at {{.URL}} (data in {{.Dir}}). Press Ctrl-C to stop.", vars("URL", app.CaptureURL(a.Server.URL(), cur), "Dir", a.DB.Dir)))
 	for _, v := range cur.Verifiers {
-		fmt.Fprintf(stdout, "Verifying %s\n", v)
+		fmt.Fprintln(stdout, tr.T("Verifying {{.Verifier}}", vars("Verifier", v)))
 	}
 	if lf.tunnel != "" {
 		url, err := a.OpenTunnel(ctx)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "Public URL: %s\n", app.CaptureURL(url, cur))
+		fmt.Fprintln(stdout, tr.T("Public URL: {{.URL}}", vars("URL", app.CaptureURL(url, cur))))
 	}
 	if lf.relay != "" {
 		a.StartRelay()
 	}
 	if lf.forward != "" {
-		fmt.Fprintf(stdout, "Forwarding each capture to %s\n", lf.forward)
+		fmt.Fprintln(stdout, tr.T("Forwarding each capture to {{.URL}}", vars("URL", lf.forward)))
 	}
 	var failure error
 	select {
@@ -87,7 +89,7 @@ func cmdListen(args []string, stdout, stderr io.Writer) error {
 	case err := <-a.RelayFailed():
 		failure = relayFailure(err, lf)
 	}
-	fmt.Fprintln(stderr, "Stopping: finishing requests in flight…")
+	fmt.Fprintln(stderr, tr.T("Stopping: finishing requests in flight…"))
 	err = a.Close()
 	if failure != nil {
 		return failure
@@ -105,16 +107,16 @@ func tunnelPrinter(w io.Writer) func(tunnel.Status) {
 		switch st.State {
 		case tunnel.Online:
 			if online {
-				fmt.Fprintf(w, "Tunnel back online: %s\n", st.URL)
+				fmt.Fprintln(w, tr.T("Tunnel back online: {{.URL}}", vars("URL", st.URL)))
 			}
 			online = true
 		case tunnel.Reconnecting:
-			fmt.Fprintf(w, "Tunnel reconnecting: %s\n", st.Reason)
+			fmt.Fprintln(w, tr.T("Tunnel reconnecting: {{.Reason}}", vars("Reason", st.Reason)))
 		case tunnel.Connecting:
-			fmt.Fprintln(w, "Tunnel connecting to ngrok…")
+			fmt.Fprintln(w, tr.T("Tunnel connecting to ngrok…"))
 		case tunnel.Stopped, tunnel.Failed:
 			if online && st.Reason != "" {
-				fmt.Fprintf(w, "Tunnel %s: %s. Capture continues on the local URL; restart to try the public one again.\n", st.State, st.Reason)
+				fmt.Fprintln(w, tr.T("Tunnel {{.State}}: {{.Reason}}. Capture continues on the local URL; restart to try the public one again.", vars("State", st.State, "Reason", st.Reason)))
 			}
 		}
 	}
@@ -125,11 +127,11 @@ func relayFailure(err error, lf *listenFlags) error {
 	var de *relay.DialError
 	switch {
 	case errors.Is(err, relay.ErrUnauthorized):
-		return fmt.Errorf("relay: %s refused the token: check --token (or GANCHO_RELAY_TOKEN); it must be the relay's --token, or the --channel-token it gives channel %s", lf.relay, lf.channel)
+		return errors.New("relay: " + tr.T("{{.Relay}} refused the token: check --token (or GANCHO_RELAY_TOKEN); it must be the relay's --token, or the --channel-token it gives channel {{.Channel}}", vars("Relay", lf.relay, "Channel", lf.channel)))
 	case errors.As(err, &de):
-		return fmt.Errorf("relay: %s: check --relay, and that gancho relay serve runs there and is reachable from this machine", de)
+		return fmt.Errorf("relay: %s: %s", de, tr.T("check --relay, and that gancho relay serve runs there and is reachable from this machine"))
 	case errors.Is(err, relay.ErrChannelLimit):
-		return fmt.Errorf("relay: %s cannot open channel %s: %v", lf.relay, lf.channel, errors.Unwrap(err)) // the relay's own sentence
+		return fmt.Errorf("relay: %s: %v", tr.T("{{.Relay}} cannot open channel {{.Channel}}", vars("Relay", lf.relay, "Channel", lf.channel)), errors.Unwrap(err)) // the relay's own sentence
 	}
 	return fmt.Errorf("relay: %w", err)
 }

@@ -21,30 +21,30 @@ import (
 // cmdRelay runs the self-hosted team relay: gancho relay serve.
 func cmdRelay(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "serve" {
-		return usageError{errors.New(`relay: the command is "gancho relay serve --addr :8080 --token T" (see "gancho relay serve -h")`)}
+		return usageError{errors.New("relay: " + tr.T(`the command is "gancho relay serve --addr :8080 --token T" (see "gancho relay serve -h")`))}
 	}
 	var c common
 	fs := newFlags("relay serve", stderr, &c)
-	addr := fs.String("addr", ":8080", "address to listen on (all interfaces by default: this is the public side)")
-	token := fs.String("token", "", `token desktops must present (default $GANCHO_RELAY_TOKEN); "random" makes one and prints it`)
-	cert := fs.String("tls-cert", "", "TLS certificate file (PEM); without it the relay serves plain HTTP, e.g. behind a TLS proxy")
-	key := fs.String("tls-key", "", "TLS key file (PEM), with --tls-cert")
-	maxBody := fs.String("max-body", "25MiB", "largest hook body accepted")
-	keepCount := fs.Int("retention-count", relay.DefaultRetentionCount, "hooks kept per channel, oldest evicted first (-1: no limit)")
-	keepBytes := fs.String("retention-bytes", "1GiB", "stored hook bytes kept per channel, oldest evicted first (-1: no limit)")
+	addr := fs.String("addr", ":8080", tr.T("address to listen on (all interfaces by default: this is the public side)"))
+	token := fs.String("token", "", tr.T(`token desktops must present (default $GANCHO_RELAY_TOKEN); "random" makes one and prints it`))
+	cert := fs.String("tls-cert", "", tr.T("TLS certificate file (PEM); without it the relay serves plain HTTP, e.g. behind a TLS proxy"))
+	key := fs.String("tls-key", "", tr.T("TLS key file (PEM), with --tls-cert"))
+	maxBody := fs.String("max-body", "25MiB", tr.T("largest hook body accepted"))
+	keepCount := fs.Int("retention-count", relay.DefaultRetentionCount, tr.T("hooks kept per channel, oldest evicted first (-1: no limit)"))
+	keepBytes := fs.String("retention-bytes", "1GiB", tr.T("stored hook bytes kept per channel, oldest evicted first (-1: no limit)"))
 	keepAge := relay.DefaultRetentionAge
-	fs.Var(durationFlag{&keepAge}, "retention-age", "how long hooks are kept per channel, e.g. 72h (-1: no limit)")
-	maxChannels := fs.Int("max-channels", relay.DefaultMaxChannels, "most open channels: a desktop opening one more is refused (507)")
+	fs.Var(durationFlag{&keepAge}, "retention-age", tr.T("how long hooks are kept per channel, e.g. 72h (-1: no limit)"))
+	maxChannels := fs.Int("max-channels", relay.DefaultMaxChannels, tr.T("most open channels: a desktop opening one more is refused (507)"))
 	var channels, channelTokens multiFlag
-	fs.Var(&channels, "channel", "keep this channel open from the start, so it takes hooks before any desktop opened it; repeatable\n"+
-		"(other channels open when a desktop connects to them; hooks to a channel that is not open get 404 and are not stored)")
-	fs.Var(&channelTokens, "channel-token", "NAME=TOKEN: the channel NAME opens only with this token (not --token), and is open from the start; repeatable")
-	rate := fs.Int("rate-limit", 0, "most hooks per minute from one client IP (0: no limit)")
-	basic := fs.String("basic-auth", "", "require HTTP basic auth from senders, user:password")
+	fs.Var(&channels, "channel", tr.T("keep this channel open from the start, so it takes hooks before any desktop opened it; repeatable\n"+
+		"(other channels open when a desktop connects to them; hooks to a channel that is not open get 404 and are not stored)"))
+	fs.Var(&channelTokens, "channel-token", tr.T("NAME=TOKEN: the channel NAME opens only with this token (not --token), and is open from the start; repeatable"))
+	rate := fs.Int("rate-limit", 0, tr.T("most hooks per minute from one client IP (0: no limit)"))
+	basic := fs.String("basic-auth", "", tr.T("require HTTP basic auth from senders, user:password"))
 	var lf limitFlags
 	lf.register(fs)
 	var respond multiFlag
-	fs.Var(&respond, "respond", `response rule, e.g. 'POST /** -> 200'; repeatable`)
+	fs.Var(&respond, "respond", tr.T(`response rule, e.g. 'POST /** -> 200'; repeatable`))
 	pos, err := parseInterspersed(fs, args[1:])
 	if err != nil {
 		return err
@@ -65,15 +65,15 @@ func cmdRelay(args []string, stdout, stderr io.Writer) error {
 	switch {
 	case *token == "" && len(chanTokens) > 0: // only the channels with their own token
 	case *token == "":
-		return errors.New(`relay serve: give --token (or GANCHO_RELAY_TOKEN); "--token random" makes one`)
+		return errors.New("relay serve: " + tr.T(`give --token (or GANCHO_RELAY_TOKEN); "--token random" makes one`))
 	case *token == "random":
 		*token = relay.NewToken()
-		fmt.Fprintf(stdout, "Token (give it to the team; it guards the stream of every channel without its own --channel-token): %s\n", *token)
+		fmt.Fprintln(stdout, tr.T("Token (give it to the team; it guards the stream of every channel without its own --channel-token): {{.Token}}", vars("Token", *token)))
 	case len(*token) < 16:
-		return errors.New("relay serve: the token is too short: use 16 characters or more (\"--token random\" makes one)")
+		return errors.New("relay serve: " + tr.T(`the token is too short: use 16 characters or more ("--token random" makes one)`))
 	}
 	if (*cert == "") != (*key == "") {
-		return errors.New("relay serve: give both --tls-cert and --tls-key, or neither")
+		return errors.New("relay serve: " + tr.T("give both --tls-cert and --tls-key, or neither"))
 	}
 	mb, err := capture.ParseSize(*maxBody)
 	if err != nil {
@@ -82,7 +82,7 @@ func cmdRelay(args []string, stdout, stderr io.Writer) error {
 	kb := int64(-1)
 	if *keepBytes != "-1" {
 		if kb, err = capture.ParseSize(*keepBytes); err != nil || kb == 0 {
-			return fmt.Errorf("relay serve: --retention-bytes %q: want a size such as 1GiB or 500MiB, or -1 for no limit", *keepBytes)
+			return fmt.Errorf("relay serve: --retention-bytes %q: %s", *keepBytes, tr.T("want a size such as 1GiB or 500MiB, or -1 for no limit"))
 		}
 	}
 	lim, err := lf.limits()
@@ -90,10 +90,10 @@ func cmdRelay(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("relay serve: %w", err)
 	}
 	if *maxChannels < 1 {
-		return errors.New("relay serve: --max-channels: want 1 or more")
+		return errors.New("relay serve: --max-channels: " + tr.T("want 1 or more"))
 	}
 	if n := len(channels) + len(chanTokens); n > *maxChannels {
-		return fmt.Errorf("relay serve: %d channels configured but --max-channels is %d: raise --max-channels", n, *maxChannels)
+		return errors.New("relay serve: " + tr.N("{{.Count}} channels configured but --max-channels is {{.Max}}: raise --max-channels", n, vars("Count", n, "Max", *maxChannels)))
 	}
 	pol := capture.Policy{RateLimit: *rate, BasicAuth: *basic}
 	if len(respond) > 0 {
@@ -135,10 +135,10 @@ func cmdRelay(args []string, stdout, stderr io.Writer) error {
 	if *cert != "" {
 		scheme = "https"
 	}
-	fmt.Fprintf(stdout, "Relay listening on %s://%s (data in %s)\n", scheme, ln.Addr(), db.Dir)
-	fmt.Fprintf(stdout, "  senders post to   %s://HOST/{channel}/any/path\n", scheme)
-	fmt.Fprintf(stdout, "  desktops connect  gancho listen --relay %s://HOST --channel {channel} --token …\n", scheme)
-	fmt.Fprintf(stdout, "  a channel takes hooks once a desktop has opened it%s\n", openList(channels, chanTokens))
+	fmt.Fprintln(stdout, tr.T("Relay listening on {{.URL}} (data in {{.Dir}})", vars("URL", scheme+"://"+ln.Addr().String(), "Dir", db.Dir)))
+	fmt.Fprintln(stdout, "  "+tr.T("senders post to   {{.URL}}", vars("URL", scheme+"://HOST/{channel}/any/path")))
+	fmt.Fprintln(stdout, "  "+tr.T("desktops connect  {{.Command}}", vars("Command", "gancho listen --relay "+scheme+"://HOST --channel {channel} --token …")))
+	fmt.Fprintln(stdout, "  "+tr.T("a channel takes hooks once a desktop has opened it")+openList(channels, chanTokens))
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln, *cert, *key) }()
 	select {
@@ -147,7 +147,7 @@ func cmdRelay(args []string, stdout, stderr io.Writer) error {
 		return err
 	case <-ctx.Done():
 	}
-	fmt.Fprintln(stderr, "Stopping: finishing hooks in flight…")
+	fmt.Fprintln(stderr, tr.T("Stopping: finishing hooks in flight…"))
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return srv.Shutdown(sctx)
@@ -163,11 +163,11 @@ func parseChannelTokens(vals []string) (map[string]string, error) {
 		name, tok, ok := strings.Cut(v, "=")
 		switch {
 		case !ok || name == "":
-			return nil, fmt.Errorf("relay serve: --channel-token %q: want NAME=TOKEN", v)
+			return nil, fmt.Errorf("relay serve: --channel-token %q: %s", v, tr.T("want NAME=TOKEN"))
 		case len(tok) < 16:
-			return nil, fmt.Errorf("relay serve: --channel-token %s: the token is too short: use 16 characters or more", name)
+			return nil, fmt.Errorf("relay serve: --channel-token %s: %s", name, tr.T("the token is too short: use 16 characters or more"))
 		case out[name] != "":
-			return nil, fmt.Errorf("relay serve: --channel-token %s is given twice", name)
+			return nil, fmt.Errorf("relay serve: --channel-token %s: %s", name, tr.T("given twice"))
 		}
 		out[name] = tok
 	}
@@ -184,5 +184,5 @@ func openList(channels []string, tokens map[string]string) string {
 		return ""
 	}
 	slices.Sort(names)
-	return "; open from the start: " + strings.Join(slices.Compact(names), ", ")
+	return "; " + tr.T("open from the start: {{.Channels}}", vars("Channels", strings.Join(slices.Compact(names), ", ")))
 }

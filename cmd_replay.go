@@ -31,12 +31,12 @@ type sendFlags struct {
 }
 
 func (f *sendFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.to, "to", "", "target URL, e.g. http://localhost:3000/webhooks (the capture's query string is kept)")
-	fs.BoolVar(&f.keepHost, "keep-host", false, "send the captured Host header instead of the target's")
-	fs.BoolVar(&f.insecure, "insecure", false, "do not verify the target's TLS certificate")
-	fs.BoolVar(&f.follow, "follow", false, "follow redirects (at most 10)")
-	fs.BoolVar(&f.envProxy, "env-proxy", false, "use HTTP_PROXY/HTTPS_PROXY from the environment")
-	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "per-request timeout")
+	fs.StringVar(&f.to, "to", "", tr.T("target URL, e.g. http://localhost:3000/webhooks (the capture's query string is kept)"))
+	fs.BoolVar(&f.keepHost, "keep-host", false, tr.T("send the captured Host header instead of the target's"))
+	fs.BoolVar(&f.insecure, "insecure", false, tr.T("do not verify the target's TLS certificate"))
+	fs.BoolVar(&f.follow, "follow", false, tr.T("follow redirects (at most 10)"))
+	fs.BoolVar(&f.envProxy, "env-proxy", false, tr.T("use HTTP_PROXY/HTTPS_PROXY from the environment"))
+	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, tr.T("per-request timeout"))
 }
 
 func (f *sendFlags) options() replay.Options {
@@ -48,13 +48,13 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 	var sf sendFlags
 	fs := newFlags("replay", stderr, &c)
 	sf.register(fs)
-	resign := fs.Bool("resign", false, "sign again with a fresh id and timestamp, with the verifier saved for the capture's path")
+	resign := fs.Bool("resign", false, tr.T("sign again with a fresh id and timestamp, with the verifier saved for the capture's path"))
 	ids, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(ids) == 0 || sf.to == "" {
-		return usageError{errors.New(`replay needs capture ids and --to URL: gancho replay ID --to http://localhost:3000/webhooks`)}
+		return usageError{errors.New(tr.T(`replay needs capture ids and --to URL: gancho replay ID --to http://localhost:3000/webhooks`))}
 	}
 	e, err := app.OpenData(c.data)
 	if err != nil {
@@ -95,7 +95,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 		if *resign {
 			cfg, ok := replay.SignerFor(verifiers.Configs(), cr, prefixes...)
 			if !ok {
-				return fmt.Errorf("--resign: no signature verifier is saved for %s; add one with gancho listen --verify SCHEME:SECRET", pathOf(cr.Target))
+				return errors.New("--resign: " + tr.T("no signature verifier is saved for {{.Path}}; add one with gancho listen --verify SCHEME:SECRET", vars("Path", pathOf(cr.Target))))
 			}
 			if err := replay.Resign(&req, cfg, time.Now()); err != nil {
 				return fmt.Errorf("--resign: %w", err)
@@ -105,7 +105,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 		res := sender.Send(ctx, req, sf.options())
 		a := &replay.Attempt{CaptureID: cr.ID, Kind: replay.KindReplay, Modified: modified, Request: req, Result: res}
 		if err := e.History.Add(context.WithoutCancel(ctx), a); err != nil {
-			fmt.Fprintf(stderr, "gancho: the attempt was not stored: %v\n", err)
+			fmt.Fprintf(stderr, "gancho: %s: %v\n", tr.T("the attempt was not stored"), err)
 		}
 		printResult(stdout, cr.ID, req, res)
 		if !accepted(res) {
@@ -113,7 +113,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if failed > 0 {
-		return fmt.Errorf("%d of %s failed or were not answered 2xx (see above)", failed, text.N(len(ids), "replay", "replays"))
+		return errors.New(tr.N("{{.Failed}} of {{.Count}} replays failed or were not answered 2xx (see above)", len(ids), vars("Failed", failed, "Count", len(ids))))
 	}
 	return nil
 }

@@ -21,24 +21,24 @@ import (
 func cmdSend(args []string, stdout, stderr io.Writer) error {
 	var c common
 	fs := newFlags("send", stderr, &c)
-	to := fs.String("to", "", "send one delivery to this URL (no retries); without it, fire to the saved subscriptions for EVENT")
-	secret := fs.String("secret", "", "signing secret (standard: whsec_…); generated and printed when empty")
-	signing := fs.String("signing", "standard", "standard, stripe, github or none")
-	asXML := fs.Bool("xml", false, "send the XML rendering")
-	asForm := fs.Bool("form", false, "send the fields as a form (application/x-www-form-urlencoded)")
-	get := fs.Bool("get", false, "send with GET, the fields as query parameters")
-	signQuery := fs.Bool("sign-query", false, "with --get: sign the raw query string in the empty body's place (the receiver verifies it as the body)")
-	dataFile := fs.String("payload", "", "send this JSON file (an envelope) instead of a fresh sample")
-	timeout := fs.Duration("timeout", 30*time.Second, "per-attempt timeout")
-	wait := fs.Bool("wait", false, "with saved subscriptions: wait until each delivery succeeded or failed (retries included)")
+	to := fs.String("to", "", tr.T("send one delivery to this URL (no retries); without it, fire to the saved subscriptions for EVENT"))
+	secret := fs.String("secret", "", tr.T("signing secret (standard: whsec_…); generated and printed when empty"))
+	signing := fs.String("signing", "standard", tr.T("standard, stripe, github or none"))
+	asXML := fs.Bool("xml", false, tr.T("send the XML rendering"))
+	asForm := fs.Bool("form", false, tr.T("send the fields as a form (application/x-www-form-urlencoded)"))
+	get := fs.Bool("get", false, tr.T("send with GET, the fields as query parameters"))
+	signQuery := fs.Bool("sign-query", false, tr.T("with --get: sign the raw query string in the empty body's place (the receiver verifies it as the body)"))
+	dataFile := fs.String("payload", "", tr.T("send this JSON file (an envelope) instead of a fresh sample"))
+	timeout := fs.Duration("timeout", 30*time.Second, tr.T("per-attempt timeout"))
+	wait := fs.Bool("wait", false, tr.T("with saved subscriptions: wait until each delivery succeeded or failed (retries included)"))
 	var headers multiFlag
-	fs.Var(&headers, "header", "an extra header \"Name: value\" (repeatable)")
+	fs.Var(&headers, "header", tr.T("an extra header \"Name: value\" (repeatable)"))
 	rest, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(rest) != 1 {
-		return usageError{errors.New(`send: name one event, e.g. "gancho send client.created --to http://localhost:3000/webhooks" ("gancho events" lists them)`)}
+		return usageError{errors.New("send: " + tr.T(`name one event, e.g. "gancho send client.created --to http://localhost:3000/webhooks" ("gancho events" lists them)`))}
 	}
 	ev, ok := events.Lookup(rest[0])
 	if !ok {
@@ -62,12 +62,12 @@ func cmdSend(args []string, stdout, stderr io.Writer) error {
 			}
 		})
 		if len(used) > 0 {
-			return fmt.Errorf("send: %s only apply with --to URL; saved subscriptions use their own settings (edit them in the window's Outbound tab)", strings.Join(used, ", "))
+			return errors.New("send: " + tr.T("{{.Flags}} only apply with --to URL; saved subscriptions use their own settings (edit them in the window's Outbound tab)", vars("Flags", strings.Join(used, ", "))))
 		}
 		return fireSaved(ctx, c, sender, ev.Name, payload, *wait, stdout)
 	}
 	if *get && (*asXML || *asForm) || *asXML && *asForm {
-		return errors.New("send: pick one of --get, --xml and --form")
+		return errors.New("send: " + tr.T("pick one of --get, --xml and --form"))
 	}
 
 	s := outbound.NewSubscription()
@@ -75,7 +75,7 @@ func cmdSend(args []string, stdout, stderr io.Writer) error {
 	s.Signing = outbound.Signing(*signing)
 	s.SignQuery = *signQuery
 	if *signQuery && !*get {
-		return errors.New("send: --sign-query applies to --get deliveries only; add --get or drop --sign-query")
+		return errors.New("send: " + tr.T("--sign-query applies to --get deliveries only; add --get or drop --sign-query"))
 	}
 	switch {
 	case *get:
@@ -109,11 +109,11 @@ func cmdSend(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("send: %w", err)
 	}
 	if generated {
-		fmt.Fprintf(stderr, "Signed (%s) with the generated secret %s: give it to the receiver, or pass --secret.\n", s.Signing, s.Secret)
+		fmt.Fprintln(stderr, tr.T("Signed ({{.Scheme}}) with the generated secret {{.Secret}}: give it to the receiver, or pass --secret.", vars("Scheme", s.Signing, "Secret", s.Secret)))
 	}
 	printDelivery(stdout, ev.Name, req, a)
 	if !accepted(replay.Result{Status: a.Status, Class: a.Class}) {
-		return fmt.Errorf("send: %s was not accepted", req.URL)
+		return errors.New("send: " + tr.T("{{.URL}} was not accepted", vars("URL", req.URL)))
 	}
 	return nil
 }

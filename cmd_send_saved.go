@@ -46,14 +46,14 @@ func fireSaved(ctx context.Context, c common, sender *replay.Sender, event strin
 	}
 	ds, err := d.Fire(ctx, event, p, "")
 	if errors.Is(err, outbound.ErrNoSubscribers) {
-		return fmt.Errorf("send: no enabled subscription listens to %s; add one with gancho subscriptions add or in the window's Outbound section, or use --to URL", event)
+		return errors.New("send: " + tr.T("no enabled subscription listens to {{.Event}}; add one with gancho subscriptions add or in the window's Outbound section, or use --to URL", vars("Event", event)))
 	}
 	if err != nil {
 		return fmt.Errorf("send: %w", err)
 	}
-	fmt.Fprintf(stdout, "Fired %s to %s.\n", event, text.N(len(ds), "subscription", "subscriptions"))
+	fmt.Fprintln(stdout, tr.N("Fired {{.Event}} to {{.Count}} subscriptions.", len(ds), vars("Event", event, "Count", len(ds))))
 	if running {
-		fmt.Fprintf(stdout, "Gancho (pid %d) is running on %s: it delivers them within 30 s (see its Outbound tab).\n", other, e.DB.Dir)
+		fmt.Fprintln(stdout, tr.T("Gancho (pid {{.PID}}) is running on {{.Dir}}: it delivers them within 30 s (see its Outbound tab).", vars("PID", other, "Dir", e.DB.Dir)))
 		if !wait {
 			return nil
 		}
@@ -68,7 +68,7 @@ func fireSaved(ctx context.Context, c common, sender *replay.Sender, event strin
 	for len(pending) > 0 {
 		select {
 		case <-ctx.Done():
-			fmt.Fprintf(stdout, "Stopped: %s still pending; they continue the next time Gancho runs.\n", text.N(len(pending), "delivery is", "deliveries are"))
+			fmt.Fprintln(stdout, tr.N("Stopped: {{.Count}} deliveries are still pending; they continue the next time Gancho runs.", len(pending), vars("Count", len(pending))))
 			return ctx.Err()
 		case <-changed:
 		case <-tick.C:
@@ -99,7 +99,7 @@ func fireSaved(ctx context.Context, c common, sender *replay.Sender, event strin
 		}
 	}
 	if failed > 0 {
-		return fmt.Errorf("send: %d of %s did not succeed", failed, text.N(len(ds), "delivery", "deliveries"))
+		return errors.New("send: " + tr.N("{{.Failed}} of {{.Count}} deliveries did not succeed", len(ds), vars("Failed", failed, "Count", len(ds))))
 	}
 	return nil
 }

@@ -25,7 +25,7 @@ func cmdShow(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if len(pos) != 1 {
-		return usageError{errors.New(`show needs one capture id: run "gancho list" to see them`)}
+		return usageError{errors.New(tr.T(`show needs one capture id: run "gancho list" to see them`))}
 	}
 	e, err := app.OpenData(c.data)
 	if err != nil {
@@ -69,8 +69,8 @@ func showRequest(w io.Writer, r *capture.Request, color bool) error {
 	} else if _, err := io.WriteString(w, body); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "\n# id %s, received %s from %s, %s, answered %d\n", r.ID,
-		r.ReceivedAt.Format(time.RFC3339Nano), r.RemoteAddr, capture.FormatSize(r.BodySize), r.Response.Status)
+	fmt.Fprintf(w, "\n# %s\n", tr.T("id {{.ID}}, received {{.At}} from {{.From}}, {{.Size}}, answered {{.Status}}",
+		vars("ID", r.ID, "At", r.ReceivedAt.Format(time.RFC3339Nano), "From", r.RemoteAddr, "Size", tr.Size(r.BodySize), "Status", r.Response.Status)))
 	for _, f := range capture.Flags(r) {
 		fmt.Fprintf(w, "# %s\n", text.Line(f))
 	}

@@ -12,43 +12,46 @@ import (
 	"github.com/gancho-app/gancho/outbound"
 )
 
-const subscriptionsUsage = `gancho subscriptions: the outbound webhooks "gancho send EVENT" fires to.
+// subscriptionsUsage is "gancho subscriptions -h": the syntax lines stay
+// as typed, the sentences are translated.
+func subscriptionsUsage() string {
+	return "gancho subscriptions: " + tr.T(`the outbound webhooks "gancho send EVENT" fires to.`) + `
 
   gancho subscriptions list [--json] [--include-secrets]
   gancho subscriptions add --name N --event E [--event E2] --url URL [flags]
-  gancho subscriptions edit ID [flags]      only the flags given change
+  gancho subscriptions edit ID [flags]      ` + tr.T("only the flags given change") + `
   gancho subscriptions enable|disable|delete ID
   gancho subscriptions history [ID] [--event E] [--outcome O] [--limit N] [--json]
 
-Run "gancho subscriptions add -h" for the flags of add and edit.
-`
+` + tr.T(`Run "gancho subscriptions add -h" for the flags of add and edit.`) + "\n"
+}
 
 // cmdSubscriptions manages the outbound subscriptions headless, with the
 // window's validation (outbound.Subscription.Validate, through Store.Save).
 func cmdSubscriptions(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(stdout, subscriptionsUsage)
+		fmt.Fprint(stdout, subscriptionsUsage())
 		return nil
 	}
 	verb, args := args[0], args[1:]
 	var c common
 	fs := newFlags("subscriptions "+verb, stderr, &c)
-	asJSON := fs.Bool("json", false, "print JSON (snake_case), one object per line")
+	asJSON := fs.Bool("json", false, tr.T("print JSON (snake_case), one object per line"))
 	var sf subFlags
 	var q outbound.DeliveryQuery
 	secrets := false
 	switch verb {
 	case "list":
-		fs.BoolVar(&secrets, "include-secrets", false, "show the signing secrets")
+		fs.BoolVar(&secrets, "include-secrets", false, tr.T("show the signing secrets"))
 	case "add", "edit":
 		sf.register(fs)
 	case "history":
-		fs.StringVar(&q.Event, "event", "", "only deliveries of this event")
-		fs.StringVar((*string)(&q.Outcome), "outcome", "", "only pending, retrying, succeeded or failed deliveries")
-		fs.IntVar(&q.Limit, "limit", 100, "at most this many deliveries, newest first (at most 1000)")
+		fs.StringVar(&q.Event, "event", "", tr.T("only deliveries of this event"))
+		fs.StringVar((*string)(&q.Outcome), "outcome", "", tr.T("only pending, retrying, succeeded or failed deliveries"))
+		fs.IntVar(&q.Limit, "limit", 100, tr.T("at most this many deliveries, newest first (at most 1000)"))
 	case "enable", "disable", "delete":
 	default:
-		return usageError{fmt.Errorf("subscriptions: unknown %q; use list, add, edit, enable, disable, delete or history", verb)}
+		return usageError{errors.New("subscriptions: " + tr.T(`unknown "{{.Verb}}"; use list, add, edit, enable, disable, delete or history`, vars("Verb", verb)))}
 	}
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -61,16 +64,16 @@ func cmdSubscriptions(args []string, stdout, stderr io.Writer) error {
 		}
 	case verb == "history":
 		if len(pos) > 1 {
-			return usageError{errors.New("subscriptions history: give at most one subscription id")}
+			return usageError{errors.New("subscriptions history: " + tr.T("give at most one subscription id"))}
 		}
 	case len(pos) != 1:
-		return usageError{fmt.Errorf(`subscriptions %s: give one subscription id ("gancho subscriptions list" shows them)`, verb)}
+		return usageError{fmt.Errorf("subscriptions %s: %s", verb, tr.T(`give one subscription id ("gancho subscriptions list" shows them)`))}
 	}
 	if q.Outcome != "" {
 		switch q.Outcome {
 		case outbound.OutcomePending, outbound.OutcomeRetrying, outbound.OutcomeSucceeded, outbound.OutcomeFailed:
 		default:
-			return fmt.Errorf("--outcome %q: use pending, retrying, succeeded or failed", q.Outcome)
+			return fmt.Errorf("--outcome %q: %s", q.Outcome, tr.T("use pending, retrying, succeeded or failed"))
 		}
 	}
 	e, err := app.OpenData(c.data)
@@ -101,7 +104,7 @@ func cmdSubscriptions(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintln(stdout, subLine(s, secrets))
 		}
 		if len(subs) == 0 && !*asJSON {
-			fmt.Fprintln(stderr, `No subscriptions yet: add one with gancho subscriptions add --name N --event E --url URL.`)
+			fmt.Fprintln(stderr, tr.T(`No subscriptions yet: add one with gancho subscriptions add --name N --event E --url URL.`))
 		}
 		return nil
 	case "add", "edit":
@@ -122,23 +125,30 @@ func cmdSubscriptions(args []string, stdout, stderr io.Writer) error {
 		if *asJSON {
 			return enc.Encode(subJSONOf(s, true))
 		}
-		verbed := map[string]string{"add": "Added", "edit": "Saved"}[verb]
-		fmt.Fprintf(stdout, "%s %s.\n", verbed, subLine(s, false))
+		if verb == "add" {
+			fmt.Fprintln(stdout, tr.T("Added {{.Subscription}}.", vars("Subscription", subLine(s, false))))
+		} else {
+			fmt.Fprintln(stdout, tr.T("Saved {{.Subscription}}.", vars("Subscription", subLine(s, false))))
+		}
 		if generated {
-			fmt.Fprintf(stdout, "Signing secret (give it to the receiver): %s\n", s.Secret)
+			fmt.Fprintln(stdout, tr.T("Signing secret (give it to the receiver): {{.Secret}}", vars("Secret", s.Secret)))
 		}
 		return nil
 	case "enable", "disable":
 		if err := store.SetEnabled(ctx, pos[0], verb == "enable", ""); err != nil {
 			return explainSub(err, pos[0])
 		}
-		fmt.Fprintf(stdout, "%s %sd.\n", pos[0], verb)
+		if verb == "enable" {
+			fmt.Fprintln(stdout, tr.T("{{.ID}} enabled.", vars("ID", pos[0])))
+		} else {
+			fmt.Fprintln(stdout, tr.T("{{.ID}} disabled.", vars("ID", pos[0])))
+		}
 		return nil
 	case "delete":
 		if err := store.Delete(ctx, pos[0]); err != nil {
 			return explainSub(err, pos[0])
 		}
-		fmt.Fprintf(stdout, "Deleted %s with its deliveries.\n", pos[0])
+		fmt.Fprintln(stdout, tr.T("Deleted {{.ID}} with its deliveries.", vars("ID", pos[0])))
 		return nil
 	}
 	// history
@@ -173,7 +183,7 @@ func cmdSubscriptions(args []string, stdout, stderr io.Writer) error {
 
 func explainSub(err error, id string) error {
 	if errors.Is(err, outbound.ErrNotFound) {
-		return fmt.Errorf(`no subscription %q: run "gancho subscriptions list" to see the ids`, id)
+		return errors.New(tr.T(`no subscription "{{.ID}}": run "gancho subscriptions list" to see the ids`, vars("ID", id)))
 	}
 	return err
 }

@@ -18,7 +18,7 @@ import (
 func cmdTail(args []string, stdout, stderr io.Writer) error {
 	var c common
 	fs := newFlags("tail", stderr, &c)
-	asJSON := fs.Bool("json", false, "print each capture as its export record (one JSON object per line)")
+	asJSON := fs.Bool("json", false, tr.T("print each capture as its export record (one JSON object per line)"))
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -32,14 +32,14 @@ func cmdTail(args []string, stdout, stderr io.Writer) error {
 	}
 	info, err := relay.ReadLive(dir)
 	if errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("tail: no Gancho is capturing with data directory %s: start \"gancho\" or \"gancho listen\" first (same --data)", dir)
+		return errors.New("tail: " + tr.T(`no Gancho is capturing with data directory {{.Dir}}: start "gancho" or "gancho listen" first (same --data)`, vars("Dir", dir)))
 	}
 	if err != nil {
 		return fmt.Errorf("tail: %s: %w", filepath.Join(dir, relay.LiveFile), err)
 	}
 	ctx, stop := signalContext()
 	defer stop()
-	fmt.Fprintf(stderr, "Following the captures of Gancho (pid %d); Ctrl-C to stop.\n", info.PID)
+	fmt.Fprintln(stderr, tr.T("Following the captures of Gancho (pid {{.PID}}); Ctrl-C to stop.", vars("PID", info.PID)))
 	enc := json.NewEncoder(stdout)
 	return relay.Tail(ctx, info.URL, info.Token, func(rec capture.Record) {
 		if *asJSON {

@@ -12,6 +12,7 @@ import (
 	"runtime"
 
 	"github.com/gancho-app/gancho/app"
+	"github.com/gancho-app/gancho/i18n"
 	"github.com/gancho-app/gancho/internal/fynequiet" // imported first: its init runs before Fyne's
 	"github.com/gancho-app/gancho/ui"
 )
@@ -21,8 +22,8 @@ func cmdGUI(args []string, stderr io.Writer) error {
 		return err
 	}
 	if err := ui.OpenDisplay(); err != nil {
-		return fmt.Errorf("the window cannot open the display %q: %w: check DISPLAY, or here use the terminal commands, "+
-			`e.g. "gancho listen", "gancho list", "gancho tail" ("gancho help" lists them)`, os.Getenv("DISPLAY"), err)
+		return fmt.Errorf("%s: %w: %s", tr.T(`the window cannot open the display "{{.Display}}"`, vars("Display", os.Getenv("DISPLAY"))), err,
+			tr.T(`check DISPLAY, or here use the terminal commands, e.g. "gancho listen", "gancho list", "gancho tail" ("gancho help" lists them)`))
 	}
 	log.SetOutput(fynequiet.Filter(stderr)) // Fyne logs through the standard logger
 	cfg, _, err := captureConfig("", args, stderr)
@@ -48,6 +49,9 @@ func cmdGUI(args []string, stderr io.Writer) error {
 	if cfg.ForceNgrok {
 		a.Tunnel.On() // the window shows how it goes
 	}
+	// The window's language: --lang, else the setting saved in the data
+	// directory it opened, else the system's.
+	ui.UseLanguage(i18n.Choose(langFlag, a.Settings.Get().Language, os.Getenv))
 	ui.Run(ui.Options{URL: a.Server.URL(), DataDir: a.DB.Dir, Captures: a.Captures, Recorder: a.Server,
 		Settings: a.Settings, Tunnel: a.Tunnel, Sender: a.Sender, Replays: a.History, Importer: a.Captures,
 		Forwarding: a.Forwarding, Outbound: &ui.Outbound{Store: a.Subscriptions, Dispatch: a.Dispatcher, Changed: changed}})
@@ -60,6 +64,6 @@ func needDisplay(goos string, getenv func(string) string) error {
 	if goos == "windows" || goos == "darwin" || getenv("DISPLAY") != "" || getenv("WAYLAND_DISPLAY") != "" {
 		return nil
 	}
-	return errors.New(`there is no display for the window (DISPLAY and WAYLAND_DISPLAY are unset): ` +
-		`here use the terminal commands, e.g. "gancho listen", "gancho list", "gancho tail" ("gancho help" lists them)`)
+	return errors.New(tr.T(`there is no display for the window (DISPLAY and WAYLAND_DISPLAY are unset): ` +
+		`here use the terminal commands, e.g. "gancho listen", "gancho list", "gancho tail" ("gancho help" lists them)`))
 }

@@ -17,29 +17,43 @@ import (
 	"strings"
 
 	"github.com/gancho-app/gancho/capture"
+	"github.com/gancho-app/gancho/i18n"
 	"github.com/gancho-app/gancho/internal/database"
 )
 
-const usage = `Gancho inspects, replays and emits webhooks.
+// commands are the lines of "gancho help": the syntax, never translated,
+// and what the command does, translated when printed.
+var commands = [][2]string{
+	{"gancho", "open the window (and capture on the default address)"},
+	{"gancho listen [flags]", "capture in the terminal, one line per request"},
+	{"gancho list [--json] [flags]", "list captures, newest first"},
+	{"gancho show ID", "print one capture, body pretty-printed"},
+	{"gancho replay ID... --to URL", "send captures again and print the responses"},
+	{"gancho export [--format har|jsonl|curl|raw] [--out FILE]", "export captures"},
+	{"gancho import FILE", "import a HAR, JSON lines, cURL or raw HTTP file"},
+	{"gancho events [show|sample NAME [--xml]]", "the 30 CRM events, a field list, a sample"},
+	{"gancho send EVENT [--to URL]", "send a signed sample to URL, or to the saved subscriptions"},
+	{"gancho subscriptions list|add|edit|enable|disable|delete|history", "the saved outbound subscriptions"},
+	{"gancho tail", "follow the captures of the running Gancho (window or listen)"},
+	{"gancho relay serve --token T", "the self-hosted team relay (one public URL for the team)"},
+	{"gancho help", "this text"},
+}
 
-Usage:
-  gancho                      open the window (and capture on the default address)
-  gancho listen [flags]       capture in the terminal, one line per request
-  gancho list [--json] [flags] list captures, newest first
-  gancho show ID              print one capture, body pretty-printed
-  gancho replay ID... --to URL  send captures again and print the responses
-  gancho export [--format har|jsonl|curl|raw] [--out FILE]  export captures
-  gancho import FILE          import a HAR, JSON lines, cURL or raw HTTP file
-  gancho events [show|sample NAME [--xml]]  the 30 CRM events, a field list, a sample
-  gancho send EVENT [--to URL]  send a signed sample to URL, or to the saved subscriptions
-  gancho subscriptions list|add|edit|enable|disable|delete|history  the saved outbound subscriptions
-  gancho tail                 follow the captures of the running Gancho (window or listen)
-  gancho relay serve --token T  the self-hosted team relay (one public URL for the team)
-  gancho help                 this text
-
-Every command takes --data DIR (or GANCHO_DATA) to choose the data directory.
-Run "gancho COMMAND -h" for a command's flags.
-`
+// usage is "gancho help" in the chosen language.
+func usage() string {
+	var b strings.Builder
+	b.WriteString(tr.T("Gancho inspects, replays and emits webhooks.") + "\n\n" + tr.T("Usage:") + "\n")
+	for _, c := range commands {
+		pad := 2
+		if len(c[0]) < 26 {
+			pad = 28 - len(c[0])
+		}
+		b.WriteString("  " + c[0] + strings.Repeat(" ", pad) + tr.T(c[1]) + "\n")
+	}
+	b.WriteString("\n" + tr.T("Every command takes --data DIR (or GANCHO_DATA) to choose the data directory,\nand --lang pt-BR|en|system to choose the language (default: the saved setting, else LANG).") + "\n")
+	b.WriteString(tr.T(`Run "gancho COMMAND -h" for a command's flags.`) + "\n")
+	return b.String()
+}
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -47,7 +61,21 @@ func main() {
 
 // run executes one command line and returns the exit code; errors are
 // printed as one sentence on stderr.
+//
+// The language of what it prints for a person is chosen first (--lang,
+// the saved setting, the system locale): flag usages are translated when
+// the flag sets are built.
 func run(args []string, stdout, stderr io.Writer) int {
+	args, lf, lerr := takeLang(args)
+	if lerr == nil {
+		lerr = checkLang(lf)
+	}
+	langFlag = lf
+	tr = i18n.New(chooseLang(lf, args, os.Getenv))
+	if lerr != nil {
+		fmt.Fprintf(stderr, "gancho: %s\n", lerr)
+		return 2
+	}
 	cmd := ""
 	if len(args) > 0 && (!strings.HasPrefix(args[0], "-") || args[0] == "-h" || args[0] == "--help") {
 		cmd, args = args[0], args[1:] // flags alone ("gancho --data D") open the window
@@ -79,10 +107,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "relay":
 		err = cmdRelay(args, stdout, stderr)
 	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(stdout, usage())
 		return 0
 	default:
-		fmt.Fprintf(stderr, "gancho: unknown command %q: run \"gancho help\" to see the commands.\n", cmd)
+		fmt.Fprintf(stderr, "gancho: %s\n", tr.T(`unknown command "{{.Cmd}}": run "gancho help" to see the commands.`, vars("Cmd", cmd)))
 		return 2
 	}
 	if errors.Is(err, flag.ErrHelp) {
@@ -102,11 +130,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 func explain(err error) string {
 	switch {
 	case errors.Is(err, capture.ErrAddrInUse):
-		return err.Error() + ": another program uses that port; stop it, or pick another with --addr 127.0.0.1:PORT."
+		return err.Error() + ": " + tr.T("another program uses that port; stop it, or pick another with --addr 127.0.0.1:PORT.")
 	case errors.Is(err, database.ErrDataDir):
-		return err.Error() + "; choose another with --data DIR or GANCHO_DATA."
+		return err.Error() + "; " + tr.T("choose another with --data DIR or GANCHO_DATA.")
 	case errors.Is(err, capture.ErrNotFound):
-		return err.Error() + `; run "gancho list" to see the ids.`
+		return err.Error() + "; " + tr.T(`run "gancho list" to see the ids.`)
 	}
 	if s := explainRelay(err); s != "" {
 		return s
@@ -122,7 +150,8 @@ type common struct {
 func newFlags(name string, stderr io.Writer, c *common) *flag.FlagSet {
 	fs := flag.NewFlagSet("gancho "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&c.data, "data", "", "data directory (default $GANCHO_DATA or "+database.DefaultDir()+")")
+	fs.Usage = func() { printUsage(fs) }
+	fs.StringVar(&c.data, "data", "", tr.T("data directory (default $GANCHO_DATA or {{.Dir}})", vars("Dir", database.DefaultDir())))
 	return fs
 }
 
@@ -133,6 +162,7 @@ func newFlags(name string, stderr io.Writer, c *common) *flag.FlagSet {
 // positional. Every command parses its arguments with it.
 func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	var flags, pos []string
+	dangling := false // the last flag lacks its value
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if a == "--" {
@@ -158,20 +188,26 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 		if i+1 < len(args) {
 			i++
 			flags = append(flags, args[i])
+		} else {
+			dangling = true
 		}
 	}
 	// The flag package would print the error and then the usage, and run
 	// the error again: print nothing here but -h's usage.
 	out := fs.Output()
 	fs.SetOutput(io.Discard)
-	err := fs.Parse(append(append(flags, "--"), pos...))
+	parse := append(append(flags, "--"), pos...)
+	if dangling { // else "--" would be taken for its value
+		parse = flags
+	}
+	err := fs.Parse(parse)
 	fs.SetOutput(out)
 	if errors.Is(err, flag.ErrHelp) {
 		fs.Usage()
 		return nil, err
 	}
 	if err != nil {
-		return nil, usageError{fmt.Errorf("%w (\"%s -h\" lists the flags)", err, fs.Name())}
+		return nil, usageError{fmt.Errorf("%s %s", flagError(err), tr.T(`("{{.Cmd}} -h" lists the flags)`, vars("Cmd", fs.Name())))}
 	}
 	return fs.Args(), nil
 }
@@ -182,9 +218,9 @@ func checkAddr(addr, anyAddr string) error {
 	host, port, err := net.SplitHostPort(addr)
 	if err == nil {
 		if n, perr := strconv.ParseUint(port, 10, 16); perr != nil || (port != "0" && n == 0) {
-			err = fmt.Errorf("port %q is not a number from 0 to 65535", port)
+			err = errors.New(tr.T(`port "{{.Port}}" is not a number from 0 to 65535`, vars("Port", port)))
 		} else if strings.ContainsAny(host, " /") {
-			err = fmt.Errorf("host %q is not a host name or IP address", host)
+			err = errors.New(tr.T(`host "{{.Host}}" is not a host name or IP address`, vars("Host", host)))
 		}
 	}
 	if err != nil {
@@ -192,7 +228,8 @@ func checkAddr(addr, anyAddr string) error {
 		if errors.As(err, &ae) {
 			err = errors.New(ae.Err)
 		}
-		return usageError{fmt.Errorf("--addr %q: %v; --addr wants HOST:PORT, e.g. 127.0.0.1%s, or %s for every interface", addr, err, anyAddr, anyAddr)}
+		return usageError{fmt.Errorf("--addr %q: %v; %s", addr, err,
+			tr.T("--addr wants HOST:PORT, e.g. 127.0.0.1{{.Any}}, or {{.Any}} for every interface", vars("Any", anyAddr)))}
 	}
 	return nil
 }
@@ -210,7 +247,21 @@ func (e usageError) Unwrap() error { return e.error }
 // usage error (exit 2), as a bad flag is.
 func noArgs(cmd string, pos []string) error {
 	if len(pos) > 0 {
-		return usageError{fmt.Errorf("%s: unexpected argument %q (\"gancho %s -h\" lists the flags)", cmd, pos[0], cmd)}
+		return usageError{fmt.Errorf("%s: %s", cmd, tr.T(`unexpected argument "{{.Arg}}" ("gancho {{.Cmd}} -h" lists the flags)`, vars("Arg", pos[0], "Cmd", cmd)))}
 	}
 	return nil
+}
+
+// flagError is the flag package's error in the chosen language: its two
+// usual sentences (an unknown flag, a flag without its value) are
+// translated; the others keep the package's English.
+func flagError(err error) string {
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
+		return tr.T("flag provided but not defined: {{.Flag}}", vars("Flag", name))
+	}
+	if name, ok := strings.CutPrefix(msg, "flag needs an argument: "); ok {
+		return tr.T("flag needs an argument: {{.Flag}}", vars("Flag", name))
+	}
+	return msg
 }

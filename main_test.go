@@ -27,6 +27,12 @@ func TestMain(m *testing.M) {
 	if os.Getenv("GANCHO_TEST_MAIN") == "1" {
 		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 	}
+	// The tests read the command line's English texts: the machine's
+	// locale must not translate them (lang_test.go sets its own).
+	for _, k := range []string{"LC_ALL", "LC_MESSAGES", "LANGUAGE"} {
+		os.Unsetenv(k)
+	}
+	os.Setenv("LANG", "en_US.UTF-8")
 	os.Exit(m.Run())
 }
 

@@ -1,10 +1,21 @@
-// Package assets embeds Gancho's files: the application icon (and, later,
-// event templates and translations).
+// Package assets embeds Gancho's files: the application icon and the
+// translation catalogues (lang/*.json, see lang/GLOSSARY.md).
 package assets
 
-import _ "embed"
+import "embed"
 
 // Icon is the application icon, a hook catching a payload, as SVG.
 //
 //go:embed icon.svg
 var Icon []byte
+
+// Lang holds the translation catalogues, lang/AREA.LANG.json in go-i18n's
+// JSON format: each key is the English source text, each value its
+// translation, or an object of CLDR plural forms ("one", "other"). Every
+// area has one file per language (en, pt_BR) with the same keys.
+//
+//go:embed lang/*.json
+var Lang embed.FS
+
+// LangDir is the folder of Lang that holds the catalogues.
+const LangDir = "lang"

@@ -217,6 +217,20 @@ func (p RetryPolicy) Validate() error {
 const RetryUsage = "standard, svix, none, linear:COUNTxEVERY (e.g. linear:5x30s) or custom:DELAY,DELAY,… (e.g. custom:1s,10s,1m), " +
 	"optionally followed by ,compress=FACTOR (60 makes an hour last a minute) and ,jitter=FRACTION (0 for none, default 0.2)"
 
+// SpecError is ParseRetry's error. Its text is for the command line: the
+// spec, the problem and what a valid spec looks like; Problems are the
+// problems alone, for a form (see Problem.Key). It wraps ErrInvalid.
+type SpecError struct {
+	text     string
+	Problems []Problem
+}
+
+// Error returns the command line's sentence.
+func (e *SpecError) Error() string { return e.text }
+
+// Unwrap returns ErrInvalid.
+func (e *SpecError) Unwrap() error { return ErrInvalid }
+
 // ParseRetry reads the command-line form of a policy: "standard", "svix",
 // "none", "linear:5x30s", "custom:1s,10s,1m", each optionally followed by
 // ",compress=60" and ",jitter=0.1" (or "jitter=10%"; "jitter=0" means no
@@ -225,7 +239,10 @@ const RetryUsage = "standard, svix, none, linear:COUNTxEVERY (e.g. linear:5x30s)
 // String gives the same form back.
 func ParseRetry(spec string) (RetryPolicy, error) {
 	bad := func(format string, a ...any) (RetryPolicy, error) {
-		return RetryPolicy{}, fmt.Errorf("%w: retry %s: %s; want %s", ErrInvalid, strconv.Quote(clip(spec)), fmt.Sprintf(format, a...), RetryUsage)
+		return RetryPolicy{}, &SpecError{
+			text:     fmt.Sprintf("%s: retry %s: %s; want %s", ErrInvalid, strconv.Quote(clip(spec)), fmt.Sprintf(format, a...), RetryUsage),
+			Problems: []Problem{newProblem("Retry", format, a...)},
+		}
 	}
 	segs := strings.Split(strings.TrimSpace(spec), ",")
 	head, arg, hasArg := strings.Cut(segs[0], ":")
@@ -316,7 +333,9 @@ func ParseRetry(spec string) (RetryPolicy, error) {
 		}
 	}
 	if err := p.Validate(); err != nil {
-		return bad("%s", strings.TrimPrefix(err.Error(), "retry policy is invalid: "))
+		_, e := bad("%s", strings.TrimPrefix(err.Error(), "retry policy is invalid: "))
+		e.(*SpecError).Problems = ProblemsOf(err)
+		return RetryPolicy{}, e
 	}
 	return p, nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/events"
+	"github.com/gancho-app/gancho/internal/text"
 	"github.com/gancho-app/gancho/verify"
 )
 
@@ -33,6 +34,13 @@ var (
 type Problem struct {
 	Field   string
 	Message string
+	// Key is Message's source text with {{.A1}}, {{.A2}}… where the
+	// values go, and Data those values, already formatted: a window
+	// translates Key (a catalogue key) and fills it with Data, so this
+	// package needs no translation layer. Key is "" for a problem made
+	// without one; Message is then all there is.
+	Key  string
+	Data map[string]any
 }
 
 // InvalidError is the error Validate methods return: every problem found,
@@ -62,7 +70,28 @@ func (e *InvalidError) Unwrap() error { return ErrInvalid }
 type problems []Problem
 
 func (ps *problems) add(field, format string, a ...any) {
-	*ps = append(*ps, Problem{Field: field, Message: fmt.Sprintf(format, a...)})
+	*ps = append(*ps, newProblem(field, format, a...))
+}
+
+// newProblem is the problem that format and a describe, with its Key and Data
+// (text.Keyed).
+func newProblem(field, format string, a ...any) Problem {
+	key, data := text.Keyed(format, a...)
+	return Problem{Field: field, Message: fmt.Sprintf(format, a...), Key: key, Data: data}
+}
+
+// ProblemsOf is the problems err lists one by one: an *InvalidError's, or
+// a *SpecError's (ParseRetry); nil for any other error.
+func ProblemsOf(err error) []Problem {
+	var inv *InvalidError
+	if errors.As(err, &inv) {
+		return inv.Problems
+	}
+	var se *SpecError
+	if errors.As(err, &se) {
+		return se.Problems
+	}
+	return nil
 }
 
 func (ps problems) err(what string) error {

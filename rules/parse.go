@@ -8,6 +8,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/gancho-app/gancho/internal/text"
 )
 
 // SyntaxError is a rule the parser could not read: where, and what it
@@ -16,6 +18,12 @@ type SyntaxError struct {
 	Line int // 1-based line in the text; 0 when ParseRule read a single rule
 	Col  int // 1-based column, counted in characters
 	Msg  string
+	// Key is Msg's source text with {{.A1}}, {{.A2}}… where the values go,
+	// and Data those values, formatted (text.Keyed): a window translates
+	// Key and fills it with Data, so this package needs no translation
+	// layer.
+	Key  string
+	Data map[string]any
 }
 
 // Error returns, for example, "line 3, column 18: expected a status
@@ -76,7 +84,8 @@ type parser struct {
 }
 
 func (p *parser) errAt(off int, format string, a ...any) *SyntaxError {
-	return &SyntaxError{Col: utf8.RuneCountInString(p.s[:off]) + 1, Msg: fmt.Sprintf(format, a...)}
+	key, data := text.Keyed(format, a...)
+	return &SyntaxError{Col: utf8.RuneCountInString(p.s[:off]) + 1, Msg: fmt.Sprintf(format, a...), Key: key, Data: data}
 }
 
 // space returns the width of the whitespace character at off, or 0. Any
@@ -559,7 +568,7 @@ func (p *parser) attr(s *stepState, a token) *SyntaxError {
 			}
 		}
 		if msg := badHeaderValue(value); msg != "" {
-			return p.errAt(a.valPos, "header %s %s", name, msg)
+			return p.errAt(a.valPos, "header %s "+msg, name)
 		}
 		if strings.EqualFold(name, "Content-Type") && contentTypes(s.st.Headers) > 0 {
 			return p.errAt(a.pos, "Content-Type is set twice in this step")

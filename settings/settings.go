@@ -39,6 +39,10 @@ type Settings struct {
 	// NoNotifications turns off the desktop notification the window
 	// shows when a capture arrives while it is in the background.
 	NoNotifications bool `json:"no_notifications,omitempty"`
+	// Language is the window's and the command line's language: "" follows
+	// the system locale, "pt-BR" or "en" picks one (see package i18n).
+	// --lang overrides it for one run.
+	Language string `json:"language,omitempty"`
 }
 
 // Retention is how much the capture store keeps before it evicts its

@@ -119,8 +119,8 @@ func TestBodyBannerSaysWhatWasCut(t *testing.T) {
 	}
 	for _, want := range []string{
 		"of the pretty view",
-		fmt.Sprintf("lines 1–%s (%s bytes)", commas(shownLines), commas(len(v.text))),
-		fmt.Sprintf("the body is %s (%s bytes)", capture.FormatSize(int64(len(body))), commas(len(body))),
+		fmt.Sprintf("lines 1–%s (%s bytes)", loc.Int(int64(shownLines)), loc.Int(int64(len(v.text)))),
+		fmt.Sprintf("the body is %s (%s bytes)", loc.Size(int64(len(body))), loc.Int(int64(len(body)))),
 	} {
 		if !strings.Contains(v.banner, want) {
 			t.Errorf("banner %q lacks %q", v.banner, want)

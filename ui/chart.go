@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"fmt"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -186,7 +185,7 @@ func (r *stackRenderer) rebuild() {
 		l := canvas.NewLine(sep)
 		l.StrokeWidth = 1
 		r.grid = append(r.grid, l)
-		t := canvas.NewText(fmt.Sprint(v), dim)
+		t := canvas.NewText(loc.Int(int64(v)), dim) // 1,000 or 1.000
 		t.TextSize = chartTextSize()
 		t.Alignment = fyne.TextAlignTrailing
 		r.counts = append(r.counts, t)

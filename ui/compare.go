@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/gancho-app/gancho/capture"
@@ -48,6 +49,41 @@ func diffRows(s string) []widget.TextGridRow {
 	return rows
 }
 
+// compareText is diff.Result.String in the window's language: the same
+// lines, the changes themselves (+, -, ~ and the values) as they are.
+func compareText(r diff.Result) string {
+	var b strings.Builder
+	note := ""
+	if r.Note != "" {
+		note = lang.L(r.Note) // diff's notes are in the catalogue
+	}
+	if r.Equal() {
+		if note != "" {
+			return lang.L("No differences ({{.Note}}).", map[string]any{"Note": note}) + "\n"
+		}
+		return lang.L("No differences.") + "\n"
+	}
+	mode := map[string]any{"Mode": lang.X("diff."+r.Mode, r.Mode)}
+	count := func(none, some string, n int) string {
+		if n == 0 { // Portuguese puts 0 in the singular: zero has its own text
+			return lang.L(none, mode)
+		}
+		return plural(some, n, mode)
+	}
+	b.WriteString(count("Headers: no differences", "Headers: {{.Count}} differences", len(r.Headers)) + "\n")
+	for _, c := range r.Headers {
+		b.WriteString("  " + c.String() + "\n")
+	}
+	b.WriteString("\n" + count("Body ({{.Mode}}): no differences", "Body ({{.Mode}}): {{.Count}} differences", len(r.Body)) + "\n")
+	if note != "" {
+		b.WriteString("  # " + note + "\n")
+	}
+	for _, c := range r.Body {
+		b.WriteString("  " + c.String() + "\n")
+	}
+	return b.String()
+}
+
 // showCompare opens a comparison of a (the original) with b, with a field
 // to ignore headers and JSON fields such as timestamps.
 func (m *Main) showCompare(title string, a, b *capture.Request) {
@@ -57,15 +93,15 @@ func (m *Main) showCompare(title string, a, b *capture.Request) {
 	grid := widget.NewTextGrid()
 	grid.Scroll = fyne.ScrollBoth
 	ignore := widget.NewEntry()
-	ignore.SetPlaceHolder("ignore: timestamp, webhook-id, webhook-signature, data.updated_at")
+	ignore.SetPlaceHolder(lang.L("ignore: timestamp, webhook-id, webhook-signature, data.updated_at"))
 	run := func() {
 		r := diff.Compare(a, b, diff.Options{Ignore: strings.Split(ignore.Text, ",")})
-		grid.Rows = diffRows(r.String())
+		grid.Rows = diffRows(compareText(r))
 		grid.Refresh()
 	}
 	ignore.OnChanged = func(string) { run() }
 	run()
-	d := dialog.NewCustom(title, "Close", container.NewBorder(ignore, nil, nil, nil, grid), m.win)
+	d := dialog.NewCustom(title, lang.L("Close"), container.NewBorder(ignore, nil, nil, nil, grid), m.win)
 	d.Resize(fyne.NewSize(860, 600))
 	d.Show()
 }
@@ -85,11 +121,11 @@ func attemptAsCapture(a *replay.Attempt) *capture.Request {
 // and compare it with the capture marked, named by method, path and time.
 func (m *Main) compareItems(id string) []*fyne.MenuItem {
 	if m.compareBase == id {
-		return []*fyne.MenuItem{fyne.NewMenuItem("Unmark for comparison", func() { m.markCompare("") })}
+		return []*fyne.MenuItem{fyne.NewMenuItem(lang.L("Unmark for comparison"), func() { m.markCompare("") })}
 	}
-	items := []*fyne.MenuItem{fyne.NewMenuItem("Mark for comparison", func() { m.markCompare(id) })}
+	items := []*fyne.MenuItem{fyne.NewMenuItem(lang.L("Mark for comparison"), func() { m.markCompare(id) })}
 	if m.compareBase != "" {
-		items = append(items, fyne.NewMenuItem("Compare with marked: "+m.compareName, func() { m.compareWithMarked(id) }))
+		items = append(items, fyne.NewMenuItem(lang.L("Compare with marked: {{.Name}}", map[string]any{"Name": m.compareName}), func() { m.compareWithMarked(id) }))
 	}
 	return items
 }
@@ -100,7 +136,7 @@ func captureName(r *capture.Request, now time.Time) string {
 	at := r.ReceivedAt.Local()
 	when := at.Format("15:04:05")
 	if y, mo, d := now.Local().Date(); at.Year() != y || at.Month() != mo || at.Day() != d {
-		when = at.Format("Jan 2 15:04:05")
+		when = loc.Date(at) + at.Format(":05")
 	}
 	return r.Method + " " + elideMiddle(text.Line(r.Target), 48) + " · " + when
 }
@@ -135,14 +171,14 @@ func (m *Main) compareWithMarked(id string) {
 	ctx := context.Background()
 	a, err := m.opts.Captures.Get(ctx, m.compareBase)
 	if err != nil {
-		m.count.SetText("Could not open the marked capture: " + err.Error())
+		m.count.SetText(lang.L("Could not open the marked capture: {{.Err}}", map[string]any{"Err": err.Error()}))
 		return
 	}
 	b, err := m.opts.Captures.Get(ctx, id)
 	if err != nil {
-		m.count.SetText("Could not open " + id + ": " + err.Error())
+		m.count.SetText(lang.L("Could not open {{.ID}}: {{.Err}}", map[string]any{"ID": id, "Err": err.Error()}))
 		return
 	}
 	now := m.now()
-	m.showCompare("Compare "+captureName(a, now)+" with "+captureName(b, now), a, b)
+	m.showCompare(lang.L("Compare {{.A}} with {{.B}}", map[string]any{"A": captureName(a, now), "B": captureName(b, now)}), a, b)
 }

@@ -1,11 +1,10 @@
 package ui
 
 import (
-	"fmt"
-
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -23,7 +22,7 @@ func confirmDanger(win fyne.Window, title, message, action string, do func()) di
 	msg := widget.NewLabel(message)
 	msg.Wrapping = fyne.TextWrapWord
 	var d *dialog.CustomDialog
-	cancel := newDialogButton("Cancel", nil, func() { d.Hide() })
+	cancel := newDialogButton(lang.L("Cancel"), nil, func() { d.Hide() })
 	ok := newDialogButton(action, theme.DeleteIcon(), func() {
 		d.Hide()
 		do()
@@ -80,8 +79,9 @@ func (b *dialogButton) TypedKey(ev *fyne.KeyEvent) {
 func (m *Main) captureLine(id string) string {
 	for _, r := range m.items {
 		if r.ID == id {
-			return fmt.Sprintf("%s %s, received %s.", r.Method, elideMiddle(text.Line(r.Target), 80), relTime(m.now().Sub(r.ReceivedAt)))
+			return lang.L("{{.Method}} {{.Target}}, received {{.Ago}}.", map[string]any{
+				"Method": r.Method, "Target": elideMiddle(text.Line(r.Target), 80), "Ago": loc.Ago(m.now().Sub(r.ReceivedAt))})
 		}
 	}
-	return "Capture " + id + "."
+	return lang.L("Capture {{.ID}}.", map[string]any{"ID": id})
 }

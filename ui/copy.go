@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"mime"
 	"path"
@@ -12,6 +13,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 
 	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/exchange"
@@ -30,16 +32,16 @@ type fileSaver interface {
 // Each reads the whole capture from the store off the UI goroutine.
 func (m *Main) copyItems(r *capture.Request) []*fyne.MenuItem {
 	id := r.ID
-	save := fyne.NewMenuItem("Save body to file…", func() { m.saveBody(id) })
+	save := fyne.NewMenuItem(lang.L("Save body to file…"), func() { m.saveBody(id) })
 	if r.BodySize == 0 {
-		save.Label = "Save body to file… (no body)"
+		save.Label = lang.L("Save body to file… (no body)")
 		save.Disabled = true
 	}
 	return []*fyne.MenuItem{
-		fyne.NewMenuItem("Copy target (path and query)", func() { m.copyEncoded(id, copyTarget) }),
-		fyne.NewMenuItem("Copy as cURL", func() { m.copyEncoded(id, exchange.Curl) }),
-		fyne.NewMenuItem("Copy as HAR entry", func() { m.copyEncoded(id, exchange.HAR) }),
-		fyne.NewMenuItem("Copy as raw HTTP", func() { m.copyEncoded(id, exchange.Raw) }),
+		fyne.NewMenuItem(lang.L("Copy target (path and query)"), func() { m.copyEncoded(id, copyTarget) }),
+		fyne.NewMenuItem(lang.L("Copy as cURL"), func() { m.copyEncoded(id, exchange.Curl) }),
+		fyne.NewMenuItem(lang.L("Copy as HAR entry"), func() { m.copyEncoded(id, exchange.HAR) }),
+		fyne.NewMenuItem(lang.L("Copy as raw HTTP"), func() { m.copyEncoded(id, exchange.Raw) }),
 		fyne.NewMenuItemSeparator(),
 		save,
 	}
@@ -59,7 +61,7 @@ func (m *Main) exportOptions(includeSecrets bool) (exchange.ExportOptions, error
 	}
 	var err error
 	if o.SecretPrefixes, err = m.secretPrefixes(); err != nil {
-		return o, fmt.Errorf("could not read the secret prefixes to redact: %w", err)
+		return o, fmt.Errorf("%s: %w", lang.L("could not read the secret prefixes to redact"), err)
 	}
 	return o, nil
 }
@@ -95,14 +97,14 @@ func (m *Main) copyEncoded(id string, f exchange.Format) {
 		}
 		m.post(func() {
 			if err != nil {
-				m.showError(fmt.Errorf("could not copy capture %s: %w; try again, or export it from Tools", id, err))
+				m.showError(errors.New(lang.L("could not copy capture {{.ID}}: {{.Err}}; try again, or export it from Tools", map[string]any{"ID": id, "Err": err.Error()})))
 				return
 			}
 			m.copy(s)
 			// Short: the count line is narrow at 1024 px. The copy itself
 			// says REDACTED where a credential was.
-			m.notify(map[exchange.Format]string{copyTarget: "✓ Target copied", exchange.Curl: "✓ cURL copied",
-				exchange.HAR: "✓ HAR entry copied", exchange.Raw: "✓ Raw HTTP copied"}[f])
+			m.notify(map[exchange.Format]string{copyTarget: lang.L("✓ Target copied"), exchange.Curl: lang.L("✓ cURL copied"),
+				exchange.HAR: lang.L("✓ HAR entry copied"), exchange.Raw: lang.L("✓ Raw HTTP copied")}[f])
 		})
 	}()
 }
@@ -127,7 +129,7 @@ func (m *Main) saveBody(id string) {
 		r, err := m.opts.Captures.Get(context.Background(), id)
 		m.post(func() {
 			if err != nil {
-				m.showError(fmt.Errorf("could not open capture %s: %w", id, err))
+				m.showError(errors.New(lang.L("could not open capture {{.ID}}: {{.Err}}", map[string]any{"ID": id, "Err": err.Error()})))
 				return
 			}
 			if m.saver == nil {
@@ -135,15 +137,16 @@ func (m *Main) saveBody(id string) {
 			}
 			m.saver.Save(bodyFileName(r), r.Body, func(where string, err error) {
 				if err != nil {
-					m.showError(fmt.Errorf("could not save the body: %w; choose another folder or name", err))
+					m.showError(errors.New(lang.L("could not save the body: {{.Err}}; choose another folder or name", map[string]any{"Err": err.Error()})))
 					return
 				}
-				msg := fmt.Sprintf("%s written to %s.", capture.FormatSize(int64(len(r.Body))), where)
+				msg := lang.L("{{.Size}} written to {{.Path}}.", map[string]any{"Size": loc.Size(int64(len(r.Body))), "Path": where})
 				if r.Truncated {
-					msg += fmt.Sprintf(" The capture kept only the first %s of the %s received.", capture.FormatSize(int64(len(r.Body))), capture.FormatSize(r.BodySize))
+					msg += " " + lang.L("The capture kept only the first {{.Kept}} of the {{.Size}} received.",
+						map[string]any{"Kept": loc.Size(int64(len(r.Body))), "Size": loc.Size(r.BodySize)})
 				}
 				if m.win != nil {
-					dialog.ShowInformation("Body saved", msg, m.win)
+					dialog.ShowInformation(lang.L("Body saved"), msg, m.win)
 				}
 			})
 		})

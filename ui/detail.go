@@ -151,21 +151,12 @@ func capText(s, what string, viewCut bool, body int64) (string, string) {
 		}
 		return n
 	}
-	of := fmt.Sprintf("%s lines (%s bytes)", commas(lines(s)), commas(len(s)))
+	of := fmt.Sprintf("%s lines (%s bytes)", loc.Int(int64(lines(s))), loc.Int(int64(len(s))))
 	if viewCut {
 		of = "the first " + of + " the view was cut to"
 	}
 	return s[:cut], fmt.Sprintf("the window shows the first %s of the %s view: lines 1–%s (%s bytes) of %s; the body is %s (%s bytes) and Copy body copies all of it",
-		capture.FormatSize(int64(cut)), what, commas(lines(s[:cut])), commas(cut), of, capture.FormatSize(body), commas(int(body)))
-}
-
-// commas writes n with thousands separators: 2,097,152.
-func commas(n int) string {
-	s := fmt.Sprint(n)
-	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
+		loc.Size(int64(cut)), what, loc.Int(int64(lines(s[:cut]))), loc.Int(int64(cut)), of, loc.Size(body), loc.Int(int64(body)))
 }
 
 // capParts keeps the parts of a multipart view under textViewLimit all
@@ -181,7 +172,7 @@ func capParts(parts []pretty.Part) ([]pretty.Part, string) {
 		p.View.Text = p.View.Text[:text.RuneCut(p.View.Text, room)]
 		out := append(parts[:i:i], p)
 		return out, fmt.Sprintf("the window shows the first %s of the parts: part %d of %d is cut and %s not shown; Copy body copies the whole body",
-			capture.FormatSize(textViewLimit), i+1, len(parts), text.N(len(parts)-i-1, "part after it is", "parts after it are"))
+			loc.Size(textViewLimit), i+1, len(parts), text.N(len(parts)-i-1, "part after it is", "parts after it are"))
 	}
 	return parts, ""
 }
@@ -218,7 +209,7 @@ func prepareBody(r *capture.Request, mode string) (out rendered, lang string) {
 		out.hex = true
 		out.text = pretty.Hex(r.Body, hexViewLimit)
 		if len(r.Body) > hexViewLimit {
-			notes.add("hex dump of the first " + capture.FormatSize(hexViewLimit))
+			notes.add("hex dump of the first " + loc.Size(hexViewLimit))
 		}
 	case modeRaw:
 		d, err := capture.Decode(r.Headers, r.Body, pretty.DecodeLimit)
@@ -231,7 +222,7 @@ func prepareBody(r *capture.Request, mode string) (out rendered, lang string) {
 			out.hex = true
 			out.text = pretty.Hex(d.Data, hexViewLimit)
 			if len(d.Data) > hexViewLimit {
-				notes.add("binary: hex dump of the first " + capture.FormatSize(hexViewLimit))
+				notes.add("binary: hex dump of the first " + loc.Size(hexViewLimit))
 			} else {
 				notes.add("binary: shown as a hex dump")
 			}
@@ -269,7 +260,7 @@ func prepareBody(r *capture.Request, mode string) (out rendered, lang string) {
 			notes.add("empty body")
 		}
 		if len(v.Text) > pretty.HighlightLimit {
-			notes.add(fmt.Sprintf("larger than %s: shown without highlighting", capture.FormatSize(pretty.HighlightLimit)))
+			notes.add(fmt.Sprintf("larger than %s: shown without highlighting", loc.Size(pretty.HighlightLimit)))
 		}
 		lang = v.Lang
 		if v.Err != nil {
@@ -553,13 +544,13 @@ func (d *Detail) fillInfo() {
 	add("Remote address", r.RemoteAddr)
 	add("Host", r.Host)
 	add("Protocol", r.Proto)
-	size := fmt.Sprintf("%s (%d bytes)", capture.FormatSize(r.BodySize), r.BodySize)
+	size := fmt.Sprintf("%s (%s bytes)", loc.Size(r.BodySize), loc.Int(r.BodySize))
 	add("Body size", size)
 	trunc := "no"
 	if r.Truncated {
-		trunc = "yes — only the first " + capture.FormatSize(int64(len(r.Body))) + " were kept"
+		trunc = "yes — only the first " + loc.Size(int64(len(r.Body))) + " were kept"
 		if r.DeclaredSize >= 0 {
-			trunc += fmt.Sprintf(" of %s declared", capture.FormatSize(r.DeclaredSize))
+			trunc += fmt.Sprintf(" of %s declared", loc.Size(r.DeclaredSize))
 		}
 	}
 	add("Truncated", trunc)
@@ -607,7 +598,7 @@ func (d *Detail) receivedText() string {
 		now = d.ageAt()
 	}
 	at := d.req.ReceivedAt
-	return fmt.Sprintf("%s (%s)", at.Local().Format("2006-01-02 15:04:05.000 MST"), relTime(now.Sub(at)))
+	return fmt.Sprintf("%s (%s)", loc.Date(at.Local())+at.Local().Format(":05.000 MST"), loc.Ago(now.Sub(at)))
 }
 
 // refreshAge moves the Info tab's age on; it touches that one label, and
@@ -632,19 +623,4 @@ func queryParams(target string) [][2]string {
 		out = append(out, [2]string{f.Name, f.Value})
 	}
 	return out
-}
-
-// relTime renders an age for people: "just now", "5 s ago", "3 min ago".
-func relTime(d time.Duration) string {
-	switch {
-	case d < 2*time.Second:
-		return "just now"
-	case d < time.Minute:
-		return fmt.Sprintf("%d s ago", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%d min ago", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%d h ago", int(d.Hours()))
-	}
-	return fmt.Sprintf("%d days ago", int(d.Hours()/24))
 }

@@ -340,7 +340,7 @@ func (e *editor) setBody(b []byte) {
 		e.shown = ""
 		size := fmt.Sprintf("%d bytes", len(b))
 		if len(b) >= 1024 {
-			size = capture.FormatSize(int64(len(b))) + " (" + size + ")"
+			size = loc.Size(int64(len(b))) + " (" + size + ")"
 		}
 		note := "Binary body, " + size + ": sent unchanged. Change it with Edit as hex, or replace it with From file…"
 		if len(b) > hexEditLimit {
@@ -352,7 +352,7 @@ func (e *editor) setBody(b []byte) {
 		go func() {
 			dump := pretty.Hex(b, hexViewLimit)
 			if len(b) > hexViewLimit {
-				dump += fmt.Sprintf("… the first %s of %s shown; all of it is sent\n", capture.FormatSize(hexViewLimit), capture.FormatSize(int64(len(b))))
+				dump += fmt.Sprintf("… the first %s of %s shown; all of it is sent\n", loc.Size(hexViewLimit), loc.Size(int64(len(b))))
 			}
 			rows := keepWhole(highlightWrapped(dump, "plaintext", st, noWrap)) // dump lines scroll, never wrap
 			e.m.post(func() {
@@ -472,7 +472,7 @@ func (e *editor) chooseFile() {
 				case err != nil:
 					e.fail(fmt.Errorf("read %s: %w", rc.URI().Name(), err))
 				case len(b) > fileBodyLimit:
-					e.fail(fmt.Errorf("%s is larger than %s; send it with curl --data-binary instead", rc.URI().Name(), capture.FormatSize(fileBodyLimit)))
+					e.fail(fmt.Errorf("%s is larger than %s; send it with curl --data-binary instead", rc.URI().Name(), loc.Size(fileBodyLimit)))
 				default:
 					e.replaceBody(rc.URI().Name(), b)
 				}
@@ -486,7 +486,7 @@ func (e *editor) replaceBody(name string, b []byte) {
 	e.setBody(b)
 	e.highlight()
 	e.msg.Importance = widget.MediumImportance
-	e.msg.SetText(fmt.Sprintf("The body is now %s (%s); Send sends it byte for byte.", name, capture.FormatSize(int64(len(b)))))
+	e.msg.SetText(fmt.Sprintf("The body is now %s (%s); Send sends it byte for byte.", name, loc.Size(int64(len(b)))))
 }
 
 // sendNow sends the form (UI goroutine); the answer shows below.
@@ -596,7 +596,7 @@ func attemptRowsWrapped(a *replay.Attempt, st *styles, responseOnly bool, width 
 	}
 	rows = append(rows, rowsWrapped(v, lang, st, width)...)
 	if res.Truncated {
-		rows = append(rows, highlightRows(fmt.Sprintf("… cut at %s of %s", capture.FormatSize(int64(len(res.Body))), capture.FormatSize(res.BodySize)), "plaintext", st)...)
+		rows = append(rows, highlightRows(fmt.Sprintf("… cut at %s of %s", loc.Size(int64(len(res.Body))), loc.Size(res.BodySize)), "plaintext", st)...)
 	}
 	return rows
 }

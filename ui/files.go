@@ -5,6 +5,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/storage"
 )
 
@@ -13,7 +14,7 @@ import (
 // dialog of the window is built from one, so they all open at the same
 // useful size with a filter that fits what they are for.
 type fileChoice struct {
-	title string
+	title string   // an English source text, translated when shown
 	exts  []string // with their dots; nil lists every file
 	name  string   // a save dialog's proposed file name
 	dir   string   // the folder it opens in; "" for Fyne's default
@@ -37,7 +38,7 @@ func fileDialogSize(win fyne.Window) fyne.Size {
 // setUp applies c to d and sizes it to win (UI goroutine).
 func (c fileChoice) setUp(d *dialog.FileDialog, win fyne.Window) {
 	if c.title != "" {
-		d.SetTitleText(c.title)
+		d.SetTitleText(lang.L(c.title))
 	}
 	if len(c.exts) > 0 {
 		d.SetFilter(storage.NewExtensionFileFilter(c.exts))

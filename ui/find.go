@@ -544,7 +544,7 @@ func (f *finder) paintSpan(s span, current bool) {
 // updateControls writes the counter and enables the arrows.
 func (f *finder) updateControls() {
 	n := len(f.spans)
-	total := commas(n)
+	total := loc.Int(int64(n))
 	if f.more {
 		total += "+"
 	}
@@ -559,7 +559,7 @@ func (f *finder) updateControls() {
 	case f.cur < 0:
 		s = text0(n, total)
 	default:
-		s = fmt.Sprintf("%s of %s", commas(f.cur+1), total)
+		s = fmt.Sprintf("%s of %s", loc.Int(int64(f.cur+1)), total)
 	}
 	if s != "" && !f.ownTerm() {
 		s += " (list search)"

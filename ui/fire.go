@@ -9,21 +9,27 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/events"
-	"github.com/gancho-app/gancho/internal/text"
 	"github.com/gancho-app/gancho/outbound"
 )
 
 // sourceSample is the fire form's "a fresh generated sample" choice.
-const sourceSample = "Generated sample"
+func sourceSample() string { return lang.L("Generated sample") }
 
 // allSubscribed is the fire form's "every enabled subscription" choice.
-const allSubscribed = "Every enabled subscription for the event"
+func allSubscribed() string { return lang.L("Every enabled subscription for the event") }
+
+// eventChoice is an event as the event pickers list it: its number and
+// name for people in the window's language, then its machine name.
+func eventChoice(e events.Event) string {
+	return fmt.Sprintf("%d. %s — %s", e.Number, eventTitle(e), e.Name)
+}
 
 // fireForm picks an event, shows a fresh sample (highlighted, editable)
 // and fires it.
@@ -51,7 +57,7 @@ func newFireForm(p *outboundPanel, event, only string) *fireForm {
 	var labels []string
 	sel := ""
 	for _, e := range events.All() {
-		l := fmt.Sprintf("%d. %s — %s", e.Number, e.Label, e.Name)
+		l := eventChoice(e)
 		labels = append(labels, l)
 		f.eventOf[l] = e.Name
 		if e.Name == event {
@@ -63,18 +69,18 @@ func newFireForm(p *outboundPanel, event, only string) *fireForm {
 	f.body.Wrapping = fyne.TextWrapOff
 	f.view = newFitGrid()
 	f.tabs = container.NewAppTabs(
-		container.NewTabItem("Highlighted", f.view.box),
-		container.NewTabItem("Edit", f.body))
+		container.NewTabItem(lang.L("Highlighted"), f.view.box),
+		container.NewTabItem(lang.L("Edit"), f.body))
 	f.tabs.OnSelected = func(t *container.TabItem) {
 		if t.Content == f.view.box {
 			f.highlight()
 		}
 	}
-	f.source = newEscSelect(&f.onEsc, []string{sourceSample}, func(string) { f.fill() })
+	f.source = newEscSelect(&f.onEsc, []string{sourceSample()}, func(string) { f.fill() })
 	f.event = newEscSelect(&f.onEsc, labels, func(string) { f.eventChanged() })
 	var to []string
-	to = append(to, allSubscribed)
-	toSel := allSubscribed
+	to = append(to, allSubscribed())
+	toSel := allSubscribed()
 	for _, s := range p.subs {
 		l := subLabel(s) + " — " + s.URL
 		f.toIDs[l] = s.ID
@@ -87,16 +93,16 @@ func newFireForm(p *outboundPanel, event, only string) *fireForm {
 	f.to.SetSelected(toSel)
 	f.msg = widget.NewLabel("")
 	f.msg.Wrapping = fyne.TextWrapWord
-	again := widget.NewButtonWithIcon("New sample", theme.ViewRefreshIcon(), func() {
-		f.source.SetSelected(sourceSample)
+	again := widget.NewButtonWithIcon(lang.L("New sample"), theme.ViewRefreshIcon(), func() {
+		f.source.SetSelected(sourceSample())
 		f.fill()
 	})
-	f.send = widget.NewButtonWithIcon("Send", theme.MailSendIcon(), f.fire)
+	f.send = widget.NewButtonWithIcon(lang.L("Send"), theme.MailSendIcon(), f.fire)
 	f.send.Importance = widget.HighImportance
 	form := widget.NewForm(
-		widget.NewFormItem("Event", f.event),
-		widget.NewFormItem("Payload", container.NewBorder(nil, nil, nil, again, f.source)),
-		widget.NewFormItem("Send to", f.to),
+		widget.NewFormItem(lang.L("Event"), f.event),
+		widget.NewFormItem(lang.L("Payload"), container.NewBorder(nil, nil, nil, again, f.source)),
+		widget.NewFormItem(lang.L("Send to"), f.to),
 	)
 	f.content = container.NewBorder(form, container.NewVBox(f.msg, container.NewHBox(layout.NewSpacer(), f.send)), nil, nil, f.tabs)
 	if sel == "" {
@@ -109,8 +115,8 @@ func newFireForm(p *outboundPanel, event, only string) *fireForm {
 // eventChanged loads the event's saved templates and shows a fresh sample.
 func (f *fireForm) eventChanged() {
 	name := f.eventOf[f.event.Selected]
-	f.source.Options = []string{sourceSample}
-	f.source.SetSelected(sourceSample)
+	f.source.Options = []string{sourceSample()}
+	f.source.SetSelected(sourceSample())
 	f.fill()
 	go func() {
 		ts, err := f.p.o.Store.Templates(context.Background(), name)
@@ -119,7 +125,7 @@ func (f *fireForm) eventChanged() {
 				return
 			}
 			f.templates = ts
-			opts := []string{sourceSample}
+			opts := []string{sourceSample()}
 			for i := range ts {
 				opts = append(opts, templateLabel(ts[i], i))
 			}
@@ -131,9 +137,9 @@ func (f *fireForm) eventChanged() {
 
 func templateLabel(t outbound.Template, i int) string {
 	if t.Name != "" {
-		return "Template: " + t.Name
+		return lang.L("Template: {{.Name}}", map[string]any{"Name": t.Name})
 	}
-	return fmt.Sprintf("Template %d", i+1)
+	return lang.L("Template {{.N}}", map[string]any{"N": i + 1})
 }
 
 // fill puts the chosen payload in the editor and the highlighted view.
@@ -143,7 +149,7 @@ func (f *fireForm) fill() {
 		return
 	}
 	text := ""
-	if f.source.Selected == sourceSample || f.source.Selected == "" {
+	if f.source.Selected == sourceSample() || f.source.Selected == "" {
 		p, err := f.gen.Sample(name)
 		if err == nil {
 			var b []byte
@@ -151,7 +157,7 @@ func (f *fireForm) fill() {
 			text = string(b)
 		}
 		if err != nil {
-			f.msg.SetText(err.Error())
+			f.msg.SetText(lang.L("Could not make a sample: {{.Err}}", map[string]any{"Err": err.Error()}))
 			return
 		}
 	} else {
@@ -179,13 +185,13 @@ func (f *fireForm) fire() {
 	payload, err := events.ParseJSON([]byte(f.body.Text))
 	if err != nil {
 		f.msg.Importance = widget.DangerImportance
-		f.msg.SetText("The payload is not valid JSON: " + err.Error() + ". Fix it in Edit, or take a New sample.")
+		f.msg.SetText(lang.L("The payload is not valid JSON: {{.Err}}. Fix it in Edit, or take a New sample.", map[string]any{"Err": err.Error()}))
 		return
 	}
 	only := f.toIDs[f.to.Selected]
 	f.send.Disable()
 	f.msg.Importance = widget.MediumImportance
-	f.msg.SetText("Sending…")
+	f.msg.SetText(lang.L("Sending…"))
 	go func() {
 		ds, err := f.p.o.Dispatch.Fire(context.Background(), name, payload, only)
 		f.p.m.post(func() {
@@ -194,21 +200,32 @@ func (f *fireForm) fire() {
 			switch {
 			case errors.Is(err, outbound.ErrNoSubscribers) && only != "":
 				f.msg.Importance = widget.WarningImportance
-				f.msg.SetText(sentence(err))
+				// The one subscription picked is disabled.
+				f.msg.SetText(lang.L("The subscription {{.Name}} is disabled: enable it (right-click it in the list) to send to it.", map[string]any{"Name": f.subName(only)}))
 			case errors.Is(err, outbound.ErrNoSubscribers):
 				f.msg.Importance = widget.WarningImportance
-				f.msg.SetText("No enabled subscription listens to " + name + ". Add it to a subscription's events, or pick one in Send to.")
+				f.msg.SetText(lang.L("No enabled subscription listens to {{.Event}}. Add it to a subscription's events, or pick one in Send to.", map[string]any{"Event": name}))
 			case err != nil:
 				f.msg.Importance = widget.DangerImportance
-				f.msg.SetText("Not sent: " + err.Error())
+				f.msg.SetText(lang.L("Not sent: {{.Err}}", map[string]any{"Err": err.Error()}))
 			default:
 				f.msg.Importance = widget.SuccessImportance
-				f.msg.SetText(fmt.Sprintf("Fired %s to %s (webhook-id %s…). The delivery log shows each attempt.", name,
-					text.N(len(ds), "subscription", "subscriptions"), ds[0].ID))
+				f.msg.SetText(lang.N("Fired {{.Event}} to {{.Count}} subscriptions (webhook-id {{.ID}}…). The delivery log shows each attempt.", len(ds),
+					map[string]any{"Event": name, "Count": len(ds), "ID": ds[0].ID}))
 				f.p.reload()
 			}
 		})
 	}()
+}
+
+// subName is the name of the subscription with id, as the list shows it.
+func (f *fireForm) subName(id string) string {
+	for _, s := range f.p.subs {
+		if s.ID == id {
+			return subLabel(s)
+		}
+	}
+	return id
 }
 
 // showFire opens the fire dialog for event (or the first), to every
@@ -218,7 +235,7 @@ func (p *outboundPanel) showFire(event, only string) {
 		return
 	}
 	f := newFireForm(p, event, only)
-	d := dialog.NewCustom("Fire an event", "Close", f.content, p.m.win)
+	d := dialog.NewCustom(lang.L("Fire an event"), lang.L("Close"), f.content, p.m.win)
 	f.onEsc = d.Hide
 	closeOnEsc(d, p.m.win.Canvas())
 	d.Resize(fyne.NewSize(860, 660))
@@ -235,7 +252,7 @@ func (m *Main) showSaveTemplate(c *capture.Request) {
 	byLabel := map[string]string{}
 	guess := ""
 	for _, e := range events.All() {
-		l := fmt.Sprintf("%d. %s — %s", e.Number, e.Label, e.Name)
+		l := eventChoice(e)
 		labels = append(labels, l)
 		byLabel[l] = e.Name
 		if strings.Contains(string(c.Body), `"`+e.Name+`"`) {
@@ -248,15 +265,15 @@ func (m *Main) showSaveTemplate(c *capture.Request) {
 	}
 	name := widget.NewEntry()
 	name.SetText(strings.TrimPrefix(c.Target, "/"))
-	dialog.ShowForm("Save as event template", "Save", "Cancel", []*widget.FormItem{
-		widget.NewFormItem("Event", event),
-		widget.NewFormItem("Name", name),
+	dialog.ShowForm(lang.L("Save as event template"), lang.L("Save"), lang.L("Cancel"), []*widget.FormItem{
+		widget.NewFormItem(lang.L("Event"), event),
+		widget.NewFormItem(lang.L("Name"), name),
 	}, func(ok bool) {
 		if !ok || event.Selected == "" {
 			return
 		}
 		if _, err := events.ParseJSON(c.Body); err != nil {
-			dialog.ShowError(fmt.Errorf("only a JSON body can be a template: %w", err), m.win)
+			dialog.ShowError(errors.New(lang.L("Only a JSON body can be a template: {{.Err}}", map[string]any{"Err": err.Error()})), m.win)
 			return
 		}
 		t := outbound.Template{Event: byLabel[event.Selected], Name: strings.TrimSpace(name.Text), Body: c.Body}
@@ -264,10 +281,10 @@ func (m *Main) showSaveTemplate(c *capture.Request) {
 			err := m.outbound.o.Store.SaveTemplate(context.Background(), t)
 			m.post(func() {
 				if err != nil {
-					dialog.ShowError(err, m.win)
+					dialog.ShowError(errors.New(sentence(err)), m.win) // an invalid template's problems, translated
 					return
 				}
-				m.count.SetText("Saved as a template for " + t.Event)
+				m.count.SetText(lang.L("Saved as a template for {{.Event}}", map[string]any{"Event": t.Event}))
 			})
 		}()
 	}, m.win)

@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -63,7 +64,7 @@ func newReqHeader(menu func() []*fyne.MenuItem) *reqHeader {
 	h.status = widget.NewLabel("")
 	h.status.TextStyle = fyne.TextStyle{Bold: true}
 	h.status.Selectable = true
-	h.copyBtn = widget.NewButtonWithIcon("Copy ▾", theme.ContentCopyIcon(), nil)
+	h.copyBtn = widget.NewButtonWithIcon(lang.L("Copy ▾"), theme.ContentCopyIcon(), nil)
 	h.copyBtn.OnTapped = func() {
 		if menu == nil {
 			return
@@ -93,7 +94,7 @@ func (h *reqHeader) show(r *capture.Request) {
 	t := r.Target
 	if len(t) > headerTargetLimit {
 		t = t[:text.RuneCut(t, headerTargetLimit)]
-		t = text.Line(t) + fmt.Sprintf(" … (%s bytes in all: Copy ▾ → Copy target copies it whole)", commas(len(r.Target)))
+		t = text.Line(t) + " " + lang.L("… ({{.Bytes}} bytes in all: Copy ▾ → Copy target copies it whole)", map[string]any{"Bytes": loc.Int(int64(len(r.Target)))})
 	} else {
 		t = text.Line(t)
 	}
@@ -143,7 +144,7 @@ func statusShort(r *capture.Request) string {
 	case r.Response.Status > 0:
 		return fmt.Sprint(r.Response.Status)
 	case r.Rule != "":
-		return "drop"
+		return lang.L("drop")
 	}
 	return "—"
 }
@@ -156,9 +157,9 @@ func statusLong(r *capture.Request) string {
 	case st > 0:
 		return fmt.Sprintf("→ %d", st)
 	case r.Rule != "":
-		return "→ connection dropped"
+		return lang.L("→ connection dropped")
 	}
-	return "→ no response recorded"
+	return lang.L("→ no response recorded")
 }
 
 // statusImportance is what a status means, as one colour everywhere:

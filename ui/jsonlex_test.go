@@ -150,7 +150,7 @@ func sameCells(got, want []widget.TextGridRow) string {
 	return ""
 }
 
-func itoa(n int) string { return commas(n) }
+func itoa(n int) string { return loc.Int(int64(n)) }
 
 // FuzzJSONScanner checks the scanner against chroma on any text.
 func FuzzJSONScanner(f *testing.F) {

@@ -1,10 +1,10 @@
 package ui
 
 import (
-	"fmt"
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
 
 	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/internal/text"
@@ -88,9 +88,9 @@ func (a *hookAlerts) tell() {
 	if a.pending == 0 || !a.background {
 		return
 	}
-	title, body := "New capture", a.latest
+	title, body := lang.L("New capture"), a.latest
 	if a.pending > 1 {
-		title, body = fmt.Sprintf("%d new captures", a.pending), "Latest: "+a.latest
+		title, body = plural("{{.Count}} new captures", a.pending), lang.L("Latest: {{.What}}", map[string]any{"What": a.latest})
 	}
 	a.n.SendNotification(fyne.NewNotification(title, body))
 	a.last = a.now()

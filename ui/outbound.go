@@ -10,15 +10,17 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/events"
 	"github.com/gancho-app/gancho/exchange"
+	"github.com/gancho-app/gancho/i18n"
 	"github.com/gancho-app/gancho/internal/text"
 	"github.com/gancho-app/gancho/outbound"
+	"github.com/gancho-app/gancho/replay"
 	"github.com/gancho-app/gancho/tunnel"
 )
 
@@ -52,13 +54,32 @@ type Outbound struct {
 	Changed  <-chan struct{}
 }
 
-// The delivery log filters' "no filter" choices. They name what they
-// filter, so the filters need no labels beside them and fit a small window.
-const (
-	anySub     = "All subscriptions"
-	anyEvent   = "All events"
-	anyOutcome = "All outcomes"
-)
+// The delivery log filters' "no filter" choices, in the window's
+// language. They name what they filter, so the filters need no labels
+// beside them and fit a small window.
+func anySub() string     { return lang.L("All subscriptions") }
+func anyEvent() string   { return lang.L("All events") }
+func anyOutcome() string { return lang.L("All outcomes") }
+
+// eventTitle is an event's name for people in the window's language: in
+// Portuguese the CRM's Portuguese menu label, in English its English one.
+// The machine name (client.phase_changed) is shown beside it as it is.
+func eventTitle(e events.Event) string {
+	if loc.Lang() == i18n.Portuguese && e.LabelPT != "" {
+		return e.LabelPT
+	}
+	return e.Label
+}
+
+// problemText is a validation problem from the outbound package in the
+// window's language: its Key translated and filled with its Data (the
+// package itself stays free of the translation layer).
+func problemText(p outbound.Problem) string {
+	if p.Key == "" {
+		return p.Message
+	}
+	return lang.X(p.Key, p.Message, p.Data)
+}
 
 // outboundPanel is the Outbound section: subscriptions on the left, the
 // delivery log (with its chart) on the right.
@@ -114,34 +135,34 @@ func newOutboundPanel(m *Main, o Outbound) *outboundPanel {
 			}
 		})
 	p.subList.OnSelected = func(i widget.ListItemID) { p.subSel = i }
-	newSub := widget.NewButtonWithIcon("New subscription", theme.ContentAddIcon(), func() {
+	newSub := widget.NewButtonWithIcon(lang.L("New subscription"), theme.ContentAddIcon(), func() {
 		s := outbound.NewSubscription()
 		p.showForm(&s, true)
 	})
-	fire := widget.NewButtonWithIcon("Fire event…", theme.MailSendIcon(), func() { p.showFire("", "") })
+	fire := widget.NewButtonWithIcon(lang.L("Fire event…"), theme.MailSendIcon(), func() { p.showFire("", "") })
 	fire.Importance = widget.HighImportance
 	// The buttons under the title, not beside it: the pane can then give
 	// the delivery log the width its rows need in a small window.
 	left := container.NewBorder(
 		container.NewVBox(
-			widget.NewLabelWithStyle("Subscriptions", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+			widget.NewLabelWithStyle(lang.L("Subscriptions"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 			container.NewHBox(newSub, fire), p.subMsg),
 		nil, nil, nil, p.subList)
 
-	p.fSub = widget.NewSelect([]string{anySub}, func(string) { p.reload() })
-	p.fSub.SetSelected(anySub)
-	names := []string{anyEvent}
+	p.fSub = widget.NewSelect([]string{anySub()}, func(string) { p.reload() })
+	p.fSub.SetSelected(anySub())
+	names := []string{anyEvent()}
 	for _, e := range events.All() {
 		names = append(names, e.Name)
 	}
 	p.fEvent = widget.NewSelect(names, func(string) { p.reload() })
-	p.fEvent.SetSelected(anyEvent)
-	outcomes := []string{anyOutcome}
+	p.fEvent.SetSelected(anyEvent())
+	outcomes := []string{anyOutcome()}
 	for _, o := range outcomeOrder {
 		outcomes = append(outcomes, stateWord(o))
 	}
 	p.fOutcome = widget.NewSelect(outcomes, func(string) { p.reload() })
-	p.fOutcome.SetSelected(anyOutcome)
+	p.fOutcome.SetSelected(anyOutcome())
 	p.delList = widget.NewList(
 		func() int { return len(p.dels) },
 		func() fyne.CanvasObject { return newDelRow(&p.stateW) },
@@ -157,7 +178,7 @@ func newOutboundPanel(m *Main, o Outbound) *outboundPanel {
 		}
 	}
 	p.attempts = newFitGrid() // errors wrap at the pane's width
-	p.retry = widget.NewButtonWithIcon("Retry now", theme.ViewRefreshIcon(), p.retryNow)
+	p.retry = widget.NewButtonWithIcon(lang.L("Retry now"), theme.ViewRefreshIcon(), p.retryNow)
 	p.retry.Disable()
 	p.chart = newOutcomeChart(func() { p.reload() })
 	p.logMsg = widget.NewLabel("")
@@ -168,7 +189,7 @@ func newOutboundPanel(m *Main, o Outbound) *outboundPanel {
 	// the last filter was cut off in a small window.
 	filters := container.NewGridWithColumns(3, p.fSub, p.fEvent, p.fOutcome)
 	logTop := container.NewVBox(
-		container.NewBorder(nil, nil, widget.NewLabelWithStyle("Delivery log", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		container.NewBorder(nil, nil, widget.NewLabelWithStyle(lang.L("Delivery log"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 			p.chart.picker.box, p.chart.legend),
 		p.chart.plot, p.logMsg, filters)
 	detail := container.NewBorder(container.NewHBox(p.retry), nil, nil, nil, p.attempts.box)
@@ -237,7 +258,7 @@ func (p *outboundPanel) lastDeliveries(ctx context.Context, subs []outbound.Subs
 
 func (p *outboundPanel) applySubs(subs []outbound.Subscription, last map[string]outbound.Delivery, err error) {
 	if err != nil {
-		p.showSubMsg(widget.DangerImportance, "Could not read the subscriptions: "+err.Error())
+		p.showSubMsg(widget.DangerImportance, lang.L("Could not read the subscriptions: {{.Err}}", map[string]any{"Err": err.Error()}))
 		return
 	}
 	p.subs, p.lastDel = subs, last
@@ -246,7 +267,7 @@ func (p *outboundPanel) applySubs(subs []outbound.Subscription, last map[string]
 		p.totals[s.ID] = 1 + len(s.Retry.Schedule())
 	}
 	p.subList.Refresh()
-	opts := []string{anySub}
+	opts := []string{anySub()}
 	p.subIDs = map[string]string{}
 	for _, s := range subs {
 		label := subLabel(s)
@@ -259,9 +280,9 @@ func (p *outboundPanel) applySubs(subs []outbound.Subscription, last map[string]
 	p.fSub.Options = opts
 	p.fSub.Refresh()
 	if len(subs) == 0 {
-		p.showSubMsg(widget.MediumImportance, "No subscriptions yet. A subscription is what a CRM's webhook menu offers: "+
+		p.showSubMsg(widget.MediumImportance, lang.L("No subscriptions yet. A subscription is what a CRM's webhook menu offers: "+
 			"a name, the events, a URL, GET or POST, headers, field mapping, a signing secret and a retry policy. "+
-			"Add one with New subscription, or Fire event… to try a sample.")
+			"Add one with New subscription, or Fire event… to try a sample."))
 	} else {
 		p.subMsg.Hide()
 	}
@@ -283,13 +304,13 @@ func (p *outboundPanel) showSubMsg(imp widget.Importance, text string) {
 // query is the log's filter.
 func (p *outboundPanel) query() outbound.DeliveryQuery {
 	q := outbound.DeliveryQuery{Limit: 500}
-	if v := p.fSub.Selected; v != anySub && v != "" {
+	if v := p.fSub.Selected; v != anySub() && v != "" {
 		q.SubscriptionID = p.subIDs[v]
 	}
-	if v := p.fEvent.Selected; v != anyEvent && v != "" {
+	if v := p.fEvent.Selected; v != anyEvent() && v != "" {
 		q.Event = v
 	}
-	if v := p.fOutcome.Selected; v != anyOutcome && v != "" {
+	if v := p.fOutcome.Selected; v != anyOutcome() && v != "" {
 		q.Outcome = outcomeOf(v)
 	}
 	return q
@@ -298,10 +319,10 @@ func (p *outboundPanel) query() outbound.DeliveryQuery {
 func (p *outboundPanel) applyLog(dels []outbound.Delivery, err error, win chartWindow, g chartGrid, buckets []outbound.Bucket, berr error) {
 	switch {
 	case err != nil:
-		p.showLogMsg("Could not read the log: " + err.Error() + ". Reopen the window; if it persists, check the data directory's disk.")
+		p.showLogMsg(lang.L("Could not read the log: {{.Err}}. Reopen the window; if it persists, check the data directory's disk.", map[string]any{"Err": err.Error()}))
 		return
 	case berr != nil:
-		p.showLogMsg("Could not count the deliveries for the chart: " + berr.Error() + ".")
+		p.showLogMsg(lang.L("Could not count the deliveries for the chart: {{.Err}}.", map[string]any{"Err": berr.Error()}))
 	default:
 		p.logMsg.Hide()
 		p.chart.set(win, g, buckets)
@@ -319,9 +340,9 @@ func (p *outboundPanel) applyLog(dels []outbound.Delivery, err error, win chartW
 	}
 	p.detail = nil
 	if len(dels) == 0 {
-		p.attempts.setText("No deliveries match. Fire event… sends a sample to the subscriptions.", p.m.styles)
+		p.attempts.setText(lang.L("No deliveries match. Fire event… sends a sample to the subscriptions."), p.m.styles)
 	} else {
-		p.attempts.setText("Select a delivery to see its attempts.", p.m.styles)
+		p.attempts.setText(lang.L("Select a delivery to see its attempts."), p.m.styles)
 	}
 	p.retry.Disable()
 }
@@ -378,9 +399,9 @@ func (p *outboundPanel) showAttempts(d outbound.Delivery) {
 	p.retry.Enable()
 	total, now := p.totals[d.SubscriptionID], p.m.now()
 	if d.Outcome == outbound.OutcomeSucceeded {
-		p.retry.SetText("Send again")
+		p.retry.SetText(lang.L("Send again"))
 	} else {
-		p.retry.SetText("Retry now")
+		p.retry.SetText(lang.L("Retry now"))
 	}
 	st := p.m.styles
 	go func() {
@@ -398,7 +419,7 @@ func (p *outboundPanel) showAttempts(d outbound.Delivery) {
 			}
 			if err != nil {
 				p.detail = nil
-				p.attempts.setText("Could not read the attempts: "+err.Error(), p.m.styles)
+				p.attempts.setText(lang.L("Could not read the attempts: {{.Err}}", map[string]any{"Err": err.Error()}), p.m.styles)
 				return
 			}
 			p.detail = &shownDetail{d: d, rest: rest}
@@ -434,7 +455,7 @@ func (p *outboundPanel) retryNow() {
 		err := p.o.Dispatch.RetryNow(context.Background(), id)
 		p.m.post(func() {
 			if err != nil {
-				p.showLogMsg("Retry failed: " + sentence(err))
+				p.showLogMsg(lang.L("Retry failed: {{.Err}}", map[string]any{"Err": sentence(err)}))
 			}
 		})
 	}()
@@ -447,8 +468,15 @@ var outcomeOrder = []outbound.Outcome{outbound.OutcomeSucceeded, outbound.Outcom
 // the chart's legend, the attempt detail and the subscriptions list all
 // say it so.
 func stateWord(o outbound.Outcome) string {
-	if o == outbound.OutcomeSucceeded {
-		return "delivered"
+	switch o {
+	case outbound.OutcomeSucceeded:
+		return lang.L("delivered")
+	case outbound.OutcomeRetrying:
+		return lang.L("retrying")
+	case outbound.OutcomeFailed:
+		return lang.L("failed")
+	case outbound.OutcomePending:
+		return lang.L("pending")
 	}
 	return string(o)
 }
@@ -488,23 +516,23 @@ func deliveryState(d outbound.Delivery, total int, now time.Time) string {
 	switch d.Outcome {
 	case outbound.OutcomeSucceeded:
 		if d.Attempts > 1 {
-			return fmt.Sprintf("%s on attempt %d", word, d.Attempts)
+			return lang.L("delivered on attempt {{.N}}", map[string]any{"N": d.Attempts})
 		}
 		return word
 	case outbound.OutcomeFailed:
 		if d.Attempts > 0 {
-			return word + " after " + text.N(d.Attempts, "attempt", "attempts")
+			return lang.N("failed after {{.Count}} attempts", d.Attempts, map[string]any{"Count": d.Attempts})
 		}
 		return word
 	case outbound.OutcomeRetrying, outbound.OutcomePending:
 		if d.NextAt.IsZero() {
 			return word
 		}
-		n := fmt.Sprintf("attempt %d", d.Attempts+1)
+		data := map[string]any{"State": word, "N": d.Attempts + 1, "Total": total, "Due": dueIn(d.NextAt.Sub(now))}
 		if total > d.Attempts {
-			n += fmt.Sprintf(" of %d", total)
+			return lang.L("{{.State}} (attempt {{.N}} of {{.Total}} {{.Due}})", data)
 		}
-		return fmt.Sprintf("%s (%s %s)", word, n, dueIn(d.NextAt.Sub(now)))
+		return lang.L("{{.State}} (attempt {{.N}} {{.Due}})", data)
 	}
 	return word
 }
@@ -513,20 +541,20 @@ func deliveryState(d outbound.Delivery, total int, now time.Time) string {
 // "in 2 h 5 min", or "due now" once it has come.
 func dueIn(d time.Duration) string {
 	if d < time.Second {
-		return "due now"
+		return lang.L("due now")
 	}
 	s := int((d + time.Second/2) / time.Second)
 	switch {
 	case s < 60:
-		return fmt.Sprintf("in %d s", s)
+		return lang.L("in {{.S}} s", map[string]any{"S": s})
 	case s < 3600 && s%60 == 0:
-		return fmt.Sprintf("in %d min", s/60)
+		return lang.L("in {{.M}} min", map[string]any{"M": s / 60})
 	case s < 3600:
-		return fmt.Sprintf("in %d min %d s", s/60, s%60)
+		return lang.L("in {{.M}} min {{.S}} s", map[string]any{"M": s / 60, "S": s % 60})
 	case s%3600 < 60:
-		return fmt.Sprintf("in %d h", s/3600)
+		return lang.L("in {{.H}} h", map[string]any{"H": s / 3600})
 	}
-	return fmt.Sprintf("in %d h %d min", s/3600, s%3600/60)
+	return lang.L("in {{.H}} h {{.M}} min", map[string]any{"H": s / 3600, "M": s % 3600 / 60})
 }
 
 // deliveryLine is one row of the log, as its three columns read: when
@@ -540,14 +568,14 @@ func deliveryCols(d outbound.Delivery, total int, now time.Time) (when, state, n
 	// Today's deliveries by time alone: the row's room goes to the state
 	// and the names.
 	at := d.CreatedAt.In(now.Location())
-	when = at.Format("Jan 2 15:04")
+	when = at.Format(lang.L("Jan 2 15:04")) // a Go layout: "02/01 15:04" in Portuguese
 	if y, m, dd := at.Date(); y == now.Year() && m == now.Month() && dd == now.Day() {
 		when = at.Format("15:04:05")
 	}
 	state = deliveryState(d, total, now)
 	switch {
 	case d.LastStatus != 0:
-		state += fmt.Sprintf(" · last %d", d.LastStatus)
+		state += " · " + lang.L("last {{.Status}}", map[string]any{"Status": d.LastStatus})
 	case d.LastError != "":
 		state += " · " + lastProblem(d)
 	}
@@ -613,9 +641,33 @@ func (r *delRow) set(d outbound.Delivery, total int, now time.Time) {
 // failure's class, or the reason no attempt was made.
 func lastProblem(d outbound.Delivery) string {
 	if d.LastClass != "" {
-		return string(d.LastClass)
+		return classWord(d.LastClass)
 	}
 	return d.LastError
+}
+
+// classWord names a failure class (replay.Class: refused, timeout…) in
+// the window's language; an unknown class is shown as it is.
+func classWord(c replay.Class) string {
+	switch c {
+	case replay.ClassRefused:
+		return lang.L("refused")
+	case replay.ClassReset:
+		return lang.L("reset")
+	case replay.ClassTimeout:
+		return lang.L("timeout")
+	case replay.ClassDNS:
+		return lang.L("dns")
+	case replay.ClassTLS:
+		return lang.L("tls")
+	case replay.ClassRedirects:
+		return lang.L("redirects")
+	case replay.ClassCanceled:
+		return lang.L("canceled")
+	case replay.ClassOther:
+		return lang.L("other error") // "other" alone is a reserved catalogue key
+	}
+	return string(c)
 }
 
 // chunk is a run of the attempt detail in one language.
@@ -634,42 +686,42 @@ func attemptsText(d outbound.Delivery, as []outbound.Attempt, total int, now tim
 			b.Reset()
 		}
 	}
-	loc := now.Location()
+	zone := now.Location()
 	b.WriteString(deliveryHead(d, total, now))
 	flush() // the head is redrawn alone as its countdown runs
 	if len(as) == 0 {
-		b.WriteString("\nNo attempt yet.\n")
+		b.WriteString("\n" + lang.L("No attempt yet.") + "\n")
 		if d.LastError != "" {
-			fmt.Fprintf(&b, "No attempt was made: %s.\n", d.LastError)
+			b.WriteString(lang.L("No attempt was made: {{.Err}}.", map[string]any{"Err": d.LastError}) + "\n")
 		}
 	}
 	for _, a := range as {
-		fmt.Fprintf(&b, "\n#%d  %s  %s\n", a.N, a.At.In(loc).Format("15:04:05.000"), a.URL)
+		fmt.Fprintf(&b, "\n#%d  %s  %s\n", a.N, a.At.In(zone).Format("15:04:05.000"), a.URL)
 		for _, h := range a.RequestHeaders {
 			fmt.Fprintf(&b, "  > %s: %s\n", h.Name, maskCredential(h.Name, h.Value))
 		}
 		switch {
 		case len(a.RequestBody) > 0:
-			fmt.Fprintf(&b, "Body sent (%s):\n", capture.FormatSize(a.RequestBodySize))
+			b.WriteString(lang.L("Body sent ({{.Size}}):", map[string]any{"Size": loc.Size(a.RequestBodySize)}) + "\n")
 			flush()
 			out = append(out, chunk{strings.ToValidUTF8(string(a.RequestBody), "\uFFFD"), bodyLang(a.RequestHeaders.Get("Content-Type"))})
 			if a.RequestBodySize > int64(len(a.RequestBody)) {
-				fmt.Fprintf(&b, "… (the first %s of %s)", capture.FormatSize(int64(len(a.RequestBody))), capture.FormatSize(a.RequestBodySize))
+				b.WriteString(lang.L("… (the first {{.Shown}} of {{.Size}})", map[string]any{"Shown": loc.Size(int64(len(a.RequestBody))), "Size": loc.Size(a.RequestBodySize)}))
 			}
 			b.WriteString("\n")
 		case a.RequestHeaders.Get("Content-Type") == "":
-			b.WriteString("No body: a GET sends the fields in the URL's query.\n")
+			b.WriteString(lang.L("No body: a GET sends the fields in the URL's query.") + "\n")
 		default:
-			b.WriteString("Body sent: not recorded (the attempt was made by an older Gancho).\n")
+			b.WriteString(lang.L("Body sent: not recorded (the attempt was made by an older Gancho).") + "\n")
 		}
-		next := "failed"
+		next := stateWord(outbound.OutcomeFailed)
 		if !a.NextAt.IsZero() {
-			next = "retrying"
+			next = stateWord(outbound.OutcomeRetrying)
 		}
 		if a.Class != "" {
-			fmt.Fprintf(&b, "No response, %s (%s): %s\n", next, a.Class, a.Err)
+			b.WriteString(lang.L("No response, {{.State}} ({{.Class}}): {{.Err}}", map[string]any{"State": next, "Class": classWord(a.Class), "Err": a.Err}) + "\n")
 		} else {
-			fmt.Fprintf(&b, "HTTP %d in %s", a.Status, a.Latency.Round(10*time.Microsecond))
+			b.WriteString(lang.L("HTTP {{.Status}} in {{.Latency}}", map[string]any{"Status": a.Status, "Latency": a.Latency.Round(10 * time.Microsecond).String()}))
 			if a.Err != "" {
 				fmt.Fprintf(&b, ", %s (%s)", next, a.Err)
 			}
@@ -681,13 +733,13 @@ func attemptsText(d outbound.Delivery, as []outbound.Attempt, total int, now tim
 				b.WriteString("\n")
 				b.WriteString(strings.ToValidUTF8(string(a.Body), "\uFFFD"))
 				if a.BodySize > int64(len(a.Body)) {
-					fmt.Fprintf(&b, "… (%d of %d bytes)", len(a.Body), a.BodySize)
+					b.WriteString(lang.L("… ({{.Shown}} of {{.Size}} bytes)", map[string]any{"Shown": loc.Int(int64(len(a.Body))), "Size": loc.Int(a.BodySize)}))
 				}
 				b.WriteString("\n")
 			}
 		}
 		if !a.NextAt.IsZero() {
-			fmt.Fprintf(&b, "→ attempt %d at %s\n", a.N+1, a.NextAt.In(loc).Format("15:04:05"))
+			b.WriteString(lang.L("→ attempt {{.N}} at {{.At}}", map[string]any{"N": a.N + 1, "At": a.NextAt.In(zone).Format("15:04:05")}) + "\n")
 		}
 	}
 	flush()
@@ -747,7 +799,7 @@ func (r *subRow) set(i int, s outbound.Subscription) {
 	r.i, r.s = i, s
 	title := s.Name
 	if !s.Enabled {
-		title += "  (disabled)"
+		title += "  " + lang.L("(disabled)")
 	}
 	r.title.SetText(title)
 	events := strings.Join(s.Events, ", ")
@@ -759,7 +811,7 @@ func (r *subRow) set(i int, s outbound.Subscription) {
 	if !s.LastAt.IsZero() {
 		// The age leads the second line, so the state beside the name
 		// has the room to be read whole.
-		detail = "ran " + relTime(now.Sub(s.LastAt)) + " · " + detail
+		detail = lang.L("ran {{.Ago}}", map[string]any{"Ago": loc.Ago(now.Sub(s.LastAt))}) + " · " + detail
 	}
 	r.detail.SetText(detail)
 	r.status.Text, r.status.Color = subStatus(s, r.p.lastDel[s.ID], r.p.totals[s.ID], now)
@@ -771,13 +823,13 @@ func (r *subRow) set(i int, s outbound.Subscription) {
 func subStatus(s outbound.Subscription, last outbound.Delivery, total int, now time.Time) (string, color.Color) {
 	switch {
 	case s.LastAt.IsZero():
-		return "never executed", theme.Color(theme.ColorNamePlaceHolder)
+		return lang.L("never executed"), theme.Color(theme.ColorNamePlaceHolder)
 	case last.ID != "":
 		return deliveryState(last, total, now), importanceColor(stateImportance(last.Outcome))
 	case s.LastStatus == 0: // not read (past maxRowStates, or deleted meanwhile): the last answer
-		return "no response", theme.Color(theme.ColorNamePlaceHolder)
+		return lang.L("no response"), theme.Color(theme.ColorNamePlaceHolder)
 	}
-	return fmt.Sprintf("last answer %d", s.LastStatus), theme.Color(theme.ColorNamePlaceHolder)
+	return lang.L("last answer {{.Status}}", map[string]any{"Status": s.LastStatus}), theme.Color(theme.ColorNamePlaceHolder)
 }
 
 // Tapped selects the row (a row with a context menu must handle the tap).
@@ -793,18 +845,18 @@ func (r *subRow) TappedSecondary(ev *fyne.PointEvent) {
 
 // subMenu is what the CRM's menu offers for a subscription, and more.
 func (p *outboundPanel) subMenu(s outbound.Subscription) *fyne.Menu {
-	toggle := "Disable"
+	toggle := lang.L("Disable")
 	if !s.Enabled {
-		toggle = "Enable"
+		toggle = lang.L("Enable")
 	}
 	return fyne.NewMenu("",
-		fyne.NewMenuItem("Last execution", func() { p.showHistory(s, true) }),
-		fyne.NewMenuItem("History", func() { p.showHistory(s, false) }),
-		fyne.NewMenuItem("Configuration…", func() { c := s; p.showForm(&c, false) }),
+		fyne.NewMenuItem(lang.L("Last execution"), func() { p.showHistory(s, true) }),
+		fyne.NewMenuItem(lang.L("History"), func() { p.showHistory(s, false) }),
+		fyne.NewMenuItem(lang.L("Configuration…"), func() { c := s; p.showForm(&c, false) }),
 		fyne.NewMenuItem(toggle, func() { p.setEnabled(s, !s.Enabled) }),
-		fyne.NewMenuItem("Send test event…", func() { p.showFire(firstEvent(s), s.ID) }),
+		fyne.NewMenuItem(lang.L("Send test event…"), func() { p.showFire(firstEvent(s), s.ID) }),
 		fyne.NewMenuItemSeparator(),
-		fyne.NewMenuItem("Delete…", func() { p.confirmDelete(s) }),
+		fyne.NewMenuItem(lang.L("Delete…"), func() { p.confirmDelete(s) }),
 	)
 }
 
@@ -818,8 +870,8 @@ func firstEvent(s outbound.Subscription) string {
 // showHistory filters the log to s; last selects its newest delivery.
 func (p *outboundPanel) showHistory(s outbound.Subscription, last bool) {
 	p.delSel = ""
-	p.fEvent.SetSelected(anyEvent)
-	p.fOutcome.SetSelected(anyOutcome)
+	p.fEvent.SetSelected(anyEvent())
+	p.fOutcome.SetSelected(anyOutcome())
 	for label, id := range p.subIDs {
 		if id == s.ID {
 			p.fSub.SetSelected(label)
@@ -831,7 +883,7 @@ func (p *outboundPanel) showHistory(s outbound.Subscription, last bool) {
 			p.m.post(func() {
 				if err != nil || len(ds) == 0 {
 					p.detail = nil
-					p.attempts.setText(s.Name+" has not been executed yet.", p.m.styles)
+					p.attempts.setText(lang.L("{{.Name}} has not been executed yet.", map[string]any{"Name": subLabel(s)}), p.m.styles)
 					return
 				}
 				p.delSel = ds[0].ID
@@ -863,15 +915,15 @@ func (p *outboundPanel) setEnabled(s outbound.Subscription, on bool) {
 }
 
 func (p *outboundPanel) confirmDelete(s outbound.Subscription) {
-	confirmDanger(p.m.win, "Delete this subscription?",
-		"This deletes the subscription "+subLabel(s)+" and its delivery log; pending retries stop.\nIt cannot be undone.",
-		"Delete subscription “"+elideMiddle(text.Line(subLabel(s)), 40)+"”",
+	confirmDanger(p.m.win, lang.L("Delete this subscription?"),
+		lang.L("This deletes the subscription {{.Name}} and its delivery log; pending retries stop.\nIt cannot be undone.", map[string]any{"Name": subLabel(s)}),
+		lang.L("Delete subscription “{{.Name}}”", map[string]any{"Name": elideMiddle(text.Line(subLabel(s)), 40)}),
 		func() {
 			go func() {
 				err := p.o.Store.Delete(context.Background(), s.ID)
 				p.m.post(func() {
 					if err != nil {
-						p.showSubMsg(widget.DangerImportance, "Delete failed: "+err.Error())
+						p.showSubMsg(widget.DangerImportance, lang.L("Delete failed: {{.Err}}", map[string]any{"Err": err.Error()}))
 					}
 					p.reload()
 				})
@@ -881,7 +933,7 @@ func (p *outboundPanel) confirmDelete(s outbound.Subscription) {
 
 // outcomeSeries are the chart's layers, bottom up, in the log's words
 // and colours.
-var outcomeSeries = func() []chartSeries {
+func outcomeSeries() []chartSeries {
 	colors := map[outbound.Outcome]fyne.ThemeColorName{
 		outbound.OutcomeSucceeded: theme.ColorNameSuccess, outbound.OutcomeRetrying: theme.ColorNameWarning,
 		outbound.OutcomeFailed: theme.ColorNameError, outbound.OutcomePending: theme.ColorNamePlaceHolder,
@@ -891,7 +943,7 @@ var outcomeSeries = func() []chartSeries {
 		out = append(out, chartSeries{name: stateWord(o), color: colors[o]})
 	}
 	return out
-}()
+}
 
 // outcomeChart is the delivery log's chart: deliveries by when they
 // fired, stacked by where they stand now, over the window the user picks.
@@ -906,9 +958,9 @@ type outcomeChart struct {
 const defaultWindow = 1
 
 func newOutcomeChart(onPick func()) *outcomeChart {
-	c := &outcomeChart{plot: newStackChart(outcomeSeries)}
+	c := &outcomeChart{plot: newStackChart(outcomeSeries())}
 	c.legend = container.NewHBox()
-	for _, s := range outcomeSeries {
+	for _, s := range outcomeSeries() {
 		it := newLegendItem(s)
 		c.items = append(c.items, it)
 		c.legend.Add(it.box)
@@ -928,21 +980,21 @@ func (c *outcomeChart) window() chartWindow { return chartWindows[c.picker.sel] 
 // set draws the store's buckets (Outcomes from g.start by g.step) on g.
 func (c *outcomeChart) set(w chartWindow, g chartGrid, buckets []outbound.Bucket) {
 	vals := outcomeColumns(g, buckets)
-	totals := make([]int, len(outcomeSeries))
+	totals := make([]int, len(outcomeOrder))
 	for _, bar := range vals {
 		for s, v := range bar {
 			totals[s] += v
 		}
 	}
 	for i, it := range c.items {
-		it.label.SetText(fmt.Sprintf("%s %d", outcomeSeries[i].name, totals[i]))
+		it.label.SetText(stateWord(outcomeOrder[i]) + " " + loc.Int(int64(totals[i])))
 		if outcomeOrder[i] == outbound.OutcomePending && totals[i] == 0 {
 			it.box.Hide() // a passing state: named only while some wait
 		} else {
 			it.box.Show()
 		}
 	}
-	c.plot.data = chartData{grid: g, tick: w.tick, vals: vals, empty: "No deliveries in the last " + w.label}
+	c.plot.data = chartData{grid: g, tick: w.tick, vals: vals, empty: lang.L("No deliveries in the last {{.Window}}", map[string]any{"Window": w.label})}
 	c.plot.Refresh()
 }
 

@@ -305,7 +305,7 @@ func TestDeliveryStateConsistent(t *testing.T) {
 	if strings.Join(legend, "|") != "delivered 0|retrying 1|failed 1" {
 		t.Errorf("legend %q", legend)
 	}
-	if stateWord(outbound.OutcomeRetrying) != "retrying" || outcomeSeries[1].color != theme.ColorNameWarning || outcomeSeries[2].color != theme.ColorNameError {
+	if stateWord(outbound.OutcomeRetrying) != "retrying" || outcomeSeries()[1].color != theme.ColorNameWarning || outcomeSeries()[2].color != theme.ColorNameError {
 		t.Error("the chart's retrying/failed are not the log's words and colours")
 	}
 	// The attempt detail: the attempt that failed with a retry to come says

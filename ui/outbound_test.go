@@ -273,7 +273,7 @@ func TestOutboundFireAndLog(t *testing.T) {
 	// Filters: another event shows nothing.
 	oh.do(func() { oh.p.fEvent.SetSelected("sale.created") })
 	oh.waitFor(t, "the filtered log", func() bool { return len(oh.p.dels) == 0 })
-	oh.do(func() { oh.p.fEvent.SetSelected(anyEvent) })
+	oh.do(func() { oh.p.fEvent.SetSelected(anyEvent()) })
 	oh.waitFor(t, "the log again", func() bool { return len(oh.p.dels) == 1 })
 
 	// Nobody listens to sale.created.

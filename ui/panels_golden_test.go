@@ -12,6 +12,7 @@ import (
 
 	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/outbound"
+	"github.com/gancho-app/gancho/settings"
 )
 
 // goldenAt is the instant the panel goldens are drawn at: ages and the
@@ -103,6 +104,21 @@ func TestPanelGoldens(t *testing.T) {
 				}
 			})
 			test.AssertRendersToMarkup(t, "subform_errors.xml", oh.win.Canvas())
+		})
+	})
+	t.Run("settings", func(t *testing.T) {
+		ss := &fixedSettings{s: settings.Settings{Tunnel: settings.Tunnel{Domain: "a.ngrok.app"}}}
+		h := newHarnessWith(t, func(o *Options) { o.Settings = ss })
+		h.do(func() {
+			h.m.win = h.win
+			h.win.Resize(fyne.NewSize(1000, 640))
+			d, sd := h.m.newSettingsDialog()
+			d.Show()
+			test.AssertRendersToMarkup(t, "settings_tunnel.xml", h.win.Canvas())
+			// A rule that does not parse: Save takes the user to it.
+			sd.form.rules.SetText("POST /x -> banana")
+			test.Tap(sd.save)
+			test.AssertRendersToMarkup(t, "settings_rule_error.xml", h.win.Canvas())
 		})
 	})
 }

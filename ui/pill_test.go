@@ -135,7 +135,7 @@ func TestInfoAgeFollowsListClock(t *testing.T) {
 			h.m.tickAges()
 			row, _, _ := strings.Cut(rowMeta(h.m, c.ID), " · ")
 			info := infoField(h.m.detail, "Received")
-			want := relTime(clock.Sub(t0))
+			want := loc.Ago(clock.Sub(t0))
 			if row != want || !strings.HasSuffix(info, "("+want+")") {
 				t.Errorf("at t0+%v: row says %q, Info says %q; want both %q", clock.Sub(t0), row, info, want)
 			}

@@ -70,7 +70,7 @@ type replayPanel struct {
 func newReplayPanel(m *Main) *replayPanel {
 	p := &replayPanel{m: m, fwdIDs: map[string]bool{}}
 	p.target = widget.NewEntry()
-	p.target.SetPlaceHolder("replay target, e.g. http://localhost:3000/webhooks")
+	p.target.SetPlaceHolder("e.g. http://localhost:3000/hooks")
 	if a := fyne.CurrentApp(); a != nil {
 		p.target.SetText(a.Preferences().String(prefTarget))
 	}
@@ -189,10 +189,10 @@ func attemptText(a *replay.Attempt) string {
 	if capture.IsText(res.Body) {
 		b.WriteString(strings.ToValidUTF8(string(res.Body), "\uFFFD"))
 	} else {
-		fmt.Fprintf(&b, "(binary body, %s)", capture.FormatSize(res.BodySize))
+		fmt.Fprintf(&b, "(binary body, %s)", loc.Size(res.BodySize))
 	}
 	if res.Truncated {
-		fmt.Fprintf(&b, "\n… cut at %s of %s", capture.FormatSize(int64(len(res.Body))), capture.FormatSize(res.BodySize))
+		fmt.Fprintf(&b, "\n… cut at %s of %s", loc.Size(int64(len(res.Body))), loc.Size(res.BodySize))
 	}
 	return text.Block(b.String())
 }
@@ -206,7 +206,7 @@ func attemptHead(a *replay.Attempt) string {
 	for _, h := range r.Headers {
 		fmt.Fprintf(&b, "%s: %s\n", h.Name, h.Value)
 	}
-	fmt.Fprintf(&b, "(%s body)\n\n", capture.FormatSize(int64(len(r.Body))))
+	fmt.Fprintf(&b, "(%s body)\n\n", loc.Size(int64(len(r.Body))))
 	b.WriteString(responseHead(a.Result))
 	return b.String()
 }

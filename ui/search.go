@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fyne.io/fyne/v2/lang"
 	"slices"
 	"strings"
 	"time"
@@ -103,14 +104,14 @@ func (rl *reloadState) merge(page []*capture.Request, first bool) []*capture.Req
 // says a search is coming until its first page replaces the rows shown.
 func (m *Main) searchChanged() {
 	m.reloadAfter(searchDebounce)
-	m.count.SetText("Searching…")
+	m.count.SetText(lang.L("Searching…"))
 }
 
 // methodChanged reloads for the method picked, at once (UI goroutine).
 func (m *Main) methodChanged() {
 	m.reload()
 	if m.root != nil {
-		m.count.SetText("Searching…")
+		m.count.SetText(lang.L("Searching…"))
 	}
 }
 
@@ -229,7 +230,7 @@ func (m *Main) showPage(gen uint64, q capture.Query, items []*capture.Request, e
 	}
 	m.updateCount()
 	if err != nil {
-		m.count.SetText("Search failed: " + err.Error())
+		m.count.SetText(lang.L("Search failed: {{.Err}}", map[string]any{"Err": err.Error()}))
 	}
 	m.updateRight()
 }

@@ -70,6 +70,9 @@ var warningNotes = []string{
 	"showing the body as text", // a multipart body that could not be split
 	"showing it as received",   // a Content-Encoding that could not be undone
 	"not shown",
+	// The same notes in Portuguese (prepareBody's are translated; see
+	// assets/lang): "truncado", "cortado", "não mostrado", "a janela mostra".
+	"truncad", "cortad", "não mostrad", "a janela mostra",
 }
 
 // noteSeverity says what a body note means: a warning when the view is

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"fmt"
 	"image/color"
 	"strings"
 	"time"
@@ -9,6 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -190,7 +190,7 @@ func (s *sparkline) redraw(now time.Time) {
 }
 
 // rateText is the label beside the bars.
-func (s *sparkline) rateText() string { return fmt.Sprintf("%d/min", s.rate) }
+func (s *sparkline) rateText() string { return loc.Int(int64(s.rate)) + "/min" }
 
 // tipText describes the chart for the tooltip.
 func (s *sparkline) tipText() string {
@@ -198,7 +198,8 @@ func (s *sparkline) tipText() string {
 	for _, n := range s.shown {
 		peak, total = max(peak, n), total+n
 	}
-	return fmt.Sprintf("Captures per minute, last 30 minutes: %d in all, peak %d/min, now %d/min", total, peak, s.rate)
+	return lang.L("Captures per minute, last 30 minutes: {{.Total}} in all, peak {{.Peak}}/min, now {{.Rate}}/min",
+		map[string]any{"Total": loc.Int(int64(total)), "Peak": loc.Int(int64(peak)), "Rate": loc.Int(int64(s.rate))})
 }
 
 // MouseIn shows the tooltip (desktop.Hoverable).

@@ -13,12 +13,12 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/gancho-app/gancho/events"
-	"github.com/gancho-app/gancho/internal/text"
 	"github.com/gancho-app/gancho/outbound"
 	"github.com/gancho-app/gancho/tunnel"
 	"github.com/gancho-app/gancho/verify"
@@ -98,7 +98,7 @@ type escSelect struct {
 
 func newEscSelect(esc *func(), options []string, changed func(string)) *escSelect {
 	s := &escSelect{esc: esc}
-	s.Options, s.OnChanged, s.PlaceHolder = options, changed, "(Select one)"
+	s.Options, s.OnChanged, s.PlaceHolder = options, changed, lang.L("(Select one)")
 	s.ExtendBaseWidget(s)
 	return s
 }
@@ -121,16 +121,15 @@ func (e *escEntry) TypedKey(ev *fyne.KeyEvent) {
 	e.Entry.TypedKey(ev)
 }
 
-// eventLabel is an event as the form lists it.
-func eventLabel(e events.Event) string {
-	return fmt.Sprintf("%d. %s — %s / %s", e.Number, e.Name, e.Label, e.LabelPT)
-}
+// eventLabel is an event as the form lists it: as the event pickers do,
+// the CRM menu's words first, then the machine name the receiver gets.
+func eventLabel(e events.Event) string { return eventChoice(e) }
 
 func newSubForm(s outbound.Subscription, isNew bool, copyFn func(string)) *subForm {
 	f := &subForm{orig: s, eventOf: map[string]string{}, copy: copyFn,
 		errs: map[string]*widget.Label{}, tabOf: map[string]int{}, touched: map[string]bool{}}
 	f.name = newEscEntry(f, false)
-	f.name.SetPlaceHolder("e.g. ERP – new sales")
+	f.name.SetPlaceHolder(lang.L("e.g. ERP – new sales"))
 	f.name.SetText(s.Name)
 	var labels, checked []string
 	for _, e := range events.All() {
@@ -146,7 +145,7 @@ func newSubForm(s outbound.Subscription, isNew bool, copyFn func(string)) *subFo
 	f.events = widget.NewCheckGroup(labels, nil)
 	f.events.SetSelected(checked)
 	f.url = newEscEntry(f, false)
-	f.url.SetPlaceHolder("https://erp.example.com/webhooks/crm")
+	f.url.SetPlaceHolder(lang.L("https://erp.example.com/webhooks/crm"))
 	f.url.SetText(s.URL)
 	f.method = widget.NewRadioGroup([]string{"POST", "GET"}, nil)
 	f.method.Horizontal = true
@@ -160,26 +159,26 @@ func newSubForm(s outbound.Subscription, isNew bool, copyFn func(string)) *subFo
 	}
 	f.method.SetSelected(s.Method)
 	f.format.SetSelected(string(s.Format))
-	f.hdrs = newHeaderTable("Name", "value")
+	f.hdrs = newHeaderTable(lang.L("Name"), lang.L("value"))
 	for _, h := range s.Headers {
 		f.hdrs.add(h.Name, h.Value)
 	}
-	addHdr := widget.NewButtonWithIcon("Add header", theme.ContentAddIcon(), func() { f.hdrs.add("", "") })
+	addHdr := widget.NewButtonWithIcon(lang.L("Add header"), theme.ContentAddIcon(), func() { f.hdrs.add("", "") })
 
-	f.rename = f.multiLine("client.name -> nome_cliente (one per line)", mapLines(s.Mapping.Rename))
-	f.exclude = f.multiLine("client.cnpj (one field per line)", strings.Join(s.Mapping.Exclude, "\n"))
-	f.add = f.multiLine("origem=crm (one per line; dotted names nest)", constLines(s.Mapping.Add))
+	f.rename = f.multiLine(lang.L("client.name -> nome_cliente (one per line)"), mapLines(s.Mapping.Rename))
+	f.exclude = f.multiLine(lang.L("client.cnpj (one field per line)"), strings.Join(s.Mapping.Exclude, "\n"))
+	f.add = f.multiLine(lang.L("origem=crm (one per line; dotted names nest)"), constLines(s.Mapping.Add))
 
 	f.secret = s.Secret
 	f.secretL = widget.NewLabel("")
 	f.secretL.Wrapping = fyne.TextWrapBreak
 	f.secretL.TextStyle = fyne.TextStyle{Monospace: true}
-	f.copySec = widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() { f.copy(f.secret) })
-	f.newSec = widget.NewButton("New secret", func() { f.generateSecret(f.signing.Selected) })
+	f.copySec = widget.NewButtonWithIcon(lang.L("Copy"), theme.ContentCopyIcon(), func() { f.copy(f.secret) })
+	f.newSec = widget.NewButton(lang.L("New secret"), func() { f.generateSecret(f.signing.Selected) })
 	f.signing = newEscSelect(&f.onEsc, []string{string(outbound.SignStandard), string(outbound.SignStripe), string(outbound.SignGitHub), string(outbound.SignNone)},
 		func(v string) { f.signingChanged(v) })
 	f.signing.SetSelected(string(s.Signing))
-	f.signQ = widget.NewCheck("GET: sign the query string too (the receiver verifies it as the body)", nil)
+	f.signQ = widget.NewCheck(lang.L("GET: sign the query string too (the receiver verifies it as the body)"), nil)
 	f.signQ.SetChecked(s.SignQuery)
 	if isNew {
 		f.showSecretOnce()
@@ -191,7 +190,7 @@ func newSubForm(s outbound.Subscription, isNew bool, copyFn func(string)) *subFo
 	f.timeout.SetText(durationOr(s.Timeout, 30*time.Second).String())
 	f.retry = newEscSelect(&f.onEsc, []string{"standard", "svix", "linear", "custom", "none"}, nil)
 	f.retryArg = newEscEntry(f, false)
-	f.retryArg.SetPlaceHolder("linear: 5x30s · custom: 1s,10s,1m")
+	f.retryArg.SetPlaceHolder(lang.L("linear: 5x30s · custom: 1s,10s,1m"))
 	f.retry.OnChanged = func(k string) {
 		if k == "linear" || k == "custom" {
 			f.retryArg.Enable()
@@ -206,7 +205,7 @@ func newSubForm(s outbound.Subscription, isNew bool, copyFn func(string)) *subFo
 	if s.Retry.Compress > 1 {
 		f.compress.SetText(fmt.Sprint(s.Retry.Compress))
 	}
-	f.enabled = widget.NewCheck("Enabled", nil)
+	f.enabled = widget.NewCheck(lang.L("Enabled"), nil)
 	f.enabled.SetChecked(s.Enabled)
 	f.msg = widget.NewLabel("")
 	f.msg.Wrapping = fyne.TextWrapWord
@@ -218,40 +217,40 @@ func newSubForm(s outbound.Subscription, isNew bool, copyFn func(string)) *subFo
 	hdrScroll.SetMinSize(fyne.NewSize(0, 90))
 	const tGeneral, tHeaders, tMapping, tDelivery = 0, 1, 2, 3
 	general := widget.NewForm(
-		widget.NewFormItem("Name", f.field(fName, tGeneral, f.name)),
-		widget.NewFormItem("URL", f.field(fURL, tGeneral, f.url)),
-		widget.NewFormItem("Method", f.field(fMethod, tGeneral, container.NewHBox(f.method, widget.NewLabel("Body"), f.format))),
+		widget.NewFormItem(lang.L("Name"), f.field(fName, tGeneral, f.name)),
+		widget.NewFormItem(lang.L("URL"), f.field(fURL, tGeneral, f.url)),
+		widget.NewFormItem(lang.L("Method"), f.field(fMethod, tGeneral, container.NewHBox(f.method, widget.NewLabel(lang.L("Body")), f.format))),
 		widget.NewFormItem("", f.enabled),
 	)
 	f.field(fFormat, tGeneral, nil) // shown with the method's
 	f.errs[fFormat] = f.errs[fMethod]
 	secretRow := container.NewBorder(nil, nil, nil, container.NewHBox(f.copySec, f.newSec), f.secretL)
 	delivery := widget.NewForm(
-		widget.NewFormItem("Signing", f.field(fSigning, tDelivery, f.signing)),
-		widget.NewFormItem("Secret", f.field(fSecret, tDelivery, secretRow)),
+		widget.NewFormItem(lang.L("Signing"), f.field(fSigning, tDelivery, f.signing)),
+		widget.NewFormItem(lang.L("Secret"), f.field(fSecret, tDelivery, secretRow)),
 		widget.NewFormItem("", f.field(fSignQuery, tDelivery, f.signQ)),
-		widget.NewFormItem("Timeout", f.field(fTimeout, tDelivery, f.timeout)),
-		widget.NewFormItem("Retries", f.field(fRetry, tDelivery, container.NewBorder(nil, nil, f.retry, nil, f.retryArg))),
-		widget.NewFormItem("Time compression", f.field(fComp, tDelivery, container.NewBorder(nil, nil, nil,
-			widget.NewLabel("× (60: an hour of retries in a minute)"), f.compress))),
+		widget.NewFormItem(lang.L("Timeout"), f.field(fTimeout, tDelivery, f.timeout)),
+		widget.NewFormItem(lang.L("Retries"), f.field(fRetry, tDelivery, container.NewBorder(nil, nil, f.retry, nil, f.retryArg))),
+		widget.NewFormItem(lang.L("Time compression"), f.field(fComp, tDelivery, container.NewBorder(nil, nil, nil,
+			widget.NewLabel(lang.L("× (60: an hour of retries in a minute)")), f.compress))),
 	)
 	mapping := widget.NewForm(
-		widget.NewFormItem("Rename", f.field(fRename, tMapping, f.rename)),
-		widget.NewFormItem("Exclude", f.field(fExclude, tMapping, f.exclude)),
-		widget.NewFormItem("Add", f.field(fAdd, tMapping, f.add)),
+		widget.NewFormItem(lang.L("Rename"), f.field(fRename, tMapping, f.rename)),
+		widget.NewFormItem(lang.L("Exclude"), f.field(fExclude, tMapping, f.exclude)),
+		widget.NewFormItem(lang.L("Add"), f.field(fAdd, tMapping, f.add)),
 	)
-	eventsHead := container.NewVBox(widget.NewLabelWithStyle("Events", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+	eventsHead := container.NewVBox(widget.NewLabelWithStyle(lang.L("Events"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		f.field(fEvents, tGeneral, nil))
 	hdrHead := container.NewVBox(container.NewHBox(
-		widget.NewLabel("Sent with every delivery, beside the signature headers."), layout.NewSpacer(), addHdr),
+		widget.NewLabel(lang.L("Sent with every delivery, beside the signature headers.")), layout.NewSpacer(), addHdr),
 		f.field(fHeaders, tHeaders, nil))
-	f.tabTitles = []string{"General", "Headers", "Field mapping", "Signing and retries"}
+	f.tabTitles = []string{lang.L("General"), lang.L("Headers"), lang.L("Field mapping"), lang.L("Signing and retries")}
 	f.tabs = container.NewAppTabs(
 		container.NewTabItem(f.tabTitles[tGeneral], container.NewBorder(general, nil, nil, nil,
 			container.NewBorder(eventsHead, nil, nil, nil, eventsScroll))),
 		container.NewTabItem(f.tabTitles[tHeaders], container.NewBorder(hdrHead, nil, nil, nil, hdrScroll)),
 		container.NewTabItem(f.tabTitles[tMapping], container.NewVBox(
-			widget.NewLabel("Paths are under data, e.g. client.name; lists by index: tags.0."), mapping)),
+			widget.NewLabel(lang.L("Paths are under data, e.g. client.name; lists by index: tags.0.")), mapping)),
 		container.NewTabItem(f.tabTitles[tDelivery], delivery),
 	)
 	f.content = container.NewBorder(nil, f.msg, nil, nil, f.tabs)
@@ -335,7 +334,7 @@ func (f *subForm) validate() {
 	for i, it := range f.tabs.Items {
 		title := f.tabTitles[i]
 		if perTab[i] > 0 {
-			title += " · " + text.N(perTab[i], "problem", "problems")
+			title += " · " + lang.N("{{.Count}} problems", perTab[i], map[string]any{"Count": perTab[i]})
 		}
 		if it.Text != title {
 			it.Text = title
@@ -414,7 +413,7 @@ func (f *subForm) signingChanged(v string) {
 	}
 	switch outbound.Signing(v) {
 	case outbound.SignNone:
-		f.secretL.SetText("(no signature)")
+		f.secretL.SetText(lang.L("(no signature)"))
 		f.copySec.Disable()
 		f.newSec.Disable()
 		return
@@ -447,7 +446,7 @@ func (f *subForm) showSecretOnce() {
 		f.signingChanged(string(outbound.SignNone))
 		return
 	}
-	f.secretL.SetText(f.secret + "\nShown this once: copy it now and give it to the receiver.")
+	f.secretL.SetText(f.secret + "\n" + lang.L("Shown this once: copy it now and give it to the receiver."))
 	f.copySec.Enable()
 	f.newSec.Enable()
 }
@@ -460,7 +459,7 @@ func (f *subForm) hideSecret() {
 	if strings.HasPrefix(f.secret, "whsec_") {
 		prefix = "whsec_"
 	}
-	f.secretL.SetText(prefix + tunnel.Redact(strings.TrimPrefix(f.secret, "whsec_")) + " (hidden; New secret replaces it)")
+	f.secretL.SetText(prefix + tunnel.Redact(strings.TrimPrefix(f.secret, "whsec_")) + " " + lang.L("(hidden; New secret replaces it)"))
 	f.copySec.Disable() // shown once means once
 }
 
@@ -505,7 +504,7 @@ func (f *subForm) collect() (outbound.Subscription, map[string][]string) {
 	for i, line := range lines(f.rename.Text) {
 		from, to, ok := strings.Cut(line, "->")
 		if !ok || strings.TrimSpace(from) == "" || strings.TrimSpace(to) == "" {
-			add(fRename, fmt.Sprintf("Rename line %d: write it as field -> new_name, e.g. client.name -> nome.", i+1))
+			add(fRename, lang.L("Rename line {{.N}}: write it as field -> new_name, e.g. client.name -> nome.", map[string]any{"N": i + 1}))
 			continue
 		}
 		s.Mapping.Rename = append(s.Mapping.Rename, outbound.Rename{From: strings.TrimSpace(from), To: strings.TrimSpace(to)})
@@ -514,7 +513,7 @@ func (f *subForm) collect() (outbound.Subscription, map[string][]string) {
 	for i, line := range lines(f.add.Text) {
 		name, value, ok := strings.Cut(line, "=")
 		if !ok || strings.TrimSpace(name) == "" {
-			add(fAdd, fmt.Sprintf("Add line %d: write it as name=value, e.g. origem=crm.", i+1))
+			add(fAdd, lang.L("Add line {{.N}}: write it as name=value, e.g. origem=crm.", map[string]any{"N": i + 1}))
 			continue
 		}
 		s.Mapping.Add = append(s.Mapping.Add, outbound.Constant{Name: strings.TrimSpace(name), Value: value})
@@ -528,7 +527,7 @@ func (f *subForm) collect() (outbound.Subscription, map[string][]string) {
 	// rather than refused, so switching the method keeps the form valid.
 	s.SignQuery = f.signQ.Checked && s.Method == "GET" && s.Signing != outbound.SignNone
 	if d, err := time.ParseDuration(strings.TrimSpace(f.timeout.Text)); err != nil {
-		add(fTimeout, fmt.Sprintf("Timeout %q: write a duration such as 30s or 1m.", f.timeout.Text))
+		add(fTimeout, lang.L("Timeout {{.Value}}: write a duration such as 30s or 1m.", map[string]any{"Value": strconv.Quote(f.timeout.Text)}))
 	} else {
 		s.Timeout = d
 	}
@@ -538,7 +537,7 @@ func (f *subForm) collect() (outbound.Subscription, map[string][]string) {
 	}
 	c := strings.TrimSpace(f.compress.Text)
 	if _, err := strconv.ParseFloat(c, 64); c != "" && err != nil {
-		add(fComp, fmt.Sprintf("Compression %q is not a number; write 1 for real time, or 60 to make an hour last a minute.", c))
+		add(fComp, lang.L("Compression {{.Value}} is not a number; write 1 for real time, or 60 to make an hour last a minute.", map[string]any{"Value": strconv.Quote(c)}))
 	} else if c != "" && c != "1" {
 		spec += ",compress=" + c
 	}
@@ -573,7 +572,7 @@ func (f *subForm) collect() (outbound.Subscription, map[string][]string) {
 			if _, known := f.errs[key]; !known {
 				key = ""
 			}
-			add(key, p.Message)
+			add(key, problemText(p))
 		}
 	} else if err != nil {
 		add("", sentence(err))
@@ -582,8 +581,15 @@ func (f *subForm) collect() (outbound.Subscription, map[string][]string) {
 }
 
 // retryProblem words a ParseRetry error for the form: the problem alone,
-// without the command line's usage.
+// without the command line's usage, in the window's language.
 func retryProblem(err error) string {
+	if ps := outbound.ProblemsOf(err); len(ps) > 0 {
+		var ms []string
+		for _, p := range ps {
+			ms = append(ms, sentence(errors.New(problemText(p))))
+		}
+		return strings.Join(ms, "\n")
+	}
 	msg, _, _ := strings.Cut(err.Error(), "; want ")
 	if i := strings.Index(msg, "\": "); i >= 0 {
 		msg = msg[i+3:]
@@ -598,15 +604,15 @@ func (p *outboundPanel) showForm(s *outbound.Subscription, isNew bool) *subForm 
 		return nil
 	}
 	f := newSubForm(*s, isNew, p.m.copy)
-	title := "New subscription"
+	title := lang.L("New subscription")
 	if !isNew {
-		title = "Subscription " + subLabel(*s)
+		title = lang.L("Subscription {{.Name}}", map[string]any{"Name": subLabel(*s)})
 	}
 	d := dialog.NewCustomWithoutButtons(title, f.content, p.m.win)
 	f.onEsc = d.Hide
 	closeOnEsc(d, p.m.win.Canvas())
 	var save *widget.Button
-	save = widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), func() {
+	save = widget.NewButtonWithIcon(lang.L("Save"), theme.DocumentSaveIcon(), func() {
 		sub, err := f.build()
 		if err != nil {
 			f.showAll = true
@@ -631,7 +637,7 @@ func (p *outboundPanel) showForm(s *outbound.Subscription, isNew bool) *subForm 
 		}()
 	})
 	save.Importance = widget.HighImportance
-	d.SetButtons([]fyne.CanvasObject{widget.NewButton("Cancel", d.Hide), save})
+	d.SetButtons([]fyne.CanvasObject{widget.NewButton(lang.L("Cancel"), d.Hide), save})
 	d.Resize(fyne.NewSize(900, 660))
 	d.Show()
 	return f
@@ -660,7 +666,7 @@ func sentence(err error) string {
 	if errors.As(err, &inv) && len(inv.Problems) > 0 {
 		var ms []string
 		for _, p := range inv.Problems {
-			ms = append(ms, p.Message)
+			ms = append(ms, problemText(p))
 		}
 		return strings.Join(ms, "\n")
 	}

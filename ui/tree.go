@@ -193,7 +193,7 @@ func (tv *treeView) expandAll() {
 	tv.opening = nil
 	tv.w.Refresh() // the branches left shut are branches again
 	if tv.sel < 0 {
-		tv.path.SetText(fmt.Sprintf("Opened the first %s rows; open the rest one branch at a time.", commas(expandAllRows)))
+		tv.path.SetText(fmt.Sprintf("Opened the first %s rows; open the rest one branch at a time.", loc.Int(int64(expandAllRows))))
 	}
 }
 
@@ -270,7 +270,7 @@ func (r *treeRow) set(uid string) {
 			r.value.SetText(fmt.Sprintf("nested deeper than %d levels: see the Pretty or Raw view", pretty.MaxDepth))
 		} else {
 			r.value.SetText(fmt.Sprintf("%s more not in the tree (it holds the first %s values): see the Pretty or Raw view",
-				commas(t.Hidden(i)), commas(pretty.MaxTreeNodes)))
+				loc.Int(int64(t.Hidden(i))), loc.Int(int64(pretty.MaxTreeNodes))))
 		}
 		return
 	}

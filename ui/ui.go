@@ -17,6 +17,7 @@ import (
 	"fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -245,53 +246,56 @@ func NewMain(opts Options, w fyne.Window) *Main {
 	m.list.OnSelected = func(i widget.ListItemID) { m.selectIndex(i) }
 
 	m.search = widget.NewEntry()
-	m.search.SetPlaceHolder("Search bodies, headers, paths… (e-mail, phone, id)")
+	m.search.SetPlaceHolder(lang.L("Search e-mail, phone, id, path…"))
 	m.search.OnChanged = func(string) { m.searchChanged() }
 	// The methods offered are those stored (PROPFIND, PURGE and custom
 	// ones too), kept current as captures arrive and go.
-	m.method = widget.NewSelect([]string{allMethods}, func(string) { m.methodChanged() })
-	m.method.SetSelected(allMethods)
+	m.method = widget.NewSelect([]string{allMethods()}, func(string) { m.methodChanged() })
+	m.method.SetSelected(allMethods())
 	m.refreshMethods()
 
 	// The URL takes the room left and, when short of it, loses the middle
 	// of its secret prefix, never the scheme and host; Copy copies it whole.
 	m.urlLbl = newMidLabel(m.localURL(), 16)
 	copyURL := widget.NewButtonWithIcon("", theme.ContentCopyIcon(), m.copyURL)
-	clear := widget.NewButtonWithIcon("Clear all", theme.DeleteIcon(), m.confirmClear)
+	// The list bar's buttons say it in one word where a language needs the
+	// room (Portuguese): with the count beside them they share a third of
+	// a 1024 px window. The menu keeps the longer names.
+	clear := widget.NewButtonWithIcon(lang.X("list.clear", "Clear all"), theme.DeleteIcon(), m.confirmClear)
 	// Capture itself never pauses (a sender must not see errors); the
 	// list does, so a flood does not scroll what you are reading away.
-	m.pause = widget.NewButtonWithIcon("Pause list", theme.MediaPauseIcon(), m.togglePause)
+	m.pause = widget.NewButtonWithIcon(lang.X("list.pause", "Pause list"), theme.MediaPauseIcon(), m.togglePause)
 	top := container.NewHBox()
 	if opts.Recorder != nil {
-		m.capture = widget.NewCheck("Capture on", func(on bool) {
+		m.capture = widget.NewCheck(lang.L("Capture on"), func(on bool) {
 			opts.Recorder.SetPaused(!on)
 			if on {
-				m.capture.SetText("Capture on")
+				m.capture.SetText(lang.L("Capture on"))
 			} else {
-				m.capture.SetText("Capture paused: senders get 503")
+				m.capture.SetText(lang.L("Capture paused: senders get 503"))
 			}
 		})
 		m.capture.SetChecked(!opts.Recorder.Paused())
 		top.Add(m.capture)
 	}
 	if opts.Sender != nil {
-		top.Add(m.tips.wrap(widget.NewButtonWithIcon("New request", theme.ContentAddIcon(), m.newRequest),
-			withKey("Compose a request and send it", keyNewRequest)))
+		top.Add(m.tips.wrap(widget.NewButtonWithIcon(lang.L("New request"), theme.ContentAddIcon(), m.newRequest),
+			withKey(lang.L("Compose a request and send it"), keyNewRequest)))
 	}
 	var tools *widget.Button
-	tools = widget.NewButtonWithIcon("Tools", theme.MenuIcon(), func() {
+	tools = widget.NewButtonWithIcon(lang.L("Tools"), theme.MenuIcon(), func() {
 		if m.win != nil {
 			pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(tools).AddXY(0, tools.Size().Height)
 			widget.ShowPopUpMenuAtPosition(m.toolsMenu(), m.win.Canvas(), pos)
 		}
 	})
-	top.Add(m.tips.wrap(tools, "Export, import and bulk replay of the listed or picked captures"))
+	top.Add(m.tips.wrap(tools, lang.L("Export, import and bulk replay of the listed or picked captures")))
 	if opts.Settings != nil {
-		top.Add(m.tips.wrap(widget.NewButtonWithIcon("Settings", theme.SettingsIcon(), m.showSettings),
-			withKey("Settings", keySettings)))
+		top.Add(m.tips.wrap(widget.NewButtonWithIcon(lang.L("Settings"), theme.SettingsIcon(), m.showSettings),
+			withKey(lang.L("Settings"), keySettings)))
 	}
 	bars := container.NewVBox(container.NewBorder(nil, nil,
-		container.NewHBox(widget.NewLabel("Capture URL"), m.tips.wrap(copyURL, withKey("Copy the capture URL", keyCopyURL))), top, m.urlLbl))
+		container.NewHBox(widget.NewLabel(lang.L("Capture URL")), m.tips.wrap(copyURL, withKey(lang.L("Copy the capture URL"), keyCopyURL))), top, m.urlLbl))
 	if opts.Tunnel != nil {
 		m.tbar = newTunnelBar(m, opts.Tunnel)
 		bars.Add(m.tbar.root)
@@ -301,8 +305,8 @@ func NewMain(opts Options, w fyne.Window) *Main {
 	// What acts on the list sits above it, which leaves the top bar's room
 	// to the URL.
 	m.count.Truncation = fyne.TextTruncateEllipsis
-	listBar := container.NewBorder(nil, nil, nil, container.NewHBox(m.tips.wrap(m.pause, "Freeze the list while you read; capture goes on"),
-		m.tips.wrap(clear, withKey("Delete every capture, after asking", keyClear))), m.count)
+	listBar := container.NewBorder(nil, nil, nil, container.NewHBox(m.tips.wrap(m.pause, lang.L("Freeze the list while you read; capture goes on")),
+		m.tips.wrap(clear, withKey(lang.L("Delete every capture, after asking"), keyClear))), m.count)
 	filters := container.NewVBox(listBar, container.NewBorder(nil, nil, nil, m.method, m.search))
 	m.newPill = widget.NewButtonWithIcon("", theme.MoveUpIcon(), m.showNewest)
 	m.newPill.Importance = widget.HighImportance
@@ -310,7 +314,7 @@ func NewMain(opts Options, w fyne.Window) *Main {
 	left := container.NewBorder(filters, nil, nil, nil,
 		container.NewStack(m.list, container.NewVBox(container.NewHBox(layout.NewSpacer(), m.newPill, layout.NewSpacer()))))
 
-	m.noSel = container.NewCenter(widget.NewLabel("Select a capture to see its body, headers and query."))
+	m.noSel = container.NewCenter(widget.NewLabel(lang.L("Select a capture to see its body, headers and query.")))
 	m.empty = emptyState(m.localURL(), m.copy)
 	m.right = container.NewStack(m.empty)
 	m.split = container.NewHSplit(left, m.right)
@@ -319,8 +323,8 @@ func NewMain(opts Options, w fyne.Window) *Main {
 	if opts.Outbound != nil {
 		m.outbound = newOutboundPanel(m, *opts.Outbound)
 		m.sections = container.NewAppTabs(
-			container.NewTabItemWithIcon("Inbound: captures", theme.DownloadIcon(), m.split),
-			container.NewTabItemWithIcon("Outbound: events and subscriptions", theme.UploadIcon(), m.outbound.root))
+			container.NewTabItemWithIcon(lang.L("Inbound: captures"), theme.DownloadIcon(), m.split),
+			container.NewTabItemWithIcon(lang.L("Outbound: events and subscriptions"), theme.UploadIcon(), m.outbound.root))
 		// The sparkline sits at the right end of the tabs' row, which is
 		// empty there: in the top row it took the room the capture URL
 		// needs at 1024 px.
@@ -418,12 +422,12 @@ func (m *Main) watchTunnel() (cancel func()) {
 
 func emptyState(url string, copyFn func(string)) fyne.CanvasObject {
 	curl := fmt.Sprintf("curl -X POST %s/hooks/test \\\n  -H 'Content-Type: application/json' \\\n  -d '{\"event\":\"client.created\",\"name\":\"Ana Souza\"}'", url)
-	title := widget.NewLabelWithStyle("No captures yet", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
-	howto := widget.NewLabelWithStyle("Point your webhook at this URL — any method, any path:", fyne.TextAlignCenter, fyne.TextStyle{})
+	title := widget.NewLabelWithStyle(lang.L("No captures yet"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	howto := widget.NewLabelWithStyle(lang.L("Point your webhook at this URL — any method, any path:"), fyne.TextAlignCenter, fyne.TextStyle{})
 	u := widget.NewLabelWithStyle(url, fyne.TextAlignCenter, fyne.TextStyle{Monospace: true})
 	example := widget.NewLabelWithStyle(curl, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
-	copyCurl := widget.NewButtonWithIcon("Copy curl example", theme.ContentCopyIcon(), func() { copyFn(curl) })
-	copyURL := widget.NewButtonWithIcon("Copy URL", theme.ContentCopyIcon(), func() { copyFn(url) })
+	copyCurl := widget.NewButtonWithIcon(lang.L("Copy curl example"), theme.ContentCopyIcon(), func() { copyFn(curl) })
+	copyURL := widget.NewButtonWithIcon(lang.L("Copy URL"), theme.ContentCopyIcon(), func() { copyFn(url) })
 	return container.NewCenter(container.NewVBox(title, howto, u,
 		container.NewCenter(container.NewHBox(copyURL, copyCurl)), example))
 }
@@ -442,6 +446,10 @@ func methodColor(method string) color.Color {
 	}
 	return color.NRGBA{0x6a, 0x1b, 0x9a, 0xff}
 }
+
+// widestMethod sizes a row's method badge: the widest common method, a
+// protocol name shown as it is in every language.
+const widestMethod = "PROPFIND"
 
 // rowWidget is one list row; a right-click opens its context menu.
 type rowWidget struct {
@@ -484,17 +492,17 @@ func (r *rowWidget) TappedSecondary(ev *fyne.PointEvent) {
 		items = append(items, r.m.copyItems(r.m.items[r.index])...)
 		items = append(items, fyne.NewMenuItemSeparator())
 	}
-	items = append(items, fyne.NewMenuItem("Copy id", func() { r.m.copy(id) }))
+	items = append(items, fyne.NewMenuItem(lang.L("Copy id"), func() { r.m.copy(id) }))
 	items = append(items, r.m.compareItems(id)...)
-	pick := "Pick for export or bulk replay (Space)"
+	pick := lang.L("Pick for export or bulk replay (Space)")
 	if r.m.picked[id] {
-		pick = "Unpick (Space)"
+		pick = lang.L("Unpick (Space)")
 	}
 	items = append(items, fyne.NewMenuItem(pick, func() { r.m.togglePick(id) }))
 	if r.m.outbound != nil {
-		items = append(items, fyne.NewMenuItem("Save as event template…", func() { r.m.saveTemplateFor(id) }))
+		items = append(items, fyne.NewMenuItem(lang.L("Save as event template…"), func() { r.m.saveTemplateFor(id) }))
 	}
-	items = append(items, fyne.NewMenuItem("Delete…", func() { r.m.deleteID(id) })) // asks first
+	items = append(items, fyne.NewMenuItem(lang.L("Delete…"), func() { r.m.deleteID(id) })) // asks first
 	menu := fyne.NewMenu("", items...)
 	widget.ShowPopUpMenuAtPosition(menu, r.m.win.Canvas(), ev.AbsolutePosition)
 }
@@ -507,7 +515,7 @@ func (r *rowWidget) TappedSecondary(ev *fyne.PointEvent) {
 func newRow() fyne.CanvasObject {
 	bg := canvas.NewRectangle(color.Black)
 	bg.CornerRadius = 4
-	txt := canvas.NewText("PROPFIND", color.White)
+	txt := canvas.NewText(widestMethod, color.White)
 	txt.TextStyle = fyne.TextStyle{Bold: true}
 	txt.TextSize = theme.TextSize() - 2
 	txt.Alignment = fyne.TextAlignCenter
@@ -528,7 +536,7 @@ func newRow() fyne.CanvasObject {
 	status.Alignment = fyne.TextAlignTrailing
 	strut := canvas.NewRectangle(color.Transparent)
 	strut.SetMinSize(fyne.NewSize(fyne.MeasureText("5000", theme.TextSize(), status.TextStyle).Width, 0))
-	tag := canvas.NewText("compare", compareMark())
+	tag := canvas.NewText(lang.L("compare"), compareMark())
 	tag.TextSize = theme.TextSize() - 2
 	tag.TextStyle = fyne.TextStyle{Bold: true}
 	tag.Alignment = fyne.TextAlignTrailing
@@ -618,11 +626,11 @@ func updateRow(o fyne.CanvasObject, r *capture.Request, marks rowMarks, now time
 	bar.Refresh()
 	tag.Refresh()
 	ct := shortType(r.ContentType())
-	size := capture.FormatSize(r.BodySize)
+	size := loc.Size(r.BodySize)
 	if r.Truncated {
 		size += " ✂"
 	}
-	parts := []string{relTime(now.Sub(r.ReceivedAt)), size}
+	parts := []string{loc.Ago(now.Sub(r.ReceivedAt)), size}
 	if ct != "" {
 		parts = append(parts, ct)
 	}
@@ -645,7 +653,7 @@ func shortType(ct string) string {
 	case "multipart/form-data":
 		return "multipart"
 	case "application/octet-stream":
-		return "binary"
+		return lang.L("binary")
 	}
 	return elideMiddle(text.Line(strings.TrimPrefix(ct, "application/")), 24)
 }
@@ -666,8 +674,9 @@ func elideMiddle(s string, n int) string {
 	return string(r[:half]) + "…" + string(r[len(r)-(n-1-half):])
 }
 
-// allMethods is the method filter's "no filter" choice.
-const allMethods = "All methods"
+// allMethods is the method filter's "no filter" choice, in the window's
+// language (fixed while the window lives).
+func allMethods() string { return lang.L("All methods") }
 
 // refreshMethods re-reads the stored methods into the filter, keeping the
 // one selected even when its last capture is gone (UI goroutine).
@@ -680,7 +689,7 @@ func (m *Main) refreshMethods() {
 }
 
 func (m *Main) setMethods(ms []string) {
-	opts := append([]string{allMethods}, ms...)
+	opts := append([]string{allMethods()}, ms...)
 	if sel := m.method.Selected; sel != "" && !slices.Contains(opts, sel) {
 		opts = append(opts, sel)
 	}
@@ -700,7 +709,7 @@ func (m *Main) addMethod(method string) {
 
 func (m *Main) query() capture.Query {
 	q := capture.Query{Search: m.search.Text, Prefix: true, Summary: true, Limit: pageSize}
-	if m.method.Selected != "" && m.method.Selected != allMethods {
+	if m.method.Selected != "" && m.method.Selected != allMethods() {
 		q.Method = m.method.Selected
 	}
 	return q
@@ -713,17 +722,22 @@ func (m *Main) filtered() bool { return isFiltered(m.query()) }
 func (m *Main) updateCount() {
 	n, b := m.opts.Captures.Stats()
 	m.total = n
-	if isFiltered(m.rl.listQ) {
-		shown := fmt.Sprint(m.rl.matched)
-		if m.rl.matched < 0 {
-			shown = fmt.Sprintf("%d+", len(m.items)) // counting: more than a page match
-		}
-		m.count.SetText(fmt.Sprintf("%s of %s", shown, text.N(n, "capture", "captures")))
+	if n == 0 {
+		// Portuguese puts 0 in the singular ("0 captura"): zero has its own text.
+		m.count.SetText(lang.L("No captures"))
 		return
 	}
-	line := fmt.Sprintf("%s · %s", text.N(n, "capture", "captures"), capture.FormatSize(b))
+	if isFiltered(m.rl.listQ) {
+		shown := loc.Int(int64(m.rl.matched))
+		if m.rl.matched < 0 {
+			shown = loc.Int(int64(len(m.items))) + "+" // counting: more than a page match
+		}
+		m.count.SetText(plural("{{.Shown}} of {{.Count}} captures", n, map[string]any{"Shown": shown}))
+		return
+	}
+	line := plural("{{.Count}} captures", n) + " · " + loc.Size(b)
 	if len(m.picked) > 0 {
-		line = fmt.Sprintf("%d picked · %s", len(m.picked), line)
+		line = plural("{{.Count}} picked", len(m.picked)) + " · " + line
 	}
 	m.count.SetText(line)
 }
@@ -828,7 +842,7 @@ func (m *Main) selectIndex(i int) {
 	}
 	full, err := m.opts.Captures.Get(context.Background(), m.items[i].ID)
 	if err != nil {
-		m.count.SetText("Could not open capture: " + err.Error())
+		m.count.SetText(lang.L("Could not open capture: {{.Err}}", map[string]any{"Err": err.Error()}))
 		return
 	}
 	m.sel = i
@@ -872,7 +886,7 @@ func (m *Main) deleteID(id string) {
 	}
 	del := func() {
 		if err := m.opts.Captures.Delete(context.Background(), id); err != nil {
-			m.count.SetText("Delete failed: " + err.Error())
+			m.count.SetText(lang.L("Delete failed: {{.Err}}", map[string]any{"Err": err.Error()}))
 		}
 		// The Deleted event from the store updates the list.
 	}
@@ -880,19 +894,19 @@ func (m *Main) deleteID(id string) {
 		del()
 		return
 	}
-	confirmDanger(m.win, "Delete this capture?", m.captureLine(id)+"\nIt cannot be undone.", "Delete capture", del)
+	confirmDanger(m.win, lang.L("Delete this capture?"), m.captureLine(id)+"\n"+lang.L("It cannot be undone."), lang.L("Delete capture"), del)
 }
 
 func (m *Main) togglePause() {
 	m.paused = !m.paused
 	defer m.updateMenu()
 	if m.paused {
-		m.pause.SetText("Resume list")
+		m.pause.SetText(lang.X("list.resume", "Resume list"))
 		m.pause.SetIcon(theme.MediaPlayIcon())
 		return
 	}
 	m.waiting = 0
-	m.pause.SetText("Pause list")
+	m.pause.SetText(lang.X("list.pause", "Pause list"))
 	m.pause.SetIcon(theme.MediaPauseIcon())
 	m.reload()
 }
@@ -901,10 +915,10 @@ func (m *Main) confirmClear() {
 	do := func() {
 		// Off the UI goroutine: clearing a big store takes a while. The
 		// Cleared event from the store empties the list.
-		m.count.SetText("Clearing…")
+		m.count.SetText(lang.L("Clearing…"))
 		go func() {
 			if _, err := m.opts.Captures.Clear(context.Background()); err != nil {
-				m.post(func() { m.count.SetText("Clear failed: " + err.Error()) })
+				m.post(func() { m.count.SetText(lang.L("Clear failed: {{.Err}}", map[string]any{"Err": err.Error()})) })
 			}
 		}()
 	}
@@ -912,9 +926,12 @@ func (m *Main) confirmClear() {
 		do()
 		return
 	}
-	n := text.N(m.total, "capture", "captures")
-	confirmDanger(m.win, "Clear all captures?", fmt.Sprintf("This deletes all %s from %s.\nIt cannot be undone.", n, m.opts.DataDir),
-		"Delete "+n, do)
+	dir := map[string]any{"Dir": m.opts.DataDir}
+	msg, action := lang.L("There are no captures in {{.Dir}}.", dir), lang.L("Clear all")
+	if m.total > 0 {
+		msg, action = plural("This deletes all {{.Count}} captures from {{.Dir}}.", m.total, dir), plural("Delete {{.Count}} captures", m.total)
+	}
+	confirmDanger(m.win, lang.L("Clear all captures?"), msg+"\n"+lang.L("It cannot be undone."), action, do)
 }
 
 func (m *Main) copy(s string) {
@@ -980,7 +997,7 @@ func (m *Main) saveTemplateFor(id string) {
 		c, err := m.opts.Captures.Get(context.Background(), id)
 		m.post(func() {
 			if err != nil {
-				m.count.SetText("Could not open " + id + ": " + err.Error())
+				m.count.SetText(lang.L("Could not open {{.ID}}: {{.Err}}", map[string]any{"ID": id, "Err": err.Error()}))
 				return
 			}
 			m.showSaveTemplate(c)
@@ -1067,7 +1084,7 @@ func (m *Main) apply(ev capture.Event) {
 		m.addMethod(ev.Request.Method) // filterable even while the list is paused
 		if m.paused {
 			m.waiting++
-			m.pause.SetText(fmt.Sprintf("Resume list (%d new)", m.waiting))
+			m.pause.SetText(lang.XN("list.resume.new", "Resume list ({{.Count}} new)", m.waiting, map[string]any{"Count": loc.Int(int64(m.waiting))}))
 			return
 		}
 		if m.filtered() {
@@ -1098,7 +1115,7 @@ func (m *Main) apply(ev capture.Event) {
 			// how many arrived above them since the user left the top.
 			m.list.ScrollToOffset(off + m.step())
 			m.unseen++
-			m.newPill.SetText(fmt.Sprintf("%d new", m.unseen))
+			m.newPill.SetText(plural("{{.Count}} new", m.unseen))
 			m.newPill.Show()
 		} else {
 			m.list.ScrollToOffset(0) // at the top it stays there, the newest in view

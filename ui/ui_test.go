@@ -229,7 +229,7 @@ func TestManyCapturesWhileBrowsing(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	h.waitFor(t, "all 1000", func() bool { return strings.HasPrefix(h.m.count.Text, "1000 captures") && len(h.m.items) >= pageSize })
+	h.waitFor(t, "all 1000", func() bool { return strings.HasPrefix(h.m.count.Text, "1,000 captures") && len(h.m.items) >= pageSize })
 }
 
 func TestPauseFreezesList(t *testing.T) {

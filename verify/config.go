@@ -15,6 +15,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/gancho-app/gancho/internal/text"
 )
 
 // Sentinel errors; check with errors.Is. A Parse error caused by an invalid
@@ -245,6 +247,28 @@ func redact(secret string) string {
 	return prefix + "…" + tail
 }
 
+// ConfigError is a verifier config that cannot work, and what to fix. It
+// matches ErrBadConfig with errors.Is.
+type ConfigError struct {
+	Msg string
+	// Key is Msg's source text with {{.A1}}, {{.A2}}… where the values go,
+	// and Data those values, formatted (text.Keyed): a window translates
+	// Key and fills it with Data, so this package needs no translation
+	// layer.
+	Key  string
+	Data map[string]any
+}
+
+func (e *ConfigError) Error() string { return ErrBadConfig.Error() + ": " + e.Msg }
+
+// Unwrap makes errors.Is(err, ErrBadConfig) hold.
+func (e *ConfigError) Unwrap() error { return ErrBadConfig }
+
+func badConfig(format string, a ...any) error {
+	key, data := text.Keyed(format, a...)
+	return &ConfigError{Msg: fmt.Sprintf(format, a...), Key: key, Data: data}
+}
+
 // ValidateNew is Validate for a secret being typed now (the --verify flag,
 // the window's verifier form): it also refuses a bare standard or svix key
 // shorter than a real one, since without the whsec_ prefix a short word
@@ -258,7 +282,7 @@ func (c Config) ValidateNew() error {
 	if c.Scheme == SchemeStandard || c.Scheme == SchemeSvix {
 		// A real key is 24 bytes or more (Standard Webhooks).
 		if !strings.HasPrefix(c.Secret, "whsec_") && len(standardKey(c.Secret)) < minBareKey {
-			return fmt.Errorf("%w: %s secret is not whsec_ followed by base64 (nor a bare base64 key of %d bytes or more); paste the signing secret exactly as the sender shows it, whsec_ included", ErrBadConfig, c.Scheme, minBareKey)
+			return badConfig("%s secret is not whsec_ followed by base64 (nor a bare base64 key of %d bytes or more); paste the signing secret exactly as the sender shows it, whsec_ included", c.Scheme, minBareKey)
 		}
 	}
 	return nil
@@ -271,9 +295,7 @@ func (c Config) ValidateNew() error {
 // (the decoded bytes are the key); stripe, github and hmac secrets are used
 // as raw bytes, Stripe's including its "whsec_" prefix. hmac needs a header.
 func (c Config) Validate() error {
-	bad := func(format string, a ...any) error {
-		return fmt.Errorf("%w: %s", ErrBadConfig, fmt.Sprintf(format, a...))
-	}
+	bad := badConfig
 	if !knownScheme(c.Scheme) {
 		return bad("unknown scheme %s; use one of standard, svix, stripe, github, hmac", clip(c.Scheme))
 	}

@@ -76,3 +76,44 @@ func Block(s string) string {
 	}
 	return b.String()
 }
+
+// Keyed is fmt.Sprintf(format, a...) as a translation key and its data,
+// so an engine package can say what went wrong without a translation
+// layer and a window can translate it: each verb of format becomes a
+// placeholder ({{.A1}} for the first) in key, filled in data with the
+// argument as the verb formats it ("%q" quotes), and "%%" a "%". data is
+// nil when format has no verb.
+func Keyed(format string, a ...any) (key string, data map[string]any) {
+	var k strings.Builder
+	data = map[string]any{}
+	n := 0
+	for i := 0; i < len(format); i++ {
+		c := format[i]
+		if c != '%' || i+1 == len(format) {
+			k.WriteByte(c)
+			continue
+		}
+		if format[i+1] == '%' {
+			k.WriteByte('%')
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(format) && strings.IndexByte("+-# 0123456789.", format[j]) >= 0 {
+			j++
+		}
+		if j == len(format) || n >= len(a) {
+			k.WriteString(format[i:])
+			break
+		}
+		name := "A" + strconv.Itoa(n+1)
+		data[name] = fmt.Sprintf(format[i:j+1], a[n])
+		fmt.Fprintf(&k, "{{.%s}}", name)
+		n++
+		i = j
+	}
+	if len(data) == 0 {
+		data = nil
+	}
+	return k.String(), data
+}

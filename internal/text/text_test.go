@@ -1,6 +1,9 @@
 package text
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+)
 
 func TestN(t *testing.T) {
 	for _, tc := range []struct {
@@ -76,5 +79,25 @@ func TestBlock(t *testing.T) {
 		if got := Block(tc.in); got != tc.want {
 			t.Errorf("Block(%q) = %q, want %q", tc.in, got, tc.want)
 		}
+	}
+}
+
+func TestKeyed(t *testing.T) {
+	for _, c := range []struct {
+		format string
+		args   []any
+		key    string
+		data   map[string]any
+	}{
+		{"no verbs", nil, "no verbs", nil},
+		{"status %d is out of range: use 200–599", []any{700}, "status {{.A1}} is out of range: use 200–599", map[string]any{"A1": "700"}},
+		{"unknown word %q: 100%% sure, %s", []any{"x", "y"}, "unknown word {{.A1}}: 100% sure, {{.A2}}", map[string]any{"A1": `"x"`, "A2": "y"}},
+	} {
+		t.Run(c.format, func(t *testing.T) {
+			key, data := Keyed(c.format, c.args...)
+			if key != c.key || fmt.Sprint(data) != fmt.Sprint(c.data) {
+				t.Errorf("Keyed = %q, %v; want %q, %v", key, data, c.key, c.data)
+			}
+		})
 	}
 }
