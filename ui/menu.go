@@ -488,8 +488,8 @@ func variantOf(a fyne.App, name string) fyne.ThemeVariant {
 	return a.Settings().ThemeVariant()
 }
 
-// setTheme switches the theme, remembers it, and redraws the body in the
-// matching syntax colours (UI goroutine).
+// setTheme switches the theme, remembers it, and redraws the body and the
+// delivery attempts in the matching syntax colours (UI goroutine).
 func (m *Main) setTheme(name string) {
 	a := fyne.CurrentApp()
 	if a == nil {
@@ -501,6 +501,9 @@ func (m *Main) setTheme(name string) {
 	clear(m.cache) // rendered in the old colours
 	m.cacheQ = nil
 	m.detail.refreshBody()
+	if m.outbound != nil {
+		m.outbound.reload() // its attempts pane too was rendered in the old colours
+	}
 	m.spark.Refresh()
 	m.updateMenu()
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"image/color"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -449,4 +450,43 @@ func TestSubFormEsc(t *testing.T) {
 	if shown() {
 		t.Error("Esc in the Signing select left the form open")
 	}
+}
+
+// TestOutboundAttemptsFollowTheme: View → Theme redraws the attempts
+// pane in the new theme's colours; rows rendered before the switch kept
+// the old palette (light grey text on the light background).
+func TestOutboundAttemptsFollowTheme(t *testing.T) {
+	oh := newOutboundHarness(t)
+	oh.addSub(t, nil)
+	oh.do(func() { test.Tap(newFireForm(oh.p, "client.created", "").send) })
+	<-oh.got
+	oh.waitFor(t, "the delivery", func() bool { return len(oh.p.dels) == 1 })
+	oh.do(func() { oh.p.delList.Select(0) })
+	oh.waitFor(t, "the attempt", func() bool { return strings.Contains(oh.p.attempts.Text(), "HTTP 204") })
+	// firstCell is the colour of the first cell of the row starting with
+	// prefix, nil when there is none (on the pump: waitFor's condition).
+	firstCell := func(prefix string) color.Color {
+		for _, r := range oh.p.attempts.Rows {
+			var b strings.Builder
+			for _, cell := range r.Cells {
+				b.WriteRune(cell.Rune)
+			}
+			if strings.HasPrefix(b.String(), prefix) && r.Cells[0].Style != nil {
+				return r.Cells[0].Style.TextColor()
+			}
+		}
+		return nil
+	}
+	for _, theme := range []struct {
+		item string
+		want color.Color
+	}{{"Light", lightPalette.plain}, {"Dark", darkPalette.plain}} {
+		t.Run(theme.item, func(t *testing.T) {
+			oh.do(func() { menuItem(oh.m.MainMenu(), "View", theme.item).Action() })
+			oh.waitFor(t, "the attempt's rows in the "+theme.item+" palette", func() bool {
+				return firstCell("#1") == theme.want && firstCell("client.created") == theme.want
+			})
+		})
+	}
+	oh.do(func() { menuItem(oh.m.MainMenu(), "View", "As the system").Action() })
 }
