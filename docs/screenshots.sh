@@ -7,6 +7,9 @@
 # Usage: docs/screenshots.sh ./gancho docs
 #   SHOT_DISPLAY=:97  the X display to start (it must be free)
 #   SHOT_SIZES="1440x900: 1024x700:narrow"  which sizes, and their folders under OUT
+#   SHOT_LANG=en_US.UTF-8  the locale the window runs in (make screenshots also
+#     runs pt_BR.UTF-8 at 1024×700 into OUT/pt-BR, the Portuguese README's set)
+#   SHOT_PARTS="inbound …"  which parts; SHOT_ONLY="window.png …"  which pictures
 #
 # Each app starts with its own HOME and XDG_CONFIG_HOME, so no saved theme,
 # window size or split (Fyne keeps them in ~/.config/fyne/<app id>/) leaks
@@ -28,7 +31,7 @@ PORT=27665 # below Linux's ephemeral range (32768+): a test's TIME_WAIT cannot h
 SIZES=${SHOT_SIZES:-"1440x900: 1024x700:narrow"}
 XVFB= APP= RECV_PID= RELAY_PID= SCRATCH=$(mktemp -d)
 trap 'kill $APP $RECV_PID $RELAY_PID $XVFB 2>/dev/null || true; rm -rf "$SCRATCH"' EXIT
-export DISPLAY=$DISPLAY_NUM LANG=en_US.UTF-8
+export DISPLAY=$DISPLAY_NUM LANG=${SHOT_LANG:-en_US.UTF-8} LC_ALL= LC_MESSAGES= LANGUAGE=
 
 start() { # start [ENV=V...] [--flag value...]: fresh data and config dirs (with $SETTINGS if set), wait for the port
 	DATA=$(mktemp -d "$SCRATCH/data.XXXX")
@@ -37,6 +40,7 @@ start() { # start [ENV=V...] [--flag value...]: fresh data and config dirs (with
 	if [ -n "${SETTINGS:-}" ]; then printf '%s' "$SETTINGS" >"$DATA/settings.json"; chmod 600 "$DATA/settings.json"; fi
 	local envs=(HOME="$home" XDG_CONFIG_HOME="$home/.config" XDG_DATA_HOME="$home/.local/share" XDG_CACHE_HOME="$home/.cache") args=()
 	for a in "$@"; do case $a in --*) args+=("$a") ;; *) if [ ${#args[@]} -gt 0 ]; then args+=("$a"); else envs+=("$a"); fi ;; esac; done
+	if [ -n "${PRESTART:-}" ]; then eval "$PRESTART"; fi # e.g. subscriptions saved before the window opens
 	env "${envs[@]}" "$BIN" --data "$DATA" --addr 127.0.0.1:$PORT "${args[@]}" >/dev/null 2>&1 &
 	APP=$!
 	for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break; sleep 0.1; done
@@ -63,7 +67,10 @@ fit() { # the app's window, moved to the origin and sized W×H (there is no wind
 	xdotool windowfocus "$WID" 2>/dev/null || true
 }
 stop() { kill $APP; wait $APP 2>/dev/null || true; APP=; rm -rf "$DATA"; }
-shot() { sleep 1; import -window root "$DIR/$1"; echo "wrote $DIR/$1"; }
+shot() { # SHOT_ONLY="a.png b.png" keeps only those (the clicks of a part may assume English labels)
+	if [ -n "${SHOT_ONLY:-}" ] && [[ " $SHOT_ONLY " != *" $1 "* ]]; then return; fi
+	sleep 1; import -window root "$DIR/$1"; echo "wrote $DIR/$1"
+}
 click() { xdotool mousemove "$1" "$2"; sleep 0.3; xdotool click 1; sleep 0.2; }
 key() { xdotool key "$@"; sleep 0.5; }
 at() { # at X Y: a click in the window; a negative X or Y counts from the right or bottom edge
@@ -230,6 +237,19 @@ outbound() {
 	sleep 2; click $((W * 55 / 100)) 370; shot outbound.png # the log's newest row: its attempts below
 	# The same in the light theme: View → Theme → Light, applied at once.
 	menu 2; click 150 167; click 449 245; shot outbound-light.png
+	stop; unreceiver
+}
+outboundsaved() {
+	# 7b. Outbound with its subscriptions saved beforehand by the command line
+	# (the Portuguese set: the form's layout follows the language, the
+	# clicks of outbound() are the English one's), fired from the window.
+	receiver
+	PRESTART='"$BIN" subscriptions add --data "$DATA" --name "ERP - novos clientes" --event client.phase_changed --event client.created --url "http://127.0.0.1:$((PORT + 1))/erp/webhooks" >/dev/null &&
+		"$BIN" subscriptions add --data "$DATA" --name "BI (fora do ar)" --event client.phase_changed --url http://127.0.0.1:1/bi >/dev/null' start NGROK_AUTHTOKEN=
+	key ctrl+2
+	dlg 860 660
+	for _ in 1 2; do click 230 212; sleep 1; din -57 -78; sleep 1; din 430 -39; done # Fire event…, Send, Close
+	sleep 2; click $((W * 55 / 100)) 370; shot outbound.png
 	stop; unreceiver
 }
 relay() {
