@@ -51,10 +51,10 @@ func showRequest(w io.Writer, r *capture.Request, color bool) error {
 	fmt.Fprintln(w)
 	v := pretty.Show(r) // a multipart body part by part, as the window shows it
 	for _, n := range v.Notes {
-		fmt.Fprintf(w, "# %s\n", n)
+		fmt.Fprintf(w, "# %s\n", tr.Note(n))
 	}
 	if v.Err != nil {
-		fmt.Fprintf(w, "# %v\n", v.Err)
+		fmt.Fprintf(w, "# %s\n", tr.BodyErr(v.Err))
 	}
 	// A captured body may carry terminal escape sequences: never let it
 	// drive the terminal.

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/gancho-app/gancho/assets"
+	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/outbound"
 	"github.com/gancho-app/gancho/settings"
 )
@@ -275,5 +276,31 @@ func TestCLICatalogue(t *testing.T) {
 		if !slices.Contains(keys, k) {
 			t.Errorf("cli.en.json has %q, which no code translates", k)
 		}
+	}
+}
+
+// TestShowNotesInPortuguese: `gancho show` prints the body's notes and a
+// syntax error in the chosen language (the window's table, i18n.Note).
+func TestShowNotesInPortuguese(t *testing.T) {
+	var ids capture.IDGen
+	bad := sample(&ids, "/hooks/broken", `{"a" 1}`)
+	form := sample(&ids, "/form", "name=Jo%C3%A3o&tag=vip")
+	form.Headers[1].Value = "application/x-www-form-urlencoded"
+	dir := seed(t, bad, form)
+	for _, c := range []struct {
+		lang, id, want string
+	}{
+		{"en_US.UTF-8", bad.ID, "# malformed JSON at line 1, column 6: invalid character '1' after object key"},
+		{"pt_BR.UTF-8", bad.ID, "# JSON malformado na linha 1, coluna 6: caractere inválido '1' depois da chave do objeto"},
+		{"en_US.UTF-8", form.ID, "# form: 2 fields, decoded"},
+		{"pt_BR.UTF-8", form.ID, "# formulário: 2 campos, decodificados"},
+	} {
+		t.Run(c.lang+" "+c.want, func(t *testing.T) {
+			inEnv(t, "LANG", c.lang)
+			out, errOut, code := runCmd(t, "show", c.id, "--data", dir)
+			if code != 0 || !strings.Contains(out, c.want) {
+				t.Errorf("exit %d, stderr %q; stdout lacks %q:\n%s", code, errOut, c.want, out)
+			}
+		})
 	}
 }
