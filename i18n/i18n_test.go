@@ -166,3 +166,24 @@ func TestCataloguesMatch(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestNote: engine sentences (capture/pretty, replay) come back in the
+// language, numbers rewritten, a wrapped sentence translated too; an
+// unknown one as it is.
+func TestNote(t *testing.T) {
+	pt, en := New(Portuguese), New(English)
+	for _, c := range []struct{ name, got, want string }{
+		{"refused", pt.Note("connection refused by 127.0.0.1:1: nothing is listening there, so start the receiver or check the port"),
+			"conexão recusada por 127.0.0.1:1: nada escuta ali; inicie o receptor ou confira a porta"},
+		{"form plural", pt.Note("form: 2 fields, decoded"), "formulário: 2 campos, decodificados"},
+		{"sizes", pt.Note("decoded from gzip: 48 B on the wire, 2.9 KiB decoded"), "decodificado de gzip: 48 B na rede, 2,9 KiB decodificado"},
+		{"english unchanged", en.Note("form: 1 field, decoded"), "form: 1 field, decoded"},
+		{"unknown", pt.Note("something new"), "something new"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if c.got != c.want {
+				t.Errorf("got %q, want %q", c.got, c.want)
+			}
+		})
+	}
+}

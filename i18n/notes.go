@@ -79,6 +79,13 @@ var engineNotes = func() []engineNote {
 		n(`element (?P<A><.*>) closed by (?P<B></.*>)`, "element {{.A}} closed by {{.B}}"),
 		n(`XML syntax error on line (?P<N>\d+): (?P<Err>.*)`, "XML syntax error on line {{.N}}: {{.Err}}"),
 		n(`unexpected EOF`, "unexpected EOF"),
+		// What replay says of a send that failed (replay/classify.go).
+		n(`connection refused by (?P<Host>\S+): nothing is listening there, so start the receiver or check the port`,
+			"connection refused by {{.Host}}: nothing is listening there, so start the receiver or check the port"),
+		n(`(?P<Host>\S+) closed the connection without answering; check the receiver's logs \(it may have crashed or rejected the request\)`,
+			"{{.Host}} closed the connection without answering; check the receiver's logs (it may have crashed or rejected the request)"),
+		n(`cannot resolve (?P<Name>\S+) \((?P<Why>.*)\); check the host name in the URL`, "cannot resolve {{.Name}} ({{.Why}}); check the host name in the URL"),
+		n(`sending to (?P<Host>\S+) failed: (?P<Err>.*); check the URL and the receiver`, "sending to {{.Host}} failed: {{.Err}}; check the URL and the receiver"),
 		// What replay says of a target it cannot send to.
 		n(`replay: no target URL; give one such as http://localhost:3000`, "no target URL; give one such as http://localhost:3000"),
 		n(`replay target (?P<T>".*"): (?P<Err>.*)`, "target {{.T}}: {{.Err}}"),
@@ -112,7 +119,7 @@ func (p *Printer) Note(s string) string {
 				data[name] = p.Int(int64(count))
 			case name == "Err":
 				data[name] = p.Note(v) // a wrapped sentence may be known too
-			case v != "" && v[0] >= '0' && v[0] <= '9':
+			case numberish.MatchString(v) && strings.Count(v, ".") <= 1: // 127.0.0.1 is an address
 				data[name] = p.number(v)
 			default:
 				data[name] = v
@@ -125,6 +132,10 @@ func (p *Printer) Note(s string) string {
 	}
 	return s
 }
+
+// numberish is a count or size as the engine writes it ("1,234", "1.4
+// MiB"); a host such as 127.0.0.1:1 is not one.
+var numberish = regexp.MustCompile(`^[\d.,]+( [KMGTP]?i?B)?$`)
 
 // number rewrites an English number or size ("1,234", "1.4 MiB") in p's
 // language: Portuguese swaps the separators (1.234, 1,4 MiB).

@@ -185,7 +185,7 @@ func kindName(k string) string {
 
 // failedText says a send failed, its class and error.
 func failedText(res replay.Result) string {
-	return lang.L("FAILED ({{.Class}}): {{.Err}}", map[string]any{"Class": res.Class, "Err": res.Err})
+	return lang.L("FAILED ({{.Class}}): {{.Err}}", map[string]any{"Class": classWord(res.Class), "Err": trNote(res.Err)})
 }
 
 func attemptImportance(a *replay.Attempt) widget.Importance {
@@ -375,7 +375,7 @@ func (p *replayPanel) showForwarded(as []*replay.Attempt) {
 		if a.Kind == replay.KindForward {
 			p.fwdLine.Importance = attemptImportance(a)
 			if a.Result.Class != "" {
-				p.fwdLine.SetText(lang.L("Forwarding to {{.URL}} FAILED, {{.Class}}: {{.Err}}", map[string]any{"URL": a.Request.URL, "Class": a.Result.Class, "Err": a.Result.Err}))
+				p.fwdLine.SetText(lang.L("Forwarding to {{.URL}} FAILED, {{.Class}}: {{.Err}}", map[string]any{"URL": a.Request.URL, "Class": classWord(a.Result.Class), "Err": trNote(a.Result.Err)}))
 			} else {
 				p.fwdLine.SetText(lang.L("Forwarded to {{.URL}}: {{.Status}} in {{.Time}}", map[string]any{"URL": a.Request.URL, "Status": a.Result.Status, "Time": a.Result.Timings.Total.Round(10 * time.Microsecond)}))
 			}

@@ -500,7 +500,7 @@ func bulkSummary(s replay.Summary, total int) string {
 	var failed []string
 	for c, n := range s.Failed {
 		failed = append(failed, lang.L("{{.Count}} {{.Class}}", map[string]any{"Count": loc.Int(int64(n)),
-			"Class": lang.X("bulk.failure."+string(c), string(c))}))
+			"Class": classWord(c)}))
 	}
 	if len(failed) == 0 {
 		return lang.L("Sent {{.Sent}} of {{.Total}} in {{.Elapsed}}: {{.OK}} answered 2xx, {{.Other}} answered otherwise.", data)
