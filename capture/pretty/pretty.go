@@ -433,11 +433,11 @@ func xmlView(data []byte) View {
 			break
 		}
 		if e, ok := tok.(xml.EndElement); ok && err == nil {
-			if len(open) == 0 {
-				err = fmt.Errorf("unexpected end element </%s>", qname(e.Name))
-			} else if top := open[len(open)-1]; top != e.Name {
-				err = fmt.Errorf("element <%s> closed by </%s>", qname(top), qname(e.Name))
-			} else {
+			var top *xml.Name
+			if len(open) > 0 {
+				top = &open[len(open)-1]
+			}
+			if err = endMismatch(top, e); err == nil {
 				open = open[:len(open)-1]
 			}
 		}
@@ -613,4 +613,16 @@ func formView(data []byte) View {
 	v := out.view(Form, "plaintext", 0)
 	v.Notes = append([]string{"form: " + text.N(n, "field", "fields") + ", decoded"}, v.Notes...)
 	return v
+}
+
+// endMismatch is the error of an end tag that closes nothing (top nil) or
+// another element than the open one: RawToken does not check.
+func endMismatch(top *xml.Name, e xml.EndElement) error {
+	switch {
+	case top == nil:
+		return fmt.Errorf("unexpected end element </%s>", qname(e.Name))
+	case *top != e.Name:
+		return fmt.Errorf("element <%s> closed by </%s>", qname(*top), qname(e.Name))
+	}
+	return nil
 }

@@ -548,11 +548,11 @@ func xmlTree(data []byte) (*Tree, error) {
 			break
 		}
 		if e, ok := tok.(xml.EndElement); ok && err == nil {
-			if len(open) == 0 {
-				err = fmt.Errorf("unexpected end element </%s>", qname(e.Name))
-			} else if top := open[len(open)-1].name; top != e.Name {
-				err = fmt.Errorf("element <%s> closed by </%s>", qname(top), qname(e.Name))
+			var top *xml.Name
+			if len(open) > 0 {
+				top = &open[len(open)-1].name
 			}
+			err = endMismatch(top, e)
 		}
 		if err != nil {
 			return nil, xmlError(data, dec, err)
