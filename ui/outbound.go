@@ -787,7 +787,10 @@ func newSubRow(p *outboundPanel) *subRow {
 	r.status = canvas.NewText("", theme.Color(theme.ColorNamePlaceHolder))
 	r.status.TextSize = theme.TextSize() - 2
 	r.content = container.New(layout.NewCustomPaddedVBoxLayout(0),
-		container.NewBorder(nil, nil, nil, container.NewCenter(r.status), r.title), r.detail)
+		container.NewBorder(nil, nil, nil,
+			// An inner padding's margin: the state must not touch the split's divider.
+			container.New(layout.NewCustomPaddedLayout(0, 0, 0, theme.InnerPadding()), container.NewCenter(r.status)),
+			r.title), r.detail)
 	r.ExtendBaseWidget(r)
 	return r
 }
