@@ -71,6 +71,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		lerr = checkLang(lf)
 	}
 	langFlag = lf
+	if lerr != nil {
+		lf = "" // refused: the message is in the language the rest would choose
+	}
 	tr = i18n.New(chooseLang(lf, args, os.Getenv))
 	if lerr != nil {
 		fmt.Fprintf(stderr, "gancho: %s\n", lerr)

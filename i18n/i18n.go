@@ -32,6 +32,8 @@ const (
 	System = "" // follow the system locale
 )
 
+// Normalize, FromEnv, Choose and Bundle are pure: safe for concurrent use.
+
 // Normalize maps a user's or the system's locale name to a supported
 // language: pt_BR, pt_PT, pt, pt-BR.UTF-8… are Portuguese; anything else
 // (en_US, C, POSIX, fr) is English. "" stays "" (System).
@@ -43,8 +45,11 @@ func Normalize(s string) string {
 	if i := strings.IndexAny(s, ".@"); i >= 0 {
 		s = s[:i]
 	}
-	base := strings.ToLower(strings.FieldsFunc(s, func(r rune) bool { return r == '_' || r == '-' })[0])
-	if base == "pt" {
+	f := strings.FieldsFunc(s, func(r rune) bool { return r == '_' || r == '-' })
+	if len(f) == 0 { // ".UTF-8", "_", "@euro": names no language
+		return English
+	}
+	if strings.ToLower(f[0]) == "pt" {
 		return Portuguese
 	}
 	return English
@@ -172,6 +177,9 @@ func (p *Printer) Size(n int64) string {
 		exp++
 	}
 	s := strings.TrimSuffix(strconv.FormatFloat(float64(n)/float64(div), 'f', 1, 64), ".0")
+	if s == "1024" && exp < 4 { // 1,048,575 B rounds up to the next unit: 1 MiB, not 1024 KiB
+		s, exp = "1", exp+1
+	}
 	if p.lang == Portuguese {
 		s = strings.Replace(s, ".", ",", 1)
 	}

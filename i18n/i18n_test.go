@@ -38,6 +38,9 @@ func TestChoose(t *testing.T) {
 		{"setting system", "", "system", env("LANG", "pt_BR.UTF-8"), Portuguese},
 		{"flag over setting", "en", "pt-BR", env("LANG", "pt_BR.UTF-8"), English},
 		{"flag pt_BR spelling", "pt_BR", "", env(), Portuguese},
+		{"flag names no language", "_", "", env("LANG", "pt_BR.UTF-8"), English},
+		{"codeset only", "", "", env("LANG", ".UTF-8"), English},
+		{"modifier only", "", "-", env(), English},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if got := Choose(c.flag, c.setting, c.env); got != c.want {
@@ -57,6 +60,7 @@ func TestPrinterFormats(t *testing.T) {
 		{"size en", en.Size(1468006), "1.4 MiB"},
 		{"size pt", pt.Size(1468006), "1,4 MiB"},
 		{"size whole", pt.Size(2048), "2 KiB"},
+		{"size rounds up a unit", en.Size(1048575), "1 MiB"},
 		{"date en", en.Date(at), "2026-11-23 19:03"},
 		{"date pt", pt.Date(at), "23/11/2026 19:03"},
 		{"now en", en.Ago(time.Second), "just now"},
@@ -174,7 +178,7 @@ func TestNote(t *testing.T) {
 	pt, en := New(Portuguese), New(English)
 	for _, c := range []struct{ name, got, want string }{
 		{"refused", pt.Note("connection refused by 127.0.0.1:1: nothing is listening there, so start the receiver or check the port"),
-			"conexão recusada por 127.0.0.1:1: nada escuta ali; inicie o receptor ou confira a porta"},
+			"conexão recusada por 127.0.0.1:1: não há nada escutando nessa porta; inicie o receptor ou confira a porta"},
 		{"form plural", pt.Note("form: 2 fields, decoded"), "formulário: 2 campos, decodificados"},
 		{"sizes", pt.Note("decoded from gzip: 48 B on the wire, 2.9 KiB decoded"), "decodificado de gzip: 48 B na rede, 2,9 KiB decodificado"},
 		{"english unchanged", en.Note("form: 1 field, decoded"), "form: 1 field, decoded"},

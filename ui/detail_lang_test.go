@@ -58,7 +58,7 @@ func TestEngineNotesTranslated(t *testing.T) {
 			[]string{"multipart: 1 part"}, []string{"multipart: 1 parte"}},
 		{"no tree", "text/plain", "", []byte("hi"), modeTree,
 			[]string{"the tree view is for JSON and XML bodies: use the Pretty or Raw view for this one"},
-			[]string{"a visão em árvore é para corpos JSON e XML: use a visão Formatado ou Raw para este"}},
+			[]string{"a visão em árvore é para corpos JSON e XML: use o modo Formatado ou Raw para este"}},
 	}
 	notes := func(c capture.Request, mode string) []string {
 		v, _ := prepareBody(&c, mode)

@@ -29,6 +29,10 @@ type hookAlerts struct {
 	now     func() time.Time
 	after   afterFunc
 	post    func(func()) bool
+	// async runs the send; nil runs it inline (tests). The app sends off
+	// the UI goroutine: on Linux Fyne sends with a blocking D-Bus call,
+	// which waits for a notification daemon that may be slow or absent.
+	async func(func())
 
 	background bool
 	last       time.Time   // when the last notification went out
@@ -92,7 +96,12 @@ func (a *hookAlerts) tell() {
 	if a.pending > 1 {
 		title, body = plural("{{.Count}} new captures", a.pending), lang.L("Latest: {{.What}}", map[string]any{"What": a.latest})
 	}
-	a.n.SendNotification(fyne.NewNotification(title, body))
+	n, note := a.n, fyne.NewNotification(title, body)
+	if a.async != nil {
+		a.async(func() { n.SendNotification(note) })
+	} else {
+		n.SendNotification(note)
+	}
 	a.last = a.now()
 	a.pending, a.latest = 0, ""
 }

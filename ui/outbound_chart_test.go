@@ -318,7 +318,9 @@ func TestDeliveryStateConsistent(t *testing.T) {
 		}
 	})
 	oh.waitFor(t, "the attempt detail", func() bool { return strings.Contains(oh.p.attempts.Text(), "HTTP 500") })
-	if txt := oh.p.attempts.Text(); !strings.Contains(txt, retrying) || strings.Contains(txt, "failed") ||
+	var txt string
+	oh.do(func() { txt = oh.p.attempts.Text() })
+	if !strings.Contains(txt, retrying) || strings.Contains(txt, "failed") ||
 		!strings.Contains(txt, "→ attempt 2 at 11:07:30") {
 		t.Errorf("attempt detail:\n%s", txt)
 	}

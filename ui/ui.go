@@ -84,6 +84,7 @@ func Run(opts Options) {
 	events, unsubscribe := opts.Captures.Subscribe(ctx)
 	defer unsubscribe()
 	m := NewMain(opts, w)
+	m.alerts.async = func(f func()) { go f() }
 	w.SetContent(m.Content())
 	prefs := a.Preferences()
 	w.Resize(defaultSize)
