@@ -169,6 +169,7 @@ func TestCLIErrorsInPortuguese(t *testing.T) {
 		{"bad keep", []string{"listen", "--data", dir, "--keep", "-1"}, 2, "informe um número de capturas, ou 0 para não ter limite"},
 		{"bad addr", []string{"listen", "--data", dir, "--addr", "nonsense"}, 2, "--addr espera HOST:PORTA"},
 		{"bad lang", []string{"help", "--lang", "klingon"}, 2, `--lang "klingon"`},
+		{"lang naming nothing", []string{"help", "--lang", "_"}, 2, `--lang "_"`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			inEnv(t, "LANG", "pt_BR.UTF-8")
