@@ -33,6 +33,10 @@ func TestMain(m *testing.M) {
 		os.Unsetenv(k)
 	}
 	os.Setenv("LANG", "en_US.UTF-8")
+	// Nor its time zone: goldens hold local times (layout_compat_test.go).
+	// Set before any test runs, and passed on to the children.
+	os.Setenv("TZ", "UTC")
+	time.Local = time.UTC
 	os.Exit(m.Run())
 }
 
