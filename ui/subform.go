@@ -121,10 +121,6 @@ func (e *escEntry) TypedKey(ev *fyne.KeyEvent) {
 	e.Entry.TypedKey(ev)
 }
 
-// eventLabel is an event as the form lists it: as the event pickers do,
-// the CRM menu's words first, then the machine name the receiver gets.
-func eventLabel(e events.Event) string { return eventChoice(e) }
-
 func newSubForm(s outbound.Subscription, isNew bool, copyFn func(string)) *subForm {
 	f := &subForm{orig: s, eventOf: map[string]string{}, copy: copyFn,
 		errs: map[string]*widget.Label{}, tabOf: map[string]int{}, touched: map[string]bool{}}
@@ -133,7 +129,7 @@ func newSubForm(s outbound.Subscription, isNew bool, copyFn func(string)) *subFo
 	f.name.SetText(s.Name)
 	var labels, checked []string
 	for _, e := range events.All() {
-		l := eventLabel(e)
+		l := eventChoice(e)
 		labels = append(labels, l)
 		f.eventOf[l] = e.Name
 		for _, n := range s.Events {
