@@ -36,7 +36,7 @@ var ErrInvalid = errors.New("invalid suite")
 // Suite is one file.
 type Suite struct {
 	// Version is the format version; 0 is read as 1, a newer one is refused.
-	Version int `yaml:"version" json:"version"`
+	Version int    `yaml:"version" json:"version"`
 	Name    string `yaml:"name,omitempty" json:"name,omitempty"`
 	// Target is the default base URL steps are sent to ("http://localhost:3000");
 	// `gancho test --to` and the Suites panel's target field override it.
