@@ -17,6 +17,8 @@ import (
 const (
 	// DefaultMaxInFlight caps the open model's in-flight requests.
 	DefaultMaxInFlight = 1000
+	// DefaultMaxConns bounds the connections to the receiver.
+	DefaultMaxConns = 64
 	// DefaultTimeout bounds each request.
 	DefaultTimeout = 10 * time.Second
 	// DefaultWindow is how many later deliveries overtake one held back
@@ -65,6 +67,10 @@ type Config struct {
 	// MaxInFlight caps the requests in flight (open model); ≤ 0 means
 	// DefaultMaxInFlight.
 	MaxInFlight int
+	// MaxConns bounds the connections to the receiver (the default
+	// Sender's pool); ≤ 0 means DefaultMaxConns. A request finding them
+	// all busy waits for one, and that wait counts in its latency.
+	MaxConns int
 	// Timeout bounds each request; ≤ 0 means DefaultTimeout.
 	Timeout time.Duration
 	// Insecure skips TLS verification; EnvProxy sends through the
@@ -162,6 +168,9 @@ func (c *Config) check() error {
 	}
 	// A worker always has its place: the cap only bounds what bursts add.
 	c.MaxInFlight = max(c.MaxInFlight, c.Concurrency+c.Faults.BurstSize)
+	if c.MaxConns <= 0 {
+		c.MaxConns = DefaultMaxConns
+	}
 	if c.Timeout <= 0 {
 		c.Timeout = DefaultTimeout
 	}

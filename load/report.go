@@ -56,7 +56,7 @@ type Report struct {
 
 	// Timeline is the run step by step (Step each), for charts; it is
 	// left out of the JSON to keep that one short line.
-	Timeline []Point      `json:"-"`
+	Timeline []Point       `json:"-"`
 	Step     time.Duration `json:"-"`
 }
 

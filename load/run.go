@@ -75,7 +75,7 @@ func (r *Runner) Run(ctx context.Context) (Report, error) {
 	c := &r.cfg
 	sender := c.Sender
 	if sender == nil {
-		s := replay.NewSender()
+		s := replay.NewPooledSender(c.MaxConns)
 		defer s.Close()
 		sender = s
 	}

@@ -62,9 +62,9 @@ type Snapshot struct {
 	RateLastSecond, Rate float64
 	// Latency percentiles, from the time each request was due (see the
 	// package doc); Service* from when it actually went out.
-	P50, P90, P99, Max                         time.Duration
+	P50, P90, P99, Max                             time.Duration
 	ServiceP50, ServiceP90, ServiceP99, ServiceMax time.Duration
-	Done                                       bool
+	Done                                           bool
 }
 
 // stats gathers a run's figures. Safe for concurrent use.

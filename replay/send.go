@@ -117,6 +117,9 @@ type Result struct {
 type Sender struct {
 	once       sync.Once
 	transports [4]*http.Transport // index: insecure | envProxy<<1
+	// maxConns bounds each pool's connections per host (0: unbounded);
+	// see NewPooledSender.
+	maxConns int
 
 	// proxy replaces http.ProxyFromEnvironment for the EnvProxy pools; tests
 	// set it before the first Send, because Go reads the environment once
@@ -127,6 +130,17 @@ type Sender struct {
 // NewSender returns a Sender with empty connection pools.
 func NewSender() *Sender {
 	s := &Sender{}
+	s.init()
+	return s
+}
+
+// NewPooledSender returns a Sender whose pools open at most maxConns
+// connections per host and keep them all when idle; a request that finds
+// none free waits for one (within its Timeout). Load runs use it: without
+// the bound, each moment the receiver is slow opens more connections,
+// and the run measures dialing instead of the receiver.
+func NewPooledSender(maxConns int) *Sender {
+	s := &Sender{maxConns: max(maxConns, 0)}
 	s.init()
 	return s
 }
@@ -144,6 +158,11 @@ func (s *Sender) init() {
 				p = proxy
 			}
 			s.transports[i] = newTransport(insecure, p)
+			if s.maxConns > 0 {
+				s.transports[i].MaxConnsPerHost = s.maxConns
+				s.transports[i].MaxIdleConnsPerHost = max(s.maxConns, s.transports[i].MaxIdleConnsPerHost)
+				s.transports[i].MaxIdleConns = max(s.maxConns, s.transports[i].MaxIdleConns)
+			}
 		}
 	})
 }
