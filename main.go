@@ -34,6 +34,7 @@ var commands = [][2]string{
 	{"gancho events [show|sample NAME [--xml]]", "the 30 CRM events, a field list, a sample"},
 	{"gancho send EVENT [--to URL]", "send a signed sample to URL, or to the saved subscriptions"},
 	{"gancho subscriptions list|add|edit|enable|disable|delete|history", "the saved outbound subscriptions"},
+	{"gancho load --to URL (--rate N | --concurrency N)", "load a receiver with events or captures, with faults, and report latency"},
 	{"gancho tail", "follow the captures of the running Gancho (window or listen)"},
 	{"gancho relay serve --token T", "the self-hosted team relay (one public URL for the team)"},
 	{"gancho help", "this text"},
@@ -109,6 +110,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdSubscriptions(args, stdout, stderr)
 	case "relay":
 		err = cmdRelay(args, stdout, stderr)
+	case "load":
+		err = cmdLoad(args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage())
 		return 0
