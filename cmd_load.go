@@ -76,8 +76,8 @@ func cmdLoad(args []string, stdout, stderr io.Writer) error {
 		MaxInFlight: *maxIn, Timeout: *timeout, Insecure: *insecure,
 		Faults: load.Faults{Duplicates: *dups, OutOfOrder: *ooo}}
 	if *burst != "" {
-		if cfg.Faults.BurstSize, cfg.Faults.BurstEvery, err = parseBurst(*burst); err != nil {
-			return usageError{fmt.Errorf("load: --burst %q: %w", *burst, err)}
+		if cfg.Faults.BurstSize, cfg.Faults.BurstEvery, err = load.ParseBurst(*burst); err != nil {
+			return usageError{fmt.Errorf("load: --burst %q: %s", *burst, tr.T("write it as N/EVERY, e.g. 50/5s: 50 extra requests every 5 seconds"))}
 		}
 	}
 	if *sign != "" {
@@ -115,7 +115,9 @@ func cmdLoad(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	case *journey != "":
-		return usageError{errors.New("load: " + tr.T("journeys are not available in this build; use --events"))}
+		if cfg.Source, err = load.Journey(*journey, *seed); err != nil {
+			return usageError{err}
+		}
 	default:
 		var names []string
 		if *evs != "" {
@@ -153,20 +155,6 @@ func cmdLoad(args []string, stdout, stderr io.Writer) error {
 		return errors.New("load: " + tr.T("no request was answered; check that the receiver runs at {{.URL}}", vars("URL", r.Config().Target)))
 	}
 	return nil
-}
-
-// parseBurst reads N/EVERY ("50/5s").
-func parseBurst(s string) (int, time.Duration, error) {
-	n, every, ok := strings.Cut(s, "/")
-	size, err := strconv.Atoi(strings.TrimSpace(n))
-	if !ok || err != nil || size <= 0 {
-		return 0, 0, errors.New(tr.T("write it as N/EVERY, e.g. 50/5s: 50 extra requests every 5 seconds"))
-	}
-	d, err := time.ParseDuration(strings.TrimSpace(every))
-	if err != nil || d <= 0 {
-		return 0, 0, errors.New(tr.T("write it as N/EVERY, e.g. 50/5s: 50 extra requests every 5 seconds"))
-	}
-	return size, d, nil
 }
 
 // findSubscription is the saved subscription named (or with the id) name.

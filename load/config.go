@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -181,4 +182,16 @@ func (c *Config) check() error {
 		c.Clock = SystemClock{}
 	}
 	return nil
+}
+
+// ParseBurst reads a burst written N/EVERY, as "50/5s" (50 extra requests
+// every 5 seconds): the CLI's --burst and the window's field.
+func ParseBurst(s string) (size int, every time.Duration, err error) {
+	n, e, ok := strings.Cut(s, "/")
+	size, err1 := strconv.Atoi(strings.TrimSpace(n))
+	every, err2 := time.ParseDuration(strings.TrimSpace(e))
+	if !ok || err1 != nil || err2 != nil || size <= 0 || every <= 0 {
+		return 0, 0, fmt.Errorf("%w: burst %q: write it as N/EVERY, e.g. 50/5s", ErrConfig, s)
+	}
+	return size, every, nil
 }

@@ -14,6 +14,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/gancho-app/gancho/capture"
+	"github.com/gancho-app/gancho/events"
 	"github.com/gancho-app/gancho/i18n"
 	"github.com/gancho-app/gancho/outbound"
 	"github.com/gancho-app/gancho/verify"
@@ -385,5 +386,31 @@ func TestReportJSON(t *testing.T) {
 	}
 	if m["sent"] != 10.0 || m["achieved_rate"] != 50.0 {
 		t.Errorf("sent %v, achieved_rate %v; want 10 and 50", m["sent"], m["achieved_rate"])
+	}
+}
+
+func TestJourneySource(t *testing.T) {
+	j := events.Journeys()[0]
+	src, err := Journey(j.Name, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	// Two rounds: the journey's events in order, each round about its own entity.
+	var got []string
+	for range 2 * len(j.Steps) {
+		m, err := src.Next(at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, m.Event)
+	}
+	for i, st := range j.Steps {
+		if got[i] != st.Event || got[len(j.Steps)+i] != st.Event {
+			t.Fatalf("events %v, want the journey's steps twice", got)
+		}
+	}
+	if _, err := Journey("no-such-journey", 1); !errors.Is(err, events.ErrUnknown) {
+		t.Errorf("unknown journey: %v", err)
 	}
 }

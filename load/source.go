@@ -3,6 +3,7 @@ package load
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/gancho-app/gancho/capture"
@@ -96,4 +97,31 @@ func Captures(cs []*capture.Request) (Source, error) {
 		ms[i] = Message{Capture: c}
 	}
 	return &cycle{fill: func(int, time.Time) ([]Message, error) { return ms, nil }}, nil
+}
+
+// Journey returns a Source that plays the named journey (see
+// events.Journeys) over and over, each time about a new entity: round k
+// is the journey played with seed+k, dated from the run's clock, its
+// events in the CRM's order. The run's pace, not the journey's timing,
+// decides when each is sent.
+func Journey(name string, seed uint64) (Source, error) {
+	j, ok := events.LookupJourney(name)
+	if !ok {
+		var names []string
+		for _, j := range events.Journeys() {
+			names = append(names, j.Name)
+		}
+		return nil, fmt.Errorf("load: journey %q: %w; use one of %s", name, events.ErrUnknown, strings.Join(names, ", "))
+	}
+	return &cycle{fill: func(round int, at time.Time) ([]Message, error) {
+		evs, err := j.Play(seed+uint64(round), at, events.Timing{Mode: events.TimingCompressed})
+		if err != nil {
+			return nil, err
+		}
+		ms := make([]Message, len(evs))
+		for i, e := range evs {
+			ms[i] = Message{Event: e.Event, Payload: e.Payload}
+		}
+		return ms, nil
+	}}, nil
 }

@@ -124,6 +124,8 @@ type chartData struct {
 	tick  time.Duration
 	vals  [][]int // [bar][series]
 	empty string  // shown over the plot when every value is 0
+	// label writes a time axis label; nil means the wall clock's "15:04".
+	label func(time.Time) string
 }
 
 // stackChart is the plot: stacked bars, the count axis on the left with
@@ -208,8 +210,12 @@ func (r *stackRenderer) rebuild() {
 	r.base.StrokeWidth = 1
 	r.objs = append(r.objs, r.base)
 	r.tickAt = timeTicks(d.grid, d.tick)
+	label := d.label
+	if label == nil {
+		label = func(at time.Time) string { return at.Format("15:04") }
+	}
 	for _, at := range r.tickAt {
-		t := canvas.NewText(at.Format("15:04"), dim)
+		t := canvas.NewText(label(at), dim)
 		t.TextSize = chartTextSize()
 		r.times = append(r.times, t)
 		r.objs = append(r.objs, t)

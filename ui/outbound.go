@@ -119,6 +119,8 @@ type outboundPanel struct {
 	// stateW is the width of the log's state column: its widest state, so
 	// the names after it line up.
 	stateW float32
+	// load is the Load panel (ui/load.go), made when first opened.
+	load *loadPanel
 }
 
 func newOutboundPanel(m *Main, o Outbound) *outboundPanel {
@@ -141,12 +143,13 @@ func newOutboundPanel(m *Main, o Outbound) *outboundPanel {
 	})
 	fire := widget.NewButtonWithIcon(lang.L("Fire event…"), theme.MailSendIcon(), func() { p.showFire("", "") })
 	fire.Importance = widget.HighImportance
+	loadRun := widget.NewButtonWithIcon(lang.L("Load run…"), theme.MediaPlayIcon(), p.showLoad)
 	// The buttons under the title, not beside it: the pane can then give
 	// the delivery log the width its rows need in a small window.
 	left := container.NewBorder(
 		container.NewVBox(
 			widget.NewLabelWithStyle(lang.L("Subscriptions"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-			container.NewHBox(newSub, fire), p.subMsg),
+			container.NewHBox(newSub, fire, loadRun), p.subMsg),
 		nil, nil, nil, p.subList)
 
 	p.fSub = widget.NewSelect([]string{anySub()}, func(string) { p.reload() })
