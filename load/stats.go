@@ -299,9 +299,17 @@ func (s *stats) snapshot() Snapshot {
 	return sn
 }
 
-// timeline copies the timeline and its step.
+// timeline copies the timeline and its step. The step still filling
+// shows the latencies of its answers so far.
 func (s *stats) timeline() ([]Point, time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]Point(nil), s.points...), s.step
+	out := append([]Point(nil), s.points...)
+	if s.cur.TotalCount() > 0 && s.curIdx < len(out) {
+		p := &out[s.curIdx]
+		p.P50 = max(p.P50, us(s.cur.ValueAtQuantile(50)))
+		p.P99 = max(p.P99, us(s.cur.ValueAtQuantile(99)))
+		p.Max = max(p.Max, s.curMax)
+	}
+	return out, s.step
 }

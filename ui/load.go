@@ -72,7 +72,7 @@ type loadPanel struct {
 }
 
 // The choices of the model, source and signing selects.
-func rateChoice() string        { return lang.L("Rate (requests/s)") }
+func rateChoice() string        { return lang.L("Rate (req/s)") }
 func concurrencyChoice() string { return lang.L("Concurrency") }
 func samplesChoice() string     { return lang.L("Event samples") }
 func journeyChoice() string     { return lang.L("Journey") }
@@ -228,11 +228,11 @@ func (p *loadPanel) showSource() {
 		p.journey.Show()
 	case capturesChoice():
 		p.journey.Hide()
-		p.names.SetPlaceHolder(lang.L("Search the captures (empty: the newest)"))
+		p.names.SetPlaceHolder(lang.L("Search (empty: the newest)"))
 		p.names.Show()
 	default:
 		p.journey.Hide()
-		p.names.SetPlaceHolder(lang.L("Events, comma-separated (empty: all 30)"))
+		p.names.SetPlaceHolder(lang.L("Events, e.g. sale.created (empty: all)"))
 		p.names.Show()
 	}
 }
@@ -404,6 +404,7 @@ func (p *loadPanel) startRun() {
 	if p.cancel != nil {
 		return
 	}
+	p.msg.Importance = widget.DangerImportance
 	f, err := p.readForm()
 	if err != nil {
 		p.showMsg(err.Error())
@@ -484,15 +485,23 @@ func (p *loadPanel) finish(rep *load.Report, msg string) {
 	}
 	p.start.Enable()
 	p.stop.Disable()
+	imp := widget.DangerImportance
 	if rep != nil {
 		p.report = rep
 		p.copyJSON.Enable()
-		p.showFigures(reportSnapshot(rep), rep.Timeline, rep.Step)
-		p.progress.SetValue(1)
-		if msg == "" && rep.Sent > 0 && rep.Answered == 0 && rep.Errors > 0 {
+		sn := reportSnapshot(rep)
+		if rep.Stopped == load.StoppedCanceled {
+			sn.Progress = -1 // the bar stays where Stop found it
+		}
+		p.showFigures(sn, rep.Timeline, rep.Step)
+		switch {
+		case msg == "" && rep.Sent > 0 && rep.Answered == 0 && rep.Errors > 0:
 			msg = lang.L("No request was answered: {{.Error}}", map[string]any{"Error": firstError(rep.FirstErrors)})
+		case msg == "" && rep.Stopped == load.StoppedCanceled:
+			msg, imp = lang.L("Stopped before the end: the figures cover what was sent."), widget.WarningImportance
 		}
 	}
+	p.msg.Importance = imp
 	p.showMsg(msg)
 }
 

@@ -149,7 +149,7 @@ func newOutboundPanel(m *Main, o Outbound) *outboundPanel {
 	left := container.NewBorder(
 		container.NewVBox(
 			widget.NewLabelWithStyle(lang.L("Subscriptions"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-			container.NewHBox(newSub, fire, loadRun), p.subMsg),
+			container.NewHBox(newSub, fire), container.NewHBox(loadRun), p.subMsg),
 		nil, nil, nil, p.subList)
 
 	p.fSub = widget.NewSelect([]string{anySub()}, func(string) { p.reload() })
