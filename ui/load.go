@@ -77,7 +77,7 @@ func concurrencyChoice() string { return lang.L("Concurrency") }
 func samplesChoice() string     { return lang.L("Event samples") }
 func journeyChoice() string     { return lang.L("Journey") }
 func capturesChoice() string    { return lang.L("Captures") }
-func unsignedChoice() string    { return lang.L("Unsigned (captures as captured)") }
+func unsignedChoice() string    { return lang.L("Unsigned") }
 func specChoice() string        { return lang.L("Verifier spec") }
 
 func newLoadPanel(m *Main, subs Subscriptions, caps Captures) *loadPanel {
@@ -166,7 +166,7 @@ func newLoadPanel(m *Main, subs Subscriptions, caps Captures) *loadPanel {
 		container.NewVBox(p.progress, figures, p.msg),
 		container.NewHBox(p.copyJSON), nil, nil, charts)
 	split := container.NewHSplit(left, right)
-	split.Offset = 0.4
+	split.Offset = 0.42
 	p.root = split
 	p.showSource()
 	p.showSigning()
@@ -232,7 +232,7 @@ func (p *loadPanel) showSource() {
 		p.names.Show()
 	default:
 		p.journey.Hide()
-		p.names.SetPlaceHolder(lang.L("Events, e.g. sale.created (empty: all)"))
+		p.names.SetPlaceHolder(lang.L("Events (empty: all 30)"))
 		p.names.Show()
 	}
 }
