@@ -37,6 +37,7 @@ bench: deps
 	$(GO) test -run '^$$' -bench 'BenchmarkSearchScale' -benchtime 1x -timeout 30m ./capture/
 	$(GO) test -run '^$$' -bench 'BenchmarkHandlerPolicy' -benchmem ./capture/
 	$(GO) test -run '^$$' -bench 'BenchmarkBulkReplay' -benchtime 1x ./replay/
+	$(GO) test -run '^$$' -bench 'BenchmarkLoadRate|BenchmarkLoadLatencyTruth' -benchtime 1x ./load/
 	$(GO) test -run '^$$' -bench 'BenchmarkFanOut' -benchtime 20x ./outbound/
 	$(GO) test -run '^$$' -bench 'BenchmarkRelayLatency' -benchtime 5000x ./relay/
 	$(GO) test -run '^$$' -bench 'BenchmarkRelayCatchUp' -benchtime 1x ./relay/

@@ -111,5 +111,7 @@ func BenchmarkLoadLatencyTruth(b *testing.B) {
 	b.ReportMetric(sp99, "recv-p99-ms")
 	b.ReportMetric(rep.P50/sp50, "p50-ratio")
 	b.ReportMetric(rep.P99/sp99, "p99-ratio")
+	b.ReportMetric(rep.ServiceP50/sp50, "service-p50-ratio")
+	b.ReportMetric(rep.ServiceP99/sp99, "service-p99-ratio")
 	b.ReportMetric(rep.AchievedRate, "req/s")
 }

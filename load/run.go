@@ -163,15 +163,7 @@ func (r *Runner) open(ctx context.Context, t0 time.Time, start func(slot, time.T
 		if c.Duration > 0 && at >= c.Duration {
 			return nil
 		}
-		if wait := t0.Add(at).Sub(c.Clock.Now()); wait > 0 {
-			t := c.Clock.NewTimer(wait)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return nil
-			case <-t.C():
-			}
-		} else if ctx.Err() != nil {
+		if !r.waitUntil(ctx, t0.Add(at)) {
 			return nil
 		}
 		n := 1
@@ -193,6 +185,39 @@ func (r *Runner) open(ctx context.Context, t0 time.Time, start func(slot, time.T
 			start(sl, t0.Add(at), true)
 		}
 	}
+}
+
+// maxNap bounds one sleep of the schedule, so a cancel is seen promptly.
+const maxNap = 5 * time.Millisecond
+
+// waitUntil waits until due by the run's clock. With the system clock it
+// sleeps with sleep (nanosleep on Linux, precise to tens of microseconds)
+// in naps of at most maxNap; with another clock it waits on that clock's
+// timer, as tests move it timer by timer. False when ctx ended first.
+func (r *Runner) waitUntil(ctx context.Context, due time.Time) bool {
+	c := &r.cfg
+	if _, sys := c.Clock.(SystemClock); sys {
+		for {
+			if ctx.Err() != nil {
+				return false
+			}
+			wait := time.Until(due)
+			if wait <= 0 {
+				return true
+			}
+			sleep(min(wait, maxNap))
+		}
+	}
+	if wait := due.Sub(c.Clock.Now()); wait > 0 {
+		t := c.Clock.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return false
+		case <-t.C():
+		}
+	}
+	return ctx.Err() == nil
 }
 
 // closed is the closed model: Concurrency workers each send and wait,
