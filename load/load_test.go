@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math"
 	"net/http"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -103,24 +104,12 @@ func TestBurstsOnTopOfTheRate(t *testing.T) {
 		perSecond = append(perSecond, p.Sent)
 	}
 	want := []int64{10, 10, 30, 10, 30}
-	if !equal(perSecond, want) || rep.BurstSent != 40 || rep.Sent != 90 {
+	if !slices.Equal(perSecond, want) || rep.BurstSent != 40 || rep.Sent != 90 {
 		t.Errorf("sent per second %v (bursts %d, total %d), want %v (40, 90)", perSecond, rep.BurstSent, rep.Sent, want)
 	}
 	if rep.AchievedRate <= 10 {
 		t.Errorf("achieved rate %.1f should count the bursts", rep.AchievedRate)
 	}
-}
-
-func equal(a, b []int64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestStops(t *testing.T) {
