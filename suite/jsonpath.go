@@ -342,4 +342,3 @@ func fieldText(v any) string {
 	}
 	return compactJSON(v)
 }
-
