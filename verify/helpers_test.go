@@ -38,7 +38,9 @@ func (h hdrs) Values(name string) []string {
 // mac computes HMAC(key, parts...) directly with crypto/hmac, independently
 // of the package's own signing code, so tests check against the spec rather
 // than against themselves (sigcheck, shared with other packages' tests).
-func mac(h func() hash.Hash, key string, parts ...string) []byte { return sigcheck.MAC(h, key, parts...) }
+func mac(h func() hash.Hash, key string, parts ...string) []byte {
+	return sigcheck.MAC(h, key, parts...)
+}
 
 func hexMAC(h func() hash.Hash, key string, parts ...string) string {
 	return sigcheck.HexMAC(h, key, parts...)
