@@ -65,4 +65,3 @@ func FuzzRoundTrip(f *testing.F) {
 		}
 	})
 }
-
