@@ -147,11 +147,16 @@ func progressLine(r suite.StepResult, width int) string {
 	}
 	name := text.Line(r.Name)
 	pad := strings.Repeat(" ", max(0, width-utf8.RuneCountInString(r.Name)))
-	line := fmt.Sprintf("%s %s%s  %s  %s", mark, name, pad, status, latency(r.Latency))
+	took := "-"
+	if r.Sent() {
+		took = latency(r.Latency)
+	}
+	line := fmt.Sprintf("%s %s%s  %s  %s", mark, name, pad, status, took)
 	if !r.Passed && len(r.Failures) > 0 {
-		// The engine's sentence, in English like other engine errors
-		// here; the window translates it with Failure.Key and Data.
-		line += ": " + text.Line(r.Failures[0].Message)
+		// The engine's sentence: replay's transport errors are known
+		// notes; the expectation sentences stay English here (the window
+		// translates them with Failure.Key and Data).
+		line += ": " + text.Line(tr.Note(r.Failures[0].Message))
 		if n := len(r.Failures) - 1; n > 0 {
 			line += " " + tr.N("(and {{.Count}} more)", n, vars("Count", n))
 		}
