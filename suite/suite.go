@@ -445,7 +445,7 @@ func (st *Step) validateParts() error {
 		}
 	}
 	if x.SameAsRecorded && st.Recorded == nil {
-		return errors.New("expect: same_as_recorded needs the recorded answer under recorded:")
+		return errors.New("expect: same_as_recorded needs the recorded answer: add it under recorded")
 	}
 	return nil
 }
