@@ -12,9 +12,11 @@ import (
 
 	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/diff"
+	"github.com/gancho-app/gancho/internal/leaktest"
 	"github.com/gancho-app/gancho/internal/sigcheck"
 	"github.com/gancho-app/gancho/outbound"
 	"github.com/gancho-app/gancho/replay"
+	"go.uber.org/goleak"
 )
 
 // TestRunFailsEachExpectation makes a loopback receiver fail each kind of
@@ -499,6 +501,10 @@ func TestEdits(t *testing.T) {
 // holds the steps finished before.
 func TestCancel(t *testing.T) {
 	t.Run("during a send", func(t *testing.T) {
+		// Registered first, so it runs after the receiver is closed: the
+		// run leaves no goroutine (its own sender is closed).
+		ign := goleak.IgnoreCurrent()
+		t.Cleanup(func() { leaktest.VerifyNone(t, ign) })
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		rc := newReceiver(t, func(w http.ResponseWriter, r *http.Request) {
