@@ -64,10 +64,10 @@ type Step struct {
 	Capture string `yaml:"capture,omitempty" json:"capture,omitempty"`
 	// Event is an event sample from the catalogue.
 	Event *EventRef `yaml:"event,omitempty" json:"event,omitempty"`
-	// Template makes the path, header values and body Go text/template
-	// templates ({{uuid}}, {{now}}, {{webhookID}}, {{.steps.create.body.id}},
-	// {{.vars.tenant}}). Off by default, so a captured body holding "{{" is
-	// sent as it came.
+	// Template makes the path, header values, body, edits and sign spec Go
+	// text/template templates ({{uuid}}, {{now}}, {{webhookID}},
+	// {{env "NAME"}}, {{.steps.create.body.id}}, {{.vars.tenant}}). Off by
+	// default, so a captured body holding "{{" is sent as it came.
 	Template bool   `yaml:"template,omitempty" json:"template,omitempty"`
 	Edits    *Edits `yaml:"edits,omitempty" json:"edits,omitempty"`
 	// Sign is the signing choice; the zero value keeps the step's headers.
@@ -390,7 +390,7 @@ func (st *Step) validateParts() error {
 			}
 		}
 	}
-	if st.Sign.Mode == SignSecret && st.Sign.Spec != "" {
+	if st.Sign.Mode == SignSecret && st.Sign.Spec != "" && !(st.Template && strings.Contains(st.Sign.Spec, "{{")) {
 		if _, err := verify.Parse(st.Sign.Spec); err != nil {
 			return fmt.Errorf("sign spec: %w", err)
 		}
