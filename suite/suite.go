@@ -22,6 +22,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/gancho-app/gancho/capture"
+	"github.com/gancho-app/gancho/events"
 	"github.com/gancho-app/gancho/verify"
 )
 
@@ -373,6 +374,9 @@ func (st *Step) validateParts() error {
 	if ev := st.Event; ev != nil {
 		if ev.Name == "" {
 			return errors.New("event: no name: give a catalogue name such as client.created (gancho events lists them)")
+		}
+		if _, ok := events.Lookup(ev.Name); !ok {
+			return fmt.Errorf("event %q is not in the catalogue: pick one that gancho events lists", ev.Name)
 		}
 		switch ev.Format {
 		case "", "json", "xml", "form":
