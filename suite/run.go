@@ -330,3 +330,15 @@ func compileMatches(s *Suite) map[int]map[int]*regexp.Regexp {
 	}
 	return out
 }
+
+// RecordedFrom is an answer in the file's form, for Step.Recorded: run a
+// step once, keep its answer, and later runs can expect the same
+// (Expect.SameAsRecorded). It returns nil for a result without an answer.
+func RecordedFrom(res replay.Result) *Response {
+	if res.Class != replay.ClassNone || res.Status == 0 {
+		return nil
+	}
+	r := &Response{Status: res.Status, Headers: FromCapture(res.Headers)}
+	r.SetBody(res.Body)
+	return r
+}
