@@ -2,13 +2,13 @@ package suite
 
 import (
 	"context"
-	"io"
-	"sync/atomic"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
