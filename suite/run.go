@@ -115,7 +115,8 @@ type Failure struct {
 
 func (f Failure) String() string { return f.Message }
 
-// StepResult is what one step did.
+// StepResult is what one step did: a plain value (RunOptions.Progress
+// receives a copy).
 type StepResult struct {
 	Index  int // position in Suite.Steps, 0-based
 	Name   string
@@ -162,7 +163,8 @@ func (r StepResult) Summary() string {
 	return s
 }
 
-// Report is a whole run.
+// Report is a whole run. Run returns it complete; it is a plain value,
+// safe to read from several goroutines once Run has returned.
 type Report struct {
 	Suite    string // Suite.Name
 	Target   string // the base URL used
@@ -334,6 +336,7 @@ func compileMatches(s *Suite) map[int]map[int]*regexp.Regexp {
 // RecordedFrom is an answer in the file's form, for Step.Recorded: run a
 // step once, keep its answer, and later runs can expect the same
 // (Expect.SameAsRecorded). It returns nil for a result without an answer.
+// Safe for concurrent use.
 func RecordedFrom(res replay.Result) *Response {
 	if res.Class != replay.ClassNone || res.Status == 0 {
 		return nil
