@@ -60,8 +60,8 @@ type RunOptions struct {
 	LookupEnv func(name string) (string, bool)
 	// Progress, when set, is called after each step with its result, on
 	// the goroutine running Run (so a UI must hop to its own thread), in
-	// step order. It must not keep the StepResult's slices past the call
-	// if it modifies them.
+	// step order. The StepResult shares its slices with the report: read
+	// them, do not modify them.
 	Progress func(StepResult)
 	// Starting, when set, is called before each step is built and sent, on
 	// the goroutine running Run: index is the step's position (0-based).
@@ -116,7 +116,7 @@ type Failure struct {
 func (f Failure) String() string { return f.Message }
 
 // StepResult is what one step did: a plain value (RunOptions.Progress
-// receives a copy).
+// receives a copy sharing its slices with the report's).
 type StepResult struct {
 	Index  int // position in Suite.Steps, 0-based
 	Name   string
