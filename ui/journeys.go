@@ -27,11 +27,13 @@ import (
 // the larger factors turn hours into seconds.
 var journeySpeeds = []string{"×1", "×10", "×60", "×600", "×3600"}
 
-// journeyRow is one line of the results: the step, what became of it and,
-// for a send, how long the answer took.
+// journeyRow is one step of the chosen journey as the list shows it: the
+// event (its number, its name for people and its machine name), then,
+// once the step has run, what became of it and, for a send, how long the
+// answer took.
 type journeyRow struct {
-	step, status, latency string
-	imp                   widget.Importance
+	label, status, latency string
+	imp                    widget.Importance
 }
 
 // journeyForm is the Journeys dialog: pick a built-in CRM journey, a seed
@@ -45,7 +47,6 @@ type journeyForm struct {
 	pick     *escSelect
 	byLabel  map[string]int // pick's label → index in journeys
 	desc     *widget.Label
-	steps    *widget.Label
 	seed     *widget.Entry
 	timing   *widget.RadioGroup
 	speed    *escSelect
@@ -58,9 +59,8 @@ type journeyForm struct {
 	cancel   *widget.Button
 	progress *widget.ProgressBar
 	msg      *widget.Label
-	rows     []journeyRow
+	rows     []journeyRow // one per step of the chosen journey
 	list     *widget.List
-	stepW    float32 // the step column's width
 	content  fyne.CanvasObject
 	onEsc    func() // closes the dialog (Esc in a Select)
 
@@ -93,8 +93,6 @@ func newJourneyForm(p *outboundPanel) *journeyForm {
 	}
 	f.desc = widget.NewLabel("")
 	f.desc.Wrapping = fyne.TextWrapWord
-	f.steps = widget.NewLabel("")
-	f.steps.Wrapping = fyne.TextWrapWord
 	f.pick = newEscSelect(&f.onEsc, labels, func(string) { f.showJourney() })
 	f.seed = widget.NewEntry()
 	f.seed.SetText(strconv.FormatUint(newSeed(), 10))
@@ -131,37 +129,39 @@ func newJourneyForm(p *outboundPanel) *journeyForm {
 		func() int { return len(f.rows) },
 		func() fyne.CanvasObject {
 			step, status, lat := widget.NewLabel(""), widget.NewLabel(""), widget.NewLabel("")
-			status.Truncation = fyne.TextTruncateEllipsis
-			return container.NewBorder(nil, nil, container.New(minWidth{&f.stepW}, step), lat, status)
+			step.Truncation, status.Truncation = fyne.TextTruncateEllipsis, fyne.TextTruncateEllipsis
+			return container.NewBorder(nil, nil, nil, lat, container.New(splitCols{0.66}, step, status))
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			if i >= len(f.rows) {
 				return
 			}
 			r, c := f.rows[i], o.(*fyne.Container)
-			status, step, lat := c.Objects[0].(*widget.Label), c.Objects[1].(*fyne.Container).Objects[0].(*widget.Label), c.Objects[2].(*widget.Label)
-			step.SetText(r.step)
+			cols, lat := c.Objects[0].(*fyne.Container), c.Objects[1].(*widget.Label)
+			step, status := cols.Objects[0].(*widget.Label), cols.Objects[1].(*widget.Label)
+			step.SetText(r.label)
 			status.Importance = r.imp
 			status.SetText(r.status)
+			status.Hidden = r.status == "" // the step's name takes the whole row
 			lat.SetText(r.latency)
 		})
 
-	setup := widget.NewForm(
+	// One form, so the labels line up; the speed beside the timing and
+	// the format beside the signature keep it short for a small window.
+	form := widget.NewForm(
 		widget.NewFormItem(lang.L("Journey"), f.pick),
 		widget.NewFormItem("", f.desc),
-		widget.NewFormItem(lang.L("Steps"), f.steps),
 		widget.NewFormItem(lang.L("Seed"), container.NewBorder(nil, nil, nil, again, f.seed)),
-		widget.NewFormItem(lang.L("Timing"), f.timing),
-		widget.NewFormItem(lang.L("Speed"), container.NewHBox(f.speed)),
-	)
-	target := widget.NewForm(
+		widget.NewFormItem(lang.L("Timing"), container.NewHBox(f.timing, widget.NewLabel(lang.L("Speed")), f.speed)),
 		widget.NewFormItem(lang.L("URL"), f.url),
-		widget.NewFormItem(lang.L("Signature"), f.sign),
-		widget.NewFormItem(lang.L("Format"), container.NewHBox(f.format)),
+		widget.NewFormItem(lang.L("Signature"), container.NewBorder(nil, nil, nil,
+			container.NewHBox(widget.NewLabel(lang.L("Format")), f.format), f.sign)),
 	)
+	f.progress.Hide() // until a run starts
+	f.say(widget.MediumImportance, lang.L("The events go one by one, each about the same client; their answers are listed here."))
 	actions := container.NewHBox(f.fire, f.send, f.save, layout.NewSpacer(), f.cancel)
-	top := container.NewVBox(setup, widget.NewSeparator(), target, actions, f.progress, f.msg)
-	f.content = container.NewBorder(top, nil, nil, nil, f.list)
+	// The steps fill the rest: each gets its answer as the run goes.
+	f.content = container.NewBorder(container.NewVBox(form, actions, f.progress, f.msg), nil, nil, nil, f.list)
 	f.pick.SetSelected(labels[0])
 	return f
 }
@@ -172,22 +172,23 @@ func newSeed() uint64 { return 1 + rand.Uint64N(1<<40) }
 // journey is the chosen journey.
 func (f *journeyForm) journey() events.Journey { return f.journeys[f.byLabel[f.pick.Selected]] }
 
-// showJourney shows the chosen journey's description and steps.
+// showJourney shows the chosen journey's description and steps, not yet
+// run.
 func (f *journeyForm) showJourney() {
 	j := f.journey()
 	f.desc.SetText(journeyDesc(j))
-	var lines []string
+	f.rows = f.rows[:0]
 	for i, st := range j.Steps {
-		line := fmt.Sprintf("%d. %s", i+1, st.Event)
+		label := fmt.Sprintf("%d. %s", i+1, st.Event)
 		if e, ok := events.Lookup(st.Event); ok {
-			line = fmt.Sprintf("%d. %s — %s", i+1, eventTitle(e), st.Event)
+			label = fmt.Sprintf("%d. %s — %s", i+1, eventTitle(e), st.Event)
 		}
 		if st.From != "" {
-			line += " (" + st.From + " → " + st.To + ")"
+			label += " (" + st.From + " → " + st.To + ")"
 		}
-		lines = append(lines, line)
+		f.rows = append(f.rows, journeyRow{label: label})
 	}
-	f.steps.SetText(strings.Join(lines, "\n"))
+	f.list.Refresh()
 }
 
 // play renders the chosen journey with the seed and timing in the form;
@@ -235,11 +236,11 @@ func (f *journeyForm) bodyFormat() outbound.Format {
 // fireEach fires one event into the subscriptions that listen to it (any
 // goroutine).
 func (f *journeyForm) fireEach(ctx context.Context, e events.JourneyEvent) journeyRow {
-	row := journeyRow{step: e.StepName()}
+	var row journeyRow
 	ds, err := f.p.o.Dispatch.Fire(ctx, e.Event, e.Payload, "")
 	switch {
 	case errors.Is(err, outbound.ErrNoSubscribers):
-		row.status, row.imp = lang.L("skipped: no enabled subscription listens to {{.Event}}", map[string]any{"Event": e.Event}), widget.WarningImportance
+		row.status, row.imp = lang.L("skipped: no subscription for it"), widget.WarningImportance
 	case err != nil:
 		row.status, row.imp = lang.L("Not sent: {{.Err}}", map[string]any{"Err": err.Error()}), widget.DangerImportance
 	default:
@@ -259,7 +260,7 @@ func (f *journeyForm) sendEach() func(ctx context.Context, e events.JourneyEvent
 	}
 	var ids capture.IDGen
 	return func(ctx context.Context, e events.JourneyEvent) journeyRow {
-		row := journeyRow{step: e.StepName()}
+		var row journeyRow
 		now := time.Now()
 		a, _, err := outbound.Deliver(ctx, f.p.m.opts.Sender, sub, "msg_"+ids.New(now), e.Event, e.Payload, now)
 		switch {
@@ -294,14 +295,9 @@ func (f *journeyForm) run(each func(ctx context.Context, e events.JourneyEvent) 
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	f.stop = cancel
-	f.rows = nil
-	f.stepW = 0
-	pad := 2 * theme.InnerPadding()
-	for _, e := range evs {
-		f.stepW = max(f.stepW, fyne.MeasureText(e.StepName(), theme.TextSize(), fyne.TextStyle{}).Width+pad)
-	}
-	f.list.Refresh()
+	f.showJourney() // the answers of an earlier run cleared
 	f.progress.Max, f.progress.Value = float64(len(evs)), 0
+	f.progress.Show()
 	f.progress.Refresh()
 	f.setRunning(true)
 	f.say(widget.MediumImportance, lang.L("Sending…"))
@@ -338,9 +334,12 @@ func (f *journeyForm) run(each func(ctx context.Context, e events.JourneyEvent) 
 			}
 			n := done
 			m.post(func() {
-				f.rows = append(f.rows, row)
+				if i := e.Index; i < len(f.rows) {
+					row.label = f.rows[i].label
+					f.rows[i] = row
+				}
 				f.list.Refresh()
-				f.list.ScrollToBottom()
+				f.list.ScrollTo(e.Index)
 				f.progress.SetValue(float64(n))
 				f.say(widget.MediumImportance, lang.L("Sent {{.Done}} of {{.Count}}", map[string]any{"Done": n, "Count": len(evs)}))
 			})
@@ -380,8 +379,10 @@ func (f *journeyForm) setRunning(on bool) {
 	}
 	if on {
 		f.cancel.Enable()
+		f.pick.Disable() // the rows are the running journey's
 	} else {
 		f.cancel.Disable()
+		f.pick.Enable()
 	}
 }
 
@@ -440,8 +441,29 @@ func (p *outboundPanel) showJourneys() *journeyForm {
 		f.stopRun()
 	})
 	size := c.Size()
-	d.Resize(fyne.NewSize(min(900, size.Width*0.95), min(760, size.Height*0.95)))
+	d.Resize(fyne.NewSize(min(900, size.Width*0.95), min(840, size.Height*0.95)))
 	d.Show()
 	p.journeys = f
 	return f
+}
+
+// splitCols lays out two objects side by side, the first taking frac of
+// the width (all of it while the second is hidden): the step's name gets
+// the room, its answer the rest.
+type splitCols struct{ frac float32 }
+
+func (l splitCols) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	w := size.Width * l.frac
+	if !objs[1].Visible() {
+		w = size.Width
+	}
+	objs[0].Move(fyne.NewPos(0, 0))
+	objs[0].Resize(fyne.NewSize(w, size.Height))
+	objs[1].Move(fyne.NewPos(w, 0))
+	objs[1].Resize(fyne.NewSize(size.Width-w, size.Height))
+}
+
+func (l splitCols) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	a, b := objs[0].MinSize(), objs[1].MinSize()
+	return fyne.NewSize(a.Width+b.Width, max(a.Height, b.Height))
 }

@@ -143,13 +143,14 @@ func newOutboundPanel(m *Main, o Outbound) *outboundPanel {
 	})
 	fire := widget.NewButtonWithIcon(lang.L("Fire event…"), theme.MailSendIcon(), func() { p.showFire("", "") })
 	fire.Importance = widget.HighImportance
-	journeys := widget.NewButtonWithIcon(lang.L("Journeys…"), theme.MediaPlayIcon(), func() { p.showJourneys() }) // journeys.go
+	// Journeys… (journeys.go) beside the title, where there is room.
+	journeys := widget.NewButtonWithIcon(lang.L("Journeys…"), theme.MediaPlayIcon(), func() { p.showJourneys() })
 	// The buttons under the title, not beside it: the pane can then give
 	// the delivery log the width its rows need in a small window.
 	left := container.NewBorder(
 		container.NewVBox(
-			widget.NewLabelWithStyle(lang.L("Subscriptions"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-			container.NewHBox(newSub, fire, journeys), p.subMsg),
+			container.NewBorder(nil, nil, widget.NewLabelWithStyle(lang.L("Subscriptions"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), journeys),
+			container.NewHBox(newSub, fire), p.subMsg),
 		nil, nil, nil, p.subList)
 
 	p.fSub = widget.NewSelect([]string{anySub()}, func(string) { p.reload() })
