@@ -239,8 +239,39 @@ func TestJourneysCancel(t *testing.T) {
 		t.Errorf("sent after Cancel: %s", h.body)
 	default:
 	}
-	// A bad seed or URL says what to do.
+	// Closing the dialog stops a run too.
+	ended2 := make(chan struct{})
 	oh.do(func() {
+		f.ended = func() { close(ended2) }
+		test.Tap(f.send)
+	})
+	<-hits
+	oh.waitFor(t, "the second run waiting", func() bool { return answered(f) == 1 && strings.HasPrefix(f.msg.Text, "Waiting ") })
+	closed := oh.eval(func() bool {
+		var b *widget.Button
+		walk(oh.win.Canvas().Overlays().Top(), func(o fyne.CanvasObject) {
+			if x, ok := o.(*widget.Button); ok && x.Text == "Close" {
+				b = x
+			}
+		})
+		if b != nil {
+			test.Tap(b)
+		}
+		return b != nil
+	})
+	if !closed {
+		t.Fatal("no Close button")
+	}
+	<-ended2
+	select {
+	case h := <-hits:
+		t.Errorf("sent after Close: %s", h.body)
+	default:
+	}
+	// A bad seed or URL says what to do.
+	f = openJourneys(t, oh)
+	oh.do(func() {
+		f.url.SetText(srv.URL)
 		f.seed.SetText("forty-two")
 		test.Tap(f.send)
 	})
