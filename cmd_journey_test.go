@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -12,7 +11,6 @@ import (
 	"time"
 
 	"github.com/gancho-app/gancho/events"
-	"github.com/gancho-app/gancho/internal/database"
 	"github.com/gancho-app/gancho/outbound"
 	"github.com/gancho-app/gancho/suite"
 	"github.com/gancho-app/gancho/verify"
@@ -214,20 +212,8 @@ func TestJourneyCommandFire(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	srv, reqs, bodies := receiver(t, http.StatusOK)
-	db, err := database.Open(dir, database.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := outbound.NewStore(context.Background(), db, outbound.StoreConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := outbound.NewSubscription()
-	s.Name, s.URL, s.Events = "CRM", srv.URL+"/crm", []string{"client.edited", "client.reassigned"}
-	if err := st.Save(context.Background(), &s); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+	addSub(t, dir, "--event", "client.edited", "--event", "client.reassigned", "--url", srv.URL+"/crm")
+	s := subsIn(t, dir)[0]
 	out, errOut, code := runCmd(t, "events", "journey", "client-update", "--fire", "--data", dir, "--speed", "100", "--seed", "3")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
