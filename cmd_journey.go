@@ -76,9 +76,7 @@ func cmdJourney(args []string, stdout, stderr io.Writer) error {
 	}
 	if *seed == 0 {
 		*seed = rand.Uint64N(1<<53) + 1 // printable and exact as a JSON number
-		if *to != "" || *fire || *saveSuite != "" {
-			fmt.Fprintln(stderr, tr.T("Seed {{.Seed}}: add --seed {{.Seed}} to play the same journey again.", vars("Seed", fmt.Sprint(*seed))))
-		}
+		fmt.Fprintln(stderr, tr.T("Seed {{.Seed}}: add --seed {{.Seed}} to play the same journey again.", vars("Seed", fmt.Sprint(*seed))))
 	}
 	tm := events.Timing{Mode: mode, Speed: *speed}
 	first := time.Now()
