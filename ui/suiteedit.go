@@ -49,6 +49,13 @@ func opLabel(op string) string {
 	return lang.L("is present")
 }
 
+// Placeholders that are values as typed, the same in every language.
+const (
+	exampleTimeout = "30s"
+	exampleLatency = "250ms"
+	exampleSpec    = "standard:whsec_…"
+)
+
 // The signing choices, as the file names them.
 var signModes = []string{suite.SignKeep, suite.SignNone, suite.SignSubscription, suite.SignSecret}
 
@@ -129,7 +136,7 @@ func newSuiteEditor(s *suite.Suite, path string, subs []string) *suiteEditor {
 	e.target.SetPlaceHolder(exampleTarget)
 	e.target.SetText(e.s.Target)
 	e.timeout = widget.NewEntry()
-	e.timeout.SetPlaceHolder("30s")
+	e.timeout.SetPlaceHolder(exampleTimeout)
 	e.timeout.SetText(e.s.Timeout)
 
 	e.steps = widget.NewList(func() int { return len(e.s.Steps) },
@@ -162,7 +169,10 @@ func newSuiteEditor(s *suite.Suite, path string, subs []string) *suiteEditor {
 	e.source = widget.NewLabel("")
 	e.source.Truncation = fyne.TextTruncateEllipsis
 	e.source.TextStyle = fyne.TextStyle{Monospace: true}
-	e.template = widget.NewCheck(lang.L("Template: {{uuid}}, {{now}}, {{.steps.NAME.body.id}} in path, headers and body"), nil)
+	// The template examples are data, not part of the key: the catalogue's
+	// texts are templates themselves.
+	e.template = widget.NewCheck(lang.L("Template: fill {{.Examples}} in path, headers and body",
+		map[string]any{"Examples": "{{uuid}}, {{now}}, {{.steps.NAME.body.id}}"}), nil)
 	var modeLabels []string
 	for _, m := range signModes {
 		modeLabels = append(modeLabels, signLabel(m))
@@ -171,13 +181,13 @@ func newSuiteEditor(s *suite.Suite, path string, subs []string) *suiteEditor {
 	e.signSub = widget.NewSelectEntry(subs)
 	e.signSub.SetPlaceHolder(lang.L("subscription name"))
 	e.signSpec = widget.NewEntry()
-	e.signSpec.SetPlaceHolder("standard:whsec_…")
+	e.signSpec.SetPlaceHolder(exampleSpec)
 	e.status = widget.NewEntry()
 	e.status.SetPlaceHolder(lang.L("200, or a class: 2xx"))
 	e.hdrs = newExpectRows([]string{opPresent, opEquals, opAbsent}, lang.L("header name"))
 	e.json = newExpectRows([]string{opPresent, opEquals, opContains, opMatches}, lang.L("path, e.g. data.id"))
 	e.latency = widget.NewEntry()
-	e.latency.SetPlaceHolder("250ms")
+	e.latency.SetPlaceHolder(exampleLatency)
 	e.same = widget.NewCheck(lang.L("Answer the same as when recorded"), nil)
 	e.ignore = widget.NewEntry()
 	e.ignore.SetPlaceHolder(lang.L("ignore: date, x-request-id, data.updated_at"))
@@ -534,7 +544,7 @@ func suiteProblems(s *suite.Suite, subs []string) (map[string][]string, map[int]
 		case st.Name == "":
 			add(sfName, lang.L("give the step a name"))
 		case !validStepName(st.Name):
-			add(sfName, lang.L("only letters, digits, _ and - (it names the step in templates: {{.steps.NAME.body.id}})"))
+			add(sfName, lang.L("only letters, digits, _ and - (it names the step in templates: {{.Example}})", map[string]any{"Example": "{{.steps.NAME.body.id}}"}))
 		case names[st.Name] > 1:
 			add(sfName, lang.L("another step has this name"))
 		}

@@ -110,9 +110,8 @@ func newSuitesPanel(m *Main, run SuiteRunner) *suitesPanel {
 	p.emptyMsg.Importance = widget.DangerImportance
 	p.emptyMsg.Hide()
 	title := widget.NewLabelWithStyle(lang.L("No suite open"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
-	howto := widget.NewLabel(lang.L("A suite is a list of hooks kept in a file (YAML) with what the receiver must answer to each. " +
-		"Pick captures in the Inbound list (Space), save them as a suite, add expectations, and run it against your receiver here " +
-		"or in CI with \"gancho test\"."))
+	howto := widget.NewLabel(lang.L("A suite is a list of hooks kept in a file with what the receiver must answer to each. Pick captures in the Inbound list (Space), save them as a suite, add expectations, and run it against your receiver here or in CI with {{.Command}}.",
+		map[string]any{"Command": "gancho test"}))
 	howto.Wrapping = fyne.TextWrapWord
 	howto.Alignment = fyne.TextAlignCenter
 	open := widget.NewButtonWithIcon(lang.L("Open suite…"), theme.FolderOpenIcon(), p.openFile)
@@ -195,7 +194,9 @@ func (l *maxWidth) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 // The table's columns after the step name, in text widths: a status
 // code, a latency, a result word.
 func suiteCols() []float32 {
-	w := func(s string) float32 { return fyne.MeasureText(s, theme.TextSize(), fyne.TextStyle{Bold: true}).Width + 2*theme.InnerPadding() }
+	w := func(s string) float32 {
+		return fyne.MeasureText(s, theme.TextSize(), fyne.TextStyle{Bold: true}).Width + 2*theme.InnerPadding()
+	}
 	return []float32{w("00000"), w("00000 ms"), max(w(lang.L("failed")), w(lang.L("passed")), w(lang.L("Result")), w(lang.L("not run")), w(lang.L("running…")))}
 }
 
