@@ -355,8 +355,10 @@ func (e *suiteEditor) load(i int) {
 	e.validate()
 }
 
-// showSign shows the signing field the mode needs.
+// showSign shows the signing field the mode needs, and the ignore list
+// only where there is a comparison to ignore fields in.
 func (e *suiteEditor) showSign() {
+	setEnabled(e.ignore, e.same.Checked)
 	mode := e.mode()
 	setVisible(e.signSub, mode == suite.SignSubscription)
 	setVisible(e.signSpec, mode == suite.SignSecret)
@@ -506,8 +508,10 @@ func (e *suiteEditor) check() (*suite.Suite, bool) {
 		return e.s, true
 	}
 	for i := range e.s.Steps {
-		if len(e.problems[i]) > 0 && i != e.sel {
-			e.steps.Select(i)
+		if len(e.problems[i]) > 0 {
+			if i != e.sel {
+				e.steps.Select(i)
+			}
 			break
 		}
 	}

@@ -140,6 +140,7 @@ func newSuitesPanel(m *Main, run SuiteRunner) *suitesPanel {
 	p.stopBtn.Disable()
 	p.bar = widget.NewProgressBar()
 	p.bar.TextFormatter = func() string { return "" } // the count beside it says it in words
+	p.bar.Hide()                                       // shown from the first run on
 	p.progress = widget.NewLabel("")
 	p.msg = widget.NewLabel("")
 	p.msg.Wrapping = fyne.TextWrapWord
@@ -163,13 +164,14 @@ func newSuitesPanel(m *Main, run SuiteRunner) *suitesPanel {
 	p.detailT.Truncation = fyne.TextTruncateEllipsis
 
 	top := container.NewVBox(
-		container.NewBorder(nil, nil, nil, container.NewHBox(p.editBtn, openBtn), container.NewVBox(p.title, p.fileLbl)),
+		container.NewBorder(nil, nil, nil, container.NewHBox(p.editBtn, openBtn), p.title),
+		p.fileLbl,
 		container.NewBorder(nil, nil, widget.NewLabel(lang.L("Target")), container.NewHBox(p.runBtn, p.stopBtn), p.target),
 		container.NewBorder(nil, nil, nil, p.progress, p.bar),
 		p.msg)
 	table := container.NewBorder(head, nil, nil, nil, p.list)
 	split := container.NewVSplit(table, container.NewBorder(p.detailT, nil, nil, nil, p.detail))
-	split.Offset = 0.55
+	split.Offset = 0.45
 	p.view = container.NewBorder(top, nil, nil, nil, split)
 	p.root = container.NewStack(p.empty)
 	p.tab = container.NewTabItemWithIcon(lang.L("Suites: regression tests"), theme.ListIcon(), p.root)
@@ -195,9 +197,10 @@ func (l *maxWidth) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 // code, a latency, a result word.
 func suiteCols() []float32 {
 	w := func(s string) float32 {
-		return fyne.MeasureText(s, theme.TextSize(), fyne.TextStyle{Bold: true}).Width + 2*theme.InnerPadding()
+		return fyne.MeasureText(s, theme.TextSize(), fyne.TextStyle{Bold: true}).Width + 2*theme.InnerPadding() + 2*theme.Padding()
 	}
-	return []float32{w("00000"), w("00000 ms"), max(w(lang.L("failed")), w(lang.L("passed")), w(lang.L("Result")), w(lang.L("not run")), w(lang.L("running…")))}
+	return []float32{max(w("00000"), w(lang.L("Status"))), max(w("00000 ms"), w(lang.L("Latency"))),
+		max(w(lang.L("failed")), w(lang.L("passed")), w(lang.L("Result")), w(lang.L("not run")), w(lang.L("running…")))}
 }
 
 // colsLayout puts its first object in the room left by the others, which
@@ -456,6 +459,7 @@ func (p *suitesPanel) show(s *suite.Suite, path string) {
 	p.target.SetText(target)
 	p.target.OnChanged = func(string) { p.keepTarget() }
 	p.reset()
+	p.bar.Hide()
 	p.progress.SetText(lang.N("{{.Count}} steps", len(s.Steps), map[string]any{"Count": loc.Int(int64(len(s.Steps)))}))
 	if len(p.root.Objects) != 1 || p.root.Objects[0] != p.view {
 		p.root.Objects = []fyne.CanvasObject{p.view}
@@ -509,6 +513,7 @@ func (p *suitesPanel) start() {
 	p.stopBtn.Enable()
 	p.editBtn.Disable()
 	p.say("", false)
+	p.bar.Show()
 	p.setProgress(0, total, 0)
 	s := p.s
 	go func() {
@@ -659,8 +664,14 @@ func stepReport(r suiteRow) string {
 		b.WriteString(lang.L("Passed: every expectation was met.") + "\n")
 	}
 	for _, f := range r.res.Failures {
-		b.WriteString("✗ " + text.Line(failureText(f)) + "\n")
-		if f.Expected != "" || f.Got != "" {
+		if f.Kind == suite.FailSame && len(f.Changes) > 0 {
+			// The runner's sentence lists the changes too: they are
+			// shown one a line below, coloured.
+			b.WriteString("✗ " + lang.L("The answer differs from the recorded one:") + "\n")
+		} else {
+			b.WriteString("✗ " + text.Line(failureText(f)) + "\n")
+		}
+		if (f.Expected != "" || f.Got != "") && len(f.Changes) == 0 {
 			b.WriteString("  - " + lang.L("expected: {{.V}}", map[string]any{"V": elideMiddle(text.Line(f.Expected), 400)}) + "\n")
 			b.WriteString("  + " + lang.L("received: {{.V}}", map[string]any{"V": elideMiddle(text.Line(f.Got), 400)}) + "\n")
 		}
