@@ -118,13 +118,13 @@ func quotedKey(s string) (key string, n int, err error) {
 func pathString(segs []pathSeg) string {
 	var b strings.Builder
 	for i, s := range segs {
-		if s.index < 0 && i > 0 {
-			b.WriteByte('.')
-		}
-		if s.index < 0 && strings.ContainsAny(s.key, ".[]") {
+		if s.index < 0 && (s.key == "" || strings.ContainsAny(s.key, ".[]\"")) {
 			q, _ := json.Marshal(s.key)
 			b.WriteString("[" + string(q) + "]")
 			continue
+		}
+		if s.index < 0 && i > 0 {
+			b.WriteByte('.')
 		}
 		b.WriteString(s.String())
 	}
@@ -342,4 +342,3 @@ func fieldText(v any) string {
 	}
 	return compactJSON(v)
 }
-

@@ -216,10 +216,22 @@ func (r *Response) SetBody(b []byte) { r.Body, r.BodyBase64 = encodeBody(b) }
 func (r *Response) Bytes() ([]byte, error) { return decodeBody(r.Body, r.BodyBase64) }
 
 func encodeBody(b []byte) (text, b64 string) {
-	if utf8.Valid(b) && !bytes.ContainsRune(b, 0) && !bytes.ContainsRune(b, '\uFEFF') {
+	if utf8.Valid(b) && !bytes.ContainsRune(b, 0) && !bytes.ContainsRune(b, '\uFEFF') && yamlKeeps(string(b)) {
 		return string(b), ""
 	}
 	return "", base64.StdEncoding.EncodeToString(b)
+}
+
+// yamlKeeps reports whether s survives a YAML round trip byte for byte:
+// some texts (a line starting with a tab in a block scalar, say) do not,
+// and those go to body_base64 instead.
+func yamlKeeps(s string) bool {
+	out, err := yaml.Marshal(s)
+	if err != nil {
+		return false
+	}
+	var back string
+	return yaml.Unmarshal(out, &back) == nil && back == s
 }
 
 func decodeBody(text, b64 string) ([]byte, error) {
