@@ -20,6 +20,7 @@ import (
 
 	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/diff"
+	"github.com/gancho-app/gancho/i18n"
 	"github.com/gancho-app/gancho/replay"
 	"github.com/gancho-app/gancho/suite"
 )
@@ -471,6 +472,7 @@ func TestSuitesGoldens(t *testing.T) {
 	t.Run("empty", func(t *testing.T) {
 		h, _ := suitesHarness(t, goldenRun, nil)
 		h.do(func() {
+			h.m.showSuites() // a tab not in front is hidden
 			d := test.NewWindow(h.m.suites.root)
 			d.Resize(fyne.NewSize(1000, 600))
 			test.AssertRendersToMarkup(t, "suites_empty.xml", d.Canvas())
@@ -490,10 +492,25 @@ func TestSuitesGoldens(t *testing.T) {
 		h.waitFor(t, "the run's end", func() bool { return h.m.suites.cancel == nil && h.m.suites.doneCount() == 3 })
 		h.do(func() {
 			h.m.suites.list.Select(1)
+			h.m.showSuites()
 			d := test.NewWindow(h.m.suites.root)
 			d.Resize(fyne.NewSize(1000, 600))
 			test.AssertRendersToMarkup(t, "suites_run_failure.xml", d.Canvas())
 			d.Close()
 		})
 	})
+}
+
+// TestSuiteFailureInPortuguese: the runner's failure sentences are shown
+// in the window's language, values as they came.
+func TestSuiteFailureInPortuguese(t *testing.T) {
+	inLanguage(t, i18n.Portuguese)
+	rep := stepReport(suiteRow{name: "x", state: stepFailed, res: &suite.StepResult{Status: 500, Failures: []suite.Failure{
+		{Kind: suite.FailStatus, Message: "expected status 2xx, got 500", Key: "expected status {{.A1}}, got {{.A2}}",
+			Data: map[string]any{"A1": "2xx", "A2": "500"}, Expected: "2xx", Got: "500"}}}})
+	for _, want := range []string{"✗ esperado status 2xx, veio 500", "- esperado: 2xx", "+ recebido: 500", "O receptor respondeu 500:"} {
+		if !strings.Contains(rep, want) {
+			t.Errorf("lacks %q:\n%s", want, rep)
+		}
+	}
 }
