@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -16,7 +17,6 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-	"gopkg.in/yaml.v3"
 
 	"github.com/gancho-app/gancho/suite"
 	"github.com/gancho-app/gancho/verify"
@@ -109,19 +109,15 @@ type suiteEditor struct {
 	content  fyne.CanvasObject
 }
 
-// cloneSuite deep-copies s through its file form, so the editor never
-// changes the suite the Suites section runs.
+// cloneSuite copies s so that editing the copy leaves s as it was: the
+// editor only ever replaces a step's fields (its name, template switch,
+// signing and expectations), never writes into what they point to, so the
+// steps are copied and the bodies they hold are shared, which keeps a
+// suite of big bodies cheap to open on the UI goroutine.
 func cloneSuite(s *suite.Suite) *suite.Suite {
-	b, err := yaml.Marshal(s)
-	out := &suite.Suite{}
-	if err == nil {
-		err = yaml.Unmarshal(b, out)
-	}
-	if err != nil {
-		c := *s // a suite always marshals; keep a shallow copy if not
-		return &c
-	}
-	return out
+	c := *s
+	c.Steps = slices.Clone(s.Steps)
+	return &c
 }
 
 func newSuiteEditor(s *suite.Suite, path string, subs []string) *suiteEditor {
@@ -556,7 +552,7 @@ func suiteProblems(s *suite.Suite, subs []string) (map[string][]string, map[int]
 		case suite.SignSubscription:
 			if st.Sign.Subscription == "" {
 				add(sfSign, lang.L("choose the subscription whose secret signs the step"))
-			} else if subs != nil && !contains(subs, st.Sign.Subscription) {
+			} else if subs != nil && !slices.Contains(subs, st.Sign.Subscription) {
 				add(sfSign, lang.L("no subscription is named {{.Name}}", map[string]any{"Name": strconv.Quote(st.Sign.Subscription)}))
 			}
 		case suite.SignSecret:
@@ -612,15 +608,6 @@ func validStepName(n string) bool {
 	return true
 }
 
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
-}
-
 // stepSource says in one line what a step sends.
 func stepSource(st *suite.Step) string {
 	switch {
@@ -672,7 +659,7 @@ func (e *suiteEditor) copyStep() {
 		return
 	}
 	e.store()
-	c := cloneSuite(&suite.Suite{Steps: []suite.Step{e.s.Steps[i]}}).Steps[0]
+	c := e.s.Steps[i] // its expectations are replaced, not changed, when edited
 	used := map[string]bool{}
 	for _, st := range e.s.Steps {
 		used[st.Name] = true

@@ -671,9 +671,9 @@ func stepReport(r suiteRow) string {
 		} else {
 			b.WriteString("✗ " + text.Line(failureText(f)) + "\n")
 		}
-		if (f.Expected != "" || f.Got != "") && len(f.Changes) == 0 {
-			b.WriteString("  - " + lang.L("expected: {{.V}}", map[string]any{"V": elideMiddle(text.Line(f.Expected), 400)}) + "\n")
-			b.WriteString("  + " + lang.L("received: {{.V}}", map[string]any{"V": elideMiddle(text.Line(f.Got), 400)}) + "\n")
+		if (f.Expected != "" || f.Got != "") && len(f.Changes) == 0 && expectation(f.Kind) {
+			b.WriteString("  - " + lang.L("expected: {{.V}}", map[string]any{"V": sideText(f.Expected)}) + "\n")
+			b.WriteString("  + " + lang.L("received: {{.V}}", map[string]any{"V": sideText(f.Got)}) + "\n")
 		}
 		for i, c := range f.Changes {
 			if i == maxDetailChanges {
@@ -698,6 +698,25 @@ func stepReport(r suiteRow) string {
 		}
 	}
 	return b.String()
+}
+
+// expectation reports whether a failure kind is a check of the answer,
+// which has an expected and a received side; the others (no answer, no
+// request) are said by their sentence alone.
+func expectation(k suite.FailureKind) bool {
+	switch k {
+	case suite.FailTransport, suite.FailTemplate, suite.FailEdit, suite.FailSign, suite.FailSource:
+		return false
+	}
+	return true
+}
+
+// sideText is one side of a failed check, bounded, "(nothing)" when empty.
+func sideText(v string) string {
+	if v == "" {
+		return lang.L("(nothing)")
+	}
+	return elideMiddle(text.Line(v), 400)
 }
 
 // maxDetailBody bounds the received body shown under a failure.

@@ -399,6 +399,9 @@ func TestSuiteRunShowsPassAndFail(t *testing.T) {
 			t.Errorf("the failure detail lacks %q:\n%s", want, detail)
 		}
 	}
+	if got := fyne.CurrentApp().Preferences().String(prefSuiteTarget + h.m.suites.path); got != srv.URL {
+		t.Errorf("the target kept for the suite file is %q", got)
+	}
 	// The diff lines are coloured as Compare colours them.
 	colours := h.eval(func() bool {
 		for _, row := range h.m.suites.detail.Rows {
@@ -512,5 +515,31 @@ func TestSuiteFailureInPortuguese(t *testing.T) {
 		if !strings.Contains(rep, want) {
 			t.Errorf("lacks %q:\n%s", want, rep)
 		}
+	}
+}
+
+// TestSuiteRunReceiverDown: with nothing listening, each step fails with
+// the transport's sentence, and the run still ends.
+func TestSuiteRunReceiverDown(t *testing.T) {
+	srv, _ := receiver(t)
+	down := srv.URL
+	srv.Close()
+	h, _ := suitesHarness(t, realRun, nil)
+	h.do(func() {
+		h.m.suites.show(runSuite("/ok", "/bad"), filepath.Join(t.TempDir(), "down.yaml"))
+		h.m.suites.target.SetText(down)
+		test.Tap(h.m.suites.runBtn)
+	})
+	h.waitFor(t, "the run's end", func() bool { return h.m.suites.cancel == nil && h.m.suites.doneCount() == 2 })
+	var detail, msg string
+	h.do(func() {
+		h.m.suites.list.Select(0)
+		detail, msg = h.m.suites.detail.Text(), h.m.suites.msg.Text
+	})
+	if h.eval(func() bool { return h.m.suites.failCount() != 2 }) || !strings.HasPrefix(msg, "2 steps failed") {
+		t.Errorf("message %q", msg)
+	}
+	if !strings.Contains(strings.ToLower(detail), "refused") || strings.Contains(detail, "The receiver answered") || strings.Contains(detail, "expected:") {
+		t.Errorf("detail %q", detail)
 	}
 }
