@@ -140,7 +140,7 @@ func newSuitesPanel(m *Main, run SuiteRunner) *suitesPanel {
 	p.stopBtn.Disable()
 	p.bar = widget.NewProgressBar()
 	p.bar.TextFormatter = func() string { return "" } // the count beside it says it in words
-	p.bar.Hide()                                       // shown from the first run on
+	p.bar.Hide()                                      // shown from the first run on
 	p.progress = widget.NewLabel("")
 	p.msg = widget.NewLabel("")
 	p.msg.Wrapping = fyne.TextWrapWord
