@@ -689,11 +689,9 @@ func setVisible(w fyne.CanvasObject, on bool) {
 // expectRows edits a list of checks: a name or path, an operator and a
 // value (UI goroutine).
 type expectRows struct {
-	box     *fyne.Container
-	ops     []string
-	namePH  string
-	rows    []*expectRow
-	changed func()
+	rowSet[*expectRow]
+	ops    []string
+	namePH string
 }
 
 type expectRow struct {
@@ -702,6 +700,8 @@ type expectRow struct {
 	ops         []string
 	obj         fyne.CanvasObject
 }
+
+func (r *expectRow) object() fyne.CanvasObject { return r.obj }
 
 func (r *expectRow) values() (name, op, value string) {
 	op = r.ops[0]
@@ -714,18 +714,7 @@ func (r *expectRow) values() (name, op, value string) {
 }
 
 func newExpectRows(ops []string, namePH string) *expectRows {
-	return &expectRows{box: container.NewVBox(), ops: ops, namePH: namePH}
-}
-
-func (t *expectRows) notify() {
-	if t.changed != nil {
-		t.changed()
-	}
-}
-
-func (t *expectRows) clear() {
-	t.rows = nil
-	t.box.RemoveAll()
+	return &expectRows{rowSet: newRowSet[*expectRow](), ops: ops, namePH: namePH}
 }
 
 func (t *expectRows) add(name, op, value string) *expectRow {
@@ -751,20 +740,8 @@ func (t *expectRows) add(name, op, value string) *expectRow {
 	remove := widget.NewButtonWithIcon("", theme.DeleteIcon(), func() { t.remove(r) })
 	left := container.NewGridWithColumns(2, r.name, r.op)
 	r.obj = container.NewBorder(nil, nil, left, remove, r.value)
-	t.rows = append(t.rows, r)
-	t.box.Add(r.obj)
+	t.append(r)
 	return r
-}
-
-func (t *expectRows) remove(r *expectRow) {
-	for i, x := range t.rows {
-		if x == r {
-			t.rows = append(t.rows[:i], t.rows[i+1:]...)
-			break
-		}
-	}
-	t.box.Remove(r.obj)
-	t.notify()
 }
 
 // showSuiteEditor opens the editor over s in a dialog; Save asks where to
