@@ -56,6 +56,24 @@ const (
 	exampleSpec    = "standard:whsec_…"
 )
 
+// hint is a small wrapped line under a field saying what it does.
+func hint(s string) *widget.Label {
+	l := widget.NewLabel(s)
+	l.Wrapping = fyne.TextWrapWord
+	l.SizeName = theme.SizeNameCaptionText
+	return l
+}
+
+// recordedSize is a recorded answer's body size.
+func recordedSize(r *suite.Response) int64 {
+	b, _ := r.Bytes()
+	return int64(len(b))
+}
+
+// forExample is a placeholder that shows a value as typed: "e.g. 250ms",
+// so an empty field does not read as filled in.
+func forExample(v string) string { return lang.L("e.g. {{.Example}}", map[string]any{"Example": v}) }
+
 // The signing choices, as the file names them.
 var signModes = []string{suite.SignKeep, suite.SignNone, suite.SignSubscription, suite.SignSecret}
 
@@ -96,6 +114,7 @@ type suiteEditor struct {
 	hdrs, json *expectRows
 	latency    *widget.Entry
 	same       *widget.Check
+	sameHint   *widget.Label
 	ignore     *widget.Entry
 	form       fyne.CanvasObject
 
@@ -129,10 +148,10 @@ func newSuiteEditor(s *suite.Suite, path string, subs []string) *suiteEditor {
 	e.name.SetPlaceHolder(lang.L("e.g. CRM webhooks – smoke"))
 	e.name.SetText(e.s.Name)
 	e.target = widget.NewEntry()
-	e.target.SetPlaceHolder(exampleTarget)
+	e.target.SetPlaceHolder(forExample(exampleTarget))
 	e.target.SetText(e.s.Target)
 	e.timeout = widget.NewEntry()
-	e.timeout.SetPlaceHolder(exampleTimeout)
+	e.timeout.SetPlaceHolder(forExample(exampleTimeout))
 	e.timeout.SetText(e.s.Timeout)
 
 	e.steps = widget.NewList(func() int { return len(e.s.Steps) },
@@ -165,10 +184,11 @@ func newSuiteEditor(s *suite.Suite, path string, subs []string) *suiteEditor {
 	e.source = widget.NewLabel("")
 	e.source.Truncation = fyne.TextTruncateEllipsis
 	e.source.TextStyle = fyne.TextStyle{Monospace: true}
-	// The template examples are data, not part of the key: the catalogue's
-	// texts are templates themselves.
-	e.template = widget.NewCheck(lang.L("Template: fill {{.Examples}} in path, headers and body",
-		map[string]any{"Examples": "{{uuid}}, {{now}}, {{.steps.NAME.body.id}}"}), nil)
+	e.template = widget.NewCheck(lang.L("Template"), nil)
+	// The examples are data, not part of the key: the catalogue's texts
+	// are templates themselves.
+	tmplHint := hint(lang.L("Fills {{.Examples}} in the path, headers and body.",
+		map[string]any{"Examples": "{{uuid}}, {{now}}, {{.steps.NAME.body.id}}"}))
 	var modeLabels []string
 	for _, m := range signModes {
 		modeLabels = append(modeLabels, signLabel(m))
@@ -177,14 +197,15 @@ func newSuiteEditor(s *suite.Suite, path string, subs []string) *suiteEditor {
 	e.signSub = widget.NewSelectEntry(subs)
 	e.signSub.SetPlaceHolder(lang.L("subscription name"))
 	e.signSpec = widget.NewEntry()
-	e.signSpec.SetPlaceHolder(exampleSpec)
+	e.signSpec.SetPlaceHolder(forExample(exampleSpec))
 	e.status = widget.NewEntry()
 	e.status.SetPlaceHolder(lang.L("200, or a class: 2xx"))
 	e.hdrs = newExpectRows([]string{opPresent, opEquals, opAbsent}, lang.L("header name"))
 	e.json = newExpectRows([]string{opPresent, opEquals, opContains, opMatches}, lang.L("path, e.g. data.id"))
 	e.latency = widget.NewEntry()
-	e.latency.SetPlaceHolder(exampleLatency)
+	e.latency.SetPlaceHolder(forExample(exampleLatency))
 	e.same = widget.NewCheck(lang.L("Answer the same as when recorded"), nil)
+	e.sameHint = hint("")
 	e.ignore = widget.NewEntry()
 	e.ignore.SetPlaceHolder(lang.L("ignore: date, x-request-id, data.updated_at"))
 	e.msg = widget.NewLabel("")
@@ -198,13 +219,13 @@ func newSuiteEditor(s *suite.Suite, path string, subs []string) *suiteEditor {
 	stepForm := widget.NewForm(
 		widget.NewFormItem(lang.L("Step name"), e.field(sfName, e.stepName)),
 		widget.NewFormItem(lang.L("Sends"), e.source),
-		widget.NewFormItem("", e.template),
+		widget.NewFormItem("", container.NewVBox(e.template, tmplHint)),
 		widget.NewFormItem(lang.L("Signing"), e.field(sfSign, signRow)),
 		widget.NewFormItem(lang.L("Status"), e.field(sfStatus, e.status)),
 		widget.NewFormItem(lang.L("Headers"), e.field(sfHeaders, container.NewVBox(e.hdrs.box, container.NewHBox(addHdr)))),
 		widget.NewFormItem(lang.L("JSON body"), e.field(sfJSON, container.NewVBox(e.json.box, container.NewHBox(addJSON)))),
 		widget.NewFormItem(lang.L("Latency under"), e.field(sfLatency, e.latency)),
-		widget.NewFormItem(lang.L("Recorded"), e.field(sfSame, container.NewVBox(e.same, e.ignore))),
+		widget.NewFormItem(lang.L("Recorded"), e.field(sfSame, container.NewVBox(e.same, e.sameHint, e.ignore))),
 	)
 	e.form = stepForm
 	suiteForm := widget.NewForm(
@@ -343,9 +364,9 @@ func (e *suiteEditor) load(i int) {
 	e.ignore.SetText(strings.Join(ex.Ignore, ", "))
 	setEnabled(e.same, st.Recorded != nil || ex.SameAsRecorded)
 	if st.Recorded == nil {
-		e.same.SetText(lang.L("Answer the same as when recorded (no answer recorded: replay the capture first)"))
+		e.sameHint.SetText(lang.L("No answer recorded: replay the capture before saving it as a suite."))
 	} else {
-		e.same.SetText(lang.L("Answer the same as when recorded ({{.Status}})", map[string]any{"Status": st.Recorded.Status}))
+		e.sameHint.SetText(lang.L("Recorded answer: {{.Status}}, {{.Size}}.", map[string]any{"Status": st.Recorded.Status, "Size": loc.Size(recordedSize(st.Recorded))}))
 	}
 	e.showSign()
 	e.validate()
