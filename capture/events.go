@@ -10,7 +10,9 @@ const (
 	Deleted
 	// Evicted: the captures in IDs were removed by retention.
 	Evicted
-	// Cleared: every capture was removed.
+	// Cleared: the captures were cleared; Kept counts the newer ones that
+	// stayed (see Store.Clear), 0 when the store is empty, and Through is
+	// the newest id cleared when some stayed.
 	Cleared
 	// Dropped: this subscriber was too slow and missed Count events; reload
 	// from the store to catch up.
@@ -23,6 +25,8 @@ type Event struct {
 	Request *Request // Added; shared, read-only
 	IDs     []string // Deleted, Evicted
 	Count   int      // Dropped
+	Kept    int      // Cleared
+	Through string   // Cleared, when Kept > 0
 }
 
 // dropped tells a subscriber that lagged more than fanout.DefaultLimit

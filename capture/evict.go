@@ -198,28 +198,90 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 	}})
 }
 
-// Clear removes every capture and returns how many there were.
-func (s *Store) Clear(ctx context.Context) (int, error) {
+// Clear removes every capture up to and including the one with id through
+// (by arrival: every capture whose seq is not after that capture's), and
+// returns how many it removed. Captures that arrived after it — while the
+// user was reading the confirmation, say — are kept: a capture the user has
+// not seen is never cleared. through "" removes every capture. An id no
+// longer stored is placed by its ULID: captures with an id up to it go.
+func (s *Store) Clear(ctx context.Context, through string) (int, error) {
 	var n int
 	err := s.submit(ctx, &op{write: func(tx *sql.Tx, st *Store) (writeResult, error) {
-		if err := tx.QueryRow(`SELECT count(*) FROM captures`).Scan(&n); err != nil {
+		var bound sql.NullInt64
+		q, args := `SELECT max(seq) FROM captures`, []any{}
+		if through != "" {
+			q, args = `SELECT coalesce((SELECT seq FROM captures WHERE id = ?), (SELECT max(seq) FROM captures WHERE id <= ?))`, []any{through, through}
+		}
+		if err := tx.QueryRow(q, args...).Scan(&bound); err != nil {
 			return writeResult{}, fmt.Errorf("clear: %w", err)
 		}
-		if _, err := tx.Exec(`DELETE FROM captures`); err != nil {
+		if !bound.Valid {
+			return writeResult{}, nil // nothing that old
+		}
+		var later int
+		if err := tx.QueryRow(`SELECT count(*) FROM captures WHERE seq > ?`, bound.Int64).Scan(&later); err != nil {
 			return writeResult{}, fmt.Errorf("clear: %w", err)
 		}
-		// 'delete-all' drops the index in one step; row-by-row deletes of a
-		// contentless table take seconds on a big store.
-		if _, err := tx.Exec(`INSERT INTO captures_fts(captures_fts) VALUES('delete-all')`); err != nil {
+		if later == 0 {
+			return st.clearAll(tx, &n)
+		}
+		// Newer captures stay: delete the range, and remove index rows
+		// only for the captures that were indexed (see unindex).
+		var bytes int64
+		var throughID string
+		if err := tx.QueryRow(`SELECT count(*), coalesce(sum(length(body)), 0), (SELECT id FROM captures WHERE seq = ?) FROM captures WHERE seq <= ?`,
+			bound.Int64, bound.Int64).Scan(&n, &bytes, &throughID); err != nil {
 			return writeResult{}, fmt.Errorf("clear: %w", err)
 		}
-		if _, err := tx.Exec(`DELETE FROM capture_unindexed`); err != nil {
+		rows, err := tx.Query(`SELECT c.seq FROM captures c LEFT JOIN capture_unindexed u ON u.seq = c.seq
+			WHERE c.seq <= ? AND u.seq IS NULL`, bound.Int64)
+		if err != nil {
 			return writeResult{}, fmt.Errorf("clear: %w", err)
 		}
-		st.statMu.Lock()
-		c, b := st.count, st.bytes
-		st.statMu.Unlock()
-		return writeResult{countDelta: -c, bytesDelta: -b, events: []Event{{Kind: Cleared}}}, nil
+		var indexed []int64
+		for rows.Next() {
+			var seq int64
+			if err := rows.Scan(&seq); err != nil {
+				rows.Close()
+				return writeResult{}, fmt.Errorf("clear: %w", err)
+			}
+			indexed = append(indexed, seq)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return writeResult{}, fmt.Errorf("clear: %w", err)
+		}
+		for _, q := range []string{`DELETE FROM captures WHERE seq <= ?`, `DELETE FROM capture_unindexed WHERE seq <= ?`} {
+			if _, err := tx.Exec(q, bound.Int64); err != nil {
+				return writeResult{}, fmt.Errorf("clear: %w", err)
+			}
+		}
+		if err := unindex(tx, indexed...); err != nil {
+			return writeResult{}, fmt.Errorf("clear: %w", err)
+		}
+		return writeResult{countDelta: -n, bytesDelta: -bytes, events: []Event{{Kind: Cleared, Kept: later, Through: throughID}}}, nil
 	}})
 	return n, err
+}
+
+// clearAll empties the store; it runs on the writer.
+func (s *Store) clearAll(tx *sql.Tx, n *int) (writeResult, error) {
+	if err := tx.QueryRow(`SELECT count(*) FROM captures`).Scan(n); err != nil {
+		return writeResult{}, fmt.Errorf("clear: %w", err)
+	}
+	if _, err := tx.Exec(`DELETE FROM captures`); err != nil {
+		return writeResult{}, fmt.Errorf("clear: %w", err)
+	}
+	// 'delete-all' drops the index in one step; row-by-row deletes of a
+	// contentless table take seconds on a big store.
+	if _, err := tx.Exec(`INSERT INTO captures_fts(captures_fts) VALUES('delete-all')`); err != nil {
+		return writeResult{}, fmt.Errorf("clear: %w", err)
+	}
+	if _, err := tx.Exec(`DELETE FROM capture_unindexed`); err != nil {
+		return writeResult{}, fmt.Errorf("clear: %w", err)
+	}
+	s.statMu.Lock()
+	c, b := s.count, s.bytes
+	s.statMu.Unlock()
+	return writeResult{countDelta: -c, bytesDelta: -b, events: []Event{{Kind: Cleared}}}, nil
 }

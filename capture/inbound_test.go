@@ -319,7 +319,7 @@ func TestDuplicateOfDeletedIsNew(t *testing.T) {
 	st := newStore(t, capture.StoreConfig{})
 	srv := newServer(t, st, capture.Config{})
 	send(t, http.DefaultClient, "POST", srv.URL()+"/x", "{}", "webhook-id", "msg_c")
-	if _, err := st.Clear(context.Background()); err != nil {
+	if _, err := st.Clear(context.Background(), ""); err != nil {
 		t.Fatal(err)
 	}
 	send(t, http.DefaultClient, "POST", srv.URL()+"/x", "{}", "webhook-id", "msg_c")

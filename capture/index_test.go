@@ -35,7 +35,7 @@ func TestIndexRecoveryAfterClear(t *testing.T) {
 	dir := t.TempDir()
 	st, db := openTestStore(t, dir, StoreConfig{})
 	mustAppend(t, st, textReq("/1", "one"), textReq("/2", "two"), textReq("/3", "three"))
-	if _, err := st.Clear(context.Background()); err != nil {
+	if _, err := st.Clear(context.Background(), ""); err != nil {
 		t.Fatal(err)
 	}
 	st.Close()
@@ -92,7 +92,7 @@ func TestUnindexedQueueInStep(t *testing.T) {
 	check("delete newest")
 	mustAppend(t, st, textReq("/c", "c"), textReq("/d", "d"), textReq("/e", "e"), textReq("/f", "f"))
 	check("evict")
-	if _, err := st.Clear(ctx); err != nil {
+	if _, err := st.Clear(ctx, ""); err != nil {
 		t.Fatal(err)
 	}
 	check("clear")

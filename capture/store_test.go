@@ -222,7 +222,7 @@ func TestDeleteAndClear(t *testing.T) {
 	if n, _ := st.Count(context.Background(), capture.Query{Search: "alpha"}); n != 0 {
 		t.Fatal("deleted capture still searchable")
 	}
-	n, err := st.Clear(context.Background())
+	n, err := st.Clear(context.Background(), "")
 	if err != nil || n != 1 {
 		t.Fatalf("clear = %d, %v", n, err)
 	}
@@ -449,5 +449,60 @@ func TestSecretPrefixesRemembered(t *testing.T) {
 	}
 	if len(got) != 2 || !slices.Contains(got, "pfxA") || !slices.Contains(got, "pfxB") {
 		t.Fatalf("SecretPrefixes = %q, want pfxA and pfxB once each", got)
+	}
+}
+
+// TestClearThroughKeepsNewer: Clear up to the newest capture the user saw
+// keeps what arrived after it (the confirmation was open meanwhile): its
+// row, its place in the search index, and the totals.
+func TestClearThroughKeepsNewer(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name    string
+		through int // index of the newest capture seen
+		deleted bool // that capture was deleted meanwhile
+		removed int
+		last    int // index of the newest capture cleared
+	}{
+		{"through the newest seen", 2, false, 3, 2},
+		{"through one deleted meanwhile", 2, true, 2, 1},
+		{"through the first", 0, false, 1, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			st := newStore(t, capture.StoreConfig{})
+			seen := []*capture.Request{req("/a", "text/plain", "alpha one"), req("/b", "text/plain", "beta one"), req("/c", "text/plain", "gamma one")}
+			appendAll(t, st, seen...)
+			through := seen[tc.through].ID
+			if tc.deleted {
+				if err := st.Delete(ctx, through); err != nil {
+					t.Fatal(err)
+				}
+			}
+			later := req("/late", "text/plain", "delta one")
+			appendAll(t, st, later)
+			events, cancel := st.Subscribe(ctx)
+			defer cancel()
+			n, err := st.Clear(ctx, through)
+			if err != nil || n != tc.removed {
+				t.Fatalf("clear = %d, %v; want %d", n, err, tc.removed)
+			}
+			ev := <-events
+			if ev.Kind != capture.Cleared || ev.Kept == 0 || ev.Through != seen[tc.last].ID {
+				t.Fatalf("event %+v, want Cleared with Kept through %s", ev, seen[tc.last].ID)
+			}
+			if _, err := st.Get(ctx, later.ID); err != nil {
+				t.Fatalf("the capture that arrived later is gone: %v", err)
+			}
+			if n, _ := st.Count(ctx, capture.Query{Search: "one"}); n != ev.Kept {
+				t.Fatalf("search finds %d, want %d kept", n, ev.Kept)
+			}
+			if n, _ := st.Count(ctx, capture.Query{Search: "delta"}); n != 1 {
+				t.Fatalf("kept capture not searchable (%d)", n)
+			}
+			if c, bytes := st.Stats(); c != ev.Kept || bytes == 0 {
+				t.Fatalf("stats after clear %d %d, want %d kept", c, bytes, ev.Kept)
+			}
+		})
 	}
 }

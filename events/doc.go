@@ -24,6 +24,17 @@
 //
 //	{"type": "client.created", "timestamp": "2025-03-14T10:30:00-03:00", "data": {…}}
 //
+// # Journeys
+//
+// A Journey is a scripted sequence of events about one entity, in the
+// CRM's order: "prospect-to-sale" sends a new prospect, two phase changes, a
+// new sales opportunity, its phase change and the sale. Journeys lists the
+// built-in ones. Play renders one from a seed: a Story (Generator.Story)
+// draws the person, company, owner and opportunity once and every event
+// speaks of them, the timestamps following the CRM's realistic gaps. The
+// Timing says how long to wait between sends: compressed (CompressedGap)
+// or real (the gaps themselves, minutes to days), divided by a speed.
+//
 // # Payloads
 //
 // A Payload is an ordered JSON tree. It renders as indented JSON with its

@@ -60,10 +60,17 @@ func (g *Generator) SampleAt(name string, at time.Time) (Payload, error) {
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	return g.sampleLocked(i, &sampler{at: at})
+}
+
+// sampleLocked renders catalogue event i with s, which holds the records
+// drawn so far (none for a lone sample; a Story's entity for a journey).
+// The caller holds g.mu.
+func (g *Generator) sampleLocked(i int, s *sampler) (Payload, error) {
 	if g.r == nil {
 		g.r = NewRandomGenerator().r
 	}
-	s := &sampler{r: g.r, at: at.In(brt).Truncate(time.Second)}
+	s.r, s.at = g.r, s.at.In(brt).Truncate(time.Second)
 	def := catalogue[i]
 	var data []Member
 	for _, p := range def.parts {
@@ -89,6 +96,18 @@ type sampler struct {
 	opp       *opportunity
 	owner     *user
 	prevOwner *user
+
+	// The fields below are set only by a Story, whose sampler lives across
+	// the events of a journey; a lone sample leaves them zero and draws
+	// exactly what it always drew.
+	story bool
+	// phase, when set, is the change a phase_changed event reports.
+	phase *[2]string
+	// status, when set, is the previous_status a reactivation reports.
+	status string
+	// deal, once drawn, is the items of the opportunity: its quote and
+	// its sale sell the same, for the same amount.
+	deal []item
 }
 
 type person struct {
@@ -349,6 +368,9 @@ func (s *sampler) newPerson(idPrefix string, created bool) *person {
 }
 
 func (s *sampler) clientRec(created bool) *person {
+	if s.client == nil && s.story && s.prospect != nil {
+		s.client = s.prospect.converted("cli_", s.at)
+	}
 	if s.client == nil {
 		s.client = s.newPerson("cli_", created)
 	}
@@ -356,10 +378,23 @@ func (s *sampler) clientRec(created bool) *person {
 }
 
 func (s *sampler) prospectRec(created bool) *person {
+	if s.prospect == nil && s.story && s.client != nil {
+		s.prospect = s.client.converted("prs_", s.at)
+	}
 	if s.prospect == nil {
 		s.prospect = s.newPerson("prs_", created)
 	}
 	return s.prospect
+}
+
+// converted is p as the CRM turns a prospect into a client (or back), at
+// at: the same person at the same company, under the other prefix with the
+// same number (prs_482913 becomes cli_482913).
+func (p *person) converted(prefix string, at time.Time) *person {
+	c := *p
+	_, num, _ := strings.Cut(p.id, "_")
+	c.id, c.createdAt = prefix+num, at
+	return &c
 }
 
 // --- people parts ---
@@ -538,6 +573,12 @@ func phasePart(phases []string, open int) part {
 			{"phase.current", "string", "Phase after the change, never equal to phase.previous."},
 		},
 		build: func(s *sampler) []Member {
+			if s.phase != nil {
+				return []Member{M("phase", Object(
+					M("previous", String(s.phase[0])),
+					M("current", String(s.phase[1])),
+				))}
+			}
 			prev := s.r.IntN(open)
 			cur := prev + 1
 			if s.r.IntN(4) == 0 {
@@ -597,6 +638,9 @@ func previousStatusPart(statuses ...string) part {
 		fields: []FieldSpec{{"previous_status", "string",
 			"Status before the reactivation: " + strings.Join(quoteAll(statuses), " or ") + "."}},
 		build: func(s *sampler) []Member {
+			if s.status != "" {
+				return []Member{M("previous_status", String(s.status))}
+			}
 			return []Member{M("previous_status", String(pick(s.r, statuses)))}
 		},
 	}
@@ -733,6 +777,12 @@ func (s *sampler) oppRec(created bool) *opportunity {
 		if !created {
 			o.createdAt = s.past()
 		}
+		if s.story {
+			// One deal all along: the opportunity is worth what its quote
+			// and its sale will sell.
+			s.deal = s.items()
+			_, o.amount = itemsValue(s.deal)
+		}
 		s.opp = o
 	}
 	return s.opp
@@ -796,6 +846,15 @@ var products = []product{
 	{"Migração de dados", 1500, 8000, 1},
 }
 
+// dealItems are the items of a quote or sale: the story's deal when there
+// is one, otherwise freshly drawn.
+func (s *sampler) dealItems() []item {
+	if s.deal != nil {
+		return s.deal
+	}
+	return s.items()
+}
+
 func (s *sampler) items() []item {
 	ps := pickN(s.r, products, 1+s.r.IntN(3))
 	out := make([]item, len(ps))
@@ -849,7 +908,7 @@ var quotePart = part{
 		id := s.id("quo_")
 		number := fmt.Sprintf("COT-%d-%05d", s.at.Year(), 1+s.r.IntN(99999))
 		valid := s.at.AddDate(0, 0, pick(s.r, []int{7, 10, 15, 30}))
-		items, total := itemsValue(s.items())
+		items, total := itemsValue(s.dealItems())
 		return []Member{M("quote", Object(
 			M("id", String(id)),
 			M("number", String(number)),
@@ -882,7 +941,7 @@ var salePart = part{
 		case "Boleto bancário":
 			installments = 1 + s.r.IntN(3)
 		}
-		items, total := itemsValue(s.items())
+		items, total := itemsValue(s.dealItems())
 		return []Member{M("sale", Object(
 			M("id", String(id)),
 			M("amount", Amount(total)),

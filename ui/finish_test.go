@@ -149,6 +149,21 @@ func TestConfirmDanger(t *testing.T) {
 			t.Fatalf("%d captures after Cancel", n)
 		}
 	})
+	t.Run("a hook arriving while Clear all is asked is kept", func(t *testing.T) {
+		h.waitFor(t, "count", func() bool { return h.m.total == 1 })
+		if s := open("Delete 1 capture", clickClear); !s.danger {
+			t.Fatalf("dialog buttons: %+v", s)
+		}
+		h.add(t, "POST", "/late", "application/json", []byte(`{}`))
+		h.waitFor(t, "the late one listed", func() bool { return h.m.total == 2 })
+		tapOverlay("Delete 1 capture")
+		h.waitFor(t, "only the late one left", func() bool {
+			return len(h.m.items) == 1 && h.m.items[0].Target == "/late" && h.m.total == 1
+		})
+		if n, _ := h.store.Count(context.Background(), capture.Query{}); n != 1 {
+			t.Fatalf("%d captures stored after Clear all, want the late one", n)
+		}
+	})
 	t.Run("confirming Clear all deletes everything", func(t *testing.T) {
 		h.waitFor(t, "count", func() bool { return h.m.total == 1 })
 		if s := open("Delete 1 capture", clickClear); !s.danger {

@@ -100,10 +100,10 @@ func (s *slowStore) Count(context.Context, capture.Query) (int, error) { return 
 func (s *slowStore) Get(context.Context, string) (*capture.Request, error) {
 	return nil, capture.ErrNotFound
 }
-func (s *slowStore) Methods(context.Context) ([]string, error) { return []string{"POST"}, nil }
-func (s *slowStore) Delete(context.Context, string) error      { return nil }
-func (s *slowStore) Clear(context.Context) (int, error)        { return 0, nil }
-func (s *slowStore) Stats() (int, int64)                       { return 1, 0 }
+func (s *slowStore) Methods(context.Context) ([]string, error)  { return []string{"POST"}, nil }
+func (s *slowStore) Delete(context.Context, string) error       { return nil }
+func (s *slowStore) Clear(context.Context, string) (int, error) { return 0, nil }
+func (s *slowStore) Stats() (int, int64)                        { return 1, 0 }
 
 // TestSearchAsYouType: keys typed in a burst run one query, after the
 // debounce and off the UI goroutine; a newer query cancels the one it
@@ -352,7 +352,7 @@ type blockedClear struct {
 	started, release chan struct{}
 }
 
-func (s *blockedClear) Clear(context.Context) (int, error) {
+func (s *blockedClear) Clear(context.Context, string) (int, error) {
 	close(s.started)
 	<-s.release
 	return 0, fmt.Errorf("disk full")

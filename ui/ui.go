@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"image/color"
+	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -43,7 +44,9 @@ type Captures interface {
 	Get(ctx context.Context, id string) (*capture.Request, error)
 	Methods(ctx context.Context) ([]string, error)
 	Delete(ctx context.Context, id string) error
-	Clear(ctx context.Context) (int, error)
+	// Clear removes the captures up to and including through ("" = all),
+	// keeping any that arrived after it.
+	Clear(ctx context.Context, through string) (int, error)
 	Stats() (count int, bodyBytes int64)
 }
 
@@ -929,12 +932,19 @@ func (m *Main) togglePause() {
 }
 
 func (m *Main) confirmClear() {
+	// What is cleared is what the store held when the user was asked:
+	// a hook arriving while the confirmation is open is kept.
+	through := m.newestStored()
 	do := func() {
 		// Off the UI goroutine: clearing a big store takes a while. The
-		// Cleared event from the store empties the list.
+		// Cleared event from the store re-reads the list.
 		m.count.SetText(lang.L("Clearing…"))
 		go func() {
-			if _, err := m.opts.Captures.Clear(context.Background()); err != nil {
+			if through == "" {
+				m.post(m.updateCount)
+				return // nothing stored when asked
+			}
+			if _, err := m.opts.Captures.Clear(context.Background(), through); err != nil {
 				m.post(func() { m.count.SetText(lang.L("Clear failed: {{.Err}}", map[string]any{"Err": err.Error()})) })
 			}
 		}()
@@ -949,6 +959,16 @@ func (m *Main) confirmClear() {
 		msg, action = plural("This deletes all {{.Count}} captures from {{.Dir}}.", m.total, dir), plural("Delete {{.Count}} captures", m.total)
 	}
 	confirmDanger(m.win, lang.L("Clear all captures?"), msg+"\n"+lang.L("It cannot be undone."), action, do)
+}
+
+// newestStored is the id of the newest capture in the store ("" when it
+// is empty): one indexed row, read on the UI goroutine.
+func (m *Main) newestStored() string {
+	rs, err := m.opts.Captures.List(context.Background(), capture.Query{Limit: 1, Summary: true})
+	if err != nil || len(rs) == 0 {
+		return ""
+	}
+	return rs[0].ID
 }
 
 func (m *Main) copy(s string) {
@@ -1184,8 +1204,11 @@ func (m *Main) apply(ev capture.Event) {
 		m.updateRight()
 	default: // Cleared, Dropped: re-read
 		if ev.Kind == capture.Cleared {
-			clear(m.picked)
-			m.forgetCompare(func(string) bool { return true })
+			// Picks and the compare mark go with their captures; the
+			// list is re-read, so those kept (ev.Kept) come back.
+			gone := func(id string) bool { return ev.Kept == 0 || id <= ev.Through }
+			maps.DeleteFunc(m.picked, func(id string, _ bool) bool { return gone(id) })
+			m.forgetCompare(gone)
 		}
 		m.refreshMethods()
 		m.reload()
