@@ -306,7 +306,15 @@ func (r *runner) sign(ctx context.Context, st *Step, req *replay.Request) *Failu
 		req.Headers = stripSignatures(req.Headers, verify.Config{})
 		return nil
 	case SignSecret:
-		c, err := verify.Parse(st.Sign.Spec)
+		spec := st.Sign.Spec
+		if st.Template {
+			// {{env "WEBHOOK_SECRET"}}: CI keeps the secret out of the file.
+			var f *Failure
+			if spec, f = r.expand(st.Name, "sign.spec", spec); f != nil {
+				return f
+			}
+		}
+		c, err := verify.Parse(spec)
 		if err != nil {
 			return bad("sign spec: %v (want %s)", err, verify.SpecUsage)
 		}

@@ -167,17 +167,19 @@ func SetJSON(body []byte, path string, value any) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	val, err := json.Marshal(value)
-	if err != nil {
+	var enc bytes.Buffer
+	e := json.NewEncoder(&enc)
+	e.SetEscapeHTML(false) // a body is not HTML: "<" stays "<"
+	if err := e.Encode(value); err != nil {
 		return nil, fmt.Errorf("value for %s is not JSON: %w", path, err)
 	}
-	start, end := 0, len(body)
+	val := bytes.TrimSuffix(enc.Bytes(), []byte("\n"))
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 || !json.Valid(body) {
 		return nil, errors.New("the body is not JSON, so JSON fields cannot be set: use edits.body")
 	}
-	start = bytes.Index(body, trimmed[:1])
-	end = start + len(trimmed)
+	start := bytes.Index(body, trimmed[:1])
+	end := start + len(trimmed)
 	for i, s := range segs {
 		sub := body[start:end]
 		vs, ve, found, err := childSpan(sub, s)

@@ -92,7 +92,7 @@ func TestSetJSON(t *testing.T) {
 		{name: "replace top", body: doc, path: "a", value: 2,
 			want: "{ \"a\" : 2 ,\n \"list\": [ 1, {\"x\": \"y\"} ], \"o\": {},\"e\":\"\\u00e9\" }"},
 		{name: "in array", body: doc, path: "list[1].x", value: "z<&>",
-			want: "{ \"a\" : 1.50 ,\n \"list\": [ 1, {\"x\": \"z\\u003c\\u0026\\u003e\"} ], \"o\": {},\"e\":\"\\u00e9\" }"},
+			want: "{ \"a\" : 1.50 ,\n \"list\": [ 1, {\"x\": \"z<&>\"} ], \"o\": {},\"e\":\"\\u00e9\" }"},
 		{name: "add to empty object", body: doc, path: "o.new", value: nil,
 			want: "{ \"a\" : 1.50 ,\n \"list\": [ 1, {\"x\": \"y\"} ], \"o\": {\"new\":null},\"e\":\"\\u00e9\" }"},
 		{name: "add to object", body: `{"a":1}`, path: "b", value: "x", want: `{"a":1,"b":"x"}`},

@@ -55,6 +55,9 @@ type RunOptions struct {
 	// Rand feeds {{uuid}} and {{webhookID}}; nil means crypto/rand. Tests
 	// pass a seeded reader (math/rand/v2's ChaCha8) to get fixed values.
 	Rand io.Reader
+	// LookupEnv reads environment variables for {{env "NAME"}}; nil means
+	// os.LookupEnv.
+	LookupEnv func(name string) (string, bool)
 	// Progress, when set, is called after each step with its result, on
 	// the goroutine running Run (so a UI must hop to its own thread), in
 	// step order. It must not keep the StepResult's slices past the call

@@ -12,9 +12,11 @@ import (
 
 	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/diff"
+	"github.com/gancho-app/gancho/internal/leaktest"
 	"github.com/gancho-app/gancho/internal/sigcheck"
 	"github.com/gancho-app/gancho/outbound"
 	"github.com/gancho-app/gancho/replay"
+	"go.uber.org/goleak"
 )
 
 // TestRunFailsEachExpectation makes a loopback receiver fail each kind of
@@ -157,6 +159,13 @@ func TestRunFailsEachExpectation(t *testing.T) {
 			answer: answer(200, ""),
 			step:   Step{Template: true, Request: &Request{Method: "POST", Path: "/x", Body: `{"id":"{{.steps.create.body.id}}"}`}},
 			kind:   FailTemplate, msg: `^step s: template in body:1:15: executing "body" at <\.steps\.create\.body\.id>: map has no entry for key "create": check the name`,
+		},
+		{
+			name:   "template env",
+			answer: answer(200, ""),
+			opts:   RunOptions{LookupEnv: func(string) (string, bool) { return "", false }},
+			step:   Step{Template: true, Sign: Sign{Mode: SignSecret, Spec: `standard:{{env "HOOK_SECRET"}}`}},
+			kind:   FailTemplate, msg: `step s: template in sign.spec:1:11: executing "sign.spec" at <env "HOOK_SECRET">: error calling env: environment variable HOOK_SECRET is not set`,
 		},
 		{
 			name:   "edit",
@@ -405,16 +414,23 @@ func TestResignedStepsVerify(t *testing.T) {
 	steps[2].Sign = Sign{Mode: SignSubscription, Subscription: "billing"}
 	steps[3].Sign = Sign{Mode: SignSubscription, Subscription: "sub_gh"}
 	steps[4].Sign = Sign{Mode: SignNone}
-	// Edits and templates come before signing, so the signature covers them.
+	// Edits and templates come before signing, so the signature covers
+	// them; the secret comes from the environment.
 	steps[5].Template = true
 	steps[5].Edits = &Edits{SetJSON: map[string]any{"data.id": "{{uuid}}"}}
-	steps[5].Sign = steps[0].Sign
+	steps[5].Sign = Sign{Mode: SignSecret, Spec: `standard:{{env "HOOK_SECRET"}}`}
 	subs := fakeSubs{
 		{ID: "sub_1", Name: "Billing", Signing: outbound.SignStripe, Secret: stripe},
 		{ID: "sub_gh", Name: "Hub", Signing: outbound.SignGitHub, Secret: gh},
 	}
 	// Signatures are checked against the real time, as a receiver does.
-	rep := run(t, &Suite{Steps: steps}, rc.URL, RunOptions{Subscriptions: subs, Now: time.Now})
+	env := func(name string) (string, bool) {
+		if name == "HOOK_SECRET" {
+			return std, true
+		}
+		return "", false
+	}
+	rep := run(t, &Suite{Steps: steps}, rc.URL, RunOptions{Subscriptions: subs, Now: time.Now, LookupEnv: env})
 	for _, r := range rep.Steps {
 		if !r.Passed {
 			t.Errorf("step %s: %v (headers %v)", r.Name, r.Failures, r.Request.Headers)
@@ -499,6 +515,10 @@ func TestEdits(t *testing.T) {
 // holds the steps finished before.
 func TestCancel(t *testing.T) {
 	t.Run("during a send", func(t *testing.T) {
+		// Registered first, so it runs after the receiver is closed: the
+		// run leaves no goroutine (its own sender is closed).
+		ign := goleak.IgnoreCurrent()
+		t.Cleanup(func() { leaktest.VerifyNone(t, ign) })
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		rc := newReceiver(t, func(w http.ResponseWriter, r *http.Request) {

@@ -22,6 +22,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/gancho-app/gancho/capture"
+	"github.com/gancho-app/gancho/events"
 	"github.com/gancho-app/gancho/verify"
 )
 
@@ -64,10 +65,10 @@ type Step struct {
 	Capture string `yaml:"capture,omitempty" json:"capture,omitempty"`
 	// Event is an event sample from the catalogue.
 	Event *EventRef `yaml:"event,omitempty" json:"event,omitempty"`
-	// Template makes the path, header values and body Go text/template
-	// templates ({{uuid}}, {{now}}, {{webhookID}}, {{.steps.create.body.id}},
-	// {{.vars.tenant}}). Off by default, so a captured body holding "{{" is
-	// sent as it came.
+	// Template makes the path, header values, body, edits and sign spec Go
+	// text/template templates ({{uuid}}, {{now}}, {{webhookID}},
+	// {{env "NAME"}}, {{.steps.create.body.id}}, {{.vars.tenant}}). Off by
+	// default, so a captured body holding "{{" is sent as it came.
 	Template bool   `yaml:"template,omitempty" json:"template,omitempty"`
 	Edits    *Edits `yaml:"edits,omitempty" json:"edits,omitempty"`
 	// Sign is the signing choice; the zero value keeps the step's headers.
@@ -374,6 +375,9 @@ func (st *Step) validateParts() error {
 		if ev.Name == "" {
 			return errors.New("event: no name: give a catalogue name such as client.created (gancho events lists them)")
 		}
+		if _, ok := events.Lookup(ev.Name); !ok {
+			return fmt.Errorf("event %q is not in the catalogue: pick one that gancho events lists", ev.Name)
+		}
 		switch ev.Format {
 		case "", "json", "xml", "form":
 		default:
@@ -390,7 +394,7 @@ func (st *Step) validateParts() error {
 			}
 		}
 	}
-	if st.Sign.Mode == SignSecret && st.Sign.Spec != "" {
+	if st.Sign.Mode == SignSecret && st.Sign.Spec != "" && !(st.Template && strings.Contains(st.Sign.Spec, "{{")) {
 		if _, err := verify.Parse(st.Sign.Spec); err != nil {
 			return fmt.Errorf("sign spec: %w", err)
 		}
@@ -445,7 +449,7 @@ func (st *Step) validateParts() error {
 		}
 	}
 	if x.SameAsRecorded && st.Recorded == nil {
-		return errors.New("expect: same_as_recorded needs the recorded answer under recorded:")
+		return errors.New("expect: same_as_recorded needs the recorded answer: add it under recorded")
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"text/template"
@@ -38,7 +39,7 @@ func (b *cappedBuffer) Write(p []byte) (int, error) {
 }
 
 // funcs are the template functions: {{uuid}}, {{now}}, {{now "unix"}},
-// {{webhookID}}.
+// {{webhookID}}, {{env "NAME"}}.
 func (r *runner) funcs() template.FuncMap {
 	return template.FuncMap{
 		"uuid": func() (string, error) {
@@ -61,6 +62,19 @@ func (r *runner) funcs() template.FuncMap {
 				return strconv.FormatInt(t.UnixMilli(), 10), nil
 			}
 			return "", fmt.Errorf(`now takes no argument, "unix" or "unixms", not %q`, strings.Join(format, " "))
+		},
+		// env reads an environment variable (RunOptions.LookupEnv), so a
+		// secret can stay out of the file: {{env "WEBHOOK_SECRET"}}.
+		"env": func(name string) (string, error) {
+			lookup := r.o.LookupEnv
+			if lookup == nil {
+				lookup = os.LookupEnv
+			}
+			v, ok := lookup(name)
+			if !ok {
+				return "", fmt.Errorf("environment variable %s is not set", name)
+			}
+			return v, nil
 		},
 		// webhookID is a fresh Standard Webhooks delivery id in the form
 		// replay.Resign makes: "msg_" and 26 base32 characters.
