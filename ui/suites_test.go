@@ -543,3 +543,58 @@ func TestSuiteRunReceiverDown(t *testing.T) {
 		t.Errorf("detail %q", detail)
 	}
 }
+
+// TestSuiteEditorSigning: the signing choice offers the outbound
+// subscriptions by name, shows the field its mode needs, and says when a
+// name or a secret spec is wrong.
+func TestSuiteEditorSigning(t *testing.T) {
+	oh := newOutboundHarness(t)
+	oh.addSub(t, nil) // "ERP"
+	var e *suiteEditor
+	oh.do(func() {
+		oh.m.suites = newSuitesPanel(oh.m, realRun)
+		e = oh.m.suites.showSuiteEditor(editorSuite(), "")
+		e.signMode.SetSelected(signLabel(suite.SignSubscription))
+	})
+	var opts []string
+	var subShown, specShown bool
+	var problem string
+	oh.do(func() {
+		opts, subShown, specShown = e.subs, e.signSub.Visible(), e.signSpec.Visible()
+		e.signSub.SetText("Nope")
+		problem = e.errs[sfSign].Text
+	})
+	if fmt.Sprint(opts) != "[ERP]" || !subShown || specShown {
+		t.Errorf("options %v, subscription field shown %v, spec field shown %v", opts, subShown, specShown)
+	}
+	if problem != `no subscription is named "Nope"` {
+		t.Errorf("problem %q", problem)
+	}
+	oh.do(func() {
+		e.signSub.SetText("ERP")
+		problem = ""
+		if e.errs[sfSign].Visible() {
+			problem = e.errs[sfSign].Text
+		}
+	})
+	if problem != "" {
+		t.Errorf("a known subscription shows %q", problem)
+	}
+	oh.do(func() {
+		e.signMode.SetSelected(signLabel(suite.SignSecret))
+		e.signSpec.SetText("banana")
+		problem = e.errs[sfSign].Text
+		subShown, specShown = e.signSub.Visible(), e.signSpec.Visible()
+	})
+	if !strings.HasPrefix(problem, "the secret spec does not read") || subShown || !specShown {
+		t.Errorf("problem %q, subscription field shown %v, spec field shown %v", problem, subShown, specShown)
+	}
+	var st suite.Step
+	oh.do(func() {
+		e.signSpec.SetText("standard:whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+		st = e.s.Steps[0]
+	})
+	if st.Sign.Mode != suite.SignSecret || st.Sign.Spec == "" || st.Sign.Subscription != "" {
+		t.Errorf("stored sign %+v", st.Sign)
+	}
+}
