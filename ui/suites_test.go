@@ -298,9 +298,10 @@ func TestSuiteEditorValidation(t *testing.T) {
 	}
 }
 
-// TestSuiteOpenErrors: a file that is not a suite is said in a sentence,
+// TestSuiteOpen: File > Open suite… opens a suite file in the section; a
+// file that is not a suite is said in a sentence,
 // and so is the last session's suite file gone.
-func TestSuiteOpenErrors(t *testing.T) {
+func TestSuiteOpen(t *testing.T) {
 	t.Run("not a suite", func(t *testing.T) {
 		h, fs := suitesHarness(t, realRun, nil)
 		fs.next = func() (string, []byte, error) { return "/tmp/x.yaml", []byte("steps: [oops"), nil }
@@ -309,6 +310,24 @@ func TestSuiteOpenErrors(t *testing.T) {
 		h.do(func() { msg = h.m.suites.emptyMsg.Text })
 		if !strings.HasPrefix(msg, "x.yaml is not a suite Gancho can run:") {
 			t.Errorf("message %q", msg)
+		}
+	})
+	t.Run("opens", func(t *testing.T) {
+		h, fs := suitesHarness(t, realRun, nil)
+		data, err := suite.Marshal(editorSuite())
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs.next = func() (string, []byte, error) { return "/tmp/smoke.yaml", data, nil }
+		h.do(func() { menuItem(h.m.MainMenu(), "File", "Open suite…").Action() })
+		var title, file string
+		var inFront bool
+		h.do(func() {
+			title, file = h.m.suites.title.Text, h.m.suites.fileLbl.Text
+			inFront = h.m.sections.Selected() == h.m.suites.tab && h.m.suites.root.Objects[0] == h.m.suites.view
+		})
+		if title != "smoke" || file != "/tmp/smoke.yaml · 2 steps" || !inFront {
+			t.Errorf("title %q, file %q, shown %v", title, file, inFront)
 		}
 	})
 	t.Run("file gone", func(t *testing.T) {
