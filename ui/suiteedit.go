@@ -540,10 +540,8 @@ func (e *suiteEditor) check() (*suite.Suite, bool) {
 // subscriptions' names (nil: not known, any name passes).
 func suiteProblems(s *suite.Suite, subs []string) (map[string][]string, map[int]map[string][]string) {
 	top := map[string][]string{}
-	if s.Target != "" {
-		if u, err := url.Parse(s.Target); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			top[sfTarget] = append(top[sfTarget], lang.L("not an http(s) URL with a host, e.g. http://localhost:3000"))
-		}
+	if problem := targetProblem(s.Target); problem != "" {
+		top[sfTarget] = append(top[sfTarget], problem)
 	}
 	if s.Timeout != "" {
 		if d, err := time.ParseDuration(s.Timeout); err != nil || d <= 0 {
@@ -616,6 +614,18 @@ func suiteProblems(s *suite.Suite, subs []string) (map[string][]string, map[int]
 		}
 	}
 	return top, steps
+}
+
+// targetProblem says what is wrong with a target URL, "" when nothing is
+// (or it is empty: the suite's own is used).
+func targetProblem(target string) string {
+	if target == "" {
+		return ""
+	}
+	if u, err := url.Parse(target); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return lang.L("not an http(s) URL with a host, e.g. http://localhost:3000")
+	}
+	return ""
 }
 
 var statusRe = regexp.MustCompile(`^([1-5][0-9][0-9]|[1-5]xx)$`)

@@ -499,8 +499,8 @@ func (p *suitesPanel) start() {
 		return
 	}
 	if target != "" {
-		if problems, _ := suiteProblems(&suite.Suite{Target: target, Steps: p.s.Steps}, nil); len(problems[sfTarget]) > 0 {
-			p.say(lang.L("The target is {{.Problem}}.", map[string]any{"Problem": problems[sfTarget][0]}), true)
+		if problem := targetProblem(target); problem != "" {
+			p.say(lang.L("The target is {{.Problem}}.", map[string]any{"Problem": problem}), true)
 			return
 		}
 	}
@@ -517,10 +517,10 @@ func (p *suitesPanel) start() {
 	p.setProgress(0, total, 0)
 	s := p.s
 	go func() {
-		rep, err := p.run(ctx, s, suite.RunOptions{Target: target,
+		_, err := p.run(ctx, s, suite.RunOptions{Target: target,
 			Starting: func(i int, _ string) { p.m.post(func() { p.stepStarting(gen, i) }) },
 			Progress: func(r suite.StepResult) { p.m.post(func() { p.stepDone(gen, &r) }) }})
-		p.m.post(func() { p.finished(gen, rep, err, ctx.Err() != nil) })
+		p.m.post(func() { p.finished(gen, err, ctx.Err() != nil) })
 	}()
 }
 
@@ -591,7 +591,9 @@ func (p *suitesPanel) setProgress(done, total, failed int) {
 }
 
 // finished ends a run: the summary, or why it stopped (UI goroutine).
-func (p *suitesPanel) finished(gen int, rep *suite.Report, err error, stopped bool) {
+// The rows already hold every step's result: the report adds nothing the
+// table shows.
+func (p *suitesPanel) finished(gen int, err error, stopped bool) {
 	if gen != p.gen {
 		return
 	}
@@ -619,7 +621,6 @@ func (p *suitesPanel) finished(gen int, rep *suite.Report, err error, stopped bo
 	default:
 		p.say(plural("All {{.Count}} steps passed.", total), false)
 	}
-	_ = rep // the rows already hold every step's result
 }
 
 // stop cancels the run under way, if any (UI goroutine).
