@@ -31,6 +31,7 @@ func (s pathSeg) String() string {
 }
 
 // ParsePath checks a JSON path's syntax; the error says what is wrong.
+// Safe for concurrent use.
 func ParsePath(p string) error {
 	_, err := parsePath(p)
 	return err
@@ -161,7 +162,8 @@ func lookup(v any, segs []pathSeg) (found any, missing string, ok bool) {
 // (encoded with encoding/json) and returns the new body. Only the bytes of
 // the old value change: the rest of the document keeps its key order,
 // spacing and number spelling. A missing last key is added at the end of
-// its object; a missing parent or index is an error.
+// its object; a missing parent or index is an error. It does not modify
+// body and is safe for concurrent use.
 func SetJSON(body []byte, path string, value any) ([]byte, error) {
 	segs, err := parsePath(path)
 	if err != nil {

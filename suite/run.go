@@ -60,8 +60,8 @@ type RunOptions struct {
 	LookupEnv func(name string) (string, bool)
 	// Progress, when set, is called after each step with its result, on
 	// the goroutine running Run (so a UI must hop to its own thread), in
-	// step order. It must not keep the StepResult's slices past the call
-	// if it modifies them.
+	// step order. The StepResult shares its slices with the report: read
+	// them, do not modify them.
 	Progress func(StepResult)
 	// Starting, when set, is called before each step is built and sent, on
 	// the goroutine running Run: index is the step's position (0-based).
@@ -115,7 +115,8 @@ type Failure struct {
 
 func (f Failure) String() string { return f.Message }
 
-// StepResult is what one step did.
+// StepResult is what one step did: a plain value (RunOptions.Progress
+// receives a copy sharing its slices with the report's).
 type StepResult struct {
 	Index  int // position in Suite.Steps, 0-based
 	Name   string
@@ -162,7 +163,8 @@ func (r StepResult) Summary() string {
 	return s
 }
 
-// Report is a whole run.
+// Report is a whole run. Run returns it complete; it is a plain value,
+// safe to read from several goroutines once Run has returned.
 type Report struct {
 	Suite    string // Suite.Name
 	Target   string // the base URL used
@@ -329,4 +331,17 @@ func compileMatches(s *Suite) map[int]map[int]*regexp.Regexp {
 		}
 	}
 	return out
+}
+
+// RecordedFrom is an answer in the file's form, for Step.Recorded: run a
+// step once, keep its answer, and later runs can expect the same
+// (Expect.SameAsRecorded). It returns nil for a result without an answer.
+// Safe for concurrent use.
+func RecordedFrom(res replay.Result) *Response {
+	if res.Class != replay.ClassNone || res.Status == 0 {
+		return nil
+	}
+	r := &Response{Status: res.Status, Headers: FromCapture(res.Headers)}
+	r.SetBody(res.Body)
+	return r
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -599,5 +601,42 @@ func TestJoinTarget(t *testing.T) {
 				t.Errorf("got %q %q %v, want %q %q", b, tg, err, tc.wantBase, tc.wantTarget)
 			}
 		})
+	}
+}
+
+// TestRecordThenSame records a step's answer with RecordedFrom, then
+// expects the same: it passes on the same answer and fails on another.
+func TestRecordThenSame(t *testing.T) {
+	var body atomic.Value // the answer's body: the test changes it between runs
+	body.Store(`{"id":1,"at":"2026-01-01"}`)
+	rc := newReceiver(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Version", "1")
+		_, _ = io.WriteString(w, body.Load().(string))
+	})
+	st := inline("a", "/", "{}")
+	rep := run(t, &Suite{Steps: []Step{st}}, rc.URL, RunOptions{})
+	st.Recorded = RecordedFrom(rep.Steps[0].Response)
+	st.Expect = &Expect{SameAsRecorded: true, Ignore: []string{"at"}}
+	s := &Suite{Steps: []Step{st}}
+	// Through the file, as a suite kept in a repository would be.
+	b, err := Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, err = Parse(b, "recorded.yaml"); err != nil {
+		t.Fatalf("%v\n%s", err, b)
+	}
+	body.Store(`{"id":1,"at":"2026-02-02"}`) // an ignored field changes
+	if rep := run(t, s, rc.URL, RunOptions{}); !rep.OK() {
+		t.Errorf("same answer failed: %v", rep.Steps[0].Failures)
+	}
+	body.Store(`{"id":2,"at":"2026-02-02"}`)
+	rep = run(t, s, rc.URL, RunOptions{})
+	if f := rep.Steps[0].Failures; len(f) != 1 || f[0].Kind != FailSame || len(f[0].Changes) != 1 || f[0].Changes[0].Path != "body id" {
+		t.Errorf("failures %+v", f)
+	}
+	if RecordedFrom(replay.Result{Class: replay.ClassRefused}) != nil {
+		t.Error("a transport failure recorded as an answer")
 	}
 }
