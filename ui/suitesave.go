@@ -96,9 +96,7 @@ func buildSuite(ctx context.Context, cs Captures, rs Replays, ids []string) (*su
 		st.Expect = &suite.Expect{Status: "2xx"}
 		if rs != nil {
 			if a := latestAnswer(ctx, rs, id); a != nil {
-				rec := &suite.Response{Status: a.Result.Status, Headers: suite.FromCapture(a.Result.Headers)}
-				rec.SetBody(a.Result.Body)
-				st.Recorded = rec
+				st.Recorded = suite.RecordedFrom(a.Result)
 				st.Expect.Status = fmt.Sprintf("%dxx", a.Result.Status/100)
 				lastSent = a.Request.URL
 			}
