@@ -9,7 +9,7 @@ export GOTOOLCHAIN := go1.27.3
 BIN     ?= gancho
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PKGS := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev \
-            libxinerama-dev libxi-dev libxxf86vm-dev
+            libxinerama-dev libxi-dev libxxf86vm-dev libxml2-utils
 SHOT_PKGS := xvfb imagemagick x11-utils xdotool
 
 .PHONY: run build headless test bench bench-peer deps deps-system screenshots lint clean
@@ -26,7 +26,7 @@ headless:
 	CGO_ENABLED=0 $(GO) build -tags headless -o $(BIN)-headless .
 
 test: deps
-	CGO_ENABLED=1 $(GO) test -race -count=1 ./...
+	GANCHO_REQUIRE_TOOLS=1 CGO_ENABLED=1 $(GO) test -race -count=1 ./...
 	CGO_ENABLED=0 $(GO) build -tags headless -o /dev/null .
 
 # Capture throughput: capture server + durable store vs a no-op handler, one run.

@@ -16,7 +16,11 @@ import (
 //	gancho events [--json]
 //	gancho events show NAME
 //	gancho events sample NAME [--xml] [--seed N]
+//	gancho events journey [NAME] (cmd_journey.go)
 func cmdEvents(args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "journey" {
+		return cmdJourney(args[1:], stdout, stderr) // cmd_journey.go
+	}
 	sub := ""
 	if len(args) > 0 && (args[0] == "sample" || args[0] == "show") {
 		sub, args = args[0], args[1:]
@@ -109,6 +113,9 @@ func showEvent(w io.Writer, e events.Event) error {
 
 // explainRelay adds the next step to send (outbound) errors.
 func explainRelay(err error) string {
+	if errors.Is(err, events.ErrUnknownJourney) {
+		return err.Error() + "; " + tr.T(`run "gancho events journey" to see the journeys.`)
+	}
 	if errors.Is(err, events.ErrUnknown) {
 		return err.Error() + "; " + tr.T(`run "gancho events" to see the 30 names.`)
 	}

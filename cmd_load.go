@@ -224,7 +224,7 @@ func showProgress(r *load.Runner, w io.Writer, done <-chan struct{}) {
 			return
 		case <-t.C:
 		}
-		line := progressLine(r.Snapshot())
+		line := loadProgressLine(r.Snapshot())
 		if tty {
 			fmt.Fprint(w, "\r\033[K"+line)
 		} else {
@@ -233,8 +233,8 @@ func showProgress(r *load.Runner, w io.Writer, done <-chan struct{}) {
 	}
 }
 
-// progressLine is one line of live figures.
-func progressLine(s load.Snapshot) string {
+// loadProgressLine is one line of a load run's live figures.
+func loadProgressLine(s load.Snapshot) string {
 	pct := ""
 	if s.Progress >= 0 {
 		pct = fmt.Sprintf("%3.0f%%  ", s.Progress*100)

@@ -18,32 +18,67 @@ import (
 // fireSaved fires to the saved subscriptions and reports the first attempt
 // of each delivery (or, with wait, the final outcome).
 func fireSaved(ctx context.Context, c common, sender *replay.Sender, event string, p events.Payload, wait bool, stdout io.Writer) error {
+	f, err := openFirer(ctx, c, sender)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.fire(ctx, event, p, wait, stdout)
+}
+
+// savedFirer fires events into the subscriptions saved in a data
+// directory, with a dispatcher of its own unless a Gancho already runs
+// there. One goroutine uses it; Close stops the dispatcher and closes the
+// data.
+type savedFirer struct {
+	e       *app.Data
+	store   *outbound.Store
+	d       *outbound.Dispatcher
+	changed chan string
+	other   int  // the pid of the Gancho running on the directory
+	running bool // one is: it delivers what is fired
+	stop    func()
+}
+
+func openFirer(ctx context.Context, c common, sender *replay.Sender) (*savedFirer, error) {
 	e, err := app.OpenData(c.data)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer e.Close()
 	store, err := outbound.NewStore(ctx, e.DB, outbound.StoreConfig{})
 	if err != nil {
-		return err
+		e.Close()
+		return nil, err
 	}
-	changed := make(chan string, 1024)
-	d := &outbound.Dispatcher{Store: store, Sender: sender, OnChange: func(id string) {
+	f := &savedFirer{e: e, store: store, changed: make(chan string, 1024), stop: func() {}}
+	f.d = &outbound.Dispatcher{Store: store, Sender: sender, OnChange: func(id string) {
 		select {
-		case changed <- id:
-		default: // the loop below re-reads everything it waits for
+		case f.changed <- id:
+		default: // the loop in fire re-reads everything it waits for
 		}
 	}}
 	// A Gancho already running on this directory delivers what is fired
 	// (its dispatcher looks at least every 30 s); a second dispatcher here
 	// would claim the same due deliveries and send them twice.
-	other, running := relay.Running(e.DB.Dir)
-	if !running {
+	f.other, f.running = relay.Running(e.DB.Dir)
+	if !f.running {
 		runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 		done := make(chan error, 1)
-		go func() { done <- d.Run(runCtx) }()
-		defer func() { cancel(); <-done }()
+		go func() { done <- f.d.Run(runCtx) }()
+		f.stop = func() { cancel(); <-done }
 	}
+	return f, nil
+}
+
+func (f *savedFirer) Close() {
+	f.stop()
+	f.e.Close()
+}
+
+// fire fires event with p and reports the first attempt of each delivery
+// (or, with wait, the final outcome).
+func (f *savedFirer) fire(ctx context.Context, event string, p events.Payload, wait bool, stdout io.Writer) error {
+	e, store, d, changed, other, running := f.e, f.store, f.d, f.changed, f.other, f.running
 	ds, err := d.Fire(ctx, event, p, "")
 	if errors.Is(err, outbound.ErrNoSubscribers) {
 		return errors.New("send: " + tr.T("no enabled subscription listens to {{.Event}}; add one with gancho subscriptions add or in the window's Outbound section, or use --to URL", vars("Event", event)))

@@ -14,6 +14,7 @@ import (
 	"github.com/gancho-app/gancho/app"
 	"github.com/gancho-app/gancho/i18n"
 	"github.com/gancho-app/gancho/internal/fynequiet" // imported first: its init runs before Fyne's
+	"github.com/gancho-app/gancho/suite"
 	"github.com/gancho-app/gancho/ui"
 )
 
@@ -54,7 +55,11 @@ func cmdGUI(args []string, stderr io.Writer) error {
 	ui.UseLanguage(i18n.Choose(langFlag, a.Settings.Get().Language, os.Getenv))
 	ui.Run(ui.Options{URL: a.Server.URL(), DataDir: a.DB.Dir, Captures: a.Captures, Recorder: a.Server,
 		Settings: a.Settings, Tunnel: a.Tunnel, Sender: a.Sender, Replays: a.History, Importer: a.Captures,
-		Forwarding: a.Forwarding, Outbound: &ui.Outbound{Store: a.Subscriptions, Dispatch: a.Dispatcher, Changed: changed}})
+		Forwarding: a.Forwarding, Outbound: &ui.Outbound{Store: a.Subscriptions, Dispatch: a.Dispatcher, Changed: changed},
+		RunSuite: func(ctx context.Context, s *suite.Suite, o suite.RunOptions) (*suite.Report, error) {
+			o.Sender, o.Captures, o.Subscriptions = a.Sender, a.Captures, a.Subscriptions
+			return suite.Run(ctx, s, o)
+		}})
 	return a.Close()
 }
 

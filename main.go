@@ -32,8 +32,10 @@ var commands = [][2]string{
 	{"gancho export [--format har|jsonl|curl|raw] [--out FILE]", "export captures"},
 	{"gancho import FILE", "import a HAR, JSON lines, cURL or raw HTTP file"},
 	{"gancho events [show|sample NAME [--xml]]", "the 30 CRM events, a field list, a sample"},
+	{"gancho events journey [NAME] [--to URL|--fire]", "CRM journeys: events about one client, sent, fired or saved as a suite"},
 	{"gancho send EVENT [--to URL]", "send a signed sample to URL, or to the saved subscriptions"},
 	{"gancho subscriptions list|add|edit|enable|disable|delete|history", "the saved outbound subscriptions"},
+	{"gancho test SUITE [--to URL] [--junit FILE]", "run a regression suite against a receiver (exit 1 on a failure)"},
 	{"gancho load --to URL (--rate N | --concurrency N)", "load a receiver with events or captures, with faults, and report latency"},
 	{"gancho tail", "follow the captures of the running Gancho (window or listen)"},
 	{"gancho relay serve --token T", "the self-hosted team relay (one public URL for the team)"},
@@ -104,6 +106,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdEvents(args, stdout, stderr)
 	case "send":
 		err = cmdSend(args, stdout, stderr)
+	case "test":
+		err = cmdTest(args, stdout, stderr)
 	case "tail":
 		err = cmdTail(args, stdout, stderr)
 	case "subscriptions":

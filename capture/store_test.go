@@ -459,7 +459,7 @@ func TestClearThroughKeepsNewer(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
 		name    string
-		through int // index of the newest capture seen
+		through int  // index of the newest capture seen
 		deleted bool // that capture was deleted meanwhile
 		removed int
 		last    int // index of the newest capture cleared

@@ -14,12 +14,16 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/gancho-app/gancho/capture"
+	"github.com/gancho-app/gancho/events"
+	"github.com/gancho-app/gancho/verify"
 )
 
 // Version is the file format version this package writes and reads.
@@ -61,10 +65,10 @@ type Step struct {
 	Capture string `yaml:"capture,omitempty" json:"capture,omitempty"`
 	// Event is an event sample from the catalogue.
 	Event *EventRef `yaml:"event,omitempty" json:"event,omitempty"`
-	// Template makes the path, header values and body Go text/template
-	// templates ({{uuid}}, {{now}}, {{webhookID}}, {{.steps.create.body.id}},
-	// {{.vars.tenant}}). Off by default, so a captured body holding "{{" is
-	// sent as it came.
+	// Template makes the path, header values, body, edits and sign spec Go
+	// text/template templates ({{uuid}}, {{now}}, {{webhookID}},
+	// {{env "NAME"}}, {{.steps.create.body.id}}, {{.vars.tenant}}). Off by
+	// default, so a captured body holding "{{" is sent as it came.
 	Template bool   `yaml:"template,omitempty" json:"template,omitempty"`
 	Edits    *Edits `yaml:"edits,omitempty" json:"edits,omitempty"`
 	// Sign is the signing choice; the zero value keeps the step's headers.
@@ -213,10 +217,22 @@ func (r *Response) SetBody(b []byte) { r.Body, r.BodyBase64 = encodeBody(b) }
 func (r *Response) Bytes() ([]byte, error) { return decodeBody(r.Body, r.BodyBase64) }
 
 func encodeBody(b []byte) (text, b64 string) {
-	if utf8.Valid(b) && !bytes.ContainsRune(b, 0) && !bytes.ContainsRune(b, '\uFEFF') {
+	if utf8.Valid(b) && !bytes.ContainsRune(b, 0) && !bytes.ContainsRune(b, '\uFEFF') && yamlKeeps(string(b)) {
 		return string(b), ""
 	}
 	return "", base64.StdEncoding.EncodeToString(b)
+}
+
+// yamlKeeps reports whether s survives a YAML round trip byte for byte:
+// some texts (a line starting with a tab in a block scalar, say) do not,
+// and those go to body_base64 instead.
+func yamlKeeps(s string) bool {
+	out, err := yaml.Marshal(s)
+	if err != nil {
+		return false
+	}
+	var back string
+	return yaml.Unmarshal(out, &back) == nil && back == s
 }
 
 func decodeBody(text, b64 string) ([]byte, error) {
@@ -287,6 +303,11 @@ func (s *Suite) Validate() error {
 	if s.Version > Version {
 		return fmt.Errorf("%w: format version %d is newer than this Gancho reads (%d): update Gancho", ErrInvalid, s.Version, Version)
 	}
+	if s.Timeout != "" {
+		if d, err := time.ParseDuration(s.Timeout); err != nil || d <= 0 {
+			return fmt.Errorf("%w: timeout %q: want a duration such as 10s", ErrInvalid, s.Timeout)
+		}
+	}
 	if len(s.Steps) == 0 {
 		return fmt.Errorf("%w: no steps: add at least one under \"steps:\"", ErrInvalid)
 	}
@@ -327,6 +348,9 @@ func (s *Suite) Validate() error {
 		if n != 1 {
 			return fmt.Errorf("%w: %s: give exactly one of request, capture and event", ErrInvalid, where)
 		}
+		if err := st.validateParts(); err != nil {
+			return fmt.Errorf("%w: %s: %v", ErrInvalid, where, err)
+		}
 		switch st.Sign.Mode {
 		case "", SignKeep, SignNone:
 		case SignSubscription:
@@ -340,6 +364,92 @@ func (s *Suite) Validate() error {
 		default:
 			return fmt.Errorf("%w: %s: unknown sign mode %q: use keep, none, subscription or secret", ErrInvalid, where, st.Sign.Mode)
 		}
+	}
+	return nil
+}
+
+// validateParts checks a step's event, edits and expectations: what Run
+// would otherwise find only when it reaches the step.
+func (st *Step) validateParts() error {
+	if ev := st.Event; ev != nil {
+		if ev.Name == "" {
+			return errors.New("event: no name: give a catalogue name such as client.created (gancho events lists them)")
+		}
+		if _, ok := events.Lookup(ev.Name); !ok {
+			return fmt.Errorf("event %q is not in the catalogue: pick one that gancho events lists", ev.Name)
+		}
+		switch ev.Format {
+		case "", "json", "xml", "form":
+		default:
+			return fmt.Errorf("event format %q: use json, xml or form", ev.Format)
+		}
+	}
+	if e := st.Edits; e != nil {
+		if _, err := e.SetHeaders.Capture(); err != nil {
+			return fmt.Errorf("edits.set_headers: %w", err)
+		}
+		for p := range e.SetJSON {
+			if err := ParsePath(p); err != nil {
+				return fmt.Errorf("edits.set_json: %w", err)
+			}
+		}
+	}
+	if st.Sign.Mode == SignSecret && st.Sign.Spec != "" && !(st.Template && strings.Contains(st.Sign.Spec, "{{")) {
+		if _, err := verify.Parse(st.Sign.Spec); err != nil {
+			return fmt.Errorf("sign spec: %w", err)
+		}
+	}
+	if r := st.Recorded; r != nil {
+		if _, err := r.Bytes(); err != nil {
+			return fmt.Errorf("recorded: %w", err)
+		}
+		if _, err := r.Headers.Capture(); err != nil {
+			return fmt.Errorf("recorded: %w", err)
+		}
+	}
+	x := st.Expect
+	if x == nil {
+		return nil
+	}
+	if x.Status != "" {
+		if _, _, err := parseStatus(x.Status); err != nil {
+			return fmt.Errorf("expect: %w", err)
+		}
+	}
+	if x.LatencyUnder != "" {
+		if d, err := time.ParseDuration(x.LatencyUnder); err != nil || d <= 0 {
+			return fmt.Errorf("expect: latency_under %q: want a duration such as 250ms", x.LatencyUnder)
+		}
+	}
+	for i, h := range x.Headers {
+		if h.Name == "" || strings.ContainsAny(h.Name, " \t:") {
+			return fmt.Errorf("expect: header %d: name %q: give a header name such as Content-Type", i+1, h.Name)
+		}
+		if h.Absent && h.Equals != nil {
+			return fmt.Errorf("expect: header %s: absent and equals together: keep one", h.Name)
+		}
+	}
+	for _, j := range x.JSON {
+		if err := ParsePath(j.Path); err != nil {
+			return fmt.Errorf("expect: json: %w", err)
+		}
+		n := 0
+		for _, set := range []bool{j.Equals != nil, j.Contains != nil, j.Matches != nil} {
+			if set {
+				n++
+			}
+		}
+		if n > 1 {
+			return fmt.Errorf("expect: json %s: give one of equals, contains and matches", j.Path)
+		}
+		if j.Matches != nil {
+			if _, err := regexp.Compile(*j.Matches); err != nil {
+				return fmt.Errorf("expect: json %s: matches: %v", j.Path, err)
+			}
+		}
+	}
+	if x.SameAsRecorded && st.Recorded == nil {
+		return errors.New("expect: same_as_recorded needs the recorded answer: add it under recorded")
 	}
 	return nil
 }

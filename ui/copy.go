@@ -232,6 +232,9 @@ func (s dialogSaver) Save(name string, data []byte, done func(string, error)) {
 		return
 	}
 	c := fileChoice{title: "Save body", name: name}
+	if filepath.Ext(name) == ".yaml" { // the one YAML the window writes: a suite (journeys.go)
+		c.title = "Save as suite"
+	}
 	if ext := filepath.Ext(name); ext != "" {
 		c.exts = []string{ext}
 	}

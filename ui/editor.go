@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -79,25 +80,62 @@ type headerRow struct {
 	obj         fyne.CanvasObject
 }
 
-// headerTable edits a list of name/value lines: add, remove, edit.
-type headerTable struct {
-	rows []*headerRow
+func (r *headerRow) object() fyne.CanvasObject { return r.obj }
+
+// rowSet is the rows of an editable table, their widgets stacked in box in
+// order: the header table here, the suite editor's checks (UI goroutine).
+type rowSet[R interface {
+	comparable
+	object() fyne.CanvasObject
+}] struct {
+	rows []R
 	box  *fyne.Container
-	// namePH and valuePH are the empty rows' placeholders.
-	namePH, valuePH string
 	// changed, if set, runs when a row is edited, added or removed (a form
 	// validating as the user types).
 	changed func()
 }
 
-func (t *headerTable) notify() {
+func newRowSet[R interface {
+	comparable
+	object() fyne.CanvasObject
+}]() rowSet[R] {
+	return rowSet[R]{box: container.NewVBox()}
+}
+
+func (t *rowSet[R]) notify() {
 	if t.changed != nil {
 		t.changed()
 	}
 }
 
+// append shows r after the other rows.
+func (t *rowSet[R]) append(r R) {
+	t.rows = append(t.rows, r)
+	t.box.Add(r.object())
+}
+
+// remove takes r away, and says so.
+func (t *rowSet[R]) remove(r R) {
+	t.rows = slices.DeleteFunc(t.rows, func(x R) bool { return x == r })
+	t.box.Remove(r.object())
+	t.notify()
+}
+
+// clear takes every row away, quietly (a form refilled).
+func (t *rowSet[R]) clear() {
+	t.rows = nil
+	t.box.RemoveAll()
+}
+
+// headerTable edits a list of name/value lines: add, remove, edit.
+type headerTable struct {
+	rowSet[*headerRow]
+	// namePH and valuePH are the empty rows' placeholders.
+	namePH, valuePH string
+}
+
 func newHeaderTable(namePH, valuePH string) *headerTable {
-	return &headerTable{box: container.NewVBox(), namePH: namePH, valuePH: valuePH}
+	return &headerTable{rowSet: newRowSet[*headerRow](), namePH: namePH, valuePH: valuePH}
 }
 
 // add appends a row (UI goroutine).
@@ -113,20 +151,8 @@ func (t *headerTable) add(name, value string) *headerRow {
 	split := container.NewHSplit(r.name, r.value)
 	split.Offset = 0.3
 	r.obj = container.NewBorder(nil, nil, nil, remove, split)
-	t.rows = append(t.rows, r)
-	t.box.Add(r.obj)
+	t.append(r)
 	return r
-}
-
-func (t *headerTable) remove(r *headerRow) {
-	for i, x := range t.rows {
-		if x == r {
-			t.rows = append(t.rows[:i], t.rows[i+1:]...)
-			break
-		}
-	}
-	t.box.Remove(r.obj)
-	t.notify()
 }
 
 // headers are the rows as headers, or a sentence saying what to fix.

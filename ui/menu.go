@@ -49,6 +49,7 @@ var (
 	keyClear      = cmdShiftKey(fyne.KeyDelete)
 	keyInbound    = cmdKey(fyne.Key1)
 	keyOutbound   = cmdKey(fyne.Key2)
+	keySuites     = cmdKey(fyne.Key3)
 	keyImport     = cmdKey(fyne.KeyO)
 	keyExport     = cmdShiftKey(fyne.KeyE)
 	keySaveBody   = cmdKey(fyne.KeyS)
@@ -139,6 +140,10 @@ func (m *Main) MainMenu() *fyne.MainMenu {
 	}
 	saveBody := item("Save body to file…", keySaveBody, func() { m.onSelected(m.saveBody) })
 	file = append(file, saveBody, item("Export…", keyExport, m.showExport))
+	if m.suites != nil {
+		file = append(file, item("Save as suite…", nil, func() { m.saveAsSuite(m.suiteSource()) }),
+			item("Open suite…", nil, func() { m.showSuites(); m.suites.openFile() }))
+	}
 	if m.opts.Settings != nil {
 		file = append(file, sep(), item("Settings…", keySettings, m.showSettings))
 	}
@@ -168,8 +173,14 @@ func (m *Main) MainMenu() *fyne.MainMenu {
 
 	var view []*fyne.MenuItem
 	if m.sections != nil {
-		view = append(view, item("Inbound: captures", keyInbound, func() { m.sections.SelectIndex(0) }),
-			item("Outbound: events and subscriptions", keyOutbound, func() { m.sections.SelectIndex(1) }), sep())
+		view = append(view, item("Inbound: captures", keyInbound, func() { m.sections.SelectIndex(0) }))
+		if m.outbound != nil {
+			view = append(view, item("Outbound: events and subscriptions", keyOutbound, func() { m.sections.SelectIndex(1) }))
+		}
+		if m.suites != nil {
+			view = append(view, item("Suites: regression tests", keySuites, m.showSuites))
+		}
+		view = append(view, sep())
 	}
 	m.menu.pause = item("Pause list", nil, m.togglePause)
 	m.menu.themes = map[string]*fyne.MenuItem{}

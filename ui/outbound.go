@@ -119,6 +119,8 @@ type outboundPanel struct {
 	// stateW is the width of the log's state column: its widest state, so
 	// the names after it line up.
 	stateW float32
+	// journeys is the Journeys dialog last opened (journeys.go).
+	journeys *journeyForm
 	// load is the Load panel (ui/load.go), made when first opened.
 	load *loadPanel
 }
@@ -143,12 +145,14 @@ func newOutboundPanel(m *Main, o Outbound) *outboundPanel {
 	})
 	fire := widget.NewButtonWithIcon(lang.L("Fire event…"), theme.MailSendIcon(), func() { p.showFire("", "") })
 	fire.Importance = widget.HighImportance
-	loadRun := widget.NewButtonWithIcon(lang.L("Load run…"), theme.MediaPlayIcon(), p.showLoad)
+	// Journeys… (journeys.go) beside the title, where there is room.
+	journeys := widget.NewButtonWithIcon(lang.L("Journeys…"), theme.MediaPlayIcon(), func() { p.showJourneys() })
+	loadRun := widget.NewButtonWithIcon(lang.L("Load run…"), theme.MediaFastForwardIcon(), p.showLoad)
 	// The buttons under the title, not beside it: the pane can then give
 	// the delivery log the width its rows need in a small window.
 	left := container.NewBorder(
 		container.NewVBox(
-			widget.NewLabelWithStyle(lang.L("Subscriptions"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+			container.NewBorder(nil, nil, widget.NewLabelWithStyle(lang.L("Subscriptions"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), journeys),
 			container.NewHBox(newSub, fire), container.NewHBox(loadRun), p.subMsg),
 		nil, nil, nil, p.subList)
 

@@ -163,6 +163,9 @@ func (m *Main) toolsMenu() *fyne.Menu {
 	if m.opts.Sender != nil {
 		items = append(items, fyne.NewMenuItem(label("Replay"), m.showBulk))
 	}
+	if m.suites != nil {
+		items = append(items, fyne.NewMenuItem(m.saveAsSuiteLabel(), func() { m.saveAsSuite(m.suiteSource()) }))
+	}
 	if len(m.picked) > 0 {
 		items = append(items, fyne.NewMenuItem(lang.L("Unpick all ({{.Count}})", map[string]any{"Count": loc.Int(int64(len(m.picked)))}), m.clearPicks))
 	}

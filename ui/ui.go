@@ -73,6 +73,9 @@ type Options struct {
 	// Outbound, if set, adds the Outbound section: subscriptions, firing
 	// events and the delivery log.
 	Outbound *Outbound
+	// RunSuite, if set, adds the Suites section (suites.go): suites saved
+	// from captures, edited, and run against a receiver.
+	RunSuite SuiteRunner
 }
 
 // Run opens the main window and blocks until it is closed.
@@ -152,6 +155,8 @@ type Main struct {
 	replays      *replayPanel // nil without a Sender
 	// outbound is the Outbound section, nil without Options.Outbound.
 	outbound *outboundPanel
+	// suites is the Suites section, nil without Options.RunSuite.
+	suites   *suitesPanel
 	sections *container.AppTabs
 	// compareBase is the capture marked as the left side of a comparison;
 	// compareName names it in menus (method, path, time), never by ID.
@@ -325,17 +330,24 @@ func NewMain(opts Options, w fyne.Window) *Main {
 	m.split = container.NewHSplit(left, m.right)
 	m.split.Offset = 0.38
 	var body fyne.CanvasObject = m.split
-	if opts.Outbound != nil {
-		m.outbound = newOutboundPanel(m, *opts.Outbound)
-		m.sections = container.NewAppTabs(
-			container.NewTabItemWithIcon(lang.L("Inbound: captures"), theme.DownloadIcon(), m.split),
-			container.NewTabItemWithIcon(lang.L("Outbound: events and subscriptions"), theme.UploadIcon(), m.outbound.root))
+	if opts.Outbound != nil || opts.RunSuite != nil {
+		m.sections = container.NewAppTabs(container.NewTabItemWithIcon(lang.L("Inbound: captures"), theme.DownloadIcon(), m.split))
+		if opts.Outbound != nil {
+			m.outbound = newOutboundPanel(m, *opts.Outbound)
+			m.sections.Append(container.NewTabItemWithIcon(lang.L("Outbound: events and subscriptions"), theme.UploadIcon(), m.outbound.root))
+		}
+		if opts.RunSuite != nil {
+			m.suites = newSuitesPanel(m, opts.RunSuite)
+			m.sections.Append(m.suites.tab)
+		}
 		// The sparkline sits at the right end of the tabs' row, which is
 		// empty there: in the top row it took the room the capture URL
 		// needs at 1024 px.
 		m.spark.height = theme.IconInlineSize() + 2*theme.InnerPadding() // a tab's height
 		body = container.NewStack(m.sections, container.NewVBox(container.NewHBox(layout.NewSpacer(), m.spark)))
-		m.outbound.reload()
+		if m.outbound != nil {
+			m.outbound.reload()
+		}
 	} else {
 		top.Objects = append([]fyne.CanvasObject{m.spark}, top.Objects...)
 	}
@@ -506,6 +518,9 @@ func (r *rowWidget) TappedSecondary(ev *fyne.PointEvent) {
 	items = append(items, fyne.NewMenuItem(pick, func() { r.m.togglePick(id) }))
 	if r.m.outbound != nil {
 		items = append(items, fyne.NewMenuItem(lang.L("Save as event template…"), func() { r.m.saveTemplateFor(id) }))
+	}
+	if r.m.suites != nil {
+		items = append(items, fyne.NewMenuItem(r.m.suiteRowLabel(id), func() { r.m.saveAsSuite(r.m.suiteSourceFor(id)) }))
 	}
 	items = append(items, fyne.NewMenuItem(lang.L("Delete…"), func() { r.m.deleteID(id) })) // asks first
 	menu := fyne.NewMenu("", items...)

@@ -1,15 +1,15 @@
 package verify
 
 import (
-	"crypto/hmac"
 	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/base64"
-	"encoding/hex"
 	"hash"
 	"slices"
 	"strings"
+
+	"github.com/gancho-app/gancho/internal/sigcheck"
 )
 
 // hdrs is a header block for tests: (name, value) pairs, case-insensitive
@@ -37,30 +37,20 @@ func (h hdrs) Values(name string) []string {
 
 // mac computes HMAC(key, parts...) directly with crypto/hmac, independently
 // of the package's own signing code, so tests check against the spec rather
-// than against themselves.
+// than against themselves (sigcheck, shared with other packages' tests).
 func mac(h func() hash.Hash, key string, parts ...string) []byte {
-	m := hmac.New(h, []byte(key))
-	for _, p := range parts {
-		m.Write([]byte(p))
-	}
-	return m.Sum(nil)
+	return sigcheck.MAC(h, key, parts...)
 }
 
 func hexMAC(h func() hash.Hash, key string, parts ...string) string {
-	return hex.EncodeToString(mac(h, key, parts...))
+	return sigcheck.HexMAC(h, key, parts...)
 }
 
 // stripeSig is an independent Stripe v1 signature: hex HMAC-SHA256 of "t.body".
-func stripeSig(secret, t, body string) string { return hexMAC(sha256.New, secret, t, ".", body) }
+func stripeSig(secret, t, body string) string { return sigcheck.Stripe(secret, t, body) }
 
 // stdSig is an independent Standard Webhooks v1 signature.
-func stdSig(secret, id, ts, body string) string {
-	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, "whsec_"))
-	if err != nil {
-		panic(err)
-	}
-	return "v1," + base64.StdEncoding.EncodeToString(mac(sha256.New, string(key), id, ".", ts, ".", body))
-}
+func stdSig(secret, id, ts, body string) string { return sigcheck.Standard(secret, id, ts, body) }
 
 // The Standard Webhooks public test vector (standard-webhooks libraries' tests).
 const (
