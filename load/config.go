@@ -185,7 +185,8 @@ func (c *Config) check() error {
 }
 
 // ParseBurst reads a burst written N/EVERY, as "50/5s" (50 extra requests
-// every 5 seconds): the CLI's --burst and the window's field.
+// every 5 seconds): the CLI's --burst and the window's field. A pure
+// function, safe for concurrent use.
 func ParseBurst(s string) (size int, every time.Duration, err error) {
 	n, e, ok := strings.Cut(s, "/")
 	size, err1 := strconv.Atoi(strings.TrimSpace(n))
