@@ -495,8 +495,13 @@ func TestSuitesGoldens(t *testing.T) {
 		h, _ := suitesHarness(t, goldenRun, nil)
 		h.do(func() {
 			h.m.showSuites() // a tab not in front is hidden
+			// The harness window lays the panel out 1192 wide too: a
+			// TextGrid row keeps the cells of its widest layout, and
+			// reuses rows from a sync.Pool (random under -race), so
+			// a golden at another width would depend on which rows
+			// came back from the pool.
 			d := test.NewWindow(h.m.suites.root)
-			d.Resize(fyne.NewSize(1000, 600))
+			d.Resize(fyne.NewSize(1200, 700))
 			test.AssertRendersToMarkup(t, "suites_empty.xml", d.Canvas())
 			d.Close()
 		})
@@ -515,8 +520,13 @@ func TestSuitesGoldens(t *testing.T) {
 		h.do(func() {
 			h.m.suites.list.Select(1)
 			h.m.showSuites()
+			// The harness window lays the panel out 1192 wide too: a
+			// TextGrid row keeps the cells of its widest layout, and
+			// reuses rows from a sync.Pool (random under -race), so
+			// a golden at another width would depend on which rows
+			// came back from the pool.
 			d := test.NewWindow(h.m.suites.root)
-			d.Resize(fyne.NewSize(1000, 600))
+			d.Resize(fyne.NewSize(1200, 700))
 			test.AssertRendersToMarkup(t, "suites_run_failure.xml", d.Canvas())
 			d.Close()
 		})
