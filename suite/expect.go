@@ -108,7 +108,7 @@ func checkHeader(h HeaderExpect, got capture.Headers) []Failure {
 		}
 	case len(vals) == 0:
 		f := newFailure(FailHeader, "expected header %s, but the answer has none", h.Name)
-		f.Got = "(absent)"
+		f.Expected, f.Got = "(present)", "(absent)"
 		if h.Equals != nil {
 			f.Expected = *h.Equals
 		}

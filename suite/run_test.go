@@ -61,6 +61,11 @@ func TestRunFailsEachExpectation(t *testing.T) {
 			answer: answer(201, ""),
 			step:   Step{Expect: &Expect{Headers: []HeaderExpect{{Name: "Location"}}}},
 			kind:   FailHeader, msg: "expected header Location, but the answer has none",
+			check: func(t *testing.T, f Failure) {
+				if f.Expected != "(present)" || f.Got != "(absent)" {
+					t.Errorf("expected %q, got %q: want (present) against (absent)", f.Expected, f.Got)
+				}
+			},
 		},
 		{
 			name:   "header equal",

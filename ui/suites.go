@@ -691,7 +691,8 @@ func stepReport(r suiteRow) string {
 		if len(body) > maxDetailBody {
 			body = body[:maxDetailBody]
 		}
-		for _, line := range strings.Split(text.Block(string(body)), "\n") {
+		// A body's final newline ends its last line, not a line of its own.
+		for _, line := range strings.Split(strings.TrimSuffix(text.Block(string(body)), "\n"), "\n") {
 			b.WriteString("  │ " + elideMiddle(line, 400) + "\n") // never read as a diff line
 		}
 		if len(r.res.Response.Body) > maxDetailBody || r.res.Response.Truncated {

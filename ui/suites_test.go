@@ -627,3 +627,22 @@ func TestSuiteEditorSigning(t *testing.T) {
 		t.Errorf("stored sign %+v", st.Sign)
 	}
 }
+
+// TestStepReportBodyLines: the received body is shown a line per line,
+// its final newline not drawn as an empty line of its own.
+func TestStepReportBodyLines(t *testing.T) {
+	for _, tc := range []struct{ body, want string }{
+		{"{\"ok\":true}\n", "  │ {\"ok\":true}\n"},
+		{"a\nb", "  │ a\n  │ b\n"},
+		{"a\n\n", "  │ a\n  │ \n"},
+	} {
+		t.Run(tc.body, func(t *testing.T) {
+			res := &suite.StepResult{Status: 500, Failures: []suite.Failure{{Kind: suite.FailStatus, Message: "expected status 2xx, got 500"}}}
+			res.Response.Body = []byte(tc.body)
+			rep := stepReport(suiteRow{name: "x", state: stepFailed, res: res})
+			if _, after, _ := strings.Cut(rep, "500:\n"); after != tc.want {
+				t.Errorf("body lines %q, want %q", after, tc.want)
+			}
+		})
+	}
+}
