@@ -268,6 +268,55 @@ relay() {
 	stop
 	kill $RELAY_PID; wait $RELAY_PID 2>/dev/null || true; RELAY_PID=; rm -rf "$relay_dir"
 }
+suites() {
+	# 10. Suites (Ctrl+3): a suite file reopened from the last session, run
+	# against a second Gancho (which answers 200, so the step expecting 201
+	# and a Location header fails), the failed step selected.
+	receiver
+	SUITE=$SCRATCH/crm-smoke.yaml
+	cat >"$SUITE" <<-'YAML'
+		version: 1
+		name: CRM webhooks – smoke
+		steps:
+		  - {name: client-created, event: {name: client.created, seed: 7, path: /webhooks/crm}, expect: {status: 2xx, latency_under: 500ms}}
+		  - {name: client-edited, event: {name: client.edited, seed: 7, path: /webhooks/crm}, expect: {status: 2xx}}
+		  - {name: sale-created, event: {name: sale.created, seed: 7, path: /webhooks/crm}, expect: {status: "201", headers: [{name: Location}]}}
+		  - {name: opportunity-phase, event: {name: opportunity.phase_changed, seed: 7, path: /webhooks/crm}, expect: {status: 2xx}}
+	YAML
+	# The window reopens the last suite and its target from Fyne's preferences.
+	PRESTART='mkdir -p "$home/.config/fyne/io.github.gancho_app.gancho" && printf "{\"suiteFile\":\"%s\",\"suiteTarget:%s\":\"http://127.0.0.1:%s\"}" "$SUITE" "$SUITE" $((PORT + 1)) >"$home/.config/fyne/io.github.gancho_app.gancho/preferences.json"' start NGROK_AUTHTOKEN=
+	key ctrl+3
+	click 300 252; key Return; sleep 2 # Return in the target runs the suite
+	click 200 487; shot suites.png     # sale-created, its failures and the answer
+	stop; unreceiver
+}
+journeys() {
+	# 11. Outbound → Journeys…: prospect to sale, signed, sent to a second Gancho.
+	receiver
+	start NGROK_AUTHTOKEN=
+	key ctrl+2
+	click $((W * 36 / 100)) 173; sleep 2; dlg 900 $((H * 95 / 100 < 840 ? H * 95 / 100 : 840)) # Journeys…, right of the subscriptions pane, 95% of the window at most
+	din 497 229; xdotool type "http://127.0.0.1:$((PORT + 1))/webhooks/crm"
+	din 393 268; xdotool type "standard:whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	din 279 308; sleep 2.5; shot journeys.png # Send to URL
+	stop; unreceiver
+}
+load() {
+	# 12. Outbound → Load run…: 500 req/s for 6 s with 5% duplicates and 2% out of order.
+	receiver
+	start NGROK_AUTHTOKEN=
+	key ctrl+2
+	# Load run…: asked for 1100×720 at most, 40 px inside the window, but
+	# never shorter than its content (about 700 px).
+	click 60 253; sleep 2; dlg $((W - 40 < 1100 ? W - 40 : 1100)) $((H - 40 < 720 ? (H - 40 > 700 ? H - 40 : 700) : 720))
+	din 302 73; key ctrl+a; xdotool type "http://127.0.0.1:$((PORT + 1))/webhooks/crm"
+	din 383 111; key ctrl+a; xdotool type 500
+	din 302 150; key ctrl+a; xdotool type 6s
+	din 302 346; key ctrl+a; xdotool type 5
+	din 302 385; key ctrl+a; xdotool type 2
+	din 57 -78; sleep 8; shot load.png # Start, and the run's end
+	stop; unreceiver
+}
 light() {
 	# 9. The light theme from the start (FYNE_THEME, no saved choice).
 	start FYNE_THEME=light NGROK_AUTHTOKEN=
@@ -285,6 +334,6 @@ for size in $SIZES; do
 	Xvfb $DISPLAY_NUM -screen 0 ${W}x${H}x24 >/dev/null 2>&1 &
 	XVFB=$!
 	for _ in $(seq 50); do xdpyinfo -display $DISPLAY_NUM >/dev/null 2>&1 && break; sleep 0.1; done
-	for part in ${SHOT_PARTS:-inbound signatures replays editor outbound relay light}; do $part; done
+	for part in ${SHOT_PARTS:-inbound signatures replays editor outbound relay light suites journeys load}; do $part; done
 	kill $XVFB; wait $XVFB 2>/dev/null || true; XVFB=
 done

@@ -273,10 +273,7 @@ func (f *journeyForm) sendEach() func(ctx context.Context, e events.JourneyEvent
 			if !a.Succeeded() {
 				row.imp = widget.WarningImportance
 			}
-			row.latency = a.Latency.Round(time.Millisecond).String()
-			if a.Latency < time.Millisecond {
-				row.latency = a.Latency.Round(time.Microsecond).String()
-			}
+			row.latency = formatLatency(a.Latency) // as the Suites table says it
 		}
 		return row
 	}
