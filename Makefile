@@ -80,8 +80,8 @@ screenshots: build
 	@for p in $(SHOT_PKGS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || \
 		{ $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SHOT_PKGS); break; }; done
 	./docs/screenshots.sh ./$(BIN) docs
-	SHOT_LANG=pt_BR.UTF-8 SHOT_SIZES="1024x700:pt-BR" SHOT_PARTS="inbound outboundsaved" \
-		SHOT_ONLY="window.png detail-json.png settings-window.png outbound.png" ./docs/screenshots.sh ./$(BIN) docs
+	SHOT_LANG=pt_BR.UTF-8 SHOT_SIZES="1024x700:pt-BR" SHOT_PARTS="inbound outboundsaved suites journeys load" \
+		SHOT_ONLY="window.png detail-json.png settings-window.png outbound.png suites.png journeys.png load.png" ./docs/screenshots.sh ./$(BIN) docs
 
 clean:
 	rm -f $(BIN) $(BIN)-headless
