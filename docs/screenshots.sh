@@ -296,9 +296,12 @@ journeys() {
 	start NGROK_AUTHTOKEN=
 	key ctrl+2
 	click $((W * 36 / 100)) 173; sleep 2; dlg 900 $((H * 95 / 100 < 840 ? H * 95 / 100 : 840)) # Journeys…, right of the subscriptions pane, 95% of the window at most
-	din 497 229; xdotool type "http://127.0.0.1:$((PORT + 1))/webhooks/crm"
-	din 393 268; xdotool type "standard:whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-	din 279 308; sleep 2.5; shot journeys.png # Send to URL
+	# The Portuguese description takes two lines at 1024 px: the rows below move down.
+	local dy=0
+	[[ $LANG == pt* && $W -lt 1200 ]] && dy=19
+	din 497 $((229 + dy)); xdotool type "http://127.0.0.1:$((PORT + 1))/webhooks/crm"
+	din 393 $((268 + dy)); xdotool type "standard:whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	din 279 $((308 + dy)); sleep 2.5; shot journeys.png # Send to URL
 	stop; unreceiver
 }
 load() {

@@ -715,8 +715,11 @@ func expectation(k suite.FailureKind) bool {
 
 // sideText is one side of a failed check, bounded, "(nothing)" when empty.
 func sideText(v string) string {
-	if v == "" {
+	switch v {
+	case "":
 		return lang.L("(nothing)")
+	case "(present)", "(absent)": // the runner's markers for a header, not values
+		return lang.L(v)
 	}
 	return elideMiddle(text.Line(v), 400)
 }

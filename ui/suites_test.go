@@ -539,8 +539,10 @@ func TestSuiteFailureInPortuguese(t *testing.T) {
 	inLanguage(t, i18n.Portuguese)
 	rep := stepReport(suiteRow{name: "x", state: stepFailed, res: &suite.StepResult{Status: 500, Failures: []suite.Failure{
 		{Kind: suite.FailStatus, Message: "expected status 2xx, got 500", Key: "expected status {{.A1}}, got {{.A2}}",
-			Data: map[string]any{"A1": "2xx", "A2": "500"}, Expected: "2xx", Got: "500"}}}})
-	for _, want := range []string{"✗ esperado status 2xx, veio 500", "- esperado: 2xx", "+ recebido: 500", "O receptor respondeu 500:"} {
+			Data: map[string]any{"A1": "2xx", "A2": "500"}, Expected: "2xx", Got: "500"},
+		{Kind: suite.FailHeader, Message: "expected header Location, but the answer has none", Expected: "(present)", Got: "(absent)"}}}})
+	for _, want := range []string{"✗ esperado status 2xx, veio 500", "- esperado: 2xx", "+ recebido: 500", "O receptor respondeu 500:",
+		"- esperado: (presente)", "+ recebido: (ausente)"} {
 		if !strings.Contains(rep, want) {
 			t.Errorf("lacks %q:\n%s", want, rep)
 		}
