@@ -219,3 +219,6 @@ func listen(tb testing.TB) net.Listener {
 	}
 	return ln
 }
+
+// sql is the relay's SQLite store, for tests that reach into it.
+func (r *relay) sql() *sqlStore { return r.srv.st.(*sqlStore) }

@@ -412,7 +412,7 @@ func TestRelayRetention(t *testing.T) {
 		r.post(t, "/aged/x", fmt.Appendf(nil, `{"i":%d}`, i))
 	}
 	offset.Store(int64(2 * time.Hour))
-	if err := r.srv.submit(context.Background(), &op{fn: r.srv.evictOld}); err != nil {
+	if err := r.sql().submit(context.Background(), &op{fn: r.sql().evictOld}); err != nil {
 		t.Fatal(err)
 	}
 	r.post(t, "/aged/x", []byte(`{"i":3}`)) // young: kept
@@ -656,18 +656,19 @@ func TestRelayAcksPruned(t *testing.T) {
 	r := startRelay(t, t.TempDir(), ServerConfig{clock: func() time.Time { return now.Add(time.Duration(offset.Load())) }})
 	r.srv.SetRetention("aged", Retention{MaxCount: -1, MaxAge: time.Hour})
 	r.post(t, "/aged/x", []byte(`{}`))
-	r.srv.recordAck("aged", "old-desktop", 1)
-	r.srv.flushAcks()
+	st := r.sql()
+	st.RecordAck("aged", "old-desktop", 1)
+	st.flushAcks()
 	offset.Store(int64(2 * time.Hour))
-	r.srv.recordAck("aged", "new-desktop", 1)
-	r.srv.flushAcks()
-	if err := r.srv.submit(context.Background(), &op{fn: r.srv.evictOld}); err != nil {
+	st.RecordAck("aged", "new-desktop", 1)
+	st.flushAcks()
+	if err := st.submit(context.Background(), &op{fn: st.evictOld}); err != nil {
 		t.Fatal(err)
 	}
-	r.srv.ackMu.Lock()
-	_, oldKept := r.srv.acks[ackKey{"aged", "old-desktop"}]
-	_, newKept := r.srv.acks[ackKey{"aged", "new-desktop"}]
-	r.srv.ackMu.Unlock()
+	st.ackMu.Lock()
+	_, oldKept := st.acks[ackKey{"aged", "old-desktop"}]
+	_, newKept := st.acks[ackKey{"aged", "new-desktop"}]
+	st.ackMu.Unlock()
 	if oldKept || !newKept {
 		t.Errorf("in memory: old kept %v, new kept %v", oldKept, newKept)
 	}
