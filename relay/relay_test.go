@@ -356,46 +356,48 @@ func TestRelayHandoff(t *testing.T) {
 		{"default queue after 1500", 0, 1500, false},
 		{"tiny queue", 2, 0, true},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			const backlog, live = 2000, 2000
-			r := startRelay(t, t.TempDir(), ServerConfig{SendQueue: tc.queue})
-			r.postMany(t, "/ch/a", backlog, 16)
-			sent := make(chan struct{})
-			go func() {
-				defer close(sent)
-				r.postMany(t, "/ch/b", live, 4)
-			}()
-			var all []int64
-			after := tc.after
-			drops := 0
-			for after < backlog+live {
-				conn, _, err := dialStream(r.url, "ch", testToken, "after="+strconv.FormatInt(after, 10))
-				if err != nil {
-					t.Fatal(err)
-				}
-				seqs, err := readStream(conn, func(m wireMsg) bool { return m.Seq == backlog+live })
-				conn.Close()
-				all = append(all, seqs...)
-				if len(seqs) > 0 {
-					after = seqs[len(seqs)-1]
-				}
-				if err != nil {
-					var ce *websocket.CloseError
-					if !tc.reconnect || !errors.As(err, &ce) || ce.Code != CloseTooSlow {
-						t.Fatalf("stream ended: %v", err)
+	for _, store := range testStores {
+		for _, tc := range tests {
+			t.Run(store.name+"/"+tc.name, func(t *testing.T) {
+				const backlog, live = 2000, 2000
+				r := store.start(t, ServerConfig{SendQueue: tc.queue})
+				r.postMany(t, "/ch/a", backlog, 16)
+				sent := make(chan struct{})
+				go func() {
+					defer close(sent)
+					r.postMany(t, "/ch/b", live, 4)
+				}()
+				var all []int64
+				after := tc.after
+				drops := 0
+				for after < backlog+live {
+					conn, _, err := dialStream(r.url, "ch", testToken, "after="+strconv.FormatInt(after, 10))
+					if err != nil {
+						t.Fatal(err)
 					}
-					drops++
+					seqs, err := readStream(conn, func(m wireMsg) bool { return m.Seq == backlog+live })
+					conn.Close()
+					all = append(all, seqs...)
+					if len(seqs) > 0 {
+						after = seqs[len(seqs)-1]
+					}
+					if err != nil {
+						var ce *websocket.CloseError
+						if !tc.reconnect || !errors.As(err, &ce) || ce.Code != CloseTooSlow {
+							t.Fatalf("stream ended: %v", err)
+						}
+						drops++
+					}
 				}
-			}
-			<-sent
-			for i, s := range all {
-				if s != tc.after+int64(i)+1 {
-					t.Fatalf("seq %d at position %d (after %d)", s, i, tc.after)
+				<-sent
+				for i, s := range all {
+					if s != tc.after+int64(i)+1 {
+						t.Fatalf("seq %d at position %d (after %d)", s, i, tc.after)
+					}
 				}
-			}
-			t.Logf("%d seqs, %d slow drops", len(all), drops)
-		})
+				t.Logf("%d seqs, %d slow drops", len(all), drops)
+			})
+		}
 	}
 }
 
