@@ -125,7 +125,8 @@ type hookStore interface {
 	// return the first seq. After Close it returns ErrClosed.
 	Append(ctx context.Context, ch, id string, at time.Time, rec []byte) (seq int64, err error)
 	// ReadAfter returns up to limit hooks of ch with seq > after, in
-	// order, stopping once maxBytes of records are read (at least one).
+	// order, stopping once maxBytes of records are read (a hook bigger
+	// than maxBytes still comes, alone: the replay must move on).
 	ReadAfter(ctx context.Context, ch string, after int64, limit, maxBytes int) ([]storedHook, error)
 	// Head is ch's newest seq (0: none).
 	Head(ch string) int64
