@@ -225,7 +225,7 @@ func TestRelayLegacyChannels(t *testing.T) {
 	}
 	// Once their hooks age out, the closed legacy channels are forgotten.
 	offset.Store(int64(2 * time.Hour))
-	if err := r.srv.submit(context.Background(), &op{fn: r.srv.evictOld}); err != nil {
+	if err := r.sql().submit(context.Background(), &op{fn: r.sql().evictOld}); err != nil {
 		t.Fatal(err)
 	}
 	if n := r.rows(t, "relayws_channels", ""); n != 2 { // acked, team
@@ -348,9 +348,10 @@ func TestRelayRetentionBytes(t *testing.T) {
 	if c := info(r); c.Stored != 3 || c.Oldest != 8 || c.LastSeq != 10 || c.Bytes > limit {
 		t.Fatalf("after 10 hooks: %+v (limit %d bytes)", c, limit)
 	}
-	r.srv.mu.RLock()
-	mem := r.srv.bytes["orders"]
-	r.srv.mu.RUnlock()
+	st := r.sql()
+	st.mu.RLock()
+	mem := st.bytes["orders"]
+	st.mu.RUnlock()
 	if c := info(r); mem != c.Bytes {
 		t.Fatalf("counted %d bytes, stored %d", mem, c.Bytes)
 	}

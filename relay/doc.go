@@ -64,7 +64,7 @@
 //	                                               before this client read them
 //
 // Hooks arrive in sequence order, each once per connection: the backlog
-// after N is replayed from the database, then live hooks follow with no
+// after N is replayed from the relay's store, then live hooks follow with no
 // gap or duplicate at the handoff.
 //
 // The client sends text messages {"ack":N} once hooks up to N are safely

@@ -70,6 +70,16 @@ var testChannels = []string{"orders", "ch", "counted", "aged", "qa", "secure", "
 
 func startRelay(tb testing.TB, dir string, cfg ServerConfig) *relay {
 	tb.Helper()
+	db := openDB(tb, dir)
+	return startRelayWith(tb, db, cfg, func(cfg ServerConfig) (*Server, error) {
+		return NewServer(context.Background(), db, cfg)
+	})
+}
+
+// startRelayWith is startRelay with the Server newSrv makes (on a store
+// other than db's, say); db, closed with the relay, may be nil.
+func startRelayWith(tb testing.TB, db *database.DB, cfg ServerConfig, newSrv func(ServerConfig) (*Server, error)) *relay {
+	tb.Helper()
 	if cfg.Token == "" && cfg.ChannelTokens == nil {
 		cfg.Token = testToken
 	}
@@ -79,9 +89,11 @@ func startRelay(tb testing.TB, dir string, cfg ServerConfig) *relay {
 	if cfg.Logf == nil {
 		cfg.Logf = tb.Logf
 	}
-	db := openDB(tb, dir)
-	s, err := NewServer(context.Background(), db, cfg)
+	s, err := newSrv(cfg)
 	if err != nil {
+		if db != nil {
+			_ = db.Close()
+		}
 		tb.Fatal(err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -107,7 +119,9 @@ func (r *relay) close(tb testing.TB) {
 			tb.Errorf("relay serve: %v", err)
 		}
 		r.client.CloseIdleConnections()
-		_ = r.db.Close()
+		if r.db != nil {
+			_ = r.db.Close()
+		}
 	})
 }
 
@@ -218,4 +232,24 @@ func listen(tb testing.TB) net.Listener {
 		tb.Fatal(err)
 	}
 	return ln
+}
+
+// sql is the relay's SQLite store, for tests that reach into it.
+func (r *relay) sql() *sqlStore { return r.srv.st.(*sqlStore) }
+
+// testStores are the stores the server's store-agnostic tests run on: the
+// SQLite one it ships with, and memStore, which proves the server needs
+// nothing of the store beyond hookStore.
+var testStores = []struct {
+	name  string
+	start func(tb testing.TB, cfg ServerConfig) *relay
+}{
+	{"sqlite", func(tb testing.TB, cfg ServerConfig) *relay { return startRelay(tb, tb.TempDir(), cfg) }},
+	{"memory", startMemRelay},
+}
+
+// startMemRelay is a relay on a memStore.
+func startMemRelay(tb testing.TB, cfg ServerConfig) *relay {
+	tb.Helper()
+	return startRelayWith(tb, nil, cfg, func(cfg ServerConfig) (*Server, error) { return newServer(cfg, openMemStore) })
 }

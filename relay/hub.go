@@ -5,7 +5,7 @@ import (
 )
 
 // hub fans committed hooks out to the streams of each channel without
-// ever blocking the writer.
+// ever blocking the store, which publishes on its commit path.
 type hub struct {
 	mu   sync.Mutex
 	subs map[string]map[*sub]struct{}
@@ -19,7 +19,7 @@ type item struct {
 
 // sub is one stream's subscription: a bounded queue of live hooks.
 // Before the stream goes live (while it replays the backlog from the
-// database) an overflow just empties the queue and flags a reset: the
+// store) an overflow just empties the queue and flags a reset: the
 // replay then reads further. Once live, an overflow marks the stream slow.
 type sub struct {
 	mu     sync.Mutex
@@ -66,7 +66,7 @@ func (h *hub) publish(ch string, items []item) {
 
 // maxQueuedBytes bounds what one stream may have waiting for its writer,
 // beside the count (ServerConfig.SendQueue): past it, the stream reads from
-// the database again or, live, is closed as too slow.
+// the store again or, live, is closed as too slow.
 const maxQueuedBytes = 32 << 20
 
 func itemsSize(items []item) int {
@@ -107,7 +107,7 @@ func (sb *sub) push(items []item) {
 
 // goLive switches to live mode and returns what is queued, unless the
 // queue overflowed since the last call (then ok is false: read the
-// database again).
+// store again).
 func (sb *sub) goLive() (q []item, ok bool) {
 	sb.mu.Lock()
 	defer sb.mu.Unlock()
@@ -130,7 +130,7 @@ func (sb *sub) take() []item {
 }
 
 // fallBack leaves live mode (the stream saw a hole it must fill from the
-// database); what is queued is dropped and read again from there.
+// store); what is queued is dropped and read again from there.
 func (sb *sub) fallBack() {
 	sb.mu.Lock()
 	sb.live, sb.reset, sb.queue, sb.bytes = false, false, nil, 0

@@ -356,46 +356,48 @@ func TestRelayHandoff(t *testing.T) {
 		{"default queue after 1500", 0, 1500, false},
 		{"tiny queue", 2, 0, true},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			const backlog, live = 2000, 2000
-			r := startRelay(t, t.TempDir(), ServerConfig{SendQueue: tc.queue})
-			r.postMany(t, "/ch/a", backlog, 16)
-			sent := make(chan struct{})
-			go func() {
-				defer close(sent)
-				r.postMany(t, "/ch/b", live, 4)
-			}()
-			var all []int64
-			after := tc.after
-			drops := 0
-			for after < backlog+live {
-				conn, _, err := dialStream(r.url, "ch", testToken, "after="+strconv.FormatInt(after, 10))
-				if err != nil {
-					t.Fatal(err)
-				}
-				seqs, err := readStream(conn, func(m wireMsg) bool { return m.Seq == backlog+live })
-				conn.Close()
-				all = append(all, seqs...)
-				if len(seqs) > 0 {
-					after = seqs[len(seqs)-1]
-				}
-				if err != nil {
-					var ce *websocket.CloseError
-					if !tc.reconnect || !errors.As(err, &ce) || ce.Code != CloseTooSlow {
-						t.Fatalf("stream ended: %v", err)
+	for _, store := range testStores {
+		for _, tc := range tests {
+			t.Run(store.name+"/"+tc.name, func(t *testing.T) {
+				const backlog, live = 2000, 2000
+				r := store.start(t, ServerConfig{SendQueue: tc.queue})
+				r.postMany(t, "/ch/a", backlog, 16)
+				sent := make(chan struct{})
+				go func() {
+					defer close(sent)
+					r.postMany(t, "/ch/b", live, 4)
+				}()
+				var all []int64
+				after := tc.after
+				drops := 0
+				for after < backlog+live {
+					conn, _, err := dialStream(r.url, "ch", testToken, "after="+strconv.FormatInt(after, 10))
+					if err != nil {
+						t.Fatal(err)
 					}
-					drops++
+					seqs, err := readStream(conn, func(m wireMsg) bool { return m.Seq == backlog+live })
+					conn.Close()
+					all = append(all, seqs...)
+					if len(seqs) > 0 {
+						after = seqs[len(seqs)-1]
+					}
+					if err != nil {
+						var ce *websocket.CloseError
+						if !tc.reconnect || !errors.As(err, &ce) || ce.Code != CloseTooSlow {
+							t.Fatalf("stream ended: %v", err)
+						}
+						drops++
+					}
 				}
-			}
-			<-sent
-			for i, s := range all {
-				if s != tc.after+int64(i)+1 {
-					t.Fatalf("seq %d at position %d (after %d)", s, i, tc.after)
+				<-sent
+				for i, s := range all {
+					if s != tc.after+int64(i)+1 {
+						t.Fatalf("seq %d at position %d (after %d)", s, i, tc.after)
+					}
 				}
-			}
-			t.Logf("%d seqs, %d slow drops", len(all), drops)
-		})
+				t.Logf("%d seqs, %d slow drops", len(all), drops)
+			})
+		}
 	}
 }
 
@@ -412,7 +414,7 @@ func TestRelayRetention(t *testing.T) {
 		r.post(t, "/aged/x", fmt.Appendf(nil, `{"i":%d}`, i))
 	}
 	offset.Store(int64(2 * time.Hour))
-	if err := r.srv.submit(context.Background(), &op{fn: r.srv.evictOld}); err != nil {
+	if err := r.sql().submit(context.Background(), &op{fn: r.sql().evictOld}); err != nil {
 		t.Fatal(err)
 	}
 	r.post(t, "/aged/x", []byte(`{"i":3}`)) // young: kept
@@ -656,18 +658,19 @@ func TestRelayAcksPruned(t *testing.T) {
 	r := startRelay(t, t.TempDir(), ServerConfig{clock: func() time.Time { return now.Add(time.Duration(offset.Load())) }})
 	r.srv.SetRetention("aged", Retention{MaxCount: -1, MaxAge: time.Hour})
 	r.post(t, "/aged/x", []byte(`{}`))
-	r.srv.recordAck("aged", "old-desktop", 1)
-	r.srv.flushAcks()
+	st := r.sql()
+	st.RecordAck("aged", "old-desktop", 1)
+	st.flushAcks()
 	offset.Store(int64(2 * time.Hour))
-	r.srv.recordAck("aged", "new-desktop", 1)
-	r.srv.flushAcks()
-	if err := r.srv.submit(context.Background(), &op{fn: r.srv.evictOld}); err != nil {
+	st.RecordAck("aged", "new-desktop", 1)
+	st.flushAcks()
+	if err := st.submit(context.Background(), &op{fn: st.evictOld}); err != nil {
 		t.Fatal(err)
 	}
-	r.srv.ackMu.Lock()
-	_, oldKept := r.srv.acks[ackKey{"aged", "old-desktop"}]
-	_, newKept := r.srv.acks[ackKey{"aged", "new-desktop"}]
-	r.srv.ackMu.Unlock()
+	st.ackMu.Lock()
+	_, oldKept := st.acks[ackKey{"aged", "old-desktop"}]
+	_, newKept := st.acks[ackKey{"aged", "new-desktop"}]
+	st.ackMu.Unlock()
 	if oldKept || !newKept {
 		t.Errorf("in memory: old kept %v, new kept %v", oldKept, newKept)
 	}

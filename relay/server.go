@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -110,32 +109,85 @@ type ServerConfig struct {
 	clock func() time.Time // tests: the time retention sees
 }
 
+// hookStore keeps hooks, channels and acknowledgements: everything the
+// relay stores goes through it, so the store underneath can change (the
+// SQLite one, sqlStore, today) while the HTTP and stream code stays. Per
+// channel, seqs are 1, 2, 3, … with holes only where retention evicted
+// hooks. Safe for concurrent use.
+//
+// A store is built with a commitFunc: it calls it with every hook it
+// commits, before Append returns for it, so live streams hear of hooks
+// as soon as they are durable (on a shared store, hooks accepted by other
+// instances too).
+type hookStore interface {
+	// Append stores rec (a capture.Record's JSON) as ch's next hook and
+	// returns its seq once it is durable. A retry with the same id may
+	// return the first seq. After Close it returns ErrClosed.
+	Append(ctx context.Context, ch, id string, at time.Time, rec []byte) (seq int64, err error)
+	// ReadAfter returns up to limit hooks of ch with seq > after, in
+	// order, stopping once maxBytes of records are read (a hook bigger
+	// than maxBytes still comes, alone: the replay must move on).
+	ReadAfter(ctx context.Context, ch string, after int64, limit, maxBytes int) ([]storedHook, error)
+	// Head is ch's newest seq (0: none).
+	Head(ch string) int64
+	// Epoch identifies ch's current incarnation: a relay whose data was
+	// wiped numbers other hooks with the same seqs, and says so by it.
+	Epoch(ctx context.Context, ch string) (int64, error)
+	// OpenChannel opens ch for hooks, durably (it stays open across
+	// restarts). A new channel beyond maxChannels open ones is refused
+	// with an error matching ErrChannelLimit (channelLimit).
+	OpenChannel(ctx context.Context, ch string, maxChannels int) error
+	// IsOpen reports whether ch takes hooks.
+	IsOpen(ch string) bool
+	// SetRetention sets ch's retention (defaults applied), from the next
+	// commit on (age: the next sweep).
+	SetRetention(ch string, r Retention)
+	// RecordAck notes that client has applied ch up to seq; it may be
+	// persisted later, but before Close returns.
+	RecordAck(ch, client string, seq int64)
+	// Channels lists every channel with its counters, sorted by name.
+	Channels(ctx context.Context) ([]ChannelInfo, error)
+	// Close lets appends in flight finish and releases the store; Append
+	// fails after it.
+	Close() error
+}
+
+// commitFunc is told of committed hooks of ch, in seq order. Calls for one
+// channel come one at a time; it must not block (it runs on the store's
+// commit path).
+type commitFunc func(ch string, hooks []storedHook)
+
+// storedHook is one hook as stored: its seq and capture.Record JSON.
+type storedHook struct {
+	seq int64
+	rec []byte
+}
+
+// ChannelInfo describes one channel (see Server.Channels).
+type ChannelInfo struct {
+	Name    string
+	Open    bool             // takes hooks (a desktop opened it, or it is configured)
+	LastSeq int64            // newest seq assigned (0: none yet)
+	Stored  int              // hooks kept (after retention)
+	Bytes   int64            // their records' size
+	Oldest  int64            // oldest seq kept (0: none)
+	Acks    map[string]int64 // highest acknowledged seq per client id
+}
+
 // Server is the self-hosted relay: it records webhooks at /{channel}/…
 // through capture.Handler, stores them durably with a per-channel seq, and
 // streams them to desktops. It is an http.Handler (mount it behind a
 // proxy as plain HTTP) and can listen itself (ListenAndServe, with TLS when
 // given a certificate). Methods are safe for concurrent use.
 type Server struct {
-	db  *database.DB
+	st  hookStore
 	cfg ServerConfig
-	now func() time.Time
 	hub hub
 	lim *capture.Limiter // shared by every channel's handler and listener
 
 	mu       sync.RWMutex
-	heads    map[string]int64            // channel → newest committed seq (writer writes)
-	bytes    map[string]int64            // channel → stored record bytes (writer writes)
-	open     map[string]bool             // channels that take hooks (opened by a desktop or configured)
-	openMu   sync.Mutex                  // serialises the opening of new channels (the limit)
 	handlers map[string]*capture.Handler // channel → its capture handler
 	policy   *capture.Policy             // applied to new channel handlers
-	ret      map[string]Retention
-
-	ackMu    sync.Mutex
-	acks     map[ackKey]int64
-	ackDirty map[ackKey]bool
-
-	w *database.Writer[*op]
 
 	connMu   sync.Mutex
 	closing  bool
@@ -152,9 +204,20 @@ type Server struct {
 	onAck func(channel, client string, seq int64)
 }
 
-// NewServer migrates the relay tables in db (owner "relayws") and starts
-// the writer. db stays the caller's: Close does not close it.
+// NewServer stores the relay in db: it migrates the relay tables (owner
+// "relayws") and starts their writer. db stays the caller's: Close does not
+// close it.
 func NewServer(ctx context.Context, db *database.DB, cfg ServerConfig) (*Server, error) {
+	return newServer(cfg, func(cfg ServerConfig, onCommit commitFunc) (hookStore, error) {
+		return openSQLStore(ctx, db, cfg, onCommit)
+	})
+}
+
+// newServer is NewServer on any store: open builds it from cfg (defaults
+// applied, so store and server agree on them) and the function to tell of
+// committed hooks. The store is created after the Server so that function
+// can exist; the store then belongs to the Server (Close closes it).
+func newServer(cfg ServerConfig, open func(cfg ServerConfig, onCommit commitFunc) (hookStore, error)) (*Server, error) {
 	if cfg.Token == "" && len(cfg.ChannelTokens) == 0 {
 		return nil, errors.New("relay: a token is required: pass --token with a long random value")
 	}
@@ -191,25 +254,58 @@ func NewServer(ctx context.Context, db *database.DB, cfg ServerConfig) (*Server,
 		cfg.Logf = log.Printf
 	}
 	cfg.Retention = cfg.Retention.withDefaults()
-	if err := db.Migrate(ctx, migrationOwner, migrations); err != nil {
-		return nil, err
-	}
 	if cfg.clock == nil {
 		cfg.clock = time.Now
 	}
 	s := &Server{
-		db: db, cfg: cfg, now: cfg.clock,
-		heads: map[string]int64{}, bytes: map[string]int64{}, open: map[string]bool{}, handlers: map[string]*capture.Handler{},
-		ret: map[string]Retention{}, acks: map[ackKey]int64{}, ackDirty: map[ackKey]bool{},
+		cfg: cfg, handlers: map[string]*capture.Handler{},
 		stopConn: make(chan struct{}),
 		upgrader: websocket.Upgrader{HandshakeTimeout: 10 * time.Second, ReadBufferSize: 4096, WriteBufferSize: 64 << 10},
 		lim:      capture.NewLimiter(cfg.Limits, cfg.MaxBody),
 	}
-	if err := s.load(ctx); err != nil {
+	st, err := open(cfg, s.publish)
+	if err != nil {
 		return nil, err
 	}
-	s.startWriter()
+	s.st = st
 	return s, nil
+}
+
+// publish hands committed hooks to the channel's live streams, encoded
+// once for all of them.
+func (s *Server) publish(ch string, hooks []storedHook) {
+	items := make([]item, len(hooks))
+	for i, h := range hooks {
+		items[i] = item{seq: h.seq, line: hookLine(ch, h.seq, h.rec)}
+	}
+	s.hub.publish(ch, items)
+}
+
+// hookLine is the wire object of one hook, newline-terminated.
+func hookLine(ch string, seq int64, rec []byte) []byte {
+	b := make([]byte, 0, len(rec)+len(ch)+48)
+	b = append(b, `{"seq":`...)
+	b = strconv.AppendInt(b, seq, 10)
+	b = append(b, `,"channel":"`...)
+	b = append(b, ch...) // [a-z0-9_-]: nothing to escape
+	b = append(b, `","capture":`...)
+	b = append(b, rec...)
+	b = append(b, "}\n"...)
+	return b
+}
+
+// configured lists the channels open by configuration.
+func (c ServerConfig) configured() []string {
+	out := append([]string(nil), c.Channels...)
+	for ch := range c.ChannelTokens {
+		out = append(out, ch)
+	}
+	return out
+}
+
+// Channels lists every channel with its counters, sorted by name.
+func (s *Server) Channels(ctx context.Context) ([]ChannelInfo, error) {
+	return s.st.Channels(ctx)
 }
 
 func (s *Server) logf(format string, args ...any) { s.cfg.Logf(format, args...) }
@@ -235,18 +331,7 @@ func (s *Server) SetPolicy(p capture.Policy) error {
 // overriding ServerConfig.Retention; it applies from the next commit (age:
 // the next sweep).
 func (s *Server) SetRetention(channel string, r Retention) {
-	s.mu.Lock()
-	s.ret[channel] = r.withDefaults()
-	s.mu.Unlock()
-}
-
-func (s *Server) retention(ch string) Retention {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if r, ok := s.ret[ch]; ok {
-		return r
-	}
-	return s.cfg.Retention
+	s.st.SetRetention(channel, r.withDefaults())
 }
 
 // ServeHTTP implements http.Handler: HealthPath, StreamPath+channel, and
@@ -320,6 +405,12 @@ var ErrChannelNotOpen = errors.New("channel not open")
 // ServerConfig.MaxChannels channels are open (HTTP 507).
 var ErrChannelLimit = errors.New("channel limit reached")
 
+// channelLimit is the refusal of a new channel while n are open.
+func channelLimit(n int) error {
+	return &refusal{ErrChannelLimit, fmt.Sprintf("This relay already has %d open channels, its limit: use one of them, "+
+		"or raise the limit with --max-channels N on gancho relay serve.", n)}
+}
+
 // refusal is an answer with its own sentence, matched by its sentinel.
 type refusal struct {
 	kind error
@@ -340,12 +431,12 @@ func notOpen(ch string) error {
 // the handler on first use.
 func (s *Server) handler(ch string) (*capture.Handler, error) {
 	s.mu.RLock()
-	h, open := s.handlers[ch], s.open[ch]
+	h := s.handlers[ch]
 	s.mu.RUnlock()
 	if h != nil {
 		return h, nil
 	}
-	if !open {
+	if !s.st.IsOpen(ch) {
 		return nil, notOpen(ch)
 	}
 	s.connMu.Lock()
@@ -378,47 +469,6 @@ func (s *Server) handler(ch string) (*capture.Handler, error) {
 	return h, nil
 }
 
-// openChannel opens ch for hooks (durably: it stays open across restarts)
-// when an authenticated desktop connects to it, within MaxChannels.
-func (s *Server) openChannel(ctx context.Context, ch string) error {
-	s.mu.RLock()
-	open := s.open[ch]
-	s.mu.RUnlock()
-	if open {
-		return nil
-	}
-	s.openMu.Lock() // one new channel at a time: the count stays exact
-	defer s.openMu.Unlock()
-	s.mu.RLock()
-	open, n := s.open[ch], len(s.open)
-	s.mu.RUnlock()
-	if open {
-		return nil
-	}
-	if n >= s.cfg.MaxChannels {
-		return &refusal{ErrChannelLimit, fmt.Sprintf("This relay already has %d open channels, its limit: use one of them, "+
-			"or raise the limit with --max-channels N on gancho relay serve.", n)}
-	}
-	var last int64
-	err := s.submit(ctx, &op{fn: func(tx *sql.Tx) error {
-		now := s.now().UnixNano()
-		if err := tx.QueryRow(`INSERT INTO relayws_channels(channel, last_seq, created_at, opened_at) VALUES(?, 0, ?, ?)
-			ON CONFLICT(channel) DO UPDATE SET opened_at = excluded.opened_at
-			RETURNING last_seq`, ch, now, now).Scan(&last); err != nil {
-			return fmt.Errorf("relay: open channel %s: %w", ch, err)
-		}
-		return nil
-	}})
-	if err != nil {
-		return err
-	}
-	s.mu.Lock()
-	s.open[ch] = true
-	s.heads[ch] = max(s.heads[ch], last)
-	s.mu.Unlock()
-	return nil
-}
-
 // tokenFor is the token that opens ch's stream ("" when none does).
 func (s *Server) tokenFor(ch string) string {
 	if t, ok := s.cfg.ChannelTokens[ch]; ok {
@@ -427,7 +477,7 @@ func (s *Server) tokenFor(ch string) string {
 	return s.cfg.Token
 }
 
-// channelAppender stores one channel's captures through the writer.
+// channelAppender stores one channel's captures in the store.
 type channelAppender struct {
 	s  *Server
 	ch string
@@ -440,7 +490,8 @@ func (a channelAppender) Append(ctx context.Context, r *capture.Request) error {
 	if err != nil {
 		return fmt.Errorf("relay: encode %s: %w", r.ID, err)
 	}
-	return a.s.submit(ctx, &op{ch: a.ch, id: r.ID, at: r.ReceivedAt.UnixNano(), rec: rec})
+	_, err = a.s.st.Append(ctx, a.ch, r.ID, r.ReceivedAt, rec)
+	return err
 }
 
 // ListenAndServe serves the relay on addr until Shutdown or Close: over
@@ -501,9 +552,11 @@ func (l logWriter) Write(b []byte) (int, error) {
 }
 
 // Shutdown stops the listeners, lets hooks in flight commit (until ctx
-// ends), closes the streams with 1001, flushes acknowledgements and stops
-// the writer. Every goroutine of the Server has ended when it returns.
-// The database handle stays open (the caller owns it).
+// ends), closes the streams with 1001, then closes the store, which
+// flushes acknowledgements and stops the writer. Every goroutine of the
+// Server has ended when it returns, whoever calls it (sync.Once makes a
+// concurrent call wait for the first). The database handle stays open
+// (the caller owns it).
 func (s *Server) Shutdown(ctx context.Context) error {
 	var err error
 	s.closeOnce.Do(func() {
@@ -524,9 +577,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			}
 		}
 		s.conns.Wait()
-		s.w.Close()
+		err = errors.Join(err, s.st.Close())
 	})
-	<-s.w.Done()
 	return err
 }
 
@@ -578,7 +630,7 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, ch string) 
 	s.conns.Add(1)
 	s.connMu.Unlock()
 	defer s.conns.Done()
-	if err := s.openChannel(r.Context(), ch); err != nil {
+	if err := s.st.OpenChannel(r.Context(), ch, s.cfg.MaxChannels); err != nil {
 		status := http.StatusServiceUnavailable
 		if errors.Is(err, ErrChannelLimit) {
 			status = http.StatusInsufficientStorage
@@ -642,14 +694,12 @@ func (st *stream) run() (reason string) {
 		_ = st.conn.Close()
 		<-st.done
 	}()
-	s.mu.RLock()
-	head := s.heads[st.ch]
-	s.mu.RUnlock()
-	// The epoch is when the channel was created here: a relay whose data was
-	// wiped has other seqs under the same numbers, and says so by it.
-	var epoch int64
-	if err := s.db.Read.QueryRowContext(ctx, `SELECT created_at FROM relayws_channels WHERE channel = ?`, st.ch).Scan(&epoch); err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return "epoch: " + err.Error()
+	head := s.st.Head(st.ch)
+	// A relay whose data was wiped has other seqs under the same numbers,
+	// and says so by the epoch.
+	epoch, err := s.st.Epoch(ctx, st.ch)
+	if err != nil {
+		return err.Error()
 	}
 	hello := fmt.Appendf(nil, `{"hello":{"channel":%q,"after":%d,"head":%d,"epoch":%d}}`+"\n", st.ch, st.lastSent, head, epoch)
 	if err := st.write(hello); err != nil {
@@ -660,7 +710,7 @@ func (st *stream) run() (reason string) {
 	live := false
 	for {
 		if !live {
-			page, err := s.readAfter(ctx, st.ch, st.lastSent, replayPage, replayBytes)
+			page, err := s.st.ReadAfter(ctx, st.ch, st.lastSent, replayPage, replayBytes)
 			if err != nil {
 				select {
 				case <-s.stopConn:
@@ -739,7 +789,7 @@ func (st *stream) run() (reason string) {
 
 // sendLive writes the queued hooks after lastSent as one frame. It
 // returns false when they do not follow on from lastSent (the stream then
-// reads the hole from the database); st.err is set when the write failed.
+// reads the hole from the store); st.err is set when the write failed.
 func (st *stream) sendLive(sb *sub, q []item) bool {
 	st.buf.Reset()
 	contiguous := true
@@ -758,7 +808,7 @@ func (st *stream) sendLive(sb *sub, q []item) bool {
 	}
 	for _, it := range q {
 		if it.seq <= last {
-			continue // already replayed from the database
+			continue // already replayed from the store
 		}
 		if it.seq != last+1 {
 			contiguous = false
@@ -823,12 +873,10 @@ func (st *stream) read() {
 			Ack *int64 `json:"ack"`
 		}
 		if json.Unmarshal(msg, &m) == nil && m.Ack != nil && *m.Ack > 0 {
-			st.s.mu.RLock()
-			head := st.s.heads[st.ch]
-			st.s.mu.RUnlock()
-			st.s.recordAck(st.ch, st.client, min(*m.Ack, head))
+			seq := min(*m.Ack, st.s.st.Head(st.ch))
+			st.s.st.RecordAck(st.ch, st.client, seq)
 			if st.s.onAck != nil {
-				st.s.onAck(st.ch, st.client, min(*m.Ack, head))
+				st.s.onAck(st.ch, st.client, seq)
 			}
 		}
 	}

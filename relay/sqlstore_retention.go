@@ -54,7 +54,7 @@ func evictBytes(tx *sql.Tx, ch string, last, excess int64) (int64, error) {
 }
 
 // sweepAge evicts hooks older than their channel's MaxAge.
-func (s *Server) sweepAge() {
+func (s *sqlStore) sweepAge() {
 	if err := s.inTx(s.evictOld); err != nil {
 		s.logf("relay: retention: %v", err)
 		// evictOld counted bytes freed by a transaction that did not
@@ -66,7 +66,7 @@ func (s *Server) sweepAge() {
 }
 
 // evictOld deletes, in tx, every hook older than its channel's MaxAge.
-func (s *Server) evictOld(tx *sql.Tx) error {
+func (s *sqlStore) evictOld(tx *sql.Tx) error {
 	s.mu.RLock()
 	chans := make([]string, 0, len(s.heads))
 	for ch := range s.heads {
