@@ -84,6 +84,9 @@ func TestPanelGoldens(t *testing.T) {
 		// The subscriptions side: the log's chart has its own golden
 		// (TestOutboundChartGolden), and its time labels are local times.
 		oh := newOutboundHarnessAt(t, func() time.Time { return goldenAt })
+		// The subscriptions are read off the UI goroutine: the empty
+		// state's sentence comes once they are (CI drew it without).
+		oh.waitFor(t, "the empty subscriptions sentence", func() bool { return oh.p.subMsg.Visible() && oh.p.subMsg.Text != "" })
 		oh.do(func() {
 			d := test.NewWindow(oh.p.root.(*container.Split).Leading)
 			d.Resize(fyne.NewSize(420, 500))
