@@ -52,11 +52,13 @@
 // gancho_acks) so every instance sees them. The registry and tokens are
 // also watched into local maps, so IsOpen and ChannelToken answer without
 // a round trip (falling back to one on a miss). OpenChannel's limit is
-// exact under concurrency: a channel is admitted in the order of its
-// key's revision (the bucket stream's sequence, one total order for every
-// instance), and one whose rank is beyond the limit is removed again. A
-// process killed between the two steps can leave one channel over the
-// limit; a refused open can briefly be seen as open by IsOpen elsewhere.
+// never exceeded by concurrent opens: a channel is admitted in the order
+// of its key's revision (the bucket stream's sequence, one total order for
+// every instance), and one whose rank is beyond the limit is removed
+// again. Races can only err the other way (an open racing with one about
+// to be refused may be refused too). A process killed between the two
+// steps can leave one channel over the limit, one per such kill; a
+// refused open can be seen as open by IsOpen elsewhere until its removal.
 // Acknowledgements keep the highest seq per client by compare-and-set on
 // the key's revision.
 package jstream

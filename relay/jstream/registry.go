@@ -41,7 +41,10 @@ type registry struct {
 	mu     sync.RWMutex
 	open   map[string]bool
 	tokens map[string]string
-	stops  []func()
+	// floor holds, per channel OpenChannel refused, the revision of the
+	// key it removed: the watch may still bring that put, to be ignored.
+	floor map[string]uint64
+	stops []func()
 }
 
 func (r *registry) stop() {
@@ -76,19 +79,20 @@ func (s *Store) openBuckets(ctx context.Context) error {
 	if s.acks, err = mk(BucketAcks, "gancho relay: acknowledgements per channel and client"); err != nil {
 		return err
 	}
-	s.reg = &registry{open: map[string]bool{}, tokens: map[string]string{}}
-	if err := s.mirror(ctx, s.chans, func(key string, val []byte, del bool) {
+	s.reg = &registry{open: map[string]bool{}, tokens: map[string]string{}, floor: map[string]uint64{}}
+	if err := s.mirror(ctx, s.chans, func(key string, rev uint64, val []byte, del bool) {
 		s.reg.mu.Lock()
-		if del {
+		switch {
+		case del:
 			delete(s.reg.open, key)
-		} else {
+		case rev > s.reg.floor[key]: // not a put OpenChannel refused and removed
 			s.reg.open[key] = true
 		}
 		s.reg.mu.Unlock()
 	}); err != nil {
 		return err
 	}
-	return s.mirror(ctx, s.tokens, func(key string, val []byte, del bool) {
+	return s.mirror(ctx, s.tokens, func(key string, _ uint64, val []byte, del bool) {
 		s.reg.mu.Lock()
 		if del {
 			delete(s.reg.tokens, key)
@@ -101,7 +105,7 @@ func (s *Store) openBuckets(ctx context.Context) error {
 
 // mirror watches every key of kv, calls set for each current value and
 // update, and returns once the current values are in.
-func (s *Store) mirror(ctx context.Context, kv jetstream.KeyValue, set func(key string, val []byte, del bool)) error {
+func (s *Store) mirror(ctx context.Context, kv jetstream.KeyValue, set func(key string, rev uint64, val []byte, del bool)) error {
 	wctx, cancel := context.WithCancel(context.Background())
 	w, err := kv.WatchAll(wctx)
 	if err != nil {
@@ -121,7 +125,7 @@ func (s *Store) mirror(ctx context.Context, kv jetstream.KeyValue, set func(key 
 				}
 				continue
 			}
-			set(e.Key(), e.Value(), e.Operation() != jetstream.KeyValuePut)
+			set(e.Key(), e.Revision(), e.Value(), e.Operation() != jetstream.KeyValuePut)
 		}
 	}()
 	s.reg.stops = append(s.reg.stops, func() {
@@ -140,9 +144,10 @@ func (s *Store) mirror(ctx context.Context, kv jetstream.KeyValue, set func(key 
 // OpenChannel puts ch into the registry (idempotent: an open channel stays
 // open and is not counted twice). With maxChannels > 0, it refuses
 // (ErrTooManyChannels) a channel that would make more than maxChannels
-// open. The limit is exact across instances: channels are admitted in the
-// order of their registry key's revision, and a refused one is removed
-// again (see the package documentation). It does not make the channel's
+// open. Concurrent opens from any number of instances never exceed it:
+// channels are admitted in the order of their registry key's revision,
+// and a refused one is removed again (see the package documentation for
+// the bounds). It does not make the channel's
 // stream (EnsureChannel does). Safe for concurrent use.
 func (s *Store) OpenChannel(ctx context.Context, ch string, maxChannels int) error {
 	if err := s.ready(ch); err != nil {
@@ -210,7 +215,12 @@ func (s *Store) unopen(ch string, rev uint64) {
 	defer cancel()
 	if err := s.chans.Delete(ctx, ch, jetstream.LastRevision(rev)); err != nil {
 		s.logf("jstream: channel %s refused but still in the registry: %v", ch, err)
+		return
 	}
+	s.reg.mu.Lock()
+	s.reg.floor[ch] = rev
+	delete(s.reg.open, ch)
+	s.reg.mu.Unlock()
 }
 
 func (s *Store) setOpen(ch string) {
