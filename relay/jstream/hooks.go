@@ -232,25 +232,35 @@ func (s *Store) ReadAfter(ctx context.Context, ch string, after int64, limit, ma
 	out := make([]Hook, 0, min(pending, readMaxBatch))
 	bytes := 0
 	batch := min(pending, readFirstBatch)
+	retries := 0
 	for len(out) < pending && bytes < maxBytes {
-		mb, err := cons.FetchNoWait(batch)
-		if err != nil {
-			return out, fmt.Errorf("jstream: channel %s: read: %w", ch, err)
-		}
 		got := 0
-		for m := range mb.Messages() {
-			got++
-			h, err := hookOf(m)
-			if err != nil {
+		mb, err := cons.FetchNoWait(batch)
+		if err == nil {
+			for m := range mb.Messages() {
+				got++
+				h, err := hookOf(m)
+				if err != nil {
+					return out, fmt.Errorf("jstream: channel %s: read: %w", ch, err)
+				}
+				if len(out) >= pending || bytes >= maxBytes {
+					continue // fetched beyond the page: drop
+				}
+				out = append(out, h)
+				bytes += len(h.Rec)
+			}
+			err = mb.Error()
+		}
+		if got == 0 && errors.Is(err, nats.ErrNoResponders) && retries < readRetries {
+			// In a cluster, the new consumer's interest may not have
+			// reached this server yet.
+			retries++
+			if err := pause(ctx, time.Duration(retries)*20*time.Millisecond); err != nil {
 				return out, fmt.Errorf("jstream: channel %s: read: %w", ch, err)
 			}
-			if len(out) >= pending || bytes >= maxBytes {
-				continue // fetched beyond the page: drop
-			}
-			out = append(out, h)
-			bytes += len(h.Rec)
+			continue
 		}
-		if err := mb.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) {
+		if err != nil && !errors.Is(err, nats.ErrTimeout) {
 			return out, fmt.Errorf("jstream: channel %s: read: %w", ch, err)
 		}
 		if got == 0 {
@@ -268,6 +278,21 @@ func (s *Store) ReadAfter(ctx context.Context, ch string, after int64, limit, ma
 		batch = max(1, min(batch, readMaxBatch))
 	}
 	return out, nil
+}
+
+// readRetries bounds ReadAfter's retries of a fetch nobody answered.
+const readRetries = 25
+
+// pause waits d or until ctx ends.
+func pause(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // hookOf reads a hook out of a consumed message.
