@@ -41,6 +41,8 @@ bench: deps
 	$(GO) test -run '^$$' -bench 'BenchmarkFanOut' -benchtime 20x ./outbound/
 	$(GO) test -run '^$$' -bench 'BenchmarkRelayLatency' -benchtime 5000x ./relay/
 	$(GO) test -run '^$$' -bench 'BenchmarkRelayCatchUp' -benchtime 1x ./relay/
+	$(GO) test -run '^$$' -bench 'BenchmarkAppend$$|BenchmarkAppendCluster' -benchtime 20000x ./relay/jstream/
+	$(GO) test -run '^$$' -bench 'BenchmarkCatchUp' -benchtime 1x ./relay/jstream/
 	$(GO) test -run '^$$' -bench 'BenchmarkOpen1MiBJSON|BenchmarkHighlightSteps|BenchmarkFirstPaint|BenchmarkSearch1M|BenchmarkBulkExport1M|BenchmarkFind1MiB' -benchtime 3x ./ui/
 
 # Capture vs a no-op net/http handler vs tarampampam/webhook-tester, three
