@@ -99,15 +99,3 @@ func eventually(t testing.TB, within time.Duration, what string, cond func() boo
 		<-tick.C
 	}
 }
-
-func equalSeqs(a, b []int64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}

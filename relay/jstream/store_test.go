@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -16,7 +17,7 @@ func TestAppendReadAfter(t *testing.T) {
 	s := openEmbedded(t, t.TempDir())
 	ensure(t, s, "team-a", Retention{})
 	seqs := appendN(t, s, "team-a", "hook-", 50)
-	if !equalSeqs(seqs, span(1, 50)) {
+	if !slices.Equal(seqs, span(1, 50)) {
 		t.Fatalf("seqs = %v, want 1..50", seqs)
 	}
 	for _, tc := range []struct {
@@ -38,7 +39,7 @@ func TestAppendReadAfter(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := seqsOf(hs); !equalSeqs(got, tc.want) {
+			if got := seqsOf(hs); !slices.Equal(got, tc.want) {
 				t.Fatalf("seqs = %v, want %v", got, tc.want)
 			}
 			for _, h := range hs {
@@ -164,7 +165,7 @@ func TestRetention(t *testing.T) {
 				}
 				return
 			}
-			if !equalSeqs(seqsOf(hs), span(first, last)) {
+			if !slices.Equal(seqsOf(hs), span(first, last)) {
 				t.Fatalf("read %v, want %d..%d (a jump from 0)", seqsOf(hs), first, last)
 			}
 			// The seq keeps counting after the hole.
@@ -214,7 +215,7 @@ func TestRestartKeepsHooks(t *testing.T) {
 		t.Fatalf("Head after restart = %d, %d, %v; want 25, 1", last, first, err)
 	}
 	hs, err := s2.ReadAfter(testCtx(t), "keep", 0, 100, 1<<20)
-	if err != nil || !equalSeqs(seqsOf(hs), span(1, 25)) {
+	if err != nil || !slices.Equal(seqsOf(hs), span(1, 25)) {
 		t.Fatalf("read after restart = %v, %v", seqsOf(hs), err)
 	}
 	if !s2.IsOpen("keep") {
@@ -272,7 +273,7 @@ func TestWatch(t *testing.T) {
 			stop()
 			mu.Lock()
 			defer mu.Unlock()
-			if !equalSeqs(got, want) {
+			if !slices.Equal(got, want) {
 				t.Fatalf("watched %v, want %v", got, want)
 			}
 		})
