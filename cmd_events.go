@@ -55,7 +55,7 @@ func cmdEvents(args []string, stdout, stderr io.Writer) error {
 		if *seed != 0 {
 			g = events.NewGenerator(*seed)
 		}
-		p, err := g.Sample(ev.Name)
+		p, err := g.SampleAt(ev.Name, now())
 		if err != nil {
 			return err
 		}

@@ -97,7 +97,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 			if !ok {
 				return errors.New("--resign: " + tr.T("no signature verifier is saved for {{.Path}}; add one with gancho listen --verify SCHEME:SECRET", vars("Path", pathOf(cr.Target))))
 			}
-			if err := replay.Resign(&req, cfg, time.Now()); err != nil {
+			if err := replay.Resign(&req, cfg, now()); err != nil {
 				return fmt.Errorf("--resign: %w", err)
 			}
 			modified = true

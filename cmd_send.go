@@ -103,8 +103,8 @@ func cmdSend(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("send: %w", err)
 	}
 	var ids capture.IDGen
-	id := "msg_" + ids.New(time.Now())
-	a, req, err := outbound.Deliver(ctx, sender, s, id, ev.Name, payload, time.Now())
+	id := "msg_" + ids.New(now())
+	a, req, err := outbound.Deliver(ctx, sender, s, id, ev.Name, payload, now())
 	if err != nil {
 		return fmt.Errorf("send: %w", err)
 	}

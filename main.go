@@ -15,11 +15,17 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/i18n"
 	"github.com/gancho-app/gancho/internal/database"
 )
+
+// now is the commands' clock for what they stamp (samples, signatures,
+// ids). Tests replace it so no output depends on today's date; it is
+// read-only while commands run.
+var now = time.Now
 
 // commands are the lines of "gancho help": the syntax, never translated,
 // and what the command does, translated when printed.
