@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -15,6 +17,7 @@ import (
 	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/internal/database"
 	"github.com/gancho-app/gancho/relay"
+	"github.com/gancho-app/gancho/relay/jstream"
 	"github.com/gancho-app/gancho/rules"
 )
 
@@ -45,6 +48,15 @@ func cmdRelay(args []string, stdout, stderr io.Writer) error {
 	lf.register(fs)
 	var respond multiFlag
 	fs.Var(&respond, "respond", tr.T(`response rule, e.g. 'POST /** -> 200'; repeatable`))
+	natsURLs := fs.String("nats", "", tr.T("NATS cluster to keep hooks in, nats://host:4222[,nats://host2:4222…]; several relays may share it\n"+
+		"(default: an embedded JetStream in the data directory, on no port)"))
+	natsToken := fs.String("nats-token", "", tr.T("token for --nats (default $GANCHO_NATS_TOKEN)"))
+	natsUser := fs.String("nats-user", "", tr.T("user for --nats, with --nats-password (default $GANCHO_NATS_PASSWORD)"))
+	natsPassword := fs.String("nats-password", "", tr.T("password for --nats-user"))
+	natsCreds := fs.String("nats-creds", "", tr.T("credentials file (.creds) for --nats"))
+	natsNKey := fs.String("nats-nkey", "", tr.T("NKey seed file for --nats"))
+	replicas := fs.Int("replicas", 1, tr.T("copies of each channel's hooks in the --nats cluster (3 survives one server's loss)"))
+	natsListen := fs.String("nats-listen", "", tr.T("also let NATS clients reach the embedded server at host:port (e.g. 127.0.0.1:4222, for the nats tool)"))
 	pos, err := parseInterspersed(fs, args[1:])
 	if err != nil {
 		return err
@@ -103,17 +115,27 @@ func cmdRelay(args []string, stdout, stderr io.Writer) error {
 		}
 		pol.Respond = rules.NewSet(rs)
 	}
-	db, err := database.Open(c.data, database.Options{})
+	logf := func(f string, a ...any) { fmt.Fprintf(stderr, "gancho relay: "+f+"\n", a...) }
+	nc, err := natsConfig(c.data, *natsURLs, *natsToken, *natsUser, *natsPassword, *natsCreds, *natsNKey, *natsListen, *replicas)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	nc.Logf = logf
+	// A data directory the relay used before JetStream holds a database:
+	// its hooks are moved into JetStream once, at start.
+	var legacy *database.DB
+	if _, err := os.Stat(filepath.Join(dataDir(c.data), database.FileName)); err == nil {
+		if legacy, err = database.Open(c.data, database.Options{}); err != nil {
+			return err
+		}
+		defer legacy.Close()
+	}
 	ctx, stop := signalContext()
 	defer stop()
-	srv, err := relay.NewServer(ctx, db, relay.ServerConfig{Token: *token, MaxBody: mb, MaxChannels: *maxChannels,
+	srv, err := relay.NewServer(ctx, relay.ServerConfig{Token: *token, MaxBody: mb, MaxChannels: *maxChannels,
 		Channels: channels, ChannelTokens: chanTokens, Limits: lim,
 		Retention: relay.Retention{MaxCount: *keepCount, MaxBytes: kb, MaxAge: keepAge},
-		Logf:      func(f string, a ...any) { fmt.Fprintf(stderr, "gancho relay: "+f+"\n", a...) }})
+		NATS:      nc, Legacy: legacy, Logf: logf})
 	if err != nil {
 		if errors.Is(err, relay.ErrBadChannel) {
 			return fmt.Errorf("relay serve: --channel: %w", err)
@@ -135,7 +157,15 @@ func cmdRelay(args []string, stdout, stderr io.Writer) error {
 	if *cert != "" {
 		scheme = "https"
 	}
-	fmt.Fprintln(stdout, tr.T("Relay listening on {{.URL}} (data in {{.Dir}})", vars("URL", scheme+"://"+ln.Addr().String(), "Dir", db.Dir)))
+	fmt.Fprintln(stdout, tr.T("Relay listening on {{.URL}}", vars("URL", scheme+"://"+ln.Addr().String())))
+	if len(nc.URLs) > 0 {
+		fmt.Fprintln(stdout, "  "+tr.T("hooks kept in     the NATS cluster at {{.URLs}} ({{.Replicas}} replicas)", vars("URLs", strings.Join(nc.URLs, ", "), "Replicas", max(nc.Replicas, 1))))
+	} else {
+		fmt.Fprintln(stdout, "  "+tr.T("hooks kept in     an embedded JetStream in {{.Dir}}", vars("Dir", nc.Dir)))
+		if l := srv.NATSURL(); l != "" {
+			fmt.Fprintln(stdout, "  "+tr.T("NATS clients at   {{.URL}}", vars("URL", l)))
+		}
+	}
 	fmt.Fprintln(stdout, "  "+tr.T("senders post to   {{.URL}}", vars("URL", scheme+"://HOST/{channel}/any/path")))
 	fmt.Fprintln(stdout, "  "+tr.T("desktops connect  {{.Command}}", vars("Command", "gancho listen --relay "+scheme+"://HOST --channel {channel} --token …")))
 	fmt.Fprintln(stdout, "  "+tr.T("a channel takes hooks once a desktop has opened it")+openList(channels, chanTokens))
@@ -151,6 +181,69 @@ func cmdRelay(args []string, stdout, stderr io.Writer) error {
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return srv.Shutdown(sctx)
+}
+
+// dataDir is the --data directory, or the default one.
+func dataDir(flag string) string {
+	if flag != "" {
+		return flag
+	}
+	return database.DefaultDir()
+}
+
+// natsConfig is where relay serve keeps hooks: the cluster of --nats, or an
+// embedded JetStream in the data directory's nats folder.
+func natsConfig(data, urls, token, user, password, creds, nkey, listen string, replicas int) (jstream.Config, error) {
+	cfg := jstream.Config{Replicas: replicas, Listen: listen}
+	if token == "" {
+		token = os.Getenv("GANCHO_NATS_TOKEN") // not the flag default: -h would print it
+	}
+	if password == "" {
+		password = os.Getenv("GANCHO_NATS_PASSWORD")
+	}
+	if replicas < 1 || replicas > 5 {
+		return cfg, errors.New("relay serve: --replicas: " + tr.T("want 1 to 5 (JetStream's limit)"))
+	}
+	if urls == "" {
+		switch {
+		case token != "" || user != "" || creds != "" || nkey != "":
+			return cfg, errors.New("relay serve: " + tr.T("NATS credentials are for --nats: the embedded server needs none"))
+		case replicas > 1:
+			return cfg, errors.New("relay serve: --replicas: " + tr.T("the embedded server keeps one copy: give --nats with a cluster of at least that many servers"))
+		}
+		cfg.Dir = filepath.Join(dataDir(data), "nats")
+		return cfg, nil
+	}
+	if listen != "" {
+		return cfg, errors.New("relay serve: --nats-listen: " + tr.T("only the embedded server listens; with --nats, clients reach the cluster itself"))
+	}
+	for _, u := range strings.Split(urls, ",") {
+		u = strings.TrimSpace(u)
+		if u == "" {
+			continue
+		}
+		p, err := url.Parse(u)
+		if err != nil || p.Host == "" || (p.Scheme != "nats" && p.Scheme != "tls" && p.Scheme != "ws" && p.Scheme != "wss") {
+			return cfg, fmt.Errorf("relay serve: --nats %q: %s", u, tr.T("want nats://host:port (or tls://, ws://, wss://), comma-separated"))
+		}
+		cfg.URLs = append(cfg.URLs, u)
+	}
+	n := 0
+	for _, set := range []bool{token != "", user != "" || password != "", creds != "", nkey != ""} {
+		if set {
+			n++
+		}
+	}
+	switch {
+	case len(cfg.URLs) == 0:
+		return cfg, errors.New("relay serve: --nats: " + tr.T("give at least one nats://host:port"))
+	case n > 1:
+		return cfg, errors.New("relay serve: " + tr.T("give one kind of NATS credentials: --nats-token, --nats-user/--nats-password, --nats-creds or --nats-nkey"))
+	case (user == "") != (password == ""):
+		return cfg, errors.New("relay serve: " + tr.T("give both --nats-user and --nats-password"))
+	}
+	cfg.Token, cfg.User, cfg.Password, cfg.CredsFile, cfg.NKeySeedFile = token, user, password, creds, nkey
+	return cfg, nil
 }
 
 // parseChannelTokens reads --channel-token NAME=TOKEN values.

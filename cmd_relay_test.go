@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gancho-app/gancho/internal/database"
 	"github.com/gancho-app/gancho/relay"
+	"github.com/gancho-app/gancho/relay/jstream"
 )
 
 // lineChild is a gancho process whose stdout lines the test reads.
@@ -129,12 +129,8 @@ func TestRelayServeAndListen(t *testing.T) {
 // reached at all.
 func TestListenRelayFailures(t *testing.T) {
 	const token = "team-token-0123456789"
-	db, err := database.Open(t.TempDir(), database.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	srv, err := relay.NewServer(context.Background(), db, relay.ServerConfig{Token: token, Channels: []string{"team"}, MaxChannels: 1})
+	srv, err := relay.NewServer(context.Background(), relay.ServerConfig{Token: token, Channels: []string{"team"}, MaxChannels: 1,
+		NATS: jstream.Config{Dir: t.TempDir()}})
 	if err != nil {
 		t.Fatal(err)
 	}

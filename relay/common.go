@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/gancho-app/gancho/relay/jstream"
 )
 
 // Sentinel errors; check with errors.Is.
@@ -79,19 +81,11 @@ func loopbackHost(host string) bool {
 	return h == "localhost" || h == "127.0.0.1" || h == "::1"
 }
 
-// validChannel reports whether name matches [a-z0-9_-]{1,64} and is not
-// "_gancho", which is reserved for the relay's own endpoints.
+// validChannel reports whether name is a channel: a name the store takes
+// ([a-z0-9_-]{1,64}) other than "_gancho", which prefixes the relay's own
+// paths.
 func validChannel(name string) bool {
-	if len(name) == 0 || len(name) > 64 || name == "_gancho" {
-		return false
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
-			return false
-		}
-	}
-	return true
+	return name != "_gancho" && jstream.ValidChannel(name)
 }
 
 // validClientID reports whether id is usable as a client identifier.

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/gancho-app/gancho/tunnel"
 	"github.com/gancho-app/gancho/tunnel/tunneltest"
 )
@@ -79,6 +81,7 @@ func TestEndpointContract(t *testing.T) {
 		return &Endpoint{Client: Client{URL: url, Channel: "qa", Token: token, Store: newLocal(t).store}}
 	}
 	tunneltest.Run(t, tunneltest.Harness{
+		Leaks:   serverConsumerLeaks,
 		Online:  func(t *testing.T) tunnel.Opener { return endpoint(t, r.url, testToken) },
 		Failing: func(t *testing.T) tunnel.Opener { return endpoint(t, r.url, "wrong-token") },
 		Pending: func(t *testing.T) (tunnel.Opener, <-chan struct{}) {
@@ -123,4 +126,14 @@ func silentServer(t *testing.T) (addr string, accepted <-chan struct{}) {
 		mu.Unlock()
 	})
 	return ln.Addr().String(), ch
+}
+
+// serverConsumerLeaks are the goroutines of the embedded NATS server's
+// consumers, which the server ends a moment after a desktop's stream (its
+// consumer) is gone: the relay is still running during these checks.
+var serverConsumerLeaks = []goleak.Option{
+	goleak.IgnoreTopFunction("github.com/nats-io/nats-server/v2/server.(*consumer).processInboundNextMsgReqs"),
+	goleak.IgnoreTopFunction("github.com/nats-io/nats-server/v2/server.(*consumer).processInboundAcks"),
+	goleak.IgnoreTopFunction("github.com/nats-io/nats-server/v2/server.(*consumer).loopAndGatherMsgs"),
+	goleak.IgnoreTopFunction("github.com/nats-io/nats-server/v2/server.(*consumer).deleteNotActive"),
 }

@@ -8,6 +8,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -70,9 +72,29 @@ var testChannels = []string{"orders", "ch", "counted", "aged", "qa", "secure", "
 
 func startRelay(tb testing.TB, dir string, cfg ServerConfig) *relay {
 	tb.Helper()
+	if len(cfg.NATS.URLs) == 0 && cfg.NATS.Dir == "" {
+		cfg.NATS.Dir = filepath.Join(dir, "nats")
+	}
+	var db *database.DB
+	// As relay serve does: a database the SQLite relay left is migrated.
+	if _, err := os.Stat(filepath.Join(dir, database.FileName)); err == nil {
+		db = openDB(tb, dir)
+		cfg.Legacy = db
+	}
+	return startRelayWith(tb, db, cfg, func(cfg ServerConfig) (*Server, error) {
+		return NewServer(context.Background(), cfg)
+	})
+}
+
+// startSQLRelay is a relay on the SQLite store it had before JetStream,
+// for the side-by-side benchmark.
+func startSQLRelay(tb testing.TB, dir string, cfg ServerConfig) *relay {
+	tb.Helper()
 	db := openDB(tb, dir)
 	return startRelayWith(tb, db, cfg, func(cfg ServerConfig) (*Server, error) {
-		return NewServer(context.Background(), db, cfg)
+		return newServer(cfg, func(cfg ServerConfig, onCommit commitFunc) (hookStore, error) {
+			return openSQLStore(context.Background(), db, cfg, onCommit)
+		})
 	})
 }
 
@@ -235,7 +257,21 @@ func listen(tb testing.TB) net.Listener {
 }
 
 // sql is the relay's SQLite store, for tests that reach into it.
-func (r *relay) sql() *sqlStore { return r.srv.st.(*sqlStore) }
+// eventually waits until cond holds, checking every 20 ms, for at most d:
+// for states the relay reaches on its own clock (JetStream's age
+// retention), not for events a test could be told of.
+func eventually(tb testing.TB, d time.Duration, what string, cond func() bool) {
+	tb.Helper()
+	deadline := time.Now().Add(d)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		if time.Now().After(deadline) {
+			tb.Fatalf("timed out after %v waiting for %s", d, what)
+		}
+		<-tick.C
+	}
+}
 
 // testStores are the stores the server's store-agnostic tests run on: the
 // SQLite one it ships with, and memStore, which proves the server needs
@@ -244,7 +280,7 @@ var testStores = []struct {
 	name  string
 	start func(tb testing.TB, cfg ServerConfig) *relay
 }{
-	{"sqlite", func(tb testing.TB, cfg ServerConfig) *relay { return startRelay(tb, tb.TempDir(), cfg) }},
+	{"jetstream", func(tb testing.TB, cfg ServerConfig) *relay { return startRelay(tb, tb.TempDir(), cfg) }},
 	{"memory", startMemRelay},
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/internal/nettest"
+	"github.com/gancho-app/gancho/relay/jstream"
 )
 
 // TestRelayHeadOnlyFlood: the relay shares the capture server's limits:
@@ -65,9 +66,8 @@ func TestRelayOverLimitEndsWithFIN(t *testing.T) {
 		{"tls", certFile, keyFile},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			db := openDB(t, t.TempDir())
-			defer db.Close()
-			s, err := NewServer(context.Background(), db, ServerConfig{Token: testToken, MaxBody: 1 << 10, Channels: testChannels, Logf: t.Logf})
+			s, err := NewServer(context.Background(), ServerConfig{Token: testToken, MaxBody: 1 << 10, Channels: testChannels, Logf: t.Logf,
+				NATS: jstream.Config{Dir: t.TempDir()}})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -102,14 +102,20 @@ func (m *memStore) ReadAfter(ctx context.Context, ch string, after int64, limit,
 	return out, nil
 }
 
-func (m *memStore) Head(ch string) int64 {
+func (m *memStore) Head(_ context.Context, ch string) (int64, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if c := m.chans[ch]; c != nil {
-		return c.head
+		return c.head, nil
 	}
-	return 0
+	return 0, nil
 }
+
+// Follow implements hookStore: every append is already told.
+func (m *memStore) Follow(context.Context, string) (func(), error) { return func() {}, nil }
+
+// ChannelToken implements hookStore: tokens are the configuration's only.
+func (m *memStore) ChannelToken(string) (string, bool) { return "", false }
 
 func (m *memStore) Epoch(ctx context.Context, ch string) (int64, error) {
 	m.mu.Lock()

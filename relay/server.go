@@ -13,12 +13,14 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
 
 	"github.com/gancho-app/gancho/capture"
 	"github.com/gancho-app/gancho/internal/database"
+	"github.com/gancho-app/gancho/relay/jstream"
 )
 
 // Paths the relay serves besides channels.
@@ -106,19 +108,30 @@ type ServerConfig struct {
 	// Logf reports background errors (nil means log.Printf).
 	Logf func(format string, args ...any)
 
+	// NATS says where hooks, channels and acknowledgements are kept: an
+	// embedded JetStream in NATS.Dir (required then) when NATS.URLs is
+	// empty, else an existing NATS cluster that other instances may share.
+	NATS jstream.Config
+	// Legacy, when set, is a database written by the relay before it kept
+	// hooks in JetStream (its relayws_ tables): its channels, hooks (with
+	// their seqs and epochs) and acknowledgements are moved into JetStream
+	// at start, then deleted from it, so this happens once. It stays the
+	// caller's to close.
+	Legacy *database.DB
+
 	clock func() time.Time // tests: the time retention sees
 }
 
-// hookStore keeps hooks, channels and acknowledgements: everything the
-// relay stores goes through it, so the store underneath can change (the
-// SQLite one, sqlStore, today) while the HTTP and stream code stays. Per
-// channel, seqs are 1, 2, 3, … with holes only where retention evicted
-// hooks. Safe for concurrent use.
+// hookStore keeps hooks, channels, channel tokens and acknowledgements:
+// everything the relay stores goes through it, so the HTTP and stream code
+// does not know what is underneath (JetStream, jsStore; an in-memory store
+// in tests). Per channel, seqs are 1, 2, 3, … with holes only where
+// retention evicted hooks. Safe for concurrent use.
 //
-// A store is built with a commitFunc: it calls it with every hook it
-// commits, before Append returns for it, so live streams hear of hooks
-// as soon as they are durable (on a shared store, hooks accepted by other
-// instances too).
+// A store is built with a commitFunc and tells it of every hook stored by
+// any instance sharing the storage, in seq order, at least for the
+// channels being followed (Follow): this is how live streams hear of new
+// hooks. It may do so after Append has returned.
 type hookStore interface {
 	// Append stores rec (a capture.Record's JSON) as ch's next hook and
 	// returns its seq once it is durable. A retry with the same id may
@@ -128,8 +141,11 @@ type hookStore interface {
 	// order, stopping once maxBytes of records are read (a hook bigger
 	// than maxBytes still comes, alone: the replay must move on).
 	ReadAfter(ctx context.Context, ch string, after int64, limit, maxBytes int) ([]storedHook, error)
-	// Head is ch's newest seq (0: none).
-	Head(ch string) int64
+	// Follow makes the store tell the commitFunc of ch's new hooks until
+	// stop is called; calls nest (one stop per Follow).
+	Follow(ctx context.Context, ch string) (stop func(), err error)
+	// Head is ch's newest seq (0: none), as stored now.
+	Head(ctx context.Context, ch string) (int64, error)
 	// Epoch identifies ch's current incarnation: a relay whose data was
 	// wiped numbers other hooks with the same seqs, and says so by it.
 	Epoch(ctx context.Context, ch string) (int64, error)
@@ -139,8 +155,11 @@ type hookStore interface {
 	OpenChannel(ctx context.Context, ch string, maxChannels int) error
 	// IsOpen reports whether ch takes hooks.
 	IsOpen(ch string) bool
+	// ChannelToken is ch's own token, if it has one (ServerConfig's
+	// ChannelTokens of this instance or of any other sharing the store).
+	ChannelToken(ch string) (token string, ok bool)
 	// SetRetention sets ch's retention (defaults applied), from the next
-	// commit on (age: the next sweep).
+	// commit on.
 	SetRetention(ch string, r Retention)
 	// RecordAck notes that client has applied ch up to seq; it may be
 	// persisted later, but before Close returns.
@@ -152,9 +171,9 @@ type hookStore interface {
 	Close() error
 }
 
-// commitFunc is told of committed hooks of ch, in seq order. Calls for one
+// commitFunc is told of stored hooks of ch, in seq order. Calls for one
 // channel come one at a time; it must not block (it runs on the store's
-// commit path).
+// delivery path).
 type commitFunc func(ch string, hooks []storedHook)
 
 // storedHook is one hook as stored: its seq and capture.Record JSON.
@@ -204,12 +223,17 @@ type Server struct {
 	onAck func(channel, client string, seq int64)
 }
 
-// NewServer stores the relay in db: it migrates the relay tables (owner
-// "relayws") and starts their writer. db stays the caller's: Close does not
-// close it.
-func NewServer(ctx context.Context, db *database.DB, cfg ServerConfig) (*Server, error) {
+// NewServer opens the relay's storage, cfg.NATS: by default an embedded
+// JetStream in cfg.NATS.Dir (in-process, no port), else the NATS cluster
+// at cfg.NATS.URLs, shared with other instances. It first moves
+// cfg.Legacy's hooks into it, if given. Close stops the embedded server
+// and releases its directory.
+func NewServer(ctx context.Context, cfg ServerConfig) (*Server, error) {
+	if len(cfg.NATS.URLs) == 0 && cfg.NATS.Dir == "" {
+		return nil, errors.New("relay: no storage: give a data directory (--data) or a NATS cluster (--nats)")
+	}
 	return newServer(cfg, func(cfg ServerConfig, onCommit commitFunc) (hookStore, error) {
-		return openSQLStore(ctx, db, cfg, onCommit)
+		return openJSStore(ctx, cfg, onCommit)
 	})
 }
 
@@ -301,6 +325,15 @@ func (c ServerConfig) configured() []string {
 		out = append(out, ch)
 	}
 	return out
+}
+
+// NATSURL is where NATS clients reach the embedded server when
+// ServerConfig.NATS.Listen asked for a port ("" otherwise).
+func (s *Server) NATSURL() string {
+	if js, ok := s.st.(*jsStore); ok && len(s.cfg.NATS.URLs) == 0 && s.cfg.NATS.Listen != "" {
+		return js.js.ClientURL()
+	}
+	return ""
 }
 
 // Channels lists every channel with its counters, sorted by name.
@@ -472,6 +505,9 @@ func (s *Server) handler(ch string) (*capture.Handler, error) {
 // tokenFor is the token that opens ch's stream ("" when none does).
 func (s *Server) tokenFor(ch string) string {
 	if t, ok := s.cfg.ChannelTokens[ch]; ok {
+		return t
+	}
+	if t, ok := s.st.ChannelToken(ch); ok {
 		return t
 	}
 	return s.cfg.Token
@@ -659,6 +695,7 @@ type stream struct {
 	ch       string
 	client   string
 	lastSent int64
+	sent     atomic.Int64  // lastSent, for the reader (acks beyond it are clamped)
 	done     chan struct{} // closed when the reader stops
 	buf      bytes.Buffer
 	err      string // why a write failed
@@ -694,7 +731,20 @@ func (st *stream) run() (reason string) {
 		_ = st.conn.Close()
 		<-st.done
 	}()
-	head := s.st.Head(st.ch)
+	// Live hooks reach sb only while the store follows the channel: from
+	// before the backlog is read, so none falls between the two.
+	unfollow, err := s.st.Follow(ctx, st.ch)
+	if err != nil {
+		closeWith(st.conn, websocket.CloseInternalServerErr, "relay storage error", s.cfg.WriteWait)
+		return err.Error()
+	}
+	defer unfollow()
+	st.sent.Store(st.lastSent)
+	head, err := s.st.Head(ctx, st.ch)
+	if err != nil {
+		closeWith(st.conn, websocket.CloseInternalServerErr, "relay storage error", s.cfg.WriteWait)
+		return err.Error()
+	}
 	// A relay whose data was wiped has other seqs under the same numbers,
 	// and says so by the epoch.
 	epoch, err := s.st.Epoch(ctx, st.ch)
@@ -739,6 +789,7 @@ func (st *stream) run() (reason string) {
 					return "write: " + err.Error()
 				}
 				st.lastSent = page[len(page)-1].seq
+				st.sent.Store(st.lastSent)
 			} else if q, ok := sb.goLive(); ok {
 				live = true
 				if !st.sendLive(sb, q) {
@@ -803,6 +854,7 @@ func (st *stream) sendLive(sb *sub, q []item) bool {
 			return false
 		}
 		st.lastSent = last
+		st.sent.Store(last)
 		st.buf.Reset()
 		return true
 	}
@@ -873,7 +925,7 @@ func (st *stream) read() {
 			Ack *int64 `json:"ack"`
 		}
 		if json.Unmarshal(msg, &m) == nil && m.Ack != nil && *m.Ack > 0 {
-			seq := min(*m.Ack, st.s.st.Head(st.ch))
+			seq := min(*m.Ack, st.sent.Load()) // nothing beyond what it was sent
 			st.s.st.RecordAck(st.ch, st.client, seq)
 			if st.s.onAck != nil {
 				st.s.onAck(st.ch, st.client, seq)

@@ -214,10 +214,16 @@ func (s *sqlStore) commitAppends(batch []*op) error {
 }
 
 // Head implements hookStore.
-func (s *sqlStore) Head(ch string) int64 {
+// Follow implements hookStore: every commit is already told.
+func (s *sqlStore) Follow(context.Context, string) (func(), error) { return func() {}, nil }
+
+// ChannelToken implements hookStore: tokens are the configuration's only.
+func (s *sqlStore) ChannelToken(string) (string, bool) { return "", false }
+
+func (s *sqlStore) Head(_ context.Context, ch string) (int64, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return s.heads[ch]
+	return s.heads[ch], nil
 }
 
 // IsOpen implements hookStore.
@@ -388,8 +394,8 @@ func (s *sqlStore) load(ctx context.Context, configured []string) error {
 	return rows.Err()
 }
 
-// legacyShown is how many closed legacy channels warnLegacy names.
-const legacyShown = 10
+// sqlLegacyShown is how many closed legacy channels warnLegacy names.
+const sqlLegacyShown = 10
 
 // warnLegacy logs, once at start, the channels that hooks created before
 // hooks stopped creating channels and that no desktop ever acknowledged:
@@ -414,7 +420,7 @@ func (s *sqlStore) warnLegacy(ctx context.Context) error {
 		if err := rows.Scan(&ch, &n); err != nil {
 			return fmt.Errorf("open relay: %w", err)
 		}
-		if total++; total <= legacyShown {
+		if total++; total <= sqlLegacyShown {
 			names = append(names, fmt.Sprintf("%s (%d)", ch, n))
 		}
 	}
@@ -425,7 +431,7 @@ func (s *sqlStore) warnLegacy(ctx context.Context) error {
 		return nil
 	}
 	more := ""
-	if total > legacyShown {
+	if total > sqlLegacyShown {
 		more = ", …"
 	}
 	s.logf("upgrade: closed until a desktop connects to them (their senders get 404): %s with hooks from "+

@@ -16,6 +16,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/gancho-app/gancho/relay/jstream"
 )
 
 // selfSigned writes a certificate for 127.0.0.1 and returns its files
@@ -56,9 +58,8 @@ func selfSigned(t *testing.T) (certFile, keyFile string, pool *x509.CertPool) {
 // work through it.
 func TestRelayTLS(t *testing.T) {
 	certFile, keyFile, pool := selfSigned(t)
-	db := openDB(t, t.TempDir())
-	defer db.Close()
-	s, err := NewServer(context.Background(), db, ServerConfig{Token: testToken, Channels: []string{"secure"}, Logf: t.Logf})
+	s, err := NewServer(context.Background(), ServerConfig{Token: testToken, Channels: []string{"secure"}, Logf: t.Logf,
+		NATS: jstream.Config{Dir: t.TempDir()}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"sync"
 	"time"
@@ -75,24 +76,164 @@ func (s *Store) streamConfig(ch string, r Retention) jetstream.StreamConfig {
 	return cfg
 }
 
+// MetaEpoch is the stream metadata key that carries a channel's epoch when
+// it is not the stream's creation time: a channel imported from another
+// store keeps the epoch its desktops already know.
+const MetaEpoch = "gancho_epoch"
+
+// MetaMinBytes is the stream metadata key holding the least MaxBytes a
+// channel keeps whatever its retention says: the size of its largest hook
+// (see KeepAtLeast).
+const MetaMinBytes = "gancho_min_bytes"
+
+// KeepAtLeast raises channel ch's byte bound to at least n, now and in
+// every later EnsureChannel or SetRetention: with DiscardOld, JetStream
+// stores a message bigger than MaxBytes and then evicts it with the rest,
+// so a hook must never be bigger than its stream's bound. Safe for
+// concurrent use.
+func (s *Store) KeepAtLeast(ctx context.Context, ch string, n int64) error {
+	if err := s.ready(ch); err != nil {
+		return err
+	}
+	st, err := s.js.Stream(ctx, StreamName(ch))
+	if err != nil {
+		return fmt.Errorf("jstream: channel %s: keep %d bytes: %w", ch, n, noChannel(err))
+	}
+	cfg := st.CachedInfo().Config
+	if minBytes(cfg) >= n && (cfg.MaxBytes < 0 || cfg.MaxBytes >= n) {
+		return nil
+	}
+	cfg.Metadata = maps.Clone(cfg.Metadata)
+	if cfg.Metadata == nil {
+		cfg.Metadata = map[string]string{}
+	}
+	cfg.Metadata[MetaMinBytes] = strconv.FormatInt(max(n, minBytes(cfg)), 10)
+	if cfg.MaxBytes >= 0 && cfg.MaxBytes < n {
+		cfg.MaxBytes = n
+	}
+	if _, err := s.js.UpdateStream(ctx, cfg); err != nil {
+		return fmt.Errorf("jstream: channel %s: keep %d bytes: %w", ch, n, noChannel(err))
+	}
+	return nil
+}
+
+// minBytes is the stream's MetaMinBytes (0: none).
+func minBytes(cfg jetstream.StreamConfig) int64 {
+	n, _ := strconv.ParseInt(cfg.Metadata[MetaMinBytes], 10, 64)
+	return n
+}
+
+// MsgOverhead bounds what a hook's message adds to its record in the
+// stream's byte count (subject, headers, framing).
+const MsgOverhead = 1024
+
 // EnsureChannel creates channel ch's stream, or updates its retention to r
 // if it exists, and returns the channel's epoch: the stream's creation
-// time in Unix nanoseconds, the same across restarts and on every
-// instance, new only when the stream was lost (a wiped store). Safe for
-// concurrent use, also from several instances at once.
+// time in Unix nanoseconds (or the epoch ImportChannel gave it), the same
+// across restarts and on every instance, new only when the stream was lost
+// (a wiped store). Safe for concurrent use, also from several instances at
+// once.
 func (s *Store) EnsureChannel(ctx context.Context, ch string, r Retention) (epoch int64, err error) {
 	if err := s.ready(ch); err != nil {
 		return 0, err
 	}
-	st, err := s.js.CreateOrUpdateStream(ctx, s.streamConfig(ch, r))
-	if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
-		// Two instances created it at once: the other won; update it.
-		st, err = s.js.UpdateStream(ctx, s.streamConfig(ch, r))
+	cfg := s.streamConfig(ch, r)
+	info, err := s.update(ctx, cfg)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		var st jetstream.Stream
+		st, err = s.js.CreateStream(ctx, cfg)
+		if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+			// Two instances created it at once: the other won; update it.
+			info, err = s.update(ctx, cfg)
+		} else if err == nil {
+			info = st.CachedInfo()
+		}
 	}
 	if err != nil {
 		return 0, fmt.Errorf("jstream: channel %s: create stream: %w%s", ch, err, replicasHint(err, s.cfg.Replicas))
 	}
-	return st.CachedInfo().Created.UnixNano(), nil
+	return epochOf(info), nil
+}
+
+// update applies cfg's limits to an existing stream, keeping what only
+// the stream knows (its metadata and first sequence).
+func (s *Store) update(ctx context.Context, cfg jetstream.StreamConfig) (*jetstream.StreamInfo, error) {
+	st, err := s.js.Stream(ctx, cfg.Name)
+	if err != nil {
+		return nil, err
+	}
+	cur := st.CachedInfo()
+	cfg.Metadata, cfg.FirstSeq = cur.Config.Metadata, cur.Config.FirstSeq
+	if m := minBytes(cur.Config); cfg.MaxBytes >= 0 && cfg.MaxBytes < m {
+		cfg.MaxBytes = m // the channel's largest hook stays
+	}
+	st, err = s.js.UpdateStream(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return st.CachedInfo(), nil
+}
+
+// epochOf is a channel's epoch from its stream's info.
+func epochOf(info *jetstream.StreamInfo) int64 {
+	if v, ok := info.Config.Metadata[MetaEpoch]; ok {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			return n
+		}
+	}
+	return info.Created.UnixNano()
+}
+
+// Epoch returns channel ch's epoch (see EnsureChannel) without changing
+// its stream (ErrNoChannel when it has none). Safe for concurrent use.
+func (s *Store) Epoch(ctx context.Context, ch string) (int64, error) {
+	if err := s.ready(ch); err != nil {
+		return 0, err
+	}
+	st, err := s.js.Stream(ctx, StreamName(ch))
+	if err != nil {
+		return 0, fmt.Errorf("jstream: channel %s: epoch: %w", ch, noChannel(err))
+	}
+	return epochOf(st.CachedInfo()), nil
+}
+
+// ImportChannel creates channel ch's stream for hooks moved from another
+// store: its first hook will get seq first (1 or more) and the channel
+// keeps epoch (0: the stream's creation time), so desktops that knew the
+// old store resume where they were. It fails if the stream exists. Safe
+// for concurrent use.
+func (s *Store) ImportChannel(ctx context.Context, ch string, r Retention, first, epoch int64) error {
+	if err := s.ready(ch); err != nil {
+		return err
+	}
+	cfg := s.streamConfig(ch, r)
+	if first > 1 {
+		cfg.FirstSeq = uint64(first)
+	}
+	if epoch != 0 {
+		cfg.Metadata = map[string]string{MetaEpoch: strconv.FormatInt(epoch, 10)}
+	}
+	if _, err := s.js.CreateStream(ctx, cfg); err != nil {
+		return fmt.Errorf("jstream: channel %s: import: %w%s", ch, err, replicasHint(err, s.cfg.Replicas))
+	}
+	return nil
+}
+
+// Remove deletes hook seq of channel ch, leaving a hole in its seqs (an
+// import uses it to keep the holes the old store had). Safe for
+// concurrent use.
+func (s *Store) Remove(ctx context.Context, ch string, seq int64) error {
+	if err := s.ready(ch); err != nil {
+		return err
+	}
+	st, err := s.js.Stream(ctx, StreamName(ch))
+	if err == nil {
+		err = st.DeleteMsg(ctx, uint64(seq))
+	}
+	if err != nil {
+		return fmt.Errorf("jstream: channel %s: remove %d: %w", ch, seq, noChannel(err))
+	}
+	return nil
 }
 
 // JetStream API error codes the client package does not name.
@@ -118,7 +259,7 @@ func (s *Store) SetRetention(ctx context.Context, ch string, r Retention) error 
 	if err := s.ready(ch); err != nil {
 		return err
 	}
-	if _, err := s.js.UpdateStream(ctx, s.streamConfig(ch, r)); err != nil {
+	if _, err := s.update(ctx, s.streamConfig(ch, r)); err != nil {
 		return fmt.Errorf("jstream: channel %s: set retention: %w", ch, noChannel(err))
 	}
 	return nil

@@ -427,7 +427,7 @@ func (s *Store) Channels(ctx context.Context) ([]ChannelInfo, error) {
 	lister := s.js.ListStreams(ctx, jetstream.WithStreamListSubject("gancho.hook.>"))
 	for info := range lister.Info() {
 		name, ok := strings.CutPrefix(info.Config.Name, "GANCHO_HOOKS_")
-		if !ok || !validChannel(name) {
+		if !ok || !ValidChannel(name) {
 			continue
 		}
 		c := get(name)

@@ -372,8 +372,9 @@ func (l serverLog) Errorf(format string, v ...any) { l.logf("nats: error: "+form
 func (l serverLog) Debugf(string, ...any)          {}
 func (l serverLog) Tracef(string, ...any)          {}
 
-// validChannel reports whether name matches [a-z0-9_-]{1,64}.
-func validChannel(name string) bool {
+// ValidChannel reports whether name matches [a-z0-9_-]{1,64}, the channel
+// names a Store takes. A pure function, safe from any goroutine.
+func ValidChannel(name string) bool {
 	if len(name) == 0 || len(name) > 64 {
 		return false
 	}
@@ -387,7 +388,7 @@ func validChannel(name string) bool {
 }
 
 func checkChannel(ch string) error {
-	if !validChannel(ch) {
+	if !ValidChannel(ch) {
 		return fmt.Errorf("jstream: channel %q: %w", ch, ErrBadChannel)
 	}
 	return nil
