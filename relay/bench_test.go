@@ -1,7 +1,9 @@
 package relay
 
-// Benchmarks of the relay on loopback:
+// Benchmarks of the relay on loopback, each on every store of
+// benchStores, side by side in one run:
 //
+//	go test -run '^$' -bench BenchmarkRelayAccept -benchtime 20000x ./relay/
 //	go test -run '^$' -bench BenchmarkRelayLatency -benchtime 5000x ./relay/
 //	go test -run '^$' -bench BenchmarkRelayCatchUp -benchtime 1x ./relay/
 //
@@ -30,18 +32,67 @@ func hookBody(i int) []byte {
 		`"amount":"12500.00","currency":"BRL","notes":"Follow-up scheduled for next week with the purchasing team."}}`, i, 100000+i)
 }
 
+// benchStores are the relays the benchmarks compare.
+var benchStores = []struct {
+	name  string
+	start func(b *testing.B, cfg ServerConfig) *relay
+}{
+	{"jetstream", func(b *testing.B, cfg ServerConfig) *relay { return startRelay(b, b.TempDir(), cfg) }},
+	{"sqlite", func(b *testing.B, cfg ServerConfig) *relay { return startSQLRelay(b, b.TempDir(), cfg) }},
+}
+
+// BenchmarkRelayAccept measures hooks/s one relay accepts: 64 senders post
+// b.N hooks as fast as they are answered.
+func BenchmarkRelayAccept(b *testing.B) {
+	for _, st := range benchStores {
+		b.Run(st.name, func(b *testing.B) {
+			r := st.start(b, ServerConfig{Retention: Retention{MaxCount: -1, MaxAge: -1}})
+			var next atomic.Int64
+			var wg sync.WaitGroup
+			b.ResetTimer()
+			t0 := time.Now()
+			for range 64 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for {
+						i := int(next.Add(1) - 1)
+						if i >= b.N {
+							return
+						}
+						r.post(b, "/bench/hook", hookBody(i))
+					}
+				}()
+			}
+			wg.Wait()
+			b.StopTimer()
+			b.ReportMetric(float64(b.N)/time.Since(t0).Seconds(), "hooks/s")
+		})
+	}
+}
+
 // BenchmarkRelayLatency measures capture-to-desktop latency: from the
 // moment a sender starts its POST to the relay until the hook is committed
 // in the desktop's store (its Added event), at 500 hooks/s. b.N hooks are
 // sent.
 func BenchmarkRelayLatency(b *testing.B) {
-	r := startRelay(b, b.TempDir(), ServerConfig{})
+	for _, st := range benchStores {
+		b.Run(st.name, func(b *testing.B) { benchLatency(b, st.start(b, ServerConfig{}), nil) })
+	}
+}
+
+// benchLatency is BenchmarkRelayLatency on r; the desktop connects to
+// desk if given (another instance sharing r's store), else to r.
+func benchLatency(b *testing.B, r, desk *relay) {
+	if desk == nil {
+		desk = r
+	}
 	ls := newLocal(b)
 	events, unsub := ls.store.Subscribe(context.Background())
 	defer unsub()
 	online := make(chan struct{})
 	var once sync.Once
-	stop := runClient(context.Background(), &Client{URL: r.url, Channel: "bench", Token: testToken, Store: ls.store, DB: ls.db,
+	stop := runClient(context.Background(), &Client{URL: desk.url, Channel: "bench", Token: testToken, Store: ls.store, DB: ls.db,
 		State: func(s ClientState) {
 			if s.Kind == Online {
 				once.Do(func() { close(online) })
@@ -110,8 +161,15 @@ func BenchmarkRelayLatency(b *testing.B) {
 // BenchmarkRelayCatchUp measures a desktop catching up a 100,000-hook
 // backlog: from Run until the last hook is committed in its store.
 func BenchmarkRelayCatchUp(b *testing.B) {
+	for _, st := range benchStores {
+		b.Run(st.name, func(b *testing.B) {
+			benchCatchUp(b, st.start(b, ServerConfig{Retention: Retention{MaxCount: -1, MaxAge: -1}}))
+		})
+	}
+}
+
+func benchCatchUp(b *testing.B, r *relay) {
 	const backlog = 100_000
-	r := startRelay(b, b.TempDir(), ServerConfig{Retention: Retention{MaxCount: -1, MaxAge: -1}})
 	t0 := time.Now()
 	var ids capture.IDGen
 	app := channelAppender{s: r.srv, ch: "bench"}

@@ -97,4 +97,16 @@
 // count against the limit, their hooks stay until retention evicts them
 // (a desktop opening the channel still receives them), and the channel is
 // forgotten once its last hook is gone.
+//
+// # Storage
+//
+// The Server keeps hooks, channels, channel tokens and acknowledgements in
+// NATS JetStream through package jstream (jsStore): an embedded server in
+// ServerConfig.NATS.Dir by default, or a NATS cluster shared by several
+// Server instances, each accepting hooks for any channel and serving any
+// desktop's stream. Retention is each channel's stream limits; a hook
+// bigger than MaxBytes raises its channel's byte limit to its size, so it
+// is kept. A data directory the relay kept in SQLite before JetStream is
+// moved into it once, at start (ServerConfig.Legacy), keeping each
+// channel's seqs and epoch.
 package relay
