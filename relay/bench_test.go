@@ -11,6 +11,7 @@ package relay
 // backlog caught up in ≤ 10 s.
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -202,6 +203,22 @@ func benchCatchUp(b *testing.B, r *relay) {
 	}
 	wg.Wait()
 	b.Logf("backlog of %d stored in %v", backlog, time.Since(t0))
+	// The relay's part alone: a raw stream reader that only counts hooks.
+	rs := time.Now()
+	conn, _, err := dialStream(r.url, "bench", testToken, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for got := 0; got < backlog; {
+		_ = conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+		_, msg, err := conn.ReadMessage()
+		if err != nil {
+			b.Fatalf("raw read after %d hooks: %v", got, err)
+		}
+		got += bytes.Count(msg, []byte(`{"seq":`))
+	}
+	_ = conn.Close()
+	relaySide := time.Since(rs)
 	b.ResetTimer()
 	var total time.Duration
 	for range b.N {
@@ -228,5 +245,6 @@ func benchCatchUp(b *testing.B, r *relay) {
 	}
 	sec := total.Seconds() / float64(b.N)
 	b.ReportMetric(sec, "s/catchup")
+	b.ReportMetric(relaySide.Seconds(), "s/relay-side")
 	b.ReportMetric(backlog/sec, "hooks/s")
 }
