@@ -39,7 +39,6 @@ var benchStores = []struct {
 	start func(b *testing.B, cfg ServerConfig) *relay
 }{
 	{"jetstream", func(b *testing.B, cfg ServerConfig) *relay { return startRelay(b, b.TempDir(), cfg) }},
-	{"sqlite", func(b *testing.B, cfg ServerConfig) *relay { return startSQLRelay(b, b.TempDir(), cfg) }},
 }
 
 // BenchmarkRelayAccept measures hooks/s one relay accepts: 64 senders post

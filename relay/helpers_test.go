@@ -86,18 +86,6 @@ func startRelay(tb testing.TB, dir string, cfg ServerConfig) *relay {
 	})
 }
 
-// startSQLRelay is a relay on the SQLite store it had before JetStream,
-// for the side-by-side benchmark.
-func startSQLRelay(tb testing.TB, dir string, cfg ServerConfig) *relay {
-	tb.Helper()
-	db := openDB(tb, dir)
-	return startRelayWith(tb, db, cfg, func(cfg ServerConfig) (*Server, error) {
-		return newServer(cfg, func(cfg ServerConfig, onCommit commitFunc) (hookStore, error) {
-			return openSQLStore(context.Background(), db, cfg, onCommit)
-		})
-	})
-}
-
 // startRelayWith is startRelay with the Server newSrv makes (on a store
 // other than db's, say); db, closed with the relay, may be nil.
 func startRelayWith(tb testing.TB, db *database.DB, cfg ServerConfig, newSrv func(ServerConfig) (*Server, error)) *relay {

@@ -36,6 +36,9 @@ type jsStore struct {
 	stopAck chan struct{}
 }
 
+// ackKey names one client of one channel.
+type ackKey struct{ ch, client string }
+
 // follow is one channel's live feed, shared by its streams on this
 // instance.
 type follow struct {

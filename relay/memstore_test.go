@@ -10,7 +10,7 @@ import (
 )
 
 // memStore is a hookStore in memory: the smallest store that keeps the
-// contract, so the Server can be tested on a store other than sqlStore
+// contract, so the Server can be tested on a store other than jsStore
 // (and shown to need nothing else from it). Retention: MaxCount and
 // MaxBytes only; acks are kept as given.
 type memStore struct {
@@ -34,7 +34,7 @@ type memChannel struct {
 }
 
 func openMemStore(cfg ServerConfig, onCommit commitFunc) (hookStore, error) {
-	m := &memStore{onCommit: onCommit, defRet: cfg.Retention, now: cfg.clock,
+	m := &memStore{onCommit: onCommit, defRet: cfg.Retention, now: time.Now,
 		chans: map[string]*memChannel{}, ret: map[string]Retention{}, acks: map[ackKey]int64{}}
 	for _, ch := range cfg.configured() {
 		m.channel(ch).open = true // configured channels do not count against the limit

@@ -94,8 +94,6 @@ type ServerConfig struct {
 	// refused with 507. Hooks never open a channel: a hook to a channel
 	// that is not open is refused with 404 and not stored.
 	MaxChannels int
-	// MaxBatch caps how many hooks share one commit (0 means 512).
-	MaxBatch int
 	// SendQueue is how many live hooks may wait for a stream's writer
 	// before the client is closed as too slow (0 means 4096).
 	SendQueue int
@@ -103,8 +101,8 @@ type ServerConfig struct {
 	// DefaultPingInterval, DefaultPongWait, DefaultWriteWait).
 	PingInterval, PongWait, WriteWait time.Duration
 	// AckFlushInterval is how often acknowledgements are written (0 means
-	// 1 s); SweepInterval how often MaxAge retention runs (0 means 30 s).
-	AckFlushInterval, SweepInterval time.Duration
+	// 1 s).
+	AckFlushInterval time.Duration
 	// Logf reports background errors (nil means log.Printf).
 	Logf func(format string, args ...any)
 
@@ -118,8 +116,6 @@ type ServerConfig struct {
 	// at start, then deleted from it, so this happens once. It stays the
 	// caller's to close.
 	Legacy *database.DB
-
-	clock func() time.Time // tests: the time retention sees
 }
 
 // hookStore keeps hooks, channels, channel tokens and acknowledgements:
@@ -158,8 +154,7 @@ type hookStore interface {
 	// ChannelToken is ch's own token, if it has one (ServerConfig's
 	// ChannelTokens of this instance or of any other sharing the store).
 	ChannelToken(ch string) (token string, ok bool)
-	// SetRetention sets ch's retention (defaults applied), from the next
-	// commit on.
+	// SetRetention sets ch's retention (defaults applied), at once.
 	SetRetention(ch string, r Retention)
 	// RecordAck notes that client has applied ch up to seq; it may be
 	// persisted later, but before Close returns.
@@ -261,9 +256,6 @@ func newServer(cfg ServerConfig, open func(cfg ServerConfig, onCommit commitFunc
 	if cfg.MaxChannels <= 0 {
 		cfg.MaxChannels = DefaultMaxChannels
 	}
-	if cfg.MaxBatch <= 0 {
-		cfg.MaxBatch = 512
-	}
 	if cfg.SendQueue <= 0 {
 		cfg.SendQueue = 4096
 	}
@@ -271,16 +263,10 @@ func newServer(cfg ServerConfig, open func(cfg ServerConfig, onCommit commitFunc
 	if cfg.AckFlushInterval <= 0 {
 		cfg.AckFlushInterval = time.Second
 	}
-	if cfg.SweepInterval <= 0 {
-		cfg.SweepInterval = 30 * time.Second
-	}
 	if cfg.Logf == nil {
 		cfg.Logf = log.Printf
 	}
 	cfg.Retention = cfg.Retention.withDefaults()
-	if cfg.clock == nil {
-		cfg.clock = time.Now
-	}
 	s := &Server{
 		cfg: cfg, handlers: map[string]*capture.Handler{},
 		stopConn: make(chan struct{}),
@@ -361,8 +347,9 @@ func (s *Server) SetPolicy(p capture.Policy) error {
 }
 
 // SetRetention sets channel's retention (zero fields mean the defaults),
-// overriding ServerConfig.Retention; it applies from the next commit (age:
-// the next sweep).
+// overriding ServerConfig.Retention on this instance. It applies at once:
+// the channel's stream limits change and JetStream evicts what they
+// exclude.
 func (s *Server) SetRetention(channel string, r Retention) {
 	s.st.SetRetention(channel, r.withDefaults())
 }
@@ -785,11 +772,12 @@ func (st *stream) run() (reason string) {
 					st.buf.Write(hookLine(st.ch, h.seq, h.rec))
 					prev = h.seq
 				}
+				// Before the write: the desktop may ack before it returns.
+				st.sent.Store(page[len(page)-1].seq)
 				if err := st.write(st.buf.Bytes()); err != nil {
 					return "write: " + err.Error()
 				}
 				st.lastSent = page[len(page)-1].seq
-				st.sent.Store(st.lastSent)
 			} else if q, ok := sb.goLive(); ok {
 				live = true
 				if !st.sendLive(sb, q) {
@@ -849,12 +837,12 @@ func (st *stream) sendLive(sb *sub, q []item) bool {
 		if st.buf.Len() == 0 {
 			return true
 		}
+		st.sent.Store(last) // before the write: the desktop may ack before it returns
 		if err := st.write(st.buf.Bytes()); err != nil {
 			st.err = "write: " + err.Error()
 			return false
 		}
 		st.lastSent = last
-		st.sent.Store(last)
 		st.buf.Reset()
 		return true
 	}
