@@ -4,149 +4,29 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
+	"github.com/gancho-app/gancho/relay/jstream/jstreamtest"
 )
 
-// testCluster is n nats-servers with JetStream, routed to each other on
-// loopback ports, each with its own store directory.
+// testCluster is a jstreamtest.Cluster whose Stores close at cleanup.
 type testCluster struct {
-	t            testing.TB
-	dirs         []string
-	clientPorts  []int
-	clusterPorts []int
-	mu           sync.Mutex
-	srvs         []*server.Server
-}
-
-// freePorts picks n free loopback ports (fixed, so that a node restarts on
-// the same addresses and its peers' routes find it again).
-func freePorts(t testing.TB, n int) []int {
-	t.Helper()
-	var lns []net.Listener
-	var ports []int
-	for range n {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		lns = append(lns, ln)
-		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)
-	}
-	for _, ln := range lns {
-		ln.Close()
-	}
-	return ports
+	*jstreamtest.Cluster
+	t testing.TB
 }
 
 func startCluster(t testing.TB, n int) *testCluster {
 	t.Helper()
-	ports := freePorts(t, 2*n)
-	c := &testCluster{t: t, clientPorts: ports[:n], clusterPorts: ports[n:], srvs: make([]*server.Server, n)}
-	for range n {
-		c.dirs = append(c.dirs, t.TempDir())
-	}
-	t.Cleanup(func() {
-		for i := range n {
-			c.stop(i)
-		}
-	})
-	for i := range n {
-		c.start(i)
-	}
-	c.waitReady()
-	return c
-}
-
-func (c *testCluster) options(i int) *server.Options {
-	var routes []string
-	for j, p := range c.clusterPorts {
-		if j != i {
-			routes = append(routes, fmt.Sprintf("nats://127.0.0.1:%d", p))
-		}
-	}
-	return &server.Options{
-		ServerName:         fmt.Sprintf("n%d", i),
-		Host:               "127.0.0.1",
-		Port:               c.clientPorts[i],
-		JetStream:          true,
-		StoreDir:           c.dirs[i],
-		JetStreamMaxMemory: 64 << 20,
-		JetStreamMaxStore:  4 << 30,
-		NoSigs:             true,
-		NoLog:              true,
-		Cluster: server.ClusterOpts{
-			Name: "gancho-test",
-			Host: "127.0.0.1",
-			Port: c.clusterPorts[i],
-		},
-		Routes: server.RoutesFromStr(strings.Join(routes, ",")),
-	}
-}
-
-// start starts node i (again, on its directory and ports).
-func (c *testCluster) start(i int) {
-	c.t.Helper()
-	srv, err := server.NewServer(c.options(i))
-	if err != nil {
-		c.t.Fatalf("node %d: %v", i, err)
-	}
-	srv.Start()
-	if !srv.ReadyForConnections(20 * time.Second) {
-		c.t.Fatalf("node %d not ready", i)
-	}
-	c.mu.Lock()
-	c.srvs[i] = srv
-	c.mu.Unlock()
-}
-
-// stop shuts node i down and waits for it.
-func (c *testCluster) stop(i int) {
-	c.mu.Lock()
-	srv := c.srvs[i]
-	c.srvs[i] = nil
-	c.mu.Unlock()
-	if srv != nil {
-		srv.Shutdown()
-		srv.WaitForShutdown()
-	}
-}
-
-// waitReady waits for a JetStream meta leader that every running node
-// follows.
-func (c *testCluster) waitReady() {
-	c.t.Helper()
-	eventually(c.t, 30*time.Second, "JetStream meta leader elected", func() bool {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		leader := false
-		for _, s := range c.srvs {
-			if s == nil {
-				continue
-			}
-			if !s.JetStreamIsCurrent() {
-				return false
-			}
-			leader = leader || s.JetStreamIsLeader()
-		}
-		return leader
-	})
-}
-
-func (c *testCluster) url(i int) string {
-	return fmt.Sprintf("nats://127.0.0.1:%d", c.clientPorts[i])
+	return &testCluster{Cluster: jstreamtest.Start(t, n), t: t}
 }
 
 // openAt opens a Store connected to node i first (it learns the others).
 func (c *testCluster) openAt(i int) *Store {
 	c.t.Helper()
-	s, err := Open(testCtx(c.t), Config{URLs: []string{c.url(i)}, Replicas: 3, ConnectTimeout: 10 * time.Second})
+	s, err := Open(testCtx(c.t), Config{URLs: []string{c.URL(i)}, Replicas: 3, ConnectTimeout: 10 * time.Second})
 	if err != nil {
 		c.t.Fatalf("Open at node %d: %v", i, err)
 	}
@@ -225,12 +105,12 @@ func TestClusterNodeRestart(t *testing.T) {
 		})
 	}
 	eventually(t, 30*time.Second, "a third of the hooks acknowledged", func() bool { return acked.Load() >= 2*perSender/3 })
-	c.stop(0)
+	c.Stop(0)
 	eventually(t, 30*time.Second, "hooks acknowledged with node 0 down", func() bool { return acked.Load() >= 2*2*perSender/3 })
-	c.start(0)
+	c.Restart(0)
 	wg.Wait()
 	close(results)
-	c.waitReady()
+	c.WaitReady()
 
 	want := map[string]int64{}
 	for r := range results {
@@ -298,28 +178,6 @@ func TestClusterNodeRestart(t *testing.T) {
 
 	// The restarted node caught up: its own replica holds every hook.
 	eventually(t, 30*time.Second, "restarted node's replica has every hook", func() bool {
-		return c.localLastSeq(0, StreamName("team")) == uint64(last)
+		return c.LastSeq(0, StreamName("team")) == uint64(last)
 	})
-}
-
-// localLastSeq is node i's own replica's last seq of stream (0: none).
-func (c *testCluster) localLastSeq(i int, stream string) uint64 {
-	c.mu.Lock()
-	srv := c.srvs[i]
-	c.mu.Unlock()
-	if srv == nil {
-		return 0
-	}
-	info, err := srv.Jsz(&server.JSzOptions{Accounts: true, Streams: true})
-	if err != nil {
-		return 0
-	}
-	for _, acc := range info.AccountDetails {
-		for _, sd := range acc.Streams {
-			if sd.Name == stream {
-				return sd.State.LastSeq
-			}
-		}
-	}
-	return 0
 }
