@@ -195,10 +195,14 @@ func dataDir(flag string) string {
 // embedded JetStream in the data directory's nats folder.
 func natsConfig(data, urls, token, user, password, creds, nkey, listen string, replicas int) (jstream.Config, error) {
 	cfg := jstream.Config{Replicas: replicas, Listen: listen}
-	if token == "" {
-		token = os.Getenv("GANCHO_NATS_TOKEN") // not the flag default: -h would print it
+	// The environment fills in what the flags leave out (not as the flag
+	// defaults: -h would print them), for --nats only, and never adds a
+	// second kind of credentials: a shell exporting them must not break
+	// the embedded server or --nats-creds.
+	if urls != "" && token == "" && user == "" && password == "" && creds == "" && nkey == "" {
+		token = os.Getenv("GANCHO_NATS_TOKEN")
 	}
-	if password == "" {
+	if urls != "" && user != "" && password == "" {
 		password = os.Getenv("GANCHO_NATS_PASSWORD")
 	}
 	if replicas < 1 || replicas > 5 {

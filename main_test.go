@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -36,7 +37,18 @@ func TestMain(m *testing.M) {
 	// Nor its time zone: goldens hold local times (layout_compat_test.go).
 	// Set before any test runs, and passed on to the children.
 	os.Setenv("TZ", "UTC")
-	time.Local = time.UTC
+	// time.Local reads TZ on its first use. If a package's init used it
+	// already, the binary starts over with TZ set; time.Local is written
+	// only where that cannot be done (Windows, which reads no TZ): the
+	// write races with goroutines reading it, such as the CPU sampler
+	// nats-server's pse package starts in its init, and the race detector
+	// fails whichever test then runs.
+	if name, off := time.Now().Zone(); name != "UTC" || off != 0 {
+		if exe, err := os.Executable(); err == nil {
+			_ = syscall.Exec(exe, os.Args, os.Environ())
+		}
+		time.Local = time.UTC
+	}
 	os.Exit(m.Run())
 }
 
