@@ -51,8 +51,8 @@ func cmdRelay(args []string, stdout, stderr io.Writer) error {
 	natsURLs := fs.String("nats", "", tr.T("NATS cluster to keep hooks in, nats://host:4222[,nats://host2:4222…]; several relays may share it\n"+
 		"(default: an embedded JetStream in the data directory, on no port)"))
 	natsToken := fs.String("nats-token", "", tr.T("token for --nats (default $GANCHO_NATS_TOKEN)"))
-	natsUser := fs.String("nats-user", "", tr.T("user for --nats, with --nats-password (default $GANCHO_NATS_PASSWORD)"))
-	natsPassword := fs.String("nats-password", "", tr.T("password for --nats-user"))
+	natsUser := fs.String("nats-user", "", tr.T("user for --nats, with --nats-password"))
+	natsPassword := fs.String("nats-password", "", tr.T("password for --nats-user (default $GANCHO_NATS_PASSWORD)"))
 	natsCreds := fs.String("nats-creds", "", tr.T("credentials file (.creds) for --nats"))
 	natsNKey := fs.String("nats-nkey", "", tr.T("NKey seed file for --nats"))
 	replicas := fs.Int("replicas", 1, tr.T("copies of each channel's hooks in the --nats cluster (3 survives one server's loss)"))
