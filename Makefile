@@ -39,6 +39,7 @@ bench: deps
 	$(GO) test -run '^$$' -bench 'BenchmarkBulkReplay' -benchtime 1x ./replay/
 	$(GO) test -run '^$$' -bench 'BenchmarkLoadRate|BenchmarkLoadLatencyTruth' -benchtime 1x ./load/
 	$(GO) test -run '^$$' -bench 'BenchmarkFanOut' -benchtime 20x ./outbound/
+	$(GO) test -run '^$$' -bench 'BenchmarkRelayAccept' -benchtime 20000x ./relay/
 	$(GO) test -run '^$$' -bench 'BenchmarkRelayLatency' -benchtime 5000x ./relay/
 	$(GO) test -run '^$$' -bench 'BenchmarkRelayCatchUp' -benchtime 1x ./relay/
 	$(GO) test -run '^$$' -bench 'BenchmarkAppend$$|BenchmarkAppendCluster' -benchtime 20000x ./relay/jstream/

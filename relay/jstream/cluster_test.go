@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -180,4 +181,22 @@ func TestClusterNodeRestart(t *testing.T) {
 	eventually(t, 30*time.Second, "restarted node's replica has every hook", func() bool {
 		return c.LastSeq(0, StreamName("team")) == uint64(last)
 	})
+}
+
+// TestClusterStorageReserved: JetStream reserves each channel's byte limit
+// on every replica, so a channel that does not fit the servers' file store
+// is refused with what to change (each test node has 4 GiB).
+func TestClusterStorageReserved(t *testing.T) {
+	if testing.Short() {
+		t.Skip("cluster test skipped with -short")
+	}
+	c := startCluster(t, 3)
+	s := c.openAt(0)
+	_, err := s.EnsureChannel(testCtx(t), "big", Retention{MaxBytes: 5 << 30})
+	if err == nil || !strings.Contains(err.Error(), "max_file_store") || !strings.Contains(err.Error(), "--retention-bytes") {
+		t.Fatalf("a 5 GiB channel: %v, want the storage hint", err)
+	}
+	if _, err := s.EnsureChannel(testCtx(t), "big", Retention{MaxBytes: 1 << 30}); err != nil {
+		t.Fatalf("a 1 GiB channel fits: %v", err)
+	}
 }

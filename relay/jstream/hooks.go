@@ -240,14 +240,24 @@ func (s *Store) Remove(ctx context.Context, ch string, seq int64) error {
 const (
 	errCodeNoPeers               jetstream.ErrorCode = 10005 // no suitable peers for placement
 	errCodeInsufficientResources jetstream.ErrorCode = 10023
+	errCodeStorageExceeded       jetstream.ErrorCode = 10047 // the servers' max_file_store is reserved
 )
 
 // replicasHint says what to do when a stream needs more servers than the
 // cluster has.
 func replicasHint(err error, replicas int) string {
 	var apiErr *jetstream.APIError
-	if errors.As(err, &apiErr) && (apiErr.ErrorCode == errCodeInsufficientResources || apiErr.ErrorCode == errCodeNoPeers) {
-		return fmt.Sprintf(": the cluster has too few JetStream servers (or too little storage) for %d replicas", replicas)
+	if !errors.As(err, &apiErr) {
+		return ""
+	}
+	switch apiErr.ErrorCode {
+	case errCodeInsufficientResources, errCodeNoPeers, errCodeStorageExceeded:
+		// JetStream reserves each stream's MaxBytes on every replica up
+		// front, so channels × retention bytes must fit each server; which
+		// code says so depends on when the servers last shared their stats.
+		return fmt.Sprintf(": the cluster has too few JetStream servers for %d replicas, or too little file store: "+
+			"every channel reserves its retention bytes (--retention-bytes) on each server holding a copy; "+
+			"add servers, raise their max_file_store, or lower --retention-bytes", replicas)
 	}
 	return ""
 }
