@@ -12,22 +12,39 @@ APT_PKGS := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-d
             libxinerama-dev libxi-dev libxxf86vm-dev libxml2-utils
 SHOT_PKGS := xvfb imagemagick x11-utils xdotool
 
-.PHONY: run build headless test bench bench-peer deps deps-system screenshots lint clean
+# The version comes from FyneApp.toml (what fyne package stamps on the
+# bundles); the commit and the build date are stamped into the binary too
+# (gancho version, the About dialog). SOURCE_DATE_EPOCH fixes the date.
+VERSION := $(shell sed -n 's/^Version *= *"\(.*\)"/\1/p' FyneApp.toml)
+COMMIT  := $(shell git rev-parse HEAD 2>/dev/null)
+DATE    := $(shell date -u $${SOURCE_DATE_EPOCH:+-d @$$SOURCE_DATE_EPOCH} +%Y-%m-%dT%H:%M:%SZ)
+VPKG    := github.com/gancho-app/gancho/internal/version
+# -X=name=value has no spaces, so the same words also go through GOFLAGS
+# to fyne package (which takes its -ldflags from there).
+XFLAGS  := -X=$(VPKG).Version=$(VERSION) -X=$(VPKG).Commit=$(COMMIT) -X=$(VPKG).Date=$(DATE)
+LDFLAGS := $(XFLAGS)
+
+.PHONY: run build headless test bench bench-peer deps deps-system screenshots lint clean \
+        dist dist-check dist-macos deps-dist install uninstall
 
 run: build
 	./$(BIN)
 
 build: deps
-	CGO_ENABLED=1 $(GO) build -o $(BIN) .
+	CGO_ENABLED=1 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) .
 
 # The server build: every command but the window, one static binary, no
 # C compiler or X11 needed (for gancho relay serve on a server).
 headless:
-	CGO_ENABLED=0 $(GO) build -tags headless -o $(BIN)-headless .
+	CGO_ENABLED=0 $(GO) build -tags headless -ldflags '$(LDFLAGS)' -o $(BIN)-headless .
 
+# The tests, then the headless build for every platform dist ships: a
+# cross-compile is quick and catches platform-specific code that breaks.
 test: deps
 	GANCHO_REQUIRE_TOOLS=1 CGO_ENABLED=1 $(GO) test -race -count=1 ./...
-	CGO_ENABLED=0 $(GO) build -tags headless -o /dev/null .
+	for p in $(HEADLESS_PLATFORMS); do \
+		CGO_ENABLED=0 GOOS=$${p%/*} GOARCH=$${p#*/} $(GO) build -tags headless -o /dev/null . || exit 1; \
+	done
 
 # Capture throughput: capture server + durable store vs a no-op handler, one run.
 # GANCHO_BENCH_1M=1 make bench also opens the window on, and searches, a 1,000,000-capture
@@ -88,3 +105,102 @@ screenshots: build
 
 clean:
 	rm -f $(BIN) $(BIN)-headless
+	rm -rf dist .tools
+
+# ---- Releases -------------------------------------------------------------
+# make dist builds into dist/ (see the README's Install section):
+#   gancho-headless-V-OS-ARCH[.exe]   the static binary without the window
+#   gancho-V-linux-amd64              the window build
+#   gancho-V-linux-amd64.tar.xz       fyne package's bundle: binary, .desktop, icon, Makefile
+#   gancho-V-windows-amd64.exe        the window build for Windows (MinGW-w64), with
+#                                     its icon and version resources
+#   SHA256SUMS
+# The macOS window build needs Apple's SDK: the README says how to make it
+# on a Mac. make dist-check (not part of make test: it installs Wine) runs
+# the Windows builds under Wine and checks every artefact.
+HEADLESS_PLATFORMS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
+DIST_PKGS := gcc-mingw-w64-x86-64 xz-utils
+FYNE_TOOL := fyne.io/tools/cmd/fyne@v1.7.4
+FYNE := $(CURDIR)/.tools/fyne
+D := dist
+W := $(D)/.work
+
+deps-dist: deps
+	@missing=""; for p in $(DIST_PKGS); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then echo "Installing:$$missing"; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
+	@[ -x $(FYNE) ] || GOBIN=$(CURDIR)/.tools $(GO) install $(FYNE_TOOL)
+
+dist: deps-dist
+	rm -rf $(D) && mkdir -p $(W)
+	for p in $(HEADLESS_PLATFORMS); do \
+		os=$${p%/*}; arch=$${p#*/}; ext=; [ $$os = windows ] && ext=.exe; \
+		echo "headless $$os/$$arch"; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -tags headless \
+			-ldflags '-s -w $(LDFLAGS)' -o $(D)/gancho-headless-$(VERSION)-$$os-$$arch$$ext . || exit 1; \
+	done
+	@echo "window linux/amd64"
+	CGO_ENABLED=1 $(GO) build -trimpath -ldflags '-s -w $(LDFLAGS)' -o $(D)/gancho-$(VERSION)-linux-amd64 .
+	# The bundle: fyne package lays out usr/local/{bin,share/applications,share/pixmaps}.
+	mkdir -p $(W)/linux && cp $(D)/gancho-$(VERSION)-linux-amd64 $(W)/linux/gancho
+	cd $(W)/linux && $(FYNE) package -os linux -src $(CURDIR) -exe gancho -name Gancho \
+		-icon $(CURDIR)/assets/icon.png -app-version $(VERSION)
+	mv $(W)/linux/Gancho.tar.xz $(D)/gancho-$(VERSION)-linux-amd64.tar.xz
+	@echo "window windows/amd64"
+	# fyne package builds it, with a .syso holding the icon, the version and
+	# a manifest; CC is MinGW-w64; -H=windowsgui comes from fyne package.
+	cd $(CURDIR) && GOFLAGS="-trimpath $(foreach f,-s -w $(XFLAGS),-ldflags=$(f))" \
+		CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=x86_64-w64-mingw32-gcc CXX=x86_64-w64-mingw32-g++ \
+		$(FYNE) package -os windows -name Gancho -icon assets/icon.png -app-version $(VERSION)
+	mv Gancho.exe $(D)/gancho-$(VERSION)-windows-amd64.exe
+	rm -rf $(W)
+	cd $(D) && sha256sum gancho-* > SHA256SUMS
+	@ls -l $(D)
+
+# On a Mac (the window build needs Apple's SDK, which Linux cannot use):
+# Gancho.app for this Mac's architecture, zipped into dist/.
+dist-macos:
+	@[ "$$(uname -s)" = Darwin ] || { echo "dist-macos runs on a Mac: the window build needs Apple's SDK (xcode-select --install). Elsewhere, make dist ships the darwin headless binaries."; exit 1; }
+	@[ -x $(FYNE) ] || GOBIN=$(CURDIR)/.tools $(GO) install $(FYNE_TOOL)
+	mkdir -p $(D)
+	GOFLAGS="-trimpath $(foreach f,-s -w $(XFLAGS),-ldflags=$(f))" \
+		$(FYNE) package -os darwin -name Gancho -icon assets/icon.png -app-version $(VERSION)
+	ditto -c -k --keepParent Gancho.app $(D)/gancho-$(VERSION)-darwin-$$($(GO) env GOARCH).app.zip
+	rm -rf Gancho.app
+
+# make dist, then check it: every archive's contents and every checksum;
+# the Windows headless .exe under Wine (version, listen, a POST from curl,
+# list --json byte-exact, replay to a loopback receiver); the Windows
+# window build under Wine and Xvfb, photographed to docs/windows.png.
+DISTCHECK_PKGS := wine wine64 xvfb imagemagick x11-utils curl xz-utils binutils-mingw-w64-x86-64
+dist-check: dist
+	@missing=""; for p in $(DISTCHECK_PKGS); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then echo "Installing:$$missing"; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
+	$(GO) run ./tools/distcheck -dist $(D) -version $(VERSION) -shot docs/windows.png
+
+# Installs the window build for this user: binary, .desktop file and icon
+# under ~/.local, so Gancho is in the desktop's application menu.
+PREFIX ?= $(HOME)/.local
+APP_ID := io.github.gancho_app.gancho
+install: build
+	install -Dm0755 $(BIN) $(PREFIX)/bin/gancho
+	install -Dm0644 assets/icon.png $(PREFIX)/share/icons/hicolor/512x512/apps/$(APP_ID).png
+	mkdir -p $(PREFIX)/share/applications
+	printf '%s\n' '[Desktop Entry]' 'Type=Application' 'Name=Gancho' 'GenericName=Webhook inspector' \
+		'Comment=Capture, inspect, replay and emit webhooks' 'Comment[pt_BR]=Capture, inspecione, reenvie e emita webhooks' \
+		'Exec=$(PREFIX)/bin/gancho' 'Icon=$(APP_ID)' 'Terminal=false' 'Categories=Development;Network;' \
+		'Keywords=webhook;http;replay;api;crm;' 'StartupWMClass=Gancho' > $(PREFIX)/share/applications/$(APP_ID).desktop
+	-command -v update-desktop-database >/dev/null && update-desktop-database -q $(PREFIX)/share/applications
+	-command -v gtk-update-icon-cache >/dev/null && gtk-update-icon-cache -q -t $(PREFIX)/share/icons/hicolor
+	@echo "Installed $(PREFIX)/bin/gancho and its menu entry ($(PREFIX)/share/applications/$(APP_ID).desktop)."
+
+uninstall:
+	rm -f $(PREFIX)/bin/gancho $(PREFIX)/share/applications/$(APP_ID).desktop \
+		$(PREFIX)/share/icons/hicolor/512x512/apps/$(APP_ID).png
+	-command -v update-desktop-database >/dev/null && update-desktop-database -q $(PREFIX)/share/applications
+	@echo "Removed Gancho from $(PREFIX) (your captures stay in the data directory)."

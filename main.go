@@ -45,6 +45,7 @@ var commands = [][2]string{
 	{"gancho load --to URL (--rate N | --concurrency N)", "load a receiver with events or captures, with faults, and report latency"},
 	{"gancho tail", "follow the captures of the running Gancho (window or listen)"},
 	{"gancho relay serve --token T", "the self-hosted team relay (one public URL for the team)"},
+	{"gancho version [--json]", "the version, commit, build date and Go (also --version)"},
 	{"gancho help", "this text"},
 }
 
@@ -89,7 +90,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	cmd := ""
-	if len(args) > 0 && (!strings.HasPrefix(args[0], "-") || args[0] == "-h" || args[0] == "--help") {
+	if len(args) > 0 && (!strings.HasPrefix(args[0], "-") || args[0] == "-h" || args[0] == "--help" || args[0] == "--version" || args[0] == "-version") {
 		cmd, args = args[0], args[1:] // flags alone ("gancho --data D") open the window
 	}
 	var err error
@@ -122,6 +123,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdRelay(args, stdout, stderr)
 	case "load":
 		err = cmdLoad(args, stdout, stderr)
+	case "version", "--version", "-version":
+		err = cmdVersion(args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage())
 		return 0

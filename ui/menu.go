@@ -5,7 +5,6 @@ import (
 	"image/color"
 	"net/url"
 	"runtime"
-	"runtime/debug"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/gancho-app/gancho/assets"
 	"github.com/gancho-app/gancho/exchange"
+	"github.com/gancho-app/gancho/internal/version"
 )
 
 // repoURL is the project's home: the module path in go.mod (a test keeps
@@ -349,47 +349,26 @@ func (m *Main) openLink(s string) {
 	}
 }
 
-// buildVersion says which build this is: the module version of a
-// released build, else "devel" with the commit and its time; then the Go
-// version and platform.
-func buildVersion(bi *debug.BuildInfo, ok bool) string {
-	if !ok || bi == nil {
-		return lang.L("devel (no build information)") + " · " + runtime.Version()
+// aboutVersion says which build this is: the release, the commit it was
+// built from and when, the Go version and the platform.
+func aboutVersion(in version.Info) string {
+	v := in.Version
+	var notes []string
+	if in.Date != "" {
+		notes = append(notes, strings.Replace(strings.TrimSuffix(in.Date, "Z"), "T", " ", 1)+" UTC")
 	}
-	v := bi.Main.Version
-	if v == "" || v == "(devel)" {
-		v = "devel"
+	if in.Modified {
+		notes = append(notes, lang.L("with local changes"))
 	}
-	var rev, at string
-	dirty := false
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.time":
-			at = s.Value
-		case "vcs.modified":
-			dirty = s.Value == "true"
-		}
+	if c := in.Short(); c != "" {
+		v += " · " + c
+	} else {
+		v += " · " + lang.L("no commit recorded")
 	}
-	if v == "devel" && rev != "" {
-		v += " " + rev[:min(12, len(rev))]
-		var notes []string
-		if at != "" {
-			notes = append(notes, strings.Replace(strings.TrimSuffix(at, "Z"), "T", " ", 1)+" UTC")
-		}
-		if dirty {
-			notes = append(notes, lang.L("with local changes"))
-		}
-		if len(notes) > 0 {
-			v += " (" + strings.Join(notes, ", ") + ")"
-		}
+	if len(notes) > 0 {
+		v += " (" + strings.Join(notes, ", ") + ")"
 	}
-	goVer := bi.GoVersion
-	if goVer == "" {
-		goVer = runtime.Version()
-	}
-	return v + " · " + goVer + " " + runtime.GOOS + "/" + runtime.GOARCH
+	return v + " · " + in.Go + " " + in.Platform
 }
 
 // showAbout shows the version, with a button to copy it for a bug report.
@@ -397,19 +376,19 @@ func (m *Main) showAbout() {
 	if m.win == nil {
 		return
 	}
-	version := buildVersion(debug.ReadBuildInfo())
+	ver := aboutVersion(version.Get())
 	icon := canvas.NewImageFromResource(fyne.NewStaticResource("gancho.svg", assets.Icon))
 	icon.FillMode = canvas.ImageFillContain
 	icon.SetMinSize(fyne.NewSquareSize(72))
 	name := widget.NewLabelWithStyle("Gancho", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	what := widget.NewLabelWithStyle(lang.L("Capture, inspect, replay and emit webhooks."), fyne.TextAlignCenter, fyne.TextStyle{})
-	ver := widget.NewLabelWithStyle(version, fyne.TextAlignCenter, fyne.TextStyle{Monospace: true})
-	ver.Selectable = true
+	verLabel := widget.NewLabelWithStyle(ver, fyne.TextAlignCenter, fyne.TextStyle{Monospace: true})
+	verLabel.Selectable = true
 	home, _ := url.Parse(repoURL)
 	link := widget.NewHyperlinkWithStyle(repoURL, home, fyne.TextAlignCenter, fyne.TextStyle{})
 	link.OnTapped = func() { m.openLink(repoURL) }
-	copyVer := widget.NewButtonWithIcon(lang.L("Copy version"), theme.ContentCopyIcon(), func() { m.copy("Gancho " + version) })
-	dialog.ShowCustom(lang.L("About Gancho"), lang.L("Close"), container.NewVBox(icon, name, what, ver, link,
+	copyVer := widget.NewButtonWithIcon(lang.L("Copy version"), theme.ContentCopyIcon(), func() { m.copy("Gancho " + ver) })
+	dialog.ShowCustom(lang.L("About Gancho"), lang.L("Close"), container.NewVBox(icon, name, what, verLabel, link,
 		container.NewCenter(copyVer)), m.win)
 }
 

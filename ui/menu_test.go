@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"os"
 	"regexp"
-	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/gancho-app/gancho/internal/version"
 	"github.com/gancho-app/gancho/replay"
 )
 
@@ -267,8 +267,8 @@ func TestMenuClickThrough(t *testing.T) {
 	closeDialogs()
 
 	click("Help", "About Gancho")
-	if txt := overlayText(); !strings.Contains(txt, "Gancho") || !strings.Contains(txt, "go1.") {
-		t.Errorf("About shows %q, want the name and the Go version", txt)
+	if txt := overlayText(); !strings.Contains(txt, "Gancho") || !strings.Contains(txt, "go1.") || !strings.Contains(txt, version.Version) {
+		t.Errorf("About shows %q, want the name, the version and the Go version", txt)
 	}
 	closeDialogs()
 
@@ -507,34 +507,23 @@ func TestRepoURLMatchesGoMod(t *testing.T) {
 	}
 }
 
-func TestBuildVersion(t *testing.T) {
-	vcs := func(kv ...string) []debug.BuildSetting {
-		var out []debug.BuildSetting
-		for i := 0; i < len(kv); i += 2 {
-			out = append(out, debug.BuildSetting{Key: kv[i], Value: kv[i+1]})
-		}
-		return out
-	}
+func TestAboutVersion(t *testing.T) {
 	cases := []struct {
 		name string
-		bi   *debug.BuildInfo
-		ok   bool
-		want string // prefix
+		in   version.Info
+		want string
 	}{
-		{"released", &debug.BuildInfo{GoVersion: "go1.27.3", Main: debug.Module{Version: "v1.4.0"},
-			Settings: vcs("vcs.revision", "77eb94b2c1d3e4f5")}, true, "v1.4.0 · go1.27.3 "},
-		{"from a checkout", &debug.BuildInfo{GoVersion: "go1.27.3", Main: debug.Module{Version: "(devel)"},
-			Settings: vcs("vcs.revision", "77eb94b2c1d3e4f5a6b7", "vcs.time", "2026-12-05T06:12:00Z", "vcs.modified", "false")}, true,
-			"devel 77eb94b2c1d3 (2026-12-05 06:12:00 UTC) · go1.27.3 "},
-		{"with local changes", &debug.BuildInfo{GoVersion: "go1.27.3",
-			Settings: vcs("vcs.revision", "abc", "vcs.modified", "true")}, true, "devel abc (with local changes) · go1.27.3 "},
-		{"no vcs", &debug.BuildInfo{GoVersion: "go1.27.3"}, true, "devel · go1.27.3 "},
-		{"no build info", nil, false, "devel (no build information) · go"},
+		{"a release build", version.Info{Version: "0.1.0", Commit: "77eb94b2c1d3e4f5a6b7", Date: "2026-12-05T06:12:00Z",
+			Go: "go1.27.3", Platform: "linux/amd64"}, "0.1.0 · 77eb94b2c1d3 (2026-12-05 06:12:00 UTC) · go1.27.3 linux/amd64"},
+		{"with local changes", version.Info{Version: "0.1.0", Commit: "abc", Modified: true, Go: "go1.27.3", Platform: "windows/amd64"},
+			"0.1.0 · abc (with local changes) · go1.27.3 windows/amd64"},
+		{"no commit", version.Info{Version: "0.1.0", Go: "go1.27.3", Platform: "darwin/arm64"},
+			"0.1.0 · no commit recorded · go1.27.3 darwin/arm64"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if got := buildVersion(c.bi, c.ok); !strings.HasPrefix(got, c.want) {
-				t.Errorf("got %q, want %q…", got, c.want)
+			if got := aboutVersion(c.in); got != c.want {
+				t.Errorf("got %q, want %q", got, c.want)
 			}
 		})
 	}

@@ -16,6 +16,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -24,6 +25,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gancho-app/gancho/internal/version"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
@@ -44,6 +46,7 @@ type DB struct {
 	Read  *sql.DB
 
 	ckpt      *sql.DB
+	logf      func(format string, args ...any)
 	stopCkpt  chan struct{}
 	ckptDone  chan struct{}
 	closeOnce sync.Once
@@ -66,7 +69,14 @@ const (
 // Options tunes Open; the zero value is sensible.
 type Options struct {
 	Durability Durability
+	// Logf reports each upgrade of an existing database, once, as it
+	// runs (nil: log.Printf).
+	Logf func(format string, args ...any)
 }
+
+// ErrNewerDatabase is wrapped by Migrate when the database was upgraded by
+// a newer Gancho than this one: it is left untouched.
+var ErrNewerDatabase = errors.New("the database is newer than this Gancho")
 
 // DefaultDir returns the per-user data directory: $GANCHO_DATA if set, else
 // the OS convention (~/.local/share/gancho, ~/Library/Application
@@ -151,10 +161,12 @@ func Open(dir string, opt Options) (*DB, error) {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	c.SetMaxOpenConns(1)
-	db := &DB{Dir: dir, Path: path, Write: w, Read: r, ckpt: c,
+	db := &DB{Dir: dir, Path: path, Write: w, Read: r, ckpt: c, logf: opt.Logf,
 		stopCkpt: make(chan struct{}), ckptDone: make(chan struct{})}
-	if _, err := w.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-		owner TEXT PRIMARY KEY, version INTEGER NOT NULL)`); err != nil {
+	if db.logf == nil {
+		db.logf = log.Printf
+	}
+	if err := db.versionTable(); err != nil {
 		close(db.ckptDone)
 		db.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
@@ -221,18 +233,50 @@ func (db *DB) checkpointer() {
 	}
 }
 
+// versionTable creates schema_migrations, where each owner's version is
+// kept with the Gancho that brought it there (the gancho column, added in
+// 0.1.0: an older Gancho's writes leave it alone).
+func (db *DB) versionTable() error {
+	if _, err := db.Write.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+		owner TEXT PRIMARY KEY, version INTEGER NOT NULL, gancho TEXT NOT NULL DEFAULT '')`); err != nil {
+		return err
+	}
+	var has int
+	if err := db.Write.QueryRow(`SELECT count(*) FROM pragma_table_info('schema_migrations') WHERE name = 'gancho'`).Scan(&has); err != nil {
+		return err
+	}
+	if has == 1 {
+		return nil
+	}
+	if _, err := db.Write.Exec(`ALTER TABLE schema_migrations ADD COLUMN gancho TEXT NOT NULL DEFAULT ''`); err != nil {
+		return err
+	}
+	db.logf("gancho: upgraded the database %s for Gancho %s: it now records which Gancho upgraded each part", db.Path, version.Version)
+	return nil
+}
+
 // Migrate brings owner's tables (owner is the domain package, e.g.
 // "capture") to len(steps): step i runs once, in its own transaction, and is
-// never edited after release; new changes are new steps.
+// never edited after release; new changes are new steps. Each step on an
+// existing database is logged once, as it runs. Tables newer than steps
+// (a newer Gancho upgraded them) are refused with ErrNewerDatabase, before
+// anything is written.
 func (db *DB) Migrate(ctx context.Context, owner string, steps []string) error {
 	var have int
+	var by string
 	err := db.Write.QueryRowContext(ctx,
-		`SELECT version FROM schema_migrations WHERE owner = ?`, owner).Scan(&have)
+		`SELECT version, gancho FROM schema_migrations WHERE owner = ?`, owner).Scan(&have, &by)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("migrate %s: %w", owner, err)
 	}
 	if have > len(steps) {
-		return fmt.Errorf("migrate %s: the database is at version %d but this Gancho knows only %d: use a newer Gancho or another --data directory", owner, have, len(steps))
+		newer := "a newer Gancho"
+		if by != "" {
+			newer = "Gancho " + by
+		}
+		return fmt.Errorf("%w: %s was upgraded by %s (its %s tables are at version %d); this is Gancho %s, which knows version %d: "+
+			"run %s or later, or choose another --data directory; nothing was changed", ErrNewerDatabase,
+			db.Path, newer, owner, have, version.Version, len(steps), newer)
 	}
 	for v := have; v < len(steps); v++ {
 		tx, err := db.Write.BeginTx(ctx, nil)
@@ -243,13 +287,17 @@ func (db *DB) Migrate(ctx context.Context, owner string, steps []string) error {
 			tx.Rollback()
 			return fmt.Errorf("migrate %s to %d: %w", owner, v+1, err)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations(owner, version) VALUES(?, ?)
-			ON CONFLICT(owner) DO UPDATE SET version = excluded.version`, owner, v+1); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations(owner, version, gancho) VALUES(?, ?, ?)
+			ON CONFLICT(owner) DO UPDATE SET version = excluded.version, gancho = excluded.gancho`, owner, v+1, version.Version); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("migrate %s to %d: %w", owner, v+1, err)
 		}
 		if err := tx.Commit(); err != nil {
 			return fmt.Errorf("migrate %s to %d: %w", owner, v+1, err)
+		}
+		if have > 0 {
+			// A new database (or a new part of one) is created, not upgraded.
+			db.logf("gancho: upgraded the database %s: %s tables from version %d to %d (Gancho %s)", db.Path, owner, v, v+1, version.Version)
 		}
 	}
 	return nil
