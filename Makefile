@@ -145,12 +145,15 @@ dist: deps-dist
 	CGO_ENABLED=1 $(GO) build -trimpath -ldflags '-s -w $(LDFLAGS)' -o $(D)/gancho-$(VERSION)-linux-amd64 .
 	# The bundle: fyne package lays out usr/local/{bin,share/applications,share/pixmaps}.
 	mkdir -p $(W)/linux && cp $(D)/gancho-$(VERSION)-linux-amd64 $(W)/linux/gancho
-	cd $(W)/linux && $(FYNE) package -os linux -src $(CURDIR) -exe gancho -name Gancho \
+	cd $(W)/linux && $(FYNE) package -os linux -src $(CURDIR) -exe $(CURDIR)/$(W)/linux/gancho -name Gancho \
 		-icon $(CURDIR)/assets/icon.png -app-version $(VERSION)
 	mv $(W)/linux/Gancho.tar.xz $(D)/gancho-$(VERSION)-linux-amd64.tar.xz
 	@echo "window windows/amd64"
 	# fyne package builds it, with a .syso holding the icon, the version and
 	# a manifest; CC is MinGW-w64; -H=windowsgui comes from fyne package.
+	# An existing gancho.exe makes it build once: its first build would take
+	# the -ldflags out of GOFLAGS, and the rebuild with the .syso lack them.
+	rm -f Gancho.exe && touch gancho.exe
 	cd $(CURDIR) && GOFLAGS="-trimpath $(foreach f,-s -w $(XFLAGS),-ldflags=$(f))" \
 		CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=x86_64-w64-mingw32-gcc CXX=x86_64-w64-mingw32-g++ \
 		$(FYNE) package -os windows -name Gancho -icon assets/icon.png -app-version $(VERSION)
@@ -181,7 +184,7 @@ dist-check: dist
 	done; \
 	if [ -n "$$missing" ]; then echo "Installing:$$missing"; \
 		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
-	$(GO) run ./tools/distcheck -dist $(D) -version $(VERSION) -shot docs/windows.png
+	$(GO) run ./tools/distcheck -dist $(D) -version $(VERSION) -commit $(COMMIT) -date $(DATE) -shot docs/windows.png
 
 # Installs the window build for this user: binary, .desktop file and icon
 # under ~/.local, so Gancho is in the desktop's application menu.

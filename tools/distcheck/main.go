@@ -42,10 +42,12 @@ import (
 func main() {
 	dist := flag.String("dist", "dist", "the directory make dist filled")
 	ver := flag.String("version", "", "the version every binary must report")
+	commit := flag.String("commit", "", "the commit every binary must have stamped")
+	date := flag.String("date", "", "the build date every binary must have stamped")
 	shot := flag.String("shot", "", "PNG to photograph the Windows window build into (empty: skip)")
 	noWine := flag.Bool("no-wine", false, "skip the checks that run under Wine")
 	flag.Parse()
-	c := &checker{dist: *dist, version: *ver}
+	c := &checker{dist: *dist, version: *ver, stamps: []string{*commit, *date}}
 	c.sums()
 	c.binaries()
 	c.bundle()
@@ -67,6 +69,7 @@ func main() {
 
 type checker struct {
 	dist, version string
+	stamps        []string // the commit and date -ldflags -X set
 	n             int
 	failed        []string
 }
@@ -171,10 +174,18 @@ func (c *checker) binaries() {
 		if want := map[bool]string{true: "0", false: "1"}[headless]; set["CGO_ENABLED"] != want {
 			problems = append(problems, "CGO_ENABLED="+set["CGO_ENABLED"])
 		}
-		ld := set["-ldflags"]
-		for _, x := range []string{"internal/version.Version=" + v, "internal/version.Commit=", "internal/version.Date="} {
-			if !strings.Contains(ld, x) {
-				problems = append(problems, "ldflags lack "+x)
+		// -trimpath keeps -ldflags out of the build information, so the
+		// stamps are looked for in the binary's data.
+		if b, err := os.ReadFile(c.path(a)); err != nil {
+			problems = append(problems, err.Error())
+		} else {
+			for _, x := range append([]string{v}, c.stamps...) {
+				if x != "" && !bytes.Contains(b, []byte(x)) {
+					problems = append(problems, "not stamped with "+x)
+				}
+			}
+			if bytes.Contains(b, []byte(".debug_info")) {
+				problems = append(problems, "not stripped (-s -w)")
 			}
 		}
 		var err2 error
@@ -200,7 +211,8 @@ func (c *checker) bundle() {
 		return
 	}
 	const id = "io.github.gancho_app.gancho"
-	want := []string{"Makefile", "usr/local/bin/gancho", "usr/local/share/applications/" + id + ".desktop", "usr/local/share/pixmaps/" + id + ".png"}
+	want := []string{"gancho/Makefile", "gancho/usr/local/bin/gancho", "gancho/usr/local/share/applications/" + id + ".desktop",
+		"gancho/usr/local/share/pixmaps/" + id + ".png"}
 	var got []string
 	_ = filepath.WalkDir(tmp, func(p string, d os.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
@@ -216,14 +228,14 @@ func (c *checker) bundle() {
 		e = fmt.Errorf("holds %q, want %q", got, want)
 	}
 	c.check("the bundle holds the binary, the .desktop file, the icon and a Makefile", e)
-	a, _ := os.ReadFile(filepath.Join(tmp, "usr/local/bin/gancho"))
+	a, _ := os.ReadFile(filepath.Join(tmp, "gancho/usr/local/bin/gancho"))
 	b, _ := os.ReadFile(c.path("gancho-" + v + "-linux-amd64"))
 	e = nil
 	if len(a) == 0 || !bytes.Equal(a, b) {
 		e = errors.New("the bundle's binary differs from the window build")
 	}
 	c.check("the bundle's binary is the window build", e)
-	desk, _ := os.ReadFile(filepath.Join(tmp, "usr/local/share/applications/"+id+".desktop"))
+	desk, _ := os.ReadFile(filepath.Join(tmp, "gancho/usr/local/share/applications/"+id+".desktop"))
 	e = nil
 	for _, line := range []string{"Name=Gancho", "Exec=gancho", "Icon=" + id, "Categories=Development;Network;"} {
 		if !strings.Contains(string(desk), line) {
@@ -231,7 +243,7 @@ func (c *checker) bundle() {
 		}
 	}
 	c.check("the .desktop file names the binary, the icon and the menu", e)
-	icon, _ := os.ReadFile(filepath.Join(tmp, "usr/local/share/pixmaps/"+id+".png"))
+	icon, _ := os.ReadFile(filepath.Join(tmp, "gancho/usr/local/share/pixmaps/"+id+".png"))
 	e = nil
 	if !bytes.HasPrefix(icon, []byte("\x89PNG")) {
 		e = errors.New("not a PNG")
@@ -275,16 +287,48 @@ func (c *checker) resources() {
 	c.check("the Windows window build has an icon", e)
 }
 
+// winePrefix is the Wine prefix the checks use: their own, not the user's.
+var winePrefix = filepath.Join(os.TempDir(), "gancho-distcheck-wine")
+
 // wine runs a Windows program; Wine's own chatter is silenced.
 func wine(ctx context.Context, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, "wine", args...)
-	cmd.Env = append(os.Environ(), "WINEDEBUG=-all", "WINEDLLOVERRIDES=mscoree,mshtml=")
+	cmd.Env = append(os.Environ(), "WINEPREFIX="+winePrefix, "WINEDEBUG=-all", "WINEDLLOVERRIDES=mscoree,mshtml=")
 	return cmd
+}
+
+// prepareWine makes the prefix (slow, once) and gives it the
+// bcryptprimitives.dll stand-in Go's runtime needs under Wine 8 (see
+// winshim/bcryptprimitives.c).
+func prepareWine(ctx context.Context) error {
+	if out, err := wine(ctx, "wineboot", "--init").CombinedOutput(); err != nil {
+		return fmt.Errorf("wineboot: %w: %s", err, lastLines(string(out), 5))
+	}
+	dst := filepath.Join(winePrefix, "drive_c", "windows", "system32", "bcryptprimitives.dll")
+	if _, err := os.Stat(dst); err == nil {
+		return nil // Wine's own (Wine 9 and later), or ours from an earlier run
+	}
+	src, err := filepath.Abs("tools/distcheck/winshim")
+	if err != nil {
+		return err
+	}
+	out, err := exec.CommandContext(ctx, "x86_64-w64-mingw32-gcc", "-O2", "-shared", "-o", dst,
+		filepath.Join(src, "bcryptprimitives.c"), filepath.Join(src, "bcryptprimitives.def"), "-lbcrypt").CombinedOutput()
+	return cmdErr(out, err)
+}
+
+// stopWine ends every program left in the prefix.
+func stopWine() {
+	cmd := exec.Command("wineserver", "-k")
+	cmd.Env = append(os.Environ(), "WINEPREFIX="+winePrefix)
+	_ = cmd.Run()
 }
 
 // winPath is a Unix path as the Windows program sees it under Wine.
 func winPath(p string) string {
-	out, err := exec.Command("winepath", "-w", p).Output()
+	cmd := exec.Command("winepath", "-w", p)
+	cmd.Env = append(os.Environ(), "WINEPREFIX="+winePrefix)
+	out, err := cmd.Output()
 	if err != nil {
 		return p
 	}
@@ -295,8 +339,9 @@ func (c *checker) wineHeadless() {
 	exe := c.path("gancho-headless-" + c.version + "-windows-amd64.exe")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	// A first run makes the Wine prefix: slow, once.
-	_ = wine(ctx, "wineboot", "--init").Run()
+	if !c.check("a Wine prefix in "+winePrefix+", with bcryptprimitives.dll", prepareWine(ctx)) {
+		return
+	}
 
 	out, err := wine(ctx, exe, "version").CombinedOutput()
 	e := cmdErr(out, err)
@@ -322,7 +367,7 @@ func (c *checker) wineHeadless() {
 	defer func() {
 		_ = listen.Process.Kill()
 		_ = listen.Wait()
-		_ = wine(context.Background(), "wineserver", "-k").Run()
+		stopWine()
 	}()
 	e = waitTCP(addr, 90*time.Second)
 	if !c.check("listen answers on "+addr, e) {
@@ -448,7 +493,7 @@ func (c *checker) wineWindow(shot string) {
 	go func() { exited <- app.Wait() }()
 	defer func() {
 		_ = app.Process.Kill()
-		_ = exec.Command("wineserver", "-k").Run()
+		stopWine()
 	}()
 	// The window is up once xwininfo finds it by its title.
 	var e error
