@@ -113,7 +113,7 @@ clean:
 #   gancho-V-linux-amd64              the window build
 #   gancho-V-linux-amd64.tar.xz       fyne package's bundle: binary, .desktop, icon, Makefile
 #   gancho-V-windows-amd64.exe        the window build for Windows (MinGW-w64), with
-#                                     its icon and version resources
+#                                     its icon, version information and manifest
 #   SHA256SUMS
 # The macOS window build needs Apple's SDK: the README says how to make it
 # on a Mac. make dist-check (not part of make test: it installs Wine) runs
@@ -145,19 +145,18 @@ dist: deps-dist
 	CGO_ENABLED=1 $(GO) build -trimpath -ldflags '-s -w $(LDFLAGS)' -o $(D)/gancho-$(VERSION)-linux-amd64 .
 	# The bundle: fyne package lays out usr/local/{bin,share/applications,share/pixmaps}.
 	mkdir -p $(W)/linux && cp $(D)/gancho-$(VERSION)-linux-amd64 $(W)/linux/gancho
-	cd $(W)/linux && $(FYNE) package -os linux -src $(CURDIR) -exe $(CURDIR)/$(W)/linux/gancho -name Gancho \
-		-icon $(CURDIR)/assets/icon.png -app-version $(VERSION)
+	# fyne package adds one to FyneApp.toml's Build each run: it is put back.
+	cp FyneApp.toml $(W)/FyneApp.toml
+	cd $(W)/linux && { $(FYNE) package -os linux -src $(CURDIR) -exe $(CURDIR)/$(W)/linux/gancho -name Gancho \
+		-icon $(CURDIR)/assets/icon.png -app-version $(VERSION); rc=$$?; cp ../FyneApp.toml $(CURDIR)/FyneApp.toml; exit $$rc; }
 	mv $(W)/linux/Gancho.tar.xz $(D)/gancho-$(VERSION)-linux-amd64.tar.xz
 	@echo "window windows/amd64"
-	# fyne package builds it, with a .syso holding the icon, the version and
-	# a manifest; CC is MinGW-w64; -H=windowsgui comes from fyne package.
-	# An existing gancho.exe makes it build once: its first build would take
-	# the -ldflags out of GOFLAGS, and the rebuild with the .syso lack them.
-	rm -f Gancho.exe && touch gancho.exe
-	cd $(CURDIR) && GOFLAGS="-trimpath $(foreach f,-s -w $(XFLAGS),-ldflags=$(f))" \
-		CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=x86_64-w64-mingw32-gcc CXX=x86_64-w64-mingw32-g++ \
-		$(FYNE) package -os windows -name Gancho -icon assets/icon.png -app-version $(VERSION)
-	mv Gancho.exe $(D)/gancho-$(VERSION)-windows-amd64.exe
+	# cgo with MinGW-w64; the icon, version information and manifest go in a
+	# .syso (tools/winres) that only windows/amd64 builds link; no console.
+	$(GO) run ./tools/winres -version $(VERSION) -o rsrc_windows_amd64.syso
+	CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=x86_64-w64-mingw32-gcc CXX=x86_64-w64-mingw32-g++ \
+		$(GO) build -trimpath -ldflags '-H=windowsgui -s -w $(LDFLAGS)' -o $(D)/gancho-$(VERSION)-windows-amd64.exe .; \
+		rc=$$?; rm -f rsrc_windows_amd64.syso; exit $$rc
 	rm -rf $(W)
 	cd $(D) && sha256sum gancho-* > SHA256SUMS
 	@ls -l $(D)
@@ -168,8 +167,10 @@ dist-macos:
 	@[ "$$(uname -s)" = Darwin ] || { echo "dist-macos runs on a Mac: the window build needs Apple's SDK (xcode-select --install). Elsewhere, make dist ships the darwin headless binaries."; exit 1; }
 	@[ -x $(FYNE) ] || GOBIN=$(CURDIR)/.tools $(GO) install $(FYNE_TOOL)
 	mkdir -p $(D)
+	cp FyneApp.toml $(D)/.FyneApp.toml
 	GOFLAGS="-trimpath $(foreach f,-s -w $(XFLAGS),-ldflags=$(f))" \
-		$(FYNE) package -os darwin -name Gancho -icon assets/icon.png -app-version $(VERSION)
+		$(FYNE) package -os darwin -name Gancho -icon assets/icon.png -app-version $(VERSION); \
+		rc=$$?; mv $(D)/.FyneApp.toml FyneApp.toml; exit $$rc
 	ditto -c -k --keepParent Gancho.app $(D)/gancho-$(VERSION)-darwin-$$($(GO) env GOARCH).app.zip
 	rm -rf Gancho.app
 

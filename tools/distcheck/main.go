@@ -389,14 +389,11 @@ func (c *checker) wineHeadless() {
 	c.check("curl POSTs a hook to the Windows build", e)
 
 	var rec struct {
-		ID         string `json:"id"`
-		Method     string `json:"method"`
-		Target     string `json:"target"`
-		BodyBase64 string `json:"body_base64"`
-		Headers    []struct {
-			Name  string `json:"name"`
-			Value string `json:"value"`
-		} `json:"headers"`
+		ID         string      `json:"id"`
+		Method     string      `json:"method"`
+		Target     string      `json:"target"`
+		BodyBase64 string      `json:"body_base64"`
+		Headers    [][2]string `json:"headers"`
 	}
 	e = nil
 	for deadline := time.Now().Add(30 * time.Second); ; {
@@ -421,12 +418,7 @@ func (c *checker) wineHeadless() {
 			e = fmt.Errorf("listed %s %s", rec.Method, rec.Target)
 		case !bytes.Equal(got, body):
 			e = fmt.Errorf("body %q, sent %q", got, body)
-		case !slices.ContainsFunc(rec.Headers, func(h struct {
-			Name  string `json:"name"`
-			Value string `json:"value"`
-		}) bool {
-			return h.Name == "X-Crm-Event" && h.Value == "client.created"
-		}):
+		case !slices.Contains(rec.Headers, [2]string{"X-Crm-Event", "client.created"}):
 			e = fmt.Errorf("headers %v lack X-Crm-Event", rec.Headers)
 		}
 	}
