@@ -297,12 +297,25 @@ func wine(ctx context.Context, args ...string) *exec.Cmd {
 	return cmd
 }
 
-// prepareWine makes the prefix (slow, once) and gives it the
-// bcryptprimitives.dll stand-in Go's runtime needs under Wine 8 (see
-// winshim/bcryptprimitives.c).
+// prepareWine makes the prefix (slow, once), gives it a font with the
+// symbols Windows' own fonts have, and the bcryptprimitives.dll stand-in
+// Go's runtime needs under Wine 8 (see winshim/bcryptprimitives.c).
 func prepareWine(ctx context.Context) error {
 	if out, err := wine(ctx, "wineboot", "--init").CombinedOutput(); err != nil {
 		return fmt.Errorf("wineboot: %w: %s", err, lastLines(string(out), 5))
+	}
+	// A Wine prefix's Fonts folder starts empty, where Windows has Segoe
+	// UI Symbol and Arial: Fyne finds the glyphs its own font lacks (→, ▾)
+	// among the system's fonts, so the picture would show boxes. DejaVu
+	// Sans stands in for them.
+	fonts := filepath.Join(winePrefix, "drive_c", "windows", "Fonts")
+	if err := os.MkdirAll(fonts, 0o755); err != nil {
+		return err
+	}
+	if b, err := os.ReadFile("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"); err == nil {
+		if err := os.WriteFile(filepath.Join(fonts, "DejaVuSans.ttf"), b, 0o644); err != nil {
+			return err
+		}
 	}
 	dst := filepath.Join(winePrefix, "drive_c", "windows", "system32", "bcryptprimitives.dll")
 	if _, err := os.Stat(dst); err == nil {
@@ -474,7 +487,8 @@ func (c *checker) wineWindow(shot string) {
 		return
 	}
 	defer os.RemoveAll(data)
-	app := wine(ctx, exe, "--data", winPath(data), "--addr", fmt.Sprintf("127.0.0.1:%d", freePort()))
+	addr := fmt.Sprintf("127.0.0.1:%d", freePort())
+	app := wine(ctx, exe, "--data", winPath(data), "--addr", addr)
 	app.Env = append(app.Env, "DISPLAY="+display)
 	var logBuf bytes.Buffer
 	app.Stdout, app.Stderr = &logBuf, &logBuf
@@ -501,7 +515,19 @@ func (c *checker) wineWindow(shot string) {
 		cmd := exec.Command("xwininfo", "-root", "-tree")
 		cmd.Env = append(os.Environ(), "DISPLAY="+display)
 		if out, _ := cmd.Output(); bytes.Contains(out, []byte("\"Gancho")) {
-			time.Sleep(5 * time.Second) // let it draw its first frame
+			// A hook for the picture: the list and the inspector show it.
+			resp, err := http.Post("http://"+addr+"/hooks/crm?source=wine", "application/json",
+				strings.NewReader(`{"event":"client.created","client":{"id":42,"name":"Ana Souza","email":"ana.souza@example.com.br","phone":"+55 11 91234-5678"}}`))
+			if err == nil {
+				resp.Body.Close()
+			}
+			time.Sleep(4 * time.Second) // let it list the hook
+			// Select it, so the picture shows the inspector (Wine puts the
+			// undecorated window at 108,67; the first row is 250 px lower).
+			click := exec.Command("xdotool", "mousemove", "330", "330", "click", "1")
+			click.Env = append(os.Environ(), "DISPLAY="+display)
+			_ = click.Run()
+			time.Sleep(3 * time.Second)
 			break
 		}
 		if time.Now().After(deadline) {
