@@ -178,7 +178,7 @@ dist-macos:
 # the Windows headless .exe under Wine (version, listen, a POST from curl,
 # list --json byte-exact, replay to a loopback receiver); the Windows
 # window build under Wine and Xvfb, photographed to docs/windows.png.
-DISTCHECK_PKGS := wine wine64 xvfb imagemagick x11-utils xdotool curl xz-utils binutils-mingw-w64-x86-64 fonts-dejavu-core
+DISTCHECK_PKGS := wine wine64 xvfb imagemagick x11-utils xdotool curl xz-utils binutils-mingw-w64-x86-64 fonts-dejavu-core desktop-file-utils
 dist-check: dist
 	@missing=""; for p in $(DISTCHECK_PKGS); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
@@ -197,14 +197,14 @@ install: build
 	mkdir -p $(PREFIX)/share/applications
 	printf '%s\n' '[Desktop Entry]' 'Type=Application' 'Name=Gancho' 'GenericName=Webhook inspector' \
 		'Comment=Capture, inspect, replay and emit webhooks' 'Comment[pt_BR]=Capture, inspecione, reenvie e emita webhooks' \
-		'Exec=$(PREFIX)/bin/gancho' 'Icon=$(APP_ID)' 'Terminal=false' 'Categories=Development;Network;' \
+		'Exec=$(PREFIX)/bin/gancho' 'Icon=$(APP_ID)' 'Terminal=false' 'Categories=Development;WebDevelopment;' \
 		'Keywords=webhook;http;replay;api;crm;' 'StartupWMClass=Gancho' > $(PREFIX)/share/applications/$(APP_ID).desktop
-	-command -v update-desktop-database >/dev/null && update-desktop-database -q $(PREFIX)/share/applications
-	-command -v gtk-update-icon-cache >/dev/null && gtk-update-icon-cache -q -t $(PREFIX)/share/icons/hicolor
+	@if command -v update-desktop-database >/dev/null; then update-desktop-database -q $(PREFIX)/share/applications; fi
+	@if command -v gtk-update-icon-cache >/dev/null; then gtk-update-icon-cache -q -t $(PREFIX)/share/icons/hicolor; fi
 	@echo "Installed $(PREFIX)/bin/gancho and its menu entry ($(PREFIX)/share/applications/$(APP_ID).desktop)."
 
 uninstall:
 	rm -f $(PREFIX)/bin/gancho $(PREFIX)/share/applications/$(APP_ID).desktop \
 		$(PREFIX)/share/icons/hicolor/512x512/apps/$(APP_ID).png
-	-command -v update-desktop-database >/dev/null && update-desktop-database -q $(PREFIX)/share/applications
+	@if command -v update-desktop-database >/dev/null; then update-desktop-database -q $(PREFIX)/share/applications; fi
 	@echo "Removed Gancho from $(PREFIX) (your captures stay in the data directory)."

@@ -237,12 +237,17 @@ func (c *checker) bundle() {
 	c.check("the bundle's binary is the window build", e)
 	desk, _ := os.ReadFile(filepath.Join(tmp, "gancho/usr/local/share/applications/"+id+".desktop"))
 	e = nil
-	for _, line := range []string{"Name=Gancho", "Exec=gancho", "Icon=" + id, "Categories=Development;Network;"} {
+	for _, line := range []string{"Name=Gancho", "Exec=gancho", "Icon=" + id, "Categories=Development;WebDevelopment;"} {
 		if !strings.Contains(string(desk), line) {
 			e = fmt.Errorf("the .desktop file lacks %q:\n%s", line, desk)
 		}
 	}
 	c.check("the .desktop file names the binary, the icon and the menu", e)
+	out, err = exec.Command("desktop-file-validate", filepath.Join(tmp, "gancho/usr/local/share/applications/"+id+".desktop")).CombinedOutput()
+	if e = cmdErr(out, err); e == nil && len(bytes.TrimSpace(out)) > 0 {
+		e = fmt.Errorf("desktop-file-validate: %s", out)
+	}
+	c.check("desktop-file-validate accepts the .desktop file", e)
 	icon, _ := os.ReadFile(filepath.Join(tmp, "gancho/usr/local/share/pixmaps/"+id+".png"))
 	e = nil
 	if !bytes.HasPrefix(icon, []byte("\x89PNG")) {
