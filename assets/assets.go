@@ -4,10 +4,19 @@ package assets
 
 import "embed"
 
-// Icon is the application icon, a hook catching a payload, as SVG.
+// Icon is the application icon, a hook catching a payload, as SVG: the
+// source of IconPNG.
 //
 //go:embed icon.svg
 var Icon []byte
+
+// IconPNG is Icon drawn at 512×512 by tools/iconpng, with its strokes
+// scaled: what the window and the About dialog show (Fyne's SVG renderer
+// keeps stroke widths in pixels, which thickens the hook at small sizes)
+// and what the packages carry.
+//
+//go:embed icon.png
+var IconPNG []byte
 
 // Lang holds the translation catalogues, lang/AREA.LANG.json in go-i18n's
 // JSON format: each key is the English source text, each value its

@@ -377,7 +377,7 @@ func (m *Main) showAbout() {
 		return
 	}
 	ver := aboutVersion(version.Get())
-	icon := canvas.NewImageFromResource(fyne.NewStaticResource("gancho.svg", assets.Icon))
+	icon := canvas.NewImageFromResource(fyne.NewStaticResource("gancho.png", assets.IconPNG))
 	icon.FillMode = canvas.ImageFillContain
 	icon.SetMinSize(fyne.NewSquareSize(72))
 	name := widget.NewLabelWithStyle("Gancho", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})

@@ -81,7 +81,7 @@ type Options struct {
 // Run opens the main window and blocks until it is closed.
 func Run(opts Options) {
 	a := app.NewWithID(AppID)
-	a.SetIcon(fyne.NewStaticResource("gancho.svg", assets.Icon))
+	a.SetIcon(fyne.NewStaticResource("gancho.png", assets.IconPNG))
 	applyTheme(a, a.Preferences().String(prefTheme)) // newAppTheme, in the variant chosen in View > Theme
 	w := a.NewWindow("Gancho")
 	ctx, cancel := context.WithCancel(context.Background())
