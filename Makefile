@@ -125,12 +125,17 @@ FYNE := $(CURDIR)/.tools/fyne
 D := dist
 W := $(D)/.work
 
-deps-dist: deps
-	@missing=""; for p in $(DIST_PKGS); do \
+# $(call apt-install,PKGS) installs those of Debian's PKGS that are missing.
+define apt-install
+	@missing=""; for p in $(1); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then echo "Installing:$$missing"; \
 		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
+endef
+
+deps-dist: deps
+	$(call apt-install,$(DIST_PKGS))
 	@[ -x $(FYNE) ] || GOBIN=$(CURDIR)/.tools $(GO) install $(FYNE_TOOL)
 
 dist: deps-dist
@@ -180,11 +185,7 @@ dist-macos:
 # window build under Wine and Xvfb, photographed to docs/windows.png.
 DISTCHECK_PKGS := wine wine64 xvfb imagemagick x11-utils xdotool curl xz-utils binutils-mingw-w64-x86-64 fonts-dejavu-core desktop-file-utils
 dist-check: dist
-	@missing=""; for p in $(DISTCHECK_PKGS); do \
-		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then echo "Installing:$$missing"; \
-		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
+	$(call apt-install,$(DISTCHECK_PKGS))
 	$(GO) run ./tools/distcheck -dist $(D) -version $(VERSION) -commit $(COMMIT) -date $(DATE) -shot docs/windows.png
 
 # Installs the window build for this user: binary, .desktop file and icon
