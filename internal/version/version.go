@@ -11,7 +11,6 @@ package version
 import (
 	"runtime"
 	"runtime/debug"
-	"strings"
 )
 
 // Version is this release, kept equal to FyneApp.toml's (a test checks);
@@ -74,26 +73,4 @@ func from(bi *debug.BuildInfo, ok bool) Info {
 // Short is the first 12 characters of the commit.
 func (in Info) Short() string {
 	return in.Commit[:min(12, len(in.Commit))]
-}
-
-// String is one line for a bug report, in no language: "Gancho 0.1.0
-// (abc123def456, 2026-12-06T10:00:00Z) go1.27.3 linux/amd64".
-func (in Info) String() string {
-	var b strings.Builder
-	b.WriteString("Gancho " + in.Version)
-	var notes []string
-	if c := in.Short(); c != "" {
-		if in.Modified {
-			c += "+dirty"
-		}
-		notes = append(notes, c)
-	}
-	if in.Date != "" {
-		notes = append(notes, in.Date)
-	}
-	if len(notes) > 0 {
-		b.WriteString(" (" + strings.Join(notes, ", ") + ")")
-	}
-	b.WriteString(" " + in.Go + " " + in.Platform)
-	return b.String()
 }

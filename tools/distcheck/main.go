@@ -335,18 +335,26 @@ func prepareWine(ctx context.Context) error {
 	return cmdErr(out, err)
 }
 
-// stopWine ends every program left in the prefix.
-func stopWine() {
-	cmd := exec.Command("wineserver", "-k")
+// wineTool runs one of Wine's own Unix tools on the checks' prefix.
+func wineTool(name string, args ...string) *exec.Cmd {
+	cmd := exec.Command(name, args...)
 	cmd.Env = append(os.Environ(), "WINEPREFIX="+winePrefix)
-	_ = cmd.Run()
+	return cmd
 }
+
+// onDisplay runs an X11 tool on the Xvfb display.
+func onDisplay(display, name string, args ...string) *exec.Cmd {
+	cmd := exec.Command(name, args...)
+	cmd.Env = append(os.Environ(), "DISPLAY="+display)
+	return cmd
+}
+
+// stopWine ends every program left in the prefix.
+func stopWine() { _ = wineTool("wineserver", "-k").Run() }
 
 // winPath is a Unix path as the Windows program sees it under Wine.
 func winPath(p string) string {
-	cmd := exec.Command("winepath", "-w", p)
-	cmd.Env = append(os.Environ(), "WINEPREFIX="+winePrefix)
-	out, err := cmd.Output()
+	out, err := wineTool("winepath", "-w", p).Output()
 	if err != nil {
 		return p
 	}
@@ -517,9 +525,7 @@ func (c *checker) wineWindow(shot string) {
 		if e != nil {
 			break
 		}
-		cmd := exec.Command("xwininfo", "-root", "-tree")
-		cmd.Env = append(os.Environ(), "DISPLAY="+display)
-		if out, _ := cmd.Output(); bytes.Contains(out, []byte("\"Gancho")) {
+		if out, _ := onDisplay(display, "xwininfo", "-root", "-tree").Output(); bytes.Contains(out, []byte("\"Gancho")) {
 			// A hook for the picture: the list and the inspector show it.
 			resp, err := http.Post("http://"+addr+"/hooks/crm?source=wine", "application/json",
 				strings.NewReader(`{"event":"client.created","client":{"id":42,"name":"Ana Souza","email":"ana.souza@example.com.br","phone":"+55 11 91234-5678"}}`))
@@ -529,9 +535,7 @@ func (c *checker) wineWindow(shot string) {
 			time.Sleep(4 * time.Second) // let it list the hook
 			// Select it, so the picture shows the inspector (Wine puts the
 			// undecorated window at 108,67; the first row is 250 px lower).
-			click := exec.Command("xdotool", "mousemove", "330", "330", "click", "1")
-			click.Env = append(os.Environ(), "DISPLAY="+display)
-			_ = click.Run()
+			_ = onDisplay(display, "xdotool", "mousemove", "330", "330", "click", "1").Run()
 			time.Sleep(3 * time.Second)
 			break
 		}
@@ -543,9 +547,7 @@ func (c *checker) wineWindow(shot string) {
 	if !c.check("the Windows window build opens a window under Wine", e) {
 		return
 	}
-	cmd := exec.Command("import", "-window", "root", shot)
-	cmd.Env = append(os.Environ(), "DISPLAY="+display)
-	c.check("photographed into "+shot, cmdErr(cmd.CombinedOutput()))
+	c.check("photographed into "+shot, cmdErr(onDisplay(display, "import", "-window", "root", shot).CombinedOutput()))
 }
 
 func lastLines(s string, n int) string {
